@@ -1,0 +1,584 @@
+"""The ``dbshift`` command: argv → API call → text.  Exit codes: 0 ok, 1 error, 2 differences found."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Sequence, TextIO
+
+from . import formatting as fmt
+from .core.errors import DbshiftError
+
+EXIT_OK, EXIT_ERROR, EXIT_DIFFERENCES = 0, 1, 2
+
+
+class Output:
+    """Where the command writes: text lines to ``out``, problems to ``err``."""
+
+    def __init__(self, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> None:
+        self.out, self.err, self.stdin = out, err, stdin
+
+    @property
+    def interactive(self) -> bool:
+        """Someone at a terminal can answer questions."""
+        try:
+            return self.stdin is not None and self.stdin.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def lines(self, lines: list[str]) -> None:
+        for text in lines:
+            self.line(text)
+
+    def error(self, text: str) -> None:
+        print(f"error: {text}", file=self.err)
+
+
+RUN_HELP = """\
+Safety:
+  Runs take a database lock first (PostgreSQL advisory lock, MySQL GET_LOCK,
+  a lock file next to a SQLite database): a second run waits (--lock-wait),
+  then finds the work done.  Each migration runs in its own transaction on
+  PostgreSQL and SQLite.  On MySQL/MariaDB, and for statements that cannot
+  run in a transaction, dbshift_history records progress statement by
+  statement: after a failure, fix the cause and run with --resume, or repair
+  by hand and run 'dbshift resolve REV --applied' (or --rolled-back).
+  An applied migration whose file was edited stops the run: restore the file,
+  or accept the edit with --accept-checksum REV or 'dbshift accept REV'.
+  In a terminal, a run against a database on another host shows the plan
+  and asks first (--yes skips the question).
+
+Durations: 500ms, 5s, 10min, 2h (a bare number is seconds).
+"""
+
+RESOLVE_HELP = """\
+A migration that could not run in one transaction (every migration on
+MySQL/MariaDB; CREATE INDEX CONCURRENTLY and the like on PostgreSQL) and
+failed or was interrupted part-way stops every later run.  Either fix the
+cause and continue with 'dbshift upgrade --resume' (or 'downgrade --resume'),
+or repair the database by hand and tell dbshift how it ended:
+
+  dbshift resolve REV --applied       all of its changes are now in place
+  dbshift resolve REV --rolled-back   none of them are; it is pending again
+"""
+
+
+def _duration(text: str) -> float:
+    """argparse type: a duration in seconds."""
+    from .db import BadDuration, parse_duration
+
+    try:
+        return parse_duration(text) / 1000
+    except BadDuration as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    p.add_argument("--dry-run", action="store_true",
+                   help="connect, plan and show the statements each migration would run; change nothing")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation (remote databases in a terminal)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per event, one per line")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a migration that failed or was interrupted part-way, after its last committed statement")
+    p.add_argument("--single-transaction", action="store_true",
+                   help="run the whole plan in one transaction (PostgreSQL, SQLite)")
+    p.add_argument("--accept-checksum", action="append", default=[], metavar="REV",
+                   help="accept the edited file of an applied migration as it is now (repeatable)")
+    p.add_argument("--lock-wait", type=_duration, default=60.0, metavar="DURATION",
+                   help="how long to wait for another run's lock (default 60s)")
+    p.add_argument("--lock-timeout", type=_duration, metavar="DURATION",
+                   help="the session's lock timeout: a statement waiting longer for a table lock fails")
+    p.add_argument("--statement-timeout", type=_duration, metavar="DURATION",
+                   help="the session's statement timeout (PostgreSQL, MariaDB)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dbshift", description="Schema migrations for SQLAlchemy applications.")
+    parser.add_argument("--url", help="database URL (default: $DBSHIFT_URL, the configured URL, or the embedded SQLite)")
+    parser.add_argument("-d", "--directory", help="migrations directory (default: from [tool.dbshift])")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = commands.add_parser("init", help="add [tool.dbshift] to pyproject.toml and create the migrations directory")
+    p.add_argument("--metadata", help="the models' MetaData, e.g. shop.models:Base.metadata (found automatically if omitted)")
+    p.add_argument("--migrations", default="migrations", help="migrations directory (default: migrations)")
+
+    p = commands.add_parser("revision", help="write a new migration")
+    p.add_argument("-m", "--message", required=True, help="what the migration does")
+    p.add_argument("--autogenerate", action="store_true", help="fill it from the differences between models and database")
+    p.add_argument("--rename", action="append", default=[], metavar="OLD:NEW",
+                   help="declare a rename: old_table:new_table or table.old_column:new_column (repeatable)")
+    p.add_argument("--no-input", action="store_true", help="never ask questions (possible renames are reported)")
+
+    p = commands.add_parser("upgrade", help="apply migrations (default: up to head)", description=RUN_HELP,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("target", nargs="?", default="head", help="head, heads, a revision, +N (with --sql: START:END)")
+    _run_arguments(p)
+
+    p = commands.add_parser("downgrade", help="un-apply migrations", description=RUN_HELP,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("target", nargs="?", help="-N, base or a revision (with --sql: START:END; with --resume: default -1)")
+    _run_arguments(p)
+
+    p = commands.add_parser(
+        "resolve", help="record how a failed or interrupted migration ended, after repairing it by hand",
+        description=RESOLVE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("revision", help="the unfinished migration (as 'dbshift current' or the error names it)")
+    outcome = p.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--applied", dest="outcome", action="store_const", const="applied",
+                         help="all of its changes are in the database now: record it as applied")
+    outcome.add_argument("--rolled-back", dest="outcome", action="store_const", const="rolled-back",
+                         help="none of its changes are in the database: record it as not applied (pending again)")
+    p.add_argument("--lock-wait", type=_duration, default=60.0, metavar="DURATION", help=argparse.SUPPRESS)
+
+    p = commands.add_parser(
+        "accept", help="accept edits to applied migrations: record their files' checksums as they are now",
+        description="An applied migration whose file was edited stops every run until the edit is undone or "
+                    "accepted.  Accept it only when the edit does not change what the migration did "
+                    "(a comment, a fix for databases not yet migrated).",
+    )
+    p.add_argument("revisions", nargs="+", metavar="revision")
+    p.add_argument("--lock-wait", type=_duration, default=60.0, metavar="DURATION", help=argparse.SUPPRESS)
+
+    commands.add_parser("current", help="the revision(s) the database is at")
+    commands.add_parser("history", help="all revisions, newest first, marking the current one")
+    commands.add_parser("heads", help="the latest revision(s)")
+    p = commands.add_parser("show", help="one revision's operations")
+    p.add_argument("revision")
+    p = commands.add_parser("stamp", help="record a revision as applied without running anything")
+    p.add_argument("target", help="head, heads, base or a revision")
+    p.add_argument("--lock-wait", type=_duration, default=60.0, metavar="DURATION",
+                   help="how long to wait for another run's lock (default 60s)")
+    p = commands.add_parser("merge", help="join several heads with an empty migration")
+    p.add_argument("revisions", nargs="*", help="the heads to merge (default: all)")
+    p.add_argument("-m", "--message", default="merge", help="what the merge is")
+    commands.add_parser("check", help="exit 2 if the models and the database (at head) differ")
+    p = commands.add_parser("diff", help="print the SQL that turns database A's schema into database B's")
+    p.add_argument("url_a")
+    p.add_argument("url_b")
+    p.add_argument("--schema", action="append", default=[], help="schemas to compare (default: the default schema)")
+    commands.add_parser("demo", help="a short tour on a throw-away SQLite database")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run the command line; returns the exit code (also used as the console entry point).
+
+    ``stdin`` is where answers come from (default: ``sys.stdin``); dbshift asks
+    questions — confirmations, a password the server wants — only when it is a terminal.
+    """
+    from .db import password_prompt
+
+    output = Output(out or sys.stdout, err or sys.stderr, stdin if stdin is not None else sys.stdin)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    token = password_prompt.set(_ask_password(output) if output.interactive else None)
+    try:
+        return COMMANDS[args.command](args, output)
+    except DbshiftError as exc:
+        _json_error(args, output, str(exc), type(exc).__name__)
+        output.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _json_error(args, output, "interrupted", "KeyboardInterrupt")
+        output.error("interrupted")
+        return 130
+    except Exception as exc:  # a bug in dbshift: still one line, never a password
+        if os.environ.get("DBSHIFT_DEBUG"):
+            raise
+        from .db import mask_text
+
+        text = mask_text(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0]) + " (set DBSHIFT_DEBUG=1 for details)"
+        _json_error(args, output, text, type(exc).__name__)
+        output.error(text)
+        return EXIT_ERROR
+    finally:
+        password_prompt.reset(token)
+
+
+def _json_error(args: argparse.Namespace, output: Output, message: str, kind: str) -> None:
+    if getattr(args, "json", False):
+        output.line(json.dumps({"event": "error", "type": kind, "message": message}))
+
+
+def _ask_password(output: Output):  # noqa: ANN202
+    def ask(masked_url: str) -> str:
+        prompt = f"Password for {masked_url}: "
+        if output.stdin is sys.stdin:
+            import getpass
+
+            return getpass.getpass(prompt)
+        output.err.write(prompt)
+        output.err.flush()
+        return output.stdin.readline().rstrip("\n")
+
+    return ask
+
+
+def _config(args: argparse.Namespace):  # noqa: ANN202
+    from .config import load_config
+
+    return load_config(url=args.url, migrations=args.directory)
+
+
+# --- commands ----------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    result = api.init(Path.cwd(), metadata=args.metadata, migrations=args.migrations)
+    output.line(f"Added [tool.dbshift] to {result.pyproject} (models: {result.metadata})")
+    output.line(f"Created {result.migrations}/")
+    output.line("Next: dbshift revision --autogenerate -m \"initial\"")
+    return EXIT_OK
+
+
+def cmd_revision(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    interactive = not args.no_input and sys.stdin is not None and sys.stdin.isatty()
+    ask = _ask_rename(output) if interactive else None
+    result = api.revision(_config(args), args.message, autogenerate=args.autogenerate, renames=args.rename, ask=ask)
+    output.lines(fmt.revision_lines(result))
+    for text in fmt.possible_rename_lines(result):
+        output.error(text)
+    return EXIT_OK
+
+
+def _ask_rename(output: Output):  # noqa: ANN202
+    def ask(candidate) -> bool:  # noqa: ANN001
+        answer = input(f"{fmt.rename_question(candidate)} [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    return ask
+
+
+def _run(direction: str, args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    config = _config(args)
+    target = args.target
+    if target is None:  # downgrade without a target
+        if not (args.resume or args.sql):
+            from .core.errors import BadTarget
+
+            raise BadTarget("", "downgrade needs a target: -1, -N, base or a revision")
+        target = "-1"
+    run = api.upgrade if direction == "up" else api.downgrade
+    if args.sql:
+        result = run(config, target, sql=True)
+        output.out.write(result.sql or "")
+        return EXIT_OK
+    progress = _JsonEvents(output) if args.json else _TextProgress(output)
+    confirm = None
+    if output.interactive and not args.yes and not args.dry_run:
+        from .db import is_local
+
+        if not is_local(config.url):
+            confirm = _confirm(output, config.url, direction, args.json)
+    try:
+        result = run(
+            config, target, emit=progress, dry_run=args.dry_run, resume=args.resume,
+            single_transaction=args.single_transaction, accept_checksums=tuple(args.accept_checksum),
+            confirm=confirm, lock_wait=args.lock_wait, lock_timeout=args.lock_timeout,
+            statement_timeout=args.statement_timeout,
+        )
+    finally:
+        progress.close()
+    if args.json:
+        output.line(json.dumps(_result_json(result)))
+    elif result.dry_run:
+        output.lines(fmt.plan_lines(result))
+    else:
+        output.lines(fmt.run_lines(result))
+    return EXIT_OK
+
+
+def _confirm(output: Output, url: str, direction: str, json_mode: bool):  # noqa: ANN202
+    """Show the plan and ask before changing a database on another host."""
+    from .db import mask
+
+    stream = output.err if json_mode else output.out
+
+    def confirm(plan) -> bool:  # noqa: ANN001 - tuple[runner.StepPreview, ...]
+        total = len(plan)
+        print(f"Plan for {mask(url)}:", file=stream)
+        for index, preview in enumerate(plan, 1):
+            count = f"{len(preview.statements)} statement(s)"
+            print(f"  [{index}/{total}] {fmt.short(preview.step.revision)}  ({count})", file=stream)
+            for risk in preview.risks:
+                print(f"        !! {risk}", file=stream)
+            if preview.problem:
+                print(f"        ?? {preview.problem}", file=stream)
+        verb = "Apply" if direction == "up" else "Revert"
+        stream.write(f"{verb} {total} migration(s) on {mask(url)}? [y/N] ")
+        stream.flush()
+        answer = output.stdin.readline()
+        return answer.strip().lower() in ("y", "yes")
+
+    return confirm
+
+
+class _TextProgress:
+    """Progress lines; on a terminal, a ticking elapsed time while a migration runs."""
+
+    def __init__(self, output: Output) -> None:
+        self.output = output
+        self.started = time.monotonic()
+        self.tty = _isatty(output.out)
+        self.step_started: float | None = None
+        self.label = ""
+        self.lock = threading.Lock()
+        self.ticking = False
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __call__(self, event) -> None:  # noqa: ANN001 - runner.Event
+        from .runner import StepFailed, StepFinished, StepStarted
+
+        text = fmt.event_line(event)
+        if isinstance(event, StepFinished):
+            text = f"{text} (elapsed {time.monotonic() - self.started:.1f} s)"
+        with self.lock:
+            if isinstance(event, (StepFinished, StepFailed)):
+                self.step_started = None
+            self._clear()
+            if text is not None:
+                self.output.line(text)
+            if isinstance(event, StepStarted):
+                self.step_started = time.monotonic()
+                self.label = f"[{event.index}/{event.total}]"
+        if self.tty and self.thread is None:
+            self.thread = threading.Thread(target=self._tick, daemon=True)
+            self.thread.start()
+
+    def _clear(self) -> None:
+        if self.ticking:
+            self.output.out.write("\r\033[K")
+            self.ticking = False
+
+    def _tick(self) -> None:
+        while not self.stop.wait(1.0):
+            with self.lock:
+                if self.step_started is None or time.monotonic() - self.step_started < 2:
+                    continue
+                running = time.monotonic() - self.step_started
+                total = time.monotonic() - self.started
+                self.output.out.write(f"\r      {self.label} running for {running:.0f} s (elapsed {total:.0f} s)")
+                self.output.out.flush()
+                self.ticking = True
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+        with self.lock:
+            self._clear()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _JsonEvents:
+    """One JSON object per event, one per line."""
+
+    def __init__(self, output: Output) -> None:
+        self.output = output
+
+    def __call__(self, event) -> None:  # noqa: ANN001 - runner.Event
+        self.output.line(json.dumps(_event_json(event)))
+        self.output.out.flush()
+
+    def close(self) -> None:
+        pass
+
+
+def _event_json(event) -> dict:  # noqa: ANN001 - runner.Event
+    import dataclasses
+    import re
+
+    data: dict = {"event": re.sub(r"(?<!^)(?=[A-Z])", "_", type(event).__name__).lower()}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        if f.name == "step":
+            data.update(revision=value.revision.id, message=value.revision.message, direction=value.direction)
+        elif f.name == "error":
+            data.update(error=str(value), statement=value.number, outcome=value.outcome)
+        else:
+            data[f.name] = value
+    return data
+
+
+def _result_json(result) -> dict:  # noqa: ANN001 - api.RunResult
+    data: dict = {
+        "event": "result",
+        "direction": result.direction,
+        "dry_run": result.dry_run,
+        "revisions": [s.revision.id for s in result.steps],
+        "nothing_to_do": not result.steps,
+        "current": list(result.current),
+    }
+    if result.resumed:
+        data["resumed"] = result.resumed
+    if result.dry_run:
+        data["plan"] = [
+            {"revision": p.step.revision.id, "statements": list(p.statements), "risks": list(p.risks), "problem": p.problem}
+            for p in result.plan
+        ]
+    return data
+
+
+def cmd_upgrade(args: argparse.Namespace, output: Output) -> int:
+    return _run("up", args, output)
+
+
+def cmd_downgrade(args: argparse.Namespace, output: Output) -> int:
+    return _run("down", args, output)
+
+
+def cmd_current(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    config = _config(args)
+    status = api.status(config)
+    output.lines(fmt.current_lines(status, api.load_graph(config)))
+    for row in status.unfinished:
+        verb = "upgrade" if row.direction == "up" else "downgrade"
+        output.line(f"unfinished: {row.revision} {row.status} during its {verb} after statement "
+                    f"{row.statements_done or 0}; see 'dbshift {verb} --resume' and 'dbshift resolve --help'")
+    if status.edited:
+        output.line(f"edited since applied: {', '.join(status.edited)}; see 'dbshift accept --help'")
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    output.lines(fmt.history_lines(api.history_entries(_config(args))))
+    return EXIT_OK
+
+
+def cmd_heads(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    output.lines(fmt.heads_lines(api.heads(_config(args))))
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    output.lines(fmt.show_lines(api.show(_config(args), args.revision)))
+    return EXIT_OK
+
+
+def cmd_stamp(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    output.lines(fmt.stamp_lines(api.stamp(_config(args), args.target, emit=_lock_notes(output), lock_wait=args.lock_wait)))
+    return EXIT_OK
+
+
+def _lock_notes(output: Output):  # noqa: ANN202
+    def show(event) -> None:  # noqa: ANN001
+        text = fmt.event_line(event)
+        if text is not None:
+            output.line(text)
+
+    return show
+
+
+def cmd_resolve(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    result = api.resolve(_config(args), args.revision, args.outcome, emit=_lock_notes(output), lock_wait=args.lock_wait)
+    verb = "upgrade" if result.direction == "up" else "downgrade"
+    if result.outcome == "applied":
+        output.line(f"Recorded {result.revision} as applied (its {verb} had {result.status}).")
+    else:
+        output.line(f"Recorded {result.revision} as not applied (its {verb} had {result.status}); it is pending again.")
+    return EXIT_OK
+
+
+def cmd_accept(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    for r in api.accept(_config(args), args.revisions, emit=_lock_notes(output), lock_wait=args.lock_wait):
+        if r.old == r.new:
+            output.line(f"{r.revision}: unchanged ({r.path})")
+        else:
+            output.line(f"Accepted {r.revision} as it is now ({r.path}): checksum {r.old[:12]} -> {r.new[:12]}")
+    return EXIT_OK
+
+
+def cmd_merge(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    output.lines(fmt.merge_lines(api.merge(_config(args), args.message, tuple(args.revisions))))
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    result = api.check(_config(args))
+    output.lines(fmt.check_lines(result))
+    return EXIT_OK if result.ok else EXIT_DIFFERENCES
+
+
+def cmd_diff(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    schemas = tuple(args.schema) or (None,)
+    result = api.diff_databases(args.url_a, args.url_b, schemas=schemas)
+    output.out.write(result.sql)
+    return EXIT_DIFFERENCES if result.ops else EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, output: Output) -> int:
+    from .demo import run_demo
+
+    return run_demo(output.line)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
+    "init": cmd_init,
+    "revision": cmd_revision,
+    "upgrade": cmd_upgrade,
+    "downgrade": cmd_downgrade,
+    "current": cmd_current,
+    "history": cmd_history,
+    "heads": cmd_heads,
+    "show": cmd_show,
+    "stamp": cmd_stamp,
+    "resolve": cmd_resolve,
+    "accept": cmd_accept,
+    "merge": cmd_merge,
+    "check": cmd_check,
+    "diff": cmd_diff,
+    "demo": cmd_demo,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""The differ: compare two schemas and return the operations that turn one into the other.
+
+One small function per object kind; each returns an unordered list of ops.
+Ordering by dependencies is :mod:`dbshift.core.order`'s job.  The differ never
+does I/O and never prompts: dialect-specific equivalences come in through an
+:class:`Equivalence`, rename decisions through a :class:`Renames` policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable, Protocol
+
+from . import ops as o
+from .model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
+
+
+def _same(x: str) -> str:
+    return x
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """How a dialect decides that two spellings mean the same thing.
+
+    Each function maps a value to a canonical form; two values are equal when
+    their canonical forms are.  The identity functions compare spellings as is.
+    """
+
+    type: Callable[[str], str] = _same
+    default: Callable[[str], str] = _same
+    expression: Callable[[str], str] = _same
+    compare_autoincrement: bool = True
+
+    def same_column(self, a: Column, b: Column) -> bool:
+        return (
+            self.type(a.type) == self.type(b.type)
+            and a.nullable == b.nullable
+            and self._opt(self.default, a.default) == self._opt(self.default, b.default)
+            and (not self.compare_autoincrement or a.autoincrement == b.autoincrement)
+            and a.identity == b.identity
+            and self._opt(self.expression, a.computed) == self._opt(self.expression, b.computed)
+            and (a.comment or None) == (b.comment or None)
+        )
+
+    @staticmethod
+    def _opt(f: Callable[[str], str], value: str | None) -> str | None:
+        return None if value is None else f(value)
+
+
+class Renames(Protocol):
+    """Decides whether a vanished object and a new one are the same, renamed."""
+
+    def table(self, old: Table, new: Table) -> bool: ...
+
+    def column(self, table: str, old: Column, new: Column) -> bool: ...
+
+    def enum_value(self, enum: str, old: str, new: str) -> bool: ...
+
+
+class NoRenames:
+    """Never treat anything as a rename."""
+
+    def table(self, old: Table, new: Table) -> bool:
+        return False
+
+    def column(self, table: str, old: Column, new: Column) -> bool:
+        return False
+
+    def enum_value(self, enum: str, old: str, new: str) -> bool:
+        return False
+
+
+def diff(
+    current: Schema,
+    target: Schema,
+    eq: Equivalence = Equivalence(),
+    renames: Renames = NoRenames(),
+) -> list[o.Op]:
+    """Operations (unordered) that turn ``current`` into ``target``."""
+    result: list[o.Op] = []
+    result += diff_enums(current, target, renames)
+    old_tables = {t.key: t for t in current.tables}
+    new_tables = {t.key: t for t in target.tables}
+    renamed = _table_renames(old_tables, new_tables, renames)
+    for old_key, new_key in renamed.items():
+        old = old_tables.pop(old_key)
+        new = new_tables[new_key]
+        result.append(o.RenameTable(old.name, new.name, old.schema))
+        old_tables[new_key] = replace(old, name=new.name)
+    for key in sorted(old_tables.keys() - new_tables.keys()):
+        result.append(o.DropTable(old_tables[key]))
+    for key in sorted(new_tables.keys() - old_tables.keys()):
+        result.append(o.CreateTable(new_tables[key]))
+    for key in sorted(old_tables.keys() & new_tables.keys()):
+        result += diff_table(old_tables[key], new_tables[key], eq, renames)
+    result += diff_sequences(current, target)
+    return result
+
+
+def _table_renames(old: dict[str, Table], new: dict[str, Table], renames: Renames) -> dict[str, str]:
+    gone = [old[k] for k in sorted(old.keys() - new.keys())]
+    came = [new[k] for k in sorted(new.keys() - old.keys())]
+    decided: dict[str, str] = {}
+    for g in gone:
+        for c in came:
+            if c.key not in decided.values() and g.schema == c.schema and renames.table(g, c):
+                decided[g.key] = c.key
+                break
+    return decided
+
+
+def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = NoRenames()) -> list[o.Op]:
+    """Operations that turn table ``old`` into ``new`` (same key)."""
+    result: list[o.Op] = []
+    result += diff_columns(old, new, eq, renames)
+    old = o.apply_all(Schema.of([old]), [op for op in result if isinstance(op, o.RenameColumn)]).tables[0]
+    result += diff_primary_key(old, new)
+    result += diff_foreign_keys(old, new)
+    result += diff_uniques(old, new)
+    result += diff_checks(old, new, eq)
+    result += diff_indexes(old, new, eq)
+    if (old.comment or None) != (new.comment or None):
+        result.append(o.AlterTableComment(new.name, old.comment, new.comment, new.schema))
+    return result
+
+
+def diff_columns(old: Table, new: Table, eq: Equivalence, renames: Renames) -> list[o.Op]:
+    result: list[o.Op] = []
+    old_cols = {c.name: c for c in old.columns}
+    new_cols = {c.name: c for c in new.columns}
+    gone = [c for c in old.columns if c.name not in new_cols]
+    came = [c for c in new.columns if c.name not in old_cols]
+    for g in gone:
+        for c in came:
+            if renames.column(new.key, g, c):
+                result.append(o.RenameColumn(new.name, g.name, c.name, new.schema))
+                came.remove(c)
+                old_cols.pop(g.name)
+                old_cols[c.name] = replace(g, name=c.name)
+                break
+        else:
+            result.append(o.DropColumn(new.name, g, new.schema))
+    for c in came:
+        result.append(o.AddColumn(new.name, c, new.schema))
+    for name, before in old_cols.items():
+        after = new_cols.get(name)
+        if after is not None and not eq.same_column(before, after):
+            if not eq.compare_autoincrement:
+                after = replace(after, autoincrement=before.autoincrement)
+            result.append(o.AlterColumn(new.name, before, after, new.schema))
+    return result
+
+
+def diff_primary_key(old: Table, new: Table) -> list[o.Op]:
+    a, b = old.primary_key, new.primary_key
+    if _pk_key(a) == _pk_key(b):
+        return []  # a primary key's name is not compared: renaming a table keeps the old one
+    result: list[o.Op] = []
+    if a is not None:
+        result.append(o.DropConstraint(new.name, a, new.schema))
+    if b is not None:
+        result.append(o.AddConstraint(new.name, b, new.schema))
+    return result
+
+
+def _pk_key(pk: PrimaryKey | None) -> tuple[str, ...] | None:
+    return pk.columns if pk and pk.columns else None
+
+
+def _names_agree(a: object, b: object) -> bool:
+    """Names only matter when both sides have one."""
+    na, nb = getattr(a, "name", None), getattr(b, "name", None)
+    return na is None or nb is None or na == nb
+
+
+def _match(
+    old: Iterable, new: Iterable, key: Callable
+) -> tuple[list, list]:
+    """Pair constraints by ``key`` (and name when both named); return (dropped, added)."""
+    remaining = list(new)
+    dropped = []
+    for a in old:
+        found = next((b for b in remaining if key(a) == key(b) and _names_agree(a, b)), None)
+        if found is None:
+            dropped.append(a)
+        else:
+            remaining.remove(found)
+    return dropped, remaining
+
+
+def _fk_key(fk: ForeignKey) -> tuple:
+    return (fk.signature, fk.on_delete, fk.on_update, fk.deferrable, fk.initially_deferred)
+
+
+def diff_foreign_keys(old: Table, new: Table) -> list[o.Op]:
+    dropped, added = _match(old.foreign_keys, new.foreign_keys, _fk_key)
+    return _constraint_ops(new, dropped, added)
+
+
+def diff_uniques(old: Table, new: Table) -> list[o.Op]:
+    dropped, added = _match(old.uniques, new.uniques, lambda u: u.columns)
+    return _constraint_ops(new, dropped, added)
+
+
+def diff_checks(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
+    dropped, added = _match(old.checks, new.checks, lambda c: eq.expression(c.sqltext))
+    return _constraint_ops(new, dropped, added)
+
+
+def _constraint_ops(table: Table, dropped: list, added: list) -> list[o.Op]:
+    return [o.DropConstraint(table.name, c, table.schema) for c in dropped] + [
+        o.AddConstraint(table.name, c, table.schema) for c in added
+    ]
+
+
+def diff_indexes(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
+    def key(i: Index) -> tuple:
+        where = eq.expression(i.where) if i.where else None
+        return (i.name, tuple(eq.expression(e) for e in i.expressions), i.unique, where, i.using or None, i.include)
+
+    dropped, added = _match(old.indexes, new.indexes, key)
+    return [o.DropIndex(new.name, i, new.schema) for i in dropped] + [
+        o.CreateIndex(new.name, i, new.schema) for i in added
+    ]
+
+
+def diff_enums(current: Schema, target: Schema, renames: Renames = NoRenames()) -> list[o.Op]:
+    old = {e.key: e for e in current.enums}
+    new = {e.key: e for e in target.enums}
+    result: list[o.Op] = [o.DropEnum(old[k]) for k in sorted(old.keys() - new.keys())]
+    result += [o.CreateEnum(new[k]) for k in sorted(new.keys() - old.keys())]
+    for k in sorted(old.keys() & new.keys()):
+        if old[k] != new[k]:
+            result.append(o.AlterEnum(old[k], new[k], _value_renames(k, old[k].values, new[k].values, renames)))
+    return result
+
+
+def _value_renames(
+    enum: str, old: tuple[str, ...], new: tuple[str, ...], renames: Renames
+) -> tuple[tuple[str, str], ...]:
+    gone = [v for v in old if v not in new]
+    came = [v for v in new if v not in old]
+    pairs = []
+    for g in gone:
+        for c in came:
+            if renames.enum_value(enum, g, c):
+                pairs.append((g, c))
+                came.remove(c)
+                break
+    return tuple(pairs)
+
+
+def diff_sequences(current: Schema, target: Schema) -> list[o.Op]:
+    old = {s.key: s for s in current.sequences}
+    new = {s.key: s for s in target.sequences}
+    result: list[o.Op] = [o.DropSequence(old[k]) for k in sorted(old.keys() - new.keys())]
+    result += [o.CreateSequence(new[k]) for k in sorted(new.keys() - old.keys())]
+    for k in sorted(old.keys() & new.keys()):
+        if old[k] != new[k]:
+            result += [o.DropSequence(old[k]), o.CreateSequence(new[k])]
+    return result
+

@@ -1,0 +1,231 @@
+"""The schema model: frozen values describing a database schema.
+
+A :class:`Schema` can be built from SQLAlchemy ``MetaData`` (the models), from a
+live database (reflection) or by replaying operations.  Every value here is
+immutable and hashable, so two schemas compare with ``==`` and the differ can
+work on them without side effects.
+
+Types are spelled as strings in a small portable language (see
+:mod:`dbshift.core.types`): ``"integer"``, ``"varchar(20)"``, ``"numeric(10,2)"``,
+``"timestamptz"``, ``"enum:mood('happy','sad')"`` and, for anything
+dialect-specific, the dialect's own lower-case spelling (``"inet"``, ``"jsonb"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Union
+
+
+def qualified(name: str, schema: str | None) -> str:
+    """``schema.name`` or just ``name`` when no schema is given."""
+    return f"{schema}.{name}" if schema else name
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An identity column (``GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY``)."""
+
+    always: bool = False
+    start: int | None = None
+    increment: int | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column.  ``default`` is the server default as SQL expression text."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    autoincrement: bool = False
+    identity: Identity | None = None
+    computed: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class PrimaryKey:
+    columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    name: str | None = None
+    ref_schema: str | None = None
+    on_delete: str | None = None
+    on_update: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+    @property
+    def signature(self) -> tuple:
+        """What the constraint does, ignoring its name."""
+        return (self.columns, self.ref_schema, self.ref_table, self.ref_columns)
+
+
+@dataclass(frozen=True)
+class Unique:
+    columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    sqltext: str
+    name: str | None = None
+
+
+Constraint = Union[PrimaryKey, ForeignKey, Unique, Check]
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index; ``expressions`` are column names or SQL expressions, in order."""
+
+    name: str
+    expressions: tuple[str, ...]
+    unique: bool = False
+    where: str | None = None
+    using: str | None = None
+    include: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: PrimaryKey | None = None
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    uniques: tuple[Unique, ...] = ()
+    checks: tuple[Check, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    comment: str | None = None
+    schema: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualified(self.name, self.schema)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"table {self.key!r} has no column {name!r}")
+
+    def has_column(self, name: str) -> bool:
+        return any(c.name == name for c in self.columns)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def constraints(self) -> tuple[Constraint, ...]:
+        """All constraints: primary key first, then foreign keys, uniques, checks."""
+        head: tuple[Constraint, ...] = (self.primary_key,) if self.primary_key else ()
+        return head + self.foreign_keys + self.uniques + self.checks
+
+    def with_constraint(self, constraint: Constraint) -> "Table":
+        if isinstance(constraint, PrimaryKey):
+            return replace(self, primary_key=constraint)
+        if isinstance(constraint, ForeignKey):
+            return replace(self, foreign_keys=self.foreign_keys + (constraint,))
+        if isinstance(constraint, Unique):
+            return replace(self, uniques=self.uniques + (constraint,))
+        return replace(self, checks=self.checks + (constraint,))
+
+    def without_constraint(self, constraint: Constraint) -> "Table":
+        if isinstance(constraint, PrimaryKey):
+            return replace(self, primary_key=None)
+        if isinstance(constraint, ForeignKey):
+            return replace(self, foreign_keys=_without(self.foreign_keys, constraint))
+        if isinstance(constraint, Unique):
+            return replace(self, uniques=_without(self.uniques, constraint))
+        return replace(self, checks=_without(self.checks, constraint))
+
+
+def _without(items: tuple, item: object) -> tuple:
+    if item not in items:
+        raise KeyError(f"{item!r} is not there")
+    return tuple(i for i in items if i != item)
+
+
+@dataclass(frozen=True)
+class Enum:
+    """A named enumerated type (PostgreSQL ``CREATE TYPE … AS ENUM``)."""
+
+    name: str
+    values: tuple[str, ...]
+    schema: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualified(self.name, self.schema)
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A standalone sequence (not one owned by a serial column)."""
+
+    name: str
+    start: int | None = None
+    increment: int | None = None
+    schema: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualified(self.name, self.schema)
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A whole schema: tables, enum types and sequences, each kept sorted by key."""
+
+    tables: tuple[Table, ...] = ()
+    enums: tuple[Enum, ...] = ()
+    sequences: tuple[Sequence, ...] = field(default=())
+
+    @classmethod
+    def of(
+        cls,
+        tables: Iterable[Table] = (),
+        enums: Iterable[Enum] = (),
+        sequences: Iterable[Sequence] = (),
+    ) -> "Schema":
+        return cls(
+            tuple(sorted(tables, key=lambda t: t.key)),
+            tuple(sorted(enums, key=lambda e: e.key)),
+            tuple(sorted(sequences, key=lambda s: s.key)),
+        )
+
+    def table(self, key: str) -> Table:
+        for table in self.tables:
+            if table.key == key:
+                return table
+        raise KeyError(f"no table {key!r}")
+
+    def has_table(self, key: str) -> bool:
+        return any(t.key == key for t in self.tables)
+
+    def enum(self, key: str) -> Enum:
+        for enum in self.enums:
+            if enum.key == key:
+                return enum
+        raise KeyError(f"no enum type {key!r}")
+
+    def replace_table(self, key: str, table: Table | None) -> "Schema":
+        """A copy with table ``key`` replaced by ``table`` (removed when None)."""
+        others = [t for t in self.tables if t.key != key]
+        return Schema.of(others + ([table] if table else []), self.enums, self.sequences)
+
+    def with_enums(self, enums: Iterable[Enum]) -> "Schema":
+        return Schema.of(self.tables, enums, self.sequences)
+
+    def with_sequences(self, sequences: Iterable[Sequence]) -> "Schema":
+        return Schema.of(self.tables, self.enums, sequences)

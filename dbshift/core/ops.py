@@ -1,0 +1,546 @@
+"""Operations: frozen values that change a schema.
+
+Every schema operation knows how it changes a :class:`~dbshift.core.model.Schema`
+(``apply``), how to undo itself (``reverse``: drops and alters carry the full
+prior definition, so this is total) and what risk it carries for the data
+(``risk``).  Rendering to SQL lives in :mod:`dbshift.dialects`; rendering to
+Python source in :mod:`dbshift.codegen`.
+
+Steps written by hand (:class:`RunSQL`, :class:`RunPython`, :class:`BulkInsert`)
+are opaque to the schema: ``apply`` leaves it unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping
+
+from .model import Column, Constraint, Enum, ForeignKey, Index, Schema, Sequence, Table, qualified
+
+
+class IrreversibleOperation(Exception):
+    """Raised by ``reverse()`` for a hand-written step that has no reverse."""
+
+    def __init__(self, op: "Op") -> None:
+        super().__init__(f"{op.describe()} has no reverse; write the downgrade by hand")
+        self.op = op
+
+
+class Op:
+    """Base class of all operations."""
+
+    def apply(self, schema: Schema) -> Schema:
+        return schema
+
+    def reverse(self) -> "Op":
+        raise IrreversibleOperation(self)
+
+    @property
+    def risk(self) -> str | None:
+        """A one-line description of the data this operation can lose, or None."""
+        return None
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+
+def _change_table(schema: Schema, key: str, change: Callable[[Table], Table]) -> Schema:
+    return schema.replace_table(key, change(schema.table(key)))
+
+
+# --- tables -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateTable(Op):
+    table: Table
+
+    def apply(self, schema: Schema) -> Schema:
+        if schema.has_table(self.table.key):
+            raise ValueError(f"table {self.table.key!r} already exists")
+        return schema.replace_table(self.table.key, self.table)
+
+    def reverse(self) -> Op:
+        return DropTable(self.table)
+
+    def describe(self) -> str:
+        return f"create table {self.table.key}"
+
+
+@dataclass(frozen=True)
+class DropTable(Op):
+    table: Table
+
+    def apply(self, schema: Schema) -> Schema:
+        schema.table(self.table.key)
+        return schema.replace_table(self.table.key, None)
+
+    def reverse(self) -> Op:
+        return CreateTable(self.table)
+
+    @property
+    def risk(self) -> str:
+        return f"drops table {self.table.key} and all its rows"
+
+    def describe(self) -> str:
+        return f"drop table {self.table.key}"
+
+
+@dataclass(frozen=True)
+class RenameTable(Op):
+    old: str
+    new: str
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        table = schema.table(qualified(self.old, self.schema))
+        return schema.replace_table(table.key, None).replace_table(
+            qualified(self.new, self.schema), replace(table, name=self.new)
+        )
+
+    def reverse(self) -> Op:
+        return RenameTable(self.new, self.old, self.schema)
+
+    def describe(self) -> str:
+        return f"rename table {qualified(self.old, self.schema)} to {self.new}"
+
+
+@dataclass(frozen=True)
+class AlterTableComment(Op):
+    table: str
+    old: str | None
+    new: str | None
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        return _change_table(schema, qualified(self.table, self.schema), lambda t: replace(t, comment=self.new))
+
+    def reverse(self) -> Op:
+        return AlterTableComment(self.table, self.new, self.old, self.schema)
+
+    def describe(self) -> str:
+        return f"change comment of table {qualified(self.table, self.schema)}"
+
+
+# --- columns ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddColumn(Op):
+    table: str
+    column: Column
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        def add(table: Table) -> Table:
+            if table.has_column(self.column.name):
+                raise ValueError(f"column {self.column.name!r} already exists in {table.key!r}")
+            return replace(table, columns=table.columns + (self.column,))
+
+        return _change_table(schema, qualified(self.table, self.schema), add)
+
+    def reverse(self) -> Op:
+        return DropColumn(self.table, self.column, self.schema)
+
+    def describe(self) -> str:
+        return f"add column {qualified(self.table, self.schema)}.{self.column.name}"
+
+
+@dataclass(frozen=True)
+class DropColumn(Op):
+    table: str
+    column: Column
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        def drop(table: Table) -> Table:
+            table.column(self.column.name)
+            return replace(table, columns=tuple(c for c in table.columns if c.name != self.column.name))
+
+        return _change_table(schema, qualified(self.table, self.schema), drop)
+
+    def reverse(self) -> Op:
+        return AddColumn(self.table, self.column, self.schema)
+
+    @property
+    def risk(self) -> str:
+        return f"drops column {qualified(self.table, self.schema)}.{self.column.name} and its data"
+
+    def describe(self) -> str:
+        return f"drop column {qualified(self.table, self.schema)}.{self.column.name}"
+
+
+@dataclass(frozen=True)
+class AlterColumn(Op):
+    """Change a column's type, nullability, default, comment or generation."""
+
+    table: str
+    old: Column
+    new: Column
+    schema: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.old.name != self.new.name:
+            raise ValueError("AlterColumn cannot rename; use RenameColumn")
+
+    def apply(self, schema: Schema) -> Schema:
+        def alter(table: Table) -> Table:
+            table.column(self.old.name)
+            columns = tuple(self.new if c.name == self.old.name else c for c in table.columns)
+            return replace(table, columns=columns)
+
+        return _change_table(schema, qualified(self.table, self.schema), alter)
+
+    def reverse(self) -> Op:
+        return AlterColumn(self.table, self.new, self.old, self.schema)
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        """Names of the attributes that differ between ``old`` and ``new``."""
+        return tuple(
+            f for f in ("type", "nullable", "default", "autoincrement", "identity", "computed", "comment")
+            if getattr(self.old, f) != getattr(self.new, f)
+        )
+
+    @property
+    def risk(self) -> str | None:
+        where = f"{qualified(self.table, self.schema)}.{self.old.name}"
+        if self.old.type != self.new.type:
+            return f"changes the type of {where} from {self.old.type} to {self.new.type}; values may not convert"
+        if self.old.nullable and not self.new.nullable:
+            return f"makes {where} NOT NULL; fails if any row holds NULL"
+        return None
+
+    def describe(self) -> str:
+        where = f"{qualified(self.table, self.schema)}.{self.old.name}"
+        return f"alter column {where} ({', '.join(self.changes) or 'no change'})"
+
+
+@dataclass(frozen=True)
+class RenameColumn(Op):
+    table: str
+    old: str
+    new: str
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        def rename(table: Table) -> Table:
+            if table.has_column(self.new):
+                raise ValueError(f"column {self.new!r} already exists in {table.key!r}")
+            columns = tuple(replace(c, name=self.new) if c.name == self.old else c for c in table.columns)
+            if columns == table.columns:
+                raise KeyError(f"table {table.key!r} has no column {self.old!r}")
+            return _rename_references(replace(table, columns=columns), self.old, self.new)
+
+        return _change_table(schema, qualified(self.table, self.schema), rename)
+
+    def reverse(self) -> Op:
+        return RenameColumn(self.table, self.new, self.old, self.schema)
+
+    def describe(self) -> str:
+        return f"rename column {qualified(self.table, self.schema)}.{self.old} to {self.new}"
+
+
+def _rename_references(table: Table, old: str, new: str) -> Table:
+    """Follow a column rename in the table's own constraints and plain-column indexes."""
+
+    def names(columns: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(new if c == old else c for c in columns)
+
+    pk = table.primary_key
+    return replace(
+        table,
+        primary_key=replace(pk, columns=names(pk.columns)) if pk else None,
+        foreign_keys=tuple(replace(fk, columns=names(fk.columns)) for fk in table.foreign_keys),
+        uniques=tuple(replace(u, columns=names(u.columns)) for u in table.uniques),
+        indexes=tuple(replace(i, expressions=names(i.expressions)) for i in table.indexes),
+    )
+
+
+# --- indexes and constraints -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateIndex(Op):
+    table: str
+    index: Index
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        return _change_table(
+            schema, qualified(self.table, self.schema), lambda t: replace(t, indexes=t.indexes + (self.index,))
+        )
+
+    def reverse(self) -> Op:
+        return DropIndex(self.table, self.index, self.schema)
+
+    def describe(self) -> str:
+        return f"create index {self.index.name} on {qualified(self.table, self.schema)}"
+
+
+@dataclass(frozen=True)
+class DropIndex(Op):
+    table: str
+    index: Index
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        def drop(table: Table) -> Table:
+            if self.index not in table.indexes:
+                raise KeyError(f"table {table.key!r} has no index {self.index.name!r}")
+            return replace(table, indexes=tuple(i for i in table.indexes if i != self.index))
+
+        return _change_table(schema, qualified(self.table, self.schema), drop)
+
+    def reverse(self) -> Op:
+        return CreateIndex(self.table, self.index, self.schema)
+
+    def describe(self) -> str:
+        return f"drop index {self.index.name} on {qualified(self.table, self.schema)}"
+
+
+@dataclass(frozen=True)
+class AddConstraint(Op):
+    table: str
+    constraint: Constraint
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        return _change_table(schema, qualified(self.table, self.schema), lambda t: t.with_constraint(self.constraint))
+
+    def reverse(self) -> Op:
+        return DropConstraint(self.table, self.constraint, self.schema)
+
+    def describe(self) -> str:
+        kind = type(self.constraint).__name__.lower()
+        return f"add {kind} {self.constraint.name or ''} on {qualified(self.table, self.schema)}".replace("  ", " ")
+
+
+@dataclass(frozen=True)
+class DropConstraint(Op):
+    table: str
+    constraint: Constraint
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        return _change_table(
+            schema, qualified(self.table, self.schema), lambda t: t.without_constraint(self.constraint)
+        )
+
+    def reverse(self) -> Op:
+        return AddConstraint(self.table, self.constraint, self.schema)
+
+    def describe(self) -> str:
+        kind = type(self.constraint).__name__.lower()
+        return f"drop {kind} {self.constraint.name or ''} on {qualified(self.table, self.schema)}".replace("  ", " ")
+
+
+# --- enum types and sequences -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateEnum(Op):
+    enum: Enum
+
+    def apply(self, schema: Schema) -> Schema:
+        if any(e.key == self.enum.key for e in schema.enums):
+            raise ValueError(f"enum type {self.enum.key!r} already exists")
+        return schema.with_enums(schema.enums + (self.enum,))
+
+    def reverse(self) -> Op:
+        return DropEnum(self.enum)
+
+    def describe(self) -> str:
+        return f"create enum type {self.enum.key}"
+
+
+@dataclass(frozen=True)
+class DropEnum(Op):
+    enum: Enum
+
+    def apply(self, schema: Schema) -> Schema:
+        schema.enum(self.enum.key)
+        return schema.with_enums(e for e in schema.enums if e.key != self.enum.key)
+
+    def reverse(self) -> Op:
+        return CreateEnum(self.enum)
+
+    def describe(self) -> str:
+        return f"drop enum type {self.enum.key}"
+
+
+@dataclass(frozen=True)
+class AlterEnum(Op):
+    """Change the values of an enum type (add, rename or remove values)."""
+
+    old: Enum
+    new: Enum
+    renamed: tuple[tuple[str, str], ...] = ()
+
+    def apply(self, schema: Schema) -> Schema:
+        schema.enum(self.old.key)
+        return schema.with_enums(self.new if e.key == self.old.key else e for e in schema.enums)
+
+    def reverse(self) -> Op:
+        return AlterEnum(self.new, self.old, tuple((b, a) for a, b in self.renamed))
+
+    @property
+    def removed(self) -> tuple[str, ...]:
+        gone = set(self.old.values) - set(self.new.values) - {a for a, _ in self.renamed}
+        return tuple(v for v in self.old.values if v in gone)
+
+    @property
+    def risk(self) -> str | None:
+        if self.removed:
+            return f"removes values {', '.join(self.removed)} from enum type {self.old.key}"
+        return None
+
+    def describe(self) -> str:
+        return f"alter enum type {self.old.key}"
+
+
+@dataclass(frozen=True)
+class CreateSequence(Op):
+    sequence: Sequence
+
+    def apply(self, schema: Schema) -> Schema:
+        return schema.with_sequences(schema.sequences + (self.sequence,))
+
+    def reverse(self) -> Op:
+        return DropSequence(self.sequence)
+
+    def describe(self) -> str:
+        return f"create sequence {self.sequence.key}"
+
+
+@dataclass(frozen=True)
+class DropSequence(Op):
+    sequence: Sequence
+
+    def apply(self, schema: Schema) -> Schema:
+        return schema.with_sequences(s for s in schema.sequences if s.key != self.sequence.key)
+
+    def reverse(self) -> Op:
+        return CreateSequence(self.sequence)
+
+    def describe(self) -> str:
+        return f"drop sequence {self.sequence.key}"
+
+
+@dataclass(frozen=True)
+class Backfill(Op):
+    """Set ``column`` to ``value`` (SQL expression text) in rows where it is NULL.
+
+    Written by autogenerate between adding a column as nullable and making it
+    NOT NULL.  Its reverse does nothing: the rows keep their values.
+    """
+
+    table: str
+    column: str
+    value: str
+    schema: str | None = None
+
+    def reverse(self) -> Op:
+        return RunSQL("", "")
+
+    def describe(self) -> str:
+        return f"fill NULLs in {qualified(self.table, self.schema)}.{self.column} with {self.value}"
+
+
+# --- hand-written steps -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSQL(Op):
+    """Run SQL as written.  ``sql`` may hold several statements separated by ``;``."""
+
+    sql: str
+    reverse_sql: str | None = None
+
+    def reverse(self) -> Op:
+        if self.reverse_sql is None:
+            raise IrreversibleOperation(self)
+        return RunSQL(self.reverse_sql, self.sql)
+
+    def describe(self) -> str:
+        first = self.sql.strip().splitlines()[0] if self.sql.strip() else ""
+        return f"run SQL: {first[:60]}"
+
+
+@dataclass(frozen=True)
+class RunPython(Op):
+    """Call ``func(connection)`` with the migration's SQLAlchemy connection."""
+
+    func: Callable[[Any], None]
+    reverse_func: Callable[[Any], None] | None = None
+
+    def reverse(self) -> Op:
+        if self.reverse_func is None:
+            raise IrreversibleOperation(self)
+        return RunPython(self.reverse_func, self.func)
+
+    def describe(self) -> str:
+        return f"run Python: {getattr(self.func, '__name__', repr(self.func))}"
+
+
+@dataclass(frozen=True)
+class BulkInsert(Op):
+    """Insert seed rows; its reverse deletes exactly those rows."""
+
+    table: str
+    rows: tuple[Mapping[str, Any], ...]
+    schema: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", tuple(dict(r) for r in self.rows))
+
+    def reverse(self) -> Op:
+        return BulkDelete(self.table, self.rows, self.schema)
+
+    def describe(self) -> str:
+        return f"insert {len(self.rows)} row(s) into {qualified(self.table, self.schema)}"
+
+
+@dataclass(frozen=True)
+class BulkDelete(Op):
+    """Delete rows matching each given mapping of column values."""
+
+    table: str
+    rows: tuple[Mapping[str, Any], ...]
+    schema: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", tuple(dict(r) for r in self.rows))
+
+    def reverse(self) -> Op:
+        return BulkInsert(self.table, self.rows, self.schema)
+
+    @property
+    def risk(self) -> str:
+        return f"deletes {len(self.rows)} row(s) from {qualified(self.table, self.schema)}"
+
+    def describe(self) -> str:
+        return f"delete {len(self.rows)} row(s) from {qualified(self.table, self.schema)}"
+
+
+def reverse_all(ops: list[Op] | tuple[Op, ...]) -> list[Op]:
+    """The operations that undo ``ops``: each reversed, in reverse order."""
+    return [op.reverse() for op in reversed(ops)]
+
+
+def apply_all(schema: Schema, ops: list[Op] | tuple[Op, ...]) -> Schema:
+    for op in ops:
+        schema = op.apply(schema)
+    return schema
+
+
+SCHEMA_OPS = (
+    CreateTable, DropTable, RenameTable, AlterTableComment, AddColumn, DropColumn, AlterColumn,
+    RenameColumn, CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnum, DropEnum,
+    AlterEnum, CreateSequence, DropSequence, Backfill,
+)
+
+__all__ = [c.__name__ for c in SCHEMA_OPS] + [
+    "Op", "RunSQL", "RunPython", "BulkInsert", "BulkDelete", "IrreversibleOperation", "reverse_all", "apply_all",
+    "ForeignKey",
+]

@@ -1,0 +1,245 @@
+"""MySQL and MariaDB: backtick names, MODIFY COLUMN, inline enums and comments, keys as indexes.
+
+What differs from the shared renderer:
+
+* a column is changed with one ``ALTER TABLE … MODIFY COLUMN`` carrying its
+  whole new definition (type, nullability, default, AUTO_INCREMENT, comment);
+  enum values change the same way, as enums are inline (``ENUM('a','b')``), so
+  enum types and sequences render nothing;
+* comments are part of the column (``COMMENT '…'``) and of the table
+  (``COMMENT = '…'``);
+* constraints are dropped by kind (``DROP PRIMARY KEY``, ``DROP FOREIGN KEY``,
+  ``DROP INDEX`` for a unique key, ``DROP CONSTRAINT`` for a CHECK);
+* a foreign key needs an index on its columns: when dropping an index (or
+  unique key) would leave one without, the index InnoDB would have created
+  takes its place in the same statement; when a foreign key goes, so does the
+  index InnoDB created for it (see :mod:`dbshift.sqla.mysql`);
+* indexes on expressions and partial indexes do not exist here (MariaDB has
+  neither; MySQL 8's functional indexes are not supported by dbshift): they are
+  refused with :class:`UnsupportedOperation`.  Prefix lengths (``name(10)``) and
+  FULLTEXT/SPATIAL indexes are supported.
+
+MySQL DDL is not transactional: each statement commits on its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import model as m
+from ..core import ops as o
+from ..core.types import parse_type
+from ..sqla.mysql import has_key_for, implicit_index_name, index_key, is_foreign_key_index
+from ..sqla.types import mysql_quote
+from .base import Renderer, UnsupportedOperation
+
+_IDENTIFIER = re.compile(r"^(?P<name>[^\s()`]+|`(?:[^`]|``)+`)(?:\s*\((?P<length>\d+)\))?(?P<order>\s+(?:ASC|DESC))?$", re.I)
+# defaults MySQL takes without parentheses: literals, NULL, booleans, CURRENT_TIMESTAMP & co (with ON UPDATE)
+_PLAIN_DEFAULT = re.compile(
+    r"""^\s*(?:'(?:[^'\\]|''|\\.)*'|[+-]?\d+(?:\.\d+)?|null|true|false|b'[01]*'|x'[0-9a-f]*'|"""
+    r"""(?:current_timestamp|now|localtimestamp|localtime)(?:\s*\(\s*\d*\s*\))?"""
+    r"""(?:\s+on\s+update\s+(?:current_timestamp|now|localtimestamp|localtime)(?:\s*\(\s*\d*\s*\))?)?)\s*$""",
+    re.I | re.S,
+)
+
+
+class MySQLRenderer(Renderer):
+    name = "mysql"
+    supports_comments = True
+
+    # --- pieces --------------------------------------------------------------------
+
+    def default_sql(self, default: str) -> str:
+        if _PLAIN_DEFAULT.match(default) or (default.startswith("(") and default.endswith(")")):
+            return default
+        return f"({default})"  # an expression default (MariaDB 10.2+, MySQL 8.0.13+)
+
+    def column_sql(self, column: m.Column, table: m.Table | None = None) -> str:
+        parts = [self.q(column.name), self.type_sql(column.type)]
+        if column.computed is not None:
+            parts.append(f"GENERATED ALWAYS AS ({column.computed}) STORED")
+            if not column.nullable:
+                parts.append("NOT NULL")
+        else:
+            if not column.nullable:
+                parts.append("NOT NULL")
+            elif parse_type(column.type).name.startswith("mysql_timestamp"):
+                parts.append("NULL")  # a TIMESTAMP is NOT NULL unless told otherwise on older servers
+            if column.default is not None:
+                parts.append("DEFAULT " + self.default_sql(column.default))
+            if column.autoincrement or column.identity is not None:
+                parts.append("AUTO_INCREMENT")
+        if column.comment:
+            parts.append("COMMENT " + mysql_quote(column.comment))
+        return " ".join(parts)
+
+    def constraint_sql(self, c: m.Constraint) -> str:
+        if isinstance(c, m.PrimaryKey):
+            return f"PRIMARY KEY ({self.columns_list(c.columns)})"  # MySQL names it PRIMARY whatever we say
+        if isinstance(c, m.ForeignKey) and c.deferrable:
+            c = m.ForeignKey(c.columns, c.ref_table, c.ref_columns, c.name, c.ref_schema, c.on_delete, c.on_update)
+        return super().constraint_sql(c)
+
+    def create_table_sql(self, table: m.Table, name: str | None = None) -> str:
+        sql = super().create_table_sql(table, name)
+        return sql + (f" COMMENT = {mysql_quote(table.comment)}" if table.comment else "")
+
+    def comment_statements(self, table: m.Table) -> list[str]:
+        return []  # written inline
+
+    def index_expression(self, expression: str) -> str:
+        match = _IDENTIFIER.match(expression.strip())
+        if match is None:
+            raise ValueError(expression)
+        name = match.group("name")
+        name = name[1:-1].replace("``", "`") if name.startswith("`") else name
+        length = f"({match.group('length')})" if match.group("length") else ""
+        order = (match.group("order") or "").upper().strip()
+        return self.q(name) + length + (f" {order}" if order == "DESC" else "")
+
+    def index_sql(self, op: o.Op, table: str, schema: str | None, index: m.Index, create: bool = True) -> str:
+        """``CREATE … INDEX`` (or, when not ``create``, the ``… INDEX name (keys)`` clause of a table)."""
+        if index.where:
+            raise UnsupportedOperation(op, self.name, f"index {index.name} is partial (WHERE {index.where}); "
+                                       "MySQL and MariaDB have no partial indexes")
+        if index.include:
+            raise UnsupportedOperation(op, self.name, f"index {index.name} has INCLUDE columns, which MySQL lacks")
+        try:
+            keys = ", ".join(self.index_expression(e) for e in index.expressions)
+        except ValueError as exc:
+            raise UnsupportedOperation(
+                op, self.name,
+                f"index {index.name} is on the expression {exc}; MariaDB has no expression indexes "
+                "(index a generated column instead)",
+            ) from None
+        kind = "UNIQUE " if index.unique else ""
+        if index.using in ("fulltext", "spatial"):
+            kind = index.using.upper() + " "
+        elif index.using:
+            raise UnsupportedOperation(op, self.name, f"index {index.name} uses {index.using}, unknown to MySQL")
+        if create:
+            return f"CREATE {kind}INDEX {self.q(index.name)} ON {self.table_name(table, schema)} ({keys})"
+        return f"{kind}INDEX {self.q(index.name)} ({keys})"
+
+    def create_index_sql(self, table: str, schema: str | None, index: m.Index) -> str:
+        return self.index_sql(o.CreateIndex(table, index, schema), table, schema, index)
+
+    def _alter(self, table: str, schema: str | None) -> str:
+        return f"ALTER TABLE {self.table_name(table, schema)}"
+
+    # --- operations ------------------------------------------------------------------
+
+    def render_create_table(self, op: o.CreateTable, schema: m.Schema) -> list:
+        # indexes inline: a foreign key served by one of them gets no index of InnoDB's own
+        t = op.table
+        lines = [self.column_sql(c, t) for c in t.columns]
+        lines += [self.constraint_sql(c) for c in t.constraints]
+        lines += [self.index_sql(op, t.name, t.schema, i, create=False) for i in t.indexes]
+        sql = f"CREATE TABLE {self.table_name(t.name, t.schema)} (\n    " + ",\n    ".join(lines) + "\n)"
+        return [sql + (f" COMMENT = {mysql_quote(t.comment)}" if t.comment else "")]
+
+    def render_rename_table(self, op: o.RenameTable, schema: m.Schema) -> list:
+        return [f"RENAME TABLE {self.table_name(op.old, op.schema)} TO {self.table_name(op.new, op.schema)}"]
+
+    def render_alter_table_comment(self, op: o.AlterTableComment, schema: m.Schema) -> list:
+        return [f"{self._alter(op.table, op.schema)} COMMENT = {mysql_quote(op.new or '')}"]
+
+    def render_add_column(self, op: o.AddColumn, schema: m.Schema) -> list:
+        return [f"{self._alter(op.table, op.schema)} ADD COLUMN {self.column_sql(op.column)}"]
+
+    def render_alter_column(self, op: o.AlterColumn, schema: m.Schema) -> list:
+        if not op.changes:
+            return []
+        if "computed" in op.changes and (op.old.computed is None) != (op.new.computed is None):
+            # a column becomes (or stops being) generated: MySQL cannot MODIFY that
+            return self.render_drop_column(o.DropColumn(op.table, op.old, op.schema), schema) + self.render_add_column(
+                o.AddColumn(op.table, op.new, op.schema), schema
+            )
+        return [f"{self._alter(op.table, op.schema)} MODIFY COLUMN {self.column_sql(op.new)}"]
+
+    def render_create_index(self, op: o.CreateIndex, schema: m.Schema) -> list:
+        table = _table(schema, op.table, op.schema)
+        take_over = self._take_over_foreign_key_indexes(table, _key(table, op.index))
+        if take_over:
+            add = self.index_sql(op, op.table, op.schema, op.index, create=False)
+            return [f"{self._alter(op.table, op.schema)} ADD {add}, {take_over}"]
+        return [self.index_sql(op, op.table, op.schema, op.index)]
+
+    def render_drop_index(self, op: o.DropIndex, schema: m.Schema) -> list:
+        table = _table(schema, op.table, op.schema)
+        keep = self._keep_foreign_keys_indexed(table, op.index)
+        if keep:
+            return [f"{self._alter(op.table, op.schema)} DROP INDEX {self.q(op.index.name)}, {keep}"]
+        return [f"DROP INDEX {self.q(op.index.name)} ON {self.table_name(op.table, op.schema)}"]
+
+    def render_add_constraint(self, op: o.AddConstraint, schema: m.Schema) -> list:
+        sql = f"{self._alter(op.table, op.schema)} ADD {self.constraint_sql(op.constraint)}"
+        if isinstance(op.constraint, (m.PrimaryKey, m.Unique)):
+            take_over = self._take_over_foreign_key_indexes(_table(schema, op.table, op.schema), op.constraint.columns)
+            sql += f", {take_over}" if take_over else ""
+        return [sql]
+
+    def render_drop_constraint(self, op: o.DropConstraint, schema: m.Schema) -> list:
+        c = op.constraint
+        alter = self._alter(op.table, op.schema)
+        table = _table(schema, op.table, op.schema)
+        if isinstance(c, m.PrimaryKey):
+            keep = self._keep_foreign_keys_indexed(table, c)
+            return [f"{alter} DROP PRIMARY KEY" + (f", {keep}" if keep else "")]
+        if not c.name:
+            raise UnsupportedOperation(op, self.name, "the constraint has no name")
+        if isinstance(c, m.ForeignKey):
+            result = [f"{alter} DROP FOREIGN KEY {self.q(c.name)}"]
+            index = implicit_index_name(c, op.table)
+            if table is not None and index and not has_key_for(table, c.columns):
+                result.append(f"DROP INDEX {self.q(index)} ON {self.table_name(op.table, op.schema)}")
+            return result
+        if isinstance(c, m.Unique):
+            keep = self._keep_foreign_keys_indexed(table, c)
+            return [f"{alter} DROP INDEX {self.q(c.name)}" + (f", {keep}" if keep else "")]
+        return [f"{alter} DROP CONSTRAINT {self.q(c.name)}"]  # a CHECK (MariaDB; MySQL 8.0.19+)
+
+    def _take_over_foreign_key_indexes(self, table: m.Table | None, key: tuple[str, ...]) -> str:
+        """``DROP INDEX …`` clauses for the foreign keys' own indexes that a new ``key`` makes unneeded.
+
+        InnoDB drops an index it created itself when a new one can serve, but not
+        one dbshift added in its place (see :meth:`_keep_foreign_keys_indexed`), so
+        both are dropped in the statement that adds the new key.
+        """
+        if table is None:
+            return ""
+        clauses = []
+        for fk in table.foreign_keys:
+            name = implicit_index_name(fk, table.name)
+            if name and not has_key_for(table, fk.columns) and key[: len(fk.columns)] == tuple(fk.columns):
+                clauses.append(f"DROP INDEX {self.q(name)}")
+        return ", ".join(clauses)
+
+    def _keep_foreign_keys_indexed(self, table: m.Table | None, leaving: object) -> str:
+        """``ADD INDEX …`` clauses for the foreign keys that would lose their only index with ``leaving``."""
+        if table is None:
+            return ""
+        clauses = []
+        for fk in table.foreign_keys:
+            if has_key_for(table, fk.columns) and not has_key_for(table, fk.columns, leaving_out=leaving):
+                name = implicit_index_name(fk, table.name) or fk.columns[0]
+                clauses.append(f"ADD INDEX {self.q(name)} ({self.columns_list(fk.columns)})")
+        return ", ".join(clauses)
+
+
+class MariaDBRenderer(MySQLRenderer):
+    """A ``mariadb://`` connection: the same SQL."""
+
+    name = "mariadb"
+
+
+def _key(table: m.Table | None, index: m.Index) -> tuple[str, ...]:
+    return index_key(index, table.column_names) if table is not None else ()
+
+
+def _table(schema: m.Schema, name: str, schema_name: str | None) -> m.Table | None:
+    key = m.qualified(name, schema_name)
+    return schema.table(key) if schema.has_table(key) else None
+
+
+__all__ = ["MySQLRenderer", "MariaDBRenderer", "is_foreign_key_index"]

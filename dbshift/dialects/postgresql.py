@@ -1,0 +1,151 @@
+"""PostgreSQL: serial columns, in-place ALTER COLUMN, native enum types, sequences."""
+
+from __future__ import annotations
+
+
+
+from ..core import model as m
+from ..core import ops as o
+from ..core.types import parse_type, quote_literal
+from .base import Renderer, Statement
+
+_SERIAL = {"integer": "SERIAL", "bigint": "BIGSERIAL", "smallint": "SMALLSERIAL"}
+
+
+class PostgresRenderer(Renderer):
+    name = "postgresql"
+
+    def column_sql(self, column: m.Column, table: m.Table | None = None) -> str:
+        if column.autoincrement and column.type in _SERIAL and column.identity is None:
+            sql = f"{self.q(column.name)} {_SERIAL[column.type]}"
+            return sql + ("" if column.nullable else " NOT NULL")
+        return super().column_sql(column, table)
+
+    def enum_name(self, enum: m.Enum) -> str:
+        return self.table_name(enum.name, enum.schema)
+
+    def render_alter_column(self, op: o.AlterColumn, schema: m.Schema) -> list:
+        if "computed" in op.changes:
+            return self.render_drop_column(o.DropColumn(op.table, op.old, op.schema), schema) + self.render_add_column(
+                o.AddColumn(op.table, op.new, op.schema), schema
+            )
+        alter = f"ALTER TABLE {self.table_name(op.table, op.schema)} ALTER COLUMN {self.q(op.new.name)}"
+        old, new = op.old, op.new
+        result: list = []
+        if "autoincrement" in op.changes and old.autoincrement:
+            result.append(f"{alter} DROP DEFAULT")
+        if "identity" in op.changes and old.identity is not None:
+            result.append(f"{alter} DROP IDENTITY")
+        if "type" in op.changes:
+            if old.default is not None and "default" not in op.changes:
+                result.append(f"{alter} DROP DEFAULT")
+            type_sql = self.type_sql(new.type)
+            using = f"{self.q(new.name)}::text::{type_sql}" if parse_type(old.type).is_enum else f"{self.q(new.name)}::{type_sql}"
+            result.append(f"{alter} TYPE {type_sql} USING {using}")
+            if old.default is not None and "default" not in op.changes:
+                result.append(f"{alter} SET DEFAULT {new.default}")
+        if "default" in op.changes:
+            result.append(f"{alter} SET DEFAULT {new.default}" if new.default is not None else f"{alter} DROP DEFAULT")
+        if "nullable" in op.changes:
+            result.append(f"{alter} {'DROP' if new.nullable else 'SET'} NOT NULL")
+        if "identity" in op.changes and new.identity is not None:
+            result.append(f"{alter} ADD {self.identity_sql(new.identity)}")
+        if "autoincrement" in op.changes and new.autoincrement:
+            result += self._make_serial(op.table, op.schema, new.name)
+        if "comment" in op.changes:
+            result.append(self.column_comment_sql(op.table, op.schema, new))
+        return result
+
+    def _make_serial(self, table: str, schema: str | None, column: str) -> list[str]:
+        seq = self.table_name(f"{table}_{column}_seq", schema)
+        target = self.table_name(table, schema)
+        return [
+            f"CREATE SEQUENCE {seq} OWNED BY {target}.{self.q(column)}",
+            f"SELECT setval({quote_literal(seq)}, COALESCE(MAX({self.q(column)}), 0) + 1, false) FROM {target}",
+            f"ALTER TABLE {target} ALTER COLUMN {self.q(column)} SET DEFAULT nextval({quote_literal(seq)}::regclass)",
+        ]
+
+    def render_create_enum(self, op: o.CreateEnum, schema: m.Schema) -> list:
+        values = ", ".join(quote_literal(v) for v in op.enum.values)
+        return [f"CREATE TYPE {self.enum_name(op.enum)} AS ENUM ({values})"]
+
+    def render_drop_enum(self, op: o.DropEnum, schema: m.Schema) -> list:
+        return [f"DROP TYPE {self.enum_name(op.enum)}"]
+
+    def render_alter_enum(self, op: o.AlterEnum, schema: m.Schema) -> list:
+        old, new = op.old, op.new
+        renamed = dict(op.renamed)
+        after_rename = tuple(renamed.get(v, v) for v in old.values)
+        kept = [v for v in after_rename if v in new.values]
+        in_place = not op.removed and kept == [v for v in new.values if v in after_rename]
+        if not in_place:
+            return self._rebuild_enum(op, schema)
+        name = self.enum_name(old)
+        result: list = [
+            f"ALTER TYPE {name} RENAME VALUE {quote_literal(a)} TO {quote_literal(b)}" for a, b in op.renamed
+        ]
+        present = list(after_rename)
+        for i, value in enumerate(new.values):
+            if value in present:
+                continue
+            following = next((v for v in new.values[i + 1 :] if v in present), None)
+            where = f" BEFORE {quote_literal(following)}" if following else ""
+            result.append(
+                Statement(f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {quote_literal(value)}{where}", transactional=False)
+            )
+            present.insert(present.index(following) if following else len(present), value)
+        return result
+
+    def _rebuild_enum(self, op: o.AlterEnum, schema: m.Schema) -> list:
+        """Replace the type: rename the old one away, create the new, convert every column, drop the old."""
+        old_name = f"{op.old.name}__old"
+        name = self.enum_name(op.new)
+        renamed = dict(op.renamed)
+        users = [
+            (t, c)
+            for t in schema.tables
+            for c in t.columns
+            if parse_type(c.type).is_enum and parse_type(c.type).enum_name == op.old.key
+        ]
+        result = [self._refuse_removed_values(op, users)] if op.removed and users else []
+        result += [f"ALTER TYPE {name} RENAME TO {self.q(old_name)}", self.render_create_enum(o.CreateEnum(op.new), schema)[0]]
+        for t, c in users:
+            alter = f"ALTER TABLE {self.table_name(t.name, t.schema)} ALTER COLUMN {self.q(c.name)}"
+            value = f"{self.q(c.name)}::text"
+            for a, b in renamed.items():
+                value = f"CASE WHEN {self.q(c.name)}::text = {quote_literal(a)} THEN {quote_literal(b)} ELSE {value} END"
+            if c.default is not None:
+                result.append(f"{alter} DROP DEFAULT")
+            result.append(f"{alter} TYPE {name} USING ({value})::{name}")
+            if c.default is not None:
+                result.append(f"{alter} SET DEFAULT {c.default.replace(old_name, op.new.name)}")
+        result.append(f"DROP TYPE {self.table_name(old_name, op.old.schema)}")
+        return result
+
+    def _refuse_removed_values(self, op: o.AlterEnum, users: list) -> str:
+        """A check that stops the migration, with a clear message, while rows still hold a removed value."""
+        removed = ", ".join(quote_literal(v) for v in op.removed)
+        checks = []
+        for t, c in users:
+            where = f"{self.table_name(t.name, t.schema)}.{self.q(c.name)}"
+            message = f"cannot remove value(s) {', '.join(op.removed)} from enum type {op.old.key}: rows in {where} still hold them"
+            checks.append(
+                f"IF EXISTS (SELECT 1 FROM {self.table_name(t.name, t.schema)} WHERE {self.q(c.name)}::text IN ({removed})) "
+                f"THEN RAISE EXCEPTION '%', {quote_literal(message)}; END IF;"
+            )
+        return "DO $$ BEGIN " + " ".join(checks) + " END $$"
+
+    def render_create_sequence(self, op: o.CreateSequence, schema: m.Schema) -> list:
+        s = op.sequence
+        sql = f"CREATE SEQUENCE {self.table_name(s.name, s.schema)}"
+        if s.increment is not None:
+            sql += f" INCREMENT BY {s.increment}"
+        if s.start is not None:
+            sql += f" START WITH {s.start}"
+        return [sql]
+
+    def render_drop_sequence(self, op: o.DropSequence, schema: m.Schema) -> list:
+        return [f"DROP SEQUENCE {self.table_name(op.sequence.name, op.sequence.schema)}"]
+
+
+

@@ -1,0 +1,163 @@
+"""Text for API results and runner events, shared by ``dbshift`` (cli.py) and ``flask db`` (flask/).
+
+Pure functions: a result or an event in, lines of text out.  Nothing here prints,
+so both front ends show exactly the same words for the same outcome.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from .core.graph import Revision, RevisionGraph
+
+
+def short(revision: Revision) -> str:
+    """``<id>  <message>``."""
+    return f"{revision.id}  {revision.message}".rstrip()
+
+
+def revision_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult
+    """After ``revision``/``migrate``: the file written and its operations, or that nothing changed."""
+    if result.path is None:
+        return ["No changes: the models match the database; nothing written."]
+    lines = [f"Wrote {result.path}"]
+    for op in result.ops:
+        risk = f"   !! {op.risk}" if op.risk else ""
+        lines.append(f"  - {op.describe()}{risk}")
+    return lines
+
+
+def possible_rename_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult
+    """Warnings (for stderr) about possible renames the written migration treats as drop + add."""
+    return [
+        f"possible rename: {p.describe()}; the migration drops and adds it, losing its data. "
+        f"If it is a rename, delete {result.path.name} and re-run with --rename {p.hint}"
+        for p in result.possible_renames
+    ]
+
+
+def rename_question(candidate) -> str:  # noqa: ANN001 - core.renames candidate
+    """The yes/no question asked about a possible rename."""
+    return f"Was {candidate.kind} {candidate.old} renamed to {candidate.new.rsplit('.', 1)[-1]}?"
+
+
+def event_line(event) -> str | None:  # noqa: ANN001 - runner.Event
+    """One line of progress for a runner event, or ``None`` for events not shown."""
+    from .runner import LockWaiting, Notice, RunFinished, StepFinished, StepStarted
+
+    if isinstance(event, StepStarted):
+        verb = "Applying" if event.step.direction == "up" else "Reverting"
+        resumed = f" (resuming after statement {event.resume_from})" if event.resume_from else ""
+        return f"[{event.index}/{event.total}] {verb} {short(event.step.revision)}{resumed}"
+    if isinstance(event, StepFinished):
+        return f"      done in {event.duration_ms} ms"
+    if isinstance(event, RunFinished) and event.steps:
+        return f"{event.steps} migration(s) in {event.duration_ms} ms"
+    if isinstance(event, Notice):
+        return event.text
+    if isinstance(event, LockWaiting):
+        return f"Waiting up to {event.timeout_s:g} s for the migration lock held by {event.holder or 'another run'}"
+    return None
+
+
+def plan_lines(result) -> list[str]:  # noqa: ANN001 - api.RunResult of a dry run
+    """What an upgrade or downgrade would run, step by step, with its statements and risks."""
+    if not result.plan:
+        return [f"Nothing to do: the database is already at {', '.join(result.current) or 'base'}."]
+    lines = []
+    total = len(result.plan)
+    for index, preview in enumerate(result.plan, 1):
+        verb = "Would apply" if preview.step.direction == "up" else "Would revert"
+        lines.append(f"[{index}/{total}] {verb} {short(preview.step.revision)}")
+        lines += [f"    {' '.join(sql.split())}" for sql in preview.statements]
+        lines += [f"    !! {risk}" for risk in preview.risks]
+        if preview.problem:
+            lines.append(f"    ?? {preview.problem}")
+    lines.append(f"Dry run: nothing was changed; the database is still at {', '.join(result.current) or 'base'}.")
+    return lines
+
+
+def run_lines(result) -> list[str]:  # noqa: ANN001 - api.RunResult (online)
+    """The closing line of an upgrade or downgrade."""
+    at = ", ".join(result.current) or "base"
+    if not result.steps:
+        return [f"Nothing to do: the database is already at {at}."]
+    return [f"Now at {at}."]
+
+
+def current_lines(status, graph: RevisionGraph) -> list[str]:  # noqa: ANN001 - api.Status
+    if not status.current:
+        return ["base (no migration applied)"]
+    return [
+        f"{short(graph.get(rev_id))}{' (head)' if rev_id in status.heads else ''}" for rev_id in status.current
+    ]
+
+
+def history_lines(entries, *, verbose: bool = False) -> list[str]:  # noqa: ANN001 - list[api.HistoryEntry]
+    """Newest first; ``*`` marks applied revisions."""
+    if not entries:
+        return ["No migrations yet."]
+    lines = []
+    for e in entries:
+        marks = [m for m, on in (("head", e.head), ("current", e.current)) if on]
+        state = "*" if e.applied else " "
+        parents = ", ".join(e.revision.parents) or "base"
+        lines.append(
+            f"{state} {e.revision.id} <- {parents}  {e.revision.message}" + (f"  ({', '.join(marks)})" if marks else "")
+        )
+        if verbose and e.revision.path:
+            lines.append(f"      file: {e.revision.path}")
+    return lines
+
+
+def heads_lines(revisions: Iterable[Revision], *, verbose: bool = False) -> list[str]:
+    lines = []
+    for rev in revisions:
+        lines.append(short(rev))
+        if verbose and rev.path:
+            lines.append(f"      file: {rev.path}")
+    return lines
+
+
+def show_lines(result) -> list[str]:  # noqa: ANN001 - api.ShowResult
+    rev = result.revision
+    lines = [
+        f"Revision: {rev.id}",
+        f"Parents:  {', '.join(rev.parents) or 'base'}",
+        f"Message:  {rev.message}",
+        f"File:     {rev.path}",
+        "Upgrade:",
+    ]
+    lines += [f"  - {op.describe()}" for op in result.upgrade]
+    if result.downgrade is not None:
+        lines.append("Downgrade (written by hand):")
+        lines += [f"  - {op.describe()}" for op in result.downgrade]
+    return lines
+
+
+def stamp_lines(result) -> list[str]:  # noqa: ANN001 - api.StampResult
+    return [f"Stamped: {', '.join(result.before) or 'base'} -> {', '.join(result.after) or 'base'}"]
+
+
+def merge_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult of a merge
+    return [f"Wrote {result.path} (merging {', '.join(result.revision.parents)})"]
+
+
+def check_lines(result) -> list[str]:  # noqa: ANN001 - api.CheckResult
+    if result.ok:
+        return ["The database matches the models."]
+    return [f"{len(result.ops)} difference(s) between the models and the database:"] + [
+        f"  - {op.describe()}" for op in result.ops
+    ]
+
+
+def resolve_lines(result) -> list[str]:  # noqa: ANN001 - api.ResolveResult
+    after = "applied" if result.outcome == "applied" else "not applied (pending again)"
+    return [f"Recorded {result.revision} as {after}; its {result.direction}grade had been left {result.status}."]
+
+
+def accept_lines(results) -> list[str]:  # noqa: ANN001 - tuple[api.AcceptResult, ...]
+    return [
+        f"Accepted {r.revision} as it is now ({r.path or 'no file'}): checksum {r.old[:12]} -> {r.new[:12]}"
+        for r in results
+    ]

@@ -1,0 +1,246 @@
+"""The history table: one row per migration that is applied, or that a run left half done.
+
+``dbshift_history`` columns:
+
+==================  ==========================================================
+revision            the migration's id (primary key)
+message             its message
+checksum            checksum of the file as it was applied (``scripts.checksum``)
+applied_at          when it finished (for an unfinished row: when the run began)
+duration_ms         how long it took
+status              ``applied``; ``running`` while a migration that cannot be
+                    atomic is under way (or was interrupted: the process died);
+                    ``failed`` when a statement of such a migration failed
+direction           ``up`` or ``down``: what the running/failed run was doing
+statements_done     statements completed (for applied rows: all of them)
+error               for ``failed``: the one-line reason, naming the statement
+run_by              who ran it: ``pid 123 on host, connection 45``
+==================  ==========================================================
+
+Downgrading a migration deletes its row, so the rows with status ``applied``
+are exactly the applied revisions.  Rows with another status exist only for
+migrations that could not run in one transaction (MySQL/MariaDB, whose DDL
+commits implicitly, or a PostgreSQL statement such as ``CREATE INDEX
+CONCURRENTLY``); they say how far the run got, so it can be resumed or resolved.
+
+Tables written by earlier versions (the first five columns) are read as they
+are and upgraded in place, by adding the missing columns, when a run takes the
+lock (:func:`ensure_table`).  Offline SQL inserts only the first five columns,
+so it works against either form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+TABLE_NAME = "dbshift_history"
+
+APPLIED, RUNNING, FAILED = "applied", "running", "failed"
+ERROR_MAX = 1000
+
+_metadata = sa.MetaData()
+history_table = sa.Table(
+    TABLE_NAME,
+    _metadata,
+    sa.Column("revision", sa.String(64), primary_key=True),
+    sa.Column("message", sa.String(500), nullable=False, server_default=""),
+    sa.Column("checksum", sa.String(64), nullable=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    # added by dbshift 0.2 (issue 4): progress of runs that cannot be atomic
+    sa.Column("status", sa.String(16), nullable=False, server_default=APPLIED),
+    sa.Column("direction", sa.String(8), nullable=False, server_default="up"),
+    sa.Column("statements_done", sa.Integer, nullable=True),
+    sa.Column("error", sa.String(ERROR_MAX), nullable=True),
+    sa.Column("run_by", sa.String(200), nullable=True),
+)
+_ORIGINAL = ("revision", "message", "checksum", "applied_at", "duration_ms")
+_DEFAULTS = {"status": APPLIED, "direction": "up", "statements_done": None, "error": None, "run_by": None}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    revision: str
+    message: str
+    checksum: str
+    applied_at: datetime
+    duration_ms: int
+    status: str = APPLIED
+    direction: str = "up"
+    statements_done: int | None = None
+    error: str | None = None
+    run_by: str | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.status == APPLIED
+
+
+AppliedMigration = HistoryRow  # the name before rows could be unfinished
+
+
+def _columns(connection: sa.Connection) -> set[str] | None:
+    """The history table's column names, or None when there is no table."""
+    if not sa.inspect(connection).has_table(TABLE_NAME):
+        return None
+    result = connection.exec_driver_sql(f"SELECT * FROM {_quoted(connection)} WHERE 1 = 0")
+    names = {str(k).lower() for k in result.keys()}
+    result.close()
+    return names
+
+
+def ensure_table(connection: sa.Connection) -> tuple[str, ...]:
+    """Create the history table, or add the columns a table from an earlier version lacks.
+
+    Returns the names of the columns added.  Call it holding the run lock.
+    """
+    present = _columns(connection)
+    if present is None:
+        history_table.create(connection)
+        return ()
+    added = []
+    for column in history_table.columns:
+        if column.name not in present:
+            ddl = sa.schema.CreateColumn(column).compile(dialect=connection.dialect)
+            connection.exec_driver_sql(f"ALTER TABLE {_quoted(connection)} ADD COLUMN {ddl}")
+            added.append(column.name)
+    return tuple(added)
+
+
+def _quoted(connection: sa.Connection) -> str:
+    return connection.dialect.identifier_preparer.quote(TABLE_NAME)
+
+
+def create_table_sql(dialect: sa.engine.Dialect) -> str:
+    return str(sa.schema.CreateTable(history_table, if_not_exists=True).compile(dialect=dialect)).strip()
+
+
+def rows(connection: sa.Connection) -> list[HistoryRow]:
+    """Every row, applied or not, oldest first; empty when the table does not exist."""
+    present = _columns(connection)
+    if present is None:
+        return []
+    columns = [c for c in history_table.columns if c.name in present]
+    query = sa.select(*columns).order_by(history_table.c.applied_at, history_table.c.revision)
+    result = []
+    for row in connection.execute(query):
+        values = {**_DEFAULTS, **row._mapping}
+        values["status"] = values["status"] or APPLIED
+        result.append(HistoryRow(**values))
+    return result
+
+
+def applied(connection: sa.Connection) -> list[HistoryRow]:
+    """Every applied migration, oldest first; empty when the table does not exist."""
+    return [r for r in rows(connection) if r.applied]
+
+
+def record(
+    connection: sa.Connection,
+    revision: str,
+    message: str,
+    checksum: str,
+    duration_ms: int,
+    *,
+    statements_done: int | None = None,
+    run_by: str | None = None,
+) -> None:
+    """Record ``revision`` as applied (replacing an unfinished row for it)."""
+    _upsert(
+        connection,
+        revision,
+        dict(
+            message=message[:500],
+            checksum=checksum,
+            applied_at=_now(),
+            duration_ms=duration_ms,
+            status=APPLIED,
+            direction="up",
+            statements_done=statements_done,
+            error=None,
+            run_by=run_by,
+        ),
+    )
+
+
+def progress(
+    connection: sa.Connection,
+    revision: str,
+    message: str,
+    checksum: str,
+    *,
+    direction: str,
+    statements_done: int,
+    status: str = RUNNING,
+    error: str | None = None,
+    run_by: str | None = None,
+) -> None:
+    """Record how far an unfinished run of ``revision`` got."""
+    values: dict = dict(status=status, direction=direction, statements_done=statements_done, error=_clip(error))
+    if run_by is not None:
+        values["run_by"] = run_by[:200]
+    exists = _exists(connection, revision)
+    if not exists:
+        values.update(message=message[:500], checksum=checksum, applied_at=_now(), duration_ms=0)
+    _upsert(connection, revision, values, exists)
+
+
+def mark_applied(connection: sa.Connection, revision: str, checksum: str | None = None) -> None:
+    """Turn an unfinished row into an applied one (``resolve --applied``, ``stamp``)."""
+    values: dict = dict(status=APPLIED, direction="up", error=None)
+    if checksum is not None:
+        values["checksum"] = checksum
+    connection.execute(history_table.update().where(history_table.c.revision == revision).values(**values))
+
+
+def set_checksum(connection: sa.Connection, revision: str, checksum: str) -> None:
+    connection.execute(history_table.update().where(history_table.c.revision == revision).values(checksum=checksum))
+
+
+def forget(connection: sa.Connection, revision: str) -> None:
+    connection.execute(history_table.delete().where(history_table.c.revision == revision))
+
+
+def _exists(connection: sa.Connection, revision: str) -> bool:
+    query = sa.select(history_table.c.revision).where(history_table.c.revision == revision)
+    return connection.execute(query).first() is not None
+
+
+def _upsert(connection: sa.Connection, revision: str, values: dict, exists: bool | None = None) -> None:
+    if exists is None:
+        exists = _exists(connection, revision)
+    if exists:
+        connection.execute(history_table.update().where(history_table.c.revision == revision).values(**values))
+    else:
+        connection.execute(history_table.insert().values(revision=revision, **values))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _clip(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
+
+
+def _row(revision: str, message: str, checksum: str, duration_ms: int) -> dict:
+    return dict(revision=revision, message=message[:500], checksum=checksum, applied_at=_now(), duration_ms=duration_ms)
+
+
+def record_sql(dialect: sa.engine.Dialect, revision: str, message: str, checksum: str) -> str:
+    """The INSERT for offline (``--sql``) output, with literal values (the original columns only)."""
+    statement = history_table.insert().values(**_row(revision, message, checksum, 0))
+    return _literal(statement, dialect)
+
+
+def forget_sql(dialect: sa.engine.Dialect, revision: str) -> str:
+    return _literal(history_table.delete().where(history_table.c.revision == revision), dialect)
+
+
+def _literal(statement: sa.ClauseElement, dialect: sa.engine.Dialect) -> str:
+    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))

@@ -1,0 +1,15 @@
+"""Everything a migration file needs, in one import: ``from dbshift.migration import *``."""
+
+from .core.model import Check, Column, Enum, ForeignKey, Identity, Index, PrimaryKey, Sequence, Table, Unique
+from .core.ops import (
+    AddColumn, AddConstraint, AlterColumn, Backfill, AlterEnum, AlterTableComment, BulkDelete, BulkInsert, CreateEnum,
+    CreateIndex, CreateSequence, CreateTable, DropColumn, DropConstraint, DropEnum, DropIndex, DropSequence,
+    DropTable, RenameColumn, RenameTable, RunPython, RunSQL,
+)
+
+__all__ = [
+    "Check", "Column", "Enum", "ForeignKey", "Identity", "Index", "PrimaryKey", "Sequence", "Table", "Unique",
+    "AddColumn", "AddConstraint", "AlterColumn", "Backfill", "AlterEnum", "AlterTableComment", "BulkDelete", "BulkInsert",
+    "CreateEnum", "CreateIndex", "CreateSequence", "CreateTable", "DropColumn", "DropConstraint", "DropEnum",
+    "DropIndex", "DropSequence", "DropTable", "RenameColumn", "RenameTable", "RunPython", "RunSQL",
+]

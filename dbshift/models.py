@@ -1,0 +1,40 @@
+"""Loading the application's SQLAlchemy ``MetaData`` from a ``module:attribute`` reference."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+from .core.errors import DbshiftError
+
+
+class ModelsNotFound(DbshiftError):
+    def __init__(self, reference: str, detail: str) -> None:
+        self.reference, self.detail = reference, detail
+        super().__init__(f"cannot load models {reference!r}: {detail}")
+
+
+def load_metadata(reference: str, root: Path):  # noqa: ANN201 - returns sqlalchemy.MetaData
+    """Import ``package.module:Attr.metadata`` with ``root`` on the import path."""
+    import sqlalchemy as sa
+
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise ModelsNotFound(reference, "expected 'package.module:Base.metadata'")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    try:
+        obj = importlib.import_module(module_name)
+    except Exception as exc:  # the user's module may raise anything at import
+        raise ModelsNotFound(reference, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    for part in attribute.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ModelsNotFound(reference, f"{module_name} has no attribute {attribute!r}") from None
+    if isinstance(obj, sa.MetaData):
+        return obj
+    if isinstance(getattr(obj, "metadata", None), sa.MetaData):
+        return obj.metadata
+    raise ModelsNotFound(reference, f"{attribute} is a {type(obj).__name__}, not a SQLAlchemy MetaData")

@@ -1,0 +1,437 @@
+"""Migration files on disk: naming, scanning headers, loading, writing, checksums.
+
+A migration is either a Python file::
+
+    revision = "20261121142301_9f3a"
+    parents = ("20261120101010_aaaa",)
+    message = "add price"
+
+    upgrade = [AddColumn("product", Column("price", "numeric(10,2)"))]
+    downgrade = [...]  # optional; the reverse of ``upgrade`` otherwise
+
+or a SQL file whose header comments name it::
+
+    -- revision: 20261121142301_9f3a
+    -- parents: 20261120101010_aaaa
+    -- message: add price
+    ALTER TABLE product ADD COLUMN price numeric(10,2);
+    -- down
+    ALTER TABLE product DROP COLUMN price;
+
+:func:`scan` reads only the headers (it never imports a file), so building the
+revision graph stays fast and safe; :func:`load` runs one file for its operations.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import itertools
+import os
+import re
+import secrets
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Collection, Iterable, Sequence
+
+from . import codegen
+from .core.errors import DbshiftError
+from .core.graph import Revision
+from .core.ops import Op, RunSQL, reverse_all
+
+__all__ = [
+    "BadMigrationFile", "MigrationFileExists", "Migration", "new_revision_id", "slugify", "file_name",
+    "scan", "read_header", "load", "checksum", "file_checksum", "write_migration",
+]
+
+SUFFIXES = (".py", ".sql")
+SLUG_MAX = 40
+
+
+# --- errors -----------------------------------------------------------------
+
+
+class BadMigrationFile(DbshiftError):
+    """A migration file that cannot be read: no header, a bad value, an import error."""
+
+    def __init__(self, path: str | os.PathLike[str], detail: str) -> None:
+        self.path = str(path)
+        self.detail = _first_line(detail)
+        super().__init__(f"bad migration file {self.path}: {self.detail}")
+
+
+class MigrationFileExists(DbshiftError):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = str(path)
+        super().__init__(f"migration file {self.path} already exists; not overwriting it")
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return lines[0] if lines else "(no detail)"
+
+
+# --- names ------------------------------------------------------------------
+
+
+def new_revision_id(now: datetime, existing: Collection[str]) -> str:
+    """``YYYYMMDDHHMMSS_xxxx``: the UTC time and 4 random hex digits, not in ``existing``.
+
+    Ids sort in creation order: within the same second the suffix is chosen above
+    those of the ``existing`` ids of that second.
+    """
+    moment = now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now.astimezone(timezone.utc)
+    prefix = moment.strftime("%Y%m%d%H%M%S") + "_"
+    taken = {e for e in existing if e.startswith(prefix)}
+    low = 0
+    for rev_id in taken:
+        suffix = rev_id[len(prefix):]
+        if re.fullmatch(r"[0-9a-f]{4}", suffix):
+            low = max(low, int(suffix, 16) + 1)
+    if low > 0xFFFF:  # a full second: fall back to any free suffix
+        low = 0
+    while True:
+        candidate = f"{prefix}{low + secrets.randbelow(0x10000 - low):04x}"
+        if candidate not in taken:
+            return candidate
+
+
+def slugify(message: str) -> str:
+    """Lower-case ASCII words of ``message`` joined by ``_``, at most 40 characters (maybe ``""``)."""
+    ascii_text = unicodedata.normalize("NFKD", message).encode("ascii", "ignore").decode("ascii")
+    slug = ""
+    for word in re.findall(r"[a-z0-9]+", ascii_text.lower()):
+        longer = f"{slug}_{word}" if slug else word
+        if len(longer) > SLUG_MAX:
+            if not slug:
+                slug = word[:SLUG_MAX]
+            break
+        slug = longer
+    return slug
+
+
+def file_name(revision_id: str, message: str, suffix: str = ".py") -> str:
+    """``<revision_id>_<slug>.py``, or ``<revision_id>.py`` when the message has no words."""
+    slug = slugify(message)
+    return f"{revision_id}_{slug}{suffix}" if slug else f"{revision_id}{suffix}"
+
+
+# --- scanning headers -------------------------------------------------------
+
+_PY_ASSIGN = re.compile(r"(revision|parents|message)\s*(?::[^=]*)?=(?!=)\s*(.*?)\s*$")
+_PY_STOP = re.compile(r"(upgrade|downgrade)\b")
+_SQL_KEY = re.compile(r"--\s*(revision|parents|message)\s*:(.*)$", re.IGNORECASE)
+_SQL_DOWN = re.compile(r"--\s*down\s*:?\s*$", re.IGNORECASE)
+_MAX_CONTINUATION = 50
+
+
+def scan(directory: Path) -> list[Revision]:
+    """The revision of every migration file in ``directory`` (not recursive), by file name.
+
+    Only headers are read; no file is imported.  ``BadMigrationFile`` for a file
+    without a valid header.
+    """
+    directory = Path(directory)
+    revisions = []
+    with os.scandir(directory) as entries:
+        names = sorted(e.name for e in entries if _is_migration_name(e.name) and e.is_file())
+    for name in names:
+        revisions.append(read_header(directory / name))
+    return revisions
+
+
+def _is_migration_name(name: str) -> bool:
+    return name.endswith(SUFFIXES) and not name.startswith(("_", "."))
+
+
+def read_header(path: Path) -> Revision:
+    """The :class:`Revision` a migration file declares, from its header only."""
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            if path.suffix == ".sql":
+                fields = _sql_header(f)
+            else:
+                fields = _py_header(path, f)
+    except UnicodeDecodeError as exc:
+        raise BadMigrationFile(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise BadMigrationFile(path, exc.strerror or str(exc)) from None
+    return _revision(path, fields)
+
+
+def _py_header(path: Path, lines: Iterable[str]) -> dict[str, tuple[int, object]]:
+    """``{name: (line number, value)}`` for the top-level header assignments."""
+    found: dict[str, tuple[int, object]] = {}
+    quote: str | None = None  # inside a triple-quoted string opened with this
+    numbered = enumerate(lines, 1)
+    for number, line in numbered:
+        if quote is not None:
+            if quote in line:
+                quote = None
+            continue
+        match = _PY_ASSIGN.match(line)
+        if match:
+            name, text = match.groups()
+            if name not in found:  # the first assignment counts
+                found[name] = (number, _py_value(path, number, name, text, numbered))
+            if len(found) == 3:
+                break
+            continue
+        if _PY_STOP.match(line) and "revision" in found and "parents" in found:
+            break
+        quote = _opens_triple_quote(line)
+    return found
+
+
+def _py_value(path: Path, number: int, name: str, text: str, more: Iterable[tuple[int, str]]) -> object:
+    """The literal after ``name =``, reading continuation lines if it spans several."""
+    for _ in range(_MAX_CONTINUATION):
+        try:
+            return ast.literal_eval(text)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as exc:
+            if not isinstance(exc, SyntaxError) or not text:
+                break
+            nxt = next(iter(more), None)  # type: ignore[call-overload]
+            if nxt is None:
+                break
+            text += "\n" + nxt[1]
+    raise BadMigrationFile(path, f"line {number}: {name} must be a literal value")
+
+
+def _opens_triple_quote(line: str) -> str | None:
+    """The triple quote a line leaves open (a docstring spanning lines), if any."""
+    found = [(line.find(q), q) for q in ('"""', "'''") if q in line]
+    if not found:
+        return None
+    position, quote = min(found)
+    if "#" in line[:position]:
+        return None
+    return quote if line.count(quote) % 2 else None
+
+
+def _sql_header(lines: Iterable[str]) -> dict[str, tuple[int, object]]:
+    found: dict[str, tuple[int, object]] = {}
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("--") or _SQL_DOWN.match(stripped):
+            break
+        match = _SQL_KEY.match(stripped)
+        if match:
+            key, value = match.group(1).lower(), match.group(2).strip()
+            if key == "parents":
+                found.setdefault(key, (number, tuple(p for p in re.split(r"[\s,]+", value) if p)))
+            else:
+                found.setdefault(key, (number, value))
+    return found
+
+
+def _revision(path: Path, fields: dict[str, tuple[int, object]]) -> Revision:
+    sql = path.suffix == ".sql"
+    if "revision" not in fields:
+        hint = "'-- revision: <id>' header comment" if sql else "'revision = \"<id>\"' line"
+        raise BadMigrationFile(path, f"no {hint}")
+    line, rev_id = fields["revision"]
+    if not isinstance(rev_id, str) or not rev_id or re.search(r"[\s,]", rev_id):
+        raise BadMigrationFile(path, f"line {line}: revision must be a non-empty string without spaces or commas")
+    if "parents" not in fields:
+        hint = "'-- parents:' header comment (empty for the first migration)" if sql else (
+            "'parents = (...)' line (use parents = () for the first migration)"
+        )
+        raise BadMigrationFile(path, f"no {hint}")
+    line, raw = fields["parents"]
+    parents = _parents(raw)
+    if parents is None:
+        raise BadMigrationFile(path, f"line {line}: parents must be a revision id, a tuple of them, or ()")
+    message: object = fields.get("message", (0, ""))[1]
+    if message is None:
+        message = ""
+    if not isinstance(message, str):
+        raise BadMigrationFile(path, f"line {fields['message'][0]}: message must be a string")
+    return Revision(rev_id, parents, message, str(path))
+
+
+def _parents(raw: object) -> tuple[str, ...] | None:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,) if raw else ()
+    if isinstance(raw, (tuple, list)) and all(isinstance(p, str) and p for p in raw):
+        return tuple(raw)
+    return None
+
+
+# --- loading ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A loaded migration file: its operations and the checksum of its text."""
+
+    revision: Revision
+    upgrade: tuple[Op, ...]
+    downgrade: tuple[Op, ...] | None  # None: the reverse of ``upgrade``
+    checksum: str
+    kind: str  # "python" | "sql"
+
+    def downgrade_ops(self) -> tuple[Op, ...]:
+        """The hand-written downgrade, else the reverse of ``upgrade`` (may raise IrreversibleOperation)."""
+        if self.downgrade is not None:
+            return self.downgrade
+        return tuple(reverse_all(self.upgrade))
+
+
+_load_counter = itertools.count(1)
+
+
+def load(revision: Revision) -> Migration:
+    """Read (and for Python, run) the file ``revision`` came from."""
+    if not revision.path:
+        raise BadMigrationFile(f"<revision {revision.id}>", "the revision has no file")
+    path = Path(revision.path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadMigrationFile(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise BadMigrationFile(path, exc.strerror or str(exc)) from None
+    if path.suffix == ".sql":
+        upgrade, downgrade = _sql_ops(text)
+        return Migration(revision, upgrade, downgrade, checksum(text), "sql")
+    upgrade, downgrade = _python_ops(revision, path, text)
+    return Migration(revision, upgrade, downgrade, checksum(text), "python")
+
+
+def _python_ops(revision: Revision, path: Path, text: str) -> tuple[tuple[Op, ...], tuple[Op, ...] | None]:
+    """Run the file as a module of its own (a private name; not put on ``sys.path``)."""
+    name = f"_dbshift_migration_{next(_load_counter)}_{re.sub(r'[^0-9A-Za-z_]', '_', revision.id)}"
+    spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    module.__file__ = str(path)
+    sys.modules[name] = module  # while it runs, for code that looks itself up (dataclasses, pickle)
+    try:
+        code = compile(text, str(path), "exec", dont_inherit=True)
+        exec(code, module.__dict__)
+    except SyntaxError as exc:
+        raise BadMigrationFile(path, f"line {exc.lineno}: SyntaxError: {exc.msg}") from exc
+    except Exception as exc:
+        detail = f"{type(exc).__name__}: {_first_line(str(exc))}" if str(exc).strip() else type(exc).__name__
+        raise BadMigrationFile(path, detail) from exc
+    finally:
+        sys.modules.pop(name, None)
+    declared = getattr(module, "revision", revision.id)
+    if declared != revision.id:
+        raise BadMigrationFile(path, f"declares revision {declared!r}, expected {revision.id!r}")
+    if not hasattr(module, "upgrade"):
+        raise BadMigrationFile(path, "no 'upgrade = [...]' list of operations")
+    upgrade = _op_list(path, "upgrade", module.upgrade)
+    downgrade = getattr(module, "downgrade", None)
+    return upgrade, None if downgrade is None else _op_list(path, "downgrade", downgrade)
+
+
+def _op_list(path: Path, name: str, value: object) -> tuple[Op, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise BadMigrationFile(path, f"{name} must be a list of operations, not {type(value).__name__}")
+    for i, op in enumerate(value):
+        if not isinstance(op, Op):
+            raise BadMigrationFile(path, f"{name}[{i}] is not an operation (got {type(op).__name__})")
+    return tuple(value)
+
+
+def _sql_ops(text: str) -> tuple[tuple[Op, ...], tuple[Op, ...] | None]:
+    """The SQL after the header comments, split at a ``-- down`` line."""
+    lines = text.splitlines()
+    start = 0
+    while start < len(lines):
+        stripped = lines[start].strip()
+        if stripped and (not stripped.startswith("--") or _SQL_DOWN.match(stripped)):
+            break
+        start += 1
+    up: list[str] = []
+    down: list[str] | None = None
+    target = up
+    for line in lines[start:]:
+        if down is None and _SQL_DOWN.match(line.strip()):
+            down = []
+            target = down
+            continue
+        target.append(line)
+    upgrade = _run_sql(up)
+    return upgrade, None if down is None else _run_sql(down)
+
+
+def _run_sql(lines: Sequence[str]) -> tuple[Op, ...]:
+    sql = "\n".join(lines).strip()
+    return (RunSQL(sql),) if sql else ()
+
+
+# --- checksums --------------------------------------------------------------
+
+
+def checksum(text: str) -> str:
+    """SHA-256 of ``text`` ignoring line endings, trailing whitespace and trailing blank lines."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def file_checksum(path: Path) -> str:
+    return checksum(Path(path).read_bytes().decode("utf-8", "surrogateescape"))
+
+
+# --- writing ----------------------------------------------------------------
+
+
+def write_migration(
+    directory: Path,
+    revision_id: str,
+    parents: Sequence[str],
+    message: str,
+    upgrade_ops: Sequence[Op],
+    *,
+    downgrade_ops: Sequence[Op] | None = None,
+    now: datetime,
+) -> Path:
+    """Write a new migration file atomically; ``MigrationFileExists`` rather than overwrite."""
+    directory = Path(directory)
+    source = codegen.render_migration(
+        revision_id, tuple(parents), message, list(upgrade_ops), downgrade_ops=downgrade_ops, created=now
+    )
+    compile(source, "<generated migration>", "exec", dont_inherit=True)  # never write a broken file
+    path = directory / file_name(revision_id, message)
+    if path.exists():
+        raise MigrationFileExists(path)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=".dbshift-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(source)
+            f.flush()
+            os.fsync(f.fileno())
+        _publish(Path(temp), path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+    return path
+
+
+def _publish(temp: Path, path: Path) -> None:
+    """Give ``temp`` the name ``path`` in one step, failing if ``path`` exists."""
+    try:
+        os.link(temp, path)  # atomic and never overwrites
+    except FileExistsError:
+        raise MigrationFileExists(path) from None
+    except OSError:  # no hard links here: rename, having checked first
+        if path.exists():
+            raise MigrationFileExists(path) from None
+        os.replace(temp, path)

@@ -1,0 +1,340 @@
+"""SQLAlchemy ``MetaData`` (the models) → schema model, as a given dialect would store it.
+
+Names follow the metadata's naming convention.  Constraints the models leave
+unnamed get deterministic names (PostgreSQL's own scheme: ``t_pkey``,
+``t_col_key``, ``t_col_fkey``, ``t_check``), so a later migration can drop them
+by name.  Features a dialect lacks (comments and identity on SQLite, enum
+types outside PostgreSQL) are left out of that dialect's model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import DDLCompiler
+
+from ..core import model as m
+from ..core.renames import RenameHints
+from ..core.errors import DbshiftError
+from ..core.types import parse_type
+from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for
+from .mysql import is_foreign_key_index
+from .types import from_sqla
+
+MAX_NAME = 63
+
+
+class UnsupportedModel(DbshiftError):
+    def __init__(self, where: str, detail: str) -> None:
+        super().__init__(f"{where}: {detail}")
+
+
+def from_metadata(metadata: sa.MetaData, dialect: str | Dialect, exclude: frozenset[str] = frozenset()) -> m.Schema:
+    """The schema the models describe, for ``dialect``."""
+    d = dialect_for(dialect) if isinstance(dialect, str) else dialect
+    compiler = d.ddl_compiler(d, None)
+    tables = [_table(t, d, compiler) for t in metadata.tables.values() if t.name not in exclude]
+    enums = {e.key: e for e in _enums(metadata.tables, d)}
+    sequences = [_sequence(s, d) for s in metadata._sequences.values()] if d.name == "postgresql" else []
+    return m.Schema.of(tables, enums.values(), sequences)
+
+
+def _schema_name(schema: str | None, d: Dialect) -> str | None:
+    return None if schema in (None, DEFAULT_SCHEMA.get(d.name)) else schema
+
+
+def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
+    where = t.fullname
+    try:
+        columns = tuple(_column(c, t, d, compiler) for c in t.columns)
+    except sa.exc.CompileError as exc:
+        raise UnsupportedModel(where, f"cannot be expressed on {d.name}: {exc}") from None
+    mysql = d.name in MYSQL_FAMILY
+    pk = None
+    if t.primary_key.columns:
+        pk_name = None if mysql else _name(t.primary_key) or _fit(f"{t.name}_pkey")  # MySQL's is always PRIMARY
+        pk = m.PrimaryKey(tuple(c.name for c in t.primary_key.columns), pk_name)
+    uniques, checks, fks = [], [], []
+    check_names: list[str] = []
+    mysql_names = _mysql_names(t, compiler) if mysql else {}
+    for c in sorted(t.constraints, key=_constraint_order):
+        if not _created(c, compiler):
+            continue
+        if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint):
+            cols = tuple(col.name for col in c.columns)
+            name = _name(c) or mysql_names.get(id(c)) or _fit(f"{t.name}_{'_'.join(cols)}_key")
+            uniques.append(m.Unique(cols, name))
+        elif isinstance(c, sa.CheckConstraint):
+            name = _name(c) or _fit(_numbered(f"{t.name}_check", check_names))
+            check_names.append(name)
+            checks.append(m.Check(_sql(c.sqltext, d), name))
+        elif isinstance(c, sa.ForeignKeyConstraint):
+            fks.append(_foreign_key(c, t, d, mysql_names.get(id(c))))
+    indexes = tuple(sorted((_index(i, d) for i in t.indexes), key=lambda i: i.name))
+    if mysql:
+        uniques, indexes = _mysql_keys(uniques, indexes, fks, t)
+    return m.Table(
+        name=t.name,
+        columns=columns,
+        primary_key=pk,
+        foreign_keys=tuple(fks),
+        uniques=tuple(uniques),
+        checks=tuple(checks),
+        indexes=indexes,
+        comment=t.comment if d.name != "sqlite" else None,
+        schema=_schema_name(t.schema, d),
+    )
+
+
+def _constraint_order(c: sa.Constraint) -> tuple:
+    return (type(c).__name__, _name(c) or "", tuple(col.name for col in getattr(c, "columns", ())))
+
+
+def _created(c: sa.Constraint, compiler: DDLCompiler) -> bool:
+    rule = getattr(c, "_create_rule", None)
+    if getattr(rule, "__name__", None) == "_create_rule_disable":
+        # set by SQLAlchemy's AddConstraint(isolate_from_table=True) once create_all() has added a
+        # use_alter foreign key with ALTER TABLE: the constraint still exists
+        return True
+    return rule is None or bool(rule(compiler))
+
+
+def _name(c: sa.Constraint | sa.Index) -> str | None:
+    return str(c.name) if isinstance(c.name, str) else None
+
+
+def _numbered(base: str, taken: list[str]) -> str:
+    name, n = base, 0
+    while name in taken:
+        n += 1
+        name = f"{base}{n}"
+    return name
+
+
+def _fit(name: str) -> str:
+    """Shorten a generated name to the identifier limit, keeping it unique with a hash."""
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_NAME - 9]}_{digest}"
+
+
+def _sql(clause: sa.ClauseElement | str, d: Dialect) -> str:
+    if isinstance(clause, str):
+        return clause
+    return str(clause.compile(dialect=d, compile_kwargs={"literal_binds": True, "include_table": False}))
+
+
+def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Column:
+    mysql = d.name in MYSQL_FAMILY
+    identity = None
+    if c.identity is not None and d.name != "sqlite" and not mysql:  # MySQL: the column is AUTO_INCREMENT
+        identity = m.Identity(
+            always=bool(c.identity.always),
+            start=c.identity.start if c.identity.start not in (None, 1) else None,
+            increment=c.identity.increment if c.identity.increment not in (None, 1) else None,
+        )
+    computed = _sql(c.computed.sqltext, d) if c.computed is not None else None
+    default = None if computed else compiler.get_column_default_string(c)
+    type_ = from_sqla(c.type, d)
+    if mysql:
+        default = _mysql_default(c, default)
+        if type_ == "varchar":
+            raise UnsupportedModel(
+                f"{t.fullname}.{c.name}",
+                f"String without a length cannot be stored on {d.name} (it needs VARCHAR(n)); "
+                "give it a length, e.g. sa.String(255), or use sa.Text",
+            )
+    autoincrement = t.autoincrement_column is c and identity is None and default is None
+    return m.Column(
+        name=c.name,
+        type=type_,
+        nullable=bool(c.nullable) and not c.primary_key,
+        default=default,
+        autoincrement=autoincrement,
+        identity=identity,
+        computed=computed,
+        comment=c.comment if d.name != "sqlite" else None,
+    )
+
+
+def _foreign_key(c: sa.ForeignKeyConstraint, t: sa.Table, d: Dialect, auto_name: str | None = None) -> m.ForeignKey:
+    elements = c.elements
+    target = elements[0].column.table
+    columns = tuple(col.name for col in c.columns)
+    return m.ForeignKey(
+        columns=columns,
+        ref_table=target.name,
+        ref_columns=tuple(e.column.name for e in elements),
+        name=_name(c) or auto_name or _fit(f"{t.name}_{'_'.join(columns)}_fkey"),
+        ref_schema=_schema_name(target.schema, d),
+        on_delete=_action(c.ondelete, d),
+        on_update=_action(c.onupdate, d),
+        deferrable=bool(c.deferrable) and d.name not in MYSQL_FAMILY,  # MySQL checks every row at once
+        initially_deferred=(c.initially or "").upper() == "DEFERRED" and d.name not in MYSQL_FAMILY,
+    )
+
+
+def _action(action: str | None, d: Dialect) -> str | None:
+    action = " ".join((action or "").upper().split())
+    if d.name in MYSQL_FAMILY and action == "RESTRICT":
+        return None  # InnoDB: RESTRICT and NO ACTION are the same, and reported as RESTRICT
+    return None if action in ("", "NO ACTION") else action
+
+
+def _index(i: sa.Index, d: Dialect) -> m.Index:
+    expressions = tuple(e.name if isinstance(e, sa.Column) else _sql(e, d) for e in i.expressions)
+    options = i.dialect_options
+    where = using = None
+    include: tuple[str, ...] = ()
+    if d.name == "postgresql":
+        pg = options["postgresql"]
+        where = pg.get("where")
+        using = pg.get("using")
+        include = tuple(getattr(c, "name", c) for c in pg.get("include") or ())
+    elif d.name == "sqlite":
+        where = options["sqlite"].get("where")
+    elif d.name in MYSQL_FAMILY:
+        expressions, using = _mysql_index_options(i, expressions)
+    return m.Index(
+        name=_name(i) or _fit(f"ix_{i.table.name}_{'_'.join(expressions)}"),
+        expressions=expressions,
+        unique=bool(i.unique),
+        where=_sql(where, d) if where is not None else None,
+        using=None if using in (None, False, "btree") else str(using).lower(),
+        include=include,
+    )
+
+
+def _mysql_default(c: sa.Column, default: str | None) -> str | None:
+    """MySQL: ``DEFAULT NULL`` is no default.
+
+    ``ON UPDATE CURRENT_TIMESTAMP`` is written inside the default, as SQLAlchemy
+    asks (``server_default=text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")``),
+    and reflection reports it the same way.
+    """
+    if default is not None and default.strip().upper() == "NULL":
+        return None
+    return default
+
+
+def _mysql_names(t: sa.Table, compiler: DDLCompiler) -> dict[int, str]:
+    """The names MySQL gives the constraints a model leaves unnamed, by ``id()`` of the constraint.
+
+    So that a database made by ``metadata.create_all()`` matches the models:
+    foreign keys are ``<table>_ibfk_<n>``, numbered in the order CREATE TABLE
+    lists them (then those added by ALTER TABLE, ``use_alter``); a unique key
+    is named after its first column (``col``, ``col_2``, …).
+    """
+    names: dict[int, str] = {}
+    ordered = [c for c in sorted(t.constraints, key=lambda c: c._creation_order) if _created(c, compiler)]
+    fks = [c for c in ordered if isinstance(c, sa.ForeignKeyConstraint)]
+    numbered = [c for c in fks if not c.use_alter] + [c for c in fks if c.use_alter]
+    taken = {f"{t.name}_ibfk_{n}" for n in range(1, len(numbered) + 1)} & {_name(c) for c in fks}
+    n = 0
+    for c in numbered:
+        if _name(c) is None:
+            n += 1
+            while f"{t.name}_ibfk_{n}" in taken:
+                n += 1
+            names[id(c)] = f"{t.name}_ibfk_{n}"
+    keys = {"primary"} | {(_name(c) or "").lower() for c in ordered if isinstance(c, sa.UniqueConstraint)}
+    for c in ordered:
+        if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint) and _name(c) is None:
+            first = c.columns.values()[0].name if c.columns else "key"
+            name, suffix = first, 1
+            while name.lower() in keys:
+                suffix += 1
+                name = f"{first}_{suffix}"
+            keys.add(name.lower())
+            names[id(c)] = name
+    return names
+
+
+def _mysql_index_options(i: sa.Index, expressions: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """``mysql_length`` becomes a prefix length in the expression (``name(10)``); ``mysql_prefix`` the method."""
+    options = i.dialect_options["mysql"]
+    length = options.get("length")
+    if length is not None:
+        expressions = tuple(
+            f"{e}({length.get(e) if isinstance(length, dict) else length})"
+            if (length.get(e) if isinstance(length, dict) else length) else e
+            for e in expressions
+        )
+    prefix = options.get("prefix")
+    return expressions, str(prefix).lower() if prefix else None
+
+
+def _mysql_keys(
+    uniques: list[m.Unique], indexes: tuple[m.Index, ...], fks: list[m.ForeignKey], t: sa.Table
+) -> tuple[list[m.Unique], tuple[m.Index, ...]]:
+    """MySQL has no unique constraint apart from a unique index: model both the same way.
+
+    A unique index over whole columns (no prefix length, order or method) *is* a
+    unique constraint, and reflection reports it as one; so does the model.  An
+    index named and shaped like the one InnoDB creates for a foreign key is that
+    foreign key's, and is not modelled (reflection skips it too).
+    """
+    columns = {c.name for c in t.columns}
+    kept = []
+    for index in indexes:
+        if index.unique and index.using is None and all(e in columns for e in index.expressions):
+            uniques.append(m.Unique(index.expressions, index.name))
+        elif not is_foreign_key_index(index, fks, t.name):
+            kept.append(index)
+    return sorted(uniques, key=lambda u: (u.name or "", u.columns)), tuple(kept)
+
+
+def _enums(tables, d: Dialect) -> list[m.Enum]:
+    if d.name != "postgresql":
+        return []
+    found = []
+    for t in tables.values():
+        for c in t.columns:
+            spec = parse_type(from_sqla(c.type, d))
+            if spec.is_enum and spec.enum_name:
+                schema, _, name = spec.enum_name.rpartition(".")
+                found.append(m.Enum(name, spec.values, schema or None))
+    return found
+
+
+def _sequence(s: sa.Sequence, d: Dialect) -> m.Sequence:
+    return m.Sequence(
+        name=s.name,
+        start=s.start if s.start not in (None, 1) else None,
+        increment=s.increment if s.increment not in (None, 1) else None,
+        schema=_schema_name(s.schema, d),
+    )
+
+
+def rename_hints(metadata: sa.MetaData) -> RenameHints:
+    """Renames declared next to the models: ``info={"renamed_from": "old_name"}`` on a table or column."""
+    tables: dict[str, str] = {}
+    columns: dict[str, str] = {}
+    for t in metadata.tables.values():
+        old = t.info.get("renamed_from")
+        if old:
+            tables[m.qualified(old, t.schema)] = t.name
+        for c in t.columns:
+            if c.info.get("renamed_from"):
+                columns[f"{m.qualified(t.name, t.schema)}.{c.info['renamed_from']}"] = c.name
+    return RenameHints(tables, columns)
+
+
+def backfill_values(metadata: sa.MetaData, dialect: str | Dialect) -> dict[tuple[str, str], str]:
+    """SQL literals for filling existing rows, from columns' scalar Python-side ``default=``."""
+    d = dialect_for(dialect) if isinstance(dialect, str) else dialect
+    values: dict[tuple[str, str], str] = {}
+    for t in metadata.tables.values():
+        key = m.qualified(t.name, _schema_name(t.schema, d))
+        for c in t.columns:
+            default = c.default
+            if default is not None and getattr(default, "is_scalar", False) and default.arg is not None:
+                literal = sa.literal(default.arg, type_=c.type)
+                try:
+                    values[(key, c.name)] = _sql(literal, d)
+                except sa.exc.CompileError:
+                    continue
+    return values

@@ -1,0 +1,329 @@
+"""PostgreSQL reflection in six catalog queries, whatever the number of tables.
+
+Tables, columns, constraints, indexes, enum types and sequences are each read
+with one query filtered by the list of schemas, then joined in Python by the
+table's oid.  Objects that belong to an extension are left out (they are the
+extension's, not the application's), and so are partitions (the partitioned
+parent is reflected; its partitions are created outside the models).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...core import model as m
+from ...core.types import enum_type
+from ..types import canonical
+from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques, strip_outer_parens
+
+DIALECT = "postgresql"
+DEFAULT_SCHEMA = "public"
+
+_NOT_EXTENSION = """NOT EXISTS (
+    SELECT 1 FROM pg_catalog.pg_depend dep
+    WHERE dep.classid = '{catalog}'::regclass AND dep.objid = {oid} AND dep.deptype = 'e')"""
+
+TABLES = sa.text(
+    f"""
+SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class') AS comment
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname = ANY(:schemas)
+  AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_class", oid="c.oid")}
+"""
+)
+
+COLUMNS = sa.text(
+    """
+SELECT a.attrelid, a.attnum, a.attname,
+       format_type(a.atttypid, a.atttypmod) AS type,
+       a.atttypid, t.typtype, t.typelem, et.typtype AS elem_typtype,
+       a.attnotnull, a.attidentity, a.attgenerated,
+       pg_get_expr(ad.adbin, ad.adrelid) AS default,
+       col_description(a.attrelid, a.attnum) AS comment,
+       EXISTS (
+           SELECT 1
+           FROM pg_catalog.pg_depend used
+           JOIN pg_catalog.pg_depend owned
+             ON owned.classid = 'pg_catalog.pg_class'::regclass AND owned.objid = used.refobjid
+            AND owned.refclassid = 'pg_catalog.pg_class'::regclass
+            AND owned.refobjid = a.attrelid AND owned.refobjsubid = a.attnum AND owned.deptype = 'a'
+           WHERE used.classid = 'pg_catalog.pg_attrdef'::regclass AND used.objid = ad.oid
+             AND used.refclassid = 'pg_catalog.pg_class'::regclass
+       ) AS uses_owned_sequence
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname = ANY(:schemas)
+  AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+)
+
+_ATTNAMES = """ARRAY(
+    SELECT att.attname
+    FROM unnest({keys}) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_catalog.pg_attribute att ON att.attrelid = {rel} AND att.attnum = k.attnum
+    ORDER BY k.ord)"""
+
+CONSTRAINTS = sa.text(
+    f"""
+SELECT con.conrelid, con.conname, con.contype,
+       {_ATTNAMES.format(keys="con.conkey", rel="con.conrelid")} AS columns,
+       rn.nspname AS ref_schema, rc.relname AS ref_table,
+       {_ATTNAMES.format(keys="con.confkey", rel="con.confrelid")} AS ref_columns,
+       con.confupdtype, con.confdeltype, con.condeferrable, con.condeferred, con.conislocal,
+       CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid) END AS definition
+FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0
+  AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname = ANY(:schemas)
+"""
+)
+
+INDEXES = sa.text(
+    """
+SELECT i.indrelid, ic.relname AS name, i.indisunique, i.indnkeyatts,
+       i.indkey::int2[] AS indkey, i.indoption::int2[] AS indoption, am.amname,
+       pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+             FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) AS key_texts
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname = ANY(:schemas)
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_catalog.pg_constraint con
+      WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
+"""
+)
+
+# every enum type, because a reflected column may use one from another schema;
+# ``in_scope`` marks those that belong in Schema.enums
+ENUMS = sa.text(
+    f"""
+SELECT t.oid, n.nspname, t.typname,
+       ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e
+             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels,
+       (n.nspname = ANY(:schemas)
+        AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_type", oid="t.oid")}) AS in_scope
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'e'
+"""
+)
+
+SEQUENCES = sa.text(
+    f"""
+SELECT s.seqrelid, n.nspname, c.relname, s.seqstart, s.seqincrement,
+       owner.refobjid AS owner_relid, owner.refobjsubid AS owner_attnum, owner.deptype AS owner_kind
+FROM pg_catalog.pg_sequence s
+JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_depend owner
+  ON owner.classid = 'pg_catalog.pg_class'::regclass AND owner.objid = s.seqrelid
+ AND owner.refclassid = 'pg_catalog.pg_class'::regclass AND owner.refobjsubid > 0
+ AND owner.deptype IN ('a', 'i')
+WHERE n.nspname = ANY(:schemas)
+  AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_class", oid="c.oid")}
+"""
+)
+
+_ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_CHECK_SUFFIXES = re.compile(r"(\s+(NOT VALID|NO INHERIT))+$")
+
+
+@dataclass
+class _Table:
+    oid: int
+    name: str
+    schema: str | None
+    comment: str | None
+    columns: list[m.Column] = field(default_factory=list)
+    attnames: dict[int, str] = field(default_factory=dict)
+    primary_key: m.PrimaryKey | None = None
+    foreign_keys: list[m.ForeignKey] = field(default_factory=list)
+    uniques: list[m.Unique] = field(default_factory=list)
+    checks: list[m.Check] = field(default_factory=list)
+    indexes: list[m.Index] = field(default_factory=list)
+
+    def freeze(self) -> m.Table:
+        return m.Table(
+            name=self.name,
+            columns=tuple(self.columns),
+            primary_key=self.primary_key,
+            foreign_keys=sorted_fks(self.foreign_keys),
+            uniques=sorted_uniques(self.uniques),
+            checks=sorted_checks(self.checks),
+            indexes=sorted_indexes(self.indexes),
+            comment=self.comment,
+            schema=self.schema,
+        )
+
+
+def _model_schema(nspname: str | None) -> str | None:
+    return None if nspname in (None, DEFAULT_SCHEMA) else nspname
+
+
+def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...], exclude: frozenset[str]) -> m.Schema:
+    params = {"schemas": sorted({s or DEFAULT_SCHEMA for s in schemas})}
+
+    def rows(query: sa.TextClause) -> list[Any]:
+        return list(connection.execute(query, params))
+
+    tables: dict[int, _Table] = {}
+    for row in rows(TABLES):
+        schema = _model_schema(row.nspname)
+        if not excluded(row.relname, schema, exclude):
+            tables[row.oid] = _Table(row.oid, row.relname, schema, row.comment)
+
+    enums: dict[int, tuple[str, tuple[str, ...]]] = {}  # type oid -> (type name for the column, labels)
+    scoped_enums: list[m.Enum] = []
+    for row in rows(ENUMS):
+        labels = tuple(row.labels)
+        schema = _model_schema(row.nspname)
+        enums[row.oid] = (m.qualified(row.typname, schema), labels)
+        if row.in_scope:
+            scoped_enums.append(m.Enum(row.typname, labels, schema))
+
+    identities: dict[tuple[int, int], m.Identity | None] = {}  # (relid, attnum) -> start/increment
+    sequences: list[m.Sequence] = []
+    for row in rows(SEQUENCES):
+        start = None if row.seqstart == 1 else row.seqstart
+        increment = None if row.seqincrement == 1 else row.seqincrement
+        if row.owner_kind == "i":
+            identities[(row.owner_relid, row.owner_attnum)] = m.Identity(start=start, increment=increment)
+        elif row.owner_kind is None:
+            sequences.append(m.Sequence(row.relname, start, increment, _model_schema(row.nspname)))
+        # owner_kind 'a': owned by a column (serial) — part of that column, not a sequence of its own
+
+    for row in rows(COLUMNS):
+        table = tables.get(row.attrelid)
+        if table is None:
+            continue
+        table.attnames[row.attnum] = row.attname
+        table.columns.append(_column(row, enums, identities))
+
+    for row in rows(CONSTRAINTS):
+        table = tables.get(row.conrelid)
+        if table is not None:
+            _constraint(table, row)
+
+    for row in rows(INDEXES):
+        table = tables.get(row.indrelid)
+        if table is not None:
+            table.indexes.append(_index(table, row))
+
+    return m.Schema.of((t.freeze() for t in tables.values()), scoped_enums, sequences)
+
+
+def _column(row: Any, enums: dict, identities: dict) -> m.Column:
+    type_ = _type(row, enums)
+    default = row.default
+    autoincrement = False
+    identity = None
+    computed = None
+    if row.attidentity in ("a", "d"):
+        found = identities.get((row.attrelid, row.attnum)) or m.Identity()
+        identity = m.Identity(always=row.attidentity == "a", start=found.start, increment=found.increment)
+        default = None
+    elif row.attgenerated == "s":
+        computed, default = default, None
+    elif row.uses_owned_sequence and default is not None and default.startswith("nextval("):
+        autoincrement, default = True, None
+    return m.Column(
+        name=row.attname,
+        type=type_,
+        nullable=not row.attnotnull,
+        default=default,
+        autoincrement=autoincrement,
+        identity=identity,
+        computed=computed,
+        comment=row.comment,
+    )
+
+
+def _type(row: Any, enums: dict) -> str:
+    if row.typtype == "e" and row.atttypid in enums:
+        name, labels = enums[row.atttypid]
+        return enum_type(labels, name)
+    if row.elem_typtype == "e" and row.typelem in enums:
+        name, labels = enums[row.typelem]
+        return enum_type(labels, name) + "[]"
+    return canonical(DIALECT, row.type)
+
+
+def _constraint(table: _Table, row: Any) -> None:
+    columns = tuple(row.columns)
+    if row.contype == "p":
+        table.primary_key = m.PrimaryKey(columns, row.conname)
+    elif row.contype == "u":
+        table.uniques.append(m.Unique(columns, row.conname))
+    elif row.contype == "f":
+        table.foreign_keys.append(
+            m.ForeignKey(
+                columns=columns,
+                ref_table=row.ref_table,
+                ref_columns=tuple(row.ref_columns),
+                name=row.conname,
+                ref_schema=_model_schema(row.ref_schema),
+                on_delete=_ACTIONS.get(row.confdeltype),
+                on_update=_ACTIONS.get(row.confupdtype),
+                deferrable=bool(row.condeferrable),
+                initially_deferred=bool(row.condeferred),
+            )
+        )
+    elif row.contype == "c" and row.conislocal:
+        # a check only inherited from a parent table is the parent's (it cannot be dropped here)
+        table.checks.append(m.Check(_check_text(row.definition), row.conname))
+
+
+def _check_text(definition: str) -> str:
+    """``CHECK ((price > (0)::numeric)) NOT VALID`` → ``(price > (0)::numeric)``."""
+    text = _CHECK_SUFFIXES.sub("", definition.strip())
+    if text.upper().startswith("CHECK"):
+        text = text[len("CHECK"):]
+    return strip_outer_parens(text)
+
+
+def _index(table: _Table, row: Any) -> m.Index:
+    keys = list(row.indkey)
+    options = list(row.indoption or [])
+    expressions = []
+    for position in range(row.indnkeyatts):
+        attnum = keys[position]
+        text = table.attnames.get(attnum) if attnum != 0 else None
+        if text is None:
+            text = row.key_texts[position]
+        option = options[position] if position < len(options) else 0
+        descending, nulls_first = bool(option & 1), bool(option & 2)
+        if descending:
+            text += " DESC"
+        if nulls_first != descending:
+            text += " NULLS FIRST" if nulls_first else " NULLS LAST"
+        expressions.append(text)
+    include = tuple(table.attnames.get(attnum, str(attnum)) for attnum in keys[row.indnkeyatts:])
+    return m.Index(
+        name=row.name,
+        expressions=tuple(expressions),
+        unique=bool(row.indisunique),
+        where=row.predicate,
+        using=None if row.amname == "btree" else row.amname,
+        include=include,
+    )

@@ -1,0 +1,115 @@
+"""Mistakes get one line and a non-zero exit; Flask-Migrate options with no meaning here are refused, saying why."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dbshift import scripts
+from dbshift.flask import DatabaseBehind, Migrate
+from flaskapps import FlaskDb, revisions
+
+
+@pytest.fixture
+def db(sqlite_url: str, tmp_path: Path, make_app) -> FlaskDb:
+    return FlaskDb(make_app(sqlite_url, tmp_path / "migrations"))
+
+
+def test_mistakes_are_one_line(db: FlaskDb, tmp_path: Path):
+    result = db("upgrade", expect=1)
+    assert f"migrations directory {tmp_path / 'migrations'} does not exist; run 'flask db init'" in result.stderr
+    db("init")
+    assert "Exists" in db("init").output, "init again is harmless"
+    assert "nothing is applied" in db("downgrade", expect=1).stderr
+    db("migrate", "-m", "initial")
+    db("upgrade")
+    assert "unknown revision 'nope'" in db("upgrade", "nope", expect=1).stderr
+    assert "unknown bind 'nope'" in db("current", "--bind", "nope", expect=1).stderr
+    assert "takes no run options" in db("upgrade", "--sql", "--dry-run", expect=2).output
+    assert "invalid duration" in db("upgrade", "--lock-wait", "soon", expect=1).stderr.lower()
+
+
+@pytest.mark.parametrize(
+    "argv, reason",
+    [
+        (["migrate", "--rev-id", "abc"], "sort in creation order"),
+        (["revision", "--sql"], "flask db upgrade --sql"),
+        (["migrate", "--branch-label", "x"], "flask db merge"),
+        (["upgrade", "--tag", "x"], "no env.py"),
+        (["downgrade", "-x", "a=b"], "no env.py"),
+        (["init", "--template", "multidb"], "no templates"),
+        (["stamp", "--sql"], "dbshift_history"),
+        (["history", "-r", "a:b"], "flask db show"),
+    ],
+)
+def test_flask_migrate_options_with_no_meaning_are_refused(db: FlaskDb, argv: list[str], reason: str):
+    out = db(*argv, expect=2).output
+    assert "is not supported by dbshift" in out and reason in out
+
+
+def test_flask_migrate_habits_that_do_work(db: FlaskDb):
+    assert "Created" in db("init", "--multidb").output
+    db("migrate", "-m", "initial")
+    assert "*" in db("history", "-i", "-v").output or "file:" in db("history", "-v").output
+    db("upgrade")
+    db("stamp", "--purge", "head")
+    assert "no templates" in db("list-templates").output
+    assert "linear" in db("branches").output
+
+
+def test_forked_history_and_merge(db: FlaskDb, tmp_path: Path):
+    migrations = tmp_path / "migrations"
+    db("init")
+    db("migrate", "-m", "initial")
+    (first,) = revisions(migrations)
+    db("revision", "-m", "left")
+    # a teammate's migration on another branch, built on the same parent
+    scripts.write_migration(migrations, "20991231000000_beef", (first,), "right", [], now=datetime.now(timezone.utc))
+    assert len(db("heads").output.strip().splitlines()) == 2
+    assert "merge them with 'flask db merge'" in db("migrate", "-m", "x", expect=1).stderr
+    assert first in db("branches").output
+    assert "merging" in db("merge", "-m", "join").output
+    assert len(db("heads").output.strip().splitlines()) == 1
+    db("upgrade")
+
+
+def test_in_memory_sqlite_is_refused(tmp_path: Path, make_app):
+    db = FlaskDb(make_app("sqlite://", tmp_path / "migrations"))
+    db("init")
+    assert "in-memory SQLite" in db("upgrade", expect=1).stderr
+
+
+def test_unsupported_migrate_options(sqlite_url: str, tmp_path: Path, make_app):
+    make_app(sqlite_url, tmp_path / "m", compare_type=True, render_as_batch=True)  # Flask-Migrate habits: accepted
+    with pytest.raises(TypeError, match="include_object"):
+        Migrate(include_object=lambda *a: True)
+
+
+def test_edited_and_unfinished_migrations(db: FlaskDb, sqlite_url: str, tmp_path: Path):
+    migrations = tmp_path / "migrations"
+    db("init")
+    db("migrate", "-m", "initial")
+    db("upgrade")
+    (first,) = revisions(migrations)
+
+    path = next(migrations.glob("*.py"))
+    path.write_text(path.read_text() + "# a comment added later\n")
+    db("revision", "-m", "second")
+    assert first in db("upgrade", expect=1).stderr, "an edited applied migration stops the run"
+    assert "Accepted" in db("accept", first).output
+    db("upgrade")
+
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE dbshift_history SET status = 'failed' WHERE revision = :r"), {"r": first})
+    engine.dispose()
+    assert f"Unfinished: {first}" in db("current", "-v").output
+    db("upgrade", expect=1)
+    with pytest.raises(DatabaseBehind, match=f"unfinished run of {first}"):
+        db.app.extensions["dbshift"].migrate.require_current(app=db.app)
+    assert "--applied or --rolled-back" in db("resolve", first, expect=2).output
+    assert "as applied" in db("resolve", first, "--applied").output
+    assert "Nothing to do" in db("upgrade").output
