@@ -128,13 +128,16 @@ class RevisionGraph:
         return self._revs[rev_id]
 
     def resolve(self, ref: str) -> str:
-        """The id ``ref`` names: an exact id first, else the one id it is a prefix of.
+        """The id ``ref`` names: an exact id first, else the one id it is a prefix of,
+        else the one id whose random part (after the last ``_``) starts with it.
 
         Raises ``UnknownRevision`` (no match, or empty ``ref``) or ``AmbiguousRevision``.
         """
         if ref in self._revs:
             return ref
         matches = self._with_prefix(ref) if ref else []
+        if not matches and ref and "_" not in ref:
+            matches = [i for i in self._ids if i.rpartition("_")[2].startswith(ref)]
         if not matches:
             raise UnknownRevision(ref)
         if len(matches) > 1:

@@ -241,6 +241,12 @@ def test_resolve_unique_prefix() -> None:
     assert IDS.resolve("2026112114") == "20261121142301_9f3a"
 
 
+def test_resolve_the_random_part_as_shown_in_file_names() -> None:
+    assert IDS.resolve("77aa") == "20261122090000_77aa"
+    assert IDS.resolve("1b") == "20261121150000_1b2c"
+    fails(UnknownRevision, IDS.resolve, "9f3b")
+
+
 def test_resolve_ambiguous_prefix_lists_candidates() -> None:
     err = fails(AmbiguousRevision, IDS.resolve, "20261121")
     assert err.candidates == ["20261121142301_9f3a", "20261121150000_1b2c"]
