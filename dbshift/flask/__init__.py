@@ -204,9 +204,17 @@ class Migrate:
         db: Any = None,
         directory: str | os.PathLike[str] | None = None,
         command: str | None = None,
+        *,
+        migration_url: str | None = None,
+        upgrade_on_start: bool | None = None,
+        exclude_tables: Iterable[str] = (),
         **options: Any,
     ) -> None:
-        """Register ``flask <command>`` on ``app`` and remember ``db``; upgrade now if asked to."""
+        """Register ``flask <command>`` on ``app`` and remember ``db``; upgrade now if asked to.
+
+        The keyword arguments, when given, apply to this app only (an app factory
+        can pass them here instead of to ``Migrate()``).
+        """
         _check_options(options)
         db = db if db is not None else self.db
         if db is None:
@@ -217,14 +225,16 @@ class Migrate:
             db=db,
             directory=directory or app.config.get("DBSHIFT_DIRECTORY") or self.directory,
             command=command,
-            migration_url=self.migration_url,
-            exclude_tables=self.exclude_tables | frozenset(app.config.get("DBSHIFT_EXCLUDE_TABLES", ())),
+            migration_url=migration_url or self.migration_url,
+            exclude_tables=self.exclude_tables | frozenset(exclude_tables)
+            | frozenset(app.config.get("DBSHIFT_EXCLUDE_TABLES", ())),
         )
         from .commands import db_group
 
         app.cli.add_command(db_group, name=command)
         self._last_app = weakref.ref(app)
-        if self.upgrade_on_start and not loading_for_command(command):
+        upgrade_on_start = self.upgrade_on_start if upgrade_on_start is None else upgrade_on_start
+        if upgrade_on_start and not loading_for_command(command):
             self.upgrade_all(app=app)
 
     # --- where things are ------------------------------------------------------------

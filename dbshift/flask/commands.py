@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import functools
 import getpass
+import json
 import os
+import re
 import sys
 from typing import Any, Callable, Iterator
 
@@ -20,15 +22,15 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .. import api
+from .. import api, cli
 from .. import formatting as fmt
 from ..core.errors import DbshiftError, MultipleHeads, UnknownRevision
-from ..db import mask, mask_text, password_prompt
+from ..core.ranges import in_range
+from ..db import is_local, mask, mask_text, parse_duration, password_prompt
 from . import Bind, _binds, _state, bind_config, bind_label, for_flask, migrations_directory
 
 EXIT_DIFFERENCES = 2
 
-db_group = AppGroup("db", help="Database migrations for this app (dbshift).")
 
 
 class CommandFailed(click.ClickException):
@@ -78,12 +80,16 @@ def _ask_password(masked_url: str) -> str:
     return getpass.getpass(f"Password for {masked_url}: ")
 
 
-def _refused(*decls: str, reason: str, takes_value: bool = False, multiple: bool = False):  # noqa: ANN202
-    """A hidden Flask-Migrate option that makes no sense here: using it is a usage error with ``reason``."""
+def _refused(*decls: str, reason: str, takes_value: bool = False, multiple: bool = False,
+             harmless: str | None = None):  # noqa: ANN202
+    """A hidden Flask-Migrate option that makes no sense here: using it is a usage error with ``reason``.
+
+    ``harmless``: the one value that asks for what dbshift does anyway (``--head head``): accepted.
+    """
 
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-        if value not in (None, False, ()):
-            raise click.UsageError(f"{param.opts[-1]} is not supported by dbshift: {reason}", ctx)
+        if value not in (None, False, (), harmless):
+            raise CommandFailed(f"{param.opts[-1]} is not supported by dbshift: {reason}", 2)
 
     return click.option(
         *decls, is_flag=not takes_value, multiple=multiple, hidden=True, expose_value=False, callback=callback,
@@ -91,11 +97,33 @@ def _refused(*decls: str, reason: str, takes_value: bool = False, multiple: bool
     )
 
 
-_NO_ENV = "there is no env.py to pass it to; settings come from the app"
+_NO_ENV = "there is no env.py to read it; leave it out and put settings in the app's config"
 _NO_LABELS = (
     "a new migration always builds on the single head (use 'flask db merge' to join heads); "
     "each bind has its own directory (--bind NAME)"
 )
+_NO_REV_ID = "dbshift names revisions '<UTC time>_<hex>' so that migration files sort in creation order; leave it out"
+_DIRECTORY = "dbshift.directory"  # ctx.meta key: the group's -d, the default of every command's -d
+
+_refuse_x = _refused("-x", "--x-arg", takes_value=True, multiple=True, reason=_NO_ENV)
+
+
+@click.group("db", cls=AppGroup)
+@click.option("-d", "--directory", type=click.Path(file_okay=False),
+              help="Migrations directory for every command (default: the one given to Migrate; 'migrations').")
+@_refuse_x
+@click.pass_context
+def db_group(ctx: click.Context, directory: str | None) -> None:
+    """Database migrations for this app (dbshift)."""
+    ctx.meta[_DIRECTORY] = directory
+
+
+def _directory(directory: str | None) -> str | None:
+    """A command's own ``-d``, else the group's (``flask db -d DIR COMMAND``)."""
+    if directory is not None:
+        return directory
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_DIRECTORY) if ctx is not None else None
 
 
 def _common(all_binds: bool = False):  # noqa: ANN202
@@ -122,18 +150,18 @@ def _selected(bind: str | None, all_binds: bool = False) -> list[Bind]:
 
 
 def _configs(directory: str | None, bind: str | None, all_binds: bool = False, *,
-             connect: bool = True) -> Iterator[tuple[Bind, Any]]:
-    """(bind, Config) for each selected bind; with several, a heading line before each."""
+             connect: bool = True, headings: bool = True) -> Iterator[tuple[Bind, Any]]:
+    """(bind, Config) for each selected bind; with several (and ``headings``), a heading line before each."""
     binds = _selected(bind, all_binds)
     for b in binds:
-        config = bind_config(current_app, b, directory=directory, connect=connect)
-        if len(binds) > 1:
+        config = bind_config(current_app, b, directory=_directory(directory), connect=connect)
+        if headings and len(binds) > 1:
             click.echo(f"{bind_label(b).capitalize()} ({mask(config.url)}):")
         yield b, config
 
 
 def _one(directory: str | None, bind: str | None, *, connect: bool = True) -> Any:
-    return bind_config(current_app, bind, directory=directory, connect=connect)
+    return bind_config(current_app, bind, directory=_directory(directory), connect=connect)
 
 
 def _note_other_binds(bind: str | None, all_binds: bool) -> None:
@@ -173,15 +201,16 @@ def _head(config: Any, ref: str) -> str:
 @db_group.command()
 @click.option("-d", "--directory", type=click.Path(file_okay=False), help="Migrations directory to create.")
 @click.option("--multidb", is_flag=True, help="Accepted for Flask-Migrate users: binds always get their own directory.")
-@_refused("-t", "--template", takes_value=True, reason="there are no templates: migrations are plain Python files")
-@_refused("--package", reason="the migrations directory needs no __init__.py")
+@_refused("-t", "--template", takes_value=True,
+          reason="there are no templates: migrations are plain Python files; leave it out")
+@_refused("--package", reason="the migrations directory needs no __init__.py; leave it out")
 @_friendly
 def init(directory: str | None, multidb: bool) -> None:
     """Create the migrations directory (and one per bind). Nothing else: no env.py, no alembic.ini."""
     app = current_app
     binds = _binds(app)
     for bind in [None] + [b for b in binds if b is not None]:
-        folder = migrations_directory(app, bind, directory)
+        folder = migrations_directory(app, bind, _directory(directory))
         existed = folder.is_dir()
         folder.mkdir(parents=True, exist_ok=True)
         click.echo(f"{'Exists ' if existed else 'Created'} {folder}/ ({bind_label(bind)})")
@@ -214,13 +243,13 @@ def _revision_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Declare a rename: old_table:new_table or table.old_column:new_column (repeatable)."),
         click.option("--no-input", is_flag=True, help="Never ask questions (possible renames are reported)."),
         _refused("--sql", reason="this writes a migration file; see its SQL with 'flask db upgrade --sql'"),
-        _refused("--head", takes_value=True, reason=_NO_LABELS),
+        _refused("--head", takes_value=True, reason=_NO_LABELS, harmless="head"),
         _refused("--splice", reason=_NO_LABELS),
         _refused("--branch-label", takes_value=True, reason=_NO_LABELS),
-        _refused("--version-path", takes_value=True, reason=_NO_LABELS),
+        _refused("--version-path", takes_value=True,
+                 reason="each bind's migrations live in one directory; choose it with -d DIRECTORY or --bind NAME"),
         _refused("--depends-on", takes_value=True, multiple=True, reason=_NO_LABELS),
-        _refused("--rev-id", takes_value=True,
-                 reason="revision ids are '<UTC time>_<hex>' so that migration files sort in creation order"),
+        _refused("--rev-id", takes_value=True, reason=_NO_REV_ID),
     ]):
         f = decorate(f)
     return f
@@ -239,7 +268,7 @@ def revision(message: str, renames: tuple[str, ...], no_input: bool, autogenerat
 
 @db_group.command()
 @_revision_options
-@_refused("-x", "--x-arg", takes_value=True, multiple=True, reason=_NO_ENV)
+@_refuse_x
 @_common(all_binds=True)
 @_friendly
 def migrate(message: str, renames: tuple[str, ...], no_input: bool,
@@ -249,20 +278,39 @@ def migrate(message: str, renames: tuple[str, ...], no_input: bool,
 
 
 def _run(direction: str, target: str, sql: bool, directory: str | None, bind: str | None, all_binds: bool,
-         **options: Any) -> None:
+         *, as_json: bool = False, yes: bool = False, **options: Any) -> None:
+    """Upgrade or downgrade each selected bind, with the ``dbshift`` command's progress, JSON and confirmation."""
     if sql and any(options.values()):
         raise click.UsageError("--sql prints SQL for a START:END range; it takes no run options")
     options = {k: v for k, v in options.items() if v not in (None, False, ())}
     run = api.upgrade if direction == "up" else api.downgrade
-    for b, config in _configs(directory, bind, all_binds, connect=not sql):
-        result = run(config, target, sql=sql, emit=None if sql else _show_event, **options)
-        if sql:
+    if sql:
+        for b, config in _configs(directory, bind, all_binds, connect=False):
             if all_binds:
                 click.echo(f"-- {bind_label(b)}")
-            click.echo(result.sql or "", nl=False)
-        else:
-            _lines(fmt.plan_lines(result) if result.dry_run else fmt.run_lines(result))
-    if not sql:
+            click.echo(run(config, target, sql=True).sql or "", nl=False)
+        return
+    output = cli.Output(sys.stdout, sys.stderr, sys.stdin)
+    try:
+        for _, config in _configs(directory, bind, all_binds, headings=not as_json):
+            confirm = None
+            if _interactive() and not yes and not options.get("dry_run") and not is_local(config.url):
+                confirm = cli._confirm(output, config.url, direction, as_json)
+            progress = cli._JsonEvents(output) if as_json else cli._TextProgress(output)
+            try:
+                result = run(config, target, emit=progress, confirm=confirm, **options)
+            finally:
+                progress.close()
+            if as_json:
+                click.echo(json.dumps(cli._result_json(result)))
+            else:
+                _lines(fmt.plan_lines(result) if result.dry_run else fmt.run_lines(result))
+    except DbshiftError as exc:
+        if as_json:  # like 'dbshift --json': the error as a last JSON line too
+            message = for_flask(str(exc), _command_name())
+            click.echo(json.dumps({"event": "error", "type": type(exc).__name__, "message": message}))
+        raise
+    if not as_json:
         _note_other_binds(bind, all_binds)
 
 
@@ -270,6 +318,8 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """dbshift's own run options (see ``api.upgrade``)."""
     for decorate in reversed([
         click.option("--dry-run", is_flag=True, help="Show the statements each migration would run; change nothing."),
+        click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation (databases on another host, in a terminal)."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object per event, one per line."),
         click.option("--resume", is_flag=True, help="Continue a migration that failed part-way, after its last committed statement."),
         click.option("--single-transaction", is_flag=True, help="The whole run in one transaction (PostgreSQL, SQLite)."),
         click.option("--accept-checksum", "accept_checksums", multiple=True, metavar="REV",
@@ -283,7 +333,6 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _refuse_tag = _refused("--tag", takes_value=True, reason=_NO_ENV)
-_refuse_x = _refused("-x", "--x-arg", takes_value=True, multiple=True, reason=_NO_ENV)
 
 
 @db_group.command()
@@ -300,7 +349,7 @@ def upgrade(revision: str, sql: bool, directory: str | None, bind: str | None, a
     _run("up", revision, sql, directory, bind, all_binds, **options)
 
 
-@db_group.command()
+@db_group.command(context_settings={"ignore_unknown_options": True})  # so that '-2' reaches REVISION
 @click.argument("revision", default="-1")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it (target START:END).")
 @_run_options
@@ -310,6 +359,8 @@ def upgrade(revision: str, sql: bool, directory: str | None, bind: str | None, a
 @_friendly
 def downgrade(revision: str, sql: bool, directory: str | None, bind: str | None, **options: Any) -> None:
     """Un-apply migrations down to REVISION (default: -1; also -N, base, a revision id or prefix)."""
+    if revision.startswith("-") and not re.fullmatch(r"-[0-9]+(:.*)?", revision):
+        raise click.NoSuchOption(revision)
     _run("down", revision, sql, directory, bind, False, **options)
 
 
@@ -335,16 +386,25 @@ def current(verbose: bool, directory: str | None, bind: str | None, all_binds: b
 
 
 @db_group.command()
+@click.option("-r", "--rev-range", metavar="START:END",
+              help="Only these revisions: e.g. -3:current, base:head, REV: (ends: base, head, current, REV, -N, +N).")
 @click.option("-v", "--verbose", is_flag=True, help="Also each migration's file.")
 @click.option("-i", "--indicate-current", is_flag=True, help="Accepted: the current revision is always marked.")
-@_refused("-r", "--rev-range", takes_value=True,
-          reason="history lists every revision; 'flask db show REV' shows one")
 @_common()
 @_friendly
-def history(verbose: bool, indicate_current: bool, directory: str | None, bind: str | None) -> None:
-    """Every revision, newest first; * marks the applied ones."""
+def history(rev_range: str | None, verbose: bool, indicate_current: bool, directory: str | None,
+            bind: str | None) -> None:
+    """Every revision (or those in a range), newest first; * marks the applied ones."""
     config = _one(directory, bind)
-    _lines(fmt.history_lines(api.history_entries(config), verbose=verbose))
+    entries = api.history_entries(config)
+    if rev_range is not None:
+        current = [e.revision.id for e in entries if e.current]
+        wanted = set(in_range(api.load_graph(config), rev_range, current))
+        entries = [e for e in entries if e.revision.id in wanted]
+        if not entries:
+            click.echo(f"No revisions in range {rev_range}.")
+            return
+    _lines(fmt.history_lines(entries, verbose=verbose))
 
 
 @db_group.command()
@@ -400,21 +460,21 @@ def edit(revision: str, directory: str | None, bind: str | None) -> None:
 @click.argument("revision", default="head")
 @click.option("--purge", is_flag=True, help="Accepted: stamp always replaces what the history table records.")
 @_refused("--sql", reason="stamp only writes dbshift_history rows; run it against the database")
+@click.option("--lock-wait", metavar="DURATION", help="How long to wait for another run's lock (default 60s).")
 @_refuse_tag
 @_common()
 @_friendly
-def stamp(revision: str, purge: bool, directory: str | None, bind: str | None) -> None:
+def stamp(revision: str, purge: bool, lock_wait: str | None, directory: str | None, bind: str | None) -> None:
     """Record the database as being at REVISION (default: head) without running any migration."""
     config = _one(directory, bind)
-    _lines(fmt.stamp_lines(api.stamp(config, revision)))
+    _lines(fmt.stamp_lines(api.stamp(config, revision, emit=_show_event, **_wait(lock_wait))))
 
 
 @db_group.command()
 @click.argument("revisions", nargs=-1)
 @click.option("-m", "--message", default="merge", help="What the merge is.")
 @_refused("--branch-label", takes_value=True, reason=_NO_LABELS)
-@_refused("--rev-id", takes_value=True,
-          reason="revision ids are '<UTC time>_<hex>' so that migration files sort in creation order")
+@_refused("--rev-id", takes_value=True, reason=_NO_REV_ID)
 @_common()
 @_friendly
 def merge(revisions: tuple[str, ...], message: str, directory: str | None, bind: str | None) -> None:
@@ -465,8 +525,6 @@ def accept(revisions: tuple[str, ...], lock_wait: str | None, directory: str | N
 
 
 def _wait(lock_wait: str | None) -> dict[str, float]:
-    from ..db import parse_duration
-
     return {"lock_wait": parse_duration(lock_wait) / 1000} if lock_wait else {}
 
 

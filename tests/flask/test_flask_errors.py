@@ -1,4 +1,4 @@
-"""Mistakes get one line and a non-zero exit; Flask-Migrate options with no meaning here are refused, saying why."""
+"""Mistakes get one line and a non-zero exit (Flask-Migrate's options: test_flask_migrate_habits.py)."""
 
 from __future__ import annotations
 
@@ -30,34 +30,8 @@ def test_mistakes_are_one_line(db: FlaskDb, tmp_path: Path):
     assert "unknown bind 'nope'" in db("current", "--bind", "nope", expect=1).stderr
     assert "takes no run options" in db("upgrade", "--sql", "--dry-run", expect=2).output
     assert "invalid duration" in db("upgrade", "--lock-wait", "soon", expect=1).stderr.lower()
-
-
-@pytest.mark.parametrize(
-    "argv, reason",
-    [
-        (["migrate", "--rev-id", "abc"], "sort in creation order"),
-        (["revision", "--sql"], "flask db upgrade --sql"),
-        (["migrate", "--branch-label", "x"], "flask db merge"),
-        (["upgrade", "--tag", "x"], "no env.py"),
-        (["downgrade", "-x", "a=b"], "no env.py"),
-        (["init", "--template", "multidb"], "no templates"),
-        (["stamp", "--sql"], "dbshift_history"),
-        (["history", "-r", "a:b"], "flask db show"),
-    ],
-)
-def test_flask_migrate_options_with_no_meaning_are_refused(db: FlaskDb, argv: list[str], reason: str):
-    out = db(*argv, expect=2).output
-    assert "is not supported by dbshift" in out and reason in out
-
-
-def test_flask_migrate_habits_that_do_work(db: FlaskDb):
-    assert "Created" in db("init", "--multidb").output
-    db("migrate", "-m", "initial")
-    assert "*" in db("history", "-i", "-v").output or "file:" in db("history", "-v").output
-    db("upgrade")
-    db("stamp", "--purge", "head")
-    assert "no templates" in db("list-templates").output
-    assert "linear" in db("branches").output
+    assert "No such option '--dry-rn'" in db("downgrade", "--dry-rn", expect=2).output, "a typo is not a revision"
+    assert "only 1 revision applied" in db("downgrade", "-2", expect=1).stderr, "-N reaches downgrade as a target"
 
 
 def test_forked_history_and_merge(db: FlaskDb, tmp_path: Path):

@@ -1,4 +1,10 @@
-"""``python -m flask --app ... db ...`` as a real process: no FLASK_APP, a temporary working directory."""
+"""``python -m flask --app shopapp db ...`` as real processes, in a temporary project folder, on SQLite and PostgreSQL.
+
+One app file; environment variables stand for what a user changes between runs:
+``SHOP_VERSION=2`` is the code after a model change, ``SHOP_NO_MODELS=1`` forgets
+to import the models, ``SHOP_ON_START`` is ``upgrade`` (upgrade in-process at
+start-up) or ``require`` (refuse to start on an old schema).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from flaskapps import history_rows, tables
 
 REPO = Path(__file__).resolve().parents[2]
 
 APP = '''
+import logging
 import os
 
+import click
 import sqlalchemy as sa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
@@ -28,49 +38,142 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+VERSION = int(os.environ.get("SHOP_VERSION", "1"))
+
+if not os.environ.get("SHOP_NO_MODELS"):
+
+    class Product(db.Model):
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(sa.String(100))
+        if VERSION >= 2:
+            price: Mapped[int] = mapped_column(server_default="0")
+
+    if VERSION >= 2:
+
+        class Tag(db.Model):
+            id: Mapped[int] = mapped_column(primary_key=True)
+            product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"))
+
+    class AuditEntry(db.Model):
+        __bind_key__ = "audit"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        action: Mapped[str] = mapped_column(sa.String(40))
 
 
-class Product(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
+def _logging():
+    loggers = [logging.getLogger(name) for name in ("", "sqlalchemy", "sqlalchemy.engine", "dbshift")]
+    return [(lg.level, len(lg.handlers), lg.disabled) for lg in loggers]
 
 
 def create_app():
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["SHOP_URL"]
+    app.config["SQLALCHEMY_BINDS"] = {"audit": os.environ["SHOP_AUDIT_URL"]}
     db.init_app(app)
-    migrate.init_app(app, db)   # migrations/ next to this file
-    migrate.require_current()   # refuse to start on an old schema
+    before = _logging()
+    on_start = os.environ.get("SHOP_ON_START")
+    migrate.init_app(app, db, upgrade_on_start=on_start == "upgrade")  # migrations/ next to this file
+    if on_start == "require":
+        migrate.require_current()   # refuse to start on an old schema
+    if _logging() != before:
+        raise SystemExit("dbshift changed the logging configuration")
+
+    @app.cli.command("create-all")
+    def create_all():
+        """What the app did before it had migrations."""
+        db.create_all()
+
+    @app.cli.command("hello")
+    def hello():
+        click.echo("started")
+
     return app
 '''
 
 
-def _flask(cwd: Path, url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DBSHIFT_"))}
-    env["PYTHONPATH"] = str(REPO)
-    env["SHOP_URL"] = url
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "shopapp", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
-    )
+@pytest.fixture(params=["sqlite", "postgresql"])
+def urls(request, tmp_path: Path):
+    """Three fresh databases: the app's, its audit bind's, and an old one made by create_all()."""
+    if request.param == "sqlite":
+        yield [f"sqlite:///{tmp_path / name}.db" for name in ("shop", "audit", "old")]
+        return
+    server = request.getfixturevalue("postgres_server")
+    made = [server.create() for _ in range(3)]
+    yield made
+    for url in made:
+        server.drop(url)
 
 
-def test_flask_db_as_a_real_command(db_url: str, tmp_path: Path):
+class Flask:
+    """Runs ``python -m flask --app shopapp ...`` in ``project`` with a clean environment."""
+
+    def __init__(self, project: Path, url: str, audit_url: str) -> None:
+        self.project = project
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DBSHIFT_", "SHOP_"))}
+        self.env.update(PYTHONPATH=str(REPO), SHOP_URL=url, SHOP_AUDIT_URL=audit_url)
+
+    def __call__(self, *args: str, expect: int = 0, **env: str) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "shopapp", *args],
+            cwd=self.project, env={**self.env, **env}, capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == expect, f"flask {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+        if args[0] == "db":  # an app that refuses to start raises from create_app(): Flask shows that traceback
+            assert "Traceback" not in done.stderr, done.stderr
+        return done
+
+
+def test_flask_db_as_real_commands(urls: list[str], tmp_path: Path):
+    shop, audit, old = urls
     project = tmp_path / "project"
     project.mkdir()
     (project / "shopapp.py").write_text(APP)
+    migrations = project / "migrations"
+    flask = Flask(project, shop, audit)
 
-    for argv in (["db", "init"], ["db", "migrate", "-m", "initial"]):
-        done = _flask(project, db_url, *argv)
-        assert done.returncode == 0, done.stderr
+    out = flask("db", "init").stdout
+    assert "Created" in out and (migrations / "audit").is_dir()
+    assert [p for p in migrations.rglob("*") if p.is_file()] == [], "no env.py, no alembic.ini: nothing but folders"
 
-    refused = _flask(project, db_url, "routes")
-    assert refused.returncode != 0 and "the database is behind the migrations" in refused.stderr
+    assert "create table product" in flask("db", "migrate", "-m", "initial").stdout
+    refused = flask("hello", expect=1, SHOP_ON_START="require")
+    assert "DatabaseBehind: the database is behind the migrations" in refused.stderr
+    assert "run 'flask db upgrade'" in refused.stderr
+    out = flask("db", "upgrade").stdout
+    assert "Applying" in out and "Now at" in out
+    assert "product" in tables(shop) and len(history_rows(shop)) == 1
+    assert "started" in flask("hello", SHOP_ON_START="require").stdout, "starts once the database is current"
 
-    done = _flask(project, db_url, "db", "upgrade")
-    assert done.returncode == 0, done.stderr
-    assert "Applying" in done.stdout and "Now at" in done.stdout
-    assert "product" in tables(db_url) and len(history_rows(db_url)) == 1
-    assert (project / "migrations").is_dir() and not (project / "migrations" / "env.py").exists()
+    # the models change
+    out = flask("db", "migrate", "-m", "price and tags", SHOP_VERSION="2").stdout
+    assert "add column product.price" in out and "create table tag" in out
+    flask("db", "upgrade", SHOP_VERSION="2")
+    assert "tag" in tables(shop) and len(history_rows(shop)) == 2
+    assert "Reverting" in flask("db", "downgrade", SHOP_VERSION="2").stdout
+    assert "tag" not in tables(shop) and len(history_rows(shop)) == 1
 
-    assert _flask(project, db_url, "routes").returncode == 0, "the app starts once the database is current"
+    # the new code upgrades its own database while starting, printing nothing of its own
+    started = flask("hello", SHOP_VERSION="2", SHOP_ON_START="upgrade")
+    assert started.stdout == "started\n" and started.stderr == ""
+    assert "tag" in tables(shop) and len(history_rows(shop)) == 2
+
+    # models not imported: nothing written, one line saying why
+    forgot = flask("db", "migrate", "-m", "oops", expect=1, SHOP_NO_MODELS="1")
+    assert "the models define no tables but the database has" in forgot.stderr
+    assert len(forgot.stderr.strip().splitlines()) == 1
+    assert len(list(migrations.glob("*.py"))) == 2
+
+    # the audit bind: its own folder, its own history
+    assert "create table audit_entry" in flask("db", "migrate", "--bind", "audit", "-m", "audit log").stdout
+    out = flask("db", "upgrade", "--all-binds", SHOP_VERSION="2").stdout
+    assert "Bind 'audit'" in out
+    assert "audit_entry" in tables(audit) and "audit_entry" not in tables(shop)
+    assert len(history_rows(audit)) == 1 and len(list((migrations / "audit").glob("*.py"))) == 1
+
+    # an old database made by create_all(): stamp it, then it is managed like the others
+    old_app = Flask(project, old, audit)
+    old_app("create-all", SHOP_VERSION="2")
+    assert "Stamped: base ->" in old_app("db", "stamp", "head", SHOP_VERSION="2").stdout
+    assert len(history_rows(old)) == 2
+    assert "matches" in old_app("db", "check", SHOP_VERSION="2").stdout
+    assert "(head)" in old_app("db", "current", SHOP_VERSION="2").stdout

@@ -99,9 +99,13 @@ def test_adopting_a_database_made_by_create_all(db_url: str, second_url: str, tm
     assert len(history_rows(second_url)) == 2
 
 
+LOGGERS = ("", "sqlalchemy", "sqlalchemy.engine", "sqlalchemy.engine.Engine", "sqlalchemy.pool", "dbshift")
+
+
 def _logging_state(app_name: str):  # noqa: ANN202
-    loggers = [logging.getLogger(), logging.getLogger(app_name), logging.getLogger("dbshift")]
-    return [(lg.level, list(lg.handlers), lg.propagate, lg.disabled) for lg in loggers]
+    """Level, handlers, propagation of the root, app, SQLAlchemy and dbshift loggers."""
+    loggers = [logging.getLogger(name) for name in (*LOGGERS, app_name)]
+    return [(lg.name, lg.level, list(lg.handlers), lg.propagate, lg.disabled) for lg in loggers]
 
 
 def test_upgrade_at_start_up_and_require_current(db_url: str, tmp_path: Path, make_app, capsys):
@@ -165,6 +169,7 @@ def test_binds_have_their_own_directory_and_history(db_url: str, second_url: str
 
     out = db("init").output
     assert f"Created {migrations}/ (default bind)" in out and f"Created {migrations / 'audit'}/ (bind 'audit')" in out
+    assert not [p for p in migrations.rglob("*") if p.is_file()], "no env.py or any other file to maintain"
 
     out = db("migrate", "-m", "shop").output
     assert "create table product" in out and "audit_entry" not in out
