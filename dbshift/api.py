@@ -511,7 +511,7 @@ def _migrate(config: Config, direction: str, target: str, sql: bool, emit, optio
         if options.dry_run:  # reads only: no lock, no history-table upgrade
             rows = history.rows(conn)
             conn.rollback()
-            steps, resume_at = _prepare(conn, graph, rows, direction, target, options, writable=False)
+            steps, resume_at = _prepare(conn, graph, rows, direction, target, options)
             plan = _preview(conn, config, steps)
             return RunResult(direction, tuple(steps), None, _current(graph, _applied_ids(rows)), plan, True)
         prepare_session(conn)
@@ -525,18 +525,21 @@ def _migrate(config: Config, direction: str, target: str, sql: bool, emit, optio
         with lock.hold(conn, conn.engine.url, options.lock_wait, on_wait):
             if waited:
                 emit(LockAcquired(int((time.monotonic() - waited[0]) * 1000)))
-            added = history.ensure_table(conn)
-            conn.commit()
-            if added:
-                emit(Notice(f"upgraded {history.TABLE_NAME}: added column(s) {', '.join(added)}"))
             rows = history.rows(conn)
             conn.rollback()
-            steps, resume_at = _prepare(conn, graph, rows, direction, target, options, writable=True)
+            steps, resume_at = _prepare(conn, graph, rows, direction, target, options)
             if resume_at:
                 (rev_id, done), = resume_at.items()
                 emit(Notice(f"resuming {rev_id} at statement {done + 1}"))
             if options.confirm is not None and steps and not options.confirm(_preview(conn, config, steps)):
                 raise Cancelled()
+            # writes only after the confirmation: a cancelled run changes nothing, not even the history table
+            added = history.ensure_table(conn)
+            conn.commit()
+            if added:
+                emit(Notice(f"upgraded {history.TABLE_NAME}: added column(s) {', '.join(added)}"))
+            if options.accept_checksums:
+                _accept(conn, graph, rows, options.accept_checksums, write=True)
             set_timeouts(
                 conn,
                 lock_timeout_ms=None if options.lock_timeout is None else int(options.lock_timeout * 1000),
@@ -555,7 +558,7 @@ def _applied_ids(rows: Iterable[history.HistoryRow]) -> set[str]:
 
 def _prepare(
     conn, graph: RevisionGraph, rows: list[history.HistoryRow], direction: str, target: str,  # noqa: ANN001
-    options: _Options, *, writable: bool,
+    options: _Options,
 ) -> tuple[list[Step], dict[str, int]]:
     """Check the history against the files and plan; returns the steps and ``{revision: statements done}``
     for the unfinished migration to resume."""
@@ -563,7 +566,7 @@ def _prepare(
         if row.revision not in graph:
             raise DatabaseAtUnknownRevision(row.revision)
     if options.accept_checksums:
-        rows = _accept(conn, graph, rows, options.accept_checksums, write=writable)
+        rows = _accept(conn, graph, rows, options.accept_checksums, write=False)
     edited = _edited(graph, rows)
     if edited:
         row, path, actual = edited[0]
