@@ -43,3 +43,24 @@ def test_the_example_shop_migrates_both_binds(shop, db_url: str, second_url: str
     assert shop.test_client().get("/products").json == [
         {"name": "hammer", "price": "12.50", "category": "tools", "stock": 0}
     ]
+
+
+def test_the_documented_commands_work(tmp_path: Path):
+    """As examples/flask_shop/__init__.py says: from the repository root, or from examples/ with FLASK_APP."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DBSHIFT_", "SHOP_"))}
+    env.update(PYTHONPATH=str(REPO), SHOP_DATABASE_URL=f"sqlite:///{tmp_path / 'shop.db'}",
+               SHOP_AUDIT_DATABASE_URL=f"sqlite:///{tmp_path / 'audit.db'}")
+
+    def run(cwd: Path, *args: str, **extra: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "flask", *args], cwd=cwd, env={**env, **extra},
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "Bind 'audit'" in run(REPO, "--app", "examples.flask_shop", "db", "upgrade", "--all-binds")
+    assert "(head)" in run(REPO / "examples", "db", "current", FLASK_APP="flask_shop")
+    assert "stock per product" in run(REPO / "examples", "db", "history", FLASK_APP="flask_shop")
+    assert (tmp_path / "shop.db").exists() and (tmp_path / "audit.db").exists(), "the URLs came from the environment"

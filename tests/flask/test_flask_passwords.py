@@ -99,3 +99,19 @@ def test_unreachable_privileged_url_hides_the_password(pg_url: str, tmp_path: Pa
 
     missing = MigrationPasswordMissing("postgresql://admin@db/shop")
     assert str(missing).count("\n") == 0 and "$DBSHIFT_MIGRATION_PASSWORD" in str(missing)
+
+
+def test_privileged_urls_per_bind(tmp_path: Path, make_app):
+    """DBSHIFT_MIGRATION_URL and DBSHIFT_MIGRATION_BINDS: migrations go there, not to the app's own URLs."""
+    app_db, app_audit = f"sqlite:///{tmp_path / 'app.db'}", f"sqlite:///{tmp_path / 'app_audit.db'}"
+    owner_db, owner_audit = f"sqlite:///{tmp_path / 'owner.db'}", f"sqlite:///{tmp_path / 'owner_audit.db'}"
+    migrations = tmp_path / "migrations"
+    config = {"DBSHIFT_MIGRATION_URL": owner_db, "DBSHIFT_MIGRATION_BINDS": {"audit": owner_audit}}
+    db = FlaskDb(make_app(app_db, migrations, bind_url=app_audit, config=config))
+    db("init")
+    db("migrate", "--all-binds", "-m", "initial")
+    db("upgrade", "--all-binds")
+    assert history_rows(owner_db) == revisions(migrations)
+    assert history_rows(owner_audit) == revisions(migrations / "audit")
+    assert not (tmp_path / "app.db").exists() and not (tmp_path / "app_audit.db").exists()
+    assert "from DBSHIFT_MIGRATION_BINDS['audit']" in db("current", "-v", "--bind", "audit").output

@@ -177,3 +177,41 @@ def test_flask_db_as_real_commands(urls: list[str], tmp_path: Path):
     assert len(history_rows(old)) == 2
     assert "matches" in old_app("db", "check", SHOP_VERSION="2").stdout
     assert "(head)" in old_app("db", "current", SHOP_VERSION="2").stdout
+
+
+def test_a_database_on_another_host_asks_first_in_a_terminal(pg_url: str, tmp_path: Path):
+    """Like 'dbshift upgrade': in a terminal, show the plan and ask before changing a database elsewhere."""
+    import pty
+    import socket
+
+    host = socket.gethostname()
+    if not socket.gethostbyname(host).startswith("127."):
+        pytest.skip(f"needs this machine's name ({host}) to reach the local server")
+    remote = pg_url.replace("127.0.0.1", host)  # the same server, by a name dbshift does not count as local
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "shopapp.py").write_text(APP)
+    flask = Flask(project, remote, f"sqlite:///{tmp_path / 'audit.db'}")
+    flask("db", "init")
+    flask("db", "migrate", "-m", "initial")
+
+    def upgrade_in_a_terminal(answer: str, *options: str) -> subprocess.CompletedProcess:
+        main, terminal = pty.openpty()
+        os.write(main, answer.encode())
+        try:
+            return subprocess.run(
+                [sys.executable, "-m", "flask", "--app", "shopapp", "db", "upgrade", *options],
+                cwd=project, env=flask.env, stdin=terminal, capture_output=True, text=True, timeout=120,
+            )
+        finally:
+            os.close(main)
+            os.close(terminal)
+
+    declined = upgrade_in_a_terminal("n\n")
+    assert declined.returncode == 1 and "Plan for " in declined.stdout and "? [y/N]" in declined.stdout, declined.stderr
+    (error,) = declined.stderr.strip().splitlines()
+    assert error.startswith("Error: ")
+    assert "product" not in tables(pg_url)
+    done = upgrade_in_a_terminal("", "--yes")
+    assert done.returncode == 0 and "[y/N]" not in done.stdout, done.stdout + done.stderr
+    assert "product" in tables(pg_url)
