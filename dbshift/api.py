@@ -515,6 +515,11 @@ def _migrate(config: Config, direction: str, target: str, sql: bool, emit, optio
             plan = _preview(conn, config, steps)
             return RunResult(direction, tuple(steps), None, _current(graph, _applied_ids(rows)), plan, True)
         prepare_session(conn)
+        set_timeouts(  # before the lock: an unsupported timeout is refused before anything is written
+            conn,
+            lock_timeout_ms=None if options.lock_timeout is None else int(options.lock_timeout * 1000),
+            statement_timeout_ms=None if options.statement_timeout is None else int(options.statement_timeout * 1000),
+        )
         run_by = f"{lock.whoami()}" + (f", connection {b}" if (b := backend_id(conn)) is not None else "")
         waited: list[float] = []
 
@@ -540,11 +545,6 @@ def _migrate(config: Config, direction: str, target: str, sql: bool, emit, optio
                 emit(Notice(f"upgraded {history.TABLE_NAME}: added column(s) {', '.join(added)}"))
             if options.accept_checksums:
                 _accept(conn, graph, rows, options.accept_checksums, write=True)
-            set_timeouts(
-                conn,
-                lock_timeout_ms=None if options.lock_timeout is None else int(options.lock_timeout * 1000),
-                statement_timeout_ms=None if options.statement_timeout is None else int(options.statement_timeout * 1000),
-            )
             sink = DatabaseSink(conn, config.exclude_tables, run_by)
             Runner(sink, emit, single_transaction=options.single_transaction, resume=resume_at).run(steps)
             applied_after = _after(_applied_ids(rows) | set(resume_at if direction == "down" else ()), steps)

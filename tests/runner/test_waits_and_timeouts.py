@@ -162,3 +162,13 @@ def test_create_index_concurrently_while_another_runner_waits_for_the_lock(pg_ur
     assert took < 15, f"{took:.1f} s"
     assert project.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'a_v'::regclass") == [(True,)]
     assert project.history() == [(rev_id(1), "applied", 2), (rev_id(2), "applied", 2)]
+
+
+def test_a_timeout_the_database_lacks_is_refused_before_anything_is_written(sqlite_url, tmp_path):
+    project = Project.make(tmp_path / "p", sqlite_url)
+    project.add_sql("CREATE TABLE a (id integer PRIMARY KEY)")
+    error = project.cli("upgrade", "--statement-timeout", "5s", expect=1)
+    assert "--statement-timeout is not supported on SQLite" in error
+    assert project.query("SELECT name FROM sqlite_master") == [], "not even the history table"
+    project.cli("upgrade", "--lock-timeout", "2s")  # SQLite's busy timeout
+    assert project.tables() == {"a"}
