@@ -3,9 +3,12 @@
 Every command works on the default bind unless ``--bind NAME`` names another;
 ``--all-binds`` (upgrade, migrate, current, check) takes them all, the default
 first.  Text comes from :mod:`dbshift.formatting`, the same words as the
-``dbshift`` command.  Any dbshift error is one ``Error:`` line on stderr and a
-non-zero exit; options of Flask-Migrate that have no meaning here are refused
-with the reason.
+``dbshift`` command, and the run options are the same (``--dry-run``,
+``--json``, ``--yes``, ``--resume``, ...).  Any dbshift error is one ``Error:``
+line on stderr and a non-zero exit; options of Flask-Migrate that have no
+meaning here are refused the same way, saying what to do instead.  As in
+Flask-Migrate 4, ``-d DIR`` may also come before the command
+(``flask db -d DIR upgrade``) or from ``$FLASK_DB_DIRECTORY``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ from ..db import is_local, mask, mask_text, parse_duration, password_prompt
 from . import Bind, _binds, _state, bind_config, bind_label, for_flask, migrations_directory
 
 EXIT_DIFFERENCES = 2
-
 
 
 class CommandFailed(click.ClickException):
@@ -82,14 +84,19 @@ def _ask_password(masked_url: str) -> str:
 
 def _refused(*decls: str, reason: str, takes_value: bool = False, multiple: bool = False,
              harmless: str | None = None):  # noqa: ANN202
-    """A hidden Flask-Migrate option that makes no sense here: using it is a usage error with ``reason``.
+    """A hidden Flask-Migrate option that makes no sense here: using it is one ``Error:`` line (exit 2)
+    with ``reason``, which says what to do instead.
 
     ``harmless``: the one value that asks for what dbshift does anyway (``--head head``): accepted.
     """
 
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         if value not in (None, False, (), harmless):
-            raise CommandFailed(f"{param.opts[-1]} is not supported by dbshift: {reason}", 2)
+            group = ctx
+            while group.parent is not None and group.command is not db_group:
+                group = group.parent
+            text = reason.replace("'flask db ", f"'flask {group.info_name} ")  # Migrate(command=...)
+            raise CommandFailed(f"{param.opts[-1]} is not supported by dbshift: {text}", 2)
 
     return click.option(
         *decls, is_flag=not takes_value, multiple=multiple, hidden=True, expose_value=False, callback=callback,

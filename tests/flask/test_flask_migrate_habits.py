@@ -152,3 +152,42 @@ def test_dbshift_run_options_on_flask_db(db: FlaskDb, sqlite_url: str, tmp_path:
     db("upgrade", "--accept-checksum", first)
     out = db("migrate", "-m", "title", "--rename", "product.name:title", "--no-input").output
     assert "rename column product.name to title" in out and "drop" not in out
+
+
+def test_directory_from_the_environment(db: FlaskDb, tmp_path: Path):
+    """Flask-Migrate 4.1 habit: FLASK_DB_DIRECTORY stands for 'flask db -d DIR'."""
+    other = tmp_path / "other"
+
+    def flask_db(*argv: str) -> str:  # the 'flask' command reads FLASK_* variables; Flask's test runner does not
+        result = db.runner.invoke(args=["db", *argv], env={"FLASK_DB_DIRECTORY": str(other)}, auto_envvar_prefix="FLASK")
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert f"Created {other}/" in flask_db("init")
+    flask_db("revision", "-m", "elsewhere")
+    assert len(revisions(other)) == 1 and not (tmp_path / "migrations").exists()
+
+
+def test_custom_command_name_and_excluded_tables(sqlite_url: str, tmp_path: Path, make_app):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE celery_taskmeta (id INTEGER PRIMARY KEY)")  # another tool's table
+    engine.dispose()
+    app = make_app(sqlite_url, tmp_path / "migrations", command="database", exclude_tables=["celery_taskmeta"])
+    runner = app.test_cli_runner()
+
+    def database(*argv: str, expect: int = 0) -> str:
+        result = runner.invoke(args=["database", *argv])
+        assert result.exit_code == expect, result.output
+        return result.output
+
+    assert "Next: flask database migrate" in database("init")
+    out = database("migrate", "-m", "initial")
+    assert "create table product" in out and "celery_taskmeta" not in out, "an excluded table is left alone"
+    assert "run 'flask database upgrade'" in database("migrate", "-m", "again", expect=1)
+    assert "'flask database merge'" in database("migrate", "--splice", expect=2), "hints name the command in use"
+    database("upgrade")
+    assert "celery_taskmeta" in tables(sqlite_url) and "product" in tables(sqlite_url)
+    assert "matches" in database("check")
