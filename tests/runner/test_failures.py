@@ -173,3 +173,42 @@ def test_single_transaction_refuses_a_statement_that_needs_its_own(pg_url, tmp_p
         api.upgrade(config, single_transaction=True)
     api.upgrade(config)
     assert len(project.history()) == 2
+
+
+def test_a_failed_migration_is_resolved_by_hand(mysql_url, tmp_path):
+    """MariaDB: after repairing by hand, the user records how the migration ended instead of resuming it."""
+    project = Project.make(tmp_path / "p", mysql_url)
+    rev = project.add_sql("CREATE TABLE a (id integer PRIMARY KEY)", FAILING, "CREATE TABLE b (id integer PRIMARY KEY)")
+    project.cli("upgrade", expect=1)
+    assert project.history() == [(rev, "failed", 1)] and project.tables() == {"a"}
+
+    project.execute("DROP TABLE a")  # undone by hand
+    out = project.cli("resolve", rev, "--rolled-back")
+    assert f"Recorded {rev} as not applied" in out and "pending again" in out
+    assert project.history() == []
+    assert f"{rev} has no failed or interrupted run to resolve" in project.cli("resolve", rev, "--applied", expect=1)
+
+    project.cli("upgrade", expect=1)  # the cause is still there: fails at the same statement
+    project.execute("CREATE TABLE b (id integer PRIMARY KEY)")  # finished by hand
+    out = project.cli("resolve", rev, "--applied")
+    assert f"Recorded {rev} as applied" in out
+    assert project.history() == [(rev, "applied", 1)] and project.tables() == {"a", "b"}
+    assert "Nothing to do" in project.cli("upgrade")
+
+
+def test_an_operation_that_cannot_run_in_a_transaction_runs_outside_one(pg_url, tmp_path):
+    """PostgreSQL: a new enum value is committed on its own, so the same migration can use it."""
+    project = Project.make(tmp_path / "p", pg_url)
+    project.add_sql("CREATE TYPE mood AS ENUM ('happy', 'sad')", "CREATE TABLE person (id integer PRIMARY KEY, m mood)")
+    project.add_python(  # inside one transaction, PostgreSQL would refuse the INSERT: "unsafe use of new value"
+        """
+        upgrade = [
+            AlterEnum(Enum("mood", ("happy", "sad")), Enum("mood", ("happy", "meh", "sad"))),
+            RunSQL("INSERT INTO person VALUES (1, 'meh')"),
+        ]
+        """
+    )
+    out = project.cli("upgrade")
+    assert "Now at" in out
+    assert project.query("SELECT m::text FROM person") == [("meh",)]
+    assert project.history() == [(rev_id(1), "applied", 2), (rev_id(2), "applied", 2)]
