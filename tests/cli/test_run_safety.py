@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -157,3 +158,21 @@ def test_progress_lines_and_json_events(sqlite_url, tmp_path):
     failed = next(e for e in events if e["event"] == "step_failed")
     assert failed["revision"] == rev_id(4) and failed["statement"] == 2 and failed["outcome"] == "rolled_back"
     assert events[-1]["event"] == "error" and events[-1]["message"] == err.removeprefix("error: ").strip()
+
+
+def test_a_long_migration_shows_how_long_it_has_been_running_on_a_terminal(sqlite_url, tmp_path):
+    project = Project.make(tmp_path / "p", sqlite_url)
+    project.add_sql("CREATE TABLE a (id integer PRIMARY KEY)")
+    project.add_python("import time\n\nupgrade = [RunPython(lambda conn: time.sleep(3.2))]\n")
+    screen, err = Terminal(), io.StringIO()
+    previous = Path.cwd()
+    os.chdir(project.root)
+    try:
+        code = main(["--url", sqlite_url, "upgrade"], screen, err, io.StringIO())
+    finally:
+        os.chdir(previous)
+    text = screen.getvalue()
+    assert code == 0, text + err.getvalue()
+    assert re.search(r"\r      \[2/2\] running for [23] s \(elapsed \d+ s\)", text), repr(text)
+    assert "\r\033[K      done in " in text, "the ticking line is cleared before the next line"
+    assert text.rstrip().endswith(f"Now at {rev_id(2)}.")
