@@ -122,12 +122,12 @@ def test_create_index_concurrently_while_another_runner_waits_for_the_lock(pg_ur
     project = Project.make(tmp_path / "p", pg_url)
     project.add_sql("CREATE TABLE a (id integer PRIMARY KEY, v integer)", "INSERT INTO a VALUES (1, 1)")
     project.cli("upgrade")
-    project.add_sql("SELECT pg_sleep(1.5)", "CREATE INDEX CONCURRENTLY a_v ON a (v)")
+    project.add_sql("SELECT pg_sleep(2.5)", "CREATE INDEX CONCURRENTLY a_v ON a (v)")
 
     first = project.spawn("upgrade", "--lock-wait", "30")
     deadline = time.monotonic() + 30
     while project.query(
-        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND left(query, 20) = 'SELECT pg_sleep(1.5)'"
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND left(query, 20) = 'SELECT pg_sleep(2.5)'"
     ) != [(1,)]:
         assert first.poll() is None, first.communicate()
         assert time.monotonic() < deadline, "the first runner never reached its migration"
