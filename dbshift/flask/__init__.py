@@ -25,6 +25,8 @@ There is no ``env.py`` and no ``alembic.ini``: everything comes from the app.
   ``instance/``), not from the working directory, so ``flask db`` and an
   in-process upgrade at start-up find the same files wherever they run.
   ``DBSHIFT_DIRECTORY`` in ``app.config`` overrides it.
+* Any other ``DBSHIFT_*`` key in ``app.config`` (``DBSHIFT_MIGRATION_URI``) stops
+  every command with :class:`BadSetting` rather than migrating the wrong database.
 
 In-process, at start-up: ``Migrate(app, db, upgrade_on_start=True)`` upgrades
 every bind to head, ``migrate.require_current()`` raises :class:`DatabaseBehind`
@@ -60,7 +62,9 @@ __all__ = [
     "NoDefaultDatabase",
     "InMemoryDatabase",
     "NotSetUp",
+    "BadSetting",
     "PASSWORD_VARIABLE",
+    "SETTINGS",
 ]
 
 EXTENSION = "dbshift"
@@ -68,6 +72,8 @@ PASSWORD_VARIABLE = "DBSHIFT_MIGRATION_PASSWORD"
 # Flask-Migrate options that only tune Alembic; dbshift always compares types and
 # rebuilds SQLite tables when needed, so they are accepted and have nothing to do.
 _ALEMBIC_ONLY_OPTIONS = frozenset({"compare_type", "render_as_batch"})
+# The keys dbshift reads from app.config; any other DBSHIFT_* key is a mistake worth stopping for.
+SETTINGS = ("DBSHIFT_MIGRATION_URL", "DBSHIFT_MIGRATION_BINDS", "DBSHIFT_DIRECTORY", "DBSHIFT_EXCLUDE_TABLES")
 
 Bind = str | None  # None is Flask-SQLAlchemy's default bind
 
@@ -120,6 +126,32 @@ class InMemoryDatabase(DbshiftError):
             f"the {bind_label(bind)} is an in-memory SQLite database: migrations run on their own connection "
             "and would see a different, empty database; use a file (sqlite:///path.db)"
         )
+
+
+class BadSetting(DbshiftError):
+    """A ``DBSHIFT_*`` key of ``app.config`` that dbshift would otherwise silently ignore."""
+
+    def __init__(self, key: str, detail: str) -> None:
+        self.key = key
+        super().__init__(f"app.config[{key!r}]: {detail}")
+
+
+def check_settings(config: Any, binds: Iterable[Bind]) -> None:
+    """Raise :class:`BadSetting` for a misspelt ``DBSHIFT_*`` key or a migration URL for a bind the app lacks."""
+    import difflib
+
+    for key in config:
+        from_environment = os.environ.get(key) == config[key]  # app.config.update(os.environ): not a setting
+        if isinstance(key, str) and key.startswith("DBSHIFT_") and key not in SETTINGS and not from_environment:
+            close = difflib.get_close_matches(key, SETTINGS, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"dbshift reads {', '.join(SETTINGS)}"
+            raise BadSetting(key, f"dbshift has no such setting; {hint}")
+    names = [b for b in binds if b is not None]
+    for bind in config.get("DBSHIFT_MIGRATION_BINDS") or {}:
+        if bind not in names:
+            raise BadSetting(
+                "DBSHIFT_MIGRATION_BINDS", f"bind {bind!r} is not in SQLALCHEMY_BINDS ({', '.join(names) or 'empty'})"
+            )
 
 
 class MigrationPasswordMissing(DbshiftError):
@@ -327,7 +359,10 @@ def _state(app: Any) -> _State:
 
 
 def _engine_urls(app: Any, db: Any) -> dict[Bind, Any]:
-    """Flask-SQLAlchemy's engine URL per bind (relative SQLite paths already under ``instance/``)."""
+    """Flask-SQLAlchemy's engine URL per bind (relative SQLite paths already under ``instance/``).
+
+    Checks the app's ``DBSHIFT_*`` settings on the way (:func:`check_settings`).
+    """
     with app.app_context():
         try:
             engines = db.engines
@@ -335,7 +370,9 @@ def _engine_urls(app: Any, db: Any) -> dict[Bind, Any]:
             raise NotSetUp(
                 f"Flask-SQLAlchemy is not set up for app {app.name!r}: call db.init_app(app) before using dbshift"
             ) from None
-        return {bind: engine.url for bind, engine in engines.items()}
+        urls = {bind: engine.url for bind, engine in engines.items()}
+    check_settings(app.config, urls)
+    return urls
 
 
 def _binds(app: Any) -> list[Bind]:

@@ -485,8 +485,9 @@ def stamp(revision: str, purge: bool, lock_wait: str | None, directory: str | No
 @_common()
 @_friendly
 def merge(revisions: tuple[str, ...], message: str, directory: str | None, bind: str | None) -> None:
-    """Join several heads with an empty migration (default: all heads)."""
+    """Join several heads with an empty migration (default, or 'heads': all heads)."""
     config = _one(directory, bind, connect=False)
+    revisions = () if revisions == ("heads",) else revisions  # 'flask db merge heads', the Alembic habit
     _lines(fmt.merge_lines(api.merge(config, message, revisions)))
 
 

@@ -45,7 +45,7 @@ def test_forked_history_and_merge(db: FlaskDb, tmp_path: Path):
     assert len(db("heads").output.strip().splitlines()) == 2
     assert "merge them with 'flask db merge'" in db("migrate", "-m", "x", expect=1).stderr
     assert first in db("branches").output
-    assert "merging" in db("merge", "-m", "join").output
+    assert "merging" in db("merge", "heads", "-m", "join").output, "'heads', as Flask-Migrate users type it"
     assert len(db("heads").output.strip().splitlines()) == 1
     db("upgrade")
 
@@ -87,3 +87,27 @@ def test_edited_and_unfinished_migrations(db: FlaskDb, sqlite_url: str, tmp_path
     assert "--applied or --rolled-back" in db("resolve", first, expect=2).output
     assert "as applied" in db("resolve", first, "--applied").output
     assert "Nothing to do" in db("upgrade").output
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"DBSHIFT_MIGRATION_URI": "sqlite:///x.db"}, "'DBSHIFT_MIGRATION_URI']: dbshift has no such setting; "
+                                                      "did you mean DBSHIFT_MIGRATION_URL?"),
+        ({"DBSHIFT_URL": "sqlite:///x.db"}, "did you mean DBSHIFT_MIGRATION_URL?"),
+        ({"DBSHIFT_MIGRATION_BINDS": {"adit": "sqlite:///x.db"}}, "bind 'adit' is not in SQLALCHEMY_BINDS (empty)"),
+    ],
+)
+def test_a_misspelt_setting_stops_instead_of_migrating_the_wrong_database(
+    sqlite_url: str, tmp_path: Path, make_app, config: dict, message: str
+):
+    db = FlaskDb(make_app(sqlite_url, tmp_path / "migrations", config=config))
+    assert message in db("init", expect=1).stderr
+    assert not (tmp_path / "migrations").exists()
+
+
+def test_dbshift_variables_copied_from_the_environment_are_not_settings(sqlite_url: str, tmp_path: Path, make_app,
+                                                                        monkeypatch):
+    monkeypatch.setenv("DBSHIFT_DEBUG", "")
+    db = FlaskDb(make_app(sqlite_url, tmp_path / "migrations", config={"DBSHIFT_DEBUG": ""}))
+    db("init")
