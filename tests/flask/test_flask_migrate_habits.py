@@ -118,6 +118,9 @@ def _flask_options(command: str) -> set[str]:
 def test_the_dbshift_commands_options_are_on_flask_db(cli_command: str, flask_command: str):
     missing = _cli_options(cli_command) - _flask_options(flask_command)
     assert not missing, f"'flask db {flask_command}' lacks {sorted(missing)} of 'dbshift {cli_command}'"
+
+
+def test_migrate_has_the_options_of_revision_autogenerate():
     assert _cli_options("revision") - {"--autogenerate"} <= _flask_options("migrate")
 
 
