@@ -191,7 +191,13 @@ def _show_event(event: Any) -> None:
 
 
 def _head(config: Any, ref: str) -> str:
-    """``head`` → the single head's id (Flask-Migrate's default for show/edit)."""
+    """``head`` → the single head's id (Flask-Migrate's default for show/edit); ``current`` → the database's."""
+    if ref == "current":
+        at = api.current(config)
+        if len(at) != 1:
+            where = f"at {', '.join(at)}" if at else "at base (nothing applied)"
+            raise UnknownRevision("current", f"the database is {where}; name a revision")
+        return at[0]
     if ref != "head":
         return ref
     heads = api.load_graph(config).heads()
@@ -447,8 +453,8 @@ def branches(verbose: bool, directory: str | None, bind: str | None) -> None:
 @_common()
 @_friendly
 def show(revision: str, directory: str | None, bind: str | None) -> None:
-    """One revision's operations (default: head)."""
-    config = _one(directory, bind, connect=False)
+    """One revision's operations (default: head; also current, a revision id or prefix)."""
+    config = _one(directory, bind, connect=revision == "current")
     _lines(fmt.show_lines(api.show(config, _head(config, revision))))
 
 
@@ -457,8 +463,8 @@ def show(revision: str, directory: str | None, bind: str | None) -> None:
 @_common()
 @_friendly
 def edit(revision: str, directory: str | None, bind: str | None) -> None:
-    """Open a migration file in $EDITOR (default: head)."""
-    config = _one(directory, bind, connect=False)
+    """Open a migration file in $EDITOR (default: head; also current, a revision id or prefix)."""
+    config = _one(directory, bind, connect=revision == "current")
     path = api.show(config, _head(config, revision)).revision.path
     click.edit(filename=path)
 

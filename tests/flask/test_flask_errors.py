@@ -25,6 +25,7 @@ def test_mistakes_are_one_line(db: FlaskDb, tmp_path: Path):
     assert "Exists" in db("init").output, "init again is harmless"
     assert "nothing is applied" in db("downgrade", expect=1).stderr
     db("migrate", "-m", "initial")
+    assert "the database is at base (nothing applied); name a revision" in db("show", "current", expect=1).stderr
     db("upgrade")
     assert "unknown revision 'nope'" in db("upgrade", "nope", expect=1).stderr
     assert "unknown bind 'nope'" in db("current", "--bind", "nope", expect=1).stderr

@@ -72,6 +72,7 @@ def test_every_flask_migrate_verb_and_option_that_works(db: FlaskDb, sqlite_url:
 
     assert "create table product" in db("show", first).output
     assert "by hand" in db("show").output, "show defaults to head"
+    assert "by hand" in db("show", "current").output
     assert second in db("heads", "-v", "--resolve-dependencies").output
     assert "linear" in db("branches", "-v").output
     assert second in db("current", "-v").output
@@ -89,6 +90,7 @@ def test_every_flask_migrate_verb_and_option_that_works(db: FlaskDb, sqlite_url:
     db("edit")
     db("stamp", "--purge", first)
     assert history_rows(sqlite_url) == [first]
+    assert "create table product" in db("show", "current").output
     db("stamp", "head")
     assert "matches" in db("check").output
     assert "no templates" in db("list-templates").output
