@@ -598,12 +598,16 @@ def _path(graph: RevisionGraph, rev_id: str) -> str | None:
 
 
 def _still_running(conn, row: history.HistoryRow) -> tuple[int, str] | None:  # noqa: ANN001
-    """For an interrupted MySQL run: its connection and the statement it is still running."""
+    """For an unfinished MySQL run: its connection and the statement it is still running.
+
+    The server goes on with the statement of a client that was killed or
+    interrupted (Ctrl-C), whether the row says ``running`` or ``failed``.
+    """
     import re
 
     from .db import statement_running
 
-    if row.status != history.RUNNING or not row.run_by:
+    if not row.run_by:
         return None
     match = re.search(r"connection (\d+)", row.run_by)
     if not match:

@@ -611,7 +611,9 @@ def _ms(since: float) -> int:
 def _reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip()
-    line = text.splitlines()[0] if text else type(orig).__name__
+    if not text:  # KeyboardInterrupt, a bare exception class
+        return type(orig).__name__
+    line = text.splitlines()[0]
     if isinstance(exc, (sa.exc.DBAPIError, NotInTransaction)):
         return line
     return f"{type(orig).__name__}: {line}"

@@ -1,6 +1,7 @@
 """A runner killed with SIGKILL in the middle of a migration leaves no lock behind and a history that says the truth.
 
-A real ``python -m dbshift upgrade`` process is killed while its second
+A real ``python -m dbshift upgrade`` process is killed (SIGKILL), or
+interrupted as by Ctrl-C (SIGINT), while its second
 migration is inside a long statement (``pg_sleep(30)`` on PostgreSQL,
 ``SLEEP(30)`` on MariaDB, a Python step that sleeps on SQLite).  Then:
 
@@ -8,10 +9,12 @@ migration is inside a long statement (``pg_sleep(30)`` on PostgreSQL,
   seconds, not after the 30 s statement or a lock timeout;
 - PostgreSQL and SQLite rolled the migration back: the history names only
   the first migration, and the next ``upgrade`` applies the rest;
-- MariaDB, whose DDL committed statement by statement, has a ``running`` row
-  saying how far the killed run got; the next run refuses with one line that
-  names the connection still running ``SLEEP(30)`` and how to stop it, and
-  after that ``upgrade --resume`` finishes without repeating a statement.
+- MariaDB, whose DDL committed statement by statement, has a row saying how
+  far the run got (``running`` after SIGKILL; ``failed`` after Ctrl-C, which
+  dbshift still hears); the server goes on with the client's ``SLEEP(30)``
+  either way, so the next run refuses with one line that names that
+  connection and how to stop it, and after that ``upgrade --resume``
+  finishes without repeating a statement.
 
 Every migration bumps a counter row, so one applied twice would show.
 """
@@ -23,6 +26,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from runner_helpers import Project, backend, rev_id
 
@@ -113,15 +117,19 @@ def _stop_sleepers(project: Project) -> None:
         project.execute(f"KILL {int(conn_id)}")
 
 
-def test_a_killed_runner_leaves_no_lock_and_a_consistent_history(db_url, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_a_killed_runner_leaves_no_lock_and_a_consistent_history(db_url, tmp_path, signum):
     project, flag = _project(tmp_path, db_url)
     kind = backend(db_url)
     runner = project.spawn("upgrade")
     try:
         _wait_until_inside(project, flag, runner)
-        runner.send_signal(signal.SIGKILL)
-        runner.communicate(timeout=30)
-        assert runner.returncode == -signal.SIGKILL
+        runner.send_signal(signum)
+        _, err = runner.communicate(timeout=30)
+        if signum == signal.SIGKILL:
+            assert runner.returncode == -signal.SIGKILL
+        else:
+            assert runner.returncode == 130 and err == "error: interrupted\n", err
 
         waited = _seconds_to_take_the_lock(db_url)
         assert waited < 3, f"the lock outlived the killed runner by {waited:.1f} s"
@@ -134,9 +142,13 @@ def test_a_killed_runner_leaves_no_lock_and_a_consistent_history(db_url, tmp_pat
             out = project.cli("upgrade", "--lock-wait", "30")
             assert time.monotonic() - started < 10 and "Waiting" not in out, out
         else:
-            assert project.history() == [(rev_id(1), "applied", 3), (rev_id(2), "running", 3)]
+            status = "running" if signum == signal.SIGKILL else "failed"
+            assert project.history() == [(rev_id(1), "applied", 3), (rev_id(2), status, 3)]
             refused = project.cli("upgrade", "--lock-wait", "30", expect=1).strip()
-            assert f"{rev_id(2)} " in refused and "interrupted" in refused and "after statement 3" in refused
+            if signum == signal.SIGKILL:
+                assert f"{rev_id(2)} " in refused and "interrupted" in refused and "after statement 3" in refused
+            else:
+                assert f"{rev_id(2)} " in refused and "at statement 4: interrupted: KeyboardInterrupt; connection " in refused
             match = re.search(r"connection (\d+) is still running 'SELECT SLEEP\(30\)'.*'KILL \1'", refused)
             assert match, refused
             project.execute(f"KILL {match.group(1)}")  # as the message says
