@@ -342,9 +342,14 @@ class Migrate:
 def _check_options(options: dict[str, Any]) -> None:
     unknown = sorted(set(options) - _ALEMBIC_ONLY_OPTIONS)
     if unknown:
+        filters = {"include_object", "include_name"} & set(unknown)
+        hint = ""
+        if filters:
+            hint = f"; instead of {', '.join(sorted(filters))}, list the tables to leave alone in exclude_tables"
         raise TypeError(
             f"Migrate() got unsupported option(s) {', '.join(unknown)}: dbshift has no env.py or Alembic "
             "context to pass them to (supported: directory, command, migration_url, upgrade_on_start, exclude_tables)"
+            + hint
         )
 
 

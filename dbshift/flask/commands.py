@@ -331,7 +331,8 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """dbshift's own run options (see ``api.upgrade``)."""
     for decorate in reversed([
         click.option("--dry-run", is_flag=True, help="Show the statements each migration would run; change nothing."),
-        click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation (databases on another host, in a terminal)."),
+        click.option("-y", "--yes", is_flag=True,
+                     help="Do not ask for confirmation (databases on another host, in a terminal)."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object per event, one per line."),
         click.option("--resume", is_flag=True, help="Continue a migration that failed part-way, after its last committed statement."),
         click.option("--single-transaction", is_flag=True, help="The whole run in one transaction (PostgreSQL, SQLite)."),

@@ -164,7 +164,8 @@ def test_directory_from_the_environment(db: FlaskDb, tmp_path: Path):
     other = tmp_path / "other"
 
     def flask_db(*argv: str) -> str:  # the 'flask' command reads FLASK_* variables; Flask's test runner does not
-        result = db.runner.invoke(args=["db", *argv], env={"FLASK_DB_DIRECTORY": str(other)}, auto_envvar_prefix="FLASK")
+        env = {"FLASK_DB_DIRECTORY": str(other)}
+        result = db.runner.invoke(args=["db", *argv], env=env, auto_envvar_prefix="FLASK")
         assert result.exit_code == 0, result.output
         return result.output
 

@@ -117,7 +117,8 @@ class Flask:
             [sys.executable, "-m", "flask", "--app", "shopapp", *args],
             cwd=self.project, env={**self.env, **env}, capture_output=True, text=True, timeout=120,
         )
-        assert done.returncode == expect, f"flask {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+        shown = f"flask {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+        assert done.returncode == expect, shown
         if args[0] == "db":  # an app that refuses to start raises from create_app(): Flask shows that traceback
             assert "Traceback" not in done.stderr, done.stderr
         return done
