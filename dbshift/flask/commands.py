@@ -305,7 +305,9 @@ def _run(direction: str, target: str, sql: bool, directory: str | None, bind: st
         return
     output = cli.Output(sys.stdout, sys.stderr, sys.stdin)
     try:
-        for _, config in _configs(directory, bind, all_binds, headings=not as_json):
+        for b, config in _configs(directory, bind, all_binds, headings=not as_json):
+            if as_json and all_binds:  # which database the following events are about
+                click.echo(json.dumps({"event": "bind", "bind": b, "database": mask(config.url)}))
             confirm = None
             if _interactive() and not yes and not options.get("dry_run") and not is_local(config.url):
                 confirm = cli._confirm(output, config.url, direction, as_json)

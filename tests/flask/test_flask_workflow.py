@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -184,6 +185,12 @@ def test_binds_have_their_own_directory_and_history(db_url: str, second_url: str
     assert "audit_entry" in tables(second_url) and "product" not in tables(second_url)
     assert history_rows(db_url) == revisions(migrations)
     assert history_rows(second_url) == revisions(migrations / "audit")
+
+    events = [json.loads(line) for line in db("upgrade", "--all-binds", "--json").output.splitlines()]
+    assert [(e["event"], e.get("bind")) for e in events if e["event"] in ("bind", "result")] == [
+        ("bind", None), ("result", None), ("bind", "audit"), ("result", None)
+    ]
+    assert all(e["nothing_to_do"] for e in events if e["event"] == "result")
 
     out = db("current", "--all-binds").output
     assert revisions(migrations)[0] in out and revisions(migrations / "audit")[0] in out
