@@ -30,7 +30,8 @@ MySQL / MariaDB
     so the next runner can tell the user when that statement is still running.
 
 SQLite
-    ``flock`` on a lock file next to the database file (``<db>.dbshift-lock``).
+    ``flock`` on a lock file next to the database file (``<db>.dbshift-lock``,
+    with symlinks resolved, so every path to one database finds one lock).
     SQLite's own locks cannot do this job: the lock must span several
     transactions (one per migration), and a ``BEGIN IMMEDIATE`` held on a
     second connection would block the runner's own writes, while running the
@@ -273,7 +274,7 @@ def sqlite_path(url: sa.engine.URL) -> Path | None:
             database = database[2:]
     if not database or database == ":memory:" or url.query.get("mode") == "memory":
         return None
-    return Path(database).expanduser().absolute()
+    return Path(database).expanduser().resolve()  # one lock file, however the path spells the database
 
 
 class FileLock:

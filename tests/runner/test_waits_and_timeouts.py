@@ -172,3 +172,16 @@ def test_a_timeout_the_database_lacks_is_refused_before_anything_is_written(sqli
     assert project.query("SELECT name FROM sqlite_master") == [], "not even the history table"
     project.cli("upgrade", "--lock-timeout", "2s")  # SQLite's busy timeout
     assert project.tables() == {"a"}
+
+
+def test_one_sqlite_lock_whatever_path_names_the_database(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "app.db").touch()
+    (tmp_path / "app.db").symlink_to(tmp_path / "data" / "app.db")  # as deployments link a database into place
+    real, linked = f"sqlite:///{tmp_path / 'data' / 'app.db'}", f"sqlite:///{tmp_path / 'app.db'}"
+    project = Project.make(tmp_path / "p", linked)
+    project.add_sql("CREATE TABLE a (id integer PRIMARY KEY)")
+    with _lock_held(real):
+        assert "gave up after 0.2 s" in project.cli("upgrade", "--lock-wait", "200ms", expect=1)
+    project.cli("upgrade")
+    assert Project(tmp_path / "p", real).tables() == {"a"}
