@@ -25,6 +25,9 @@ There is no ``env.py`` and no ``alembic.ini``: everything comes from the app.
   ``instance/``), not from the working directory, so ``flask db`` and an
   in-process upgrade at start-up find the same files wherever they run.
   ``DBSHIFT_DIRECTORY`` in ``app.config`` overrides it.
+* Coming from Flask-Migrate: its folder (``env.py``, ``alembic.ini``) is refused
+  with the steps to switch (:class:`AlembicDirectory`), and its ``alembic_version``
+  table is left alone.
 * Any other ``DBSHIFT_*`` key in ``app.config`` (``DBSHIFT_MIGRATION_URI``) stops
   every command with :class:`BadSetting` rather than migrating the wrong database.
 
@@ -63,6 +66,7 @@ __all__ = [
     "InMemoryDatabase",
     "NotSetUp",
     "BadSetting",
+    "AlembicDirectory",
     "PASSWORD_VARIABLE",
     "SETTINGS",
 ]
@@ -72,6 +76,8 @@ PASSWORD_VARIABLE = "DBSHIFT_MIGRATION_PASSWORD"
 # Flask-Migrate options that only tune Alembic; dbshift always compares types and
 # rebuilds SQLite tables when needed, so they are accepted and have nothing to do.
 _ALEMBIC_ONLY_OPTIONS = frozenset({"compare_type", "render_as_batch"})
+# Tables dbshift never creates nor drops: Flask-Migrate's, left behind in every database it managed.
+FOREIGN_TABLES = frozenset({"alembic_version"})
 # The keys dbshift reads from app.config; any other DBSHIFT_* key is a mistake worth stopping for.
 SETTINGS = ("DBSHIFT_MIGRATION_URL", "DBSHIFT_MIGRATION_BINDS", "DBSHIFT_DIRECTORY", "DBSHIFT_EXCLUDE_TABLES")
 
@@ -154,6 +160,18 @@ def check_settings(config: Any, binds: Iterable[Bind]) -> None:
             )
 
 
+class AlembicDirectory(DbshiftError):
+    """The migrations directory is Flask-Migrate's (``env.py``, ``alembic.ini``): someone is switching over."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} holds Flask-Migrate's Alembic files (env.py, alembic.ini); dbshift keeps its plain migration "
+            f"files in a folder of their own: move this one aside (e.g. to {path.name}_alembic), run 'flask db init' "
+            "and 'flask db migrate' against an empty database, then 'flask db stamp head' on existing ones"
+        )
+
+
 class MigrationPasswordMissing(DbshiftError):
     def __init__(self, url: str, detail: str = "there is no terminal to ask for it on") -> None:
         self.url = mask(url)
@@ -204,7 +222,8 @@ class Migrate:
     ``command``: the name of the command group (``flask db``).
     ``migration_url``: a privileged URL for migrating the default bind (else ``DBSHIFT_MIGRATION_URL``).
     ``upgrade_on_start``: upgrade every bind to head when the app is set up (not under ``flask db``).
-    ``exclude_tables``: tables dbshift neither creates nor drops (also ``DBSHIFT_EXCLUDE_TABLES``).
+    ``exclude_tables``: tables dbshift neither creates nor drops (also ``DBSHIFT_EXCLUDE_TABLES``;
+    Flask-Migrate's ``alembic_version`` always is).
     """
 
     def __init__(
@@ -258,7 +277,7 @@ class Migrate:
             directory=directory or app.config.get("DBSHIFT_DIRECTORY") or self.directory,
             command=command,
             migration_url=migration_url or self.migration_url,
-            exclude_tables=self.exclude_tables | frozenset(exclude_tables)
+            exclude_tables=FOREIGN_TABLES | self.exclude_tables | frozenset(exclude_tables)
             | frozenset(app.config.get("DBSHIFT_EXCLUDE_TABLES", ())),
         )
         from .commands import db_group
@@ -399,12 +418,17 @@ def project_folder(app: Any) -> Path:
 
 
 def migrations_directory(app: Any, bind: Bind = None, directory: str | os.PathLike[str] | None = None) -> Path:
-    """Where ``bind``'s migrations live; ``directory`` (e.g. ``flask db -d``) is taken from the working directory."""
+    """Where ``bind``'s migrations live; ``directory`` (e.g. ``flask db -d``) is taken from the working directory.
+
+    Raises :class:`AlembicDirectory` when that is still Flask-Migrate's folder.
+    """
     if directory is not None:
         root = Path(directory).expanduser().resolve()
     else:
         root = Path(_state(app).directory).expanduser()
         root = root if root.is_absolute() else project_folder(app) / root
+    if (root / "alembic.ini").is_file() or (root / "env.py").is_file():
+        raise AlembicDirectory(root)
     return root if bind is None else root / bind
 
 

@@ -203,3 +203,32 @@ def test_binds_have_their_own_directory_and_history(db_url: str, second_url: str
 
     assert "unknown bind 'nope'" in db("upgrade", "--bind", "nope", expect=1).stderr
     assert "either --bind NAME or --all-binds" in db("upgrade", "--bind", "audit", "--all-binds", expect=2).output
+
+
+def test_switching_from_flask_migrate(db_url: str, second_url: str, tmp_path: Path, make_app):
+    """A Flask-Migrate project: its migrations/ folder and the alembic_version table in its database."""
+    migrations = tmp_path / "migrations"
+    (migrations / "versions").mkdir(parents=True)
+    (migrations / "env.py").write_text("from alembic import context\n")
+    (migrations / "alembic.ini").write_text("[alembic]\n")
+    production = make_app(second_url, migrations)
+    with production.app_context():
+        sqla = production.extensions["test_db"]
+        sqla.create_all()
+        sqla.session.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        sqla.session.execute(sa.text("INSERT INTO alembic_version VALUES ('ae1027a6acf')"))
+        sqla.session.commit()
+    prod = FlaskDb(production)
+
+    for argv in (["current"], ["init"], ["migrate", "-m", "initial"]):
+        error = prod(*argv, expect=1).stderr
+        assert "holds Flask-Migrate's Alembic files (env.py, alembic.ini)" in error
+        assert "move this one aside (e.g. to migrations_alembic)" in error and "'flask db stamp head'" in error
+
+    migrations.rename(tmp_path / "migrations_alembic")
+    prod("init")
+    FlaskDb(make_app(db_url, migrations))("migrate", "-m", "initial")  # against an empty database
+    assert "Stamped: base ->" in prod("stamp", "head").output
+    assert "matches" in prod("check").output, "alembic_version is not a difference"
+    assert "No changes" in prod("migrate", "-m", "nothing").output
+    assert "alembic_version" in tables(second_url), "left alone"
