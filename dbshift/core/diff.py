@@ -30,7 +30,10 @@ class Equivalence:
     type: Callable[[str], str] = _same
     default: Callable[[str], str] = _same
     expression: Callable[[str], str] = _same
+    collation: Callable[[str], str | None] = _same
     compare_autoincrement: bool = True
+    server_named: Callable[[str], bool] = lambda name: False
+    """Whether a constraint name is one the server invents for an unnamed constraint (compared as no name)."""
 
     def same_column(self, a: Column, b: Column) -> bool:
         return (
@@ -41,6 +44,7 @@ class Equivalence:
             and a.identity == b.identity
             and self._opt(self.expression, a.computed) == self._opt(self.expression, b.computed)
             and (a.comment or None) == (b.comment or None)
+            and self._opt(self.collation, a.collation) == self._opt(self.collation, b.collation)
         )
 
     @staticmethod
@@ -168,20 +172,20 @@ def _pk_key(pk: PrimaryKey | None) -> tuple[str, ...] | None:
     return pk.columns if pk and pk.columns else None
 
 
-def _names_agree(a: object, b: object) -> bool:
-    """Names only matter when both sides have one."""
+def _names_agree(a: object, b: object, server_named: Callable[[str], bool] = lambda n: False) -> bool:
+    """Names only matter when both sides have one of their own."""
     na, nb = getattr(a, "name", None), getattr(b, "name", None)
-    return na is None or nb is None or na == nb
+    return na is None or nb is None or na == nb or server_named(na) or server_named(nb)
 
 
 def _match(
-    old: Iterable, new: Iterable, key: Callable
+    old: Iterable, new: Iterable, key: Callable, server_named: Callable[[str], bool] = lambda n: False
 ) -> tuple[list, list]:
     """Pair constraints by ``key`` (and name when both named); return (dropped, added)."""
     remaining = list(new)
     dropped = []
     for a in old:
-        found = next((b for b in remaining if key(a) == key(b) and _names_agree(a, b)), None)
+        found = next((b for b in remaining if key(a) == key(b) and _names_agree(a, b, server_named)), None)
         if found is None:
             dropped.append(a)
         else:
@@ -204,7 +208,7 @@ def diff_uniques(old: Table, new: Table) -> list[o.Op]:
 
 
 def diff_checks(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
-    dropped, added = _match(old.checks, new.checks, lambda c: eq.expression(c.sqltext))
+    dropped, added = _match(old.checks, new.checks, lambda c: eq.expression(c.sqltext), eq.server_named)
     return _constraint_ops(new, dropped, added)
 
 

@@ -43,6 +43,7 @@ class Column:
     identity: Identity | None = None
     computed: str | None = None
     comment: str | None = None
+    collation: str | None = None  # None: the table's (or database's) default
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,8 @@ class Renderer:
 
     def column_sql(self, column: m.Column, table: m.Table | None = None) -> str:
         parts = [self.q(column.name), self.type_sql(column.type)]
+        if column.collation is not None:
+            parts.append(self.collation_sql(column.collation))
         if column.computed is not None:
             parts.append(f"GENERATED ALWAYS AS ({column.computed}) STORED")
         elif column.default is not None:
@@ -75,6 +77,9 @@ class Renderer:
         if not column.nullable:
             parts.append("NOT NULL")
         return " ".join(parts)
+
+    def collation_sql(self, collation: str) -> str:
+        return f"COLLATE {self.q(collation)}"
 
     def identity_sql(self, identity: m.Identity) -> str:
         options = []
@@ -116,11 +121,9 @@ class Renderer:
         return f"CREATE TABLE {target} (\n    " + ",\n    ".join(lines) + "\n)"
 
     def index_expression(self, expression: str) -> str:
-        bare = expression
-        suffix = ""
-        for word in (" DESC", " ASC"):
-            if expression.upper().endswith(word):
-                bare, suffix = expression[: -len(word)], word
+        """A key of CREATE INDEX: a quoted column name or a parenthesised expression, then its ordering."""
+        order = _ORDERING.search(expression)
+        bare, suffix = expression[: order.start()], order.group(0).upper()
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", bare):
             return self.q(bare) + suffix
         return expression if expression.startswith("(") else f"({bare}){suffix}"
@@ -208,6 +211,9 @@ class Renderer:
 
     def render_run_sql(self, op: o.RunSQL, schema: m.Schema) -> list:
         return [Statement(s, transactional=not needs_no_transaction(s)) for s in split_sql(op.sql)]
+
+
+_ORDERING = re.compile(r"(\s+(ASC|DESC))?(\s+NULLS\s+(FIRST|LAST))?\s*$", re.I)
 
 
 def _snake(name: str) -> str:

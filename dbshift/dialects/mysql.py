@@ -6,6 +6,9 @@ What differs from the shared renderer:
   whole new definition (type, nullability, default, AUTO_INCREMENT, comment);
   enum values change the same way, as enums are inline (``ENUM('a','b')``), so
   enum types and sequences render nothing;
+* AUTO_INCREMENT needs a key that starts with the column: it is taken off in
+  the statement that drops the column's last such key and put back in the one
+  that adds a key for it (so a primary key can change);
 * comments are part of the column (``COMMENT '…'``) and of the table
   (``COMMENT = '…'``);
 * constraints are dropped by kind (``DROP PRIMARY KEY``, ``DROP FOREIGN KEY``,
@@ -25,6 +28,7 @@ MySQL DDL is not transactional: each statement commits on its own.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..core import model as m
 from ..core import ops as o
@@ -56,6 +60,8 @@ class MySQLRenderer(Renderer):
 
     def column_sql(self, column: m.Column, table: m.Table | None = None) -> str:
         parts = [self.q(column.name), self.type_sql(column.type)]
+        if column.collation is not None:
+            parts.append(self.collation_sql(column.collation))
         if column.computed is not None:
             parts.append(f"GENERATED ALWAYS AS ({column.computed}) STORED")
             if not column.nullable:
@@ -72,6 +78,12 @@ class MySQLRenderer(Renderer):
         if column.comment:
             parts.append("COMMENT " + mysql_quote(column.comment))
         return " ".join(parts)
+
+    def collation_sql(self, collation: str) -> str:
+        """A collation (``latin1_bin``), or a character set alone (``latin1``: its default collation)."""
+        if "_" in collation:
+            return f"COLLATE {self.q(collation)}"
+        return f"CHARACTER SET {self.q(collation)}"
 
     def constraint_sql(self, c: m.Constraint) -> str:
         if isinstance(c, m.PrimaryKey):
@@ -155,7 +167,11 @@ class MySQLRenderer(Renderer):
             return self.render_drop_column(o.DropColumn(op.table, op.old, op.schema), schema) + self.render_add_column(
                 o.AddColumn(op.table, op.new, op.schema), schema
             )
-        return [f"{self._alter(op.table, op.schema)} MODIFY COLUMN {self.column_sql(op.new)}"]
+        new = op.new
+        table = _table(schema, op.table, op.schema)
+        if _is_auto(new) and table is not None and not has_key_for(table, (new.name,)):
+            new = _not_auto(new)  # AUTO_INCREMENT needs a key: the key's AddConstraint writes it
+        return [f"{self._alter(op.table, op.schema)} MODIFY COLUMN {self.column_sql(new)}"]
 
     def render_create_index(self, op: o.CreateIndex, schema: m.Schema) -> list:
         table = _table(schema, op.table, op.schema)
@@ -175,8 +191,12 @@ class MySQLRenderer(Renderer):
     def render_add_constraint(self, op: o.AddConstraint, schema: m.Schema) -> list:
         sql = f"{self._alter(op.table, op.schema)} ADD {self.constraint_sql(op.constraint)}"
         if isinstance(op.constraint, (m.PrimaryKey, m.Unique)):
-            take_over = self._take_over_foreign_key_indexes(_table(schema, op.table, op.schema), op.constraint.columns)
+            table = _table(schema, op.table, op.schema)
+            take_over = self._take_over_foreign_key_indexes(table, op.constraint.columns)
             sql += f", {take_over}" if take_over else ""
+            for column in table.columns if table is not None else ():
+                if _is_auto(column) and column.name == op.constraint.columns[0] and not has_key_for(table, (column.name,)):
+                    sql += f", MODIFY COLUMN {self.column_sql(column)}"  # the key AUTO_INCREMENT waited for
         return [sql]
 
     def render_drop_constraint(self, op: o.DropConstraint, schema: m.Schema) -> list:
@@ -185,7 +205,7 @@ class MySQLRenderer(Renderer):
         table = _table(schema, op.table, op.schema)
         if isinstance(c, m.PrimaryKey):
             keep = self._keep_foreign_keys_indexed(table, c)
-            return [f"{alter} DROP PRIMARY KEY" + (f", {keep}" if keep else "")]
+            return [f"{alter} {self._unkey_auto_columns(table, c)}DROP PRIMARY KEY" + (f", {keep}" if keep else "")]
         if not c.name:
             raise UnsupportedOperation(op, self.name, "the constraint has no name")
         if isinstance(c, m.ForeignKey):
@@ -196,8 +216,17 @@ class MySQLRenderer(Renderer):
             return result
         if isinstance(c, m.Unique):
             keep = self._keep_foreign_keys_indexed(table, c)
-            return [f"{alter} DROP INDEX {self.q(c.name)}" + (f", {keep}" if keep else "")]
+            return [f"{alter} {self._unkey_auto_columns(table, c)}DROP INDEX {self.q(c.name)}" + (f", {keep}" if keep else "")]
         return [f"{alter} DROP CONSTRAINT {self.q(c.name)}"]  # a CHECK (MariaDB; MySQL 8.0.19+)
+
+    def _unkey_auto_columns(self, table: m.Table | None, leaving: object) -> str:
+        """``MODIFY COLUMN …, `` clauses taking AUTO_INCREMENT off the columns that lose their only key."""
+        clauses = [
+            f"MODIFY COLUMN {self.column_sql(_not_auto(c))}, "
+            for c in (table.columns if table is not None else ())
+            if _is_auto(c) and has_key_for(table, (c.name,)) and not has_key_for(table, (c.name,), leaving_out=leaving)
+        ]
+        return "".join(clauses)
 
     def _take_over_foreign_key_indexes(self, table: m.Table | None, key: tuple[str, ...]) -> str:
         """``DROP INDEX …`` clauses for the foreign keys' own indexes that a new ``key`` makes unneeded.
@@ -231,6 +260,14 @@ class MariaDBRenderer(MySQLRenderer):
     """A ``mariadb://`` connection: the same SQL."""
 
     name = "mariadb"
+
+
+def _is_auto(column: m.Column) -> bool:
+    return column.autoincrement or column.identity is not None
+
+
+def _not_auto(column: m.Column) -> m.Column:
+    return replace(column, autoincrement=False, identity=None)
 
 
 def _key(table: m.Table | None, index: m.Index) -> tuple[str, ...]:

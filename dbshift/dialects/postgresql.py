@@ -34,6 +34,7 @@ class PostgresRenderer(Renderer):
         result: list = []
         if "autoincrement" in op.changes and old.autoincrement:
             result.append(f"{alter} DROP DEFAULT")
+            result.append(f"DROP SEQUENCE IF EXISTS {self._serial_sequence(op.table, op.schema, old.name)}")
         if "identity" in op.changes and old.identity is not None:
             result.append(f"{alter} DROP IDENTITY")
         if "type" in op.changes:
@@ -41,9 +42,11 @@ class PostgresRenderer(Renderer):
                 result.append(f"{alter} DROP DEFAULT")
             type_sql = self.type_sql(new.type)
             using = f"{self.q(new.name)}::text::{type_sql}" if parse_type(old.type).is_enum else f"{self.q(new.name)}::{type_sql}"
-            result.append(f"{alter} TYPE {type_sql} USING {using}")
+            result.append(f"{alter} TYPE {type_sql}{self._collate(op)} USING {using}")
             if old.default is not None and "default" not in op.changes:
                 result.append(f"{alter} SET DEFAULT {new.default}")
+        elif "collation" in op.changes:
+            result.append(f"{alter} TYPE {self.type_sql(new.type)}{self._collate(op)}")
         if "default" in op.changes:
             result.append(f"{alter} SET DEFAULT {new.default}" if new.default is not None else f"{alter} DROP DEFAULT")
         if "nullable" in op.changes:
@@ -56,8 +59,18 @@ class PostgresRenderer(Renderer):
             result.append(self.column_comment_sql(op.table, op.schema, new))
         return result
 
+    def _collate(self, op: o.AlterColumn) -> str:
+        """`` COLLATE x`` for ALTER COLUMN … TYPE: the new collation, or back to the type's default."""
+        if op.old.collation is None and op.new.collation is None:
+            return ""
+        return " " + self.collation_sql(op.new.collation or "default")
+
+    def _serial_sequence(self, table: str, schema: str | None, column: str) -> str:
+        """The sequence a serial column owns, as SERIAL names it."""
+        return self.table_name(f"{table}_{column}_seq", schema)
+
     def _make_serial(self, table: str, schema: str | None, column: str) -> list[str]:
-        seq = self.table_name(f"{table}_{column}_seq", schema)
+        seq = self._serial_sequence(table, schema, column)
         target = self.table_name(table, schema)
         return [
             f"CREATE SEQUENCE {seq} OWNED BY {target}.{self.q(column)}",

@@ -2,14 +2,18 @@
 
 Names follow the metadata's naming convention.  Constraints the models leave
 unnamed get deterministic names (PostgreSQL's own scheme: ``t_pkey``,
-``t_col_key``, ``t_col_fkey``, ``t_check``), so a later migration can drop them
-by name.  Features a dialect lacks (comments and identity on SQLite, enum
-types outside PostgreSQL) are left out of that dialect's model.
+``t_col_key``, ``t_col_fkey``, ``t_col_check`` or ``t_check``), so a later
+migration can drop them by name, and a database made by ``create_all()`` on
+PostgreSQL already carries the same names.  (MySQL names unnamed CHECKs
+``CONSTRAINT_n`` or ``t_chk_n``; the differ treats such names as no name.)
+Features a dialect lacks (comments and identity on SQLite, enum types outside
+PostgreSQL) are left out of that dialect's model.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -21,7 +25,7 @@ from ..core.errors import DbshiftError
 from ..core.types import parse_type
 from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for
 from .mysql import is_foreign_key_index
-from .types import from_sqla
+from .types import collation_of, from_sqla
 
 MAX_NAME = 63
 
@@ -55,7 +59,7 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
     pk = None
     if t.primary_key.columns:
         pk_name = None if mysql else _name(t.primary_key) or _fit(f"{t.name}_pkey")  # MySQL's is always PRIMARY
-        pk = m.PrimaryKey(tuple(c.name for c in t.primary_key.columns), pk_name)
+        pk = m.PrimaryKey(tuple(c.name for c in _pk_columns(t.primary_key)), pk_name)
     uniques, checks, fks = [], [], []
     check_names: list[str] = []
     mysql_names = _mysql_names(t, compiler) if mysql else {}
@@ -67,9 +71,10 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
             name = _name(c) or mysql_names.get(id(c)) or _fit(f"{t.name}_{'_'.join(cols)}_key")
             uniques.append(m.Unique(cols, name))
         elif isinstance(c, sa.CheckConstraint):
-            name = _name(c) or _fit(_numbered(f"{t.name}_check", check_names))
+            sqltext = _sql(c.sqltext, d)
+            name = _name(c) or _fit(_numbered(_check_base(t, sqltext), check_names))
             check_names.append(name)
-            checks.append(m.Check(_sql(c.sqltext, d), name))
+            checks.append(m.Check(sqltext, name))
         elif isinstance(c, sa.ForeignKeyConstraint):
             fks.append(_foreign_key(c, t, d, mysql_names.get(id(c))))
     indexes = tuple(sorted((_index(i, d) for i in t.indexes), key=lambda i: i.name))
@@ -86,6 +91,23 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
         comment=t.comment if d.name != "sqlite" else None,
         schema=_schema_name(t.schema, d),
     )
+
+
+def _pk_columns(pk: sa.PrimaryKeyConstraint) -> list[sa.Column]:
+    """The key's columns in the order CREATE TABLE lists them.
+
+    A key made from ``primary_key=True`` columns lists its autoincrement column
+    first, as SQLAlchemy's ``create_all()`` writes it.
+    """
+    return list(pk.columns_autoinc_first if pk._implicit_generated else pk.columns)
+
+
+def _check_base(t: sa.Table, sqltext: str) -> str:
+    """PostgreSQL's name for an unnamed CHECK: ``t_col_check`` when it uses one column, else ``t_check``."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_$]*", re.sub(r"'(?:[^']|'')*'", "", sqltext)))
+    quoted = set(re.findall(r'"((?:[^"]|"")+)"', sqltext))
+    used = [c.name for c in t.columns if c.name in words or c.name in quoted]
+    return f"{t.name}_{used[0]}_check" if len(used) == 1 else f"{t.name}_check"
 
 
 def _constraint_order(c: sa.Constraint) -> tuple:
@@ -157,6 +179,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
         identity=identity,
         computed=computed,
         comment=c.comment if d.name != "sqlite" else None,
+        collation=collation_of(c.type, d),
     )
 
 

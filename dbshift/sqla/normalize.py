@@ -48,11 +48,28 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
+_OPERAND = r"([\w.]+|'(?:[^']|'')*')"
+_REWRITES = [
+    # PostgreSQL stores ``x IN (a, b)`` as ``x = ANY (ARRAY[a, b])`` and ``NOT IN`` as ``<> ALL``
+    (re.compile(r"=\s*any\s*\(\s*\(?\s*array\s*\["), " in ("),
+    (re.compile(r"<>\s*all\s*\(\s*\(?\s*array\s*\["), " not in ("),
+    # … and ``x BETWEEN a AND b`` as ``x >= a AND x <= b``
+    (re.compile(rf"{_OPERAND}\s+not\s+between\s+{_OPERAND}\s+and\s+{_OPERAND}"), r"\1 < \2 or \1 > \3"),
+    (re.compile(rf"{_OPERAND}\s+between\s+{_OPERAND}\s+and\s+{_OPERAND}"), r"\1 >= \2 and \1 <= \3"),
+]
+
+
 def normalize_expression(text: str) -> str:
-    """Case, whitespace, casts, identifier quotes and parentheses folded away."""
+    """Case, whitespace, casts, identifier quotes, parentheses and brackets folded away.
+
+    ``!=`` is ``<>``, ``IN (…)`` and ``BETWEEN`` read the same as PostgreSQL's
+    rewrites of them (``= ANY (ARRAY[…])``, ``>= … AND <= …``).
+    """
     text = _outside_quotes(text.strip(), lambda p: _CAST.sub("", p))
-    text = _outside_quotes(text, lambda p: p.lower().replace('"', "").replace("`", ""))
-    text = _outside_quotes(text, lambda p: re.sub(r"[()\s]+", "", p))
+    text = _outside_quotes(text, lambda p: p.lower().replace('"', "").replace("`", "").replace("!=", "<>"))
+    for pattern, replacement in _REWRITES:
+        text = pattern.sub(replacement, text)
+    text = _outside_quotes(text, lambda p: re.sub(r"[()\[\]\s]+", "", p))
     return text
 
 
@@ -80,14 +97,22 @@ def equivalence_for(dialect: str) -> Equivalence:
             type=partial(comparable, dialect),
             default=normalize_default_mysql,
             expression=normalize_expression_mysql,
+            collation=str.lower,
             compare_autoincrement=True,
+            server_named=_MYSQL_CHECK_NAME.fullmatch,
         )
     return Equivalence(
         type=partial(comparable, dialect),
         default=partial(normalize_default, dialect),
         expression=normalize_expression,
+        collation=_sqlite_collation if dialect == "sqlite" else str,
         compare_autoincrement=dialect != "sqlite",
     )
+
+
+def _sqlite_collation(name: str) -> str | None:
+    """SQLite's collation names ignore case; BINARY is the default."""
+    return None if name.upper() == "BINARY" else name.upper()
 
 
 # --- MySQL / MariaDB ------------------------------------------------------------------
@@ -96,6 +121,10 @@ def equivalence_for(dialect: str) -> Equivalence:
 # ``lower(x)`` as ``lcase(`x`)``, ``a % 2`` as ``a MOD 2``, ``x = true`` as ``x = 1`` and
 # ``'it''s'`` as ``'it\\'s'``; defaults come back as ``current_timestamp()``, ``1`` for
 # ``true`` and ``0.00`` for ``0`` on a DECIMAL(10,2).
+
+
+# the names MariaDB (``CONSTRAINT_1``) and MySQL 8 (``t_chk_1``) give an unnamed CHECK
+_MYSQL_CHECK_NAME = re.compile(r"CONSTRAINT_\d+|.+_chk_\d+")
 
 
 def _mysql_parts(text: str) -> list[tuple[bool, str]]:

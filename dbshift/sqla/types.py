@@ -48,15 +48,23 @@ _SPELLING = re.compile(
 )
 
 
+_CHARSET_COLLATE = re.compile(r"\s+(?:(?:character\s+set|charset)\s+\w+|collate\s+(?:\w+|\"[^\"]+\"))", re.I)
+
+
 def canonical(dialect: str, text: str) -> str:
-    """The type string for a dialect's DDL spelling (``"CHARACTER VARYING(20)"`` → ``"varchar(20)"``)."""
+    """The type string for a dialect's DDL spelling (``"CHARACTER VARYING(20)"`` → ``"varchar(20)"``).
+
+    A character set or collation is not part of the type (see :func:`collation_of`).
+    """
+    text = _CHARSET_COLLATE.sub("", text)
     if dialect in MYSQL_FAMILY:
         mysql = _canonical_mysql(text)
         if mysql is not None:
             return mysql
     text = " ".join(text.strip().lower().split())
     if text.endswith("[]"):
-        return canonical(dialect, text[:-2]) + "[]"
+        # PostgreSQL does not enforce array dimensions: integer[][] is integer[]
+        return canonical(dialect, re.sub(r"(\[\])+$", "", text)) + "[]"
     if text.startswith("enum"):
         return text
     m = _SPELLING.match(text)
@@ -73,9 +81,10 @@ def canonical(dialect: str, text: str) -> str:
     name = _ALIASES.get(base)
     if name is None:
         return text
-    if name in ("timestamp", "timestamptz", "time", "timetz", "integer", "bigint", "smallint", "boolean",
-                "real", "double", "text", "blob"):
-        numbers = ()  # display widths and fractional-second precision are not part of the type here
+    if name in ("integer", "bigint", "smallint", "boolean", "real", "double", "text", "blob"):
+        numbers = ()  # display widths are not part of the type
+    if name in ("timestamp", "timestamptz", "time", "timetz") and dialect != "postgresql":
+        numbers = ()  # fractional-second precision is kept on PostgreSQL only (MySQL: see _canonical_mysql)
     if name == "char" and not numbers:
         numbers = (1,)
     return format_type(name, *numbers)
@@ -111,9 +120,9 @@ def render(dialect: str, type_string: str) -> str:
 _RENDER: dict[str, dict[str, str]] = {
     "postgresql": {
         "varchar": "VARCHAR{}", "char": "CHAR{}", "numeric": "NUMERIC{}",
-        "timestamp": "TIMESTAMP WITHOUT TIME ZONE", "timestamptz": "TIMESTAMP WITH TIME ZONE",
-        "time": "TIME WITHOUT TIME ZONE", "timetz": "TIME WITH TIME ZONE",
-        "double": "DOUBLE PRECISION", "blob": "BYTEA",
+        "timestamp": "TIMESTAMP{} WITHOUT TIME ZONE", "timestamptz": "TIMESTAMP{} WITH TIME ZONE",
+        "time": "TIME{} WITHOUT TIME ZONE", "timetz": "TIME{} WITH TIME ZONE",
+        "double": "DOUBLE PRECISION", "blob": "BYTEA", "interval": "INTERVAL{}",
     },
     "sqlite": {
         "varchar": "VARCHAR{}", "char": "CHAR{}", "numeric": "NUMERIC{}",
@@ -149,6 +158,10 @@ def comparable(dialect: str, type_string: str) -> str:
 
 def from_sqla(type_: sa.types.TypeEngine, dialect: Dialect) -> str:
     """The type string for a model column's SQLAlchemy type on ``dialect``."""
+    if isinstance(type_, sa.Interval) and type_.native and dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import INTERVAL
+
+        type_ = INTERVAL(precision=type_.second_precision)  # native; not the emulation's DATETIME
     type_ = _resolve(type_, dialect)
     if dialect.name in MYSQL_FAMILY:
         mysql = _mysql_from_sqla(type_, dialect)
@@ -158,6 +171,15 @@ def from_sqla(type_: sa.types.TypeEngine, dialect: Dialect) -> str:
     if generic is not None:
         return generic
     return canonical(dialect.name, type_.compile(dialect=dialect))
+
+
+def collation_of(type_: sa.types.TypeEngine, dialect: Dialect) -> str | None:
+    """A model column's collation; on MySQL, a character set given without one stands for its default collation."""
+    type_ = _resolve(type_, dialect)
+    collation = getattr(type_, "collation", None)
+    if dialect.name in MYSQL_FAMILY:
+        return collation or getattr(type_, "charset", None)
+    return collation
 
 
 def _resolve(type_: sa.types.TypeEngine, dialect: Dialect) -> sa.types.TypeEngine:
@@ -220,7 +242,8 @@ def _generic(t: sa.types.TypeEngine, dialect: Dialect) -> str | None:
 def _enum(t: sa.Enum, dialect: Dialect) -> str:
     values = tuple(t.enums)
     if dialect.name == "postgresql" and t.native_enum:
-        return enum_type(values, t.name or "_".join(values).lower())
+        name = t.name or "_".join(values).lower()
+        return enum_type(values, f"{t.schema}.{name}" if t.schema not in (None, "public") else name)
     if dialect.name in ("mysql", "mariadb") and t.native_enum:
         return enum_type(values)
     length = t.length if getattr(t, "length", None) else max((len(v) for v in values), default=1)

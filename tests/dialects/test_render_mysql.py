@@ -114,7 +114,10 @@ def test_renames_and_comments():
 
 def test_constraints_are_dropped_by_kind():
     schema = Schema.of([USER])
-    assert sql(o.DropConstraint("user", USER.primary_key), schema=schema) == ["ALTER TABLE user DROP PRIMARY KEY"]
+    # the auto-increment id loses its only key: AUTO_INCREMENT goes in the same statement
+    assert sql(o.DropConstraint("user", USER.primary_key), schema=schema) == [
+        "ALTER TABLE user MODIFY COLUMN id INTEGER NOT NULL, DROP PRIMARY KEY"
+    ]
     assert sql(o.DropConstraint("user", USER.uniques[0]), schema=schema) == ["ALTER TABLE user DROP INDEX user_email_key"]
     assert sql(o.DropConstraint("user", USER.checks[0]), schema=schema) == ["ALTER TABLE user DROP CONSTRAINT ck_user_age"]
     assert sql(o.DropIndex("user", USER.indexes[0]), schema=schema) == ["DROP INDEX ix_user_age ON user"]

@@ -123,6 +123,7 @@ class ParsedTable:
     checks: list[tuple[str | None, str]] = field(default_factory=list)
     foreign_keys: list[ParsedForeignKey] = field(default_factory=list)
     generated: dict[str, str] = field(default_factory=dict)  # column name -> expression
+    collations: dict[str, str] = field(default_factory=dict)  # column name -> COLLATE name
     without_rowid: bool = False
 
 
@@ -202,6 +203,10 @@ def _column_definition(sql: str, tokens: list[Token], parsed: ParsedTable) -> No
             elif token.is_word("REFERENCES"):
                 fk, i = _references(tokens, i + 1, name, (column,))
                 parsed.foreign_keys.append(fk)
+                continue
+            elif token.is_word("COLLATE") and i + 1 < len(tokens):
+                parsed.collations[column] = tokens[i + 1].value
+                i += 2
                 continue
             elif token.is_word("AS") and i + 1 < len(tokens) and tokens[i + 1].is_punct("("):
                 text, i = _inner(sql, tokens, i + 1)

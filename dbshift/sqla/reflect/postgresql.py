@@ -46,6 +46,7 @@ SELECT a.attrelid, a.attnum, a.attname,
        a.attnotnull, a.attidentity, a.attgenerated,
        pg_get_expr(ad.adbin, ad.adrelid) AS default,
        col_description(a.attrelid, a.attnum) AS comment,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
        EXISTS (
            SELECT 1
            FROM pg_catalog.pg_depend used
@@ -62,6 +63,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND n.nspname = ANY(:schemas)
   AND a.attnum > 0 AND NOT a.attisdropped
@@ -256,6 +258,7 @@ def _column(row: Any, enums: dict, identities: dict) -> m.Column:
         identity=identity,
         computed=computed,
         comment=row.comment,
+        collation=row.collation,
     )
 
 

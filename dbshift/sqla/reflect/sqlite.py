@@ -161,7 +161,13 @@ def _column(row: Any, table: _Table) -> m.Column:
         nullable=not row.notnull and not row.pk,
         default=default,
         computed=computed,
+        collation=_collation(table.parsed.collations.get(row.name)),
     )
+
+
+def _collation(name: str | None) -> str | None:
+    """BINARY is the default collation: no collation."""
+    return None if name is None or name.upper() == "BINARY" else name
 
 
 def _mark_rowid_alias(table: _Table) -> None:
