@@ -326,8 +326,7 @@ def _reflect(conn, config: Config, model: Schema | None = None) -> Schema:  # no
     """The database's schema: the default schema plus every schema the models use."""
     from .sqla.reflect import reflect
 
-    used = {t.schema for t in model.tables} | {e.schema for e in model.enums} if model else set()
-    schemas = [None] + sorted(s for s in used if s)
+    schemas = [None] + list(model.schemas if model else ())
     schema = reflect(conn, schemas=schemas, exclude=config.exclude_tables | {history.TABLE_NAME})
     conn.rollback()
     return schema
@@ -715,20 +714,28 @@ class DiffResult:
     sql: str
 
 
-def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] = (None,)) -> DiffResult:
-    """The operations, and the SQL for database A's dialect, that turn A's schema into B's."""
+def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | None = None) -> DiffResult:
+    """The operations, and the SQL for database A's dialect, that turn A's schema into B's.
+
+    ``schemas`` restricts the comparison to those schemas (None: the default
+    one); without it, every schema either database has is compared.
+    """
     from .db import connect, create_engine
     from .dialects import render
-    from .sqla.reflect import reflect
+    from .sqla.reflect import reflect, schema_names
 
-    found = []
-    for url in (url_a, url_b):
-        engine = create_engine(url)
-        conn = connect(engine, url)
-        try:
-            found.append((reflect(conn, schemas=schemas, exclude={history.TABLE_NAME}), conn.dialect.name))
-        finally:
+    engines, conns = [], []
+    try:
+        for url in (url_a, url_b):
+            engines.append(create_engine(url))
+            conns.append(connect(engines[-1], url))
+        if schemas is None:
+            schemas = tuple(dict.fromkeys(n for conn in conns for n in (None, *schema_names(conn))))
+        found = [(reflect(conn, schemas=schemas, exclude={history.TABLE_NAME}), conn.dialect.name) for conn in conns]
+    finally:
+        for conn in conns:
             conn.close()
+        for engine in engines:
             engine.dispose()
     (a, dialect), (b, _) = found
     ops = _differences(b, a, dialect)

@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("diff", help="print the SQL that turns database A's schema into database B's")
     p.add_argument("url_a")
     p.add_argument("url_b")
-    p.add_argument("--schema", action="append", default=[], help="schemas to compare (default: the default schema)")
+    p.add_argument("--schema", action="append", default=[], help="a schema to compare, repeatable (default: every schema)")
     commands.add_parser("demo", help="a short tour on a throw-away SQLite database")
     return parser
 
@@ -549,7 +549,7 @@ def cmd_check(args: argparse.Namespace, output: Output) -> int:
 def cmd_diff(args: argparse.Namespace, output: Output) -> int:
     from . import api
 
-    schemas = tuple(args.schema) or (None,)
+    schemas = tuple(args.schema) or None
     result = api.diff_databases(args.url_a, args.url_b, schemas=schemas)
     output.out.write(result.sql)
     return EXIT_DIFFERENCES if result.ops else EXIT_OK

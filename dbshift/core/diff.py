@@ -99,6 +99,7 @@ def diff(
     for key in sorted(old_tables.keys() & new_tables.keys()):
         result += diff_table(old_tables[key], new_tables[key], eq, renames)
     result += diff_sequences(current, target)
+    result += diff_schemas(current, target)
     return result
 
 
@@ -262,6 +263,12 @@ def diff_sequences(current: Schema, target: Schema) -> list[o.Op]:
     result += [o.CreateSequence(new[k]) for k in sorted(new.keys() - old.keys())]
     for k in sorted(old.keys() & new.keys()):
         if old[k] != new[k]:
-            result += [o.DropSequence(old[k]), o.CreateSequence(new[k])]
+            result.append(o.AlterSequence(old[k], new[k]))
     return result
+
+
+def diff_schemas(current: Schema, target: Schema) -> list[o.Op]:
+    """Create the database schemas only ``target`` has; drop those only ``current`` has."""
+    old, new = set(current.schemas), set(target.schemas)
+    return [o.DropSchema(s) for s in sorted(old - new)] + [o.CreateSchema(s) for s in sorted(new - old)]
 

@@ -170,14 +170,64 @@ class Enum:
         return qualified(self.name, self.schema)
 
 
+#: the values a sequence of each data type can hold (PostgreSQL's ``AS`` types)
+SEQUENCE_RANGES: dict[str, tuple[int, int]] = {
+    "smallint": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+
+
 @dataclass(frozen=True)
 class Sequence:
-    """A standalone sequence (not one owned by a serial column)."""
+    """A standalone sequence (not one owned by a serial column).
+
+    An option left as None takes PostgreSQL's default (``data_type`` bigint,
+    ``increment`` 1, ``cache`` 1, minimum and maximum from the data type and the
+    direction, ``start`` the minimum, or the maximum when descending).  An
+    option given with its default value is stored as None, so two sequences
+    that behave the same compare equal however they were spelled.
+    """
 
     name: str
     start: int | None = None
     increment: int | None = None
     schema: str | None = None
+    minvalue: int | None = None
+    maxvalue: int | None = None
+    cycle: bool = False
+    cache: int | None = None
+    data_type: str | None = None
+
+    def __post_init__(self) -> None:
+        r = self.resolved()
+        low, high = SEQUENCE_RANGES[r["data_type"]]
+        default_min, default_max = (1, high) if r["increment"] > 0 else (low, -1)
+        default_start = r["minvalue"] if r["increment"] > 0 else r["maxvalue"]
+        for name, value, default in (
+            ("data_type", r["data_type"], "bigint"),
+            ("increment", r["increment"], 1),
+            ("minvalue", r["minvalue"], default_min),
+            ("maxvalue", r["maxvalue"], default_max),
+            ("start", r["start"], default_start),
+            ("cache", r["cache"], 1),
+        ):
+            object.__setattr__(self, name, None if value == default else value)
+
+    def resolved(self) -> dict[str, int | str | bool]:
+        """Every option with its actual value (defaults filled in)."""
+        data_type = self.data_type or "bigint"
+        if data_type not in SEQUENCE_RANGES:
+            raise ValueError(f"sequence {self.key!r}: data type {data_type!r} is not one of {', '.join(SEQUENCE_RANGES)}")
+        low, high = SEQUENCE_RANGES[data_type]
+        increment = self.increment or 1
+        minvalue = self.minvalue if self.minvalue is not None else (1 if increment > 0 else low)
+        maxvalue = self.maxvalue if self.maxvalue is not None else (high if increment > 0 else -1)
+        start = self.start if self.start is not None else (minvalue if increment > 0 else maxvalue)
+        return {
+            "data_type": data_type, "increment": increment, "minvalue": minvalue, "maxvalue": maxvalue,
+            "start": start, "cache": self.cache or 1, "cycle": bool(self.cycle),
+        }
 
     @property
     def key(self) -> str:
@@ -186,11 +236,16 @@ class Sequence:
 
 @dataclass(frozen=True)
 class Schema:
-    """A whole schema: tables, enum types and sequences, each kept sorted by key."""
+    """A whole schema: tables, enum types and sequences, each kept sorted by key.
+
+    ``schemas`` names the database schemas (namespaces) besides the default
+    one that hold, or may hold, these objects; sorted, without duplicates.
+    """
 
     tables: tuple[Table, ...] = ()
     enums: tuple[Enum, ...] = ()
     sequences: tuple[Sequence, ...] = field(default=())
+    schemas: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -198,11 +253,13 @@ class Schema:
         tables: Iterable[Table] = (),
         enums: Iterable[Enum] = (),
         sequences: Iterable[Sequence] = (),
+        schemas: Iterable[str] = (),
     ) -> "Schema":
         return cls(
             tuple(sorted(tables, key=lambda t: t.key)),
             tuple(sorted(enums, key=lambda e: e.key)),
             tuple(sorted(sequences, key=lambda s: s.key)),
+            tuple(sorted(set(schemas))),
         )
 
     def table(self, key: str) -> Table:
@@ -220,13 +277,22 @@ class Schema:
                 return enum
         raise KeyError(f"no enum type {key!r}")
 
+    def sequence(self, key: str) -> Sequence:
+        for sequence in self.sequences:
+            if sequence.key == key:
+                return sequence
+        raise KeyError(f"no sequence {key!r}")
+
     def replace_table(self, key: str, table: Table | None) -> "Schema":
         """A copy with table ``key`` replaced by ``table`` (removed when None)."""
         others = [t for t in self.tables if t.key != key]
-        return Schema.of(others + ([table] if table else []), self.enums, self.sequences)
+        return Schema.of(others + ([table] if table else []), self.enums, self.sequences, self.schemas)
 
     def with_enums(self, enums: Iterable[Enum]) -> "Schema":
-        return Schema.of(self.tables, enums, self.sequences)
+        return Schema.of(self.tables, enums, self.sequences, self.schemas)
 
     def with_sequences(self, sequences: Iterable[Sequence]) -> "Schema":
-        return Schema.of(self.tables, self.enums, sequences)
+        return Schema.of(self.tables, self.enums, sequences, self.schemas)
+
+    def with_schemas(self, schemas: Iterable[str]) -> "Schema":
+        return Schema.of(self.tables, self.enums, self.sequences, schemas)

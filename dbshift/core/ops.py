@@ -428,6 +428,73 @@ class DropSequence(Op):
 
 
 @dataclass(frozen=True)
+class AlterSequence(Op):
+    """Change a sequence's options (data type, increment, bounds, start, cache, cycle)."""
+
+    old: Sequence
+    new: Sequence
+
+    def __post_init__(self) -> None:
+        if self.old.key != self.new.key:
+            raise ValueError("AlterSequence cannot rename or move a sequence")
+
+    def apply(self, schema: Schema) -> Schema:
+        schema.sequence(self.old.key)
+        return schema.with_sequences(self.new if s.key == self.old.key else s for s in schema.sequences)
+
+    def reverse(self) -> Op:
+        return AlterSequence(self.new, self.old)
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        """Names of the options whose actual values differ, in a fixed order."""
+        old, new = self.old.resolved(), self.new.resolved()
+        return tuple(k for k in new if old[k] != new[k])
+
+    def describe(self) -> str:
+        return f"alter sequence {self.old.key} ({', '.join(self.changes) or 'no change'})"
+
+
+# --- schemas (namespaces) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateSchema(Op):
+    """Create a database schema (a namespace such as ``audit``)."""
+
+    name: str
+
+    def apply(self, schema: Schema) -> Schema:
+        if self.name in schema.schemas:
+            raise ValueError(f"schema {self.name!r} already exists")
+        return schema.with_schemas(schema.schemas + (self.name,))
+
+    def reverse(self) -> Op:
+        return DropSchema(self.name)
+
+    def describe(self) -> str:
+        return f"create schema {self.name}"
+
+
+@dataclass(frozen=True)
+class DropSchema(Op):
+    """Drop an empty database schema; what it held is dropped by the operations before."""
+
+    name: str
+
+    def apply(self, schema: Schema) -> Schema:
+        if self.name not in schema.schemas:
+            raise KeyError(f"no schema {self.name!r}")
+        return schema.with_schemas(s for s in schema.schemas if s != self.name)
+
+    def reverse(self) -> Op:
+        return CreateSchema(self.name)
+
+    def describe(self) -> str:
+        return f"drop schema {self.name}"
+
+
+@dataclass(frozen=True)
 class Backfill(Op):
     """Set ``column`` to ``value`` (SQL expression text) in rows where it is NULL.
 
@@ -537,7 +604,7 @@ def apply_all(schema: Schema, ops: list[Op] | tuple[Op, ...]) -> Schema:
 SCHEMA_OPS = (
     CreateTable, DropTable, RenameTable, AlterTableComment, AddColumn, DropColumn, AlterColumn,
     RenameColumn, CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnum, DropEnum,
-    AlterEnum, CreateSequence, DropSequence, Backfill,
+    AlterEnum, CreateSequence, DropSequence, AlterSequence, CreateSchema, DropSchema, Backfill,
 )
 
 __all__ = [c.__name__ for c in SCHEMA_OPS] + [

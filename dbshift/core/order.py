@@ -1,8 +1,9 @@
 """Order operations so that each runs after what it depends on.
 
-Drops of foreign keys come first, then other drops, then types, renames,
-table creation (referenced tables before referencing ones), column changes,
-and finally new constraints and indexes, foreign keys last.  Foreign-key
+Drops of foreign keys come first, then other drops, then new schemas,
+types and sequences, renames, table creation (referenced tables before
+referencing ones), column changes, and finally new constraints and indexes,
+foreign keys last; schemas are dropped at the very end, once empty.  Foreign-key
 cycles among created (or dropped) tables are split out into separate
 ``AddConstraint`` (or ``DropConstraint``) operations.  The result is
 deterministic for a given set of operations.
@@ -16,7 +17,7 @@ from . import ops as o
 from .model import ForeignKey, Table, qualified
 
 
-def _phase(op: o.Op) -> int:
+def _phase(op: o.Op) -> float:
     if isinstance(op, o.DropConstraint):
         return 0 if isinstance(op.constraint, ForeignKey) else 1
     if isinstance(op, o.AddConstraint):
@@ -24,10 +25,11 @@ def _phase(op: o.Op) -> int:
     return _PHASES.get(type(op), 13)
 
 
-_PHASES: dict[type, int] = {
+_PHASES: dict[type, float] = {
     o.DropIndex: 1,
     o.DropTable: 2,
-    o.CreateEnum: 3, o.AlterEnum: 3, o.CreateSequence: 3,
+    o.CreateSchema: 2.5,  # before anything is created in it
+    o.CreateEnum: 3, o.AlterEnum: 3, o.CreateSequence: 3, o.AlterSequence: 3,
     o.RenameTable: 4,
     o.RenameColumn: 5,
     o.CreateTable: 6,
@@ -36,6 +38,7 @@ _PHASES: dict[type, int] = {
     o.DropColumn: 9,
     o.DropEnum: 10, o.DropSequence: 10,
     o.CreateIndex: 11,
+    o.DropSchema: 14,  # after everything in it is gone
 }
 
 

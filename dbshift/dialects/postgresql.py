@@ -1,8 +1,6 @@
-"""PostgreSQL: serial columns, in-place ALTER COLUMN, native enum types, sequences."""
+"""PostgreSQL: serial columns, in-place ALTER COLUMN, native enum types, sequences, schemas."""
 
 from __future__ import annotations
-
-
 
 from ..core import model as m
 from ..core import ops as o
@@ -150,15 +148,40 @@ class PostgresRenderer(Renderer):
 
     def render_create_sequence(self, op: o.CreateSequence, schema: m.Schema) -> list:
         s = op.sequence
-        sql = f"CREATE SEQUENCE {self.table_name(s.name, s.schema)}"
-        if s.increment is not None:
-            sql += f" INCREMENT BY {s.increment}"
-        if s.start is not None:
-            sql += f" START WITH {s.start}"
-        return [sql]
+        options = {k: v for k, v in s.resolved().items() if getattr(s, k) not in (None, False)}
+        return [f"CREATE SEQUENCE {self.table_name(s.name, s.schema)}{self._sequence_options(options)}"]
+
+    def render_alter_sequence(self, op: o.AlterSequence, schema: m.Schema) -> list:
+        old, new = op.old.resolved(), op.new.resolved()
+        name = self.table_name(op.new.name, op.new.schema)
+        options = {k: new[k] for k in op.changes}
+        # the range must hold the current value: move it forward (never back, which would repeat
+        # values already handed out) when the range now starts past it; PostgreSQL refuses the rest
+        moves = []
+        if new["increment"] > 0 and new["minvalue"] > old["minvalue"]:
+            moves.append(f"SELECT setval({quote_literal(name)}, {new['minvalue']}, false) FROM {name} "
+                         f"WHERE last_value < {new['minvalue']}")
+        if new["increment"] < 0 and new["maxvalue"] < old["maxvalue"]:
+            moves.append(f"SELECT setval({quote_literal(name)}, {new['maxvalue']}, false) FROM {name} "
+                         f"WHERE last_value > {new['maxvalue']}")
+        return moves + [f"ALTER SEQUENCE {name}{self._sequence_options(options)}"]
+
+    def _sequence_options(self, options: dict) -> str:
+        """`` AS bigint INCREMENT BY 2 …`` for the given resolved options (PostgreSQL's clause order)."""
+        clauses = {
+            "data_type": "AS {}", "increment": "INCREMENT BY {}", "minvalue": "MINVALUE {}",
+            "maxvalue": "MAXVALUE {}", "start": "START WITH {}", "cache": "CACHE {}",
+        }
+        parts = [clauses[k].format(options[k]) for k in clauses if k in options]
+        if "cycle" in options:
+            parts.append("CYCLE" if options["cycle"] else "NO CYCLE")
+        return "".join(" " + p for p in parts)
 
     def render_drop_sequence(self, op: o.DropSequence, schema: m.Schema) -> list:
         return [f"DROP SEQUENCE {self.table_name(op.sequence.name, op.sequence.schema)}"]
 
+    def render_create_schema(self, op: o.CreateSchema, schema: m.Schema) -> list:
+        return [f"CREATE SCHEMA {self.q(op.name)}"]
 
-
+    def render_drop_schema(self, op: o.DropSchema, schema: m.Schema) -> list:
+        return [f"DROP SCHEMA {self.q(op.name)}"]

@@ -42,7 +42,8 @@ def from_metadata(metadata: sa.MetaData, dialect: str | Dialect, exclude: frozen
     tables = [_table(t, d, compiler) for t in metadata.tables.values() if t.name not in exclude]
     enums = {e.key: e for e in _enums(metadata.tables, d)}
     sequences = [_sequence(s, d) for s in metadata._sequences.values()] if d.name == "postgresql" else []
-    return m.Schema.of(tables, enums.values(), sequences)
+    used = [x.schema for x in (*tables, *enums.values(), *sequences) if x.schema] if d.name == "postgresql" else []
+    return m.Schema.of(tables, enums.values(), sequences, used)
 
 
 def _schema_name(schema: str | None, d: Dialect) -> str | None:
@@ -324,12 +325,20 @@ def _enums(tables, d: Dialect) -> list[m.Enum]:
 
 
 def _sequence(s: sa.Sequence, d: Dialect) -> m.Sequence:
-    return m.Sequence(
-        name=s.name,
-        start=s.start if s.start not in (None, 1) else None,
-        increment=s.increment if s.increment not in (None, 1) else None,
-        schema=_schema_name(s.schema, d),
-    )
+    try:
+        return m.Sequence(
+            name=s.name,
+            start=s.start,
+            increment=s.increment,
+            schema=_schema_name(s.schema, d),
+            minvalue=None if s.nominvalue else s.minvalue,
+            maxvalue=None if s.nomaxvalue else s.maxvalue,
+            cycle=bool(s.cycle),
+            cache=s.cache,
+            data_type=from_sqla(s.data_type, d) if s.data_type is not None else None,
+        )
+    except ValueError as exc:
+        raise UnsupportedModel(f"sequence {s.name}", str(exc)) from None
 
 
 def rename_hints(metadata: sa.MetaData) -> RenameHints:

@@ -12,8 +12,8 @@ from dbshift.core.ops import Op
 from dbshift.codegen import WIDTH, render_migration, render_ops, render_value
 from dbshift.migration import (
     AddColumn, AddConstraint, AlterColumn, AlterEnum, AlterTableComment, BulkDelete, BulkInsert, Check, Column,
-    CreateEnum, CreateIndex, CreateSequence, CreateTable, DropColumn, DropConstraint, DropEnum, DropIndex,
-    DropSequence, DropTable, Enum, ForeignKey, Identity, Index, PrimaryKey, RenameColumn, RenameTable, RunPython,
+    AlterSequence, CreateEnum, CreateIndex, CreateSchema, CreateSequence, CreateTable, DropColumn, DropConstraint,
+    DropEnum, DropIndex, DropSchema, DropSequence, DropTable, Enum, ForeignKey, Identity, Index, PrimaryKey, RenameColumn, RenameTable, RunPython,
     RunSQL, Sequence, Table, Unique,
 )
 
@@ -102,6 +102,11 @@ ALL_VALUES = [
     AlterEnum(Enum("m", ("a",)), Enum("m", ("a", "b"))),
     CreateSequence(Sequence("seq", start=1)),
     DropSequence(Sequence("seq", increment=2)),
+    Sequence("full", start=5, increment=-1, schema="s", minvalue=-100, maxvalue=50, cycle=True, cache=10,
+             data_type="integer"),
+    AlterSequence(Sequence("seq"), Sequence("seq", increment=2, maxvalue=1000, cycle=True, data_type="smallint")),
+    CreateSchema("audit"),
+    DropSchema("Mixed Case"),
     RunSQL("UPDATE product SET price = 0"),
     RunSQL("UPDATE product\nSET price = 0\nWHERE price IS NULL;\n", reverse_sql="UPDATE product SET price = NULL"),
     RunSQL('SELECT """odd"""\nFROM t', reverse_sql="SELECT 'a\\b'\n  \nx"),

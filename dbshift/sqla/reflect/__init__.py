@@ -11,6 +11,7 @@ add new dialects to :data:`DIALECTS`.
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import Collection, Sequence
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from ...core.errors import DbshiftError
 from ...core.model import Schema
 
-__all__ = ["DIALECTS", "UnsupportedDialect", "reflect"]
+__all__ = ["DIALECTS", "UnsupportedDialect", "reflect", "schema_names"]
 
 #: dialect name (``connection.dialect.name``) → module in this package
 DIALECTS: dict[str, str] = {
@@ -36,6 +37,22 @@ class UnsupportedDialect(DbshiftError):
         super().__init__(f"cannot reflect a {dialect!r} database (reflection supports: {supported})")
 
 
+def _module(connection: sa.engine.Connection) -> ModuleType:
+    name = connection.dialect.name
+    module_name = DIALECTS.get(name)
+    if module_name is None:
+        raise UnsupportedDialect(name)
+    return importlib.import_module(f"{__name__}.{module_name}")
+
+
+def schema_names(connection: sa.engine.Connection) -> tuple[str | None, ...]:
+    """Every schema of the database an application may use (None for the default one).
+
+    Only PostgreSQL lists its schemas; other dialects give just the default one.
+    """
+    return getattr(_module(connection), "schema_names", lambda conn: (None,))(connection)
+
+
 def reflect(
     connection: sa.engine.Connection,
     *,
@@ -49,11 +66,7 @@ def reflect(
     ``schema=None`` in the model.  Tables named in ``exclude`` (by bare or
     schema-qualified name) are skipped entirely.
     """
-    name = connection.dialect.name
-    module_name = DIALECTS.get(name)
-    if module_name is None:
-        raise UnsupportedDialect(name)
-    module = importlib.import_module(f"{__name__}.{module_name}")
+    module = _module(connection)
     if isinstance(schemas, str):
         schemas = (schemas,)
     return module.reflect(connection, schemas=tuple(dict.fromkeys(schemas)), exclude=frozenset(exclude))

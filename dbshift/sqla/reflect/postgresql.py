@@ -1,6 +1,6 @@
-"""PostgreSQL reflection in six catalog queries, whatever the number of tables.
+"""PostgreSQL reflection in seven catalog queries, whatever the number of tables.
 
-Tables, columns, constraints, indexes, enum types and sequences are each read
+Tables, columns, constraints, indexes, enum types, sequences and schemas are each read
 with one query filtered by the list of schemas, then joined in Python by the
 table's oid.  Objects that belong to an extension are left out (they are the
 extension's, not the application's), and so are partitions (the partitioned
@@ -134,6 +134,7 @@ WHERE t.typtype = 'e'
 SEQUENCES = sa.text(
     f"""
 SELECT s.seqrelid, n.nspname, c.relname, s.seqstart, s.seqincrement,
+       s.seqmin, s.seqmax, s.seqcache, s.seqcycle, format_type(s.seqtypid, NULL) AS data_type,
        owner.refobjid AS owner_relid, owner.refobjsubid AS owner_attnum, owner.deptype AS owner_kind
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
@@ -144,6 +145,26 @@ LEFT JOIN pg_catalog.pg_depend owner
  AND owner.deptype IN ('a', 'i')
 WHERE n.nspname = ANY(:schemas)
   AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_class", oid="c.oid")}
+"""
+)
+
+# the schemas asked for that exist (``public`` is the model's default, not listed)
+SCHEMAS = sa.text(
+    f"""
+SELECT n.nspname FROM pg_catalog.pg_namespace n
+WHERE n.nspname = ANY(:schemas) AND n.nspname <> '{DEFAULT_SCHEMA}'
+  AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_namespace", oid="n.oid")}
+"""
+)
+
+# every schema an application may use: not the system's, not an extension's
+ALL_SCHEMAS = sa.text(
+    f"""
+SELECT n.nspname FROM pg_catalog.pg_namespace n
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+  AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_namespace", oid="n.oid")}
+ORDER BY n.nspname
 """
 )
 
@@ -212,7 +233,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
         if row.owner_kind == "i":
             identities[(row.owner_relid, row.owner_attnum)] = m.Identity(start=start, increment=increment)
         elif row.owner_kind is None:
-            sequences.append(m.Sequence(row.relname, start, increment, _model_schema(row.nspname)))
+            sequences.append(_sequence(row))
         # owner_kind 'a': owned by a column (serial) — part of that column, not a sequence of its own
 
     for row in rows(COLUMNS):
@@ -232,7 +253,27 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
         if table is not None:
             table.indexes.append(_index(table, row))
 
-    return m.Schema.of((t.freeze() for t in tables.values()), scoped_enums, sequences)
+    namespaces = [row.nspname for row in rows(SCHEMAS)]
+    return m.Schema.of((t.freeze() for t in tables.values()), scoped_enums, sequences, namespaces)
+
+
+def schema_names(connection: sa.engine.Connection) -> tuple[str | None, ...]:
+    """Every schema of the database that is not PostgreSQL's or an extension's; None for ``public``."""
+    return tuple(_model_schema(row.nspname) for row in connection.execute(ALL_SCHEMAS))
+
+
+def _sequence(row: Any) -> m.Sequence:
+    return m.Sequence(
+        row.relname,
+        start=row.seqstart,
+        increment=row.seqincrement,
+        schema=_model_schema(row.nspname),
+        minvalue=row.seqmin,
+        maxvalue=row.seqmax,
+        cycle=bool(row.seqcycle),
+        cache=row.seqcache,
+        data_type=row.data_type,
+    )
 
 
 def _column(row: Any, enums: dict, identities: dict) -> m.Column:

@@ -1,0 +1,97 @@
+"""``dbshift diff URL_A URL_B`` between two real PostgreSQL databases: apply its SQL, then nothing is left."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from dbshift.cli import main
+
+A = """
+CREATE SCHEMA gone;
+CREATE TABLE gone.old_log (id integer PRIMARY KEY);
+CREATE SEQUENCE ticket;
+CREATE SEQUENCE countdown INCREMENT BY -1 CYCLE;
+CREATE TABLE customer (id serial PRIMARY KEY, name text);
+"""
+
+B = """
+CREATE TABLE customer (id serial PRIMARY KEY, name text);
+CREATE SCHEMA "Sales Team";
+CREATE TYPE "Sales Team".stage AS ENUM ('lead', 'won');
+CREATE SEQUENCE "Sales Team"."Deal_No" AS integer START WITH 100;
+CREATE TABLE "Sales Team"."Deal" (
+    id integer PRIMARY KEY DEFAULT nextval('"Sales Team"."Deal_No"'),
+    stage "Sales Team".stage NOT NULL,
+    customer_id integer REFERENCES customer (id)
+);
+COMMENT ON TABLE "Sales Team"."Deal" IS 'deals in progress';
+CREATE SEQUENCE ticket INCREMENT BY 5 MINVALUE 10 MAXVALUE 5000 CACHE 20 CYCLE;
+CREATE SEQUENCE countdown INCREMENT BY -1;
+COMMENT ON COLUMN customer.name IS 'as printed on invoices';
+"""
+
+
+@pytest.fixture
+def two_databases(postgres_server):
+    urls = [postgres_server.create(), postgres_server.create()]
+    yield urls
+    for url in urls:
+        postgres_server.drop(url)
+
+
+def _execute(url: str, sql: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def diff(*argv: str) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["diff", *argv], out, err)
+    assert err.getvalue() == ""
+    return code, out.getvalue()
+
+
+def converge(a: str, b: str) -> str:
+    """Apply ``dbshift diff a b`` to ``a``; a second diff must find nothing.  Returns the SQL applied."""
+    code, sql = diff(a, b)
+    assert code == 2
+    _execute(a, sql)
+    assert diff(a, b) == (0, "")
+    return sql
+
+
+def test_new_schema_comes_before_its_objects_and_the_old_one_goes_last(two_databases):
+    a, b = two_databases
+    _execute(a, A)
+    _execute(b, B)
+    sql = converge(a, b)
+    assert sql.index('CREATE SCHEMA "Sales Team"') < sql.index('CREATE TYPE "Sales Team".stage')
+    assert sql.index('CREATE SEQUENCE "Sales Team"."Deal_No"') < sql.index('CREATE TABLE "Sales Team"."Deal"')
+    assert "ALTER SEQUENCE ticket INCREMENT BY 5 MINVALUE 10 MAXVALUE 5000 START WITH 10 CACHE 20 CYCLE;" in sql
+    assert "ALTER SEQUENCE countdown NO CYCLE;" in sql
+    assert sql.rstrip().endswith("DROP SCHEMA gone;")
+
+
+def test_dropped_schema_goes_after_the_table_sequence_and_type_in_it(two_databases):
+    a, b = two_databases
+    _execute(a, B)
+    _execute(b, A)
+    sql = converge(a, b)
+    assert sql.index('DROP TABLE "Sales Team"."Deal"') < sql.index('DROP SEQUENCE "Sales Team"."Deal_No"')
+    assert sql.rstrip().endswith('DROP SCHEMA "Sales Team";')
+
+
+def test_schema_option_restricts_the_comparison(two_databases):
+    a, b = two_databases
+    _execute(a, A)
+    _execute(b, B)
+    code, sql = diff(a, b, "--schema", "public")
+    assert code == 2 and "Sales Team" not in sql and "gone" not in sql
+    _execute(a, sql)
+    assert diff(a, b, "--schema", "public") == (0, "")
+    assert diff(a, b, "--schema", "Sales Team")[0] == 2

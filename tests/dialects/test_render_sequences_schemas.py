@@ -1,0 +1,42 @@
+"""PostgreSQL: sequence options and database schemas, operation → SQL."""
+
+from __future__ import annotations
+
+from dbshift.core import ops as o
+from dbshift.core.model import Schema, Sequence
+from dbshift.dialects import render
+
+
+def sql(op: o.Op) -> list[str]:
+    return [s.sql for s in render(op, "postgresql", Schema())]
+
+
+def test_create_sequence_names_only_the_options_that_are_not_defaults():
+    assert sql(o.CreateSequence(Sequence("plain", start=1, cache=1))) == ["CREATE SEQUENCE plain"]
+    full = Sequence("Order No", schema="Sales", start=-10, increment=-2, minvalue=-100, cache=5, cycle=True,
+                    data_type="integer")
+    assert sql(o.CreateSequence(full)) == [
+        'CREATE SEQUENCE "Sales"."Order No" AS integer INCREMENT BY -2 MINVALUE -100 START WITH -10 CACHE 5 CYCLE'
+    ]
+
+
+def test_alter_sequence_sets_what_changed_and_unsetting_means_the_default_value():
+    old = Sequence("s", increment=5, maxvalue=1000, cycle=True, cache=10)
+    assert sql(o.AlterSequence(old, Sequence("s"))) == [
+        "ALTER SEQUENCE s INCREMENT BY 1 MAXVALUE 9223372036854775807 CACHE 1 NO CYCLE"
+    ]
+    assert sql(o.AlterSequence(Sequence("s"), Sequence("s", data_type="integer"))) == [
+        "ALTER SEQUENCE s AS integer MAXVALUE 2147483647"
+    ]
+
+
+def test_a_raised_minimum_first_moves_a_lower_current_value_into_the_range():
+    assert sql(o.AlterSequence(Sequence("s"), Sequence("s", minvalue=1000))) == [
+        "SELECT setval('s', 1000, false) FROM s WHERE last_value < 1000",
+        "ALTER SEQUENCE s MINVALUE 1000 START WITH 1000",
+    ]
+
+
+def test_schemas_are_created_and_dropped_quoted_when_needed():
+    assert sql(o.CreateSchema("audit")) == ["CREATE SCHEMA audit"]
+    assert sql(o.DropSchema("Mixed Case")) == ['DROP SCHEMA "Mixed Case"']

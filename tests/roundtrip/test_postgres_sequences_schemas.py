@@ -1,0 +1,87 @@
+"""PostgreSQL sequences (with every option) and database schemas, migrated for real both ways."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from dbshift import api
+from dbshift.config import Config
+from dbshift.core import ops as o
+
+
+def plain_sequence(md: sa.MetaData) -> None:
+    sa.Sequence("ticket", metadata=md)
+
+
+def tuned_sequence(md: sa.MetaData) -> None:
+    sa.Sequence("ticket", start=100, increment=5, minvalue=100, maxvalue=10**6, cycle=True, cache=10,
+                data_type=sa.Integer, metadata=md)
+
+
+def test_changed_sequence_options_alter_it_in_place(pg_url, roundtrip, rows):
+    result = roundtrip(pg_url, plain_sequence, tuned_sequence, ["SELECT nextval('ticket')"])
+    assert [type(op) for op in result.ops] == [o.AlterSequence]
+    # the sequence went on from the new minimum instead of refusing the narrower range
+    assert rows(pg_url, "ticket", "last_value") == [(100,)]
+
+
+def no_invoices(md: sa.MetaData) -> None:
+    sa.Table("customer", md, sa.Column("id", sa.Integer, primary_key=True))
+
+
+def invoices(md: sa.MetaData) -> None:
+    no_invoices(md)
+    sa.Sequence("invoice_no", start=1000, metadata=md)
+    sa.Table(
+        "invoice", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("no", sa.BigInteger, nullable=False, server_default=sa.text("nextval('invoice_no'::regclass)")),
+    )
+
+
+def test_a_new_table_numbered_by_a_new_sequence(pg_url, roundtrip):
+    result = roundtrip(pg_url, no_invoices, invoices)
+    assert [type(op) for op in result.ops] == [o.CreateSequence, o.CreateTable]
+
+
+def audited(md: sa.MetaData) -> None:
+    no_invoices(md)
+    sa.Sequence("entry_no", schema="Audit Log", increment=10, metadata=md)
+    sa.Table(
+        "Entry", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("no", sa.BigInteger, server_default=sa.text('nextval(\'"Audit Log".entry_no\'::regclass)')),
+        sa.Column("kind", sa.Enum("insert", "delete", name="Kind", schema="Audit Log")),
+        sa.Column("customer_id", sa.ForeignKey("customer.id")),
+        schema="Audit Log",
+        comment="what happened",
+    )
+
+
+def test_a_schema_the_models_name_is_created_first_and_dropped_on_downgrade(pg_url, roundtrip, tmp_path):
+    result = roundtrip(pg_url, no_invoices, audited)
+    assert [op.describe() for op in result.ops] == [
+        "create schema Audit Log",
+        "create enum type Audit Log.Kind",
+        "create sequence Audit Log.entry_no",
+        "create table Audit Log.Entry",
+    ]
+    assert "Audit Log" in _namespaces(pg_url)
+    root = tmp_path / "project"  # where the roundtrip fixture keeps its migrations
+    api.downgrade(Config(root=root, migrations=root / "migrations", url=pg_url, url_source="test",
+                         metadata_object=_models(no_invoices)), "-1")
+    assert "Audit Log" not in _namespaces(pg_url)
+
+
+def _models(build) -> sa.MetaData:  # noqa: ANN001
+    md = sa.MetaData()
+    build(md)
+    return md
+
+
+def _namespaces(url: str) -> list[str]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        names = [r[0] for r in conn.exec_driver_sql("SELECT nspname FROM pg_namespace")]
+    engine.dispose()
+    return names
