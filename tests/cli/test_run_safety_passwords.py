@@ -5,22 +5,20 @@ process, or of ``main`` plus the file descriptors underneath), every file
 under the test's directory, the history table — for the password.
 
 MariaDB checks passwords, so a user with a password is created per test.
-The PostgreSQL test server trusts every local connection and would accept any
-password; its wrong-password case runs against a stand-in server that speaks
-the start of the PostgreSQL protocol: it asks for a password, notes what it
-received, and rejects it as PostgreSQL does (SQLSTATE 28P01).  The real
-client library (libpq through psycopg) and dbshift are what is tested.
+The shared PostgreSQL test server trusts every local connection and would
+accept any password, so the PostgreSQL cases run against a throw-away cluster
+made with ``initdb`` that checks passwords (scram-sha-256).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import shutil
 import socket
-import struct
 import subprocess
 import sys
-import threading
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -154,89 +152,93 @@ def test_unreachable_servers_give_one_line_without_the_password(backend, where, 
     assert error.startswith(f"error: cannot connect to {backend}://app:***@{host}"), error
 
 
-# --- PostgreSQL: a stand-in server that checks the password --------------------------------
+# --- PostgreSQL: a real server that checks passwords -------------------------------------
 
 
-class PasswordRejectingServer:
-    """Asks every client for a cleartext password (as ``password`` in pg_hba.conf would) and rejects it."""
+class PasswordCheckingPostgres:
+    """A throw-away PostgreSQL cluster with scram-sha-256 authentication on a free port.
 
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.received: list[str] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+    The shared test server trusts local connections and would accept any
+    password, so this one is made with ``initdb`` for the test and removed after it.
+    """
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            with client:
-                try:
-                    self._session(client)
-                except (OSError, EOFError):
-                    pass
+    def __init__(self, root: Path, password: str) -> None:
+        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not binaries:
+            _unavailable("initdb (PostgreSQL server binaries)")
+        self.bin = binaries[-1].parent
+        self.root, self.password = root, password
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        root.mkdir()
+        root.parent.chmod(0o755)
+        (root / "pw").write_text(password + "\n")
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            subprocess.run(["chown", "-R", "postgres", str(root)], check=True)
+        self._as_owner("initdb", "-D", str(root / "data"), "-U", "postgres", "--auth=scram-sha-256",
+                       f"--pwfile={root / 'pw'}", "-N")
+        self._as_owner("pg_ctl", "-D", str(root / "data"), "-w", "-l", str(root / "log"), "-o",
+                       f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
 
-    def _session(self, client: socket.socket) -> None:
-        while True:
-            body = _message(client)
-            if struct.unpack("!i", body[:4])[0] not in (80877103, 80877104):  # SSLRequest, GSSENCRequest
-                break  # the startup message
-            client.sendall(b"N")  # no encryption: go on in plain text
-        client.sendall(b"R" + struct.pack("!ii", 8, 3))  # AuthenticationCleartextPassword
-        if client.recv(1) != b"p":
-            return  # the client had no password to give
-        self.received.append(_message(client).rstrip(b"\0").decode())
-        fields = b'SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "app"\0\0'
-        client.sendall(b"E" + struct.pack("!i", len(fields) + 4) + fields)
+    def _as_owner(self, tool: str, *args: str) -> None:
+        argv = [str(self.bin / tool), *args]
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        subprocess.run(argv, check=True, capture_output=True)
 
-    def close(self) -> None:
-        self.listener.close()
+    def url(self, password: str | None) -> str:
+        secret = f":{password}" if password is not None else ""
+        return f"postgresql://postgres{secret}@127.0.0.1:{self.port}/postgres"
 
-
-def _message(client: socket.socket) -> bytes:
-    """A length-prefixed message body."""
-    length = struct.unpack("!i", _exactly(client, 4))[0]
-    return _exactly(client, length - 4)
+    def stop(self) -> None:
+        self._as_owner("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop")
 
 
-def _exactly(client: socket.socket, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        chunk = client.recv(n - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
+def _unavailable(what: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} not found (CI=true: a missing server is a failure)")
+    pytest.skip(f"{what} not found")
 
 
 @pytest.fixture
-def rejecting_server() -> Iterator[PasswordRejectingServer]:
-    server = PasswordRejectingServer()
-    yield server
-    server.close()
+def password_postgres() -> Iterator[PasswordCheckingPostgres]:
+    # Not under pytest's tmp_path: the server runs as the postgres user, who cannot enter root's 0700 folders.
+    root = Path(tempfile.mkdtemp(prefix="dbshift_pgpw_"))
+    server = PasswordCheckingPostgres(root / "cluster", f"Right-{uuid.uuid4().hex[:12]}")
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
-def test_postgresql_wrong_password_and_asked_for_password(rejecting_server, tmp_path, capfd):
-    password, typed = f"Pw-{uuid.uuid4().hex[:16]}", f"Typed-{uuid.uuid4().hex[:12]}"
-    url = f"postgresql://app:{password}@127.0.0.1:{rejecting_server.port}/shop"
-    project = Project.make(tmp_path / "p", url)
+def test_postgresql_wrong_right_and_asked_for_passwords(password_postgres, tmp_path, capfd):
+    server = password_postgres
+    wrong, typed_wrong = f"Pw-{uuid.uuid4().hex[:16]}", f"Typed-{uuid.uuid4().hex[:12]}"
+    secrets = (wrong, typed_wrong, server.password)
+    project = Project.make(tmp_path / "p", server.url(wrong))
     project.add_sql("CREATE TABLE a (id integer PRIMARY KEY)")
 
-    error = _one_line(*spawn(project, url, "upgrade"), secrets=(password,), root=tmp_path)
-    assert rejecting_server.received == [password], "the password was sent to the server"
-    assert 'password authentication failed for user "app"' in error and "app:***@" in error, error
+    error = _one_line(*spawn(project, server.url(wrong), "upgrade"), secrets=secrets, root=tmp_path)
+    assert 'password authentication failed for user "postgres"' in error and "postgres:***@" in error, error
 
-    bare = f"postgresql://app@127.0.0.1:{rejecting_server.port}/shop"
-    code, out, err = run(project, bare, "upgrade", stdin=Terminal(typed + "\n"))
-    assert err.startswith(f"Password for postgresql+psycopg://app@127.0.0.1:{rejecting_server.port}/shop: ")
-    error = _one_line(code, out, err.split(": ", 1)[1], secrets=(password, typed), root=tmp_path)
-    assert rejecting_server.received[1:] == [typed], "asked once, then retried once with the answer"
+    bare = server.url(None)
+    code, out, err = run(project, bare, "upgrade", stdin=Terminal(typed_wrong + "\n"))
+    assert err.startswith(f"Password for postgresql+psycopg://postgres@127.0.0.1:{server.port}/postgres: ")
+    error = _one_line(code, out, err.split(": ", 1)[1], secrets=secrets, root=tmp_path)
     assert "password authentication failed" in error
 
-    error = _one_line(*run(project, bare, "upgrade"), secrets=(password, typed), root=tmp_path)
-    assert "wants a password: set DBSHIFT_PASSWORD" in error and len(rejecting_server.received) == 2
+    error = _one_line(*run(project, bare, "upgrade"), secrets=secrets, root=tmp_path)
+    assert "wants a password: set DBSHIFT_PASSWORD" in error
+
+    code, out, err = run(project, bare, "upgrade", stdin=Terminal(server.password + "\n"))
+    assert code == 0 and "Now at" in out, out + err
+    code, out, err = spawn(project, server.url(server.password), "current")
+    assert code == 0 and rev_id(1) in out, out + err
+    for text in (out, err):
+        assert all(secret not in text for secret in secrets)
+    assert not _files_mentioning(tmp_path, server.password)
 
     captured = capfd.readouterr()
-    assert password not in captured.out + captured.err and typed not in captured.out + captured.err
+    assert all(secret not in captured.out + captured.err for secret in secrets)
