@@ -130,7 +130,8 @@ class InMemoryDatabase(DbshiftError):
         self.bind = bind
         super().__init__(
             f"the {bind_label(bind)} is an in-memory SQLite database: migrations run on their own connection "
-            "and would see a different, empty database; use a file (sqlite:///path.db)"
+            "and would see a different, empty database; use a file (sqlite:///path.db), or db.create_all() "
+            "where a throw-away in-memory database is wanted (tests)"
         )
 
 

@@ -216,3 +216,49 @@ def test_a_database_on_another_host_asks_first_in_a_terminal(pg_url: str, tmp_pa
     done = upgrade_in_a_terminal("", "--yes")
     assert done.returncode == 0 and "[y/N]" not in done.stdout, done.stdout + done.stderr
     assert "product" in tables(pg_url)
+
+
+def test_the_migration_password_is_asked_for_without_echo(pg_url: str, tmp_path: Path):
+    """DBSHIFT_MIGRATION_URL names a user but no password: 'flask db upgrade' in a terminal asks, echoing nothing."""
+    import pty
+    import select
+
+    import sqlalchemy as sa
+
+    secret = "Pw-in-a-terminal-7"
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "shopapp.py").write_text(APP + (
+        "\n_create_app = create_app\n\n\ndef create_app():\n    app = _create_app()\n"
+        "    app.config['DBSHIFT_MIGRATION_URL'] = os.environ['SHOP_MIGRATION_URL']\n    return app\n"
+    ))
+    privileged = sa.engine.make_url(pg_url).set(username="postgres", password=None)
+    flask = Flask(project, pg_url, f"sqlite:///{tmp_path / 'audit.db'}")
+    flask.env["SHOP_MIGRATION_URL"] = privileged.render_as_string(hide_password=False)
+    flask("db", "init")
+    flask("db", "revision", "-m", "by hand")  # needs no database, so no password
+
+    main, terminal = pty.openpty()
+    try:  # a new session has no /dev/tty: getpass reads the terminal on stdin, with echo off
+        child = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "shopapp", "db", "upgrade"], cwd=project, env=flask.env,
+            stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        )
+        prompt = b""
+        while b": " not in prompt and select.select([child.stderr], [], [], 60)[0]:
+            prompt += os.read(child.stderr.fileno(), 1)  # answer once asked: getpass flushes earlier input
+        os.write(main, f"{secret}\n".encode())
+        stdout, stderr = child.communicate(timeout=120)
+        echoed = b""
+        while select.select([main], [], [], 0.2)[0]:
+            echoed += os.read(main, 4096)
+    finally:
+        os.close(main)
+        os.close(terminal)
+    done = subprocess.CompletedProcess(child.args, child.returncode, stdout.decode(), (prompt + stderr).decode())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr.startswith("Password for postgresql") and "postgres@127.0.0.1" in done.stderr
+    assert "Now at" in done.stdout
+    for text in (done.stdout, done.stderr, echoed.decode(errors="replace")):
+        assert secret not in text
+    assert len(history_rows(pg_url)) == 1
