@@ -3,7 +3,8 @@
 from .core.model import Check, Column, Enum, ForeignKey, Identity, Index, PrimaryKey, Sequence, Table, Unique
 from .core.ops import (
     AddColumn, AddConstraint, AlterColumn, Backfill, AlterEnum, AlterTableComment, BulkDelete, BulkInsert, CreateEnum,
-    CreateIndex, CreateSequence, CreateTable, AlterSequence, CreateSchema, DropSchema, DropColumn, DropConstraint, DropEnum, DropIndex, DropSequence,
+    CreateIndex, CreateSequence, CreateTable, AlterSequence, AttachSequence, DetachSequence,
+    CreateSchema, DropSchema, DropColumn, DropConstraint, DropEnum, DropIndex, DropSequence,
     DropTable, RenameColumn, RenameTable, RunPython, RunSQL,
 )
 
@@ -12,5 +13,5 @@ __all__ = [
     "AddColumn", "AddConstraint", "AlterColumn", "Backfill", "AlterEnum", "AlterTableComment", "BulkDelete", "BulkInsert",
     "CreateEnum", "CreateIndex", "CreateSequence", "CreateTable", "DropColumn", "DropConstraint", "DropEnum",
     "DropIndex", "DropSequence", "DropTable", "RenameColumn", "RenameTable", "RunPython", "RunSQL",
-    "AlterSequence", "CreateSchema", "DropSchema",
+    "AlterSequence", "AttachSequence", "DetachSequence", "CreateSchema", "DropSchema",
 ]

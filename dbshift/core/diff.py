@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Protocol
 
 from . import ops as o
-from .model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
+from .model import Column, ForeignKey, Index, PrimaryKey, Schema, Table, qualified, serial_sequence_name
 
 
 def _same(x: str) -> str:
@@ -257,14 +257,44 @@ def _value_renames(
 
 
 def diff_sequences(current: Schema, target: Schema) -> list[o.Op]:
+    """Standalone sequences; one that becomes (or stops being) a serial column's own is attached (detached)."""
     old = {s.key: s for s in current.sequences}
     new = {s.key: s for s in target.sequences}
-    result: list[o.Op] = [o.DropSequence(old[k]) for k in sorted(old.keys() - new.keys())]
-    result += [o.CreateSequence(new[k]) for k in sorted(new.keys() - old.keys())]
+    serial_old, serial_new = _serial_sequences(current, target), _serial_sequences(target, current)
+    result: list[o.Op] = []
+    for k in sorted(old.keys() - new.keys()):
+        owner = serial_new.get(k)
+        if owner and k not in serial_old:
+            result.append(o.AttachSequence(owner.name, owner.column, old[k], owner.schema))
+        else:
+            result.append(o.DropSequence(old[k]))
+    for k in sorted(new.keys() - old.keys()):
+        owner = serial_old.get(k)
+        if owner and k not in serial_new:
+            result.append(o.DetachSequence(owner.name, owner.column, new[k], owner.schema))
+        else:
+            result.append(o.CreateSequence(new[k]))
     for k in sorted(old.keys() & new.keys()):
         if old[k] != new[k]:
             result.append(o.AlterSequence(old[k], new[k]))
     return result
+
+
+@dataclass(frozen=True)
+class _SerialColumn:
+    name: str
+    column: str
+    schema: str | None
+
+
+def _serial_sequences(schema: Schema, other: Schema) -> dict[str, _SerialColumn]:
+    """The sequence key behind each serial column of ``schema`` whose table and column ``other`` has too."""
+    return {
+        qualified(serial_sequence_name(t.name, c.name), t.schema): _SerialColumn(t.name, c.name, t.schema)
+        for t in schema.tables
+        for c in t.columns
+        if c.autoincrement and c.identity is None and other.has_table(t.key) and other.table(t.key).has_column(c.name)
+    }
 
 
 def diff_schemas(current: Schema, target: Schema) -> list[o.Op]:

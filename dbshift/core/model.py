@@ -170,6 +170,11 @@ class Enum:
         return qualified(self.name, self.schema)
 
 
+def serial_sequence_name(table: str, column: str) -> str:
+    """The name PostgreSQL gives the sequence behind serial column ``table.column``."""
+    return f"{table}_{column}_seq"
+
+
 #: the values a sequence of each data type can hold (PostgreSQL's ``AS`` types)
 SEQUENCE_RANGES: dict[str, tuple[int, int]] = {
     "smallint": (-(2**15), 2**15 - 1),

@@ -455,6 +455,51 @@ class AlterSequence(Op):
         return f"alter sequence {self.old.key} ({', '.join(self.changes) or 'no change'})"
 
 
+@dataclass(frozen=True)
+class AttachSequence(Op):
+    """Standalone ``sequence`` becomes the one behind serial column ``table.column``.
+
+    The column then owns it (it is dropped with the column) and it leaves the
+    schema's standalone sequences.  The sequence is kept, with its current value.
+    """
+
+    table: str
+    column: str
+    sequence: Sequence
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        schema.sequence(self.sequence.key)
+        return schema.with_sequences(s for s in schema.sequences if s.key != self.sequence.key)
+
+    def reverse(self) -> Op:
+        return DetachSequence(self.table, self.column, self.sequence, self.schema)
+
+    def describe(self) -> str:
+        return f"attach sequence {self.sequence.key} to {qualified(self.table, self.schema)}.{self.column}"
+
+
+@dataclass(frozen=True)
+class DetachSequence(Op):
+    """The sequence behind serial column ``table.column`` becomes standalone ``sequence``."""
+
+    table: str
+    column: str
+    sequence: Sequence
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        if any(s.key == self.sequence.key for s in schema.sequences):
+            raise ValueError(f"sequence {self.sequence.key!r} already exists")
+        return schema.with_sequences(schema.sequences + (self.sequence,))
+
+    def reverse(self) -> Op:
+        return AttachSequence(self.table, self.column, self.sequence, self.schema)
+
+    def describe(self) -> str:
+        return f"detach sequence {self.sequence.key} from {qualified(self.table, self.schema)}.{self.column}"
+
+
 # --- schemas (namespaces) ---------------------------------------------------
 
 
@@ -604,7 +649,8 @@ def apply_all(schema: Schema, ops: list[Op] | tuple[Op, ...]) -> Schema:
 SCHEMA_OPS = (
     CreateTable, DropTable, RenameTable, AlterTableComment, AddColumn, DropColumn, AlterColumn,
     RenameColumn, CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnum, DropEnum,
-    AlterEnum, CreateSequence, DropSequence, AlterSequence, CreateSchema, DropSchema, Backfill,
+    AlterEnum, CreateSequence, DropSequence, AlterSequence, AttachSequence, DetachSequence, CreateSchema, DropSchema,
+    Backfill,
 )
 
 __all__ = [c.__name__ for c in SCHEMA_OPS] + [

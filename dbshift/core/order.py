@@ -29,12 +29,13 @@ _PHASES: dict[type, float] = {
     o.DropIndex: 1,
     o.DropTable: 2,
     o.CreateSchema: 2.5,  # before anything is created in it
-    o.CreateEnum: 3, o.AlterEnum: 3, o.CreateSequence: 3, o.AlterSequence: 3,
+    o.CreateEnum: 3, o.AlterEnum: 3, o.CreateSequence: 3, o.AlterSequence: 3, o.DetachSequence: 3,
     o.RenameTable: 4,
     o.RenameColumn: 5,
     o.CreateTable: 6,
     o.AddColumn: 7,
     o.AlterColumn: 8, o.AlterTableComment: 8,
+    o.AttachSequence: 8.5,  # after the column's default is set to it
     o.DropColumn: 9,
     o.DropEnum: 10, o.DropSequence: 10,
     o.CreateIndex: 11,

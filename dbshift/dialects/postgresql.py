@@ -30,9 +30,14 @@ class PostgresRenderer(Renderer):
         alter = f"ALTER TABLE {self.table_name(op.table, op.schema)} ALTER COLUMN {self.q(op.new.name)}"
         old, new = op.old, op.new
         result: list = []
+        # a standalone sequence under the serial name is the column's sequence being detached or attached
+        standalone = any(
+            s.key == m.qualified(m.serial_sequence_name(op.table, old.name), op.schema) for s in schema.sequences
+        )
         if "autoincrement" in op.changes and old.autoincrement:
             result.append(f"{alter} DROP DEFAULT")
-            result.append(f"DROP SEQUENCE IF EXISTS {self._serial_sequence(op.table, op.schema, old.name)}")
+            if not standalone:
+                result.append(f"DROP SEQUENCE IF EXISTS {self._serial_sequence(op.table, op.schema, old.name)}")
         if "identity" in op.changes and old.identity is not None:
             result.append(f"{alter} DROP IDENTITY")
         if "type" in op.changes:
@@ -52,7 +57,7 @@ class PostgresRenderer(Renderer):
         if "identity" in op.changes and new.identity is not None:
             result.append(f"{alter} ADD {self.identity_sql(new.identity)}")
         if "autoincrement" in op.changes and new.autoincrement:
-            result += self._make_serial(op.table, op.schema, new.name)
+            result += self._make_serial(op.table, op.schema, new.name)[0 if not standalone else 2:]
         if "comment" in op.changes:
             result.append(self.column_comment_sql(op.table, op.schema, new))
         return result
@@ -65,7 +70,7 @@ class PostgresRenderer(Renderer):
 
     def _serial_sequence(self, table: str, schema: str | None, column: str) -> str:
         """The sequence a serial column owns, as SERIAL names it."""
-        return self.table_name(f"{table}_{column}_seq", schema)
+        return self.table_name(m.serial_sequence_name(table, column), schema)
 
     def _make_serial(self, table: str, schema: str | None, column: str) -> list[str]:
         seq = self._serial_sequence(table, schema, column)
@@ -152,9 +157,25 @@ class PostgresRenderer(Renderer):
         return [f"CREATE SEQUENCE {self.table_name(s.name, s.schema)}{self._sequence_options(options)}"]
 
     def render_alter_sequence(self, op: o.AlterSequence, schema: m.Schema) -> list:
-        old, new = op.old.resolved(), op.new.resolved()
-        name = self.table_name(op.new.name, op.new.schema)
-        options = {k: new[k] for k in op.changes}
+        return self._alter_sequence(op.old, op.new)
+
+    def render_attach_sequence(self, op: o.AttachSequence, schema: m.Schema) -> list:
+        owner = f"{self.table_name(op.table, op.schema)}.{self.q(op.column)}"
+        return self._alter_sequence(op.sequence, self._as_serial(op, schema), f" OWNED BY {owner}")
+
+    def render_detach_sequence(self, op: o.DetachSequence, schema: m.Schema) -> list:
+        return self._alter_sequence(self._as_serial(op, schema), op.sequence, " OWNED BY NONE")
+
+    def _as_serial(self, op: o.AttachSequence | o.DetachSequence, schema: m.Schema) -> m.Sequence:
+        """``op.sequence`` with the options SERIAL gives a sequence (its data type is the column's)."""
+        column = schema.table(m.qualified(op.table, op.schema)).column(op.column)
+        data_type = column.type if column.type in m.SEQUENCE_RANGES else "integer"
+        return m.Sequence(op.sequence.name, schema=op.sequence.schema, data_type=data_type)
+
+    def _alter_sequence(self, before: m.Sequence, after: m.Sequence, suffix: str = "") -> list:
+        old, new = before.resolved(), after.resolved()
+        name = self.table_name(after.name, after.schema)
+        options = {k: new[k] for k in o.AlterSequence(before, after).changes}
         # the range must hold the current value: move it forward (never back, which would repeat
         # values already handed out) when the range now starts past it; PostgreSQL refuses the rest
         moves = []
@@ -164,7 +185,9 @@ class PostgresRenderer(Renderer):
         if new["increment"] < 0 and new["maxvalue"] < old["maxvalue"]:
             moves.append(f"SELECT setval({quote_literal(name)}, {new['maxvalue']}, false) FROM {name} "
                          f"WHERE last_value > {new['maxvalue']}")
-        return moves + [f"ALTER SEQUENCE {name}{self._sequence_options(options)}"]
+        if not options and not suffix:
+            return moves
+        return moves + [f"ALTER SEQUENCE {name}{self._sequence_options(options)}{suffix}"]
 
     def _sequence_options(self, options: dict) -> str:
         """`` AS bigint INCREMENT BY 2 …`` for the given resolved options (PostgreSQL's clause order)."""

@@ -15,6 +15,7 @@ CREATE TABLE gone.old_log (id integer PRIMARY KEY);
 CREATE SEQUENCE ticket;
 CREATE SEQUENCE countdown INCREMENT BY -1 CYCLE;
 CREATE TABLE customer (id serial PRIMARY KEY, name text);
+CREATE TABLE counter (id serial PRIMARY KEY);
 """
 
 B = """
@@ -31,6 +32,8 @@ COMMENT ON TABLE "Sales Team"."Deal" IS 'deals in progress';
 CREATE SEQUENCE ticket INCREMENT BY 5 MINVALUE 10 MAXVALUE 5000 CACHE 20 CYCLE;
 CREATE SEQUENCE countdown INCREMENT BY -1;
 COMMENT ON COLUMN customer.name IS 'as printed on invoices';
+CREATE SEQUENCE counter_id_seq;
+CREATE TABLE counter (id integer PRIMARY KEY DEFAULT nextval('counter_id_seq'));
 """
 
 
@@ -75,6 +78,9 @@ def test_new_schema_comes_before_its_objects_and_the_old_one_goes_last(two_datab
     assert "ALTER SEQUENCE ticket INCREMENT BY 5 MINVALUE 10 MAXVALUE 5000 START WITH 10 CACHE 20 CYCLE;" in sql
     assert "ALTER SEQUENCE countdown NO CYCLE;" in sql
     assert sql.rstrip().endswith("DROP SCHEMA gone;")
+    # the serial column's own sequence becomes the standalone one: kept, not created again
+    assert "ALTER SEQUENCE counter_id_seq AS bigint MAXVALUE 9223372036854775807 OWNED BY NONE;" in sql
+    assert "CREATE SEQUENCE counter_id_seq" not in sql
 
 
 def test_dropped_schema_goes_after_the_table_sequence_and_type_in_it(two_databases):
@@ -84,6 +90,8 @@ def test_dropped_schema_goes_after_the_table_sequence_and_type_in_it(two_databas
     sql = converge(a, b)
     assert sql.index('DROP TABLE "Sales Team"."Deal"') < sql.index('DROP SEQUENCE "Sales Team"."Deal_No"')
     assert sql.rstrip().endswith('DROP SCHEMA "Sales Team";')
+    assert "ALTER SEQUENCE counter_id_seq AS integer MAXVALUE 2147483647 OWNED BY counter.id;" in sql
+    assert "DROP SEQUENCE counter_id_seq" not in sql
 
 
 def test_schema_option_restricts_the_comparison(two_databases):

@@ -74,3 +74,17 @@ def test_schemas_are_kept_sorted_and_unique():
         o.CreateSchema("a").apply(Schema.of(schemas=["a"]))
     with pytest.raises(KeyError):
         o.DropSchema("x").apply(Schema())
+
+
+def test_a_serial_columns_sequence_is_detached_and_attached_not_created_or_dropped():
+    serial = Table("t", (Column("id", "integer", nullable=False, autoincrement=True),))
+    numbered = Table("t", (Column("id", "integer", nullable=False, default="nextval('t_id_seq'::regclass)"),))
+    standalone = Sequence("t_id_seq")
+    a, b = Schema.of([serial]), Schema.of([numbered], sequences=[standalone])
+    forward = order(diff(a, b))
+    assert [type(op) for op in forward] == [o.DetachSequence, o.AlterColumn]
+    assert forward[0] == o.DetachSequence("t", "id", standalone)
+    backward = order(diff(b, a))
+    assert [type(op) for op in backward] == [o.AlterColumn, o.AttachSequence]
+    assert o.apply_all(a, forward) == b and o.apply_all(b, backward) == a
+    assert o.reverse_all(forward) == backward

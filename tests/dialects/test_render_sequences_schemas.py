@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dbshift.core import ops as o
-from dbshift.core.model import Schema, Sequence
+from dbshift.core.model import Column, Schema, Sequence, Table
 from dbshift.dialects import render
 
 
@@ -40,3 +40,28 @@ def test_a_raised_minimum_first_moves_a_lower_current_value_into_the_range():
 def test_schemas_are_created_and_dropped_quoted_when_needed():
     assert sql(o.CreateSchema("audit")) == ["CREATE SCHEMA audit"]
     assert sql(o.DropSchema("Mixed Case")) == ['DROP SCHEMA "Mixed Case"']
+
+
+SERIAL = Table("t", (Column("id", "integer", nullable=False, autoincrement=True),))
+
+
+def test_detaching_keeps_the_sequence_and_gives_it_its_standalone_options():
+    op = o.DetachSequence("t", "id", Sequence("t_id_seq", cache=5))
+    assert [s.sql for s in render(op, "postgresql", Schema.of([SERIAL]))] == [
+        "ALTER SEQUENCE t_id_seq AS bigint MAXVALUE 9223372036854775807 CACHE 5 OWNED BY NONE"
+    ]
+
+
+def test_attaching_gives_it_the_options_serial_would_and_the_column_as_owner():
+    op = o.AttachSequence("t", "id", Sequence("t_id_seq", data_type="integer"))
+    assert [s.sql for s in render(op, "postgresql", Schema.of([SERIAL]))] == ["ALTER SEQUENCE t_id_seq OWNED BY t.id"]
+
+
+def test_a_column_made_serial_uses_a_standalone_sequence_of_that_name_instead_of_creating_one():
+    before = Column("id", "integer", nullable=False, default="nextval('t_id_seq'::regclass)")
+    op = o.AlterColumn("t", before, SERIAL.columns[0])
+    state = Schema.of([Table("t", (before,))], sequences=[Sequence("t_id_seq")])
+    assert [s.sql for s in render(op, "postgresql", state)] == [
+        "ALTER TABLE t ALTER COLUMN id DROP DEFAULT",
+        "ALTER TABLE t ALTER COLUMN id SET DEFAULT nextval('t_id_seq'::regclass)",
+    ]

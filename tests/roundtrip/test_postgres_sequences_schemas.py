@@ -85,3 +85,25 @@ def _namespaces(url: str) -> list[str]:
         names = [r[0] for r in conn.exec_driver_sql("SELECT nspname FROM pg_namespace")]
     engine.dispose()
     return names
+
+
+def serial_ticket(md: sa.MetaData) -> None:
+    sa.Table("ticket", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("title", sa.Text))
+
+
+def numbered_ticket(md: sa.MetaData) -> None:
+    sa.Sequence("ticket_id_seq", metadata=md)
+    sa.Table(
+        "ticket", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False,
+                  server_default=sa.text("nextval('ticket_id_seq'::regclass)")),
+        sa.Column("title", sa.Text),
+    )
+
+
+def test_a_serial_columns_sequence_becomes_standalone_and_keeps_counting(pg_url, roundtrip, execute, rows):
+    seed = ["INSERT INTO ticket (title) VALUES ('first'), ('second')"]
+    result = roundtrip(pg_url, serial_ticket, numbered_ticket, seed, {"ticket": "id, title"})
+    assert [type(op) for op in result.ops] == [o.DetachSequence, o.AlterColumn]
+    execute(pg_url, "INSERT INTO ticket (title) VALUES ('third')")
+    assert rows(pg_url, "ticket", "id, title") == [(1, "first"), (2, "second"), (3, "third")]
