@@ -2,7 +2,7 @@
 
 from .core.model import Check, Column, Enum, ForeignKey, Identity, Index, PrimaryKey, Sequence, Table, Unique
 from .core.ops import (
-    AddColumn, AddConstraint, AlterColumn, Backfill, AlterEnum, AlterTableComment, BulkDelete, BulkInsert, CreateEnum,
+    AddColumn, AddConstraint, AlterColumn, Backfill, AlterEnum, AlterTableComment, AlterTableLogging, BulkDelete, BulkInsert, CreateEnum,
     CreateIndex, CreateSequence, CreateTable, AlterSequence, AttachSequence, DetachSequence,
     CreateSchema, DropSchema, DropColumn, DropConstraint, DropEnum, DropIndex, DropSequence,
     DropTable, RenameColumn, RenameTable, RunPython, RunSQL,
@@ -13,5 +13,5 @@ __all__ = [
     "AddColumn", "AddConstraint", "AlterColumn", "Backfill", "AlterEnum", "AlterTableComment", "BulkDelete", "BulkInsert",
     "CreateEnum", "CreateIndex", "CreateSequence", "CreateTable", "DropColumn", "DropConstraint", "DropEnum",
     "DropIndex", "DropSequence", "DropTable", "RenameColumn", "RenameTable", "RunPython", "RunSQL",
-    "AlterSequence", "AttachSequence", "DetachSequence", "CreateSchema", "DropSchema",
+    "AlterTableLogging", "AlterSequence", "AttachSequence", "DetachSequence", "CreateSchema", "DropSchema",
 ]

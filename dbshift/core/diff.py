@@ -127,6 +127,8 @@ def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = NoRen
     result += diff_indexes(old, new, eq)
     if (old.comment or None) != (new.comment or None):
         result.append(o.AlterTableComment(new.name, old.comment, new.comment, new.schema))
+    if old.unlogged != new.unlogged:
+        result.append(o.AlterTableLogging(new.name, new.unlogged, new.schema))
     return result
 
 

@@ -108,6 +108,7 @@ class Table:
     indexes: tuple[Index, ...] = ()
     comment: str | None = None
     schema: str | None = None
+    unlogged: bool = False  # PostgreSQL: not written to the write-ahead log, emptied after a crash
 
     @property
     def key(self) -> str:

@@ -122,6 +122,24 @@ class AlterTableComment(Op):
         return f"change comment of table {qualified(self.table, self.schema)}"
 
 
+@dataclass(frozen=True)
+class AlterTableLogging(Op):
+    """Make a table UNLOGGED (``unlogged=True``) or logged again (PostgreSQL)."""
+
+    table: str
+    unlogged: bool
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        return _change_table(schema, qualified(self.table, self.schema), lambda t: replace(t, unlogged=self.unlogged))
+
+    def reverse(self) -> Op:
+        return AlterTableLogging(self.table, not self.unlogged, self.schema)
+
+    def describe(self) -> str:
+        return f"make table {qualified(self.table, self.schema)} {'unlogged' if self.unlogged else 'logged'}"
+
+
 # --- columns ----------------------------------------------------------------
 
 
@@ -647,7 +665,7 @@ def apply_all(schema: Schema, ops: list[Op] | tuple[Op, ...]) -> Schema:
 
 
 SCHEMA_OPS = (
-    CreateTable, DropTable, RenameTable, AlterTableComment, AddColumn, DropColumn, AlterColumn,
+    CreateTable, DropTable, RenameTable, AlterTableComment, AlterTableLogging, AddColumn, DropColumn, AlterColumn,
     RenameColumn, CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnum, DropEnum,
     AlterEnum, CreateSequence, DropSequence, AlterSequence, AttachSequence, DetachSequence, CreateSchema, DropSchema,
     Backfill,

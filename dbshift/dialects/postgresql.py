@@ -19,6 +19,13 @@ class PostgresRenderer(Renderer):
             return sql + ("" if column.nullable else " NOT NULL")
         return super().column_sql(column, table)
 
+    def create_table_sql(self, table: m.Table, name: str | None = None) -> str:
+        sql = super().create_table_sql(table, name)
+        return sql.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1) if table.unlogged else sql
+
+    def render_alter_table_logging(self, op: o.AlterTableLogging, schema: m.Schema) -> list:
+        return [f"ALTER TABLE {self.table_name(op.table, op.schema)} SET {'UNLOGGED' if op.unlogged else 'LOGGED'}"]
+
     def enum_name(self, enum: m.Enum) -> str:
         return self.table_name(enum.name, enum.schema)
 

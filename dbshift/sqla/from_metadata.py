@@ -91,6 +91,7 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
         indexes=indexes,
         comment=t.comment if d.name != "sqlite" else None,
         schema=_schema_name(t.schema, d),
+        unlogged=d.name == "postgresql" and "UNLOGGED" in (str(p).upper() for p in t._prefixes),
     )
 
 

@@ -65,3 +65,10 @@ def test_a_column_made_serial_uses_a_standalone_sequence_of_that_name_instead_of
         "ALTER TABLE t ALTER COLUMN id DROP DEFAULT",
         "ALTER TABLE t ALTER COLUMN id SET DEFAULT nextval('t_id_seq'::regclass)",
     ]
+
+
+def test_unlogged_tables_are_created_unlogged_and_switched_either_way():
+    scratch = Table("scratch", (Column("id", "integer"),), unlogged=True, schema="tmp")
+    assert sql(o.CreateTable(scratch)) == ['CREATE UNLOGGED TABLE tmp.scratch (\n    id INTEGER\n)']
+    assert sql(o.AlterTableLogging("scratch", False, "tmp")) == ["ALTER TABLE tmp.scratch SET LOGGED"]
+    assert sql(o.AlterTableLogging("scratch", False, "tmp").reverse()) == ["ALTER TABLE tmp.scratch SET UNLOGGED"]

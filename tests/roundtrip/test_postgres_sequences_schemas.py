@@ -107,3 +107,17 @@ def test_a_serial_columns_sequence_becomes_standalone_and_keeps_counting(pg_url,
     assert [type(op) for op in result.ops] == [o.DetachSequence, o.AlterColumn]
     execute(pg_url, "INSERT INTO ticket (title) VALUES ('third')")
     assert rows(pg_url, "ticket", "id, title") == [(1, "first"), (2, "second"), (3, "third")]
+
+
+def logged(md: sa.MetaData) -> None:
+    sa.Table("scratch", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("note", sa.Text))
+
+
+def unlogged(md: sa.MetaData) -> None:
+    sa.Table("scratch", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("note", sa.Text),
+             prefixes=["UNLOGGED"])
+
+
+def test_a_table_made_unlogged_keeps_its_rows(pg_url, roundtrip):
+    result = roundtrip(pg_url, logged, unlogged, ["INSERT INTO scratch VALUES (1, 'kept')"], {"scratch": "id, note"})
+    assert result.ops == (o.AlterTableLogging("scratch", True),)

@@ -29,7 +29,8 @@ _NOT_EXTENSION = """NOT EXISTS (
 
 TABLES = sa.text(
     f"""
-SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class') AS comment
+SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class') AS comment,
+       c.relpersistence = 'u' AS unlogged
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
@@ -178,6 +179,7 @@ class _Table:
     name: str
     schema: str | None
     comment: str | None
+    unlogged: bool = False
     columns: list[m.Column] = field(default_factory=list)
     attnames: dict[int, str] = field(default_factory=dict)
     primary_key: m.PrimaryKey | None = None
@@ -196,6 +198,7 @@ class _Table:
             checks=sorted_checks(self.checks),
             indexes=sorted_indexes(self.indexes),
             comment=self.comment,
+            unlogged=self.unlogged,
             schema=self.schema,
         )
 
@@ -214,7 +217,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
     for row in rows(TABLES):
         schema = _model_schema(row.nspname)
         if not excluded(row.relname, schema, exclude):
-            tables[row.oid] = _Table(row.oid, row.relname, schema, row.comment)
+            tables[row.oid] = _Table(row.oid, row.relname, schema, row.comment, bool(row.unlogged))
 
     enums: dict[int, tuple[str, tuple[str, ...]]] = {}  # type oid -> (type name for the column, labels)
     scoped_enums: list[m.Enum] = []
