@@ -56,6 +56,18 @@ from .. import api
 from ..config import Config
 from ..core.errors import DbshiftError
 from ..db import mask
+from .errors import (
+    PASSWORD_VARIABLE,
+    AlembicDirectory,
+    BadSetting,
+    Bind,
+    DatabaseBehind,
+    InMemoryDatabase,
+    MigrationPasswordMissing,
+    NoDefaultDatabase,
+    NotSetUp,
+    UnknownBind,
+)
 
 __all__ = [
     "Migrate",
@@ -72,7 +84,6 @@ __all__ = [
 ]
 
 EXTENSION = "dbshift"
-PASSWORD_VARIABLE = "DBSHIFT_MIGRATION_PASSWORD"
 # Flask-Migrate options that only tune Alembic; dbshift always compares types and
 # rebuilds SQLite tables when needed, so they are accepted and have nothing to do.
 _ALEMBIC_ONLY_OPTIONS = frozenset({"compare_type", "render_as_batch"})
@@ -80,12 +91,6 @@ _ALEMBIC_ONLY_OPTIONS = frozenset({"compare_type", "render_as_batch"})
 FOREIGN_TABLES = frozenset({"alembic_version"})
 # The keys dbshift reads from app.config; any other DBSHIFT_* key is a mistake worth stopping for.
 SETTINGS = ("DBSHIFT_MIGRATION_URL", "DBSHIFT_MIGRATION_BINDS", "DBSHIFT_DIRECTORY", "DBSHIFT_EXCLUDE_TABLES")
-
-Bind = str | None  # None is Flask-SQLAlchemy's default bind
-
-
-def bind_label(bind: Bind) -> str:
-    return "default bind" if bind is None else f"bind {bind!r}"
 
 
 def for_flask(message: str, command: str = "db") -> str:
@@ -102,102 +107,6 @@ def flask_hints(command: str) -> Iterator[None]:
         exc.message = for_flask(exc.message, command)
         exc.args = (exc.message,)
         raise
-
-
-# --- errors -------------------------------------------------------------------------
-
-
-class NotSetUp(DbshiftError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-
-
-class UnknownBind(DbshiftError):
-    def __init__(self, bind: str, known: Iterable[Bind]) -> None:
-        self.bind = bind
-        names = ", ".join(k for k in known if k is not None) or "none"
-        super().__init__(f"unknown bind {bind!r}: the app's SQLALCHEMY_BINDS has {names}")
-
-
-class NoDefaultDatabase(DbshiftError):
-    def __init__(self, known: Iterable[Bind]) -> None:
-        names = ", ".join(k for k in known if k is not None)
-        super().__init__(f"the app has no SQLALCHEMY_DATABASE_URI; choose a bind with --bind NAME ({names})")
-
-
-class InMemoryDatabase(DbshiftError):
-    def __init__(self, bind: Bind) -> None:
-        self.bind = bind
-        super().__init__(
-            f"the {bind_label(bind)} is an in-memory SQLite database: migrations run on their own connection "
-            "and would see a different, empty database; use a file (sqlite:///path.db), or db.create_all() "
-            "where a throw-away in-memory database is wanted (tests)"
-        )
-
-
-class BadSetting(DbshiftError):
-    """A ``DBSHIFT_*`` key of ``app.config`` that dbshift would otherwise silently ignore."""
-
-    def __init__(self, key: str, detail: str) -> None:
-        self.key = key
-        super().__init__(f"app.config[{key!r}]: {detail}")
-
-
-def check_settings(config: Any, binds: Iterable[Bind]) -> None:
-    """Raise :class:`BadSetting` for a misspelt ``DBSHIFT_*`` key or a migration URL for a bind the app lacks."""
-    import difflib
-
-    for key in config:
-        from_environment = os.environ.get(key) == config[key]  # app.config.update(os.environ): not a setting
-        if isinstance(key, str) and key.startswith("DBSHIFT_") and key not in SETTINGS and not from_environment:
-            close = difflib.get_close_matches(key, SETTINGS, n=1)
-            hint = f"did you mean {close[0]}?" if close else f"dbshift reads {', '.join(SETTINGS)}"
-            raise BadSetting(key, f"dbshift has no such setting; {hint}")
-    names = [b for b in binds if b is not None]
-    for bind in config.get("DBSHIFT_MIGRATION_BINDS") or {}:
-        if bind not in names:
-            raise BadSetting(
-                "DBSHIFT_MIGRATION_BINDS", f"bind {bind!r} is not in SQLALCHEMY_BINDS ({', '.join(names) or 'empty'})"
-            )
-
-
-class AlembicDirectory(DbshiftError):
-    """The migrations directory is Flask-Migrate's (``env.py``, ``alembic.ini``): someone is switching over."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        super().__init__(
-            f"{path} holds Flask-Migrate's Alembic files (env.py, alembic.ini); dbshift keeps its plain migration "
-            f"files in a folder of their own: move this one aside (e.g. to {path.name}_alembic), run 'flask db init' "
-            "and 'flask db migrate' against an empty database, then 'flask db stamp head' on existing ones"
-        )
-
-
-class MigrationPasswordMissing(DbshiftError):
-    def __init__(self, url: str, detail: str = "there is no terminal to ask for it on") -> None:
-        self.url = mask(url)
-        super().__init__(
-            f"the migration URL {self.url} names a user but no password and {detail}; "
-            f"set ${PASSWORD_VARIABLE} or run the command in a terminal"
-        )
-
-
-class DatabaseBehind(DbshiftError):
-    """Raised by :meth:`Migrate.require_current`: some database is not at the head of its migrations."""
-
-    def __init__(self, behind: dict[Bind, tuple[str, api.Status]], command: str = "db") -> None:
-        self.behind = {bind: status for bind, (_, status) in behind.items()}
-        parts = []
-        for bind, (url, status) in behind.items():
-            at = ", ".join(status.current) or "base"
-            text = f"{bind_label(bind)} ({url}) is at {at} with {len(status.pending)} migration(s) pending"
-            if status.unfinished:
-                text += f" and an unfinished run of {', '.join(r.revision for r in status.unfinished)}"
-            parts.append(text)
-        everything = " --all-binds" if any(b is not None for b in behind) else ""
-        super().__init__(
-            "the database is behind the migrations: " + "; ".join(parts) + f"; run 'flask {command} upgrade{everything}'"
-        )
 
 
 # --- the extension ------------------------------------------------------------------
@@ -381,6 +290,24 @@ def _state(app: Any) -> _State:
         return app.extensions[EXTENSION]
     except KeyError:
         raise NotSetUp(f"dbshift is not set up for app {app.name!r}: call Migrate(app, db) or migrate.init_app(app, db)") from None
+
+
+def check_settings(config: Any, binds: Iterable[Bind]) -> None:
+    """Raise :class:`BadSetting` for a misspelt ``DBSHIFT_*`` key or a migration URL for a bind the app lacks."""
+    import difflib
+
+    for key in config:
+        from_environment = os.environ.get(key) == config[key]  # app.config.update(os.environ): not a setting
+        if isinstance(key, str) and key.startswith("DBSHIFT_") and key not in SETTINGS and not from_environment:
+            close = difflib.get_close_matches(key, SETTINGS, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"dbshift reads {', '.join(SETTINGS)}"
+            raise BadSetting(key, f"dbshift has no such setting; {hint}")
+    names = [b for b in binds if b is not None]
+    for bind in config.get("DBSHIFT_MIGRATION_BINDS") or {}:
+        if bind not in names:
+            raise BadSetting(
+                "DBSHIFT_MIGRATION_BINDS", f"bind {bind!r} is not in SQLALCHEMY_BINDS ({', '.join(names) or 'empty'})"
+            )
 
 
 def _engine_urls(app: Any, db: Any) -> dict[Bind, Any]:

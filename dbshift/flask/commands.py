@@ -30,7 +30,8 @@ from .. import formatting as fmt
 from ..core.errors import DbshiftError, MultipleHeads, UnknownRevision
 from ..core.ranges import in_range
 from ..db import is_local, mask, mask_text, parse_duration, password_prompt
-from . import Bind, _binds, _state, bind_config, bind_label, for_flask, migrations_directory
+from . import _binds, _state, bind_config, for_flask, migrations_directory
+from .errors import Bind, bind_label
 
 EXIT_DIFFERENCES = 2
 
