@@ -30,7 +30,7 @@ class Equivalence:
     type: Callable[[str], str] = _same
     default: Callable[[str], str] = _same
     expression: Callable[[str], str] = _same
-    collation: Callable[[str], str | None] = _same
+    same_collation: Callable[[str | None, str | None], bool] = lambda current, target: current == target
     compare_autoincrement: bool = True
     server_named: Callable[[str], bool] = lambda name: False
     """Whether a constraint name is one the server invents for an unnamed constraint (compared as no name)."""
@@ -44,7 +44,7 @@ class Equivalence:
             and a.identity == b.identity
             and self._opt(self.expression, a.computed) == self._opt(self.expression, b.computed)
             and (a.comment or None) == (b.comment or None)
-            and self._opt(self.collation, a.collation) == self._opt(self.collation, b.collation)
+            and self.same_collation(a.collation, b.collation)
         )
 
     @staticmethod

@@ -113,7 +113,9 @@ def _check_base(t: sa.Table, sqltext: str) -> str:
 
 
 def _constraint_order(c: sa.Constraint) -> tuple:
-    return (type(c).__name__, _name(c) or "", tuple(col.name for col in getattr(c, "columns", ())))
+    """Kind, name, columns, then the order the models declared them in (which numbers unnamed CHECKs)."""
+    columns = tuple(col.name for col in getattr(c, "columns", ()))
+    return (type(c).__name__, _name(c) or "", columns, getattr(c, "_creation_order", 0))
 
 
 def _created(c: sa.Constraint, compiler: DDLCompiler) -> bool:

@@ -97,7 +97,7 @@ def equivalence_for(dialect: str) -> Equivalence:
             type=partial(comparable, dialect),
             default=normalize_default_mysql,
             expression=normalize_expression_mysql,
-            collation=str.lower,
+            same_collation=_same_mysql_collation,
             compare_autoincrement=True,
             server_named=_MYSQL_CHECK_NAME.fullmatch,
         )
@@ -105,14 +105,31 @@ def equivalence_for(dialect: str) -> Equivalence:
         type=partial(comparable, dialect),
         default=partial(normalize_default, dialect),
         expression=normalize_expression,
-        collation=_sqlite_collation if dialect == "sqlite" else str,
+        same_collation=_same_sqlite_collation if dialect == "sqlite" else lambda current, target: current == target,
         compare_autoincrement=dialect != "sqlite",
     )
 
 
-def _sqlite_collation(name: str) -> str | None:
+def _same_sqlite_collation(current: str | None, target: str | None) -> bool:
     """SQLite's collation names ignore case; BINARY is the default."""
-    return None if name.upper() == "BINARY" else name.upper()
+    return _sqlite_collation(current) == _sqlite_collation(target)
+
+
+def _sqlite_collation(name: str | None) -> str | None:
+    return None if name is None or name.upper() == "BINARY" else name.upper()
+
+
+def _same_mysql_collation(current: str | None, target: str | None) -> bool:
+    """Whether a column with collation ``current`` already has the ``target`` one.
+
+    MySQL reports every text column's collation by name.  A target of None (the
+    models say nothing) accepts any; a character set alone (``latin1``, from
+    ``charset=``) accepts any collation of that set.
+    """
+    if target is None or current is None:
+        return target is None
+    current, target = current.lower(), target.lower()
+    return current == target or ("_" not in target and current.startswith(target + "_"))
 
 
 # --- MySQL / MariaDB ------------------------------------------------------------------

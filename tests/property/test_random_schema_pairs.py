@@ -1,7 +1,8 @@
 """Property: for random pairs of schemas A → B, the generated migration converges, keeps data, and reverses.
 
 Hypothesis generates a schema A over the portable kinds (columns of common
-types, nullability, server defaults, unique constraints, indexes, foreign keys)
+types and enums, nullability, server defaults, unique constraints, indexes,
+foreign keys, CHECK constraints)
 and a B derived from A by random edits.  On each real database: migrate to A,
 insert rows, migrate to B — nothing is left to change and rows in unchanged
 columns survived — then downgrade: the database equals A again, rows intact.
@@ -35,6 +36,9 @@ TYPES = {
     "numeric": (lambda: sa.Numeric(10, 2), lambda i: decimal.Decimal(i) + decimal.Decimal("0.5"), "0", ("numeric12",)),
     "numeric12": (lambda: sa.Numeric(12, 2), lambda i: decimal.Decimal(i) + decimal.Decimal("0.25"), "1", ("numeric",)),
     "date": (sa.Date, lambda i: datetime.date(2020, 1, i + 1), None, ()),
+    # a native enum type on PostgreSQL (one per column), an inline ENUM on MySQL, VARCHAR(1) on SQLite
+    "enum3": (lambda: sa.Enum("a", "b", "c", name="e"), lambda i: "abc"[i % 3], "a", ("enum4",)),
+    "enum4": (lambda: sa.Enum("a", "b", "c", "d", name="e"), lambda i: "abcd"[i % 4], "b", ("enum3",)),
 }
 NAMES = [f"c{i}" for i in range(8)]
 
@@ -54,6 +58,7 @@ class Tab:
     unique: tuple[str, ...] = ()  # one unique constraint over these columns
     index: tuple[str, ...] = ()  # one index over these columns
     parent: str | None = None  # a nullable foreign key column "parent_id" → parent.id
+    check: bool = False  # a column k with a CHECK constraint
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,10 @@ def build(spec: Spec) -> sa.MetaData:
         for c in t.columns:
             type_, _, default, _ = TYPES[c.kind]
             server_default = default if c.default and default is not None else None
-            cols.append(sa.Column(c.name, type_(), nullable=c.nullable, server_default=server_default))
+            sa_type = type_()
+            if isinstance(sa_type, sa.Enum):
+                sa_type = sa.Enum(*sa_type.enums, name=f"{t.name}_{c.name}_enum")
+            cols.append(sa.Column(c.name, sa_type, nullable=c.nullable, server_default=server_default))
         if t.parent:
             cols.append(sa.Column("parent_id", sa.Integer, sa.ForeignKey(f"{t.parent}.id", name=f"fk_{t.name}_parent")))
         table = sa.Table(t.name, md, *cols)
@@ -79,6 +87,9 @@ def build(spec: Spec) -> sa.MetaData:
             table.append_constraint(sa.UniqueConstraint(*t.unique, name=f"uq_{t.name}"))
         if t.index:
             sa.Index(f"ix_{t.name}", *[table.c[n] for n in t.index])
+        if t.check:  # on a column of its own: MySQL refuses a CHECK on an AUTO_INCREMENT column
+            table.append_column(sa.Column("k", sa.Integer, server_default="0"))
+            table.append_constraint(sa.CheckConstraint("k >= 0 AND k < 100", name=f"ck_{t.name}_k"))
     return md
 
 
@@ -99,7 +110,7 @@ def table_spec(draw, name: str, parents: list[str]) -> Tab:
     index = tuple(draw(st.lists(st.sampled_from(indexable), max_size=2, unique=True))) if indexable else ()
     parent = draw(st.sampled_from([None] + parents))
     del names
-    return Tab(name, cols, unique, index, parent)
+    return Tab(name, cols, unique, index, parent, draw(st.booleans()))
 
 
 @st.composite
@@ -180,6 +191,11 @@ def change_index_or_unique(draw, spec):
     return _swap(spec, replace(t, **{draw(st.sampled_from(["unique", "index"])): chosen}))
 
 
+def toggle_check(draw, spec):
+    t = _pick(draw, spec)
+    return _swap(spec, replace(t, check=not t.check))
+
+
 def add_table(draw, spec):
     name = f"t{len(spec.tables) + 10}"
     return Spec(spec.tables + (draw(table_spec(name, [t.name for t in spec.tables])),))
@@ -201,7 +217,7 @@ def toggle_foreign_key(draw, spec):
 
 
 EDITS = [add_column, drop_column, change_type, toggle_nullable, toggle_default, change_index_or_unique, add_table,
-         drop_table, toggle_foreign_key]
+         drop_table, toggle_foreign_key, toggle_check]
 
 
 def rows_for(spec: Spec) -> dict[str, list[dict]]:

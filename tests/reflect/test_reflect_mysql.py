@@ -24,13 +24,16 @@ MYSQL_ADMIN_URL = os.environ.get("DBSHIFT_TEST_MYSQL", "mysql+pymysql://root@127
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+COLLATION = "utf8mb4_bin"  # the database's: reflection names every text column's collation
+
+
 def _database() -> Iterator[str]:
     """A new, empty database (its URL), dropped when the generator closes."""
     admin = sa.create_engine(MYSQL_ADMIN_URL, poolclass=sa.pool.NullPool)
     name = f"dbshift_t_{uuid.uuid4().hex[:12]}"
     try:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE `{name}`")
+            conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {COLLATION}")
     except sa.exc.OperationalError as exc:
         admin.dispose()
         where = sa.engine.make_url(MYSQL_ADMIN_URL).render_as_string()
@@ -152,10 +155,10 @@ def test_author(schema: Schema) -> None:
         name="author",
         columns=(
             Column("id", "integer", nullable=False, autoincrement=True),
-            Column("name", "varchar(50)", nullable=False, comment="Full name"),
-            Column("email", "varchar(100)"),
-            Column("bio", "text", default="'it\\'s none'"),
-            Column("nothing", "varchar(5)", default="'NULL'"),
+            Column("name", "varchar(50)", nullable=False, comment="Full name", collation=COLLATION),
+            Column("email", "varchar(100)", collation=COLLATION),
+            Column("bio", "text", default="'it\\'s none'", collation=COLLATION),
+            Column("nothing", "varchar(5)", default="'NULL'", collation=COLLATION),
             Column("created", "timestamp", nullable=False, default="current_timestamp()"),
             Column("touched", "mysql_timestamp", default="current_timestamp() ON UPDATE current_timestamp()"),
         ),
@@ -215,7 +218,7 @@ def test_quoted_names_and_column_checks(schema: Schema) -> None:
     mixed = schema.table("Mixed Case")
     assert mixed.columns == (
         Column("Id", "integer", nullable=False),
-        Column("Value", "varchar(10)"),
+        Column("Value", "varchar(10)", collation=COLLATION),
         Column("positive", "integer"),
     )
     assert mixed.checks == (Check("`positive` > 0", "positive"),)

@@ -12,7 +12,7 @@ from typing import Callable
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import mysql, postgresql
 
 Build = Callable[[sa.MetaData], None]
 
@@ -120,6 +120,14 @@ CASES: dict[str, tuple[Build, Build, list[str], tuple[str, ...]]] = {
         lambda md: item(md, sa.Column("at", sa.DateTime)),
         lambda md: item(md, sa.Column("at", postgresql.TIMESTAMP(timezone=True, precision=3))),
         SEED, ("postgresql",),  # SQLite and MySQL store no time zone: DateTime(timezone=True) is the same type
+    ),
+    "fractional_seconds_precision": (
+        lambda md: item(md, sa.Column("at", sa.DateTime)),
+        lambda md: item(md, sa.Column("at", mysql.DATETIME(fsp=6))),
+        SEED, ("mariadb",),  # PostgreSQL: timestamp_time_zone_and_precision; SQLite keeps text, no precision
+    ),
+    "character_set": (
+        item, lambda md: item(md, name_type=mysql.VARCHAR(30, charset="latin1")), SEED, ("mariadb",),
     ),
     "computed_expression_changed": (
         lambda md: item(md, sa.Column("total", sa.Numeric(12, 2), sa.Computed("price * 2"))),

@@ -246,3 +246,56 @@ def test_a_database_made_by_create_all_has_nothing_to_change(db_url: str, tmp_pa
     root = tmp_path / "p"
     (root / "migrations").mkdir(parents=True)
     assert api.check(_config(root, db_url, models)).ops == ()
+
+
+def test_naming_convention_and_deterministic_names_for_unnamed_constraints() -> None:
+    from dbshift.sqla.from_metadata import from_metadata
+
+    def names(md: sa.MetaData) -> dict[str, list[str]]:
+        schema = from_metadata(md, "postgresql")
+        return {
+            t.name: [t.primary_key.name] + [c.name for c in t.foreign_keys + t.uniques + t.checks]
+            + [i.name for i in t.indexes]
+            for t in schema.tables
+        }
+
+    def conventional() -> sa.MetaData:
+        md = sa.MetaData(naming_convention={**CONVENTION, "ck": "ck_%(table_name)s_%(constraint_name)s"})
+        sa.Table("owner", md, sa.Column("id", sa.Integer, primary_key=True))
+        t = sa.Table(
+            "conv", md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner_id", sa.ForeignKey("owner.id")),
+            sa.Column("v", sa.Integer, index=True),
+            sa.Column("w", sa.Integer, unique=True),
+            sa.CheckConstraint("v > 0", name="positive"),
+        )
+        sa.Index(None, t.c.v, t.c.w)
+        return md
+
+    assert names(conventional())["conv"] == [
+        "pk_conv", "fk_conv_owner_id_owner", "uq_conv_w", "ck_conv_positive", "ix_conv_v", "ix_conv_v_w",
+    ]
+
+    def unnamed() -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table("owner", md, sa.Column("id", sa.Integer, primary_key=True))
+        sa.Table(
+            "plain", md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner_id", sa.ForeignKey("owner.id")),
+            sa.Column("v", sa.Integer),
+            sa.Column("w", sa.Integer),
+            sa.UniqueConstraint("v", "w"),
+            sa.CheckConstraint("v > 0"),
+            sa.CheckConstraint("v < w"),
+            sa.CheckConstraint("w > 0"),
+            sa.CheckConstraint("w < 100"),
+        )
+        return md
+
+    # PostgreSQL's own names, the same every time, so a later migration can drop them
+    assert names(unnamed())["plain"] == names(unnamed())["plain"] == [
+        "plain_pkey", "plain_owner_id_fkey", "plain_v_w_key", "plain_v_check", "plain_check", "plain_w_check",
+        "plain_w_check1",
+    ]

@@ -13,10 +13,9 @@ How MySQL's catalog maps onto the model:
   ``timestamp``, ``enum('a','b')`` → an inline enum…).  MariaDB stores JSON as
   ``longtext`` with a column CHECK ``json_valid(`col`)``: that pair is the
   ``json`` type, and the CHECK is not reported as a constraint.
-* A column's collation is reported when it differs from its table's: as the
-  character set alone (``latin1``) when it is that set's default collation,
-  else by name (``latin1_bin``) — the way a model gives ``charset=`` or
-  ``collation=``.
+* Every text column's collation is reported by name (``utf8mb4_general_ci``);
+  the comparison (:mod:`dbshift.sqla.normalize`) only holds a column to the
+  collation or character set its model names.
 * Defaults keep MySQL's own spelling (MariaDB quotes literals since 10.2.7 and
   says ``NULL`` for none; MySQL 8 gives literals bare, which are quoted here).
   ``ON UPDATE current_timestamp()`` (in ``EXTRA``) is appended to the default,
@@ -63,11 +62,8 @@ COLUMNS = f"""
 SELECT c.TABLE_SCHEMA AS db, c.TABLE_NAME AS table_name, c.COLUMN_NAME AS name, c.ORDINAL_POSITION AS position,
        c.COLUMN_TYPE AS column_type, c.DATA_TYPE AS data_type, c.IS_NULLABLE AS is_nullable,
        c.COLUMN_DEFAULT AS column_default, c.EXTRA AS extra, c.GENERATION_EXPRESSION AS generation_expression,
-       c.COLUMN_COMMENT AS comment, c.CHARACTER_SET_NAME AS charset, c.COLLATION_NAME AS collation,
-       t.TABLE_COLLATION AS table_collation, co.IS_DEFAULT AS default_collation
+       c.COLUMN_COMMENT AS comment, c.COLLATION_NAME AS collation
 FROM information_schema.COLUMNS c
-JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
-LEFT JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = c.COLLATION_NAME
 WHERE {_WHERE.format(column="c.TABLE_SCHEMA")}
 ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION
 """
@@ -240,15 +236,8 @@ def _column(row: Any, table: _Table, mariadb: bool) -> m.Column:
         autoincrement="auto_increment" in extra.lower(),
         computed=computed,
         comment=row.comment or None,
-        collation=None if type_ == "json" else _collation(row),  # MariaDB's JSON is LONGTEXT utf8mb4_bin
+        collation=None if type_ == "json" else row.collation,  # MariaDB's JSON is LONGTEXT utf8mb4_bin
     )
-
-
-def _collation(row: Any) -> str | None:
-    """None for the table's collation; a character set alone when it is that set's default collation."""
-    if row.collation is None or row.collation == row.table_collation:
-        return None
-    return row.charset if (row.default_collation or "").lower() == "yes" else row.collation
 
 
 def _default(row: Any, mariadb: bool) -> str | None:
