@@ -173,7 +173,9 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
                 f"String without a length cannot be stored on {d.name} (it needs VARCHAR(n)); "
                 "give it a length, e.g. sa.String(255), or use sa.Text",
             )
-    autoincrement = t.autoincrement_column is c and identity is None and default is None
+    # a column numbered by its own sa.Sequence gets nextval() from SQLAlchemy at INSERT: no SERIAL
+    numbered = isinstance(c.default, sa.Sequence)
+    autoincrement = t.autoincrement_column is c and identity is None and default is None and not numbered
     return m.Column(
         name=c.name,
         type=type_,

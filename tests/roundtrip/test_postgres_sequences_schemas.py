@@ -121,3 +121,43 @@ def unlogged(md: sa.MetaData) -> None:
 def test_a_table_made_unlogged_keeps_its_rows(pg_url, roundtrip):
     result = roundtrip(pg_url, logged, unlogged, ["INSERT INTO scratch VALUES (1, 'kept')"], {"scratch": "id, note"})
     assert result.ops == (o.AlterTableLogging("scratch", True),)
+
+
+def numbered_by_own_sequence(md: sa.MetaData) -> None:
+    no_invoices(md)
+    receipt(md)
+
+
+def receipt(md: sa.MetaData) -> None:
+    sa.Table(
+        "receipt", md,
+        sa.Column("id", sa.Integer, sa.Sequence("receipt_no", start=500, schema="Audit Log"), primary_key=True),
+        sa.Column("total", sa.Numeric(10, 2)),
+    )
+
+
+def test_a_column_numbered_by_its_own_sa_sequence(pg_url, roundtrip, tmp_path):
+    result = roundtrip(pg_url, no_invoices, numbered_by_own_sequence)
+    assert [op.describe() for op in result.ops] == [
+        "create schema Audit Log", "create sequence Audit Log.receipt_no", "create table receipt",
+    ]
+    models = _models(numbered_by_own_sequence)
+    engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(models.tables["receipt"].insert().values(total=1))  # SQLAlchemy asks the sequence
+        assert conn.exec_driver_sql("SELECT id FROM receipt").scalar() == 500
+    engine.dispose()
+
+
+def test_a_database_made_by_create_all_with_sequences_and_schemas_has_nothing_to_change(pg_url, tmp_path):
+    models = sa.MetaData()
+    for build in (audited, receipt, tuned_sequence, unlogged):
+        build(models)
+    engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql('CREATE SCHEMA "Audit Log"')  # create_all does not create schemas
+    models.create_all(engine)
+    engine.dispose()
+    root = tmp_path / "p"
+    assert api.check(Config(root=root, migrations=root / "migrations", url=pg_url, url_source="test",
+                            metadata_object=models)).ops == ()
