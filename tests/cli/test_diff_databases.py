@@ -15,6 +15,8 @@ CREATE TABLE gone.old_log (id integer PRIMARY KEY);
 CREATE SEQUENCE ticket;
 CREATE SEQUENCE countdown INCREMENT BY -1 CYCLE;
 CREATE TABLE customer (id serial PRIMARY KEY, name text);
+COMMENT ON TABLE customer IS 'people';
+COMMENT ON COLUMN customer.id IS 'their number';
 CREATE TABLE counter (id serial PRIMARY KEY);
 """
 
@@ -31,6 +33,7 @@ CREATE TABLE "Sales Team"."Deal" (
 COMMENT ON TABLE "Sales Team"."Deal" IS 'deals in progress';
 CREATE SEQUENCE ticket INCREMENT BY 5 MINVALUE 10 MAXVALUE 5000 CACHE 20 CYCLE;
 CREATE SEQUENCE countdown INCREMENT BY -1;
+COMMENT ON TABLE customer IS 'people who buy';
 COMMENT ON COLUMN customer.name IS 'as printed on invoices';
 CREATE SEQUENCE counter_id_seq;
 CREATE TABLE counter (id integer PRIMARY KEY DEFAULT nextval('counter_id_seq'));
@@ -74,6 +77,9 @@ def test_new_schema_comes_before_its_objects_and_the_old_one_goes_last(two_datab
     _execute(b, B)
     sql = converge(a, b)
     assert sql.index('CREATE SCHEMA "Sales Team"') < sql.index('CREATE TYPE "Sales Team".stage')
+    assert sql.index('CREATE TYPE "Sales Team".stage') < sql.index('CREATE TABLE "Sales Team"."Deal"')
+    assert "COMMENT ON TABLE customer IS 'people who buy';" in sql
+    assert "COMMENT ON COLUMN customer.id IS NULL;" in sql
     assert sql.index('CREATE SEQUENCE "Sales Team"."Deal_No"') < sql.index('CREATE TABLE "Sales Team"."Deal"')
     assert "ALTER SEQUENCE ticket INCREMENT BY 5 MINVALUE 10 MAXVALUE 5000 START WITH 10 CACHE 20 CYCLE;" in sql
     assert "ALTER SEQUENCE countdown NO CYCLE;" in sql
@@ -89,6 +95,7 @@ def test_dropped_schema_goes_after_the_table_sequence_and_type_in_it(two_databas
     _execute(b, A)
     sql = converge(a, b)
     assert sql.index('DROP TABLE "Sales Team"."Deal"') < sql.index('DROP SEQUENCE "Sales Team"."Deal_No"')
+    assert sql.index('DROP TABLE "Sales Team"."Deal"') < sql.index('DROP TYPE "Sales Team".stage')
     assert sql.rstrip().endswith('DROP SCHEMA "Sales Team";')
     assert "ALTER SEQUENCE counter_id_seq AS integer MAXVALUE 2147483647 OWNED BY counter.id;" in sql
     assert "DROP SEQUENCE counter_id_seq" not in sql
