@@ -29,7 +29,7 @@ from .. import api, cli
 from .. import formatting as fmt
 from ..core.errors import DbshiftError, MultipleHeads, UnknownRevision
 from ..core.ranges import in_range
-from ..db import is_local, mask, mask_text, parse_duration, password_prompt
+from ..db import DatabaseUnreachable, is_local, mask, mask_text, parse_duration, password_prompt
 from . import _binds, _state, bind_config, for_flask, migrations_directory
 from .errors import Bind, bind_label
 
@@ -413,7 +413,11 @@ def history(rev_range: str | None, verbose: bool, indicate_current: bool, direct
             bind: str | None) -> None:
     """Every revision (or those in a range), newest first; * marks the applied ones."""
     config = _one(directory, bind)
-    entries = api.history_entries(config)
+    try:
+        entries = api.history_entries(config)
+    except DatabaseUnreachable as exc:  # the files alone still tell the history, as Flask-Migrate's does
+        entries = api.history_entries(config, with_database=False)
+        click.echo(f"Note: applied revisions are not marked: {exc}", err=True)
     if rev_range is not None:
         current = [e.revision.id for e in entries if e.current]
         wanted = set(in_range(api.load_graph(config), rev_range, current))

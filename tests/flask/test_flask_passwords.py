@@ -96,6 +96,10 @@ def test_unreachable_privileged_url_hides_the_password(pg_url: str, tmp_path: Pa
     db("init")
     result = db("current", expect=1)
     assert "cannot connect" in result.stderr and SECRET not in result.output
+    db("revision", "-m", "by hand")
+    result = db("history")  # like Flask-Migrate's, history needs only the files
+    assert "by hand" in result.stdout and "applied revisions are not marked: cannot connect" in result.stderr
+    assert SECRET not in result.output
 
     missing = MigrationPasswordMissing("postgresql://admin@db/shop")
     assert str(missing).count("\n") == 0 and "$DBSHIFT_MIGRATION_PASSWORD" in str(missing)
