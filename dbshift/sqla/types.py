@@ -48,7 +48,7 @@ _SPELLING = re.compile(
 )
 
 
-_CHARSET_COLLATE = re.compile(r"\s+(?:(?:character\s+set|charset)\s+\w+|collate\s+(?:\w+|\"[^\"]+\"))", re.I)
+_CHARSET_COLLATE = re.compile(r"(?:\s+(?:(?:character\s+set|charset)\s+\w+|collate\s+(?:\w+|\"[^\"]+\")))+$", re.I)
 
 
 def canonical(dialect: str, text: str) -> str:

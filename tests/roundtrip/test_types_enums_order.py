@@ -33,6 +33,14 @@ def test_postgres_type_changes_cast_existing_rows(pg_url, roundtrip, rows):
     ]
 
 
+def test_text_to_integer_and_integer_to_boolean_keep_values(db_url, roundtrip, rows):
+    a = typed(sa.Text, sa.String(36), sa.Integer)
+    b = typed(sa.Integer, sa.String(36), sa.Boolean)
+    seed = ["INSERT INTO reading (id, n, ref, flag) VALUES (1, '12', 'x', 1), (2, '-3', 'y', 0)"]
+    roundtrip(db_url, a, b, seed, {"reading": "id, ref"})
+    assert [(i, n, bool(flag)) for i, n, flag in rows(db_url, "reading", "id, n, flag")] == [(1, 12, True), (2, -3, False)]
+
+
 # --- PostgreSQL: native enum types ------------------------------------------------------
 
 
@@ -69,6 +77,12 @@ def test_string_column_becomes_a_native_enum(pg_url, roundtrip, rows):
     result = roundtrip(pg_url, with_mood_column(sa.String(10)), with_mood_column(sa.Enum("happy", "sad", name="mood")),
                        ["INSERT INTO person (id, mood) VALUES (1, 'sad')"], {"person": "id, mood::text"})
     assert [type(op).__name__ for op in result.ops] == ["CreateEnum", "AlterColumn"]
+
+
+def test_string_column_becomes_an_inline_enum(mysql_url, roundtrip, rows):
+    result = roundtrip(mysql_url, with_mood_column(sa.String(10)), with_mood_column(sa.Enum("happy", "sad", name="mood")),
+                       ["INSERT INTO person (id, mood) VALUES (1, 'sad')"], {"person": "id, mood"})
+    assert [type(op).__name__ for op in result.ops] == ["AlterColumn"]
 
 
 # --- every database: an enum kept as a CHECK constraint ---------------------------------
