@@ -24,6 +24,7 @@ from .core import ops as o
 from .core.errors import DbshiftError, MultipleHeads, TargetReached, UnknownRevision
 from .core.graph import Revision, RevisionGraph
 from .core.model import Schema
+from .core.ranges import in_range
 from .core.safety import make_safe, safe_downgrade
 from .core.renames import Ask, PossibleRename, RenameHints, RenamePolicy
 from .lock import DEFAULT_WAIT_S
@@ -323,13 +324,16 @@ def _model_schema(config: Config, dialect: str) -> Schema:
 
 
 def _reflect(conn, config: Config, model: Schema | None = None) -> Schema:  # noqa: ANN001
-    """The database's schema: the default schema plus every schema the models use."""
+    """The database's schema: the default schema plus every schema the models use.
+
+    A serial column's sequence is left to its column: models cannot give it options of its own.
+    """
     from .sqla.reflect import reflect
 
     schemas = [None] + list(model.schemas if model else ())
     schema = reflect(conn, schemas=schemas, exclude=config.exclude_tables | {history.TABLE_NAME})
     conn.rollback()
-    return schema
+    return schema.with_sequences(s for s in schema.sequences if s.owned_by is None)
 
 
 def _differences(model: Schema, database: Schema, dialect: str, policy: RenamePolicy | None = None) -> tuple[o.Op, ...]:
@@ -778,8 +782,11 @@ def heads(config: Config) -> tuple[Revision, ...]:
     return tuple(graph.get(h) for h in graph.heads())
 
 
-def history_entries(config: Config, *, with_database: bool = True) -> list[HistoryEntry]:
-    """Every revision, newest first, marked applied/current/head."""
+def history_entries(
+    config: Config, *, with_database: bool = True, rev_range: str | None = None
+) -> list[HistoryEntry]:
+    """Every revision (or those in ``rev_range``, see :mod:`dbshift.core.ranges`), newest first,
+    marked applied/current/head."""
     graph = load_graph(config)
     applied: set[str] = set()
     cur: tuple[str, ...] = ()
@@ -788,8 +795,11 @@ def history_entries(config: Config, *, with_database: bool = True) -> list[Histo
             rows, cur = _applied(conn, graph)
         applied = {r.revision for r in rows}
     head_ids = set(graph.heads())
+    wanted = set(in_range(graph, rev_range, cur)) if rev_range is not None else None
     return [
-        HistoryEntry(graph.get(r), r in applied, r in cur, r in head_ids) for r in reversed(graph.topological())
+        HistoryEntry(graph.get(r), r in applied, r in cur, r in head_ids)
+        for r in reversed(graph.topological())
+        if wanted is None or r in wanted
     ]
 
 

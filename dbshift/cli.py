@@ -6,40 +6,14 @@ import argparse
 import json
 import os
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from . import formatting as fmt
+from .console import JsonEvents, Output, TextProgress, confirm_plan, result_json
 from .core.errors import DbshiftError
 
 EXIT_OK, EXIT_ERROR, EXIT_DIFFERENCES = 0, 1, 2
-
-
-class Output:
-    """Where the command writes: text lines to ``out``, problems to ``err``."""
-
-    def __init__(self, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> None:
-        self.out, self.err, self.stdin = out, err, stdin
-
-    @property
-    def interactive(self) -> bool:
-        """Someone at a terminal can answer questions."""
-        try:
-            return self.stdin is not None and self.stdin.isatty()
-        except (AttributeError, ValueError):
-            return False
-
-    def line(self, text: str = "") -> None:
-        print(text, file=self.out)
-
-    def lines(self, lines: list[str]) -> None:
-        for text in lines:
-            self.line(text)
-
-    def error(self, text: str) -> None:
-        print(f"error: {text}", file=self.err)
 
 
 RUN_HELP = """\
@@ -150,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lock-wait", type=_duration, default=60.0, metavar="DURATION", help=argparse.SUPPRESS)
 
     commands.add_parser("current", help="the revision(s) the database is at")
-    commands.add_parser("history", help="all revisions, newest first, marking the current one")
+    p = commands.add_parser("history", help="all revisions, newest first, marking the current one")
+    p.add_argument("-r", "--rev-range", metavar="START:END",
+                   help="only these revisions, e.g. -3:current, base:head, REV: (ends: base, head, current, REV, -N, +N)")
+    p.add_argument("-v", "--verbose", action="store_true", help="also each migration's file")
     commands.add_parser("heads", help="the latest revision(s)")
     p = commands.add_parser("show", help="one revision's operations")
     p.add_argument("revision")
@@ -184,7 +161,7 @@ def main(
     output = Output(out or sys.stdout, err or sys.stderr, stdin if stdin is not None else sys.stdin)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_glue_option_values(sys.argv[1:] if argv is None else list(argv)))
     except SystemExit as exc:
         return int(exc.code or 0)
     token = password_prompt.set(_ask_password(output) if output.interactive else None)
@@ -209,6 +186,19 @@ def main(
         return EXIT_ERROR
     finally:
         password_prompt.reset(token)
+
+
+def _glue_option_values(argv: list[str]) -> list[str]:
+    """``-r -3:current`` → ``--rev-range=-3:current``: argparse would take a value starting with '-' for an option."""
+    glued: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item in ("-r", "--rev-range"):
+            value = next(items, None)
+            glued.append("--rev-range" if value is None else f"--rev-range={value}")
+        else:
+            glued.append(item)
+    return glued
 
 
 def _json_error(args: argparse.Namespace, output: Output, message: str, kind: str) -> None:
@@ -285,13 +275,13 @@ def _run(direction: str, args: argparse.Namespace, output: Output) -> int:
         result = run(config, target, sql=True)
         output.out.write(result.sql or "")
         return EXIT_OK
-    progress = _JsonEvents(output) if args.json else _TextProgress(output)
+    progress = JsonEvents(output) if args.json else TextProgress(output)
     confirm = None
     if output.interactive and not args.yes and not args.dry_run:
         from .db import is_local
 
         if not is_local(config.url):
-            confirm = _confirm(output, config.url, direction, args.json)
+            confirm = confirm_plan(output, config.url, direction, args.json)
     try:
         result = run(
             config, target, emit=progress, dry_run=args.dry_run, resume=args.resume,
@@ -302,150 +292,12 @@ def _run(direction: str, args: argparse.Namespace, output: Output) -> int:
     finally:
         progress.close()
     if args.json:
-        output.line(json.dumps(_result_json(result)))
+        output.line(json.dumps(result_json(result)))
     elif result.dry_run:
         output.lines(fmt.plan_lines(result))
     else:
         output.lines(fmt.run_lines(result))
     return EXIT_OK
-
-
-def _confirm(output: Output, url: str, direction: str, json_mode: bool):  # noqa: ANN202
-    """Show the plan and ask before changing a database on another host."""
-    from .db import mask
-
-    stream = output.err if json_mode else output.out
-
-    def confirm(plan) -> bool:  # noqa: ANN001 - tuple[runner.StepPreview, ...]
-        total = len(plan)
-        print(f"Plan for {mask(url)}:", file=stream)
-        for index, preview in enumerate(plan, 1):
-            count = f"{len(preview.statements)} statement(s)"
-            print(f"  [{index}/{total}] {fmt.short(preview.step.revision)}  ({count})", file=stream)
-            for risk in preview.risks:
-                print(f"        !! {risk}", file=stream)
-            if preview.problem:
-                print(f"        ?? {preview.problem}", file=stream)
-        verb = "Apply" if direction == "up" else "Revert"
-        stream.write(f"{verb} {total} migration(s) on {mask(url)}? [y/N] ")
-        stream.flush()
-        answer = output.stdin.readline()
-        return answer.strip().lower() in ("y", "yes")
-
-    return confirm
-
-
-class _TextProgress:
-    """Progress lines; on a terminal, a ticking elapsed time while a migration runs."""
-
-    def __init__(self, output: Output) -> None:
-        self.output = output
-        self.started = time.monotonic()
-        self.tty = _isatty(output.out)
-        self.step_started: float | None = None
-        self.label = ""
-        self.lock = threading.Lock()
-        self.ticking = False
-        self.stop = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def __call__(self, event) -> None:  # noqa: ANN001 - runner.Event
-        from .runner import StepFailed, StepFinished, StepStarted
-
-        text = fmt.event_line(event)
-        if isinstance(event, StepFinished):
-            text = f"{text} (elapsed {time.monotonic() - self.started:.1f} s)"
-        with self.lock:
-            if isinstance(event, (StepFinished, StepFailed)):
-                self.step_started = None
-            self._clear()
-            if text is not None:
-                self.output.line(text)
-            if isinstance(event, StepStarted):
-                self.step_started = time.monotonic()
-                self.label = f"[{event.index}/{event.total}]"
-        if self.tty and self.thread is None:
-            self.thread = threading.Thread(target=self._tick, daemon=True)
-            self.thread.start()
-
-    def _clear(self) -> None:
-        if self.ticking:
-            self.output.out.write("\r\033[K")
-            self.ticking = False
-
-    def _tick(self) -> None:
-        while not self.stop.wait(1.0):
-            with self.lock:
-                if self.step_started is None or time.monotonic() - self.step_started < 2:
-                    continue
-                running = time.monotonic() - self.step_started
-                total = time.monotonic() - self.started
-                self.output.out.write(f"\r      {self.label} running for {running:.0f} s (elapsed {total:.0f} s)")
-                self.output.out.flush()
-                self.ticking = True
-
-    def close(self) -> None:
-        self.stop.set()
-        if self.thread is not None:
-            self.thread.join()
-        with self.lock:
-            self._clear()
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-class _JsonEvents:
-    """One JSON object per event, one per line."""
-
-    def __init__(self, output: Output) -> None:
-        self.output = output
-
-    def __call__(self, event) -> None:  # noqa: ANN001 - runner.Event
-        self.output.line(json.dumps(_event_json(event)))
-        self.output.out.flush()
-
-    def close(self) -> None:
-        pass
-
-
-def _event_json(event) -> dict:  # noqa: ANN001 - runner.Event
-    import dataclasses
-    import re
-
-    data: dict = {"event": re.sub(r"(?<!^)(?=[A-Z])", "_", type(event).__name__).lower()}
-    for f in dataclasses.fields(event):
-        value = getattr(event, f.name)
-        if f.name == "step":
-            data.update(revision=value.revision.id, message=value.revision.message, direction=value.direction)
-        elif f.name == "error":
-            data.update(error=str(value), statement=value.number, outcome=value.outcome)
-        else:
-            data[f.name] = value
-    return data
-
-
-def _result_json(result) -> dict:  # noqa: ANN001 - api.RunResult
-    data: dict = {
-        "event": "result",
-        "direction": result.direction,
-        "dry_run": result.dry_run,
-        "revisions": [s.revision.id for s in result.steps],
-        "nothing_to_do": not result.steps,
-        "current": list(result.current),
-    }
-    if result.resumed:
-        data["resumed"] = result.resumed
-    if result.dry_run:
-        data["plan"] = [
-            {"revision": p.step.revision.id, "statements": list(p.statements), "risks": list(p.risks), "problem": p.problem}
-            for p in result.plan
-        ]
-    return data
 
 
 def cmd_upgrade(args: argparse.Namespace, output: Output) -> int:
@@ -474,7 +326,10 @@ def cmd_current(args: argparse.Namespace, output: Output) -> int:
 def cmd_history(args: argparse.Namespace, output: Output) -> int:
     from . import api
 
-    output.lines(fmt.history_lines(api.history_entries(_config(args))))
+    entries = api.history_entries(_config(args), rev_range=args.rev_range)
+    if args.rev_range is not None and not entries:
+        output.line(f"No revisions in range {args.rev_range}.")
+    output.lines(fmt.history_lines(entries, verbose=args.verbose))
     return EXIT_OK
 
 

@@ -25,10 +25,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .. import api, cli
+from .. import api, console
 from .. import formatting as fmt
 from ..core.errors import DbshiftError, MultipleHeads, UnknownRevision
-from ..core.ranges import in_range
 from ..db import DatabaseUnreachable, is_local, mask, mask_text, parse_duration, password_prompt
 from . import _binds, _state, bind_config, for_flask, migrations_directory
 from .errors import Bind, bind_label
@@ -304,21 +303,21 @@ def _run(direction: str, target: str, sql: bool, directory: str | None, bind: st
                 click.echo(f"-- {bind_label(b)}")
             click.echo(run(config, target, sql=True).sql or "", nl=False)
         return
-    output = cli.Output(sys.stdout, sys.stderr, sys.stdin)
+    output = console.Output(sys.stdout, sys.stderr, sys.stdin)
     try:
         for b, config in _configs(directory, bind, all_binds, headings=not as_json):
             if as_json and all_binds:  # which database the following events are about
                 click.echo(json.dumps({"event": "bind", "bind": b, "database": mask(config.url)}))
             confirm = None
             if _interactive() and not yes and not options.get("dry_run") and not is_local(config.url):
-                confirm = cli._confirm(output, config.url, direction, as_json)
-            progress = cli._JsonEvents(output) if as_json else cli._TextProgress(output)
+                confirm = console.confirm_plan(output, config.url, direction, as_json)
+            progress = console.JsonEvents(output) if as_json else console.TextProgress(output)
             try:
                 result = run(config, target, emit=progress, confirm=confirm, **options)
             finally:
                 progress.close()
             if as_json:
-                click.echo(json.dumps(cli._result_json(result)))
+                click.echo(json.dumps(console.result_json(result)))
             else:
                 _lines(fmt.plan_lines(result) if result.dry_run else fmt.run_lines(result))
     except DbshiftError as exc:
@@ -414,17 +413,13 @@ def history(rev_range: str | None, verbose: bool, indicate_current: bool, direct
     """Every revision (or those in a range), newest first; * marks the applied ones."""
     config = _one(directory, bind)
     try:
-        entries = api.history_entries(config)
+        entries = api.history_entries(config, rev_range=rev_range)
     except DatabaseUnreachable as exc:  # the files alone still tell the history, as Flask-Migrate's does
-        entries = api.history_entries(config, with_database=False)
+        entries = api.history_entries(config, with_database=False, rev_range=rev_range)
         click.echo(f"Note: applied revisions are not marked: {exc}", err=True)
-    if rev_range is not None:
-        current = [e.revision.id for e in entries if e.current]
-        wanted = set(in_range(api.load_graph(config), rev_range, current))
-        entries = [e for e in entries if e.revision.id in wanted]
-        if not entries:
-            click.echo(f"No revisions in range {rev_range}.")
-            return
+    if rev_range is not None and not entries:
+        click.echo(f"No revisions in range {rev_range}.")
+        return
     _lines(fmt.history_lines(entries, verbose=verbose))
 
 

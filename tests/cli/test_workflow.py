@@ -123,6 +123,11 @@ def test_the_whole_workflow(project: Run):
     assert "(head, current)" in history
     assert second in project("heads")
     assert "add column product.price" in project("show", second[:18])
+    assert "add column product.price" in project("show", second.rsplit("_", 1)[1]), "the random part names it too"
+    recent = project("history", "-r", "-1:current")
+    assert second in recent and first in recent
+    only_head = project("history", "-r", "current:", "-v")
+    assert len(only_head.splitlines()) == 2 and only_head.startswith(f"* {second}") and "file:" in only_head
 
     project("downgrade", "base")
     assert _tables(project.url) & {"product", "tag"} == set()
