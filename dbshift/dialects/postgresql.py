@@ -51,7 +51,7 @@ class PostgresRenderer(Renderer):
             if old.default is not None and "default" not in op.changes:
                 result.append(f"{alter} DROP DEFAULT")
             type_sql = self.type_sql(new.type)
-            using = f"{self.q(new.name)}::text::{type_sql}" if parse_type(old.type).is_enum else f"{self.q(new.name)}::{type_sql}"
+            using = f"{self.q(new.name)}{_cast_path(old.type, new.type)}::{type_sql}"
             result.append(f"{alter} TYPE {type_sql}{self._collate(op)} USING {using}")
             if old.default is not None and "default" not in op.changes:
                 result.append(f"{alter} SET DEFAULT {new.default}")
@@ -215,3 +215,20 @@ class PostgresRenderer(Renderer):
 
     def render_drop_schema(self, op: o.DropSchema, schema: m.Schema) -> list:
         return [f"DROP SCHEMA {self.q(op.name)}"]
+
+
+_NUMBERS = frozenset({"smallint", "bigint", "numeric", "real", "double"})
+
+
+def _cast_path(old: str, new: str) -> str:
+    """The casts a value of type ``old`` goes through before the final ``::new``.
+
+    PostgreSQL casts an enum only to text, and a boolean only to or from
+    integer: other numbers go by way of integer.
+    """
+    before, after = parse_type(old), parse_type(new)
+    if before.is_enum:
+        return "::text"
+    if (before.name == "boolean" and after.name in _NUMBERS) or (before.name in _NUMBERS and after.name == "boolean"):
+        return "::integer"
+    return ""

@@ -41,6 +41,14 @@ def test_text_to_integer_and_integer_to_boolean_keep_values(db_url, roundtrip, r
     assert [(i, n, bool(flag)) for i, n, flag in rows(db_url, "reading", "id, n, flag")] == [(1, 12, True), (2, -3, False)]
 
 
+def test_postgres_boolean_to_and_from_other_numbers(pg_url, roundtrip, rows):
+    a = typed(sa.BigInteger, sa.String(36), sa.Boolean)
+    b = typed(sa.Boolean, sa.String(36), sa.Numeric(5, 2))
+    seed = ["INSERT INTO reading (id, n, ref, flag) VALUES (1, 1, 'x', true), (2, 0, 'y', false)"]
+    roundtrip(pg_url, a, b, seed, {"reading": "id, ref"})
+    assert rows(pg_url, "reading", "id, n, flag") == [(1, True, 1), (2, False, 0)]
+
+
 # --- PostgreSQL: native enum types ------------------------------------------------------
 
 
