@@ -124,22 +124,24 @@ class PostgresRenderer(Renderer):
         old_name = f"{op.old.name}__old"
         name = self.enum_name(op.new)
         renamed = dict(op.renamed)
-        users = [
-            (t, c)
-            for t in schema.tables
-            for c in t.columns
-            if parse_type(c.type).is_enum and parse_type(c.type).enum_name == op.old.key
-        ]
+        users = _enum_users(schema, op.old.key)
         result = [self._refuse_removed_values(op, users)] if op.removed and users else []
         result += [f"ALTER TYPE {name} RENAME TO {self.q(old_name)}", self.render_create_enum(o.CreateEnum(op.new), schema)[0]]
         for t, c in users:
             alter = f"ALTER TABLE {self.table_name(t.name, t.schema)} ALTER COLUMN {self.q(c.name)}"
-            value = f"{self.q(c.name)}::text"
-            for a, b in renamed.items():
-                value = f"CASE WHEN {self.q(c.name)}::text = {quote_literal(a)} THEN {quote_literal(b)} ELSE {value} END"
+            if c.type.endswith("[]"):  # an array of the enum: its elements are converted
+                value = f"{self.q(c.name)}::text[]"
+                for a, b in renamed.items():
+                    value = f"array_replace({value}, {quote_literal(a)}, {quote_literal(b)})"
+                target = f"{name}[]"
+            else:
+                value = f"{self.q(c.name)}::text"
+                for a, b in renamed.items():
+                    value = f"CASE WHEN {self.q(c.name)}::text = {quote_literal(a)} THEN {quote_literal(b)} ELSE {value} END"
+                target = name
             if c.default is not None:
                 result.append(f"{alter} DROP DEFAULT")
-            result.append(f"{alter} TYPE {name} USING ({value})::{name}")
+            result.append(f"{alter} TYPE {target} USING ({value})::{target}")
             if c.default is not None:
                 result.append(f"{alter} SET DEFAULT {c.default.replace(old_name, op.new.name)}")
         result.append(f"DROP TYPE {self.table_name(old_name, op.old.schema)}")
@@ -152,8 +154,12 @@ class PostgresRenderer(Renderer):
         for t, c in users:
             where = f"{self.table_name(t.name, t.schema)}.{self.q(c.name)}"
             message = f"cannot remove value(s) {', '.join(op.removed)} from enum type {op.old.key}: rows in {where} still hold them"
+            holds = (
+                f"{self.q(c.name)}::text[] && ARRAY[{removed}]::text[]" if c.type.endswith("[]")
+                else f"{self.q(c.name)}::text IN ({removed})"
+            )
             checks.append(
-                f"IF EXISTS (SELECT 1 FROM {self.table_name(t.name, t.schema)} WHERE {self.q(c.name)}::text IN ({removed})) "
+                f"IF EXISTS (SELECT 1 FROM {self.table_name(t.name, t.schema)} WHERE {holds}) "
                 f"THEN RAISE EXCEPTION '%', {quote_literal(message)}; END IF;"
             )
         return "DO $$ BEGIN " + " ".join(checks) + " END $$"
@@ -232,3 +238,14 @@ def _cast_path(old: str, new: str) -> str:
     if (before.name == "boolean" and after.name in _NUMBERS) or (before.name in _NUMBERS and after.name == "boolean"):
         return "::integer"
     return ""
+
+
+def _enum_users(schema: m.Schema, key: str) -> list[tuple[m.Table, m.Column]]:
+    """The columns whose type is enum type ``key``, or an array of it."""
+    users = []
+    for t in schema.tables:
+        for c in t.columns:
+            spec = parse_type(c.type.removesuffix("[]"))
+            if spec.is_enum and spec.enum_name == key:
+                users.append((t, c))
+    return users

@@ -322,7 +322,7 @@ def _enums(tables, d: Dialect) -> list[m.Enum]:
     found = []
     for t in tables.values():
         for c in t.columns:
-            spec = parse_type(from_sqla(c.type, d))
+            spec = parse_type(from_sqla(c.type, d).removesuffix("[]"))
             if spec.is_enum and spec.enum_name:
                 schema, _, name = spec.enum_name.rpartition(".")
                 found.append(m.Enum(name, spec.values, schema or None))

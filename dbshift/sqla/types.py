@@ -163,6 +163,8 @@ def from_sqla(type_: sa.types.TypeEngine, dialect: Dialect) -> str:
 
         type_ = INTERVAL(precision=type_.second_precision)  # native; not the emulation's DATETIME
     type_ = _resolve(type_, dialect)
+    if isinstance(type_, sa.ARRAY) and isinstance(_resolve(type_.item_type, dialect), sa.Enum):
+        return from_sqla(type_.item_type, dialect) + "[]"  # an array of an enum type (which must be created)
     if dialect.name in MYSQL_FAMILY:
         mysql = _mysql_from_sqla(type_, dialect)
         if mysql is not None:

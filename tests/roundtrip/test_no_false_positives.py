@@ -147,6 +147,8 @@ def postgres_models(md: sa.MetaData) -> None:
         sa.Column("today", sa.Date, server_default=sa.text("CURRENT_DATE")),
         sa.Column("lowered", sa.Text, sa.Computed("lower(label)")),
         sa.Column("status", postgresql.ENUM("new", "done", name="status"), server_default="new"),
+        sa.Column("statuses", postgresql.ARRAY(sa.Enum("new", "done", name="status"))),
+        sa.Column("labels", postgresql.ARRAY(sa.Enum("red", "blue", name="label"))),
         sa.CheckConstraint("cash >= 0::money", name="ck_pg_cash"),
         sa.CheckConstraint("label ~ '^[a-z]+$'", name="ck_pg_label_re"),
     )

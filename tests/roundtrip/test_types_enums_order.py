@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 # --- PostgreSQL: type changes carry a USING cast --------------------------------------
 
@@ -174,3 +175,20 @@ def test_foreign_key_cycle_split_out(db_url, roundtrip, direction):
         assert names == ["CreateTable", "CreateTable", "AddConstraint"]
     else:
         assert names == ["DropConstraint", "DropTable", "DropTable"]
+
+
+def tagged(*values: str):
+    def build(md: sa.MetaData) -> None:
+        sa.Table(
+            "post", md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("tags", postgresql.ARRAY(sa.Enum(*values, name="tag"))),
+        )
+    return build
+
+
+def test_postgres_array_of_enum_values_removed_and_renamed(pg_url, roundtrip, rows):
+    seed = ["INSERT INTO post (id, tags) VALUES (1, '{news,sport}'), (2, '{}')"]
+    roundtrip(pg_url, tagged("news", "sport", "misc"), tagged("news", "games"), seed, {"post": "id"},
+              renames=["tag.sport:games"])
+    assert rows(pg_url, "post", "id, tags::text") == [(1, "{news,games}"), (2, "{}")]
