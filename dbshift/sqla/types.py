@@ -377,4 +377,14 @@ def _mysql_from_sqla(t: sa.types.TypeEngine, dialect: Dialect) -> str | None:
         return "double"  # REAL is a synonym of DOUBLE on MySQL
     if isinstance(t, sa.Float):
         return "real" if not t.precision or t.precision <= 24 else "double"  # FLOAT is single precision here
+    if isinstance(t, sa.LargeBinary) and t.length:
+        return _mysql_blob(t.length)
     return None
+
+
+def _mysql_blob(length: int) -> str:
+    """``BLOB(n)``: MySQL picks the smallest BLOB type that holds ``n`` bytes."""
+    for limit, name in ((255, "tinyblob"), (65535, "blob"), (16777215, "mediumblob")):
+        if length <= limit:
+            return name
+    return "longblob"

@@ -11,6 +11,7 @@ Each is checked two ways: migrated by dbshift, and created by
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +24,11 @@ from dbshift.db import create_engine
 from tests.roundtrip.conftest import _config
 
 Build = Callable[[sa.MetaData], None]
+
+
+class Color(enum.Enum):
+    red = 1
+    green = 2
 
 CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -77,6 +83,13 @@ def common(md: sa.MetaData, *, text_collation: str, string_collation: str) -> No
         sa.Column("plain_mood", sa.Enum("up", "down", name="plain_mood", native_enum=False)),
         sa.Column("twice", sa.Integer, sa.Computed("i * 2")),
         sa.Column("note", sa.String(100), comment="a note"),
+        sa.Column("uni", sa.Unicode(20)),
+        sa.Column("unitext", sa.UnicodeText),
+        sa.Column("pickled", sa.PickleType),
+        sa.Column("py_enum", sa.Enum(Color)),
+        sa.Column("bin16", sa.LargeBinary(16)),
+        sa.Column("ts", sa.TIMESTAMP),
+        sa.Column("ibool", sa.Boolean(create_constraint=True), server_default=sa.true()),
         sa.CheckConstraint("i >= 0 AND i < 1000", name="ck_wide_i_range"),
         sa.CheckConstraint("s IN ('x', 'y', 'z')", name="ck_wide_s_values"),
         sa.CheckConstraint("n BETWEEN 0 AND 100", name="ck_wide_n_between"),
@@ -194,6 +207,9 @@ def mysql_models(md: sa.MetaData) -> None:
         sa.Column("bin16", mysql.BINARY(16)),
         sa.Column("vbin", mysql.VARBINARY(32)),
         sa.Column("mblob", mysql.MEDIUMBLOB),
+        sa.Column("text100", sa.Text(100)),
+        sa.Column("nvc", sa.NVARCHAR(20)),
+        sa.Column("blob70k", sa.LargeBinary(70000)),
         sa.Column("bit8", mysql.BIT(8)),
         sa.Column("ts", sa.TIMESTAMP, server_default=sa.text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")),
         sa.Column("ts6", mysql.DATETIME(fsp=6), server_default=sa.text("CURRENT_TIMESTAMP(6)")),

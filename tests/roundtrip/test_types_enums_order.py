@@ -192,3 +192,18 @@ def test_postgres_array_of_enum_values_removed_and_renamed(pg_url, roundtrip, ro
     roundtrip(pg_url, tagged("news", "sport", "misc"), tagged("news", "games"), seed, {"post": "id"},
               renames=["tag.sport:games"])
     assert rows(pg_url, "post", "id, tags::text") == [(1, "{news,games}"), (2, "{}")]
+
+
+def test_a_referenced_table_changed_in_place_keeps_referencing_rows(db_url, roundtrip, rows):
+    """On SQLite the parent is rebuilt (copied, dropped, renamed): the children and their keys stay."""
+
+    def shelf(name_length: int):
+        def build(md: sa.MetaData) -> None:
+            sa.Table("author", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(name_length)))
+            sa.Table("book", md, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("author_id", sa.Integer, sa.ForeignKey("author.id", name="fk_book_author", ondelete="CASCADE")))
+        return build
+
+    seed = ["INSERT INTO author (id, name) VALUES (1, 'Ann')", "INSERT INTO book (id, author_id) VALUES (1, 1), (2, 1)"]
+    roundtrip(db_url, shelf(20), shelf(80), seed, {"author": "id, name", "book": "id, author_id"})
+    assert rows(db_url, "book", "id, author_id") == [(1, 1), (2, 1)]
