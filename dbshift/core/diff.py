@@ -43,6 +43,7 @@ class Equivalence:
             and (not self.compare_autoincrement or a.autoincrement == b.autoincrement)
             and a.identity == b.identity
             and self._opt(self.expression, a.computed) == self._opt(self.expression, b.computed)
+            and (a.computed is None or a.virtual == b.virtual)
             and (a.comment or None) == (b.comment or None)
             and self.same_collation(a.collation, b.collation)
         )

@@ -44,6 +44,7 @@ class Column:
     computed: str | None = None
     comment: str | None = None
     collation: str | None = None  # None: the table's (or database's) default
+    virtual: bool = False  # a computed column evaluated when read (VIRTUAL) rather than STORED
 
 
 @dataclass(frozen=True)

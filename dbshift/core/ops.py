@@ -216,7 +216,9 @@ class AlterColumn(Op):
     def changes(self) -> tuple[str, ...]:
         """Names of the attributes that differ between ``old`` and ``new``."""
         return tuple(
-            f for f in ("type", "nullable", "default", "autoincrement", "identity", "computed", "comment", "collation")
+            f for f in (
+                "type", "nullable", "default", "autoincrement", "identity", "computed", "comment", "collation", "virtual"
+            )
             if getattr(self.old, f) != getattr(self.new, f)
         )
 

@@ -69,7 +69,7 @@ class Renderer:
         if column.collation is not None:
             parts.append(self.collation_sql(column.collation))
         if column.computed is not None:
-            parts.append(f"GENERATED ALWAYS AS ({column.computed}) STORED")
+            parts.append(f"GENERATED ALWAYS AS ({column.computed}) {'VIRTUAL' if column.virtual else 'STORED'}")
         elif column.default is not None:
             parts.append("DEFAULT " + self.default_sql(column.default))
         if column.identity is not None:

@@ -63,7 +63,7 @@ class MySQLRenderer(Renderer):
         if column.collation is not None:
             parts.append(self.collation_sql(column.collation))
         if column.computed is not None:
-            parts.append(f"GENERATED ALWAYS AS ({column.computed}) STORED")
+            parts.append(f"GENERATED ALWAYS AS ({column.computed}) {'VIRTUAL' if column.virtual else 'STORED'}")
             if not column.nullable:
                 parts.append("NOT NULL")
         else:
@@ -162,8 +162,9 @@ class MySQLRenderer(Renderer):
     def render_alter_column(self, op: o.AlterColumn, schema: m.Schema) -> list:
         if not op.changes:
             return []
-        if "computed" in op.changes and (op.old.computed is None) != (op.new.computed is None):
-            # a column becomes (or stops being) generated: MySQL cannot MODIFY that
+        generated = (op.old.computed is None) != (op.new.computed is None)
+        if ("computed" in op.changes and generated) or "virtual" in op.changes:
+            # a column becomes (or stops being) generated, or changes how: MySQL cannot MODIFY that
             return self.render_drop_column(o.DropColumn(op.table, op.old, op.schema), schema) + self.render_add_column(
                 o.AddColumn(op.table, op.new, op.schema), schema
             )
@@ -195,7 +196,8 @@ class MySQLRenderer(Renderer):
             take_over = self._take_over_foreign_key_indexes(table, op.constraint.columns)
             sql += f", {take_over}" if take_over else ""
             for column in table.columns if table is not None else ():
-                if _is_auto(column) and column.name == op.constraint.columns[0] and not has_key_for(table, (column.name,)):
+                leads = column.name == op.constraint.columns[0]
+                if _is_auto(column) and leads and not has_key_for(table, (column.name,)):
                     sql += f", MODIFY COLUMN {self.column_sql(column)}"  # the key AUTO_INCREMENT waited for
         return [sql]
 
@@ -216,7 +218,8 @@ class MySQLRenderer(Renderer):
             return result
         if isinstance(c, m.Unique):
             keep = self._keep_foreign_keys_indexed(table, c)
-            return [f"{alter} {self._unkey_auto_columns(table, c)}DROP INDEX {self.q(c.name)}" + (f", {keep}" if keep else "")]
+            unkey = self._unkey_auto_columns(table, c)
+            return [f"{alter} {unkey}DROP INDEX {self.q(c.name)}" + (f", {keep}" if keep else "")]
         return [f"{alter} DROP CONSTRAINT {self.q(c.name)}"]  # a CHECK (MariaDB; MySQL 8.0.19+)
 
     def _unkey_auto_columns(self, table: m.Table | None, leaving: object) -> str:

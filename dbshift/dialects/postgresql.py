@@ -30,7 +30,7 @@ class PostgresRenderer(Renderer):
         return self.table_name(enum.name, enum.schema)
 
     def render_alter_column(self, op: o.AlterColumn, schema: m.Schema) -> list:
-        if "computed" in op.changes:
+        if "computed" in op.changes or "virtual" in op.changes:
             return self.render_drop_column(o.DropColumn(op.table, op.old, op.schema), schema) + self.render_add_column(
                 o.AddColumn(op.table, op.new, op.schema), schema
             )

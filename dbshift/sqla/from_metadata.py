@@ -184,9 +184,18 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
         autoincrement=autoincrement,
         identity=identity,
         computed=computed,
+        virtual=computed is not None and _virtual(c.computed, d),
         comment=c.comment if d.name != "sqlite" else None,
         collation=collation_of(c.type, d),
     )
+
+
+def _virtual(computed: sa.Computed, d: Dialect) -> bool:
+    """``persisted=False`` is VIRTUAL; left out, it is what the database makes by default
+    (VIRTUAL on MySQL and SQLite, STORED on PostgreSQL)."""
+    if computed.persisted is None:
+        return d.name != "postgresql"
+    return not computed.persisted
 
 
 def _foreign_key(c: sa.ForeignKeyConstraint, t: sa.Table, d: Dialect, auto_name: str | None = None) -> m.ForeignKey:

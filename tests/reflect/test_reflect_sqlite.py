@@ -191,7 +191,7 @@ def test_generated_columns(schema: Schema) -> None:
         Column("a", "integer", nullable=False),
         Column("b", "integer", nullable=False),
         Column("total", "integer", computed="a * b"),
-        Column("label", "text", computed="printf('%d,%d', a, b)"),
+        Column("label", "text", computed="printf('%d,%d', a, b)", virtual=True),
     )
 
 

@@ -134,6 +134,11 @@ CASES: dict[str, tuple[Build, Build, list[str], tuple[str, ...]]] = {
         lambda md: item(md, sa.Column("total", sa.Numeric(12, 2), sa.Computed("price * 3"))),
         SEED, ("sqlite", "postgresql", "mariadb"),
     ),
+    "computed_stored_to_virtual": (
+        lambda md: item(md, sa.Column("total", sa.Numeric(12, 2), sa.Computed("price * 2", persisted=True))),
+        lambda md: item(md, sa.Column("total", sa.Numeric(12, 2), sa.Computed("price * 2", persisted=False))),
+        SEED, ("sqlite", "mariadb"),  # PostgreSQL before 18 has stored generated columns only
+    ),
     "identity_added": (
         lambda md: item(md, sa.Column("serial_no", sa.BigInteger)),
         lambda md: item(md, sa.Column("serial_no", sa.BigInteger, sa.Identity(start=100), nullable=False)),

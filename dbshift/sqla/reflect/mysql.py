@@ -223,8 +223,10 @@ def _column(row: Any, table: _Table, mariadb: bool) -> m.Column:
     extra = (row.extra or "").strip()
     computed = None
     default = _default(row, mariadb)
+    virtual = False
     if row.generation_expression and "generated" in extra.lower():
         computed, default = row.generation_expression, None
+        virtual = "virtual" in extra.lower()
     on_update = _ON_UPDATE.search(extra)
     if on_update and default is not None:
         default = f"{default} ON UPDATE {on_update.group(1)}"
@@ -235,6 +237,7 @@ def _column(row: Any, table: _Table, mariadb: bool) -> m.Column:
         default=default,
         autoincrement="auto_increment" in extra.lower(),
         computed=computed,
+        virtual=virtual,
         comment=row.comment or None,
         collation=None if type_ == "json" else row.collation,  # MariaDB's JSON is LONGTEXT utf8mb4_bin
     )

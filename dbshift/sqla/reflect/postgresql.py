@@ -289,7 +289,7 @@ def _column(row: Any, enums: dict, identities: dict) -> m.Column:
         found = identities.get((row.attrelid, row.attnum)) or m.Identity()
         identity = m.Identity(always=row.attidentity == "a", start=found.start, increment=found.increment)
         default = None
-    elif row.attgenerated == "s":
+    elif row.attgenerated in ("s", "v"):  # stored; virtual from PostgreSQL 18
         computed, default = default, None
     elif row.uses_owned_sequence and default is not None and default.startswith("nextval("):
         autoincrement, default = True, None
@@ -301,6 +301,7 @@ def _column(row: Any, enums: dict, identities: dict) -> m.Column:
         autoincrement=autoincrement,
         identity=identity,
         computed=computed,
+        virtual=row.attgenerated == "v",
         comment=row.comment,
         collation=row.collation,
     )

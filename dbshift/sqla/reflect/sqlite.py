@@ -161,6 +161,7 @@ def _column(row: Any, table: _Table) -> m.Column:
         nullable=not row.notnull and not row.pk,
         default=default,
         computed=computed,
+        virtual=row.hidden == 2,
         collation=_collation(table.parsed.collations.get(row.name)),
     )
 
