@@ -126,6 +126,9 @@ class Renderer:
         bare, suffix = expression[: order.start()], order.group(0).upper()
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", bare):
             return self.q(bare) + suffix
+        with_opclass = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_$]*)\s+([A-Za-z_][A-Za-z0-9_.]*)", bare)
+        if with_opclass:  # a column and its operator class (PostgreSQL)
+            return f"{self.q(with_opclass.group(1))} {with_opclass.group(2)}{suffix}"
         return expression if expression.startswith("(") else f"({bare}){suffix}"
 
     def create_index_sql(self, table: str, schema: str | None, index: m.Index) -> str:

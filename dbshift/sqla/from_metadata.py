@@ -227,17 +227,22 @@ def _index(i: sa.Index, d: Dialect) -> m.Index:
     options = i.dialect_options
     where = using = None
     include: tuple[str, ...] = ()
+    opclasses: dict[str, str] = {}
     if d.name == "postgresql":
         pg = options["postgresql"]
         where = pg.get("where")
         using = pg.get("using")
         include = tuple(getattr(c, "name", c) for c in pg.get("include") or ())
+        opclasses = pg.get("ops") or {}
     elif d.name == "sqlite":
         where = options["sqlite"].get("where")
     elif d.name in MYSQL_FAMILY:
         expressions, using = _mysql_index_options(i, expressions)
+    name = _name(i) or _fit(f"ix_{i.table.name}_{'_'.join(expressions)}")
+    # an operator class follows its column: ``doc jsonb_path_ops``
+    expressions = tuple(f"{e} {opclasses[e]}" if e in opclasses else e for e in expressions)
     return m.Index(
-        name=_name(i) or _fit(f"ix_{i.table.name}_{'_'.join(expressions)}"),
+        name=name,
         expressions=expressions,
         unique=bool(i.unique),
         where=_sql(where, d) if where is not None else None,

@@ -92,6 +92,11 @@ CASES: dict[str, tuple[Build, Build, list[str], tuple[str, ...]]] = {
                             sqlite_where=sa.text("price < 10")),
         SEED, ("sqlite", "postgresql"),  # MariaDB has no partial indexes
     ),
+    "index_operator_class": (
+        lambda md: sa.Index("ix_item_name", item(md).c.name),
+        lambda md: sa.Index("ix_item_name", item(md).c.name, postgresql_ops={"name": "text_pattern_ops"}),
+        SEED, ("postgresql",),  # operator classes are PostgreSQL's
+    ),
     "fk_target_changed": (
         lambda md: owned(md, ["person.id"]), lambda md: owned(md, ["company.id"]),
         OWNER_SEED, ("sqlite", "postgresql", "mariadb"),

@@ -103,7 +103,10 @@ SELECT i.indrelid, ic.relname AS name, i.indisunique, i.indnkeyatts,
        i.indkey::int2[] AS indkey, i.indoption::int2[] AS indoption, am.amname,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-             FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) AS key_texts
+             FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) AS key_texts,
+       ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname END
+             FROM unnest(i.indclass::oid[]) WITH ORDINALITY AS k(opclass, ord)
+             JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opclass ORDER BY k.ord) AS opclasses
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
@@ -359,6 +362,8 @@ def _index(table: _Table, row: Any) -> m.Index:
         text = table.attnames.get(attnum) if attnum != 0 else None
         if text is None:
             text = row.key_texts[position]
+        elif position < len(row.opclasses) and row.opclasses[position]:
+            text += f" {row.opclasses[position]}"  # not the default operator class: doc jsonb_path_ops
         option = options[position] if position < len(options) else 0
         descending, nulls_first = bool(option & 1), bool(option & 2)
         if descending:
