@@ -177,6 +177,12 @@ def serial_sequence_name(table: str, column: str) -> str:
     return f"{table}_{column}_seq"
 
 
+def serial_sequence(table: str, column: "Column", schema: str | None = None) -> "Sequence":
+    """The sequence SERIAL creates for ``column`` (its data type is the column's)."""
+    data_type = column.type if column.type in SEQUENCE_RANGES else "integer"
+    return Sequence(serial_sequence_name(table, column.name), schema=schema, data_type=data_type)
+
+
 #: the values a sequence of each data type can hold (PostgreSQL's ``AS`` types)
 SEQUENCE_RANGES: dict[str, tuple[int, int]] = {
     "smallint": (-(2**15), 2**15 - 1),
@@ -187,7 +193,7 @@ SEQUENCE_RANGES: dict[str, tuple[int, int]] = {
 
 @dataclass(frozen=True)
 class Sequence:
-    """A standalone sequence (not one owned by a serial column).
+    """A standalone sequence, or a serial column's own one with options of its own (``owned_by``).
 
     An option left as None takes PostgreSQL's default (``data_type`` bigint,
     ``increment`` 1, ``cache`` 1, minimum and maximum from the data type and the
@@ -205,6 +211,12 @@ class Sequence:
     cycle: bool = False
     cache: int | None = None
     data_type: str | None = None
+    owned_by: tuple[str, str] | None = None
+    """``(table, column)``: the serial column (in the same schema) whose sequence this is.
+
+    Only a serial column's sequence whose options differ from those SERIAL gives
+    it is listed, and only when comparing databases: models cannot express it.
+    """
 
     def __post_init__(self) -> None:
         r = self.resolved()

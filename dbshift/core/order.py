@@ -22,6 +22,8 @@ def _phase(op: o.Op) -> float:
         return 0 if isinstance(op.constraint, ForeignKey) else 1
     if isinstance(op, o.AddConstraint):
         return 12 if isinstance(op.constraint, ForeignKey) else 11
+    if isinstance(op, o.CreateSequence) and op.sequence.owned_by:
+        return 8.5  # a serial column's own: once SERIAL has created it
     return _PHASES.get(type(op), 13)
 
 

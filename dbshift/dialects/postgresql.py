@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..core import model as m
 from ..core import ops as o
 from ..core.types import parse_type, quote_literal
@@ -37,13 +39,10 @@ class PostgresRenderer(Renderer):
         alter = f"ALTER TABLE {self.table_name(op.table, op.schema)} ALTER COLUMN {self.q(op.new.name)}"
         old, new = op.old, op.new
         result: list = []
-        # a standalone sequence under the serial name is the column's sequence being detached or attached
-        standalone = any(
-            s.key == m.qualified(m.serial_sequence_name(op.table, old.name), op.schema) for s in schema.sequences
-        )
+        serial_name = m.serial_sequence_name(op.table, old.name)
         if "autoincrement" in op.changes and old.autoincrement:
             result.append(f"{alter} DROP DEFAULT")
-            if not standalone:
+            if serial_name not in (new.default or ""):  # else the sequence stays, detached, as the new default
                 result.append(f"DROP SEQUENCE IF EXISTS {self._serial_sequence(op.table, op.schema, old.name)}")
         if "identity" in op.changes and old.identity is not None:
             result.append(f"{alter} DROP IDENTITY")
@@ -64,7 +63,9 @@ class PostgresRenderer(Renderer):
         if "identity" in op.changes and new.identity is not None:
             result.append(f"{alter} ADD {self.identity_sql(new.identity)}")
         if "autoincrement" in op.changes and new.autoincrement:
-            result += self._make_serial(op.table, op.schema, new.name)[0 if not standalone else 2:]
+            # a sequence under the serial name is there already when it is being attached to the column
+            there = any(s.key == m.qualified(serial_name, op.schema) for s in schema.sequences)
+            result += self._make_serial(op.table, op.schema, new.name)[2 if there else 0:]
         if "comment" in op.changes:
             result.append(self.column_comment_sql(op.table, op.schema, new))
         return result
@@ -166,11 +167,25 @@ class PostgresRenderer(Renderer):
 
     def render_create_sequence(self, op: o.CreateSequence, schema: m.Schema) -> list:
         s = op.sequence
+        if s.owned_by:  # SERIAL created it: give it its name and options
+            serial = self._serial_of(s, schema)
+            rename = [] if serial.name == s.name else [f"ALTER SEQUENCE {self.table_name(serial.name, s.schema)} "
+                                                        f"RENAME TO {self.q(s.name)}"]
+            return rename + self._alter_sequence(replace(serial, name=s.name), s)
         options = {k: v for k, v in s.resolved().items() if getattr(s, k) not in (None, False)}
         return [f"CREATE SEQUENCE {self.table_name(s.name, s.schema)}{self._sequence_options(options)}"]
 
     def render_alter_sequence(self, op: o.AlterSequence, schema: m.Schema) -> list:
-        return self._alter_sequence(op.old, op.new)
+        suffix = ""
+        if op.old.owned_by != op.new.owned_by:
+            owner = op.new.owned_by
+            suffix = f" OWNED BY {self.table_name(owner[0], op.new.schema)}.{self.q(owner[1])}" if owner else " OWNED BY NONE"
+        return self._alter_sequence(op.old, op.new, suffix)
+
+    def _serial_of(self, sequence: m.Sequence, schema: m.Schema) -> m.Sequence:
+        """The sequence SERIAL gives the column that owns ``sequence``."""
+        table, column = sequence.owned_by
+        return m.serial_sequence(table, schema.table(m.qualified(table, sequence.schema)).column(column), sequence.schema)
 
     def render_attach_sequence(self, op: o.AttachSequence, schema: m.Schema) -> list:
         owner = f"{self.table_name(op.table, op.schema)}.{self.q(op.column)}"
@@ -182,8 +197,7 @@ class PostgresRenderer(Renderer):
     def _as_serial(self, op: o.AttachSequence | o.DetachSequence, schema: m.Schema) -> m.Sequence:
         """``op.sequence`` with the options SERIAL gives a sequence (its data type is the column's)."""
         column = schema.table(m.qualified(op.table, op.schema)).column(op.column)
-        data_type = column.type if column.type in m.SEQUENCE_RANGES else "integer"
-        return m.Sequence(op.sequence.name, schema=op.sequence.schema, data_type=data_type)
+        return replace(m.serial_sequence(op.table, column, op.sequence.schema), name=op.sequence.name)
 
     def _alter_sequence(self, before: m.Sequence, after: m.Sequence, suffix: str = "") -> list:
         old, new = before.resolved(), after.resolved()
@@ -214,7 +228,18 @@ class PostgresRenderer(Renderer):
         return "".join(" " + p for p in parts)
 
     def render_drop_sequence(self, op: o.DropSequence, schema: m.Schema) -> list:
-        return [f"DROP SEQUENCE {self.table_name(op.sequence.name, op.sequence.schema)}"]
+        s = op.sequence
+        name = self.table_name(s.name, s.schema)
+        if not s.owned_by:
+            return [f"DROP SEQUENCE {name}"]
+        table, column = s.owned_by
+        key = m.qualified(table, s.schema)
+        if not (schema.has_table(key) and schema.table(key).has_column(column)
+                and schema.table(key).column(column).autoincrement):
+            return [f"DROP SEQUENCE IF EXISTS {name}"]  # gone with its column, or left behind by a rename
+        serial = self._serial_of(s, schema)  # the column keeps it, with the options SERIAL gives it
+        rename = [] if serial.name == s.name else [f"ALTER SEQUENCE {name} RENAME TO {self.q(serial.name)}"]
+        return self._alter_sequence(s, replace(serial, name=s.name)) + rename
 
     def render_create_schema(self, op: o.CreateSchema, schema: m.Schema) -> list:
         return [f"CREATE SCHEMA {self.q(op.name)}"]

@@ -18,6 +18,7 @@ CREATE TABLE customer (id serial PRIMARY KEY, name text);
 COMMENT ON TABLE customer IS 'people';
 COMMENT ON COLUMN customer.id IS 'their number';
 CREATE TABLE counter (id serial PRIMARY KEY);
+CREATE TABLE ledger (id serial PRIMARY KEY);
 """
 
 B = """
@@ -37,6 +38,12 @@ COMMENT ON TABLE customer IS 'people who buy';
 COMMENT ON COLUMN customer.name IS 'as printed on invoices';
 CREATE SEQUENCE counter_id_seq;
 CREATE TABLE counter (id integer PRIMARY KEY DEFAULT nextval('counter_id_seq'));
+CREATE TABLE ledger (id integer PRIMARY KEY);
+CREATE SEQUENCE ledger_id_seq OWNED BY ledger.id;
+ALTER TABLE ledger ALTER COLUMN id SET DEFAULT nextval('ledger_id_seq');
+CREATE TABLE entry (id integer PRIMARY KEY);
+CREATE SEQUENCE "Entry No" INCREMENT BY 10 OWNED BY entry.id;
+ALTER TABLE entry ALTER COLUMN id SET DEFAULT nextval('"Entry No"');
 """
 
 
@@ -87,6 +94,9 @@ def test_new_schema_comes_before_its_objects_and_the_old_one_goes_last(two_datab
     # the serial column's own sequence becomes the standalone one: kept, not created again
     assert "ALTER SEQUENCE counter_id_seq AS bigint MAXVALUE 9223372036854775807 OWNED BY NONE;" in sql
     assert "CREATE SEQUENCE counter_id_seq" not in sql
+    # serial columns' own sequences with options of their own: SERIAL creates them, then they are altered
+    assert "ALTER SEQUENCE ledger_id_seq AS bigint MAXVALUE 9223372036854775807;" in sql
+    assert 'ALTER SEQUENCE entry_id_seq RENAME TO "Entry No";' in sql
 
 
 def test_dropped_schema_goes_after_the_table_sequence_and_type_in_it(two_databases):
@@ -99,6 +109,7 @@ def test_dropped_schema_goes_after_the_table_sequence_and_type_in_it(two_databas
     assert sql.rstrip().endswith('DROP SCHEMA "Sales Team";')
     assert "ALTER SEQUENCE counter_id_seq AS integer MAXVALUE 2147483647 OWNED BY counter.id;" in sql
     assert "DROP SEQUENCE counter_id_seq" not in sql
+    assert "ALTER SEQUENCE ledger_id_seq AS integer MAXVALUE 2147483647;" in sql
 
 
 def test_schema_option_restricts_the_comparison(two_databases):

@@ -107,6 +107,7 @@ ALL_VALUES = [
              data_type="integer"),
     AlterSequence(Sequence("seq"), Sequence("seq", increment=2, maxvalue=1000, cycle=True, data_type="smallint")),
     CreateSchema("audit"),
+    CreateSequence(Sequence("Ticket No", increment=10, owned_by=("ticket", "id"))),
     AlterTableLogging("t", True, schema="s"),
     Table("scratch", (Column("id", "integer"),), unlogged=True),
     AttachSequence("t", "id", Sequence("t_id_seq", data_type="integer")),

@@ -72,3 +72,17 @@ def test_unlogged_tables_are_created_unlogged_and_switched_either_way():
     assert sql(o.CreateTable(scratch)) == ['CREATE UNLOGGED TABLE tmp.scratch (\n    id INTEGER\n)']
     assert sql(o.AlterTableLogging("scratch", False, "tmp")) == ["ALTER TABLE tmp.scratch SET LOGGED"]
     assert sql(o.AlterTableLogging("scratch", False, "tmp").reverse()) == ["ALTER TABLE tmp.scratch SET UNLOGGED"]
+
+
+def test_a_serial_columns_own_sequence_is_renamed_and_altered_after_serial_made_it():
+    own = Sequence("Ticket No", data_type="bigint", increment=10, owned_by=("t", "id"))
+    assert [s.sql for s in render(o.CreateSequence(own), "postgresql", Schema.of([SERIAL]))] == [
+        'ALTER SEQUENCE t_id_seq RENAME TO "Ticket No"',
+        'ALTER SEQUENCE "Ticket No" AS bigint INCREMENT BY 10 MAXVALUE 9223372036854775807',
+    ]
+    # dropping it gives the column back the sequence SERIAL would; with the table gone, it went with it
+    assert [s.sql for s in render(o.DropSequence(own), "postgresql", Schema.of([SERIAL]))] == [
+        'ALTER SEQUENCE "Ticket No" AS integer INCREMENT BY 1 MAXVALUE 2147483647',
+        'ALTER SEQUENCE "Ticket No" RENAME TO t_id_seq',
+    ]
+    assert sql(o.DropSequence(own)) == ['DROP SEQUENCE IF EXISTS "Ticket No"']

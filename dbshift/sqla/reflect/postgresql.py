@@ -10,7 +10,7 @@ parent is reflected; its partitions are created outside the models).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -233,6 +233,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
 
     identities: dict[tuple[int, int], m.Identity | None] = {}  # (relid, attnum) -> start/increment
     sequences: list[m.Sequence] = []
+    owned: dict[tuple[int, int], m.Sequence] = {}  # (relid, attnum) -> the serial column's sequence
     for row in rows(SEQUENCES):
         start = None if row.seqstart == 1 else row.seqstart
         increment = None if row.seqincrement == 1 else row.seqincrement
@@ -240,7 +241,8 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
             identities[(row.owner_relid, row.owner_attnum)] = m.Identity(start=start, increment=increment)
         elif row.owner_kind is None:
             sequences.append(_sequence(row))
-        # owner_kind 'a': owned by a column (serial) — part of that column, not a sequence of its own
+        else:  # 'a': owned by a column (serial): part of that column unless its options are its own
+            owned[(row.owner_relid, row.owner_attnum)] = _sequence(row)
 
     for row in rows(COLUMNS):
         table = tables.get(row.attrelid)
@@ -248,6 +250,8 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
             continue
         table.attnames[row.attnum] = row.attname
         table.columns.append(_column(row, enums, identities))
+
+    sequences += _customized_serial_sequences(tables, owned)
 
     for row in rows(CONSTRAINTS):
         table = tables.get(row.conrelid)
@@ -266,6 +270,20 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
 def schema_names(connection: sa.engine.Connection) -> tuple[str | None, ...]:
     """Every schema of the database that is not PostgreSQL's or an extension's; None for ``public``."""
     return tuple(_model_schema(row.nspname) for row in connection.execute(ALL_SCHEMAS))
+
+
+def _customized_serial_sequences(tables: dict[int, _Table], owned: dict) -> list[m.Sequence]:
+    """The sequences of serial columns that differ from what SERIAL creates (name, data type, options)."""
+    found = []
+    for (relid, attnum), sequence in owned.items():
+        table = tables.get(relid)
+        name = table.attnames.get(attnum) if table else None
+        column = next((c for c in table.columns if c.name == name), None) if table else None
+        if column is None or not column.autoincrement:
+            continue
+        if sequence != m.serial_sequence(table.name, column, table.schema):
+            found.append(replace(sequence, owned_by=(table.name, column.name)))
+    return found
 
 
 def _sequence(row: Any) -> m.Sequence:
