@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -326,14 +326,17 @@ def _model_schema(config: Config, dialect: str) -> Schema:
 def _reflect(conn, config: Config, model: Schema | None = None) -> Schema:  # noqa: ANN001
     """The database's schema: the default schema plus every schema the models use.
 
-    A serial column's sequence is left to its column: models cannot give it options of its own.
+    What models cannot express is left out: options of a serial column's own sequence, CLUSTER marks.
     """
     from .sqla.reflect import reflect
 
     schemas = [None] + list(model.schemas if model else ())
     schema = reflect(conn, schemas=schemas, exclude=config.exclude_tables | {history.TABLE_NAME})
     conn.rollback()
-    return schema.with_sequences(s for s in schema.sequences if s.owned_by is None)
+    return Schema.of(
+        (replace(t, cluster_on=None) for t in schema.tables), schema.enums,
+        (s for s in schema.sequences if s.owned_by is None), schema.schemas,
+    )
 
 
 def _differences(model: Schema, database: Schema, dialect: str, policy: RenamePolicy | None = None) -> tuple[o.Op, ...]:

@@ -2,7 +2,8 @@
 
 from .core.model import Check, Column, Enum, ForeignKey, Identity, Index, PrimaryKey, Sequence, Table, Unique
 from .core.ops import (
-    AddColumn, AddConstraint, AlterColumn, Backfill, AlterEnum, AlterTableComment, AlterTableLogging, BulkDelete, BulkInsert, CreateEnum,
+    AddColumn, AddConstraint, AlterColumn, Backfill, AlterEnum, AlterTableComment, AlterTableLogging, BulkDelete,
+    AlterTableCluster, BulkInsert, CreateEnum,
     CreateIndex, CreateSequence, CreateTable, AlterSequence, AttachSequence, DetachSequence,
     CreateSchema, DropSchema, DropColumn, DropConstraint, DropEnum, DropIndex, DropSequence,
     DropTable, RenameColumn, RenameTable, RunPython, RunSQL,
@@ -13,5 +14,5 @@ __all__ = [
     "AddColumn", "AddConstraint", "AlterColumn", "Backfill", "AlterEnum", "AlterTableComment", "BulkDelete", "BulkInsert",
     "CreateEnum", "CreateIndex", "CreateSequence", "CreateTable", "DropColumn", "DropConstraint", "DropEnum",
     "DropIndex", "DropSequence", "DropTable", "RenameColumn", "RenameTable", "RunPython", "RunSQL",
-    "AlterTableLogging", "AlterSequence", "AttachSequence", "DetachSequence", "CreateSchema", "DropSchema",
+    "AlterTableLogging", "AlterTableCluster", "AlterSequence", "AttachSequence", "DetachSequence", "CreateSchema", "DropSchema",
 ]

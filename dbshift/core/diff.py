@@ -130,6 +130,8 @@ def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = NoRen
         result.append(o.AlterTableComment(new.name, old.comment, new.comment, new.schema))
     if old.unlogged != new.unlogged:
         result.append(o.AlterTableLogging(new.name, new.unlogged, new.schema))
+    if old.cluster_on != new.cluster_on:
+        result.append(o.AlterTableCluster(new.name, old.cluster_on, new.cluster_on, new.schema))
     return result
 
 

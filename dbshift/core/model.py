@@ -110,6 +110,9 @@ class Table:
     comment: str | None = None
     schema: str | None = None
     unlogged: bool = False  # PostgreSQL: not written to the write-ahead log, emptied after a crash
+    cluster_on: str | None = None
+    """PostgreSQL: the index ``CLUSTER`` orders the table by; compared between databases only
+    (models cannot express it)."""
 
     @property
     def key(self) -> str:

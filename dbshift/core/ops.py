@@ -140,6 +140,25 @@ class AlterTableLogging(Op):
         return f"make table {qualified(self.table, self.schema)} {'unlogged' if self.unlogged else 'logged'}"
 
 
+@dataclass(frozen=True)
+class AlterTableCluster(Op):
+    """Mark the index ``CLUSTER`` orders a table by (PostgreSQL); ``new=None`` removes the mark."""
+
+    table: str
+    old: str | None
+    new: str | None
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        return _change_table(schema, qualified(self.table, self.schema), lambda t: replace(t, cluster_on=self.new))
+
+    def reverse(self) -> Op:
+        return AlterTableCluster(self.table, self.new, self.old, self.schema)
+
+    def describe(self) -> str:
+        return f"cluster table {qualified(self.table, self.schema)} on {self.new or 'no index'}"
+
+
 # --- columns ----------------------------------------------------------------
 
 
@@ -667,7 +686,8 @@ def apply_all(schema: Schema, ops: list[Op] | tuple[Op, ...]) -> Schema:
 
 
 SCHEMA_OPS = (
-    CreateTable, DropTable, RenameTable, AlterTableComment, AlterTableLogging, AddColumn, DropColumn, AlterColumn,
+    CreateTable, DropTable, RenameTable, AlterTableComment, AlterTableLogging, AlterTableCluster,
+    AddColumn, DropColumn, AlterColumn,
     RenameColumn, CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnum, DropEnum,
     AlterEnum, CreateSequence, DropSequence, AlterSequence, AttachSequence, DetachSequence, CreateSchema, DropSchema,
     Backfill,

@@ -41,6 +41,7 @@ _PHASES: dict[type, float] = {
     o.DropColumn: 9,
     o.DropEnum: 10, o.DropSequence: 10,
     o.CreateIndex: 11,
+    o.AlterTableCluster: 12.5,  # once its index exists
     o.DropSchema: 14,  # after everything in it is gone
 }
 

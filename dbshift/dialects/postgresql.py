@@ -25,6 +25,18 @@ class PostgresRenderer(Renderer):
         sql = super().create_table_sql(table, name)
         return sql.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1) if table.unlogged else sql
 
+    def render_create_table(self, op: o.CreateTable, schema: m.Schema) -> list:
+        t = op.table
+        cluster = [self._cluster_sql(t.name, t.schema, t.cluster_on)] if t.cluster_on else []
+        return super().render_create_table(op, schema) + cluster
+
+    def render_alter_table_cluster(self, op: o.AlterTableCluster, schema: m.Schema) -> list:
+        return [self._cluster_sql(op.table, op.schema, op.new)]
+
+    def _cluster_sql(self, table: str, schema: str | None, index: str | None) -> str:
+        how = f"CLUSTER ON {self.q(index)}" if index else "SET WITHOUT CLUSTER"
+        return f"ALTER TABLE {self.table_name(table, schema)} {how}"
+
     def render_alter_table_logging(self, op: o.AlterTableLogging, schema: m.Schema) -> list:
         return [f"ALTER TABLE {self.table_name(op.table, op.schema)} SET {'UNLOGGED' if op.unlogged else 'LOGGED'}"]
 

@@ -17,6 +17,8 @@ CREATE SEQUENCE countdown INCREMENT BY -1 CYCLE;
 CREATE TABLE customer (id serial PRIMARY KEY, name text);
 COMMENT ON TABLE customer IS 'people';
 COMMENT ON COLUMN customer.id IS 'their number';
+CREATE INDEX customer_name ON customer (name);
+ALTER TABLE customer CLUSTER ON customer_name;
 CREATE TABLE counter (id serial PRIMARY KEY);
 CREATE TABLE ledger (id serial PRIMARY KEY);
 """
@@ -32,6 +34,8 @@ CREATE TABLE "Sales Team"."Deal" (
     customer_id integer REFERENCES customer (id)
 );
 COMMENT ON TABLE "Sales Team"."Deal" IS 'deals in progress';
+ALTER TABLE "Sales Team"."Deal" CLUSTER ON "Deal_pkey";
+CREATE INDEX customer_name ON customer (name);
 CREATE SEQUENCE ticket INCREMENT BY 5 MINVALUE 10 MAXVALUE 5000 CACHE 20 CYCLE;
 CREATE SEQUENCE countdown INCREMENT BY -1;
 COMMENT ON TABLE customer IS 'people who buy';
@@ -87,6 +91,8 @@ def test_new_schema_comes_before_its_objects_and_the_old_one_goes_last(two_datab
     assert sql.index('CREATE TYPE "Sales Team".stage') < sql.index('CREATE TABLE "Sales Team"."Deal"')
     assert "COMMENT ON TABLE customer IS 'people who buy';" in sql
     assert "COMMENT ON COLUMN customer.id IS NULL;" in sql
+    assert "ALTER TABLE customer SET WITHOUT CLUSTER;" in sql
+    assert 'ALTER TABLE "Sales Team"."Deal" CLUSTER ON "Deal_pkey";' in sql
     assert sql.index('CREATE SEQUENCE "Sales Team"."Deal_No"') < sql.index('CREATE TABLE "Sales Team"."Deal"')
     assert "ALTER SEQUENCE ticket INCREMENT BY 5 MINVALUE 10 MAXVALUE 5000 START WITH 10 CACHE 20 CYCLE;" in sql
     assert "ALTER SEQUENCE countdown NO CYCLE;" in sql
@@ -110,6 +116,7 @@ def test_dropped_schema_goes_after_the_table_sequence_and_type_in_it(two_databas
     assert "ALTER SEQUENCE counter_id_seq AS integer MAXVALUE 2147483647 OWNED BY counter.id;" in sql
     assert "DROP SEQUENCE counter_id_seq" not in sql
     assert "ALTER SEQUENCE ledger_id_seq AS integer MAXVALUE 2147483647;" in sql
+    assert "ALTER TABLE customer CLUSTER ON customer_name;" in sql
 
 
 def test_schema_option_restricts_the_comparison(two_databases):

@@ -11,11 +11,11 @@ import dbshift.migration as migration
 from dbshift.core.ops import Op
 from dbshift.codegen import WIDTH, render_migration, render_ops, render_value
 from dbshift.migration import (
-    AddColumn, AddConstraint, AlterColumn, AlterEnum, AlterSequence, AlterTableComment, AlterTableLogging,
-    AttachSequence, BulkDelete, BulkInsert, Check, Column, CreateEnum, CreateIndex, CreateSchema, CreateSequence,
-    CreateTable, DetachSequence, DropColumn, DropConstraint, DropEnum, DropIndex, DropSchema, DropSequence, DropTable,
-    Enum, ForeignKey, Identity, Index, PrimaryKey, RenameColumn, RenameTable, RunPython, RunSQL, Sequence, Table,
-    Unique,
+    AddColumn, AddConstraint, AlterColumn, AlterEnum, AlterSequence, AlterTableCluster, AlterTableComment,
+    AlterTableLogging, AttachSequence, BulkDelete, BulkInsert, Check, Column, CreateEnum, CreateIndex, CreateSchema,
+    CreateSequence, CreateTable, DetachSequence, DropColumn, DropConstraint, DropEnum, DropIndex, DropSchema,
+    DropSequence, DropTable, Enum, ForeignKey, Identity, Index, PrimaryKey, RenameColumn, RenameTable, RunPython,
+    RunSQL, Sequence, Table, Unique,
 )
 
 NAMESPACE = vars(migration)
@@ -107,6 +107,7 @@ ALL_VALUES = [
              data_type="integer"),
     AlterSequence(Sequence("seq"), Sequence("seq", increment=2, maxvalue=1000, cycle=True, data_type="smallint")),
     CreateSchema("audit"),
+    AlterTableCluster("t", None, "ix_t_a", schema="s"),
     CreateSequence(Sequence("Ticket No", increment=10, owned_by=("ticket", "id"))),
     AlterTableLogging("t", True, schema="s"),
     Table("scratch", (Column("id", "integer"),), unlogged=True),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dbshift.core import ops as o
-from dbshift.core.model import Column, Schema, Sequence, Table
+from dbshift.core.model import Column, Index, Schema, Sequence, Table
 from dbshift.dialects import render
 
 
@@ -86,3 +86,10 @@ def test_a_serial_columns_own_sequence_is_renamed_and_altered_after_serial_made_
         'ALTER SEQUENCE "Ticket No" RENAME TO t_id_seq',
     ]
     assert sql(o.DropSequence(own)) == ['DROP SEQUENCE IF EXISTS "Ticket No"']
+
+
+def test_cluster_marks_follow_the_table():
+    clustered = Table("t", (Column("id", "integer"),), indexes=(Index("ix_t_id", ("id",)),), cluster_on="ix_t_id")
+    assert sql(o.CreateTable(clustered))[-1] == "ALTER TABLE t CLUSTER ON ix_t_id"
+    assert sql(o.AlterTableCluster("t", "ix_t_id", None)) == ["ALTER TABLE t SET WITHOUT CLUSTER"]
+    assert sql(o.AlterTableCluster("t", None, "Mixed")) == ['ALTER TABLE t CLUSTER ON "Mixed"']

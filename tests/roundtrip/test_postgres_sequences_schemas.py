@@ -163,7 +163,7 @@ def test_a_database_made_by_create_all_with_sequences_and_schemas_has_nothing_to
                             metadata_object=models)).ops == ()
 
 
-def test_options_given_to_a_serial_columns_sequence_by_hand_are_not_a_difference_from_the_models(
+def test_serial_sequence_options_and_cluster_marks_set_by_hand_are_not_a_difference_from_the_models(
     pg_url, tmp_path, execute
 ):
     models = _models(serial_ticket)
@@ -171,6 +171,7 @@ def test_options_given_to_a_serial_columns_sequence_by_hand_are_not_a_difference
     models.create_all(engine)
     engine.dispose()
     execute(pg_url, "ALTER SEQUENCE ticket_id_seq AS bigint INCREMENT BY 5 CACHE 20")  # a restored old dump, say
+    execute(pg_url, "ALTER TABLE ticket CLUSTER ON ticket_pkey")
     root = tmp_path / "p"
     assert api.check(Config(root=root, migrations=root / "migrations", url=pg_url, url_source="test",
                             metadata_object=models)).ops == ()

@@ -30,7 +30,9 @@ _NOT_EXTENSION = """NOT EXISTS (
 TABLES = sa.text(
     f"""
 SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class') AS comment,
-       c.relpersistence = 'u' AS unlogged
+       c.relpersistence = 'u' AS unlogged,
+       (SELECT ic.relname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = c.oid AND i.indisclustered) AS cluster_on
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
@@ -183,6 +185,7 @@ class _Table:
     schema: str | None
     comment: str | None
     unlogged: bool = False
+    cluster_on: str | None = None
     columns: list[m.Column] = field(default_factory=list)
     attnames: dict[int, str] = field(default_factory=dict)
     primary_key: m.PrimaryKey | None = None
@@ -202,6 +205,7 @@ class _Table:
             indexes=sorted_indexes(self.indexes),
             comment=self.comment,
             unlogged=self.unlogged,
+            cluster_on=self.cluster_on,
             schema=self.schema,
         )
 
@@ -220,7 +224,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
     for row in rows(TABLES):
         schema = _model_schema(row.nspname)
         if not excluded(row.relname, schema, exclude):
-            tables[row.oid] = _Table(row.oid, row.relname, schema, row.comment, bool(row.unlogged))
+            tables[row.oid] = _Table(row.oid, row.relname, schema, row.comment, bool(row.unlogged), row.cluster_on)
 
     enums: dict[int, tuple[str, tuple[str, ...]]] = {}  # type oid -> (type name for the column, labels)
     scoped_enums: list[m.Enum] = []
