@@ -59,7 +59,7 @@ class PostgresRenderer(Renderer):
         if "identity" in op.changes and old.identity is not None:
             result.append(f"{alter} DROP IDENTITY")
         if "type" in op.changes:
-            if old.default is not None and "default" not in op.changes:
+            if old.default is not None:  # the old default may not cast to the new type
                 result.append(f"{alter} DROP DEFAULT")
             type_sql = self.type_sql(new.type)
             using = f"{self.q(new.name)}{_cast_path(old.type, new.type)}::{type_sql}"

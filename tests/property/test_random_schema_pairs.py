@@ -60,6 +60,7 @@ class Tab:
     index: tuple[str, ...] = ()  # one index over these columns
     parent: str | None = None  # a nullable foreign key column "parent_id" → parent.id
     check: bool = False  # a column k with a CHECK constraint
+    retired: tuple[str, ...] = ()  # names of columns dropped or renamed away: not for new columns
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def _swap(spec: Spec, table: Tab) -> Spec:
 
 def _taken(t: Tab) -> set[str]:
     """Names in use, and names columns were renamed from (not to be reused by another column)."""
-    return {c.name for c in t.columns} | {c.renamed_from for c in t.columns if c.renamed_from}
+    return {c.name for c in t.columns} | {c.renamed_from for c in t.columns if c.renamed_from} | set(t.retired)
 
 
 def add_column(draw, spec):
@@ -163,7 +164,7 @@ def drop_column(draw, spec):
     gone = draw(st.sampled_from([c for c in t.columns if c.name not in t.unique + t.index] or [None]))
     if gone is None:
         return spec
-    return _swap(spec, replace(t, columns=tuple(c for c in t.columns if c != gone)))
+    return _swap(spec, replace(t, columns=tuple(c for c in t.columns if c != gone), retired=t.retired + (gone.name,)))
 
 
 def change_type(draw, spec):
@@ -210,7 +211,8 @@ def rename_column(draw, spec):
         return tuple(new.name if n == c.name else n for n in names)
 
     columns = tuple(new if x == c else x for x in t.columns)
-    return _swap(spec, replace(t, columns=columns, unique=follow(t.unique), index=follow(t.index)))
+    retired = t.retired + (c.name,)
+    return _swap(spec, replace(t, columns=columns, unique=follow(t.unique), index=follow(t.index), retired=retired))
 
 
 def toggle_check(draw, spec):
