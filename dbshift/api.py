@@ -255,11 +255,15 @@ class AcceptResult:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """``ops``: what the database (at head) still needs to match the models; ``problems``: what is
+    wrong with the history itself (forked, not at head, edited or unfinished migrations)."""
+
     ops: tuple[o.Op, ...]
+    problems: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.ops
+        return not self.ops and not self.problems
 
 
 # --- shared plumbing ---------------------------------------------------------------------
@@ -418,10 +422,40 @@ def merge(config: Config, message: str = "merge", revisions: tuple[str, ...] = (
 
 
 def check(config: Config) -> CheckResult:
-    """The operations still needed to make the database (at head) match the models."""
+    """Everything CI should fail on: a forked history, migrations not applied, applied ones edited
+    since or left unfinished, and models that differ from the database.
+
+    The models are compared with the database as it is; while migrations are
+    pending, the differences include their work.
+    """
+    graph = load_graph(config)
     with connection(config) as conn:
+        rows = history.rows(conn)
+        applied = _applied_ids(rows)
+        problems = _history_problems(graph, rows, applied)
         model = _model_schema(config, conn.dialect.name)
-        return CheckResult(_differences(model, _reflect(conn, config, model), conn.dialect.name))
+        return CheckResult(_differences(model, _reflect(conn, config, model), conn.dialect.name), problems)
+
+
+def _history_problems(graph: RevisionGraph, rows: list[history.HistoryRow], applied: set[str]) -> tuple[str, ...]:
+    problems = []
+    if len(graph.heads()) > 1:
+        problems.append(f"the history has {len(graph.heads())} heads ({', '.join(graph.heads())}); "
+                        "merge them with 'dbshift merge'")
+    unknown = sorted(r for r in applied if r not in graph)
+    if unknown:
+        problems.append(f"the database is at revision(s) the migrations directory does not know: {', '.join(unknown)}")
+    pending = [r for r in graph.topological() if r not in applied]
+    if pending:
+        problems.append(f"{len(pending)} migration(s) not applied ({', '.join(pending[:3])}"
+                        f"{', …' if len(pending) > 3 else ''}); run 'dbshift upgrade'")
+    for row in rows:
+        if not row.applied:
+            problems.append(f"migration {row.revision} was left {row.status}; see 'dbshift resolve --help'")
+    for row, path, _ in _edited(graph, rows):
+        problems.append(f"applied migration {row.revision} was edited since it ran ({path}); "
+                        "restore it or 'dbshift accept' it")
+    return tuple(problems)
 
 
 def upgrade(
@@ -775,9 +809,6 @@ def status(config: Config) -> Status:
     pending = tuple(r for r in graph.topological() if r not in applied)
     edited = tuple(row.revision for row, _, _ in _edited(graph, rows))
     return Status(cur, graph.heads(), pending, tuple(r for r in rows if not r.applied), edited)
-
-
-
 
 
 def heads(config: Config) -> tuple[Revision, ...]:

@@ -146,9 +146,11 @@ def merge_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult of a 
 def check_lines(result) -> list[str]:  # noqa: ANN001 - api.CheckResult
     if result.ok:
         return ["The database matches the models."]
-    return [f"{len(result.ops)} difference(s) between the models and the database:"] + [
-        f"  - {op.describe()}" for op in result.ops
-    ]
+    lines = [f"problem: {p}" for p in result.problems]
+    if result.ops:
+        lines.append(f"{len(result.ops)} difference(s) between the models and the database:")
+        lines += [f"  - {op.describe()}" for op in result.ops]
+    return lines
 
 
 def resolve_lines(result) -> list[str]:  # noqa: ANN001 - api.ResolveResult

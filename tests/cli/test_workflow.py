@@ -162,6 +162,28 @@ def test_mistakes_get_one_line_and_exit_1(project: Run, tmp_path: Path):
     assert "cannot load models" in project("check", expect=1)
 
 
+def test_check_fails_on_a_forked_edited_or_pending_history(project: Run):
+    project("init")
+    project("revision", "--autogenerate", "-m", "initial")
+    project("upgrade")
+    assert "matches" in project("check")
+    applied = sorted((project.root / "migrations").glob("*.py"))[0]
+    applied.write_text(applied.read_text() + "\n# changed after it ran\n")
+    out = project("check", expect=2)
+    assert "was edited since it ran" in out and applied.name in out and "difference" not in out
+
+    left = Path(project("revision", "-m", "left").split()[1])
+    right = Path(project("revision", "-m", "right").split()[1])
+    right.write_text(right.read_text().replace(f"parents = {_parents(right)}", f"parents = {_parents(left)}"))
+    out = project("check", expect=2)
+    assert "2 heads" in out and "2 migration(s) not applied" in out
+
+
+def _parents(path: Path) -> str:
+    """The ``parents = ...`` value as written in a migration file."""
+    return path.read_text().split("parents = ", 1)[1].split("\n", 1)[0]
+
+
 def test_database_at_unknown_revision(project: Run):
     project("init")
     project("revision", "--autogenerate", "-m", "initial")
