@@ -26,6 +26,7 @@ from .core.graph import Revision, RevisionGraph
 from .core.model import Schema
 from .core.ranges import in_range
 from .core.safety import make_safe, safe_downgrade
+from .core.unmodelled import Dependant, Difference
 from .core.renames import Ask, PossibleRename, RenameHints, RenamePolicy
 from .lock import DEFAULT_WAIT_S
 from .runner import Event, Step, StepPreview
@@ -188,6 +189,7 @@ class RevisionResult:
     path: Path | None
     ops: tuple[o.Op, ...]
     possible_renames: tuple[PossibleRename, ...] = ()
+    dependants: tuple[Dependant, ...] = ()  # views, triggers… that ops drop or change under
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,7 @@ class CheckResult:
 
     ops: tuple[o.Op, ...]
     problems: tuple[str, ...] = ()
+    dependants: tuple[Dependant, ...] = ()  # views, triggers… that ``ops`` would drop or change under
 
     @property
     def ok(self) -> bool:
@@ -343,6 +346,19 @@ def _reflect(conn, config: Config, model: Schema | None = None) -> Schema:  # no
     )
 
 
+def _dependants(conn, config: Config, model: Schema, ops: tuple[o.Op, ...]) -> tuple[Dependant, ...]:  # noqa: ANN001
+    """The database's views, triggers… (which models cannot express) that ``ops`` drop or change under."""
+    if not ops:
+        return ()
+    from .core.unmodelled import dependants
+    from .sqla.reflect.unmodelled import unmodelled
+
+    schemas = [None] + list(model.schemas)
+    found = unmodelled(conn, schemas=schemas, exclude=config.exclude_tables | {history.TABLE_NAME})
+    conn.rollback()
+    return dependants(ops, found)
+
+
 def _differences(model: Schema, database: Schema, dialect: str, policy: RenamePolicy | None = None) -> tuple[o.Op, ...]:
     from .core.diff import NoRenames, diff
     from .core.order import order
@@ -383,6 +399,7 @@ def revision(
         raise MultipleHeads(list(heads))
     ops: tuple[o.Op, ...] = ()
     possible: tuple[PossibleRename, ...] = ()
+    dependants: tuple[Dependant, ...] = ()
     if autogenerate:
         from .sqla.from_metadata import backfill_values
 
@@ -399,6 +416,7 @@ def revision(
             possible = tuple(policy.unresolved)
             hints = {p.new: p.hint for p in possible if p.kind == "column"}
             ops = tuple(make_safe(ops, backfill_values(_metadata(config), conn.dialect.name), hints))
+            dependants = _dependants(conn, config, model, ops)
         if not ops:
             return RevisionResult(None, None, ())
     now = datetime.now(timezone.utc)
@@ -406,7 +424,7 @@ def revision(
     path = scripts.write_migration(
         config.migrations, rev_id, tuple(heads), message, list(ops), downgrade_ops=safe_downgrade(ops), now=now
     )
-    return RevisionResult(Revision(rev_id, tuple(heads), message, str(path)), path, ops, possible)
+    return RevisionResult(Revision(rev_id, tuple(heads), message, str(path)), path, ops, possible, dependants)
 
 
 def merge(config: Config, message: str = "merge", revisions: tuple[str, ...] = ()) -> RevisionResult:
@@ -434,7 +452,8 @@ def check(config: Config) -> CheckResult:
         applied = _applied_ids(rows)
         problems = _history_problems(graph, rows, applied)
         model = _model_schema(config, conn.dialect.name)
-        return CheckResult(_differences(model, _reflect(conn, config, model), conn.dialect.name), problems)
+        ops = _differences(model, _reflect(conn, config, model), conn.dialect.name)
+        return CheckResult(ops, problems, _dependants(conn, config, model, ops))
 
 
 def _history_problems(graph: RevisionGraph, rows: list[history.HistoryRow], applied: set[str]) -> tuple[str, ...]:
@@ -751,8 +770,13 @@ def _migrate_offline(config: Config, graph: RevisionGraph, direction: str, targe
 
 @dataclass(frozen=True)
 class DiffResult:
+    """``sql`` starts with a ``-- not compared:`` comment per entry of ``unmodelled`` (views, functions…
+    that differ and that dbshift does not compare) and a ``-- depends:`` comment per entry of ``dependants``."""
+
     ops: tuple[o.Op, ...]
     sql: str
+    unmodelled: tuple[Difference, ...] = ()
+    dependants: tuple[Dependant, ...] = ()
 
 
 def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | None = None) -> DiffResult:
@@ -763,7 +787,9 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
     """
     from .db import connect, create_engine
     from .dialects import render
+    from .core.unmodelled import dependants, differences
     from .sqla.reflect import reflect, schema_names
+    from .sqla.reflect.unmodelled import unmodelled
 
     engines, conns = [], []
     try:
@@ -773,6 +799,7 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
         if schemas is None:
             schemas = tuple(dict.fromkeys(n for conn in conns for n in (None, *schema_names(conn))))
         found = [(reflect(conn, schemas=schemas, exclude={history.TABLE_NAME}), conn.dialect.name) for conn in conns]
+        others = [unmodelled(conn, schemas=schemas, exclude={history.TABLE_NAME}) for conn in conns]
     finally:
         for conn in conns:
             conn.close()
@@ -784,7 +811,14 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
     for op in ops:
         statements += [s.sql.rstrip(";") + ";" for s in render(op, dialect, state)]
         state = op.apply(state)
-    return DiffResult(ops, "\n\n".join(statements) + ("\n" if statements else ""))
+    changed, broken = differences(*others), dependants(ops, others[0])
+    header = [f"-- not compared: {d.describe()} (dbshift diff does not compare {d.object.plural}; "
+              "write that change by hand)" for d in changed]
+    header += [f"-- depends: {d.describe('this script')}" for d in broken]
+    sql = "\n\n".join(statements) + ("\n" if statements else "")
+    if header:
+        sql = "\n".join(header) + "\n" + ("\n" + sql if sql else "")
+    return DiffResult(ops, sql, changed, broken)
 
 
 def current(config: Config) -> tuple[str, ...]:

@@ -406,8 +406,10 @@ def cmd_diff(args: argparse.Namespace, output: Output) -> int:
 
     schemas = tuple(args.schema) or None
     result = api.diff_databases(args.url_a, args.url_b, schemas=schemas)
+    for text in fmt.diff_warning_lines(result):
+        print(text, file=output.err)
     output.out.write(result.sql)
-    return EXIT_DIFFERENCES if result.ops else EXIT_OK
+    return EXIT_DIFFERENCES if result.ops or result.unmodelled else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace, output: Output) -> int:

@@ -24,7 +24,21 @@ def revision_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult
     for op in result.ops:
         risk = f"   !! {op.risk}" if op.risk else ""
         lines.append(f"  - {op.describe()}{risk}")
-    return lines
+    return lines + dependant_lines(result)
+
+
+def dependant_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult or api.CheckResult
+    """Views, triggers… of the database (which models cannot express) that the operations drop or change under."""
+    return [f"  !! {d.describe()}" for d in getattr(result, "dependants", ())]
+
+
+def diff_warning_lines(result) -> list[str]:  # noqa: ANN001 - api.DiffResult
+    """Warnings (for stderr) about what ``dbshift diff`` did not compare, and what its SQL breaks."""
+    lines = [
+        f"warning: {d.describe()}; dbshift diff does not compare {d.object.plural}: write that change by hand"
+        for d in result.unmodelled
+    ]
+    return lines + [f"warning: {d.describe('this script')}" for d in result.dependants]
 
 
 def possible_rename_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult
@@ -150,7 +164,7 @@ def check_lines(result) -> list[str]:  # noqa: ANN001 - api.CheckResult
     if result.ops:
         lines.append(f"{len(result.ops)} difference(s) between the models and the database:")
         lines += [f"  - {op.describe()}" for op in result.ops]
-    return lines
+    return lines + dependant_lines(result)
 
 
 def resolve_lines(result) -> list[str]:  # noqa: ANN001 - api.ResolveResult

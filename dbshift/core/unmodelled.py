@@ -1,0 +1,148 @@
+"""Objects the schema model does not cover, and what a plan does to them.
+
+dbshift compares tables, columns, constraints, indexes, enums, sequences,
+schemas and comments.  Views, functions, triggers, domains, extensions,
+policies, rules and the like are read as :class:`Unmodelled` values (kind,
+name, a digest of their normalised definition, the tables and columns they
+depend on) so that nothing escapes unnoticed:
+
+* :func:`differences` says which of them differ between two databases
+  (``dbshift diff`` cannot write that change, so it reports it);
+* :func:`dependants` says which of them a plan breaks or removes (a view on a
+  dropped column makes the ``DROP`` fail; a SQLite table rebuild fails on a
+  view of that table and loses its triggers).
+
+Pure values, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from . import ops as o
+from .model import qualified
+
+#: a dependency on every column of a table: any change of the table's structure breaks the object
+EVERY_COLUMN = "*"
+
+#: kind → plural, for "dbshift diff does not compare views"
+PLURALS = {
+    "view": "views", "materialized view": "materialized views", "function": "functions",
+    "procedure": "procedures", "aggregate": "aggregates", "trigger": "triggers",
+    "composite type": "composite types", "range type": "range types", "domain": "domains", "extension": "extensions",
+    "policy": "policies", "rule": "rules", "event": "events",
+}
+
+
+@dataclass(frozen=True)
+class Unmodelled:
+    """An object dbshift does not model.
+
+    ``name`` is as the database qualifies it (``public.v``, ``trg on public.users``);
+    ``digest`` identifies its normalised definition; ``depends_on`` holds
+    ``(table key, column)`` pairs, the column ``None`` for the table as a whole
+    and :data:`EVERY_COLUMN` for all of its columns; ``table`` is the key of the
+    table a trigger, policy or rule belongs to (it goes when the table goes).
+    """
+
+    kind: str
+    name: str
+    digest: str
+    depends_on: frozenset[tuple[str, str | None]] = frozenset()
+    table: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.name}"
+
+    @property
+    def plural(self) -> str:
+        return PLURALS.get(self.kind, f"{self.kind}s")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """An unmodelled object present in one database only (``where`` is "A" or "B") or in both but different."""
+
+    object: Unmodelled
+    where: str | None  # None: in both, with different definitions
+
+    def describe(self) -> str:
+        if self.where is None:
+            return f"{self.object.label} differs between A and B"
+        return f"{self.object.label} is only in {self.where}"
+
+
+def differences(a: Iterable[Unmodelled], b: Iterable[Unmodelled]) -> tuple[Difference, ...]:
+    """What differs between the unmodelled objects of database A and of database B, sorted by kind and name."""
+    in_a = {(u.kind, u.name): u for u in a}
+    in_b = {(u.kind, u.name): u for u in b}
+    found = []
+    for key in sorted(in_a.keys() | in_b.keys()):
+        x, y = in_a.get(key), in_b.get(key)
+        if x is None:
+            found.append(Difference(y, "B"))
+        elif y is None:
+            found.append(Difference(x, "A"))
+        elif x.digest != y.digest:
+            found.append(Difference(y, None))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Dependant:
+    """An unmodelled object that depends on a table or column an operation drops or changes."""
+
+    object: Unmodelled
+    target: str  # "table users" or "column users.email"
+    change: str  # what the plan does to the target: "drops", "changes the type of", "alters"
+    goes_with_table: bool = False  # a trigger, policy or rule of a dropped table: dropped with it
+
+    def describe(self, plan: str = "this migration") -> str:
+        what = f"{self.object.label} depends on {self.target}, which {plan} {self.change}"
+        if self.change == "changes the type of":
+            what = f"{self.object.label} depends on {self.target}, whose type {plan} changes"
+        if self.goes_with_table:
+            return f"{what}: the {self.object.kind} is dropped with the table; re-create it by hand if it is still needed"
+        return f"{what}: drop and re-create the {self.object.kind} in a hand-written step"
+
+
+def dependants(plan: Iterable[o.Op], objects: Iterable[Unmodelled]) -> tuple[Dependant, ...]:
+    """The objects that each drop or structural change in ``plan`` affects, once per (object, target)."""
+    objects = tuple(objects)
+    found: dict[tuple[str, str, str], Dependant] = {}
+    for op in plan:
+        for dependant in _affected(op, objects):
+            found.setdefault((dependant.object.kind, dependant.object.name, dependant.target), dependant)
+    return tuple(found.values())
+
+
+def _affected(op: o.Op, objects: tuple[Unmodelled, ...]) -> Iterable[Dependant]:
+    if isinstance(op, o.DropTable):
+        key = op.table.key
+        for u in objects:
+            if any(t == key for t, _ in u.depends_on) or u.table == key:
+                yield Dependant(u, f"table {key}", "drops", goes_with_table=u.table == key)
+        return
+    column, change, structural = _column_change(op)
+    if column is None:
+        return
+    table, name = column
+    for u in objects:
+        if (table, name) in u.depends_on and change:
+            yield Dependant(u, f"column {table}.{name}", change)
+        elif (table, EVERY_COLUMN) in u.depends_on and structural:
+            yield Dependant(u, f"table {table}", "alters")
+
+
+def _column_change(op: o.Op) -> tuple[tuple[str, str] | None, str | None, bool]:
+    """``((table key, column), what a dependant of that column sees, whether the table's structure changes)``."""
+    if isinstance(op, o.DropColumn):
+        return (qualified(op.table, op.schema), op.column.name), "drops", True
+    if isinstance(op, o.AlterColumn):
+        change = "changes the type of" if op.old.type != op.new.type else None
+        return (qualified(op.table, op.schema), op.old.name), change, True
+    if isinstance(op, (o.AddConstraint, o.DropConstraint)):
+        return (qualified(op.table, op.schema), ""), None, True
+    return None, None, False

@@ -1,0 +1,229 @@
+"""What the schema model does not cover, read in one catalog query per dialect.
+
+``unmodelled(connection, schemas=..., exclude=...)`` lists the views,
+functions, triggers, domains, extensions… of the schemas asked for as
+:class:`~dbshift.core.unmodelled.Unmodelled` values: kind, name, a digest of the
+definition as the server prints it, and the tables and columns each one
+depends on — from ``pg_depend`` on PostgreSQL, from the definition's text on
+MySQL/MariaDB (the fully qualified names a view's definition holds, a
+trigger's table and the ``NEW.``/``OLD.`` columns it uses) and on SQLite (the
+tables a view's or trigger's SQL names; a rebuild of such a table fails on a
+view and drops the triggers, whatever the column).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Collection, Sequence
+
+import sqlalchemy as sa
+
+from ...core.model import qualified
+from ...core.unmodelled import EVERY_COLUMN, Unmodelled
+
+__all__ = ["unmodelled"]
+
+_PG_DEPENDS = """ARRAY(
+    SELECT DISTINCT ARRAY[dn.nspname, dc.relname, COALESCE(da.attname, '')]
+    FROM pg_catalog.pg_depend d
+    JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid AND dc.relkind IN ('r', 'p')
+    JOIN pg_catalog.pg_namespace dn ON dn.oid = dc.relnamespace
+    LEFT JOIN pg_catalog.pg_attribute da ON da.attrelid = d.refobjid AND da.attnum = d.refobjsubid
+                                         AND d.refobjsubid > 0
+    WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('n', 'a')
+      AND d.classid = '{catalog}'::regclass AND {objid})"""
+
+_PG_NOT_EXTENSION = """NOT EXISTS (
+    SELECT 1 FROM pg_catalog.pg_depend e
+    WHERE e.classid = '{catalog}'::regclass AND e.objid = {oid} AND e.deptype IN ('e', 'i'))"""
+
+
+def _pg_depends(catalog: str, objid: str) -> str:
+    return _PG_DEPENDS.format(catalog=catalog, objid=objid)
+
+
+def _pg_not_extension(catalog: str, oid: str) -> str:
+    return _PG_NOT_EXTENSION.format(catalog=catalog, oid=oid)
+
+
+# kind, schema, name, the table it belongs to (schema, name), definition, dependencies [[schema, table, column]]
+POSTGRESQL = f"""
+SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END AS kind, n.nspname AS schema,
+       c.relname AS name, NULL AS on_schema, NULL AS on_table, pg_get_viewdef(c.oid) AS definition,
+       {_pg_depends("pg_catalog.pg_rewrite",
+                    "d.objid IN (SELECT r.oid FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid)")} AS depends
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(:schemas)
+  AND {_pg_not_extension("pg_catalog.pg_class", "c.oid")}
+UNION ALL
+SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, n.nspname,
+       p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL, NULL,
+       CASE WHEN p.prokind = 'a'
+            THEN (SELECT a::text FROM pg_catalog.pg_aggregate a WHERE a.aggfnoid = p.oid)
+                 || pg_get_function_result(p.oid)
+            ELSE pg_get_functiondef(p.oid) END,
+       {_pg_depends("pg_catalog.pg_proc", "d.objid = p.oid")}
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_proc", "p.oid")}
+UNION ALL
+SELECT 'trigger', n.nspname, t.tgname, n.nspname, c.relname, pg_get_triggerdef(t.oid),
+       {_pg_depends("pg_catalog.pg_trigger", "d.objid = t.oid")}
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND n.nspname = ANY(:schemas)
+UNION ALL
+SELECT CASE t.typtype WHEN 'c' THEN 'composite type' WHEN 'r' THEN 'range type' ELSE 'domain' END, n.nspname, t.typname, NULL, NULL,
+       CASE WHEN t.typtype = 'c' THEN
+            (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', '
+                               ORDER BY a.attnum)
+             FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped)
+       WHEN t.typtype = 'r' THEN
+            (SELECT format_type(rg.rngsubtype, NULL) || ' ' || (SELECT oc.opcname FROM pg_catalog.pg_opclass oc WHERE oc.oid = rg.rngsubopc)
+             FROM pg_catalog.pg_range rg WHERE rg.rngtypid = t.oid)
+       ELSE format_type(t.typbasetype, t.typtypmod) || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
+            || COALESCE(' DEFAULT ' || t.typdefault, '')
+            || COALESCE((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid),
+                                           '' ORDER BY k.conname)
+                         FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), '') END,
+       ARRAY[]::text[]
+FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_type", "t.oid")}
+  AND (t.typtype IN ('d', 'r') OR (t.typtype = 'c'
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_class tc WHERE tc.oid = t.typrelid AND tc.relkind = 'c')))
+UNION ALL
+SELECT 'extension', n.nspname, x.extname, NULL, NULL, x.extversion, ARRAY[]::text[]
+FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
+WHERE x.extname <> 'plpgsql' AND n.nspname = ANY(:schemas)
+UNION ALL
+SELECT 'policy', n.nspname, pol.polname, n.nspname, c.relname,
+       concat_ws(' ', pol.polcmd, pol.polpermissive,
+                 (SELECT string_agg(CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END, ',' ORDER BY 1)
+                  FROM unnest(pol.polroles) AS r),
+                 pg_get_expr(pol.polqual, pol.polrelid), '/', pg_get_expr(pol.polwithcheck, pol.polrelid)),
+       {_pg_depends("pg_catalog.pg_policy", "d.objid = pol.oid")}
+FROM pg_catalog.pg_policy pol
+JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY(:schemas)
+UNION ALL
+SELECT 'rule', n.nspname, r.rulename, n.nspname, c.relname, pg_get_ruledef(r.oid),
+       {_pg_depends("pg_catalog.pg_rewrite", "d.objid = r.oid")}
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT (r.rulename = '_RETURN' AND c.relkind IN ('v', 'm')) AND n.nspname = ANY(:schemas)
+"""
+
+# MariaDB/MySQL: the current database only (what the model calls the default schema)
+MYSQL = """
+SELECT 'view' AS kind, v.TABLE_NAME AS name, NULL AS on_table, v.VIEW_DEFINITION AS definition
+FROM information_schema.VIEWS v WHERE v.TABLE_SCHEMA = DATABASE()
+UNION ALL
+SELECT LOWER(r.ROUTINE_TYPE), r.ROUTINE_NAME, NULL,
+       CONCAT_WS(' ', r.DTD_IDENTIFIER, r.IS_DETERMINISTIC, r.SQL_DATA_ACCESS, r.ROUTINE_DEFINITION)
+FROM information_schema.ROUTINES r WHERE r.ROUTINE_SCHEMA = DATABASE()
+UNION ALL
+SELECT 'trigger', t.TRIGGER_NAME, t.EVENT_OBJECT_TABLE,
+       CONCAT_WS(' ', t.ACTION_TIMING, t.EVENT_MANIPULATION, t.ACTION_ORIENTATION, t.ACTION_STATEMENT)
+FROM information_schema.TRIGGERS t WHERE t.TRIGGER_SCHEMA = DATABASE()
+UNION ALL
+SELECT 'event', e.EVENT_NAME, NULL,
+       CONCAT_WS(' ', e.EVENT_TYPE, e.INTERVAL_VALUE, e.INTERVAL_FIELD, e.STATUS, e.EVENT_DEFINITION)
+FROM information_schema.EVENTS e WHERE e.EVENT_SCHEMA = DATABASE()
+"""
+
+SQLITE = """
+SELECT m.type AS kind, m.name, m.tbl_name AS on_table, m.sql AS definition FROM main.sqlite_master m
+WHERE m.type IN ('view', 'trigger', 'table') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+"""
+
+
+def unmodelled(
+    connection: sa.engine.Connection,
+    *,
+    schemas: Sequence[str | None] = (None,),
+    exclude: Collection[str] = (),
+) -> tuple[Unmodelled, ...]:
+    """The unmodelled objects of ``schemas`` (None: the default one), sorted by kind and name.
+
+    Objects of the tables in ``exclude`` (triggers, policies, rules) are left
+    out.  MySQL/MariaDB and SQLite read their default schema only.
+    """
+    name = connection.dialect.name
+    if name == "postgresql":
+        found = _postgresql(connection, schemas)
+    elif name in ("mysql", "mariadb"):
+        found = _mysql(connection)
+    elif name == "sqlite":
+        found = _sqlite(connection)
+    else:
+        return ()
+    exclude = frozenset(exclude)
+    return tuple(sorted(
+        (u for u in found if u.table is None or not _excluded(u.table, exclude)), key=lambda u: (u.kind, u.name)
+    ))
+
+
+def _excluded(key: str, exclude: frozenset[str]) -> bool:
+    return key in exclude or key.rsplit(".", 1)[-1] in exclude
+
+
+def _digest(text: str | None) -> str:
+    return hashlib.sha256(" ".join((text or "").split()).encode()).hexdigest()[:16]
+
+
+def _postgresql(connection: sa.engine.Connection, schemas: Sequence[str | None]) -> list[Unmodelled]:
+    def key(nspname: str, relname: str) -> str:
+        return qualified(relname, None if nspname == "public" else nspname)
+
+    params = {"schemas": sorted({s or "public" for s in schemas})}
+    found = []
+    for row in connection.execute(sa.text(POSTGRESQL), params):
+        table = key(row.on_schema, row.on_table) if row.on_table else None
+        if table:
+            name = f"{row.name} on {row.on_schema}.{row.on_table}"
+        else:
+            name = row.name if row.kind == "extension" else f"{row.schema}.{row.name}"
+        depends = frozenset((key(nsp, rel), col or None) for nsp, rel, col in (row.depends or ()))
+        found.append(Unmodelled(row.kind, name, _digest(row.definition), depends, table))
+    return found
+
+
+_QUALIFIED_REF = re.compile(r"`((?:[^`]|``)+)`\.`((?:[^`]|``)+)`(?:\.`((?:[^`]|``)+)`)?")
+_ROW_REF = re.compile(r"\b(?:NEW|OLD)\.`?(\w+)`?", re.I)
+
+
+def _mysql(connection: sa.engine.Connection) -> list[Unmodelled]:
+    database = connection.execute(sa.text("SELECT DATABASE()")).scalar() or ""
+    found = []
+    for row in connection.execute(sa.text(MYSQL)):
+        definition = row.definition or ""
+        depends: set[tuple[str, str | None]] = set()
+        if row.kind == "view":  # MariaDB writes `db`.`table`.`column` and `db`.`table` in full
+            for db, table, column in _QUALIFIED_REF.findall(definition):
+                if db == database:
+                    depends.add((table, column or None))
+            definition = definition.replace(f"`{database}`.", "")
+        elif row.kind == "trigger":
+            depends.add((row.on_table, None))
+            depends.update((row.on_table, column) for column in _ROW_REF.findall(definition))
+        name = f"{row.name} on {row.on_table}" if row.on_table else row.name
+        found.append(Unmodelled(row.kind, name, _digest(definition), frozenset(depends), row.on_table))
+    return found
+
+
+_WORD = re.compile(r'"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|(\w+)')
+
+
+def _sqlite(connection: sa.engine.Connection) -> list[Unmodelled]:
+    rows = list(connection.execute(sa.text(SQLITE)))
+    tables = {row.name.lower(): row.name for row in rows if row.kind == "table"}
+    found = []
+    for row in rows:
+        if row.kind == "table":
+            continue
+        words = {next(g for g in match if g).lower() for match in _WORD.findall(row.definition or "")}
+        depends = frozenset((tables[w], EVERY_COLUMN) for w in words if w in tables)
+        on_table = row.on_table if row.kind == "trigger" else None
+        name = f"{row.name} on {row.on_table}" if on_table else row.name
+        found.append(Unmodelled(row.kind, name, _digest(row.definition), depends, on_table))
+    return found

@@ -1,0 +1,220 @@
+"""Views, functions, triggers… are not compared, and never silently: ``dbshift diff`` warns about the ones
+that differ, and diff, autogenerate and check name those that the generated SQL would break."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dbshift.cli import main
+
+PG_COMMON = """
+CREATE TABLE users (id integer PRIMARY KEY, email text, active boolean);
+CREATE VIEW same_view AS SELECT id FROM users;
+CREATE FUNCTION bump(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n + 1';
+"""
+
+PG_B_EXTRA = """
+CREATE VIEW active_users AS SELECT id, email FROM users WHERE active;
+CREATE OR REPLACE FUNCTION bump(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n + 2';
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
+"""
+
+
+def _execute(url: str, sql: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(sql)
+        else:  # one statement at a time (MariaDB triggers contain ';' only in bodies we do not use)
+            for statement in filter(str.strip, sql.split(";\n")):
+                conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def diff(a: str, b: str) -> tuple[int, str, list[str]]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["diff", a, b], out, err)
+    return code, out.getvalue(), err.getvalue().splitlines()
+
+
+@pytest.fixture
+def two_pg(postgres_server):
+    urls = [postgres_server.create(), postgres_server.create()]
+    yield urls
+    for url in urls:
+        postgres_server.drop(url)
+
+
+@pytest.fixture
+def two_mysql(mariadb_server):
+    urls = [mariadb_server.create(), mariadb_server.create()]
+    yield urls
+    for url in urls:
+        mariadb_server.drop(url)
+
+
+def test_postgresql_objects_that_differ_are_reported_on_stderr_and_in_the_sql(two_pg):
+    a, b = two_pg
+    _execute(a, PG_COMMON)
+    _execute(b, PG_COMMON + PG_B_EXTRA)
+    code, sql, warnings = diff(a, b)
+    assert code == 2  # the databases differ, though there is no statement to write
+    assert warnings == [
+        "warning: function public.bump(n integer) differs between A and B; "
+        "dbshift diff does not compare functions: write that change by hand",
+        "warning: function public.touch() is only in B; dbshift diff does not compare functions: write that change by hand",
+        "warning: trigger users_touch on public.users is only in B; "
+        "dbshift diff does not compare triggers: write that change by hand",
+        "warning: view public.active_users is only in B; dbshift diff does not compare views: write that change by hand",
+    ]
+    assert sql.splitlines() == [
+        "-- not compared: function public.bump(n integer) differs between A and B "
+        "(dbshift diff does not compare functions; write that change by hand)",
+        "-- not compared: function public.touch() is only in B "
+        "(dbshift diff does not compare functions; write that change by hand)",
+        "-- not compared: trigger users_touch on public.users is only in B "
+        "(dbshift diff does not compare triggers; write that change by hand)",
+        "-- not compared: view public.active_users is only in B "
+        "(dbshift diff does not compare views; write that change by hand)",
+    ]
+    _execute(a, sql)  # comments only: applying them changes nothing, and fails on nothing
+
+
+def test_postgresql_identical_objects_say_nothing(two_pg):
+    a, b = two_pg
+    for url in two_pg:
+        _execute(url, PG_COMMON + PG_B_EXTRA)
+    assert diff(a, b) == (0, "", [])
+
+
+def test_postgresql_a_view_on_a_dropped_table_or_column_is_named(two_pg):
+    a, b = two_pg
+    _execute(a, PG_COMMON + "CREATE TABLE old_log (id integer, note text);\n"
+             "CREATE VIEW notes AS SELECT note FROM old_log;\n"
+             "CREATE VIEW mailing AS SELECT email FROM users;")
+    _execute(b, PG_COMMON.replace("email text, ", "") + "CREATE VIEW notes AS SELECT 'x'::text AS note;\n"
+             "CREATE VIEW mailing AS SELECT 'x'::text AS email;")
+    code, sql, warnings = diff(a, b)
+    assert code == 2
+    expected = [
+        "view public.mailing depends on column users.email, which this script drops: "
+        "drop and re-create the view in a hand-written step",
+        "view public.notes depends on table old_log, which this script drops: "
+        "drop and re-create the view in a hand-written step",
+    ]
+    assert sorted(w for w in warnings if "depends on" in w) == [f"warning: {e}" for e in expected]
+    assert sorted(line for line in sql.splitlines() if line.startswith("-- depends: ")) == [
+        f"-- depends: {e}" for e in expected
+    ]
+    assert "DROP TABLE old_log;" in sql and "ALTER TABLE users DROP COLUMN email;" in sql
+
+
+def test_mariadb_view_and_trigger(two_mysql):
+    a, b = two_mysql
+    _execute(a, "CREATE TABLE t (id int PRIMARY KEY, a int, b int);\nCREATE VIEW v AS SELECT a FROM t")
+    _execute(b, "CREATE TABLE t (id int PRIMARY KEY, a int, b int);\nCREATE VIEW v AS SELECT a, b FROM t;\n"
+             "CREATE TRIGGER t_fill BEFORE INSERT ON t FOR EACH ROW SET NEW.b = NEW.a")
+    code, sql, warnings = diff(a, b)
+    assert code == 2
+    assert warnings == [
+        "warning: trigger t_fill on t is only in B; dbshift diff does not compare triggers: write that change by hand",
+        "warning: view v differs between A and B; dbshift diff does not compare views: write that change by hand",
+    ]
+    assert sql.startswith("-- not compared: trigger t_fill on t is only in B")
+    _execute(a, "CREATE OR REPLACE VIEW v AS SELECT a, b FROM t")
+    assert diff(a, b)[2] == [warnings[0]]  # the same view in two databases is the same, whatever their names
+
+
+def test_mariadb_view_on_a_dropped_column_is_named(two_mysql):
+    a, b = two_mysql
+    _execute(a, "CREATE TABLE t (id int PRIMARY KEY, a int, b int);\nCREATE VIEW v AS SELECT b FROM t")
+    _execute(b, "CREATE TABLE t (id int PRIMARY KEY, a int);\nCREATE VIEW v AS SELECT a AS b FROM t")
+    code, sql, warnings = diff(a, b)
+    assert code == 2
+    assert ("warning: view v depends on column t.b, which this script drops: "
+            "drop and re-create the view in a hand-written step") in warnings
+
+
+def test_sqlite_view(tmp_path: Path):
+    a, b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    _execute(a, "CREATE TABLE t (id integer PRIMARY KEY, a integer)")
+    _execute(b, "CREATE TABLE t (id integer PRIMARY KEY, a integer);\nCREATE VIEW v AS SELECT a FROM t")
+    code, sql, warnings = diff(a, b)
+    assert code == 2
+    assert warnings == [
+        "warning: view v is only in B; dbshift diff does not compare views: write that change by hand"
+    ]
+    assert sql == "-- not compared: view v is only in B (dbshift diff does not compare views; write that change by hand)\n"
+
+
+def test_sqlite_rebuild_under_a_view_is_named(tmp_path: Path):
+    a, b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    _execute(a, "CREATE TABLE t (id integer PRIMARY KEY, a integer);\nCREATE VIEW v AS SELECT a FROM t")
+    _execute(b, "CREATE TABLE t (id integer PRIMARY KEY, a text);\nCREATE VIEW v AS SELECT a FROM t")
+    code, sql, warnings = diff(a, b)
+    assert code == 2
+    assert warnings == [
+        "warning: view v depends on table t, which this script alters: drop and re-create the view in a hand-written step"
+    ]
+
+
+# --- autogenerate and check against models ----------------------------------------------------------
+
+MODELS = '''
+from sqlalchemy import Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+'''
+
+
+def _run(root: Path, url: str, *argv: str) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    for name in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
+        del sys.modules[name]
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        code = main(["--url", url, *argv], out, err)
+    finally:
+        os.chdir(previous)
+        sys.path[:] = [p for p in sys.path if p != str(root)]
+    return code, out.getvalue() + err.getvalue()
+
+
+def test_autogenerate_and_check_name_a_view_on_a_dropped_column(tmp_path: Path, pg_url: str):
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "models.py").write_text(MODELS + "    email: Mapped[str] = mapped_column(Text)\n")
+    (root / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0"\n')
+    assert _run(root, pg_url, "init", "--metadata", "app.models:Base.metadata")[0] == 0
+    assert _run(root, pg_url, "revision", "--autogenerate", "-m", "users", "--no-input")[0] == 0
+    assert _run(root, pg_url, "upgrade")[0] == 0
+    _execute(pg_url, "CREATE VIEW active_users AS SELECT id, email FROM users")
+
+    # the models cannot express views: their presence alone is no difference
+    assert _run(root, pg_url, "check") == (0, "The database matches the models.\n")
+
+    (root / "app" / "models.py").write_text(MODELS)
+    warning = ("!! view public.active_users depends on column users.email, which this migration drops: "
+               "drop and re-create the view in a hand-written step")
+    code, text = _run(root, pg_url, "check")
+    assert code == 2 and warning in text
+    code, text = _run(root, pg_url, "revision", "--autogenerate", "-m", "drop email", "--no-input")
+    assert code == 0 and "drop column users.email" in text and warning in text
