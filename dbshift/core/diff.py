@@ -120,12 +120,11 @@ def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = NoRen
     """Operations that turn table ``old`` into ``new`` (same key)."""
     result: list[o.Op] = []
     result += diff_columns(old, new, eq, renames)
+    original = old
     old = o.apply_all(Schema.of([old]), [op for op in result if isinstance(op, o.RenameColumn)]).tables[0]
-    result += diff_primary_key(old, new)
-    result += diff_foreign_keys(old, new)
-    result += diff_uniques(old, new)
-    result += diff_checks(old, new, eq)
-    result += diff_indexes(old, new, eq)
+    keys = diff_primary_key(old, new) + diff_foreign_keys(old, new) + diff_uniques(old, new)
+    keys += diff_checks(old, new, eq) + diff_indexes(old, new, eq)
+    result += [_as_before_renames(op, original, old) for op in keys]
     if (old.comment or None) != (new.comment or None):
         result.append(o.AlterTableComment(new.name, old.comment, new.comment, new.schema))
     if old.unlogged != new.unlogged:
@@ -133,6 +132,23 @@ def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = NoRen
     if old.cluster_on != new.cluster_on:
         result.append(o.AlterTableCluster(new.name, old.cluster_on, new.cluster_on, new.schema))
     return result
+
+
+def _as_before_renames(op: o.Op, original: Table, renamed: Table) -> o.Op:
+    """A drop found on the table with its columns renamed, naming the columns as they are when it runs.
+
+    Drops run before renames (see :mod:`.order`), so they carry the constraint or
+    index as the database still has it.
+    """
+    if isinstance(op, o.DropConstraint):
+        for after, before in zip(renamed.constraints, original.constraints):
+            if after == op.constraint:
+                return replace(op, constraint=before)
+    if isinstance(op, o.DropIndex):
+        for after, before in zip(renamed.indexes, original.indexes):
+            if after == op.index:
+                return replace(op, index=before)
+    return op
 
 
 def diff_columns(old: Table, new: Table, eq: Equivalence, renames: Renames) -> list[o.Op]:

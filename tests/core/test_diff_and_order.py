@@ -126,3 +126,27 @@ def test_rename_column_follows_constraints():
     s = o.RenameColumn("t", "x", "y").apply(Schema.of([t]))
     assert s.tables[0].uniques[0].columns == ("y",)
     assert s.tables[0].indexes[0].expressions == ("y",)
+
+
+def test_a_key_dropped_from_a_renamed_column_is_dropped_under_its_old_name_first():
+    from dbshift.core.model import Unique
+
+    class Hint:
+        def table(self, old, new):
+            return False
+
+        def column(self, table, old, new):
+            return (old.name, new.name) == ("code", "sku")
+
+        def enum_value(self, enum, old, new):
+            return False
+
+    before = table("item", Column("code", "varchar(10)"), Column("size", "integer"), uniques=(Unique(("code",), "uq_item"),))
+    after = table("item", Column("sku", "varchar(10)"), Column("size", "integer"), uniques=(Unique(("sku", "size"), "uq_item"),))
+    ops = order(diff(Schema.of([before]), Schema.of([after]), renames=Hint()))
+    assert [op.describe() for op in ops] == [
+        "drop unique uq_item on item", "rename column item.code to sku", "add unique uq_item on item",
+    ]
+    assert ops[0].constraint.columns == ("code",), "the drop runs before the rename"
+    assert o.apply_all(Schema.of([before]), ops) == Schema.of([after])
+    assert o.apply_all(Schema.of([after]), o.reverse_all(ops)) == Schema.of([before])
