@@ -31,7 +31,9 @@ PLURALS = {
     "view": "views", "materialized view": "materialized views", "function": "functions",
     "procedure": "procedures", "aggregate": "aggregates", "trigger": "triggers",
     "composite type": "composite types", "range type": "range types", "domain": "domains", "extension": "extensions",
-    "policy": "policies", "rule": "rules", "event": "events",
+    "policy": "policies", "rule": "rules", "event": "events", "statistics": "extended statistics",
+    "row-level security": "row-level security settings", "storage parameters": "storage parameters",
+    "statistics target": "statistics targets",
 }
 
 

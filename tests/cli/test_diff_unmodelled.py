@@ -218,3 +218,21 @@ def test_autogenerate_and_check_name_a_view_on_a_dropped_column(tmp_path: Path, 
     assert code == 2 and warning in text
     code, text = _run(root, pg_url, "revision", "--autogenerate", "-m", "drop email", "--no-input")
     assert code == 0 and "drop column users.email" in text and warning in text
+
+
+def test_postgresql_settings_of_unmodelled_kinds_count_as_differences(two_pg):
+    a, b = two_pg
+    _execute(a, PG_COMMON + PG_B_EXTRA)
+    _execute(b, PG_COMMON + PG_B_EXTRA.replace("'SELECT n + 2'", "'SELECT  n + 2'") + """
+ALTER TABLE users DISABLE TRIGGER users_touch;
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE users SET (fillfactor = 70);
+""")
+    code, sql, warnings = diff(a, b)
+    assert code == 2
+    assert [w.split(";")[0] for w in warnings] == [
+        "warning: function public.bump(n integer) differs between A and B",  # white space in a body is a change
+        "warning: row-level security of public.users is only in B",
+        "warning: storage parameters of public.users is only in B",
+        "warning: trigger users_touch on public.users differs between A and B",
+    ]

@@ -9,6 +9,10 @@ MySQL/MariaDB (the fully qualified names a view's definition holds, a
 trigger's table and the ``NEW.``/``OLD.`` columns it uses) and on SQLite (the
 tables a view's or trigger's SQL names; a rebuild of such a table fails on a
 view and drops the triggers, whatever the column).
+
+Definitions are compared exactly as PostgreSQL and MySQL print them (a
+function whose body changed only in white space differs); SQLite keeps the
+text as it was typed, so runs of white space count as one there.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE '
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_proc", "p.oid")}
 UNION ALL
-SELECT 'trigger', n.nspname, t.tgname, n.nspname, c.relname, pg_get_triggerdef(t.oid),
+SELECT 'trigger', n.nspname, t.tgname, n.nspname, c.relname, pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text,
        {_pg_depends("pg_catalog.pg_trigger", "d.objid = t.oid")}
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -105,6 +109,30 @@ SELECT 'policy', n.nspname, pol.polname, n.nspname, c.relname,
 FROM pg_catalog.pg_policy pol
 JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY(:schemas)
+UNION ALL
+SELECT 'row-level security', n.nspname, '', n.nspname, c.relname,
+       concat_ws(' ', CASE WHEN c.relrowsecurity THEN 'enabled' END, CASE WHEN c.relforcerowsecurity THEN 'forced' END),
+       ARRAY[]::text[]
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND n.nspname = ANY(:schemas)
+UNION ALL
+SELECT 'statistics', n.nspname, s.stxname, cn.nspname, c.relname, pg_get_statisticsobjdef(s.oid),
+       {_pg_depends("pg_catalog.pg_statistic_ext", "d.objid = s.oid")}
+FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
+JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
+WHERE n.nspname = ANY(:schemas)
+UNION ALL
+SELECT 'storage parameters', n.nspname, '', n.nspname, c.relname, array_to_string(c.reloptions, ','),
+       ARRAY[]::text[]
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL AND n.nspname = ANY(:schemas)
+UNION ALL
+SELECT 'statistics target', n.nspname, a.attname, n.nspname, c.relname, a.attstattarget::text,
+       ARRAY[ARRAY[n.nspname, c.relname, a.attname]]
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget >= 0
+  AND n.nspname = ANY(:schemas)
 UNION ALL
 SELECT 'rule', n.nspname, r.rulename, n.nspname, c.relname, pg_get_ruledef(r.oid),
        {_pg_depends("pg_catalog.pg_rewrite", "d.objid = r.oid")}
@@ -167,8 +195,10 @@ def _excluded(key: str, exclude: frozenset[str]) -> bool:
     return key in exclude or key.rsplit(".", 1)[-1] in exclude
 
 
-def _digest(text: str | None) -> str:
-    return hashlib.sha256(" ".join((text or "").split()).encode()).hexdigest()[:16]
+def _digest(text: str | None, *, collapse: bool = False) -> str:
+    """A short hash of a definition as the server prints it (``collapse``: runs of white space count as one)."""
+    text = (text or "").strip()
+    return hashlib.sha256((" ".join(text.split()) if collapse else text).encode()).hexdigest()[:16]
 
 
 def _postgresql(connection: sa.engine.Connection, schemas: Sequence[str | None]) -> list[Unmodelled]:
@@ -179,7 +209,11 @@ def _postgresql(connection: sa.engine.Connection, schemas: Sequence[str | None])
     found = []
     for row in connection.execute(sa.text(POSTGRESQL), params):
         table = key(row.on_schema, row.on_table) if row.on_table else None
-        if table:
+        if row.kind in ("row-level security", "storage parameters"):
+            name = f"of {row.on_schema}.{row.on_table}"
+        elif row.kind == "statistics target":
+            name = f"of {row.on_schema}.{row.on_table}.{row.name}"
+        elif table:
             name = f"{row.name} on {row.on_schema}.{row.on_table}"
         else:
             name = row.name if row.kind == "extension" else f"{row.schema}.{row.name}"
@@ -225,5 +259,5 @@ def _sqlite(connection: sa.engine.Connection) -> list[Unmodelled]:
         depends = frozenset((tables[w], EVERY_COLUMN) for w in words if w in tables)
         on_table = row.on_table if row.kind == "trigger" else None
         name = f"{row.name} on {row.on_table}" if on_table else row.name
-        found.append(Unmodelled(row.kind, name, _digest(row.definition), depends, on_table))
+        found.append(Unmodelled(row.kind, name, _digest(row.definition, collapse=True), depends, on_table))
     return found
