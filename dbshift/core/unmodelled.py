@@ -127,24 +127,23 @@ def _affected(op: o.Op, objects: tuple[Unmodelled, ...]) -> Iterable[Dependant]:
             if any(t == key for t, _ in u.depends_on) or u.table == key:
                 yield Dependant(u, f"table {key}", "drops", goes_with_table=u.table == key)
         return
-    column, change, structural = _column_change(op)
-    if column is None:
+    table, column, change, structural = _table_change(op)
+    if table is None:
         return
-    table, name = column
     for u in objects:
-        if (table, name) in u.depends_on and change:
-            yield Dependant(u, f"column {table}.{name}", change)
-        elif (table, EVERY_COLUMN) in u.depends_on and structural:
+        if column is not None and change and (table, column) in u.depends_on:
+            yield Dependant(u, f"column {table}.{column}", change)
+        elif structural and (table, EVERY_COLUMN) in u.depends_on:
             yield Dependant(u, f"table {table}", "alters")
 
 
-def _column_change(op: o.Op) -> tuple[tuple[str, str] | None, str | None, bool]:
-    """``((table key, column), what a dependant of that column sees, whether the table's structure changes)``."""
+def _table_change(op: o.Op) -> tuple[str | None, str | None, str | None, bool]:
+    """``(table key, column, what a dependant of that column sees, whether the table's structure changes)``."""
     if isinstance(op, o.DropColumn):
-        return (qualified(op.table, op.schema), op.column.name), "drops", True
+        return qualified(op.table, op.schema), op.column.name, "drops", True
     if isinstance(op, o.AlterColumn):
         change = "changes the type of" if op.old.type != op.new.type else None
-        return (qualified(op.table, op.schema), op.old.name), change, True
+        return qualified(op.table, op.schema), op.old.name, change, True
     if isinstance(op, (o.AddConstraint, o.DropConstraint)):
-        return (qualified(op.table, op.schema), ""), None, True
-    return None, None, False
+        return qualified(op.table, op.schema), None, None, True
+    return None, None, None, False

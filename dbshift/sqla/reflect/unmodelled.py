@@ -128,7 +128,7 @@ FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamesp
 WHERE c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL AND n.nspname = ANY(:schemas)
 UNION ALL
 SELECT 'statistics target', n.nspname, a.attname, n.nspname, c.relname, a.attstattarget::text,
-       ARRAY[ARRAY[n.nspname, c.relname, a.attname]]
+       ARRAY[]::text[]
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget >= 0
@@ -143,19 +143,25 @@ WHERE NOT (r.rulename = '_RETURN' AND c.relkind IN ('v', 'm')) AND n.nspname = A
 
 # MariaDB/MySQL: the current database only (what the model calls the default schema)
 MYSQL = """
-SELECT 'view' AS kind, v.TABLE_NAME AS name, NULL AS on_table, v.VIEW_DEFINITION AS definition
+SELECT 'view' AS kind, v.TABLE_NAME AS name, NULL AS on_table, v.VIEW_DEFINITION AS definition, DATABASE() AS db
 FROM information_schema.VIEWS v WHERE v.TABLE_SCHEMA = DATABASE()
 UNION ALL
 SELECT LOWER(r.ROUTINE_TYPE), r.ROUTINE_NAME, NULL,
-       CONCAT_WS(' ', r.DTD_IDENTIFIER, r.IS_DETERMINISTIC, r.SQL_DATA_ACCESS, r.ROUTINE_DEFINITION)
+       CONCAT_WS(' ', (SELECT GROUP_CONCAT(CONCAT_WS(' ', p.PARAMETER_MODE, p.PARAMETER_NAME, p.DTD_IDENTIFIER)
+                                   ORDER BY p.ORDINAL_POSITION)
+                       FROM information_schema.PARAMETERS p
+                       WHERE p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA AND p.SPECIFIC_NAME = r.SPECIFIC_NAME
+                         AND p.ORDINAL_POSITION > 0),
+                 r.DTD_IDENTIFIER, r.IS_DETERMINISTIC, r.SQL_DATA_ACCESS, r.ROUTINE_DEFINITION),
+       DATABASE()
 FROM information_schema.ROUTINES r WHERE r.ROUTINE_SCHEMA = DATABASE()
 UNION ALL
 SELECT 'trigger', t.TRIGGER_NAME, t.EVENT_OBJECT_TABLE,
-       CONCAT_WS(' ', t.ACTION_TIMING, t.EVENT_MANIPULATION, t.ACTION_ORIENTATION, t.ACTION_STATEMENT)
+       CONCAT_WS(' ', t.ACTION_TIMING, t.EVENT_MANIPULATION, t.ACTION_ORIENTATION, t.ACTION_STATEMENT), DATABASE()
 FROM information_schema.TRIGGERS t WHERE t.TRIGGER_SCHEMA = DATABASE()
 UNION ALL
 SELECT 'event', e.EVENT_NAME, NULL,
-       CONCAT_WS(' ', e.EVENT_TYPE, e.INTERVAL_VALUE, e.INTERVAL_FIELD, e.STATUS, e.EVENT_DEFINITION)
+       CONCAT_WS(' ', e.EVENT_TYPE, e.INTERVAL_VALUE, e.INTERVAL_FIELD, e.STATUS, e.EVENT_DEFINITION), DATABASE()
 FROM information_schema.EVENTS e WHERE e.EVENT_SCHEMA = DATABASE()
 """
 
@@ -227,10 +233,9 @@ _ROW_REF = re.compile(r"\b(?:NEW|OLD)\.`?(\w+)`?", re.I)
 
 
 def _mysql(connection: sa.engine.Connection) -> list[Unmodelled]:
-    database = connection.execute(sa.text("SELECT DATABASE()")).scalar() or ""
     found = []
     for row in connection.execute(sa.text(MYSQL)):
-        definition = row.definition or ""
+        definition, database = row.definition or "", row.db
         depends: set[tuple[str, str | None]] = set()
         if row.kind == "view":  # MariaDB writes `db`.`table`.`column` and `db`.`table` in full
             for db, table, column in _QUALIFIED_REF.findall(definition):
