@@ -33,7 +33,7 @@ PLURALS = {
     "composite type": "composite types", "range type": "range types", "domain": "domains", "extension": "extensions",
     "policy": "policies", "rule": "rules", "event": "events", "statistics": "extended statistics",
     "row-level security": "row-level security settings", "storage parameters": "storage parameters",
-    "statistics target": "statistics targets",
+    "statistics target": "statistics targets", "privileges": "privileges (grants)",
 }
 
 

@@ -227,11 +227,13 @@ def test_postgresql_settings_of_unmodelled_kinds_count_as_differences(two_pg):
 ALTER TABLE users DISABLE TRIGGER users_touch;
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE users SET (fillfactor = 70);
+GRANT SELECT ON users TO PUBLIC;
 """)
     code, sql, warnings = diff(a, b)
     assert code == 2
     assert [w.split(";")[0] for w in warnings] == [
         "warning: function public.bump(n integer) differs between A and B",  # white space in a body is a change
+        "warning: privileges on public.users is only in B",
         "warning: row-level security of public.users is only in B",
         "warning: storage parameters of public.users is only in B",
         "warning: trigger users_touch on public.users differs between A and B",

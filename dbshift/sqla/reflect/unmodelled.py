@@ -134,6 +134,20 @@ JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n 
 WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget >= 0
   AND n.nspname = ANY(:schemas)
 UNION ALL
+SELECT 'privileges', n.nspname, c.relname, n.nspname, CASE WHEN c.relkind IN ('r', 'p') THEN c.relname END,
+       c.relacl::text, ARRAY[]::text[]
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname = ANY(:schemas)
+  AND {_pg_not_extension("pg_catalog.pg_class", "c.oid")}
+UNION ALL
+SELECT 'privileges', n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL, NULL,
+       p.proacl::text, ARRAY[]::text[]
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE p.proacl IS NOT NULL AND n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_proc", "p.oid")}
+UNION ALL
+SELECT 'privileges', n.nspname, '', NULL, NULL, n.nspacl::text, ARRAY[]::text[]
+FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL AND n.nspname = ANY(:schemas)
+UNION ALL
 SELECT 'rule', n.nspname, r.rulename, n.nspname, c.relname, pg_get_ruledef(r.oid),
        {_pg_depends("pg_catalog.pg_rewrite", "d.objid = r.oid")}
 FROM pg_catalog.pg_rewrite r
@@ -215,7 +229,9 @@ def _postgresql(connection: sa.engine.Connection, schemas: Sequence[str | None])
     found = []
     for row in connection.execute(sa.text(POSTGRESQL), params):
         table = key(row.on_schema, row.on_table) if row.on_table else None
-        if row.kind in ("row-level security", "storage parameters"):
+        if row.kind == "privileges":
+            name = f"on {row.schema}.{row.name}" if row.name else f"on schema {row.schema}"
+        elif row.kind in ("row-level security", "storage parameters"):
             name = f"of {row.on_schema}.{row.on_table}"
         elif row.kind == "statistics target":
             name = f"of {row.on_schema}.{row.on_table}.{row.name}"
