@@ -56,7 +56,9 @@ class PostgresRenderer(Renderer):
             result.append(f"{alter} DROP DEFAULT")
             if serial_name not in (new.default or ""):  # else the sequence stays, detached, as the new default
                 result.append(f"DROP SEQUENCE IF EXISTS {self._serial_sequence(op.table, op.schema, old.name)}")
-        if "identity" in op.changes and old.identity is not None:
+        # identity options change in place: dropping and re-adding it would restart its numbering
+        reidentify = "identity" in op.changes and old.identity is not None and new.identity is not None
+        if "identity" in op.changes and old.identity is not None and not reidentify:
             result.append(f"{alter} DROP IDENTITY")
         if "type" in op.changes:
             if old.default is not None:  # the old default may not cast to the new type
@@ -72,7 +74,9 @@ class PostgresRenderer(Renderer):
             result.append(f"{alter} SET DEFAULT {new.default}" if new.default is not None else f"{alter} DROP DEFAULT")
         if "nullable" in op.changes:
             result.append(f"{alter} {'DROP' if new.nullable else 'SET'} NOT NULL")
-        if "identity" in op.changes and new.identity is not None:
+        if reidentify:
+            result += self._identity_changes(alter, old.identity, new.identity)
+        elif "identity" in op.changes and new.identity is not None:
             result.append(f"{alter} ADD {self.identity_sql(new.identity)}")
         if "autoincrement" in op.changes and new.autoincrement:
             # a sequence under the serial name is there already when it is being attached to the column
@@ -81,6 +85,17 @@ class PostgresRenderer(Renderer):
         if "comment" in op.changes:
             result.append(self.column_comment_sql(op.table, op.schema, new))
         return result
+
+    def _identity_changes(self, alter: str, old: m.Identity, new: m.Identity) -> list[str]:
+        """``SET GENERATED …``, ``SET INCREMENT BY``, ``SET START WITH``: the sequence keeps its current value."""
+        changes = []
+        if old.always != new.always:
+            changes.append(f"SET GENERATED {'ALWAYS' if new.always else 'BY DEFAULT'}")
+        if old.increment != new.increment:
+            changes.append(f"SET INCREMENT BY {new.increment or 1}")
+        if old.start != new.start:
+            changes.append(f"SET START WITH {new.start or 1}")
+        return [f"{alter} {' '.join(changes)}"] if changes else []
 
     def _collate(self, op: o.AlterColumn) -> str:
         """`` COLLATE x`` for ALTER COLUMN … TYPE: the new collation, or back to the type's default."""

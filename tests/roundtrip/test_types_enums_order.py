@@ -207,3 +207,17 @@ def test_a_referenced_table_changed_in_place_keeps_referencing_rows(db_url, roun
     seed = ["INSERT INTO author (id, name) VALUES (1, 'Ann')", "INSERT INTO book (id, author_id) VALUES (1, 1), (2, 1)"]
     roundtrip(db_url, shelf(20), shelf(80), seed, {"author": "id, name", "book": "id, author_id"})
     assert rows(db_url, "book", "id, author_id") == [(1, 1), (2, 1)]
+
+
+def test_postgres_identity_options_change_without_restarting_the_numbering(pg_url, roundtrip, rows, execute):
+    def counter(**identity):  # noqa: ANN003
+        def build(md: sa.MetaData) -> None:
+            sa.Table("ticket", md, sa.Column("id", sa.Integer, sa.Identity(**identity), primary_key=True),
+                     sa.Column("note", sa.String(10)))
+        return build
+
+    seed = ["INSERT INTO ticket (note) VALUES ('a'), ('b'), ('c')"]
+    result = roundtrip(pg_url, counter(), counter(always=True, increment=10), seed, {"ticket": "id, note"})
+    assert [type(op).__name__ for op in result.ops] == ["AlterColumn"]
+    execute(pg_url, "INSERT INTO ticket (note) VALUES ('d')")
+    assert rows(pg_url, "ticket", "id, note")[-1] == (13, "d"), "numbering goes on from 3, by 10"
