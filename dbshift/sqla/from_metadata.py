@@ -150,7 +150,14 @@ def _fit(name: str) -> str:
 def _sql(clause: sa.ClauseElement | str, d: Dialect) -> str:
     if isinstance(clause, str):
         return clause
-    return str(clause.compile(dialect=d, compile_kwargs={"literal_binds": True, "include_table": False}))
+    return _as_written(str(clause.compile(dialect=d, compile_kwargs={"literal_binds": True, "include_table": False})), d)
+
+
+def _as_written(sql: str | None, d: Dialect) -> str | None:
+    """SQL as the database is to store it: SQLAlchemy doubles ``%`` for drivers that take ``%s`` parameters."""
+    if sql is None or not d.identifier_preparer._double_percents:
+        return sql
+    return sql.replace("%%", "%")
 
 
 def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Column:
@@ -163,7 +170,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
             increment=c.identity.increment if c.identity.increment not in (None, 1) else None,
         )
     computed = _sql(c.computed.sqltext, d) if c.computed is not None else None
-    default = None if computed else compiler.get_column_default_string(c)
+    default = None if computed else _as_written(compiler.get_column_default_string(c), d)
     type_ = from_sqla(c.type, d)
     if mysql:
         default = _mysql_default(c, default)

@@ -53,6 +53,12 @@ _REWRITES = [
     # PostgreSQL stores ``x IN (a, b)`` as ``x = ANY (ARRAY[a, b])`` and ``NOT IN`` as ``<> ALL``
     (re.compile(r"=\s*any\s*\(\s*\(?\s*array\s*\["), " in ("),
     (re.compile(r"<>\s*all\s*\(\s*\(?\s*array\s*\["), " not in ("),
+    # … ``LIKE`` as ``~~`` (``ILIKE`` as ``~~*``, ``NOT`` as ``!``) and ``CAST(x AS t)`` as ``x::t``
+    (re.compile(r"!~~\*"), " not ilike "),
+    (re.compile(r"~~\*"), " ilike "),
+    (re.compile(r"!~~"), " not like "),
+    (re.compile(r"~~"), " like "),
+    (re.compile(rf"\bcast\s*\(\s*{_OPERAND}\s+as\s+[a-z][a-z0-9_ ]*(?:\([\d,\s]*\))?\s*\)"), r"\1"),
     # … and ``x BETWEEN a AND b`` as ``x >= a AND x <= b``
     (re.compile(rf"{_OPERAND}\s+not\s+between\s+{_OPERAND}\s+and\s+{_OPERAND}"), r"\1 < \2 or \1 > \3"),
     (re.compile(rf"{_OPERAND}\s+between\s+{_OPERAND}\s+and\s+{_OPERAND}"), r"\1 >= \2 and \1 <= \3"),

@@ -58,6 +58,7 @@ def common(md: sa.MetaData, *, text_collation: str, string_collation: str) -> No
         sa.Column("bi", sa.BigInteger),
         sa.Column("s", sa.String(30), server_default="x"),
         sa.Column("quoted", sa.String(30), server_default="it's"),
+        sa.Column("pct", sa.String(10), server_default="100%"),
         sa.Column("coll", sa.String(30, collation=string_collation)),
         sa.Column("ch", sa.CHAR(3)),
         sa.Column("t", sa.Text),
@@ -93,6 +94,7 @@ def common(md: sa.MetaData, *, text_collation: str, string_collation: str) -> No
         sa.CheckConstraint("i >= 0 AND i < 1000", name="ck_wide_i_range"),
         sa.CheckConstraint("s IN ('x', 'y', 'z')", name="ck_wide_s_values"),
         sa.CheckConstraint("n BETWEEN 0 AND 100", name="ck_wide_n_between"),
+        sa.CheckConstraint("s LIKE 'x%' OR s NOT LIKE '%z' OR s != 'y'", name="ck_wide_s_like"),
         sa.CheckConstraint("length(s) > 0"),
         comment="every portable kind",
     )
@@ -164,6 +166,7 @@ def postgres_models(md: sa.MetaData) -> None:
         sa.Column("labels", postgresql.ARRAY(sa.Enum("red", "blue", name="label"))),
         sa.CheckConstraint("cash >= 0::money", name="ck_pg_cash"),
         sa.CheckConstraint("label ~ '^[a-z]+$'", name="ck_pg_label_re"),
+        sa.CheckConstraint("label ILIKE 'x%' AND CAST(real AS integer) > 0 AND today > '2020-01-01'", name="ck_pg_more"),
     )
     sa.Index("ix_pg_tags", t.c.tags, postgresql_using="gin")
     sa.Index("ix_pg_doc", t.c.doc, postgresql_using="gin", postgresql_ops={"doc": "jsonb_path_ops"})
