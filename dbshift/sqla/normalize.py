@@ -18,7 +18,8 @@ from .dialect import MYSQL_FAMILY
 from .types import comparable, read_mysql_literal
 
 _CAST = re.compile(
-    r"::\s*(\"[^\"]+\"|[a-z_][a-z0-9_]*)(\s+(varying|precision|with(out)?\s+time\s+zone))*(\s*\([\d\s,]*\))?(\[\])*",
+    r"::\s*(?:(?:\"[^\"]+\"|[a-z_][a-z0-9_]*)\.)?(\"[^\"]+\"|[a-z_][a-z0-9_]*)"  # a type, maybe schema-qualified
+    r"(\s+(varying|precision|with(out)?\s+time\s+zone))*(\s*\([\d\s,]*\))?(\[\])*",
     re.I,
 )
 _QUOTED_NUMBER = re.compile(r"^'(-?\d+(\.\d+)?)'$")

@@ -221,3 +221,17 @@ def test_postgres_identity_options_change_without_restarting_the_numbering(pg_ur
     assert [type(op).__name__ for op in result.ops] == ["AlterColumn"]
     execute(pg_url, "INSERT INTO ticket (note) VALUES ('d')")
     assert rows(pg_url, "ticket", "id, note")[-1] == (13, "d"), "numbering goes on from 3, by 10"
+
+
+def test_postgres_enum_from_another_schema_with_a_default(pg_url, roundtrip, execute):
+    """PostgreSQL writes the default as 'new'::audit.state: the schema-qualified cast is no difference."""
+    execute(pg_url, "CREATE SCHEMA audit")
+
+    def build(with_state: bool):
+        def run(md: sa.MetaData) -> None:
+            state = (sa.Column("state", sa.Enum("new", "done", name="state", schema="audit"), server_default="new"),)
+            sa.Table("job", md, sa.Column("id", sa.Integer, primary_key=True), *(state if with_state else ()))
+        return run
+
+    result = roundtrip(pg_url, build(False), build(True), ["INSERT INTO job (id) VALUES (1)"], {"job": "id"})
+    assert [type(op).__name__ for op in result.ops] == ["CreateEnum", "AddColumn"]
