@@ -812,8 +812,7 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
         statements += [s.sql.rstrip(";") + ";" for s in render(op, dialect, state)]
         state = op.apply(state)
     changed, broken = differences(*others), dependants(ops, others[0])
-    header = [f"-- not compared: {d.describe()} (dbshift diff does not compare {d.object.plural}; "
-              "write that change by hand)" for d in changed]
+    header = [f"-- not compared: {d.describe()} ({d.not_compared}; write that change by hand)" for d in changed]
     header += [f"-- depends: {d.describe('this script')}" for d in broken]
     sql = "\n\n".join(statements) + ("\n" if statements else "")
     if header:

@@ -34,10 +34,7 @@ def dependant_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult o
 
 def diff_warning_lines(result) -> list[str]:  # noqa: ANN001 - api.DiffResult
     """Warnings (for stderr) about what ``dbshift diff`` did not compare, and what its SQL breaks."""
-    lines = [
-        f"warning: {d.describe()}; dbshift diff does not compare {d.object.plural}: write that change by hand"
-        for d in result.unmodelled
-    ]
+    lines = [f"warning: {d.describe()}; {d.not_compared}: write that change by hand" for d in result.unmodelled]
     return lines + [f"warning: {d.describe('this script')}" for d in result.dependants]
 
 

@@ -75,6 +75,10 @@ class Difference:
             return f"{self.object.label} differs between A and B"
         return f"{self.object.label} is only in {self.where}"
 
+    @property
+    def not_compared(self) -> str:
+        return f"dbshift diff does not compare {self.object.plural}"
+
 
 def differences(a: Iterable[Unmodelled], b: Iterable[Unmodelled]) -> tuple[Difference, ...]:
     """What differs between the unmodelled objects of database A and of database B, sorted by kind and name."""
