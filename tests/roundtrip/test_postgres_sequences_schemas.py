@@ -159,6 +159,7 @@ def test_a_database_made_by_create_all_with_sequences_and_schemas_has_nothing_to
     models.create_all(engine)
     engine.dispose()
     root = tmp_path / "p"
+    (root / "migrations").mkdir(parents=True)
     assert api.check(Config(root=root, migrations=root / "migrations", url=pg_url, url_source="test",
                             metadata_object=models)).ops == ()
 
@@ -173,5 +174,6 @@ def test_serial_sequence_options_and_cluster_marks_set_by_hand_are_not_a_differe
     execute(pg_url, "ALTER SEQUENCE ticket_id_seq AS bigint INCREMENT BY 5 CACHE 20")  # a restored old dump, say
     execute(pg_url, "ALTER TABLE ticket CLUSTER ON ticket_pkey")
     root = tmp_path / "p"
+    (root / "migrations").mkdir(parents=True)
     assert api.check(Config(root=root, migrations=root / "migrations", url=pg_url, url_source="test",
                             metadata_object=models)).ops == ()
