@@ -16,162 +16,40 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from . import history, scripts
 from .config import Config
 from .core import ops as o
-from .core.errors import DbshiftError, MultipleHeads, TargetReached, UnknownRevision
+from .core.errors import DbshiftError, MultipleHeads, TargetReached
 from .core.graph import Revision, RevisionGraph
 from .core.model import Schema
 from .core.ranges import in_range
 from .core.safety import make_safe, safe_downgrade
 from .core.unmodelled import Dependant, Difference
 from .core.renames import Ask, PossibleRename, RenameHints, RenamePolicy
+from .errors import (  # noqa: F401 - raised here; importable from dbshift.api as before
+    NotAtHead,
+    NoModels,
+    EmptyModels,
+    NothingToMerge,
+    AlreadyInitialized,
+    ModelsNotFoundForInit,
+    DatabaseAtUnknownRevision,
+    ChecksumMismatch,
+    UnfinishedMigration,
+    ResumeNotInPlan,
+    NothingToResolve,
+    NotApplied,
+    SingleTransactionUnsupported,
+    Cancelled,
+    MigrationsMissing,
+)
 from .lock import DEFAULT_WAIT_S
 from .runner import Event, Step, StepPreview
 
-# --- errors -------------------------------------------------------------------------
-
-
-class NotAtHead(DbshiftError):
-    def __init__(self, current: tuple[str, ...], heads: tuple[str, ...]) -> None:
-        self.current, self.heads = current, heads
-        at = ", ".join(current) or "base (nothing applied)"
-        super().__init__(
-            f"the database is at {at} but the migrations end at {', '.join(heads)}; "
-            "run 'dbshift upgrade' before generating a new migration"
-        )
-
-
-class NoModels(DbshiftError):
-    def __init__(self) -> None:
-        super().__init__("no models configured: set metadata = \"package.module:Base.metadata\" in [tool.dbshift]")
-
-
-class EmptyModels(DbshiftError):
-    def __init__(self, tables: list[str]) -> None:
-        self.tables = tables
-        shown = ", ".join(tables[:5]) + (" …" if len(tables) > 5 else "")
-        super().__init__(
-            f"the models define no tables but the database has {len(tables)} ({shown}); "
-            "are the model modules imported? nothing was written"
-        )
-
-
-class NothingToMerge(DbshiftError):
-    def __init__(self, heads: tuple[str, ...]) -> None:
-        self.heads = heads
-        super().__init__(f"nothing to merge: the history has {len(heads)} head(s)")
-
-
-class AlreadyInitialized(DbshiftError):
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        super().__init__(f"{path} already has a [tool.dbshift] section")
-
-
-class ModelsNotFoundForInit(DbshiftError):
-    def __init__(self, root: Path) -> None:
-        super().__init__(
-            f"could not find SQLAlchemy models under {root}; "
-            "pass them explicitly: dbshift init --metadata package.module:Base.metadata"
-        )
-
-
-class DatabaseAtUnknownRevision(UnknownRevision):
-    def __init__(self, revision: str) -> None:
-        self.ref = self.revision = revision
-        DbshiftError.__init__(
-            self,
-            f"the database records revision {revision!r}, which no file in the migrations directory defines: "
-            "is this an older checkout than the one that migrated the database, or the wrong directory?",
-        )
-
-
-class ChecksumMismatch(DbshiftError):
-    def __init__(self, revision: str, path: str, recorded: str, actual: str, others: int = 0) -> None:
-        self.revision, self.path, self.recorded, self.actual, self.others = revision, path, recorded, actual, others
-        more = f" (and {others} more)" if others else ""
-        super().__init__(
-            f"migration {revision} ({path}) was edited after it was applied{more}: recorded checksum "
-            f"{recorded[:12]}, file now {actual[:12]}; restore the file, or accept the edit with "
-            f"'dbshift accept {revision}' (or upgrade --accept-checksum {revision})"
-        )
-
-
-class UnfinishedMigration(DbshiftError):
-    """A migration a run left failed or interrupted: the history says how far it got."""
-
-    def __init__(
-        self, row: history.HistoryRow, path: str | None, running: tuple[int, str] | None = None,
-        *, wrong_direction: bool = False,
-    ) -> None:
-        self.row, self.path, self.running = row, path, running
-        rev, done = row.revision, row.statements_done or 0
-        verb = "upgrade" if row.direction == "up" else "downgrade"
-        where = f"{rev} ({path})" if path else rev
-        if row.status == history.FAILED:
-            what = f"failed during its {verb} at {row.error or f'statement {done + 1}'}"
-        else:
-            by = f" ({row.run_by})" if row.run_by else ""
-            what = (
-                f"was interrupted during its {verb}{by} after statement {done}; "
-                f"statement {done + 1} may have run in part"
-            )
-        if running is not None:
-            conn_id, sql = running
-            advice = (
-                f"; connection {conn_id} is still running {sql!r}: wait for it to end, or stop it with "
-                f"'KILL {conn_id}', before resuming"
-            )
-        elif wrong_direction:
-            advice = f"; finish it first with 'dbshift {verb} --resume', or record the outcome with 'dbshift resolve {rev} --applied' or '--rolled-back'"
-        else:
-            advice = (
-                f"; fix the cause, then 'dbshift {verb} --resume' continues at statement {done + 1}, or repair the "
-                f"database by hand and record the outcome with 'dbshift resolve {rev} --applied' or '--rolled-back'"
-            )
-        super().__init__(f"migration {where} {what}{advice}")
-
-
-class ResumeNotInPlan(DbshiftError):
-    def __init__(self, revision: str, direction: str, target: str) -> None:
-        self.revision, self.direction, self.target = revision, direction, target
-        verb = "upgrade" if direction == "up" else "downgrade"
-        super().__init__(f"--resume: the unfinished migration {revision} is not part of the {verb} to {target!r}")
-
-
-class NothingToResolve(DbshiftError):
-    def __init__(self, revision: str, unfinished: list[str]) -> None:
-        self.revision, self.unfinished = revision, unfinished
-        others = f" (unfinished: {', '.join(unfinished)})" if unfinished else " (no migration is unfinished)"
-        super().__init__(f"{revision} has no failed or interrupted run to resolve{others}")
-
-
-class NotApplied(DbshiftError):
-    def __init__(self, revision: str) -> None:
-        self.revision = revision
-        super().__init__(f"{revision} is not applied: there is no recorded checksum to accept")
-
-
-class SingleTransactionUnsupported(DbshiftError):
-    def __init__(self, dialect: str) -> None:
-        self.dialect = dialect
-        super().__init__(
-            f"--single-transaction needs transactional DDL (PostgreSQL or SQLite); {dialect} commits each DDL statement"
-        )
-
-
-class Cancelled(DbshiftError):
-    def __init__(self) -> None:
-        super().__init__("cancelled: nothing was changed")
-
-
-class MigrationsMissing(DbshiftError):
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"migrations directory {path} does not exist; run 'dbshift init'")
-
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 # --- results ------------------------------------------------------------------------
 
@@ -280,7 +158,7 @@ def load_graph(config: Config) -> RevisionGraph:
 
 
 @contextlib.contextmanager
-def connection(config: Config) -> Iterator["sa.Connection"]:  # noqa: F821
+def connection(config: Config) -> Iterator["sa.Connection"]:
     """A connection to the configured database (asking for a password if the server wants one)."""
     from .db import connect, create_engine
 
