@@ -190,8 +190,8 @@ def diff_primary_key(old: Table, new: Table) -> list[o.Op]:
     return result
 
 
-def _pk_key(pk: PrimaryKey | None) -> tuple[str, ...] | None:
-    return pk.columns if pk and pk.columns else None
+def _pk_key(pk: PrimaryKey | None) -> tuple | None:
+    return (pk.columns, pk.deferrable, pk.initially_deferred) if pk and pk.columns else None
 
 
 def _names_agree(a: object, b: object, server_named: Callable[[str], bool] = lambda n: False) -> bool:
@@ -225,7 +225,7 @@ def diff_foreign_keys(old: Table, new: Table) -> list[o.Op]:
 
 
 def diff_uniques(old: Table, new: Table) -> list[o.Op]:
-    dropped, added = _match(old.uniques, new.uniques, lambda u: u.columns)
+    dropped, added = _match(old.uniques, new.uniques, lambda u: (u.columns, u.deferrable, u.initially_deferred))
     return _constraint_ops(new, dropped, added)
 
 

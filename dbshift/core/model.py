@@ -49,8 +49,12 @@ class Column:
 
 @dataclass(frozen=True)
 class PrimaryKey:
+    """A primary key; ``deferrable`` keys (PostgreSQL only) may be checked at commit instead."""
+
     columns: tuple[str, ...]
     name: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,12 @@ class ForeignKey:
 
 @dataclass(frozen=True)
 class Unique:
+    """A unique constraint; ``deferrable`` ones (PostgreSQL only) may be checked at commit instead."""
+
     columns: tuple[str, ...]
     name: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
 
 
 @dataclass(frozen=True)

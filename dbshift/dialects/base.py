@@ -96,9 +96,9 @@ class Renderer:
     def constraint_sql(self, c: m.Constraint) -> str:
         head = f"CONSTRAINT {self.q(c.name)} " if c.name else ""
         if isinstance(c, m.PrimaryKey):
-            return head + f"PRIMARY KEY ({self.columns_list(c.columns)})"
+            return head + f"PRIMARY KEY ({self.columns_list(c.columns)})" + self.deferrable_sql(c)
         if isinstance(c, m.Unique):
-            return head + f"UNIQUE ({self.columns_list(c.columns)})"
+            return head + f"UNIQUE ({self.columns_list(c.columns)})" + self.deferrable_sql(c)
         if isinstance(c, m.Check):
             return head + f"CHECK ({c.sqltext})"
         sql = (
@@ -110,9 +110,13 @@ class Renderer:
             sql += f" ON DELETE {c.on_delete}"
         if c.on_update:
             sql += f" ON UPDATE {c.on_update}"
-        if c.deferrable:
-            sql += " DEFERRABLE INITIALLY " + ("DEFERRED" if c.initially_deferred else "IMMEDIATE")
-        return sql
+        return sql + self.deferrable_sql(c)
+
+    def deferrable_sql(self, c: m.PrimaryKey | m.Unique | m.ForeignKey) -> str:
+        """`` DEFERRABLE INITIALLY …`` for a deferrable constraint, else nothing."""
+        if not c.deferrable:
+            return ""
+        return " DEFERRABLE INITIALLY " + ("DEFERRED" if c.initially_deferred else "IMMEDIATE")
 
     def create_table_sql(self, table: m.Table, name: str | None = None) -> str:
         lines = [self.column_sql(c, table) for c in table.columns]

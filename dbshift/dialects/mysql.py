@@ -88,9 +88,10 @@ class MySQLRenderer(Renderer):
     def constraint_sql(self, c: m.Constraint) -> str:
         if isinstance(c, m.PrimaryKey):
             return f"PRIMARY KEY ({self.columns_list(c.columns)})"  # MySQL names it PRIMARY whatever we say
-        if isinstance(c, m.ForeignKey) and c.deferrable:
-            c = m.ForeignKey(c.columns, c.ref_table, c.ref_columns, c.name, c.ref_schema, c.on_delete, c.on_update)
         return super().constraint_sql(c)
+
+    def deferrable_sql(self, c: m.PrimaryKey | m.Unique | m.ForeignKey) -> str:
+        return ""  # MySQL checks every row at once
 
     def create_table_sql(self, table: m.Table, name: str | None = None) -> str:
         sql = super().create_table_sql(table, name)

@@ -29,6 +29,9 @@ class SqliteRenderer(Renderer):
     def default_sql(self, default: str) -> str:
         return default if _PLAIN_DEFAULT.match(default) else f"({default})"
 
+    def deferrable_sql(self, c: m.PrimaryKey | m.Unique | m.ForeignKey) -> str:
+        return super().deferrable_sql(c) if isinstance(c, m.ForeignKey) else ""  # SQLite defers foreign keys only
+
     # operations SQLite does in place ----------------------------------------
 
     def render_add_column(self, op: o.AddColumn, schema: m.Schema) -> list:

@@ -60,7 +60,7 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
     pk = None
     if t.primary_key.columns:
         pk_name = None if mysql else _name(t.primary_key) or _fit(f"{t.name}_pkey")  # MySQL's is always PRIMARY
-        pk = m.PrimaryKey(tuple(c.name for c in _pk_columns(t.primary_key)), pk_name)
+        pk = m.PrimaryKey(tuple(c.name for c in _pk_columns(t.primary_key)), pk_name, *_deferrable(t.primary_key, d))
     uniques, checks, fks = [], [], []
     check_names: list[str] = []
     mysql_names = _mysql_names(t, compiler) if mysql else {}
@@ -70,7 +70,7 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
         if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint):
             cols = tuple(col.name for col in c.columns)
             name = _name(c) or mysql_names.get(id(c)) or _fit(f"{t.name}_{'_'.join(cols)}_key")
-            uniques.append(m.Unique(cols, name))
+            uniques.append(m.Unique(cols, name, *_deferrable(c, d)))
         elif isinstance(c, sa.CheckConstraint):
             sqltext = _sql(c.sqltext, d)
             name = _name(c) or _fit(_numbered(_check_base(t, sqltext), check_names))
@@ -102,6 +102,13 @@ def _pk_columns(pk: sa.PrimaryKeyConstraint) -> list[sa.Column]:
     first, as SQLAlchemy's ``create_all()`` writes it.
     """
     return list(pk.columns_autoinc_first if pk._implicit_generated else pk.columns)
+
+
+def _deferrable(c: sa.Constraint, d: Dialect) -> tuple[bool, bool]:
+    """``(deferrable, initially_deferred)`` of a key; only PostgreSQL defers keys (elsewhere both False)."""
+    if d.name != "postgresql" or not c.deferrable:
+        return False, False
+    return True, (c.initially or "").upper() == "DEFERRED"
 
 
 def _check_base(t: sa.Table, sqltext: str) -> str:

@@ -345,9 +345,9 @@ def _type(row: Any, enums: dict) -> str:
 def _constraint(table: _Table, row: Any) -> None:
     columns = tuple(row.columns)
     if row.contype == "p":
-        table.primary_key = m.PrimaryKey(columns, row.conname)
+        table.primary_key = m.PrimaryKey(columns, row.conname, bool(row.condeferrable), bool(row.condeferred))
     elif row.contype == "u":
-        table.uniques.append(m.Unique(columns, row.conname))
+        table.uniques.append(m.Unique(columns, row.conname, bool(row.condeferrable), bool(row.condeferred)))
     elif row.contype == "f":
         table.foreign_keys.append(
             m.ForeignKey(
