@@ -1,6 +1,8 @@
 """Everything a migration file needs, in one import: ``from dbshift.migration import *``."""
 
-from .core.model import Check, Column, Enum, ForeignKey, Identity, Index, PrimaryKey, Sequence, Table, Unique
+from .core.model import (
+    Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Sequence, Table, Unique,
+)
 from .core.ops import (
     AddColumn, AddConstraint, AlterColumn, Backfill, AlterEnum, AlterTableComment, AlterTableLogging, BulkDelete,
     AlterTableCluster, BulkInsert, CreateEnum,
@@ -10,7 +12,8 @@ from .core.ops import (
 )
 
 __all__ = [
-    "Check", "Column", "Enum", "ForeignKey", "Identity", "Index", "PrimaryKey", "Sequence", "Table", "Unique",
+    "Check", "Column", "Enum", "Exclude", "ForeignKey", "Identity", "Index", "PrimaryKey", "Sequence", "Table",
+    "Unique",
     "AddColumn", "AddConstraint", "AlterColumn", "Backfill", "AlterEnum", "AlterTableComment", "BulkDelete", "BulkInsert",
     "CreateEnum", "CreateIndex", "CreateSequence", "CreateTable", "DropColumn", "DropConstraint", "DropEnum",
     "DropIndex", "DropSequence", "DropTable", "RenameColumn", "RenameTable", "RunPython", "RunSQL",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Protocol
 
 from . import ops as o
-from .model import Column, ForeignKey, Index, PrimaryKey, Schema, Table, qualified, serial_sequence_name
+from .model import Column, Exclude, ForeignKey, Index, PrimaryKey, Schema, Table, qualified, serial_sequence_name
 
 
 def _same(x: str) -> str:
@@ -123,7 +123,7 @@ def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = NoRen
     original = old
     old = o.apply_all(Schema.of([old]), [op for op in result if isinstance(op, o.RenameColumn)]).tables[0]
     keys = diff_primary_key(old, new) + diff_foreign_keys(old, new) + diff_uniques(old, new)
-    keys += diff_checks(old, new, eq) + diff_indexes(old, new, eq)
+    keys += diff_checks(old, new, eq) + diff_excludes(old, new, eq) + diff_indexes(old, new, eq)
     result += [_as_before_renames(op, original, old) for op in keys]
     if (old.comment or None) != (new.comment or None):
         result.append(o.AlterTableComment(new.name, old.comment, new.comment, new.schema))
@@ -231,6 +231,19 @@ def diff_uniques(old: Table, new: Table) -> list[o.Op]:
 
 def diff_checks(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
     dropped, added = _match(old.checks, new.checks, lambda c: eq.expression(c.sqltext), eq.server_named)
+    return _constraint_ops(new, dropped, added)
+
+
+def diff_excludes(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
+    """Exclusion constraints compared by what they do: each element's expression (normalised) and
+    operator, the method, the predicate, included columns and deferrability."""
+
+    def key(x: Exclude) -> tuple:
+        elements = tuple((eq.expression(e.rsplit(" WITH ", 1)[0]), e.rsplit(" WITH ", 1)[-1]) for e in x.elements)
+        where = eq.expression(x.where) if x.where else None
+        return (elements, x.using, where, x.include, x.deferrable, x.initially_deferred)
+
+    dropped, added = _match(old.excludes, new.excludes, key)
     return _constraint_ops(new, dropped, added)
 
 

@@ -91,7 +91,25 @@ class Check:
     name: str | None = None
 
 
-Constraint = Union[PrimaryKey, ForeignKey, Unique, Check]
+@dataclass(frozen=True)
+class Exclude:
+    """A PostgreSQL exclusion constraint: no two rows may match on every element at once.
+
+    ``elements`` are ``expression WITH operator`` as SQL (``during WITH &&``);
+    ``using`` the index method, ``where`` the predicate limiting the rows it
+    covers, ``include`` extra columns stored in its index.
+    """
+
+    elements: tuple[str, ...]
+    name: str | None = None
+    using: str = "gist"
+    where: str | None = None
+    include: tuple[str, ...] = ()
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+
+Constraint = Union[PrimaryKey, ForeignKey, Unique, Check, Exclude]
 
 
 @dataclass(frozen=True)
@@ -121,6 +139,7 @@ class Table:
     cluster_on: str | None = None
     """PostgreSQL: the index ``CLUSTER`` orders the table by; compared between databases only
     (models cannot express it)."""
+    excludes: tuple[Exclude, ...] = ()
 
     @property
     def key(self) -> str:
@@ -141,9 +160,9 @@ class Table:
 
     @property
     def constraints(self) -> tuple[Constraint, ...]:
-        """All constraints: primary key first, then foreign keys, uniques, checks."""
+        """All constraints: primary key first, then foreign keys, uniques, checks, exclusions."""
         head: tuple[Constraint, ...] = (self.primary_key,) if self.primary_key else ()
-        return head + self.foreign_keys + self.uniques + self.checks
+        return head + self.foreign_keys + self.uniques + self.checks + self.excludes
 
     def with_constraint(self, constraint: Constraint) -> "Table":
         if isinstance(constraint, PrimaryKey):
@@ -152,6 +171,8 @@ class Table:
             return replace(self, foreign_keys=self.foreign_keys + (constraint,))
         if isinstance(constraint, Unique):
             return replace(self, uniques=self.uniques + (constraint,))
+        if isinstance(constraint, Exclude):
+            return replace(self, excludes=self.excludes + (constraint,))
         return replace(self, checks=self.checks + (constraint,))
 
     def without_constraint(self, constraint: Constraint) -> "Table":
@@ -161,6 +182,8 @@ class Table:
             return replace(self, foreign_keys=_without(self.foreign_keys, constraint))
         if isinstance(constraint, Unique):
             return replace(self, uniques=_without(self.uniques, constraint))
+        if isinstance(constraint, Exclude):
+            return replace(self, excludes=_without(self.excludes, constraint))
         return replace(self, checks=_without(self.checks, constraint))
 
 

@@ -101,6 +101,8 @@ class Renderer:
             return head + f"UNIQUE ({self.columns_list(c.columns)})" + self.deferrable_sql(c)
         if isinstance(c, m.Check):
             return head + f"CHECK ({c.sqltext})"
+        if isinstance(c, m.Exclude):
+            return head + self.exclude_sql(c)
         sql = (
             head
             + f"FOREIGN KEY ({self.columns_list(c.columns)}) REFERENCES "
@@ -112,7 +114,15 @@ class Renderer:
             sql += f" ON UPDATE {c.on_update}"
         return sql + self.deferrable_sql(c)
 
-    def deferrable_sql(self, c: m.PrimaryKey | m.Unique | m.ForeignKey) -> str:
+    def exclude_sql(self, c: m.Exclude) -> str:
+        sql = f"EXCLUDE USING {c.using} ({', '.join(c.elements)})"
+        if c.include:
+            sql += f" INCLUDE ({self.columns_list(c.include)})"
+        if c.where:
+            sql += f" WHERE ({c.where})"
+        return sql + self.deferrable_sql(c)
+
+    def deferrable_sql(self, c: m.PrimaryKey | m.Unique | m.ForeignKey | m.Exclude) -> str:
         """`` DEFERRABLE INITIALLY …`` for a deferrable constraint, else nothing."""
         if not c.deferrable:
             return ""

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import DDLCompiler
 
@@ -23,6 +25,7 @@ from ..core import model as m
 from ..core.renames import RenameHints
 from ..core.errors import DbshiftError
 from ..core.types import parse_type
+from .exclusion import default_name, parse_exclude
 from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for
 from .mysql import is_foreign_key_index
 from .types import collation_of, from_sqla
@@ -61,7 +64,7 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
     if t.primary_key.columns:
         pk_name = None if mysql else _name(t.primary_key) or _fit(f"{t.name}_pkey")  # MySQL's is always PRIMARY
         pk = m.PrimaryKey(tuple(c.name for c in _pk_columns(t.primary_key)), pk_name, *_deferrable(t.primary_key, d))
-    uniques, checks, fks = [], [], []
+    uniques, checks, fks, excludes = [], [], [], []
     check_names: list[str] = []
     mysql_names = _mysql_names(t, compiler) if mysql else {}
     for c in sorted(t.constraints, key=_constraint_order):
@@ -78,6 +81,8 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
             checks.append(m.Check(sqltext, name))
         elif isinstance(c, sa.ForeignKeyConstraint):
             fks.append(_foreign_key(c, t, d, mysql_names.get(id(c))))
+        elif isinstance(c, ExcludeConstraint) and d.name == "postgresql":
+            excludes.append(_exclude(c, t, compiler))
     indexes = tuple(sorted((_index(i, d) for i in t.indexes), key=lambda i: i.name))
     if mysql:
         uniques, indexes = _mysql_keys(uniques, indexes, fks, t)
@@ -92,6 +97,7 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
         comment=t.comment if d.name != "sqlite" else None,
         schema=_schema_name(t.schema, d),
         unlogged=d.name == "postgresql" and "UNLOGGED" in (str(p).upper() for p in t._prefixes),
+        excludes=tuple(sorted(excludes, key=lambda x: (x.name or "", x.elements))),
     )
 
 
@@ -102,6 +108,12 @@ def _pk_columns(pk: sa.PrimaryKeyConstraint) -> list[sa.Column]:
     first, as SQLAlchemy's ``create_all()`` writes it.
     """
     return list(pk.columns_autoinc_first if pk._implicit_generated else pk.columns)
+
+
+def _exclude(c: ExcludeConstraint, t: sa.Table, compiler: DDLCompiler) -> m.Exclude:
+    """An exclusion constraint, read back from the DDL SQLAlchemy writes for it."""
+    exclude = parse_exclude(compiler.process(c), None)
+    return replace(exclude, name=_name(c) or _fit(default_name(t.name, exclude.elements)))
 
 
 def _deferrable(c: sa.Constraint, d: Dialect) -> tuple[bool, bool]:

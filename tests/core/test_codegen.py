@@ -298,3 +298,18 @@ def test_str_and_int_subclasses_render_as_plain_values():
 
     op = BulkInsert("t", ({"mood": Mood.HAPPY, "level": Level.HIGH},))
     assert render_value(op) == 'BulkInsert("t", ({"mood": "happy", "level": 3},))'
+
+
+@pytest.mark.parametrize("value", [
+    migration.Exclude(("during WITH &&",)),
+    migration.Exclude(("room WITH =", "tsrange(starts, ends) WITH &&"), name="no_overlap", using="spgist",
+                      where="NOT cancelled", include=("note",), deferrable=True, initially_deferred=True),
+    AddConstraint("booking", migration.Exclude(("during WITH &&",), name="x"), schema="s"),
+    DropConstraint("booking", migration.Exclude(("c WITH &&",), using="btree")),
+    Table("booking", (Column("during", "tsrange"),), excludes=(migration.Exclude(("during WITH &&",)),)),
+    AddConstraint("seat", PrimaryKey(("id",), deferrable=True)),
+    AddConstraint("seat", Unique(("a", "b"), name="uq", deferrable=True, initially_deferred=True)),
+], ids=repr)
+def test_exclusion_constraints_and_deferrable_keys_round_trip(value):
+    assert roundtrip(value) == value
+    assert ast.parse(render_value(value))

@@ -1,11 +1,11 @@
-"""Operation → SQL for deferrable keys: PostgreSQL writes them, MySQL and SQLite (which have none) leave it out."""
+"""Operation → SQL for deferrable keys (PostgreSQL writes them, MySQL and SQLite have none) and exclusions."""
 
 from __future__ import annotations
 
 import pytest
 
 from dbshift.core import ops as o
-from dbshift.core.model import Column, PrimaryKey, Schema, Table, Unique
+from dbshift.core.model import Column, Exclude, PrimaryKey, Schema, Table, Unique
 from dbshift.dialects import render
 
 PK = PrimaryKey(("id",), "seat_pkey", deferrable=True)
@@ -40,3 +40,13 @@ def test_deferrable_keys_are_left_out_elsewhere(dialect):
     created = " ".join(sql(o.CreateTable(SEAT), dialect))
     assert "UNIQUE" in created and "PRIMARY KEY" in created
     assert "DEFERRABLE" not in created
+
+
+def test_exclusion_constraint_added_and_dropped():
+    exclude = Exclude(("room WITH =", "tsrange(starts, ends) WITH &&"), "no_overlap", where="NOT cancelled",
+                      include=("note",), deferrable=True)
+    assert sql(o.AddConstraint("booking", exclude, "app"), "postgresql") == [
+        "ALTER TABLE app.booking ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, tsrange(starts, ends) "
+        "WITH &&) INCLUDE (note) WHERE (NOT cancelled) DEFERRABLE INITIALLY IMMEDIATE"
+    ]
+    assert sql(o.DropConstraint("booking", exclude), "postgresql") == ["ALTER TABLE booking DROP CONSTRAINT no_overlap"]

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ...core import model as m
 from ...core.types import enum_type
+from ..exclusion import parse_exclude
 from ..types import canonical
 from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques, strip_outer_parens
 
@@ -87,13 +88,13 @@ SELECT con.conrelid, con.conname, con.contype,
        rn.nspname AS ref_schema, rc.relname AS ref_table,
        {_ATTNAMES.format(keys="con.confkey", rel="con.confrelid")} AS ref_columns,
        con.confupdtype, con.confdeltype, con.condeferrable, con.condeferred, con.conislocal,
-       CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid) END AS definition
+       CASE WHEN con.contype IN ('c', 'x') THEN pg_get_constraintdef(con.oid) END AS definition
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0
+WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0
   AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND n.nspname = ANY(:schemas)
 """
@@ -192,6 +193,7 @@ class _Table:
     foreign_keys: list[m.ForeignKey] = field(default_factory=list)
     uniques: list[m.Unique] = field(default_factory=list)
     checks: list[m.Check] = field(default_factory=list)
+    excludes: list[m.Exclude] = field(default_factory=list)
     indexes: list[m.Index] = field(default_factory=list)
 
     def freeze(self) -> m.Table:
@@ -207,6 +209,7 @@ class _Table:
             unlogged=self.unlogged,
             cluster_on=self.cluster_on,
             schema=self.schema,
+            excludes=tuple(sorted(self.excludes, key=lambda x: (x.name or "", x.elements))),
         )
 
 
@@ -365,6 +368,8 @@ def _constraint(table: _Table, row: Any) -> None:
     elif row.contype == "c" and row.conislocal:
         # a check only inherited from a parent table is the parent's (it cannot be dropped here)
         table.checks.append(m.Check(_check_text(row.definition), row.conname))
+    elif row.contype == "x":
+        table.excludes.append(parse_exclude(row.definition, row.conname))
 
 
 def _check_text(definition: str) -> str:

@@ -1,0 +1,118 @@
+"""Exclusion constraints from their SQL: ``EXCLUDE USING gist (room WITH =, during WITH &&) WHERE (…)``.
+
+PostgreSQL's ``pg_get_constraintdef`` and SQLAlchemy's DDL for an
+``ExcludeConstraint`` are both read by :func:`parse_exclude`, so the models and
+the database reach the model the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import model as m
+from ..core.errors import DbshiftError
+
+_HEAD = re.compile(r'^\s*(?:CONSTRAINT\s+(?:"(?:[^"]|"")+"|\S+)\s+)?EXCLUDE\s+(?:USING\s+(\w+)\s*)?', re.I)
+
+
+class UnreadableExclude(DbshiftError):
+    def __init__(self, definition: str) -> None:
+        super().__init__(f"cannot read the exclusion constraint {definition!r}")
+        self.definition = definition
+
+
+def parse_exclude(definition: str, name: str | None) -> m.Exclude:
+    """The constraint ``definition`` (with or without ``CONSTRAINT name``) as a model value named ``name``."""
+    head = _HEAD.match(definition)
+    if head is None or definition[head.end():head.end() + 1] != "(":
+        raise UnreadableExclude(definition)
+    end = _closing(definition, head.end())
+    elements = tuple(" ".join(e.split()) for e in _split(definition[head.end() + 1:end]))
+    rest = definition[end + 1:].strip()
+    include: tuple[str, ...] = ()
+    where = None
+    if rest.upper().startswith("INCLUDE"):
+        start = rest.index("(")
+        stop = _closing(rest, start)
+        include = tuple(c.strip().strip('"') for c in _split(rest[start + 1:stop]))
+        rest = rest[stop + 1:].strip()
+    if rest.upper().startswith("WHERE"):
+        start = rest.index("(")
+        stop = _closing(rest, start)
+        where = _unwrap(rest[start:stop + 1])
+        rest = rest[stop + 1:].strip()
+    words = " ".join(rest.upper().split())
+    deferrable = "DEFERRABLE" in words and "NOT DEFERRABLE" not in words
+    return m.Exclude(
+        elements=elements,
+        name=name,
+        using=(head.group(1) or "btree").lower(),
+        where=where,
+        include=include,
+        deferrable=deferrable,
+        initially_deferred=deferrable and "INITIALLY DEFERRED" in words,
+    )
+
+
+def default_name(table: str, elements: tuple[str, ...]) -> str:
+    """The name PostgreSQL gives an unnamed exclusion: ``<table>_<columns>_excl``, where a call
+    stands as its function's name and any other expression as ``expr``."""
+    parts = []
+    for element in elements:
+        key = element.rsplit(" WITH ", 1)[0].strip()
+        word = _WORD.match(key)
+        parts.append(word.group(1) or word.group(2) if word else "expr")
+    return f"{table}_{'_'.join(parts)}_excl"
+
+
+# a column (optionally quoted, then an operator class) or a function call
+_WORD = re.compile(r'^(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))(?=\s*\(|(?:\s+[A-Za-z_][\w.]*)?$)')
+
+
+def _unwrap(text: str) -> str:
+    """Every layer of parentheses around the whole text removed."""
+    while text.startswith("(") and _closing(text, 0) == len(text) - 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def _closing(text: str, start: int) -> int:
+    """The index of the ``)`` closing the ``(`` at ``start`` (quotes respected)."""
+    depth = 0
+    quote: str | None = None
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None  # a doubled quote closes and reopens: the same either way
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise UnreadableExclude(text)
+
+
+def _split(text: str) -> list[str]:
+    """``text`` split at the commas outside parentheses and quotes."""
+    parts, depth, quote, current = [], 0, None, ""
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += ch
+    return [p for p in parts + [current.strip()] if p]
