@@ -32,6 +32,12 @@ class UnsupportedOperation(DbshiftError):
         super().__init__(f"cannot {op.describe()} on {dialect}: {detail}")
 
 
+class UnsupportedConstraint(DbshiftError):
+    def __init__(self, constraint: m.Constraint, dialect: str, detail: str) -> None:
+        super().__init__(f"cannot create constraint {constraint.name or '(unnamed)'} on {dialect}: {detail}")
+        self.constraint, self.dialect = constraint, dialect
+
+
 class Renderer:
     name = "default"
     supports_comments = True
@@ -102,6 +108,8 @@ class Renderer:
         if isinstance(c, m.Check):
             return head + f"CHECK ({c.sqltext})"
         if isinstance(c, m.Exclude):
+            if self.name != "postgresql":
+                raise UnsupportedConstraint(c, self.name, "only PostgreSQL has exclusion constraints")
             return head + self.exclude_sql(c)
         sql = (
             head

@@ -6,6 +6,7 @@ import pytest
 
 from dbshift.core import ops as o
 from dbshift.core.model import Column, Exclude, PrimaryKey, Schema, Table, Unique
+from dbshift.core.errors import DbshiftError
 from dbshift.dialects import render
 
 PK = PrimaryKey(("id",), "seat_pkey", deferrable=True)
@@ -50,3 +51,9 @@ def test_exclusion_constraint_added_and_dropped():
         "WITH &&) INCLUDE (note) WHERE (NOT cancelled) DEFERRABLE INITIALLY IMMEDIATE"
     ]
     assert sql(o.DropConstraint("booking", exclude), "postgresql") == ["ALTER TABLE booking DROP CONSTRAINT no_overlap"]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "mysql", "mariadb"])
+def test_exclusion_constraint_refused_clearly_elsewhere(dialect):
+    with pytest.raises(DbshiftError, match=f"cannot create constraint no_overlap on {dialect}: only PostgreSQL"):
+        render(o.AddConstraint("seat", Exclude(("room WITH =",), "no_overlap")), dialect, Schema.of([SEAT]))
