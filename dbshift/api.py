@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from . import history, scripts
 from .config import Config
 from .core import ops as o
-from .core.errors import DbshiftError, MultipleHeads, TargetReached
-from .core.graph import Revision, RevisionGraph
+from .core.errors import DbshiftError, MultipleHeads, TargetReached, join_heads_hint
+from .core.graph import Revision, RevisionGraph, plan_rebase
 from .core.model import Schema
 from .core.ranges import in_range
 from .core.safety import make_safe, safe_downgrade
@@ -44,6 +44,8 @@ from .errors import (  # noqa: F401 - raised here; importable from dbshift.api a
     SingleTransactionUnsupported,
     Cancelled,
     MigrationsMissing,
+    RebaseApplied,
+    RebaseUnchecked,
 )
 from .lock import DEFAULT_WAIT_S
 from .runner import Event, Step, StepPreview
@@ -317,6 +319,44 @@ def merge(config: Config, message: str = "merge", revisions: tuple[str, ...] = (
     return RevisionResult(Revision(rev_id, parents, message, str(path)), path, ())
 
 
+@dataclass(frozen=True)
+class RebaseResult:
+    revision: str
+    onto: str
+    moved: tuple[str, ...]  # the revisions whose history changed, in their new order
+    paths: tuple[Path, ...]  # the files rewritten
+    heads: tuple[str, ...]  # after
+    checked: bool  # the database was read and has none of ``moved``
+
+
+def rebase(config: Config, rev: str, onto: str | None = None, *, check_database: bool = True) -> RebaseResult:
+    """Put ``rev``'s branch on top of ``onto`` (default: the other of two heads) by rewriting
+    the parents its first migration declares; ids and everything else stay.
+
+    Refuses when any moved revision is recorded in the database; when the database
+    cannot be read, refuses too unless ``check_database`` is false.
+    """
+    from .db import DatabaseUnreachable, PasswordRequired
+
+    graph = load_graph(config)
+    plan = plan_rebase(graph, rev, onto)
+    if check_database:
+        try:
+            with connection(config) as conn:
+                rows = history.rows(conn)
+                conn.rollback()
+        except (DatabaseUnreachable, PasswordRequired) as exc:
+            raise RebaseUnchecked(plan.revision, str(exc)) from None
+        known = {row.revision for row in rows}
+        recorded = [r for r in plan.moved if r in known]
+        if recorded:
+            raise RebaseApplied(plan.revision, recorded, graph.get(plan.starts[0]).parents)
+    paths = tuple(Path(str(plan.graph.get(r).path)) for r in plan.starts)
+    for rev_id, path in zip(plan.starts, paths):
+        scripts.set_parents(path, plan.graph.get(rev_id).parents)
+    return RebaseResult(plan.revision, plan.onto, plan.moved, paths, plan.graph.heads(), check_database)
+
+
 def check(config: Config) -> CheckResult:
     """Everything CI should fail on: a forked history, migrations not applied, applied ones edited
     since or left unfinished, and models that differ from the database.
@@ -338,7 +378,7 @@ def _history_problems(graph: RevisionGraph, rows: list[history.HistoryRow], appl
     problems = []
     if len(graph.heads()) > 1:
         problems.append(f"the history has {len(graph.heads())} heads ({', '.join(graph.heads())}); "
-                        "merge them with 'dbshift merge'")
+                        + join_heads_hint(graph.heads()))
     unknown = sorted(r for r in applied if r not in graph)
     if unknown:
         problems.append(f"the database is at revision(s) the migrations directory does not know: {', '.join(unknown)}")

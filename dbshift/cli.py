@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("merge", help="join several heads with an empty migration")
     p.add_argument("revisions", nargs="*", help="the heads to merge (default: all)")
     p.add_argument("-m", "--message", default="merge", help="what the merge is")
+    p = commands.add_parser("rebase", help="put an unapplied branch on top of the other head (linear history)")
+    p.add_argument("revision", help="the head (or a revision of the branch) to move")
+    p.add_argument("--onto", help="the revision to build on (default: the other of two heads)")
+    p.add_argument("--no-db-check", action="store_true",
+                   help="do not read the database to check the branch is unapplied (when it is unreachable)")
     commands.add_parser("check", help="exit 2 if the models and the database (at head) differ")
     p = commands.add_parser("diff", help="print the SQL that turns database A's schema into database B's")
     p.add_argument("url_a")
@@ -393,6 +398,14 @@ def cmd_merge(args: argparse.Namespace, output: Output) -> int:
     return EXIT_OK
 
 
+def cmd_rebase(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    result = api.rebase(_config(args), args.revision, args.onto, check_database=not args.no_db_check)
+    output.lines(fmt.rebase_lines(result))
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace, output: Output) -> int:
     from . import api
 
@@ -431,6 +444,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "resolve": cmd_resolve,
     "accept": cmd_accept,
     "merge": cmd_merge,
+    "rebase": cmd_rebase,
     "check": cmd_check,
     "diff": cmd_diff,
     "demo": cmd_demo,

@@ -148,3 +148,26 @@ class Cancelled(DbshiftError):
 class MigrationsMissing(DbshiftError):
     def __init__(self, path: Path) -> None:
         super().__init__(f"migrations directory {path} does not exist; run 'dbshift init'")
+
+
+class RebaseApplied(DbshiftError):
+    """A revision a rebase would move is already in the database's history."""
+
+    def __init__(self, revision: str, recorded: list[str], fork: tuple[str, ...]) -> None:
+        self.revision, self.recorded, self.fork = revision, recorded, fork
+        back = f"'dbshift downgrade {fork[0] if fork else 'base'}'" if len(fork) < 2 else "'dbshift downgrade'"
+        super().__init__(
+            f"cannot rebase {revision}: {', '.join(recorded)} is recorded in the database (applied or started); "
+            f"un-apply it first with {back}, or join the heads with 'dbshift merge' instead"
+        )
+
+
+class RebaseUnchecked(DbshiftError):
+    """The database could not be read, so a rebase cannot tell whether the branch was applied."""
+
+    def __init__(self, revision: str, reason: str) -> None:
+        self.revision, self.reason = revision, reason
+        super().__init__(
+            f"cannot rebase {revision}: could not check that it is not applied ({reason}); "
+            "add --no-db-check only if no database has run it"
+        )

@@ -154,6 +154,14 @@ def merge_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult of a 
     return [f"Wrote {result.path} (merging {', '.join(result.revision.parents)})"]
 
 
+def rebase_lines(result) -> list[str]:  # noqa: ANN001 - api.RebaseResult
+    moved = ", ".join(result.moved)
+    lines = [f"Put {moved} on top of {result.onto} (rewrote {', '.join(str(p) for p in result.paths)})"]
+    if not result.checked:
+        lines.append("The database was not checked: make sure no database has run these migrations.")
+    return lines
+
+
 def check_lines(result) -> list[str]:  # noqa: ANN001 - api.CheckResult
     if result.ok:
         return ["The database matches the models."]

@@ -46,7 +46,7 @@ from .core.ops import Op, RunSQL, reverse_all
 
 __all__ = [
     "BadMigrationFile", "MigrationFileExists", "Migration", "new_revision_id", "slugify", "file_name",
-    "scan", "read_header", "load", "checksum", "file_checksum", "write_migration",
+    "scan", "read_header", "load", "checksum", "file_checksum", "write_migration", "set_parents",
 ]
 
 SUFFIXES = (".py", ".sql")
@@ -423,6 +423,84 @@ def write_migration(
         if os.path.exists(temp):
             os.unlink(temp)
     return path
+
+
+_BOM = b"\xef\xbb\xbf"
+_DOC_PARENTS = re.compile(rb"^(\s*Parents:)[ \t]*[^\r\n]*")
+_SQL_PARENTS = re.compile(rb"^([ \t]*--[ \t]*parents[ \t]*:)[^\r\n]*", re.IGNORECASE)
+
+
+def set_parents(path: Path, parents: Sequence[str]) -> None:
+    """Rewrite the parents a migration file declares; every other byte stays as it was.
+
+    Python: the value of the top-level ``parents = ...`` and the docstring's
+    ``Parents:`` line (if any); SQL: the ``-- parents:`` header.  The file is
+    replaced atomically.  ``BadMigrationFile`` if there is no such declaration.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadMigrationFile(path, exc.strerror or str(exc)) from None
+    bom = _BOM if data.startswith(_BOM) else b""
+    lines = data[len(bom):].splitlines(keepends=True)
+    if path.suffix == ".sql":
+        _sql_set_parents(path, lines, parents)
+    else:
+        _py_set_parents(path, lines, parents)
+    _replace(path, bom + b"".join(lines))
+
+
+def _sql_set_parents(path: Path, lines: list[bytes], parents: Sequence[str]) -> None:
+    for i, line in enumerate(lines):
+        text = line.decode("utf-8", "surrogateescape")
+        stripped = text.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("--") or _SQL_DOWN.match(stripped):
+            break
+        match = _SQL_PARENTS.match(line)
+        if match:
+            lines[i] = (match.group(1) + b" " + ", ".join(parents).encode()).rstrip() + line[match.end():]
+            return
+    raise BadMigrationFile(path, "no '-- parents:' header comment")
+
+
+def _py_set_parents(path: Path, lines: list[bytes], parents: Sequence[str]) -> None:
+    try:
+        tree = ast.parse(b"".join(lines), str(path))
+    except (SyntaxError, ValueError) as exc:
+        raise BadMigrationFile(path, f"line {getattr(exc, 'lineno', '?')}: {exc}") from None
+    value = next((node.value for node in tree.body if isinstance(node, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == "parents" for t in node.targets)), None)
+    if value is None or value.end_lineno is None or value.end_col_offset is None:
+        raise BadMigrationFile(path, "no 'parents = (...)' line")
+    first, last = value.lineno - 1, value.end_lineno - 1
+    new = codegen.render_value(tuple(parents)).encode("utf-8")
+    lines[first : last + 1] = [lines[first][: value.col_offset] + new + lines[last][value.end_col_offset :]]
+    doc = tree.body[0] if tree.body and isinstance(tree.body[0], ast.Expr) else None
+    if doc is not None and isinstance(doc.value, ast.Constant) and isinstance(doc.value.value, str):
+        for i in range(doc.lineno - 1, (doc.end_lineno or doc.lineno)):
+            match = _DOC_PARENTS.match(lines[i])
+            if match:
+                shown = (", ".join(parents) or "base").encode("utf-8")
+                lines[i] = match.group(1) + b" " + shown + lines[i][match.end():]
+                break
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Overwrite ``path`` with ``data`` in one step, keeping its permissions."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".dbshift-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temp, path.stat().st_mode & 0o7777)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
 
 
 def _publish(temp: Path, path: Path) -> None:

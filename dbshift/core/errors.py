@@ -58,9 +58,37 @@ class MultipleHeads(DbshiftError):
     def __init__(self, heads: list[str]) -> None:
         self.heads = heads
         super().__init__(
-            f"the history has {len(heads)} heads ({', '.join(heads)}); "
-            "name one revision, use 'heads', or merge them with 'dbshift merge'"
+            f"the history has {len(heads)} heads ({', '.join(heads)}); name one revision, use 'heads', "
+            + join_heads_hint(heads)
         )
+
+
+def join_heads_hint(heads: list[str] | tuple[str, ...]) -> str:
+    """``merge them with 'dbshift merge', or put LAST on top of FIRST with 'dbshift rebase LAST'``."""
+    last, first = heads[-1], heads[0]
+    onto = f" --onto {first}" if len(heads) > 2 else ""
+    return f"merge them with 'dbshift merge', or put {last} on top of {first} with 'dbshift rebase {last}{onto}'"
+
+
+class NothingToRebase(DbshiftError):
+    def __init__(self, heads: list[str]) -> None:
+        self.heads = heads
+        super().__init__(f"nothing to rebase: the history has {len(heads)} head(s); rebase moves one of two branches")
+
+
+class OntoNeeded(DbshiftError):
+    def __init__(self, revision: str, candidates: list[str]) -> None:
+        self.revision, self.candidates = revision, candidates
+        super().__init__(
+            f"which head should {revision} go on top of? name one with --onto ({', '.join(candidates) or 'none'})"
+        )
+
+
+class RebaseCycle(DbshiftError):
+    def __init__(self, revision: str, onto: str, relation: str) -> None:
+        self.revision, self.onto, self.relation = revision, onto, relation
+        why = "itself" if revision == onto else f"{onto}: {onto} is {relation} of {revision}"
+        super().__init__(f"cannot put {revision} on top of {why}; choose the head of the other branch")
 
 
 class TargetReached(DbshiftError):

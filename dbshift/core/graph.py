@@ -34,7 +34,7 @@ import heapq
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from .errors import (
@@ -43,6 +43,9 @@ from .errors import (
     DuplicateRevision,
     MissingParent,
     MultipleHeads,
+    NothingToRebase,
+    OntoNeeded,
+    RebaseCycle,
     RevisionCycle,
     TargetReached,
     UnknownRevision,
@@ -302,6 +305,59 @@ class RevisionGraph:
             where = f" up to {rev_id}" if rev_id else ""
             raise BadTarget(target, f"only {_plural(len(chain), 'revision')} applied{where}")
         return self._undo((done - keep) | set(chain[len(chain) - n :]))
+
+
+# --- re-parenting ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rebase:
+    """Putting ``revision``'s branch on top of ``onto`` so the history stays linear.
+
+    The branch is every ancestor of ``revision`` that is not an ancestor of
+    ``onto``.  Only its first revisions (``starts``: those with no parent in the
+    branch) change: their parents become ``(onto,)``.  Every old parent was an
+    ancestor of ``onto`` already, so nothing the branch built on is lost.
+    ``moved`` is every revision whose ancestry changes (the starts and all their
+    descendants), in the new topological order; ``graph`` is the history after.
+    """
+
+    revision: str
+    onto: str
+    starts: tuple[str, ...]
+    moved: tuple[str, ...]
+    graph: RevisionGraph
+
+
+def plan_rebase(graph: RevisionGraph, ref: str, onto: str | None = None) -> Rebase:
+    """Where ``ref``'s branch goes when put on top of ``onto`` (default: the one other head).
+
+    Raises ``NothingToRebase`` with fewer than two heads, ``OntoNeeded`` when the
+    other head is not obvious, ``RebaseCycle`` when ``onto`` is related to the branch.
+    """
+    heads = graph.heads()
+    if len(heads) < 2:
+        raise NothingToRebase(list(heads))
+    rev_id = graph.resolve(ref)
+    if onto is None:
+        others = [h for h in heads if h not in graph.descendants(rev_id)]
+        if len(others) != 1 or len(heads) != 2:
+            raise OntoNeeded(rev_id, others)
+        target = others[0]
+    else:
+        target = graph.resolve(onto)
+    base = graph.ancestors(target)
+    if target in graph.ancestors(rev_id):
+        raise RebaseCycle(rev_id, target, "itself" if target == rev_id else "an ancestor")
+    branch = graph.ancestors(rev_id) - base
+    starts = tuple(r for r in graph.topological() if r in branch and not set(graph.get(r).parents) & branch)
+    moving = frozenset().union(*(graph.descendants(r) for r in starts))
+    if target in moving:
+        raise RebaseCycle(rev_id, target, "a descendant")
+    after = RevisionGraph.build(
+        replace(r, parents=(target,)) if r.id in starts else r for r in graph.revisions.values()
+    )
+    return Rebase(rev_id, target, starts, tuple(r for r in after.topological() if r in moving), after)
 
 
 # --- building blocks (module-private) --------------------------------------
