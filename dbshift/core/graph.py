@@ -346,14 +346,13 @@ def plan_rebase(graph: RevisionGraph, ref: str, onto: str | None = None) -> Reba
         target = others[0]
     else:
         target = graph.resolve(onto)
-    base = graph.ancestors(target)
     if target in graph.ancestors(rev_id):
-        raise RebaseCycle(rev_id, target, "itself" if target == rev_id else "an ancestor")
-    branch = graph.ancestors(rev_id) - base
-    starts = tuple(r for r in graph.topological() if r in branch and not set(graph.get(r).parents) & branch)
-    moving = frozenset().union(*(graph.descendants(r) for r in starts))
-    if target in moving:
+        raise RebaseCycle(rev_id, target, "an ancestor")
+    if target in graph.descendants(rev_id):
         raise RebaseCycle(rev_id, target, "a descendant")
+    branch = graph.ancestors(rev_id) - graph.ancestors(target)  # not empty: the two are unrelated
+    starts = tuple(r for r in graph.topological() if r in branch and not set(graph.get(r).parents) & branch)
+    moving = frozenset().union(*(graph.descendants(r) for r in starts))  # none leads to target: no cycle
     after = RevisionGraph.build(
         replace(r, parents=(target,)) if r.id in starts else r for r in graph.revisions.values()
     )

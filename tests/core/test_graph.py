@@ -18,11 +18,14 @@ from dbshift.core.errors import (
     DuplicateRevision,
     MissingParent,
     MultipleHeads,
+    NothingToRebase,
+    OntoNeeded,
+    RebaseCycle,
     RevisionCycle,
     TargetReached,
     UnknownRevision,
 )
-from dbshift.core.graph import UNKNOWN_APPLIED_HINT, Revision, RevisionGraph
+from dbshift.core.graph import UNKNOWN_APPLIED_HINT, Revision, RevisionGraph, plan_rebase
 
 # --- helpers ------------------------------------------------------------------------
 
@@ -612,3 +615,60 @@ def test_two_thousand_revision_chain() -> None:
     assert graph.downgrade_plan(ids, "base") == tuple(reversed(ids))
     assert graph.downgrade_plan(ids, ids[1990]) == tuple(reversed(ids[1991:]))
     assert graph.downgrade_plan(ids, "-3") == tuple(reversed(ids[-3:]))
+
+
+# --- re-parenting (rebase) ----------------------------------------------------------
+
+
+def test_rebase_a_head_onto_the_other_head_makes_the_history_linear() -> None:
+    plan = plan_rebase(BRANCHED, "d")
+    assert (plan.onto, plan.starts, plan.moved) == ("c", ("d",), ("d",))
+    assert plan.graph.get("d").parents == ("c",) and plan.graph.heads() == ("d",)
+    assert plan.graph.topological() == ("a", "b", "c", "d")
+    assert BRANCHED.get("d").parents == ("b",), "the graph given is not changed"
+
+
+def test_rebase_moves_the_whole_branch_from_the_fork_point_only_its_first_revision_changes() -> None:
+    graph = g("a", "b<-a", "c<-b", "d<-b", "e<-d", "f<-e")
+    plan = plan_rebase(graph, "f")
+    assert (plan.onto, plan.starts, plan.moved) == ("c", ("d",), ("d", "e", "f"))
+    assert [plan.graph.get(r).parents for r in "def"] == [("c",), ("d",), ("e",)]
+    # naming a revision inside the branch moves the same branch, its descendants with it
+    assert plan_rebase(graph, "e").moved == ("d", "e", "f")
+
+
+def test_rebase_order_follows_the_chain_not_the_ids() -> None:
+    """An older id put on top of a newer one: plans follow the new parents."""
+    plan = plan_rebase(BRANCHED, "c", "d")
+    assert plan.graph.topological() == ("a", "b", "d", "c")
+    assert plan.graph.upgrade_plan({"a", "b"}, "head") == ("d", "c")
+
+
+def test_rebase_of_a_branch_with_a_merge_inside_moves_each_start() -> None:
+    graph = g("a", "b<-a", "c<-a", "d<-a", "e<-c,d")  # heads b and e; e's branch starts at c and d
+    plan = plan_rebase(graph, "e")
+    assert plan.starts == ("c", "d") and plan.moved == ("c", "d", "e")
+    assert plan.graph.heads() == ("e",)
+
+
+def test_rebase_with_three_heads_needs_onto() -> None:
+    graph = g("a", "b<-a", "c<-a", "d<-a")
+    err = fails(OntoNeeded, plan_rebase, graph, "d")
+    assert "--onto" in str(err) and err.candidates == ["b", "c"]
+    assert plan_rebase(graph, "d", "c").graph.heads() == ("b", "d")
+
+
+def test_rebase_refuses_one_head_and_cycles() -> None:
+    assert "1 head" in str(fails(NothingToRebase, plan_rebase, g("a", "b<-a"), "b"))
+    assert "itself" in str(fails(RebaseCycle, plan_rebase, BRANCHED, "d", "d"))
+    assert "b is an ancestor of d" in str(fails(RebaseCycle, plan_rebase, BRANCHED, "d", "b"))
+    graph = g("a", "b<-a", "c<-a", "x<-c")  # putting c on top of its own child would loop
+    assert "x is a descendant of c" in str(fails(RebaseCycle, plan_rebase, graph, "c", "x"))
+    fails(UnknownRevision, plan_rebase, BRANCHED, "zz")
+
+
+def test_multiple_heads_offers_merge_and_rebase_on_one_line() -> None:
+    err = fails(MultipleHeads, BRANCHED.upgrade_plan, set(), "head")
+    assert "'dbshift merge'" in str(err) and "put d on top of c with 'dbshift rebase d'" in str(err)
+    three = fails(MultipleHeads, g("a", "b<-a", "c<-a", "d<-a").upgrade_plan, set(), "head")
+    assert "'dbshift rebase d --onto b'" in str(three)

@@ -462,3 +462,47 @@ def test_odd_messages_survive_write_and_scan(tmp_path: Path, message: str):
     [revision] = scripts.scan(tmp_path)
     assert revision.message == message and revision.path == str(path)
     assert scripts.load(revision).upgrade == (RunSQL("SELECT 1"),)
+
+
+# --- rewriting parents (rebase) -------------------------------------------------------
+
+
+def test_set_parents_rewrites_only_the_declaration_and_docstring_line(tmp_path: Path):
+    path = scripts.write_migration(tmp_path, "20261121142301_9f3a", ["20261120101010_aaaa"], "add price",
+                                   [RunSQL("SELECT 1")], now=NOW)
+    before = path.read_bytes()
+    scripts.set_parents(path, ["20261121000000_bbbb"])
+    after = path.read_bytes()
+    assert after == before.replace(b"20261120101010_aaaa", b"20261121000000_bbbb")
+    assert after.count(b"20261121000000_bbbb") == 2, "parents = (...) and the docstring's Parents: line"
+    assert scripts.read_header(path).parents == ("20261121000000_bbbb",)
+    assert scripts.load(scripts.read_header(path)).upgrade == (RunSQL("SELECT 1"),)
+
+
+def test_set_parents_keeps_crlf_comments_and_a_value_over_several_lines(tmp_path: Path):
+    text = py_file("r2", parents='(\n    "r0",  # the old one\n    "r1",\n)  # keep me', body="upgrade = []  # x\n")
+    path = tmp_path / "r2.py"
+    path.write_bytes(("\ufeff" + text).replace("\n", "\r\n").encode("utf-8"))
+    scripts.set_parents(path, ["r9"])
+    assert path.read_bytes() == ("\ufeff" + text.replace(
+        '(\n    "r0",  # the old one\n    "r1",\n)', '("r9",)')).replace("\n", "\r\n").encode("utf-8")
+    assert scripts.read_header(path).parents == ("r9",)
+
+
+def test_set_parents_in_a_sql_header(tmp_path: Path):
+    text = "-- revision: r2\n--  Parents:  r0, r1   \n-- message: m\n\nSELECT 1; -- parents: not this\n"
+    path = write(tmp_path, "r2.sql", text)
+    scripts.set_parents(path, ["r9"])
+    assert path.read_text() == text.replace("--  Parents:  r0, r1   \n", "--  Parents: r9\n")
+    scripts.set_parents(path, [])
+    assert scripts.read_header(path).parents == ()
+
+
+def test_set_parents_without_a_declaration_is_a_bad_file(tmp_path: Path):
+    sql = write(tmp_path, "r.sql", "-- revision: r\nSELECT 1;\n")
+    with pytest.raises(BadMigrationFile, match="no '-- parents:' header"):
+        scripts.set_parents(sql, ["x"])
+    py = write(tmp_path, "r.py", 'revision = "r"\nupgrade = []\n')
+    with pytest.raises(BadMigrationFile, match="no 'parents = "):
+        scripts.set_parents(py, ["x"])
+    assert py.read_text() == 'revision = "r"\nupgrade = []\n'
