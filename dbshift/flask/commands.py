@@ -501,6 +501,19 @@ def merge(revisions: tuple[str, ...], message: str, directory: str | None, bind:
 
 
 @db_group.command()
+@click.argument("revision")
+@click.option("--onto", metavar="REV", help="The revision to build on (default: the other of two heads).")
+@click.option("--no-db-check", is_flag=True,
+              help="Do not read the database to check the branch is unapplied (when it is unreachable).")
+@_common()
+@_friendly
+def rebase(revision: str, onto: str | None, no_db_check: bool, directory: str | None, bind: str | None) -> None:
+    """Put an unapplied branch on top of the other head, so the history stays linear."""
+    config = _one(directory, bind, connect=not no_db_check)
+    _lines(fmt.rebase_lines(api.rebase(config, revision, onto, check_database=not no_db_check)))
+
+
+@db_group.command()
 @_common(all_binds=True)
 @_friendly
 def check(directory: str | None, bind: str | None, all_binds: bool) -> None:
