@@ -91,6 +91,7 @@ def test_rebase_makes_the_history_linear_and_upgrade_applies_both(project: Run):
     stopped = project("upgrade", expect=1)
     assert "'dbshift merge'" in stopped and "'dbshift rebase " in stopped
     assert len(project("heads").splitlines()) == 2
+    assert "'dbshift rebase " in project("check", expect=2), "check offers it too"
 
     out = project("rebase", rid(b))
     assert f"Put {rid(b)} on top of {rid(a)}" in out
@@ -106,6 +107,8 @@ def test_rebase_makes_the_history_linear_and_upgrade_applies_both(project: Run):
     out = project("upgrade")
     assert out.index(rid(a)) < out.index(rid(b)), "A first, then B on top of it"
     assert project("current").split()[0] == rid(b)
+    listed = project("history")
+    assert listed.index(rid(b)) < listed.index(rid(a)), "newest first by the chain, whatever the ids"
     assert "matches" in project("check")
 
 

@@ -39,4 +39,6 @@ def test_flask_db_rebase_puts_our_migration_on_top_of_the_teammates(db: FlaskDb,
     assert db("heads").output.split()[0] == ours and len(db("heads").output.strip().splitlines()) == 1
     db("upgrade")
     assert db("current").output.split()[0] == ours
+    listed = db("history").output
+    assert listed.index(ours) < listed.index("20991231000000_beef"), "newest first by the chain, not by id"
     assert "nothing to rebase" in db("rebase", ours, expect=1).stderr
