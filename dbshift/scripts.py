@@ -449,6 +449,13 @@ def set_parents(path: Path, parents: Sequence[str]) -> None:
     else:
         _py_set_parents(path, lines, parents)
     _replace(path, bom + b"".join(lines))
+    try:
+        rewritten = read_header(path).parents == tuple(parents)
+    except BadMigrationFile:
+        rewritten = False
+    if not rewritten:  # the header reader sees another declaration: put the file back
+        _replace(path, data)
+        raise BadMigrationFile(path, "its parents could not be rewritten; edit them by hand")
 
 
 def _sql_set_parents(path: Path, lines: list[bytes], parents: Sequence[str]) -> None:
@@ -471,8 +478,7 @@ def _py_set_parents(path: Path, lines: list[bytes], parents: Sequence[str]) -> N
         tree = ast.parse(b"".join(lines), str(path))
     except (SyntaxError, ValueError) as exc:
         raise BadMigrationFile(path, f"line {getattr(exc, 'lineno', '?')}: {exc}") from None
-    value = next((node.value for node in tree.body if isinstance(node, ast.Assign)
-                  and any(isinstance(t, ast.Name) and t.id == "parents" for t in node.targets)), None)
+    value = next((node.value for node in tree.body if _assigns_parents(node)), None)
     if value is None or value.end_lineno is None or value.end_col_offset is None:
         raise BadMigrationFile(path, "no 'parents = (...)' line")
     first, last = value.lineno - 1, value.end_lineno - 1
@@ -486,6 +492,12 @@ def _py_set_parents(path: Path, lines: list[bytes], parents: Sequence[str]) -> N
                 shown = (", ".join(parents) or "base").encode("utf-8")
                 lines[i] = match.group(1) + b" " + shown + lines[i][match.end():]
                 break
+
+
+def _assigns_parents(node: ast.stmt) -> bool:
+    """``parents = ...`` or ``parents: ... = ...`` at the top level."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+    return any(isinstance(t, ast.Name) and t.id == "parents" for t in targets)
 
 
 def _replace(path: Path, data: bytes) -> None:

@@ -506,3 +506,9 @@ def test_set_parents_without_a_declaration_is_a_bad_file(tmp_path: Path):
     with pytest.raises(BadMigrationFile, match="no 'parents = "):
         scripts.set_parents(py, ["x"])
     assert py.read_text() == 'revision = "r"\nupgrade = []\n'
+
+
+def test_set_parents_with_an_annotation(tmp_path: Path):
+    path = write(tmp_path, "r.py", 'revision = "r"\nparents: tuple[str, ...] = ("a",)\nupgrade = []\n')
+    scripts.set_parents(path, ["b"])
+    assert path.read_text() == 'revision = "r"\nparents: tuple[str, ...] = ("b",)\nupgrade = []\n'
