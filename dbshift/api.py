@@ -23,6 +23,7 @@ from .config import Config
 from .core import ops as o
 from .core.errors import DbshiftError, MultipleHeads, TargetReached, join_heads_hint
 from .core.graph import Revision, RevisionGraph, plan_rebase
+from .core.lint import CODES, Finding, lint as run_lint
 from .core.model import Schema
 from .core.ranges import in_range
 from .core.safety import make_safe, safe_downgrade
@@ -46,6 +47,7 @@ from .errors import (  # noqa: F401 - raised here; importable from dbshift.api a
     MigrationsMissing,
     RebaseApplied,
     RebaseUnchecked,
+    UnknownLintCode,
 )
 from .lock import DEFAULT_WAIT_S
 from .runner import Event, Step, StepPreview
@@ -684,6 +686,65 @@ def _migrate_offline(config: Config, graph: RevisionGraph, direction: str, targe
     sink = SqlSink(dialect, state)
     Runner(sink).run(steps)
     return RunResult(direction, tuple(steps), sink.sql, graph.current(_after(applied, steps)))
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """The findings for one migration; ``ignored`` are the codes its ``lint_ignore`` silenced."""
+
+    revision: Revision
+    findings: tuple[Finding, ...]
+    ignored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LintResult:
+    dialect: str
+    reports: tuple[LintReport, ...]  # oldest first
+
+    @property
+    def findings(self) -> tuple[tuple[Revision, Finding], ...]:
+        return tuple((r.revision, f) for r in self.reports for f in r.findings)
+
+
+def lint(
+    config: Config, revisions: Iterable[str] | None = None, *, every: bool = False, ignore: Iterable[str] = ()
+) -> LintResult:
+    """Lint migrations for the configured database's dialect (read from the URL, no connection needed).
+
+    Which: ``revisions`` (ids or references), else every file when ``every``,
+    else the migrations not yet applied to the configured database (this one
+    connects).  ``ignore``: codes left out everywhere; a migration's own
+    ``lint_ignore`` silences codes for that migration only.
+    """
+    from .db import normalize_url
+
+    ignore = tuple(ignore)
+    for code in ignore:
+        if code not in CODES:
+            raise UnknownLintCode(code, "--ignore")
+    dialect = normalize_url(config.url).get_backend_name()
+    graph = load_graph(config)
+    if revisions is not None and tuple(revisions):
+        wanted = {graph.resolve(ref) for ref in revisions}
+    elif every:
+        wanted = set(graph.topological())
+    else:
+        with connection(config) as conn:
+            applied = _applied_ids(history.rows(conn))
+        wanted = {r for r in graph.topological() if r not in applied}
+    reports = []
+    for rev_id in graph.topological():
+        if rev_id not in wanted:
+            continue
+        rev = graph.get(rev_id)
+        own = scripts.lint_ignore(Path(rev.path)) if rev.path else ()
+        for code in own:
+            if code not in CODES:
+                raise UnknownLintCode(code, f"lint_ignore of {rev.path}")
+        findings = run_lint(scripts.load(rev).upgrade, dialect, ignore + own)
+        reports.append(LintReport(rev, tuple(findings), own))
+    return LintResult(dialect, tuple(reports))
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url_a")
     p.add_argument("url_b")
     p.add_argument("--schema", action="append", default=[], help="a schema to compare, repeatable (default: every schema)")
+    p = commands.add_parser("lint", help="exit 2 if migrations hold unsafe operations (data loss, long locks)")
+    p.add_argument("revisions", nargs="*", metavar="REV", help="migrations to lint (default: those not yet applied)")
+    p.add_argument("--all", action="store_true", help="lint every migration file, without connecting")
+    p.add_argument("--json", action="store_true", help="one JSON object with every finding")
+    p.add_argument("--ignore", action="append", default=[], metavar="CODE", help="leave out a code (repeatable)")
     commands.add_parser("demo", help="a short tour on a throw-away SQLite database")
     return parser
 
@@ -425,6 +430,23 @@ def cmd_diff(args: argparse.Namespace, output: Output) -> int:
     return EXIT_DIFFERENCES if result.ops or result.unmodelled else EXIT_OK
 
 
+def cmd_lint(args: argparse.Namespace, output: Output) -> int:
+    from . import api
+
+    ignore = [code.strip() for item in args.ignore for code in item.split(",") if code.strip()]
+    result = api.lint(_config(args), args.revisions or None, every=args.all, ignore=ignore)
+    if args.json:
+        output.line(json.dumps({
+            "event": "lint", "dialect": result.dialect, "revisions": [r.revision.id for r in result.reports],
+            "findings": [{"revision": rev.id, "code": f.code, "severity": f.severity, "op": f.op,
+                          "message": f.message, "suggestion": f.suggestion, "heuristic": f.heuristic}
+                         for rev, f in result.findings],
+        }))
+    else:
+        output.lines(fmt.lint_lines(result))
+    return EXIT_DIFFERENCES if result.findings else EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace, output: Output) -> int:
     from .demo import run_demo
 
@@ -448,6 +470,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "check": cmd_check,
     "diff": cmd_diff,
     "demo": cmd_demo,
+    "lint": cmd_lint,
 }
 
 

@@ -171,3 +171,11 @@ class RebaseUnchecked(DbshiftError):
             f"cannot rebase {revision}: could not check that it is not applied ({reason}); "
             "add --no-db-check only if no database has run it"
         )
+
+
+class UnknownLintCode(DbshiftError):
+    def __init__(self, code: str, where: str) -> None:
+        from .core.lint import CODES
+
+        self.code, self.where = code, where
+        super().__init__(f"unknown lint code {code!r} in {where}; known codes: {', '.join(CODES)}")

@@ -182,3 +182,13 @@ def accept_lines(results) -> list[str]:  # noqa: ANN001 - tuple[api.AcceptResult
         f"Accepted {r.revision} as it is now ({r.path or 'no file'}): checksum {r.old[:12]} -> {r.new[:12]}"
         for r in results
     ]
+
+
+def lint_lines(result) -> list[str]:  # noqa: ANN001 - api.LintResult
+    """``REV  CODE  message (suggestion)`` per finding, then a summary line."""
+    lines = [f"{rev.id}  {f.code}  {f.message} ({f.suggestion})" for rev, f in result.findings]
+    count = len(result.reports)
+    if not lines:
+        return [f"No unsafe operations in {count} migration(s) ({result.dialect})."]
+    return lines + [f"{len(lines)} finding(s) in {count} migration(s) ({result.dialect}); "
+                    "silence one with lint_ignore = (\"CODE\",) in its migration or --ignore CODE"]

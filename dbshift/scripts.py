@@ -46,7 +46,7 @@ from .core.ops import Op, RunSQL, reverse_all
 
 __all__ = [
     "BadMigrationFile", "MigrationFileExists", "Migration", "new_revision_id", "slugify", "file_name",
-    "scan", "read_header", "load", "checksum", "file_checksum", "write_migration", "set_parents",
+    "scan", "read_header", "load", "lint_ignore", "checksum", "file_checksum", "write_migration", "set_parents",
 ]
 
 SUFFIXES = (".py", ".sql")
@@ -371,6 +371,43 @@ def _sql_ops(text: str) -> tuple[tuple[Op, ...], tuple[Op, ...] | None]:
 def _run_sql(lines: Sequence[str]) -> tuple[Op, ...]:
     sql = "\n".join(lines).strip()
     return (RunSQL(sql),) if sql else ()
+
+
+def lint_ignore(path: Path) -> tuple[str, ...]:
+    """The lint codes a migration silences for itself, read without running it.
+
+    Python: a top-level ``lint_ignore = ("DS106", ...)``; SQL: a ``-- lint_ignore: DS106, DS107`` header line.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadMigrationFile(path, str(getattr(exc, "strerror", None) or exc)) from None
+    if path.suffix == ".sql":
+        for line in text.splitlines():
+            match = _SQL_LINT_IGNORE.match(line.strip())
+            if match:
+                return tuple(c for c in re.split(r"[\s,]+", match.group(1).strip()) if c)
+        return ()
+    try:
+        tree = ast.parse(text, str(path))
+    except SyntaxError as exc:
+        raise BadMigrationFile(path, f"line {exc.lineno}: SyntaxError: {exc.msg}") from None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "lint_ignore" for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                value = None
+            if isinstance(value, str):
+                value = (value,)
+            if not isinstance(value, (tuple, list)) or not all(isinstance(c, str) for c in value):
+                raise BadMigrationFile(path, f"line {node.lineno}: lint_ignore must be a tuple of codes such as (\"DS106\",)")
+            return tuple(value)
+    return ()
+
+
+_SQL_LINT_IGNORE = re.compile(r"--\s*lint_ignore\s*:(.*)$", re.IGNORECASE)
 
 
 # --- checksums --------------------------------------------------------------

@@ -1,0 +1,121 @@
+"""``dbshift lint`` through ``main(argv)`` on SQLite and PostgreSQL projects with hand-written migrations."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from dbshift.cli import main
+
+FIRST = '''from dbshift.migration import *  # noqa: F401,F403
+
+revision = "0001"
+parents = ()
+upgrade = [
+    CreateTable(Table("product", (Column("id", "integer", nullable=False), Column("name", "varchar(50)")),
+                      primary_key=PrimaryKey(("id",)))),
+    CreateIndex("product", Index("ix_product_name", ("name",))),
+]
+'''
+
+SECOND = '''from dbshift.migration import *  # noqa: F401,F403
+
+revision = "0002"
+parents = ("0001",)
+upgrade = [
+    CreateIndex("product", Index("ix_product_id_name", ("id", "name"))),
+    AlterColumn("product", Column("name", "varchar(50)"), Column("name", "varchar(50)", nullable=False)),
+]
+'''
+
+THIRD = """-- revision: 0003
+-- parents: 0001 0002
+-- message: clear products
+DELETE FROM product;
+"""
+
+
+class Run:
+    def __init__(self, root: Path, url: str) -> None:
+        self.root, self.url = root, url
+
+    def __call__(self, *argv: str, expect: int = 0) -> tuple[str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        previous = Path.cwd()
+        os.chdir(self.root)
+        try:
+            code = main(["--url", self.url, "-d", "migrations", *argv], out, err)
+        finally:
+            os.chdir(previous)
+        assert code == expect, f"dbshift {' '.join(argv)} exited {code}:\n{out.getvalue()}{err.getvalue()}"
+        if code == 1:
+            assert len(err.getvalue().strip().splitlines()) == 1 and "Traceback" not in err.getvalue()
+        return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def project(request, tmp_path: Path) -> Run:
+    url = f"sqlite:///{tmp_path / 'lint.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    (tmp_path / "pyproject.toml").write_text('[tool.dbshift]\nmigrations = "migrations"\n')
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_products.py").write_text(FIRST)
+    (migrations / "0002_name_required.py").write_text(SECOND)
+    (migrations / "0003_clear.sql").write_text(THIRD.replace("0001 0002", "0002"))
+    return Run(tmp_path, url)
+
+
+def _codes(out: str) -> list[tuple[str, str]]:
+    return [tuple(line.split()[:2]) for line in out.splitlines() if line.startswith("000")]
+
+
+def test_lint_all_names_unsafe_operations_per_dialect(project: Run):
+    out, _ = project("lint", "--all", expect=2)
+    pg = project.url.startswith("postgresql")
+    expected = [("0002", "DS106")] if pg else []
+    assert _codes(out) == expected + [("0002", "DS104"), ("0003", "DS110")], out
+    assert "0001" not in out, "an index on a table created in the same migration is fine"
+    assert "heuristic" in out.splitlines()[-2] and "(" in out.splitlines()[-2]
+    assert "CONCURRENTLY" in out if pg else "CONCURRENTLY" not in out
+
+
+def test_lint_defaults_to_unapplied_migrations(project: Run):
+    project("lint", expect=2)
+    project("upgrade")
+    out, _ = project("lint")
+    assert out.startswith("No unsafe operations in 0 migration(s)")
+    out, _ = project("lint", "0003", expect=2)
+    assert _codes(out) == [("0003", "DS110")]
+
+
+def test_ignore_on_the_command_line_and_in_the_migration(project: Run):
+    path = project.root / "migrations" / "0003_clear.sql"
+    path.write_text(path.read_text().replace("-- message", "-- lint_ignore: DS110\n-- message"))
+    out, _ = project("lint", "--all", "--ignore", "DS104", "--ignore", "DS106")
+    assert "No unsafe operations in 3 migration(s)" in out
+    second = project.root / "migrations" / "0002_name_required.py"
+    second.write_text(second.read_text().replace('parents = ("0001",)', 'parents = ("0001",)\nlint_ignore = ("DS104", "DS106")'))
+    out, _ = project("lint", "--all")
+    assert "No unsafe operations" in out
+
+
+def test_json_output(project: Run):
+    out, _ = project("lint", "0003", "--json", expect=2)
+    data = json.loads(out)
+    assert data["revisions"] == ["0003"]
+    assert [(f["code"], f["severity"], f["heuristic"]) for f in data["findings"]] == [("DS110", "error", True)]
+
+
+def test_bad_input_is_one_line(project: Run):
+    _, err = project("lint", "--ignore", "DS999", expect=1)
+    assert "DS999" in err and "DS101" in err
+    _, err = project("lint", "nope", expect=1)
+    assert "nope" in err
+    second = project.root / "migrations" / "0002_name_required.py"
+    second.write_text(second.read_text().replace('parents = ("0001",)', 'parents = ("0001",)\nlint_ignore = ("DS1O4",)'))
+    _, err = project("lint", "--all", expect=1)
+    assert "DS1O4" in err and "0002_name_required.py" in err
