@@ -157,13 +157,16 @@ def _tables(url: str) -> list[str]:
 
 
 def _empty(url: str) -> None:
-    """Drop every table, in foreign-key order: the database was empty before the test."""
+    """Drop every table (in foreign-key order) and PostgreSQL enum: the database was empty before the test."""
     import sqlalchemy as sa
 
     with api.connection(_bare(url)) as conn:
         metadata = sa.MetaData()
         metadata.reflect(conn)
         metadata.drop_all(conn)
+        if conn.dialect.name == "postgresql":  # types a migration created outlive their tables
+            for enum in sa.inspect(conn).get_enums():
+                conn.exec_driver_sql(f'DROP TYPE "{enum["name"]}"')
         conn.commit()
 
 

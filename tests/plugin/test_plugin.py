@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+import sqlalchemy as sa
 
 MODELS = """
 import sqlalchemy as sa
@@ -102,3 +103,38 @@ def test_a_migration_that_fails_names_the_revision(pytester: pytest.Pytester) ->
     result = run(pytester, "-k", "upgrade_from_empty")
     result.assert_outcomes(failed=1, deselected=3)
     assert "upgrading to r2 failed" in failure(result, "test_upgrade_from_empty")
+
+
+def test_on_postgresql_all_four_pass_and_the_database_is_left_empty(pytester: pytest.Pytester, pg_url: str) -> None:
+    serial = CREATE_USERS.replace("id INTEGER", "id SERIAL")
+    project(pytester, migration(1, None, serial, "DROP TABLE users"), GOOD[1], extra=EMAIL)
+    run(pytester, "--dbshift-url", pg_url).assert_outcomes(passed=4)
+    engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        assert sa.inspect(conn).get_table_names() == []
+
+
+def test_a_database_with_tables_is_refused_without_showing_its_password(pytester: pytest.Pytester, pg_url: str) -> None:
+    engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    project(pytester, *GOOD, extra=EMAIL)
+    with_password = str(sa.engine.make_url(pg_url).set(password="s3cret").render_as_string(hide_password=False))
+    result = run(pytester, "-k", "single_head", "--dbshift-url", with_password)
+    result.assert_outcomes(errors=1, deselected=3)
+    assert "need an empty database" in result.stdout.str() and "has tables: customers" in result.stdout.str()
+    assert "s3cret" not in result.stdout.str()
+    with engine.connect() as conn:
+        assert sa.inspect(conn).get_table_names() == ["customers"]
+
+
+def test_on_postgresql_a_failed_round_trip_leaves_the_database_empty(pytester: pytest.Pytester, pg_url: str) -> None:
+    create = "CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE TABLE moods (id SERIAL PRIMARY KEY, mood mood)"
+    project(pytester, migration(1, None, create, "DROP TABLE moods"))
+    result = run(pytester, "--dbshift-url", pg_url, "-k", "up_down_up")
+    result.assert_outcomes(failed=1, deselected=3)
+    assert "downgrading r1 did not restore the schema before it" in failure(result, "test_up_down_up")
+    assert "mood" in failure(result, "test_up_down_up")
+    engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        assert sa.inspect(conn).get_table_names() == [] and sa.inspect(conn).get_enums() == []
