@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 import pytest
 
 from . import api
 from .config import Config, load_config
+from .core import ops as o
 from .core.errors import DbshiftError
 from .core.model import Schema
 from .db import mask
@@ -64,7 +65,11 @@ def dbshift_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
 @pytest.fixture
 def dbshift_config(request: pytest.FixtureRequest, dbshift_database: str) -> Config:
     """The project at pytest's rootdir, on ``dbshift_database``.  Override it to test another project."""
-    return load_config(request.config.rootpath, url=dbshift_database)
+    try:
+        return load_config(request.config.rootpath, url=dbshift_database)
+    except DbshiftError as exc:
+        error = exc
+    _fail(f"{error} (or override the dbshift_config fixture)")
 
 
 # --- the tests ------------------------------------------------------------------------------
@@ -139,12 +144,12 @@ def _same(expected: tuple[Schema, str], actual: tuple[Schema, str], what: str) -
         _fail(f"{what}; to match it the database would need:\n{_listed(ops)}")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     """Fail the test with ``message`` alone: the report is the message, not dbshift's traceback."""
     pytest.fail(message, pytrace=False)
 
 
-def _listed(ops: tuple) -> str:
+def _listed(ops: tuple[o.Op, ...]) -> str:
     return "\n".join(f"  - {op.describe()}" for op in ops)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 import sqlalchemy as sa
 
@@ -138,3 +136,31 @@ def test_on_postgresql_a_failed_round_trip_leaves_the_database_empty(pytester: p
     engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         assert sa.inspect(conn).get_table_names() == [] and sa.inspect(conn).get_enums() == []
+
+
+def test_a_project_elsewhere_through_an_overridden_config_and_the_p_option(pytester: pytest.Pytester) -> None:
+    project(pytester, *GOOD, extra=EMAIL)
+    app = pytester.path / "app"
+    app.mkdir()
+    for name in ("pyproject.toml", "models.py", "migrations"):
+        (pytester.path / name).rename(app / name)
+    pytester.makeconftest("""
+        import pytest
+        from dbshift.config import load_config
+
+        @pytest.fixture
+        def dbshift_config(request, dbshift_database):
+            return load_config(request.config.rootpath / "app", url=dbshift_database)
+    """)
+    pytester.syspathinsert(app)
+    result = run(pytester, "-p", "dbshift.testing", "-v")
+    result.assert_outcomes(passed=4)
+
+
+def test_without_a_dbshift_project_the_tests_say_so(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('pytest_plugins = ["dbshift.testing"]')
+    pytester.makepyfile(test_migrations="from dbshift.testing import *  # noqa: F401,F403\n")
+    result = run(pytester, "-k", "single_head")
+    result.assert_outcomes(errors=1, deselected=3)
+    result.stdout.fnmatch_lines(["*no [[]tool.dbshift[]] section*override the dbshift_config fixture*"])
+    assert "Traceback" not in result.stdout.str()
