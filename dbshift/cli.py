@@ -254,8 +254,12 @@ def cmd_revision(args: argparse.Namespace, output: Output) -> int:
 
     interactive = not args.no_input and sys.stdin is not None and sys.stdin.isatty()
     ask = _ask_rename(output) if interactive else None
-    result = api.revision(_config(args), args.message, autogenerate=args.autogenerate, renames=args.rename, ask=ask)
+    config = _config(args)
+    result = api.revision(config, args.message, autogenerate=args.autogenerate, renames=args.rename, ask=ask)
     output.lines(fmt.revision_lines(result))
+    if result.revision is not None and result.ops:
+        output.lines([f"  lint {f.code}: {f.message} ({f.suggestion})"
+                      for _, f in api.lint(config, [result.revision.id]).findings])
     for text in fmt.possible_rename_lines(result):
         output.error(text)
     return EXIT_OK

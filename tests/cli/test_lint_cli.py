@@ -119,3 +119,66 @@ def test_bad_input_is_one_line(project: Run):
     second.write_text(second.read_text().replace('parents = ("0001",)', 'parents = ("0001",)\nlint_ignore = ("DS1O4",)'))
     _, err = project("lint", "--all", expect=1)
     assert "DS1O4" in err and "0002_name_required.py" in err
+
+
+MODELS = '''
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Product(Base):
+    __tablename__ = "product"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100){index})
+'''
+
+
+@pytest.fixture
+def models_project(project: Run):
+    import sys
+
+    (project.root / "pyproject.toml").write_text(
+        '[tool.dbshift]\nmigrations = "migrations_models"\nmetadata = "lintshop.models:Base.metadata"\n'
+    )
+    (project.root / "migrations_models").mkdir()
+    (project.root / "lintshop").mkdir()
+    (project.root / "lintshop" / "__init__.py").write_text("")
+    (project.root / "lintshop" / "models.py").write_text(MODELS.format(index=""))
+    yield project
+    sys.path[:] = [p for p in sys.path if p != str(project.root)]
+    for name in [m for m in sys.modules if m.startswith("lintshop")]:
+        del sys.modules[name]
+
+
+def test_autogenerate_shows_lint_findings(models_project: Run):
+    import sys
+
+    run = models_project
+    out, _ = _in(run, "revision", "--autogenerate", "-m", "initial")
+    assert "  lint DS" not in out, "a new table's index is fine"
+    _in(run, "upgrade")
+    (run.root / "lintshop" / "models.py").write_text(MODELS.format(index=", index=True"))
+    for name in [m for m in sys.modules if m.startswith("lintshop")]:
+        del sys.modules[name]
+    out, _ = _in(run, "revision", "--autogenerate", "-m", "index name")
+    if run.url.startswith("postgresql"):
+        assert "lint DS106: builds index" in out and "CONCURRENTLY" in out
+    else:
+        assert "  lint DS" not in out
+
+
+def _in(run: Run, *argv: str) -> tuple[str, str]:
+    """Run with the models project's own migrations directory."""
+    out, err = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    os.chdir(run.root)
+    try:
+        code = main(["--url", run.url, *argv], out, err)
+    finally:
+        os.chdir(previous)
+    assert code == 0, out.getvalue() + err.getvalue()
+    return out.getvalue(), err.getvalue()
