@@ -13,8 +13,9 @@ DS102  drop column of an existing table: its data is lost, running code may stil
 DS103  column type change that rewrites the table or may not convert every value
        (PostgreSQL: anything but widening varchar / varchar to text / raising numeric precision;
        SQLite: a change of base type; MySQL/MariaDB: any change, the table is copied).
-DS104  SET NOT NULL on an existing column: fails if a row holds NULL; PostgreSQL scans
-       the whole table under an ACCESS EXCLUSIVE lock.
+DS104  SET NOT NULL on an existing column: fails if a row holds NULL (not flagged after a
+       Backfill of the column, except on PostgreSQL, which scans the whole table under an
+       ACCESS EXCLUSIVE lock).
 DS105  add a NOT NULL column without a default to an existing table: fails once it has rows.
 DS106  index built on an existing table without CONCURRENTLY (PostgreSQL; also unique constraints):
        writes are blocked while it builds.
@@ -68,13 +69,16 @@ def lint(ops: Sequence[o.Op], dialect: str, ignore: Iterable[str] = ()) -> list[
     """The findings for ``ops`` run in order on ``dialect`` (``postgresql``, ``sqlite``, ``mysql``, ``mariadb``)."""
     dialect = "mysql" if dialect == "mariadb" else dialect
     created: set[str] = set()
+    filled: set[str] = set()  # "table.column" a Backfill filled earlier
     findings: list[Finding] = []
     for op in ops:
         if isinstance(op, o.RunSQL):
             findings += _run_sql(op, dialect, created)
         else:
-            findings += _op(op, dialect, created)
-        if isinstance(op, o.CreateTable):
+            findings += _op(op, dialect, created, filled)
+        if isinstance(op, o.Backfill):
+            filled.add(f"{qualified(op.table, op.schema)}.{op.column}")
+        elif isinstance(op, o.CreateTable):
             created.add(op.table.key)
         elif isinstance(op, o.RenameTable) and qualified(op.old, op.schema) in created:
             created.add(qualified(op.new, op.schema))
@@ -86,7 +90,7 @@ def _finding(code: str, severity: str, op: o.Op, message: str, suggestion: str) 
     return [Finding(code, severity, op.describe(), message, suggestion)]
 
 
-def _op(op: o.Op, dialect: str, created: set[str]) -> list[Finding]:
+def _op(op: o.Op, dialect: str, created: set[str], filled: set[str]) -> list[Finding]:
     table = getattr(op, "table", None)
     key = qualified(table, getattr(op, "schema", None)) if isinstance(table, str) else None
     existing = key is not None and key not in created
@@ -98,7 +102,7 @@ def _op(op: o.Op, dialect: str, created: set[str]) -> list[Finding]:
         return _finding("DS102", "error", op, f"drops column {key}.{op.column.name} and its data",
                         "first deploy code that no longer reads or writes the column, then drop it in a later migration")
     if isinstance(op, o.AlterColumn) and existing:
-        return _alter_column(op, key, dialect)
+        return _alter_column(op, key, dialect, f"{key}.{op.old.name}" in filled)
     if isinstance(op, o.AddColumn) and existing and _needs_value(op.column):
         return _finding("DS105", "error", op, f"adds NOT NULL column {key}.{op.column.name} without a default; "
                         "fails if the table has rows",
@@ -125,7 +129,7 @@ def _needs_value(column) -> bool:  # noqa: ANN001
         and column.identity is None and not column.autoincrement
 
 
-def _alter_column(op: o.AlterColumn, key: str, dialect: str) -> list[Finding]:
+def _alter_column(op: o.AlterColumn, key: str, dialect: str, filled: bool) -> list[Finding]:
     where = f"{key}.{op.old.name}"
     found: list[Finding] = []
     if op.old.type != op.new.type:
@@ -145,6 +149,8 @@ def _alter_column(op: o.AlterColumn, key: str, dialect: str) -> list[Finding]:
             suggestion = (f"add CHECK ({op.old.name} IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it, then SET NOT NULL "
                           "(no scan) and drop the check, via RunSQL")
             message = f"makes {where} NOT NULL: scans the whole table under an ACCESS EXCLUSIVE lock"
+        elif filled:  # the NULLs were filled just before: nothing left to fail on
+            return found
         else:
             suggestion = "fill the NULLs in an earlier step (a Backfill or RunSQL UPDATE)"
             message = f"makes {where} NOT NULL: fails if any row holds NULL"

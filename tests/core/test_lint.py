@@ -208,3 +208,11 @@ def test_safe_operations_give_no_findings():
         o.RunSQL("UPDATE product SET name = 'x' WHERE name IS NULL"),
     ]
     assert all(codes(ops, d) == [] for d in DIALECTS)
+
+
+def test_set_not_null_after_a_backfill_is_flagged_only_for_the_postgresql_scan():
+    required = Column("name", "varchar(50)", nullable=False)
+    ops = [o.Backfill("product", "name", "''"), alter(NAME, required)]
+    assert codes(ops, "sqlite") == codes(ops, "mysql") == []
+    assert codes(ops, "postgresql") == ["DS104"]
+    assert codes([o.Backfill("product", "other", "''"), alter(NAME, required)], "sqlite") == ["DS104"]
