@@ -182,7 +182,8 @@ def _add_constraint(op: o.AddConstraint, key: str) -> list[Finding]:
                         f"use RunSQL(\"ALTER TABLE {key} ADD CONSTRAINT {name} ... NOT VALID\") then "
                         f"RunSQL(\"ALTER TABLE {key} VALIDATE CONSTRAINT {name}\")")
     if isinstance(c, Unique):
-        return _finding("DS106", "warning", op, f"builds the index of unique constraint {name} while blocking writes to {key}",
+        return _finding("DS106", "warning", op,
+                        f"builds the index of unique constraint {name} while blocking writes to {key}",
                         f"RunSQL(\"CREATE UNIQUE INDEX CONCURRENTLY {name} ON {key} (...)\") then "
                         f"\"ALTER TABLE {key} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}\"")
     return []
@@ -192,8 +193,10 @@ def _add_constraint(op: o.AddConstraint, key: str) -> list[Finding]:
 
 _NAME = r"(?:if\s+(?:not\s+)?exists\s+)?(?:only\s+)?([\w.\"`]+)"
 _CREATE_TABLE = re.compile(r"^create\s+(?:(?:temp|temporary|unlogged)\s+)?table\s+" + _NAME, re.I)
-_DROP = re.compile(r"^(drop\s+(?:table|schema|database)\b|alter\s+table\s+.*\bdrop\s+(?:column\b|(?!constraint|index|default|not|identity|expression|primary|foreign|check|partition)\w))",
-                   re.I | re.S)
+_NOT_A_COLUMN = r"(?!constraint|index|default|not|identity|expression|primary|foreign|check|partition)"
+_DROP = re.compile(
+    r"^(drop\s+(?:table|schema|database)\b|alter\s+table\s+.*\bdrop\s+(?:column\b|" + _NOT_A_COLUMN + r"\w))", re.I | re.S
+)
 _TRUNCATE = re.compile(r"^truncate\b", re.I)
 _DELETE = re.compile(r"^delete\s+from\b", re.I)
 _WHERE = re.compile(r"\bwhere\b", re.I)
