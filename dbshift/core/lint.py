@@ -193,7 +193,7 @@ def _add_constraint(op: o.AddConstraint, key: str) -> list[Finding]:
 
 _NAME = r"(?:if\s+(?:not\s+)?exists\s+)?(?:only\s+)?([\w.\"`]+)"
 _CREATE_TABLE = re.compile(r"^create\s+(?:(?:temp|temporary|unlogged)\s+)?table\s+" + _NAME, re.I)
-_NOT_A_COLUMN = r"(?!constraint|index|default|not|identity|expression|primary|foreign|check|partition)"
+_NOT_A_COLUMN = r"(?!(?:constraint|index|default|not|identity|expression|primary|foreign|check|partition)\b)"
 _DROP = re.compile(
     r"^(drop\s+(?:table|schema|database)\b|alter\s+table\s+.*\bdrop\s+(?:column\b|" + _NOT_A_COLUMN + r"\w))", re.I | re.S
 )

@@ -164,6 +164,8 @@ def test_mysql_inline_enum_values_removed():
 @pytest.mark.parametrize("sql,expected", [
     ("DROP TABLE product", ["DS110"]),
     ("ALTER TABLE product DROP COLUMN name", ["DS110"]),
+    ("ALTER TABLE product DROP notes", ["DS110"]),
+    ("ALTER TABLE product DROP CONSTRAINT ck_id", []),
     ("TRUNCATE product", ["DS110"]),
     ("DELETE FROM product", ["DS110"]),
     ("DELETE FROM product WHERE id = 1", []),
