@@ -12,7 +12,8 @@ DS101  drop table: its rows are lost.
 DS102  drop column of an existing table: its data is lost, running code may still use it.
 DS103  column type change that rewrites the table or may not convert every value
        (PostgreSQL: anything but widening varchar / varchar to text / raising numeric precision;
-       SQLite: a change of base type; MySQL/MariaDB: any change, the table is copied).
+       SQLite: a change of base type; MySQL/MariaDB: any change but a varchar widening that
+       keeps the length prefix size, the table is copied).
 DS104  SET NOT NULL on an existing column: fails if a row holds NULL (not flagged after a
        Backfill of the column, except on PostgreSQL, which scans the whole table under an
        ACCESS EXCLUSIVE lock).
@@ -147,7 +148,7 @@ def _alter_column(op: o.AlterColumn, key: str, dialect: str, filled: bool) -> li
     if op.old.nullable and not op.new.nullable:
         if dialect == "postgresql":
             suggestion = (f"add CHECK ({op.old.name} IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it, then SET NOT NULL "
-                          "(no scan) and drop the check, via RunSQL")
+                          "(PostgreSQL 12+: no scan) and drop the check, via RunSQL")
             message = f"makes {where} NOT NULL: scans the whole table under an ACCESS EXCLUSIVE lock"
         elif filled:  # the NULLs were filled just before: nothing left to fail on
             return found
@@ -170,6 +171,9 @@ def _type_change_unsafe(old, new, dialect: str) -> bool:  # noqa: ANN001 - TypeS
         return True
     if dialect == "sqlite":
         return old.name != new.name  # lengths are not enforced; the base type sets the affinity
+    if old.name == new.name == "varchar" and old.args and new.args and new.args[0] >= old.args[0]:
+        # MySQL widens in place while the length prefix keeps its size (1 byte below 256 bytes; utf8mb4 assumed)
+        return (old.args[0] * 4 < 256) != (new.args[0] * 4 < 256)
     return True
 
 
@@ -177,8 +181,8 @@ def _add_constraint(op: o.AddConstraint, key: str) -> list[Finding]:
     c = op.constraint
     name = c.name or "<name>"
     if isinstance(c, (ForeignKey, Check)):
-        kind = "FOREIGN KEY" if isinstance(c, ForeignKey) else "CHECK"
-        return _finding("DS107", "warning", op, f"adds {kind} {name} to {key}: checks every row while blocking writes",
+        kind, blocks = ("FOREIGN KEY", "writes") if isinstance(c, ForeignKey) else ("CHECK", "reads and writes")
+        return _finding("DS107", "warning", op, f"adds {kind} {name} to {key}: checks every row while blocking {blocks}",
                         f"use RunSQL(\"ALTER TABLE {key} ADD CONSTRAINT {name} ... NOT VALID\") then "
                         f"RunSQL(\"ALTER TABLE {key} VALIDATE CONSTRAINT {name}\")")
     if isinstance(c, Unique):

@@ -84,6 +84,12 @@ def test_sqlite_type_changes_flag_a_change_of_base_type_only():
 def test_mysql_type_changes_copy_the_table(dialect):
     [finding] = lint([alter(Column("c", "varchar(50)"), Column("c", "varchar(100)"))], dialect)
     assert finding.code == "DS103" and "copies the table" in finding.message
+    assert codes([alter(Column("c", "integer"), Column("c", "bigint"))], dialect) == ["DS103"]
+
+
+@pytest.mark.parametrize("old,new", [("varchar(10)", "varchar(60)"), ("varchar(100)", "varchar(500)")])
+def test_mysql_varchar_widening_in_place_is_fine(old, new):
+    assert codes([alter(Column("c", old), Column("c", new))], "mysql") == []
 
 
 def test_set_not_null_suggests_a_validated_check_on_postgresql():
