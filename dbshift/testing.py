@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import Callable, Iterator, NoReturn, TypeVar
 
 import pytest
 
@@ -28,12 +28,14 @@ from . import api
 from .config import Config, load_config
 from .core import ops as o
 from .core.errors import DbshiftError
+from .core.graph import RevisionGraph
 from .core.model import Schema
 from .db import mask
 
 __all__ = ["test_single_head", "test_upgrade_from_empty", "test_models_match_head", "test_up_down_up"]
 
 URL_VARIABLE = "DBSHIFT_TEST_URL"
+T = TypeVar("T")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,22 +56,19 @@ def dbshift_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
     if not url:
         yield f"sqlite:///{tmp_path / 'dbshift-test.db'}"
         return
-    found = _tables(url)
+    found = _call(f"reading {mask(url)}", _tables, url)
     if found:
         _fail(f"dbshift's migration tests need an empty database; {mask(url)} has tables: "
-                    f"{', '.join(found[:5])}{', …' if len(found) > 5 else ''}")
+              f"{', '.join(found[:5])}{', …' if len(found) > 5 else ''}")
     yield url
-    _empty(url)
+    _call(f"emptying {mask(url)}", _empty, url)
 
 
 @pytest.fixture
 def dbshift_config(request: pytest.FixtureRequest, dbshift_database: str) -> Config:
     """The project at pytest's rootdir, on ``dbshift_database``.  Override it to test another project."""
-    try:
-        return load_config(request.config.rootpath, url=dbshift_database)
-    except DbshiftError as exc:
-        error = exc
-    _fail(f"{error} (or override the dbshift_config fixture)")
+    doing = "finding the project (override the dbshift_config fixture to name one)"
+    return _call(doing, lambda: load_config(request.config.rootpath, url=dbshift_database))
 
 
 # --- the tests ------------------------------------------------------------------------------
@@ -77,7 +76,7 @@ def dbshift_config(request: pytest.FixtureRequest, dbshift_database: str) -> Con
 
 def test_single_head(dbshift_config: Config) -> None:
     """The migrations form one line of history: exactly one head."""
-    heads = api.heads(dbshift_config)
+    heads = _call("reading the migrations", api.heads, dbshift_config)
     listed = "; ".join(f"{h.id} ({h.message})" for h in heads)
     if len(heads) != 1:
         _fail(f"the migrations in {dbshift_config.migrations} have {len(heads)} heads: {listed or 'none'}"
@@ -86,9 +85,10 @@ def test_single_head(dbshift_config: Config) -> None:
 
 def test_upgrade_from_empty(dbshift_config: Config) -> None:
     """Every migration applies, one at a time, to an empty database."""
-    for rev in api.load_graph(dbshift_config).topological():
-        _run(dbshift_config, "upgrade", rev, f"upgrading to {rev}")
-    pending = api.status(dbshift_config).pending
+    graph = _call("reading the migrations", api.load_graph, dbshift_config)
+    for rev in graph.topological():
+        _run(dbshift_config, "upgrade", rev, f"upgrading to {_named(graph, rev)}")
+    pending = _call("reading the database's status", api.status, dbshift_config).pending
     if pending:
         _fail(f"after upgrading to every revision, {', '.join(pending)} still not applied")
 
@@ -96,7 +96,7 @@ def test_upgrade_from_empty(dbshift_config: Config) -> None:
 def test_models_match_head(dbshift_config: Config) -> None:
     """After every migration, the database's schema is the models' schema."""
     _run(dbshift_config, "upgrade", "head", "upgrading to head")
-    ops = api.check(dbshift_config).ops
+    ops = _call("comparing the models with the database", api.check, dbshift_config).ops
     if ops:
         _fail("the models differ from the schema the migrations build; 'dbshift revision --autogenerate' "
               "would write:\n" + _listed(ops))
@@ -105,32 +105,48 @@ def test_models_match_head(dbshift_config: Config) -> None:
 def test_up_down_up(dbshift_config: Config) -> None:
     """Every revision's downgrade restores the schema before it, and upgrading again rebuilds the same schema."""
     before = _schema(dbshift_config)
-    for rev in api.load_graph(dbshift_config).topological():
-        _run(dbshift_config, "upgrade", rev, f"upgrading to {rev}")
+    graph = _call("reading the migrations", api.load_graph, dbshift_config)
+    for rev in graph.topological():
+        name = _named(graph, rev)
+        _run(dbshift_config, "upgrade", rev, f"upgrading to {name}")
         after = _schema(dbshift_config)
-        _run(dbshift_config, "downgrade", "-1", f"downgrading {rev}")
-        _same(before, _schema(dbshift_config), f"downgrading {rev} did not restore the schema before it")
-        _run(dbshift_config, "upgrade", rev, f"upgrading to {rev} again after its downgrade")
-        _same(after, _schema(dbshift_config), f"upgrading to {rev} again after its downgrade built another schema")
+        _run(dbshift_config, "downgrade", "-1", f"downgrading {name}")
+        _same(before, _schema(dbshift_config), f"downgrading {name} did not restore the schema before it")
+        _run(dbshift_config, "upgrade", rev, f"upgrading to {name} again after its downgrade")
+        _same(after, _schema(dbshift_config), f"upgrading to {name} again after its downgrade built another schema")
         before = after
 
 
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _run(config: Config, direction: str, target: str, doing: str) -> None:
-    """``api.upgrade``/``api.downgrade``; a dbshift error fails the test naming what was being done."""
+def _named(graph: RevisionGraph, rev: str) -> str:
+    """``rev (message)``: how failures name a revision."""
+    message = graph.get(rev).message
+    return f"{rev} ({message})" if message else rev
+
+
+def _call(doing: str, function: Callable[..., T], *args: object) -> T:
+    """``function(*args)``; a dbshift error fails the test with ``doing`` and the error's one line,
+    not a traceback (whose variables could show a URL's password)."""
     try:
-        getattr(api, direction)(config, target)
+        return function(*args)
     except DbshiftError as exc:
         error = exc
-    else:
-        return
     _fail(f"{doing} failed: {error}")  # outside the except: no "during handling" chain in the report
+
+
+def _run(config: Config, direction: str, target: str, doing: str) -> None:
+    """``api.upgrade``/``api.downgrade`` to ``target``, failing the test as :func:`_call` does."""
+    _call(doing, getattr(api, direction), config, target)
 
 
 def _schema(config: Config) -> tuple[Schema, str]:
     """The database's schema (as ``dbshift check`` reads it) and its dialect."""
+    return _call("reading the database's schema", _reflected, config)
+
+
+def _reflected(config: Config) -> tuple[Schema, str]:
     with api.connection(config) as conn:
         dialect = conn.dialect.name
         model = api._model_schema(config, dialect) if config.metadata or config.metadata_object is not None else None

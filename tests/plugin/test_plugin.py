@@ -83,7 +83,7 @@ def test_a_downgrade_that_does_not_restore_fails_naming_the_revision_and_differe
     result = run(pytester, "-k", "up_down_up")
     result.assert_outcomes(failed=1, deselected=3)
     text = failure(result, "test_up_down_up")
-    assert "downgrading r2 did not restore the schema before it" in text
+    assert "downgrading r2 (step 2) did not restore the schema before it" in text
     assert "email" in text
 
 
@@ -100,7 +100,7 @@ def test_a_migration_that_fails_names_the_revision(pytester: pytest.Pytester) ->
     project(pytester, GOOD[0], migration(2, 1, "ALTER TABLE nowhere ADD COLUMN x INTEGER", "SELECT 1"))
     result = run(pytester, "-k", "upgrade_from_empty")
     result.assert_outcomes(failed=1, deselected=3)
-    assert "upgrading to r2 failed" in failure(result, "test_upgrade_from_empty")
+    assert "upgrading to r2 (step 2) failed" in failure(result, "test_upgrade_from_empty")
 
 
 def test_on_postgresql_all_four_pass_and_the_database_is_left_empty(pytester: pytest.Pytester, pg_url: str) -> None:
@@ -131,7 +131,7 @@ def test_on_postgresql_a_failed_round_trip_leaves_the_database_empty(pytester: p
     project(pytester, migration(1, None, create, "DROP TABLE moods"))
     result = run(pytester, "--dbshift-url", pg_url, "-k", "up_down_up")
     result.assert_outcomes(failed=1, deselected=3)
-    assert "downgrading r1 did not restore the schema before it" in failure(result, "test_up_down_up")
+    assert "downgrading r1 (step 1) did not restore the schema before it" in failure(result, "test_up_down_up")
     assert "mood" in failure(result, "test_up_down_up")
     engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
@@ -162,5 +162,13 @@ def test_without_a_dbshift_project_the_tests_say_so(pytester: pytest.Pytester) -
     pytester.makepyfile(test_migrations="from dbshift.testing import *  # noqa: F401,F403\n")
     result = run(pytester, "-k", "single_head")
     result.assert_outcomes(errors=1, deselected=3)
-    result.stdout.fnmatch_lines(["*no [[]tool.dbshift[]] section*override the dbshift_config fixture*"])
+    result.stdout.fnmatch_lines(["*override the dbshift_config fixture*no [[]tool.dbshift[]] section*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_an_unreachable_database_fails_in_one_line_without_its_password(pytester: pytest.Pytester) -> None:
+    project(pytester, *GOOD, extra=EMAIL)
+    result = run(pytester, "-k", "single_head", "--dbshift-url", "postgresql://bob:s3cret@127.0.0.1:9/nowhere")
+    result.assert_outcomes(errors=1, deselected=3)
+    result.stdout.fnmatch_lines(["reading postgresql*://bob:***@127.0.0.1:9/nowhere failed: cannot connect*"])
+    assert "s3cret" not in result.stdout.str() and "Traceback" not in result.stdout.str()
