@@ -94,7 +94,7 @@ def test_upgrade_from_empty(dbshift_config: Config) -> None:
 
 
 def test_models_match_head(dbshift_config: Config) -> None:
-    """After every migration, the database's schema is the models' schema."""
+    """Once every migration has run, the database's schema is the models' schema."""
     _run(dbshift_config, "upgrade", "head", "upgrading to head")
     ops = _call("comparing the models with the database", api.check, dbshift_config).ops
     if ops:
