@@ -799,6 +799,20 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
     return DiffResult(ops, sql, changed, broken)
 
 
+def database_schema(config: Config) -> tuple[Schema, str]:
+    """The configured database's schema as ``check`` reads it (the default schema plus every schema the
+    models use, when models are configured), and its dialect name."""
+    with connection(config) as conn:
+        dialect = conn.dialect.name
+        has_models = bool(config.metadata) or config.metadata_object is not None
+        return _reflect(conn, config, _model_schema(config, dialect) if has_models else None), dialect
+
+
+def schema_changes(current: Schema, target: Schema, dialect: str) -> tuple[o.Op, ...]:
+    """The operations, in a runnable order, that turn schema ``current`` into ``target`` on ``dialect``."""
+    return _differences(target, current, dialect)
+
+
 def current(config: Config) -> tuple[str, ...]:
     """The revisions the database is at (several when branches are applied); empty at base."""
     graph = load_graph(config)

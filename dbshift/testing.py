@@ -143,19 +143,12 @@ def _run(config: Config, direction: str, target: str, doing: str) -> None:
 
 def _schema(config: Config) -> tuple[Schema, str]:
     """The database's schema (as ``dbshift check`` reads it) and its dialect."""
-    return _call("reading the database's schema", _reflected, config)
-
-
-def _reflected(config: Config) -> tuple[Schema, str]:
-    with api.connection(config) as conn:
-        dialect = conn.dialect.name
-        model = api._model_schema(config, dialect) if config.metadata or config.metadata_object is not None else None
-        return api._reflect(conn, config, model), dialect
+    return _call("reading the database's schema", api.database_schema, config)
 
 
 def _same(expected: tuple[Schema, str], actual: tuple[Schema, str], what: str) -> None:
     """Fail with ``what`` and the operations that would turn ``actual`` into ``expected``."""
-    ops = api._differences(expected[0], actual[0], expected[1])
+    ops = api.schema_changes(actual[0], expected[0], expected[1])
     if ops:
         _fail(f"{what}; to match it the database would need:\n{_listed(ops)}")
 
