@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from . import formatting as fmt
-from .console import JsonEvents, Output, TextProgress, confirm_plan, result_json
+from .console import JsonEvents, Output, TextProgress, confirm_plan, lint_json, result_json
 from .core.errors import DbshiftError
 
 EXIT_OK, EXIT_ERROR, EXIT_DIFFERENCES = 0, 1, 2
@@ -440,12 +440,7 @@ def cmd_lint(args: argparse.Namespace, output: Output) -> int:
     ignore = [code.strip() for item in args.ignore for code in item.split(",") if code.strip()]
     result = api.lint(_config(args), args.revisions or None, every=args.all, ignore=ignore)
     if args.json:
-        output.line(json.dumps({
-            "event": "lint", "dialect": result.dialect, "revisions": [r.revision.id for r in result.reports],
-            "findings": [{"revision": rev.id, "code": f.code, "severity": f.severity, "op": f.op,
-                          "message": f.message, "suggestion": f.suggestion, "heuristic": f.heuristic}
-                         for rev, f in result.findings],
-        }))
+        output.line(json.dumps(lint_json(result)))
     else:
         output.lines(fmt.lint_lines(result))
     return EXIT_DIFFERENCES if result.findings else EXIT_OK

@@ -177,3 +177,13 @@ def result_json(result) -> dict:  # noqa: ANN001 - api.RunResult
             for p in result.plan
         ]
     return data
+
+
+def lint_json(result) -> dict:  # noqa: ANN001 - api.LintResult
+    """``dbshift lint --json``: the revisions read and every finding."""
+    return {
+        "event": "lint", "dialect": result.dialect, "revisions": [r.revision.id for r in result.reports],
+        "findings": [{"revision": rev.id, "code": f.code, "severity": f.severity, "op": f.op,
+                      "message": f.message, "suggestion": f.suggestion, "heuristic": f.heuristic}
+                     for rev, f in result.findings],
+    }

@@ -529,6 +529,27 @@ def check(directory: str | None, bind: str | None, all_binds: bool) -> None:
 
 
 @db_group.command()
+@click.argument("revisions", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every migration file (default: those not yet applied).")
+@click.option("--ignore", multiple=True, metavar="CODE", help="Leave out a lint code such as DS106 (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as one JSON object.")
+@_common()
+@_friendly
+def lint(revisions: tuple[str, ...], every: bool, ignore: tuple[str, ...], as_json: bool, directory: str | None,
+         bind: str | None) -> None:
+    """Name the operations that lose data or hold long locks; exit 2 when there are any."""
+    config = _one(directory, bind, connect=not (every or revisions))
+    codes = [code.strip() for item in ignore for code in item.split(",") if code.strip()]
+    result = api.lint(config, list(revisions) or None, every=every, ignore=codes)
+    if as_json:
+        click.echo(json.dumps(console.lint_json(result)))
+    else:
+        _lines(fmt.lint_lines(result))
+    if result.findings:
+        raise click.exceptions.Exit(EXIT_DIFFERENCES)
+
+
+@db_group.command()
 @click.argument("revision")
 @click.option("--applied", "outcome", flag_value="applied", help="All of its changes are in the database now.")
 @click.option("--rolled-back", "outcome", flag_value="rolled-back", help="None of them are: it is pending again.")
