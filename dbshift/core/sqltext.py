@@ -79,3 +79,47 @@ def split_sql(script: str) -> list[str]:
             i += 1
     statements.append("".join(buf))
     return [s.strip() for s in statements if _strip_leading_comments(s).strip()]
+
+
+def _depths(text: str, start: int = 0):  # noqa: ANN202 - Iterator[tuple[int, str, int]]
+    """``(index, char, depth after it)`` for each character outside quotes, from ``start``."""
+    depth, quote = 0, None
+    for i in range(start, len(text)):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None  # a doubled quote closes and reopens: the same either way
+        elif ch in "'\"":
+            quote = ch
+        else:
+            depth += (ch == "(") - (ch == ")")
+            yield i, ch, depth
+
+
+def closing_paren(text: str, start: int) -> int | None:
+    """The index of the ``)`` closing the ``(`` at ``start`` (quotes respected), or None."""
+    for i, ch, depth in _depths(text, start):
+        if ch == ")" and depth == 0:
+            return i
+    return None
+
+
+def strip_outer_parens(text: str, *, every: bool = False) -> str:
+    """``(a > 0)`` → ``a > 0``: a layer of parentheses enclosing the whole text (``every``: all such layers)."""
+    text = text.strip()
+    while text.startswith("(") and closing_paren(text, 0) == len(text) - 1:
+        text = text[1:-1].strip()
+        if not every:
+            break
+    return text
+
+
+def split_top_level(text: str) -> list[str]:
+    """``text`` split at the commas outside parentheses and quotes; empty parts dropped."""
+    parts, begin = [], 0
+    for i, ch, depth in _depths(text):
+        if ch == "," and depth == 0:
+            parts.append(text[begin:i].strip())
+            begin = i + 1
+    parts.append(text[begin:].strip())
+    return [p for p in parts if p]

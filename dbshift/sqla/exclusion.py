@@ -11,6 +11,7 @@ import re
 
 from ..core import model as m
 from ..core.errors import DbshiftError
+from ..core.sqltext import closing_paren, split_top_level, strip_outer_parens
 
 _HEAD = re.compile(r'^\s*(?:CONSTRAINT\s+(?:"(?:[^"]|"")+"|\S+)\s+)?EXCLUDE\s+(?:USING\s+(\w+)\s*)?', re.I)
 
@@ -27,19 +28,19 @@ def parse_exclude(definition: str, name: str | None) -> m.Exclude:
     if head is None or definition[head.end():head.end() + 1] != "(":
         raise UnreadableExclude(definition)
     end = _closing(definition, head.end())
-    elements = tuple(" ".join(e.split()) for e in _split(definition[head.end() + 1:end]))
+    elements = tuple(" ".join(e.split()) for e in split_top_level(definition[head.end() + 1:end]))
     rest = definition[end + 1:].strip()
     include: tuple[str, ...] = ()
     where = None
     if rest.upper().startswith("INCLUDE"):
         start = rest.index("(")
         stop = _closing(rest, start)
-        include = tuple(c.strip().strip('"') for c in _split(rest[start + 1:stop]))
+        include = tuple(c.strip().strip('"') for c in split_top_level(rest[start + 1:stop]))
         rest = rest[stop + 1:].strip()
     if rest.upper().startswith("WHERE"):
         start = rest.index("(")
         stop = _closing(rest, start)
-        where = _unwrap(rest[start:stop + 1])
+        where = strip_outer_parens(rest[start:stop + 1], every=True)
         rest = rest[stop + 1:].strip()
     words = " ".join(rest.upper().split())
     deferrable = "DEFERRABLE" in words and "NOT DEFERRABLE" not in words
@@ -69,50 +70,9 @@ def default_name(table: str, elements: tuple[str, ...]) -> str:
 _WORD = re.compile(r'^(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))(?=\s*\(|(?:\s+[A-Za-z_][\w.]*)?$)')
 
 
-def _unwrap(text: str) -> str:
-    """Every layer of parentheses around the whole text removed."""
-    while text.startswith("(") and _closing(text, 0) == len(text) - 1:
-        text = text[1:-1].strip()
-    return text
-
-
 def _closing(text: str, start: int) -> int:
-    """The index of the ``)`` closing the ``(`` at ``start`` (quotes respected)."""
-    depth = 0
-    quote: str | None = None
-    i = start
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = None  # a doubled quote closes and reopens: the same either way
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise UnreadableExclude(text)
-
-
-def _split(text: str) -> list[str]:
-    """``text`` split at the commas outside parentheses and quotes."""
-    parts, depth, quote, current = [], 0, None, ""
-    for ch in text:
-        if quote:
-            quote = None if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(current.strip())
-            current = ""
-            continue
-        current += ch
-    return [p for p in parts + [current.strip()] if p]
+    """The index of the ``)`` closing the ``(`` at ``start``."""
+    end = closing_paren(text, start)
+    if end is None:
+        raise UnreadableExclude(text)
+    return end

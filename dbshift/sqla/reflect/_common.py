@@ -34,34 +34,3 @@ def excluded(name: str, schema: str | None, exclude: frozenset[str]) -> bool:
     return name in exclude or m.qualified(name, schema) in exclude
 
 
-def strip_outer_parens(text: str) -> str:
-    """``(a > 0)`` → ``a > 0``: one layer of parentheses enclosing the whole text."""
-    text = text.strip()
-    if text.startswith("(") and text.endswith(")") and _encloses(text):
-        return text[1:-1].strip()
-    return text
-
-
-def _encloses(text: str) -> bool:
-    """Whether the ``(`` at position 0 closes at the very end (quotes respected)."""
-    depth = 0
-    quote: str | None = None
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                if i + 1 < len(text) and text[i + 1] == quote:
-                    i += 1  # doubled quote inside a literal
-                else:
-                    quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i == len(text) - 1
-        i += 1
-    return False

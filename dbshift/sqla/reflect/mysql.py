@@ -44,7 +44,8 @@ import sqlalchemy as sa
 from ...core import model as m
 from ..mysql import is_foreign_key_index
 from ..types import canonical, mysql_quote
-from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques, strip_outer_parens
+from ...core.sqltext import strip_outer_parens
+from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
 
 DIALECT = "mysql"
 

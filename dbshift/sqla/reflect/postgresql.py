@@ -19,7 +19,8 @@ from ...core import model as m
 from ...core.types import enum_type
 from ..exclusion import parse_exclude
 from ..types import canonical
-from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques, strip_outer_parens
+from ...core.sqltext import strip_outer_parens
+from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
 
 DIALECT = "postgresql"
 DEFAULT_SCHEMA = "public"
