@@ -15,7 +15,6 @@ import enum
 from pathlib import Path
 from typing import Callable
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 
@@ -114,18 +113,23 @@ def common(md: sa.MetaData, *, text_collation: str, string_collation: str) -> No
     )
 
 
+def conv_table(md: sa.MetaData) -> None:
+    """A table whose constraints and indexes are all named by the metadata's naming convention."""
+    t = sa.Table(
+        "conv", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("owner_id", sa.ForeignKey("owner.id")),
+        sa.Column("v", sa.Integer, index=True),
+        sa.Column("w", sa.Integer, unique=True),
+        sa.CheckConstraint("v > 0", name="positive"),
+    )
+    sa.Index(None, t.c.v, t.c.w)
+
+
 def with_convention(build: Build) -> Build:
     def run(md: sa.MetaData) -> None:
         build(md)
-        t = sa.Table(
-            "conv", md,
-            sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("owner_id", sa.ForeignKey("owner.id")),
-            sa.Column("v", sa.Integer, index=True),
-            sa.Column("w", sa.Integer, unique=True),
-            sa.CheckConstraint("v > 0", name="positive"),
-        )
-        sa.Index(None, t.c.v, t.c.w)
+        conv_table(md)
     return run
 
 
@@ -303,15 +307,7 @@ def test_naming_convention_and_deterministic_names_for_unnamed_constraints() -> 
     def conventional() -> sa.MetaData:
         md = sa.MetaData(naming_convention={**CONVENTION, "ck": "ck_%(table_name)s_%(constraint_name)s"})
         sa.Table("owner", md, sa.Column("id", sa.Integer, primary_key=True))
-        t = sa.Table(
-            "conv", md,
-            sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("owner_id", sa.ForeignKey("owner.id")),
-            sa.Column("v", sa.Integer, index=True),
-            sa.Column("w", sa.Integer, unique=True),
-            sa.CheckConstraint("v > 0", name="positive"),
-        )
-        sa.Index(None, t.c.v, t.c.w)
+        conv_table(md)
         return md
 
     assert names(conventional())["conv"] == [
