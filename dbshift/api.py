@@ -738,11 +738,12 @@ def lint(
         if rev_id not in wanted:
             continue
         rev = graph.get(rev_id)
-        own = scripts.lint_ignore(Path(rev.path)) if rev.path else ()
+        migration = scripts.load(rev)
+        own = migration.lint_ignore
         for code in own:
             if code not in CODES:
                 raise UnknownLintCode(code, f"lint_ignore of {rev.path}")
-        findings = run_lint(scripts.load(rev).upgrade, dialect, ignore + own)
+        findings = run_lint(migration.upgrade, dialect, ignore + own)
         reports.append(LintReport(rev, tuple(findings), own))
     return LintResult(dialect, tuple(reports))
 

@@ -46,7 +46,7 @@ from .core.ops import Op, RunSQL, reverse_all
 
 __all__ = [
     "BadMigrationFile", "MigrationFileExists", "Migration", "new_revision_id", "slugify", "file_name",
-    "scan", "read_header", "load", "lint_ignore", "checksum", "file_checksum", "write_migration", "set_parents",
+    "scan", "read_header", "load", "checksum", "file_checksum", "write_migration", "set_parents",
 ]
 
 SUFFIXES = (".py", ".sql")
@@ -280,6 +280,7 @@ class Migration:
     downgrade: tuple[Op, ...] | None  # None: the reverse of ``upgrade``
     checksum: str
     kind: str  # "python" | "sql"
+    lint_ignore: tuple[str, ...] = ()  # lint codes the file silences for itself
 
     def downgrade_ops(self) -> tuple[Op, ...]:
         """The hand-written downgrade, else the reverse of ``upgrade`` (may raise IrreversibleOperation)."""
@@ -304,13 +305,25 @@ def load(revision: Revision) -> Migration:
         raise BadMigrationFile(path, exc.strerror or str(exc)) from None
     if path.suffix == ".sql":
         upgrade, downgrade = _sql_ops(text)
-        return Migration(revision, upgrade, downgrade, checksum(text), "sql")
-    upgrade, downgrade = _python_ops(revision, path, text)
-    return Migration(revision, upgrade, downgrade, checksum(text), "python")
+        return Migration(revision, upgrade, downgrade, checksum(text), "sql", _sql_lint_ignore(text))
+    upgrade, downgrade, ignore = _python_ops(revision, path, text)
+    return Migration(revision, upgrade, downgrade, checksum(text), "python", ignore)
 
 
-def _python_ops(revision: Revision, path: Path, text: str) -> tuple[tuple[Op, ...], tuple[Op, ...] | None]:
-    """Run the file as a module of its own (a private name; not put on ``sys.path``)."""
+def _sql_lint_ignore(text: str) -> tuple[str, ...]:
+    """The codes of a ``-- lint_ignore: DS106, DS107`` line."""
+    for line in text.splitlines():
+        match = _SQL_LINT_IGNORE.match(line.strip())
+        if match:
+            return tuple(c for c in re.split(r"[\s,]+", match.group(1).strip()) if c)
+    return ()
+
+
+def _python_ops(
+    revision: Revision, path: Path, text: str
+) -> tuple[tuple[Op, ...], tuple[Op, ...] | None, tuple[str, ...]]:
+    """Run the file as a module of its own (a private name; not put on ``sys.path``): its upgrade,
+    downgrade and ``lint_ignore``."""
     name = f"_dbshift_migration_{next(_load_counter)}_{re.sub(r'[^0-9A-Za-z_]', '_', revision.id)}"
     spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
     assert spec is not None
@@ -334,7 +347,12 @@ def _python_ops(revision: Revision, path: Path, text: str) -> tuple[tuple[Op, ..
         raise BadMigrationFile(path, "no 'upgrade = [...]' list of operations")
     upgrade = _op_list(path, "upgrade", module.upgrade)
     downgrade = getattr(module, "downgrade", None)
-    return upgrade, None if downgrade is None else _op_list(path, "downgrade", downgrade)
+    ignore = getattr(module, "lint_ignore", ())
+    if isinstance(ignore, str):
+        ignore = (ignore,)
+    if not isinstance(ignore, (tuple, list)) or not all(isinstance(c, str) for c in ignore):
+        raise BadMigrationFile(path, "lint_ignore must be a tuple of codes such as (\"DS106\",)")
+    return upgrade, None if downgrade is None else _op_list(path, "downgrade", downgrade), tuple(ignore)
 
 
 def _op_list(path: Path, name: str, value: object) -> tuple[Op, ...]:
@@ -371,40 +389,6 @@ def _sql_ops(text: str) -> tuple[tuple[Op, ...], tuple[Op, ...] | None]:
 def _run_sql(lines: Sequence[str]) -> tuple[Op, ...]:
     sql = "\n".join(lines).strip()
     return (RunSQL(sql),) if sql else ()
-
-
-def lint_ignore(path: Path) -> tuple[str, ...]:
-    """The lint codes a migration silences for itself, read without running it.
-
-    Python: a top-level ``lint_ignore = ("DS106", ...)``; SQL: a ``-- lint_ignore: DS106, DS107`` header line.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadMigrationFile(path, str(getattr(exc, "strerror", None) or exc)) from None
-    if path.suffix == ".sql":
-        for line in text.splitlines():
-            match = _SQL_LINT_IGNORE.match(line.strip())
-            if match:
-                return tuple(c for c in re.split(r"[\s,]+", match.group(1).strip()) if c)
-        return ()
-    try:
-        tree = ast.parse(text, str(path))
-    except SyntaxError as exc:
-        raise BadMigrationFile(path, f"line {exc.lineno}: SyntaxError: {exc.msg}") from None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "lint_ignore" for t in node.targets):
-            try:
-                value = ast.literal_eval(node.value)
-            except ValueError:
-                value = None
-            if isinstance(value, str):
-                value = (value,)
-            if not isinstance(value, (tuple, list)) or not all(isinstance(c, str) for c in value):
-                raise BadMigrationFile(path, f"line {node.lineno}: lint_ignore must be a tuple of codes such as (\"DS106\",)")
-            return tuple(value)
-    return ()
 
 
 _SQL_LINT_IGNORE = re.compile(r"--\s*lint_ignore\s*:(.*)$", re.IGNORECASE)
