@@ -83,7 +83,8 @@ def new_revision_id(now: datetime, existing: Collection[str]) -> str:
     """``YYYYMMDDHHMMSS_xxxx``: the UTC time and 4 random hex digits, not in ``existing``.
 
     Ids sort in creation order: within the same second the suffix is chosen above
-    those of the ``existing`` ids of that second.
+    those of the ``existing`` ids of that second, in the lower half of what is left,
+    so that a later id of the same second still finds room above it.
     """
     moment = now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now.astimezone(timezone.utc)
     prefix = moment.strftime("%Y%m%d%H%M%S") + "_"
@@ -96,7 +97,7 @@ def new_revision_id(now: datetime, existing: Collection[str]) -> str:
     if low > 0xFFFF:  # a full second: fall back to any free suffix
         low = 0
     while True:
-        candidate = f"{prefix}{low + secrets.randbelow(0x10000 - low):04x}"
+        candidate = f"{prefix}{low + secrets.randbelow(max(1, (0x10000 - low) // 2)):04x}"
         if candidate not in taken:
             return candidate
 
