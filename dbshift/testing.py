@@ -25,12 +25,12 @@ from typing import Callable, Iterator, NoReturn, TypeVar
 import pytest
 
 from . import api
-from .config import Config, load_config
+from .project.config import Config, load_config
 from .core import ops as o
 from .core.errors import DbshiftError
 from .core.graph import RevisionGraph
 from .core.model import Schema
-from .db import mask
+from .database.connect import mask
 
 __all__ = ["test_single_head", "test_upgrade_from_empty", "test_models_match_head", "test_up_down_up"]
 

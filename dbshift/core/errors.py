@@ -1,23 +1,44 @@
 """Errors a user can cause.  Each carries its inputs and builds its own one-line message.
 
-The CLI prints ``str(error)`` and exits non-zero; nothing here should ever need
-a traceback to be understood.
+The front ends print that line and exit non-zero; nothing here should ever
+need a traceback to be understood.  A message that tells the user to run a
+command names it with :func:`command`: the program is data, filled in by the
+front end that shows the message (``dbshift upgrade``, ``flask db upgrade``).
 """
 
 from __future__ import annotations
 
+_PROGRAM = "\x1eprogram\x1e"  # where a front end's program name goes in a message
+DEFAULT_PROGRAM = "dbshift"
+
+
+def command(words: str) -> str:
+    """A command a message asks the user to run, quoted: ``'dbshift upgrade'`` or ``'flask db upgrade'``."""
+    return f"'{_PROGRAM} {words}'"
+
+
+def for_program(text: str, program: str = DEFAULT_PROGRAM) -> str:
+    """``text`` (built with :func:`command`) with its commands run as ``program``."""
+    return text.replace(_PROGRAM, program)
+
 
 class DbshiftError(Exception):
-    """Base class: ``str(err)`` is the one-line message for the user."""
+    """Base class: ``str(err)`` is the one-line message for the user, naming ``dbshift`` commands;
+    ``err.line(program)`` names them as another front end runs them."""
 
     exit_code = 1
+    program = DEFAULT_PROGRAM  # whose commands ``str()`` names; a front end that raises it through may set its own
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
+    def line(self, program: str | None = None) -> str:
+        """The one-line message, with the commands it names run as ``program`` (``flask db``)."""
+        return for_program(self.message, program or self.program)
+
     def __str__(self) -> str:
-        return self.message
+        return self.line()
 
 
 # --- revision graph -------------------------------------------------------
@@ -67,7 +88,7 @@ def join_heads_hint(heads: list[str] | tuple[str, ...]) -> str:
     """``merge them with 'dbshift merge', or put LAST on top of FIRST with 'dbshift rebase LAST'``."""
     last, first = heads[-1], heads[0]
     onto = f" --onto {first}" if len(heads) > 2 else ""
-    return f"merge them with 'dbshift merge', or put {last} on top of {first} with 'dbshift rebase {last}{onto}'"
+    return f"merge them with {command('merge')}, or put {last} on top of {first} with {command(f'rebase {last}{onto}')}"
 
 
 class NothingToRebase(DbshiftError):

@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
+from .errors import DbshiftError
 from .model import Column, Constraint, Enum, ForeignKey, Index, Schema, Sequence, Table, qualified
 
 
-class IrreversibleOperation(Exception):
+class IrreversibleOperation(DbshiftError):
     """Raised by ``reverse()`` for a hand-written step that has no reverse."""
 
     def __init__(self, op: "Op") -> None:

@@ -14,9 +14,7 @@ Flask-Migrate 4, ``-d DIR`` may also come before the command
 from __future__ import annotations
 
 import functools
-import getpass
 import json
-import os
 import re
 import sys
 from typing import Any, Callable, Iterator
@@ -25,18 +23,22 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .. import api, console
-from .. import formatting as fmt
+from .. import api
+from ..console import commands as run
+from ..console import words
+from ..console.failures import debugging, report
+from ..console.output import Output
+from ..console.run_options import LOCK_WAIT, RUN_FLAGS, RunFlag, split
+from ..core.durations import seconds
 from ..core.errors import DbshiftError, MultipleHeads, UnknownRevision
-from ..db import DatabaseUnreachable, is_local, mask, mask_text, parse_duration, password_prompt
-from . import _binds, _state, bind_config, for_flask, migrations_directory
+from ..database.connect import mask, password_prompt
+from ..project.config import Config
+from .app import bind_config, binds, migrations_directory, state_of
 from .errors import Bind, bind_label
-
-EXIT_DIFFERENCES = 2
 
 
 class CommandFailed(click.ClickException):
-    """One ``Error: ...`` line on stderr and the error's exit code."""
+    """One ``Error: ...`` line on stderr and the given exit code (a refused option: 2)."""
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
@@ -44,42 +46,38 @@ class CommandFailed(click.ClickException):
 
 
 def _command_name() -> str:
-    return _state(current_app).command
+    return state_of(current_app).command
 
 
-def _friendly(f: Callable[..., Any]) -> Callable[..., Any]:
-    """dbshift errors (and dbshift bugs) become one line, never a traceback, never a password."""
+def _output() -> Output:
+    """This command's streams (Click's, so that tests capture them), naming commands ``flask <group> …``."""
+    return Output(sys.stdout, sys.stderr, sys.stdin, program=f"flask {_command_name()}", error_prefix="Error: ")
+
+
+def _friendly(f: Callable[..., int | None]) -> Callable[..., None]:
+    """Run a command body ``f(output, **options)``: its exit code ends the command, and any failure is
+    one line (never a traceback, never a password) with the error's exit code."""
 
     @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        # like the dbshift command: when a server wants a password the URL lacks, ask on a terminal
-        token = password_prompt.set(_ask_password if _interactive() else None)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        from ..console.prompts import ask_password
+
+        output = _output()
+        token = password_prompt.set(ask_password(output) if output.interactive else None)
         try:
-            return f(*args, **kwargs)
+            code = f(output, *args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except DbshiftError as exc:
-            raise CommandFailed(for_flask(str(exc), _command_name()), exc.exit_code) from None
-        except Exception as exc:  # noqa: BLE001 - a bug in dbshift or the app: still one line
-            if os.environ.get("DBSHIFT_DEBUG"):
+        except Exception as exc:  # noqa: BLE001 - every failure is one line; DBSHIFT_DEBUG shows bugs in full
+            if not isinstance(exc, DbshiftError) and debugging():
                 raise
-            text = mask_text(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])
-            raise CommandFailed(text + " (set DBSHIFT_DEBUG=1 for details)") from None
+            code = report(output, exc, as_json=bool(kwargs.get("as_json")))
         finally:
             password_prompt.reset(token)
+        if code:
+            raise click.exceptions.Exit(code)
 
     return wrapper
-
-
-def _interactive() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _ask_password(masked_url: str) -> str:
-    return getpass.getpass(f"Password for {masked_url}: ")
 
 
 def _refused(*decls: str, reason: str, takes_value: bool = False, multiple: bool = False,
@@ -152,45 +150,34 @@ def _selected(bind: str | None, all_binds: bool = False) -> list[Bind]:
     if all_binds:
         if bind is not None:
             raise click.UsageError("use either --bind NAME or --all-binds")
-        return _binds(current_app)
+        return binds(current_app)
     return [bind]
 
 
-def _configs(directory: str | None, bind: str | None, all_binds: bool = False, *,
-             connect: bool = True, headings: bool = True) -> Iterator[tuple[Bind, Any]]:
+def _configs(output: Output, directory: str | None, bind: str | None, all_binds: bool = False, *,
+             connect: bool = True, headings: bool = True) -> Iterator[tuple[Bind, Config]]:
     """(bind, Config) for each selected bind; with several (and ``headings``), a heading line before each."""
-    binds = _selected(bind, all_binds)
-    for b in binds:
+    selected = _selected(bind, all_binds)
+    for b in selected:
         config = bind_config(current_app, b, directory=_directory(directory), connect=connect)
-        if headings and len(binds) > 1:
-            click.echo(f"{bind_label(b).capitalize()} ({mask(config.url)}):")
+        if headings and len(selected) > 1:
+            output.line(f"{bind_label(b).capitalize()} ({mask(config.url)}):")
         yield b, config
 
 
-def _one(directory: str | None, bind: str | None, *, connect: bool = True) -> Any:
+def _one(directory: str | None, bind: str | None, *, connect: bool = True) -> Config:
     return bind_config(current_app, bind, directory=_directory(directory), connect=connect)
 
 
-def _note_other_binds(bind: str | None, all_binds: bool) -> None:
+def _note_other_binds(output: Output, bind: str | None, all_binds: bool) -> None:
     """After working on the default bind only, say which binds were left out."""
     if bind is None and not all_binds:
-        others = [b for b in _binds(current_app) if b is not None]
+        others = [b for b in binds(current_app) if b is not None]
         if others:
-            click.echo(f"(Other binds not included: {', '.join(others)}; use --bind NAME or --all-binds.)")
+            output.line(f"(Other binds not included: {', '.join(others)}; use --bind NAME or --all-binds.)")
 
 
-def _lines(lines: list[str], *, err: bool = False) -> None:
-    for line in lines:
-        click.echo(line, err=err)
-
-
-def _show_event(event: Any) -> None:
-    text = fmt.event_line(event)
-    if text is not None:
-        click.echo(text)
-
-
-def _head(config: Any, ref: str) -> str:
+def _head(config: Config, ref: str) -> str:
     """``head`` → the single head's id (Flask-Migrate's default for show/edit); ``current`` → the database's."""
     if ref == "current":
         at = api.current(config)
@@ -208,6 +195,10 @@ def _head(config: Any, ref: str) -> str:
     return heads[0]
 
 
+def _worst(codes: list[int]) -> int:
+    return max(codes, default=run.EXIT_OK)
+
+
 # --- commands ---------------------------------------------------------------------
 
 
@@ -218,35 +209,35 @@ def _head(config: Any, ref: str) -> str:
           reason="there are no templates: migrations are plain Python files; leave it out")
 @_refused("--package", reason="the migrations directory needs no __init__.py; leave it out")
 @_friendly
-def init(directory: str | None, multidb: bool) -> None:
+def init(output: Output, directory: str | None, multidb: bool) -> int:
     """Create the migrations directory (and one per bind). Nothing else: no env.py, no alembic.ini."""
     app = current_app
-    binds = _binds(app)
-    for bind in [None] + [b for b in binds if b is not None]:
+    for bind in [None] + [b for b in binds(app) if b is not None]:
         folder = migrations_directory(app, bind, _directory(directory))
         existed = folder.is_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        click.echo(f"{'Exists ' if existed else 'Created'} {folder}/ ({bind_label(bind)})")
-    click.echo("No env.py or alembic.ini: the database URLs and the models come from the app.")
-    click.echo(f"Next: flask {_command_name()} migrate -m \"initial\"")
+        output.line(f"{'Exists ' if existed else 'Created'} {folder}/ ({bind_label(bind)})")
+    output.line("No env.py or alembic.ini: the database URLs and the models come from the app.")
+    output.line(f"Next: {output.program} migrate -m \"initial\"")
+    return run.EXIT_OK
 
 
-def _revision(message: str, autogenerate: bool, renames: tuple[str, ...], no_input: bool,
-              directory: str | None, bind: str | None, all_binds: bool) -> None:
-    interactive = autogenerate and not no_input and _interactive()
-    ask = (lambda candidate: click.confirm(fmt.rename_question(candidate), default=False)) if interactive else None
-    for _, config in _configs(directory, bind, all_binds, connect=autogenerate):
-        result = api.revision(config, message, autogenerate=autogenerate, renames=renames, ask=ask)
-        _lines(fmt.revision_lines(result))
-        _lines([f"Warning: {text}" for text in fmt.possible_rename_lines(result)], err=True)
-        if autogenerate and result.path is None and not api.load_graph(config) and config.metadata_object.tables:
-            click.echo(
+def _revision(output: Output, message: str, autogenerate: bool, renames: tuple[str, ...], no_input: bool,
+              directory: str | None, bind: str | None, all_binds: bool) -> int:
+    from ..console.prompts import ask_rename
+
+    ask = ask_rename(output) if autogenerate and not no_input and output.interactive else None
+    for _, config in _configs(output, directory, bind, all_binds, connect=autogenerate):
+        run.revision(output, config, message, autogenerate=autogenerate, renames=renames, ask=ask)
+        if autogenerate and not api.load_graph(config) and config.metadata_object.tables:  # type: ignore[attr-defined]
+            output.line(
                 "The database already has the models' tables but there are no migrations yet. To adopt it, "
-                f"generate the first migration against an empty database, then run 'flask {_command_name()} "
+                f"generate the first migration against an empty database, then run '{output.program} "
                 "stamp head' here."
             )
     if autogenerate:
-        _note_other_binds(bind, all_binds)
+        _note_other_binds(output, bind, all_binds)
+    return run.EXIT_OK
 
 
 def _revision_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -273,10 +264,10 @@ def _revision_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--autogenerate", is_flag=True, help="Fill it from the differences between the models and the database.")
 @_common(all_binds=True)
 @_friendly
-def revision(message: str, renames: tuple[str, ...], no_input: bool, autogenerate: bool,
-             directory: str | None, bind: str | None, all_binds: bool) -> None:
+def revision(output: Output, message: str, renames: tuple[str, ...], no_input: bool, autogenerate: bool,
+             directory: str | None, bind: str | None, all_binds: bool) -> int:
     """Write a new migration (empty, to fill in by hand, unless --autogenerate)."""
-    _revision(message, autogenerate, renames, no_input, directory, bind, all_binds)
+    return _revision(output, message, autogenerate, renames, no_input, directory, bind, all_binds)
 
 
 @db_group.command()
@@ -284,67 +275,46 @@ def revision(message: str, renames: tuple[str, ...], no_input: bool, autogenerat
 @_refuse_x
 @_common(all_binds=True)
 @_friendly
-def migrate(message: str, renames: tuple[str, ...], no_input: bool,
-            directory: str | None, bind: str | None, all_binds: bool) -> None:
+def migrate(output: Output, message: str, renames: tuple[str, ...], no_input: bool,
+            directory: str | None, bind: str | None, all_binds: bool) -> int:
     """Write a migration from the differences between the models and the database (revision --autogenerate)."""
-    _revision(message, True, renames, no_input, directory, bind, all_binds)
+    return _revision(output, message, True, renames, no_input, directory, bind, all_binds)
 
 
-def _run(direction: str, target: str, sql: bool, directory: str | None, bind: str | None, all_binds: bool,
-         *, as_json: bool = False, yes: bool = False, **options: Any) -> None:
-    """Upgrade or downgrade each selected bind, with the ``dbshift`` command's progress, JSON and confirmation."""
-    if sql and any(options.values()):
-        raise click.UsageError("--sql prints SQL for a START:END range; it takes no run options")
-    options = {k: v for k, v in options.items() if v not in (None, False, ())}
-    run = api.upgrade if direction == "up" else api.downgrade
+def _migrate(output: Output, direction: str, target: str, sql: bool, directory: str | None, bind: str | None,
+             all_binds: bool, **values: Any) -> int:
+    """Upgrade or downgrade each selected bind: the ``dbshift`` command's run, progress, JSON and confirmation."""
+    choices = split(values)
     if sql:
-        for b, config in _configs(directory, bind, all_binds, connect=False):
+        if choices.given:
+            raise click.UsageError("--sql prints SQL for a START:END range; it takes no run options")
+        for b, config in _configs(output, directory, bind, all_binds, connect=False, headings=False):
             if all_binds:
-                click.echo(f"-- {bind_label(b)}")
-            click.echo(run(config, target, sql=True).sql or "", nl=False)
-        return
-    output = console.Output(sys.stdout, sys.stderr, sys.stdin)
-    try:
-        for b, config in _configs(directory, bind, all_binds, headings=not as_json):
-            if as_json and all_binds:  # which database the following events are about
-                click.echo(json.dumps({"event": "bind", "bind": b, "database": mask(config.url)}))
-            confirm = None
-            if _interactive() and not yes and not options.get("dry_run") and not is_local(config.url):
-                confirm = console.confirm_plan(output, config.url, direction, as_json)
-            progress = console.JsonEvents(output) if as_json else console.TextProgress(output)
-            try:
-                result = run(config, target, emit=progress, confirm=confirm, **options)
-            finally:
-                progress.close()
-            if as_json:
-                click.echo(json.dumps(console.result_json(result)))
-            else:
-                _lines(fmt.plan_lines(result) if result.dry_run else fmt.run_lines(result))
-    except DbshiftError as exc:
-        if as_json:  # like 'dbshift --json': the error as a last JSON line too
-            message = for_flask(str(exc), _command_name())
-            click.echo(json.dumps({"event": "error", "type": type(exc).__name__, "message": message}))
-        raise
-    if not as_json:
-        _note_other_binds(bind, all_binds)
+                output.line(f"-- {bind_label(b)}")
+            run.sql(output, config, direction, target)
+        return run.EXIT_OK
+    for b, config in _configs(output, directory, bind, all_binds, headings=not choices.as_json):
+        if choices.as_json and all_binds:  # which database the following events are about
+            output.line(json.dumps({"event": "bind", "bind": b, "database": mask(config.url)}))
+        run.run(output, config, direction, target, choices)
+    if not choices.as_json:
+        _note_other_binds(output, bind, all_binds)
+    return run.EXIT_OK
+
+
+def _click_option(flag: RunFlag, *, hidden: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """One shared run option as a Click option; its value stays as typed (parsed once, later)."""
+    text = flag.help[0].upper() + flag.help[1:] + "."
+    if flag.kind == "flag":
+        return click.option(*flag.flags, flag.name, is_flag=True, help=text, hidden=hidden)
+    return click.option(*flag.flags, flag.name, multiple=flag.kind == "repeated", metavar=flag.metavar, help=text,
+                        hidden=hidden)
 
 
 def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """dbshift's own run options (see ``api.upgrade``)."""
-    for decorate in reversed([
-        click.option("--dry-run", is_flag=True, help="Show the statements each migration would run; change nothing."),
-        click.option("-y", "--yes", is_flag=True,
-                     help="Do not ask for confirmation (databases on another host, in a terminal)."),
-        click.option("--json", "as_json", is_flag=True, help="Print one JSON object per event, one per line."),
-        click.option("--resume", is_flag=True, help="Continue a migration that failed part-way, after its last committed statement."),
-        click.option("--single-transaction", is_flag=True, help="The whole run in one transaction (PostgreSQL, SQLite)."),
-        click.option("--accept-checksum", "accept_checksums", multiple=True, metavar="REV",
-                     help="Accept the edited file of an applied migration as it is now (repeatable)."),
-        click.option("--lock-wait", metavar="DURATION", help="How long to wait for another run's lock (e.g. 30s, 2min)."),
-        click.option("--lock-timeout", metavar="DURATION", help="The database session's lock timeout during the run."),
-        click.option("--statement-timeout", metavar="DURATION", help="The database session's statement timeout."),
-    ]):
-        f = decorate(f)
+    """The run options both command lines offer (:data:`dbshift.console.run_options.RUN_FLAGS`)."""
+    for flag in reversed(RUN_FLAGS):
+        f = _click_option(flag)(f)
     return f
 
 
@@ -359,10 +329,10 @@ _refuse_tag = _refused("--tag", takes_value=True, reason=_NO_ENV)
 @_refuse_x
 @_common(all_binds=True)
 @_friendly
-def upgrade(revision: str, sql: bool, directory: str | None, bind: str | None, all_binds: bool,
-            **options: Any) -> None:
+def upgrade(output: Output, revision: str, sql: bool, directory: str | None, bind: str | None, all_binds: bool,
+            **options: Any) -> int:
     """Apply migrations up to REVISION (default: head; also heads, +N, a revision id or prefix)."""
-    _run("up", revision, sql, directory, bind, all_binds, **options)
+    return _migrate(output, "up", revision, sql, directory, bind, all_binds, **options)
 
 
 @db_group.command(context_settings={"ignore_unknown_options": True})  # so that '-2' reaches REVISION
@@ -373,32 +343,23 @@ def upgrade(revision: str, sql: bool, directory: str | None, bind: str | None, a
 @_refuse_x
 @_common()
 @_friendly
-def downgrade(revision: str, sql: bool, directory: str | None, bind: str | None, **options: Any) -> None:
+def downgrade(output: Output, revision: str, sql: bool, directory: str | None, bind: str | None,
+              **options: Any) -> int:
     """Un-apply migrations down to REVISION (default: -1; also -N, base, a revision id or prefix)."""
     if revision.startswith("-") and not re.fullmatch(r"-[0-9]+(:.*)?", revision):
         raise click.NoSuchOption(revision)
-    _run("down", revision, sql, directory, bind, False, **options)
+    return _migrate(output, "down", revision, sql, directory, bind, False, **options)
 
 
 @db_group.command()
 @click.option("-v", "--verbose", is_flag=True, help="Also the database (password hidden) and what is pending.")
 @_common(all_binds=True)
 @_friendly
-def current(verbose: bool, directory: str | None, bind: str | None, all_binds: bool) -> None:
+def current(output: Output, verbose: bool, directory: str | None, bind: str | None, all_binds: bool) -> int:
     """The revision(s) the database is at."""
-    for _, config in _configs(directory, bind, all_binds):
-        status = api.status(config)
-        if verbose:
-            click.echo(f"Database: {mask(config.url)} (from {config.url_source})")
-            click.echo(f"Migrations: {config.migrations}/")
-        _lines(fmt.current_lines(status, api.load_graph(config)))
-        if verbose and status.pending:
-            click.echo(f"{len(status.pending)} migration(s) pending: {', '.join(status.pending)}")
-        for row in status.unfinished:
-            click.echo(f"Unfinished: {row.revision} ({row.status} during {row.direction}grade); "
-                       f"see 'flask {_command_name()} upgrade --resume'")
-        if status.edited:
-            click.echo(f"Edited since applied: {', '.join(status.edited)}")
+    for _, config in _configs(output, directory, bind, all_binds):
+        run.current(output, config, verbose=verbose)
+    return run.EXIT_OK
 
 
 @db_group.command()
@@ -408,19 +369,10 @@ def current(verbose: bool, directory: str | None, bind: str | None, all_binds: b
 @click.option("-i", "--indicate-current", is_flag=True, help="Accepted: the current revision is always marked.")
 @_common()
 @_friendly
-def history(rev_range: str | None, verbose: bool, indicate_current: bool, directory: str | None,
-            bind: str | None) -> None:
+def history(output: Output, rev_range: str | None, verbose: bool, indicate_current: bool, directory: str | None,
+            bind: str | None) -> int:
     """Every revision (or those in a range), newest first; * marks the applied ones."""
-    config = _one(directory, bind)
-    try:
-        entries = api.history_entries(config, rev_range=rev_range)
-    except DatabaseUnreachable as exc:  # the files alone still tell the history, as Flask-Migrate's does
-        entries = api.history_entries(config, with_database=False, rev_range=rev_range)
-        click.echo(f"Note: applied revisions are not marked: {exc}", err=True)
-    if rev_range is not None and not entries:
-        click.echo(f"No revisions in range {rev_range}.")
-        return
-    _lines(fmt.history_lines(entries, verbose=verbose))
+    return run.history(output, _one(directory, bind), rev_range=rev_range, verbose=verbose)
 
 
 @db_group.command()
@@ -428,62 +380,60 @@ def history(rev_range: str | None, verbose: bool, indicate_current: bool, direct
 @click.option("--resolve-dependencies", is_flag=True, help="Accepted: there are no cross-branch dependencies.")
 @_common()
 @_friendly
-def heads(verbose: bool, resolve_dependencies: bool, directory: str | None, bind: str | None) -> None:
+def heads(output: Output, verbose: bool, resolve_dependencies: bool, directory: str | None, bind: str | None) -> int:
     """The latest revision(s); more than one means the history forked ('flask db merge')."""
-    config = _one(directory, bind, connect=False)
-    _lines(fmt.heads_lines(api.heads(config), verbose=verbose))
+    return run.heads(output, _one(directory, bind, connect=False), verbose=verbose)
 
 
 @db_group.command()
 @click.option("-v", "--verbose", is_flag=True, help="Also each branch point's file.")
 @_common()
 @_friendly
-def branches(verbose: bool, directory: str | None, bind: str | None) -> None:
+def branches(output: Output, verbose: bool, directory: str | None, bind: str | None) -> int:
     """Revisions where the history forks."""
-    config = _one(directory, bind, connect=False)
-    graph = api.load_graph(config)
+    graph = api.load_graph(_one(directory, bind, connect=False))
     points = [rid for rid in graph.topological() if len(graph.children(rid)) > 1]
     if not points:
-        click.echo("No branch points: the history is linear.")
+        output.line("No branch points: the history is linear.")
     for rid in points:
-        _lines(fmt.heads_lines([graph.get(rid)], verbose=verbose))
-        for child in graph.children(rid):
-            click.echo(f"    -> {fmt.short(graph.get(child))}")
+        output.lines(words.heads_lines([graph.get(rid)], verbose=verbose))
+        output.lines([f"    -> {words.short(graph.get(child))}" for child in graph.children(rid)])
+    return run.EXIT_OK
 
 
 @db_group.command()
 @click.argument("revision", default="head")
 @_common()
 @_friendly
-def show(revision: str, directory: str | None, bind: str | None) -> None:
+def show(output: Output, revision: str, directory: str | None, bind: str | None) -> int:
     """One revision's operations (default: head; also current, a revision id or prefix)."""
     config = _one(directory, bind, connect=revision == "current")
-    _lines(fmt.show_lines(api.show(config, _head(config, revision))))
+    return run.show(output, config, _head(config, revision))
 
 
 @db_group.command()
 @click.argument("revision", default="head")
 @_common()
 @_friendly
-def edit(revision: str, directory: str | None, bind: str | None) -> None:
+def edit(output: Output, revision: str, directory: str | None, bind: str | None) -> int:
     """Open a migration file in $EDITOR (default: head; also current, a revision id or prefix)."""
     config = _one(directory, bind, connect=revision == "current")
-    path = api.show(config, _head(config, revision)).revision.path
-    click.edit(filename=path)
+    click.edit(filename=api.show(config, _head(config, revision)).revision.path)
+    return run.EXIT_OK
 
 
 @db_group.command()
 @click.argument("revision", default="head")
 @click.option("--purge", is_flag=True, help="Accepted: stamp always replaces what the history table records.")
 @_refused("--sql", reason="stamp only writes dbshift_history rows; run it against the database")
-@click.option("--lock-wait", metavar="DURATION", help="How long to wait for another run's lock (default 60s).")
+@_click_option(LOCK_WAIT)
 @_refuse_tag
 @_common()
 @_friendly
-def stamp(revision: str, purge: bool, lock_wait: str | None, directory: str | None, bind: str | None) -> None:
+def stamp(output: Output, revision: str, purge: bool, lock_wait: str | None, directory: str | None,
+          bind: str | None) -> int:
     """Record the database as being at REVISION (default: head) without running any migration."""
-    config = _one(directory, bind)
-    _lines(fmt.stamp_lines(api.stamp(config, revision, emit=_show_event, **_wait(lock_wait))))
+    return run.stamp(output, _one(directory, bind), revision, lock_wait=seconds(lock_wait))
 
 
 @db_group.command()
@@ -493,11 +443,10 @@ def stamp(revision: str, purge: bool, lock_wait: str | None, directory: str | No
 @_refused("--rev-id", takes_value=True, reason=_NO_REV_ID)
 @_common()
 @_friendly
-def merge(revisions: tuple[str, ...], message: str, directory: str | None, bind: str | None) -> None:
+def merge(output: Output, revisions: tuple[str, ...], message: str, directory: str | None, bind: str | None) -> int:
     """Join several heads with an empty migration (default, or 'heads': all heads)."""
-    config = _one(directory, bind, connect=False)
     revisions = () if revisions == ("heads",) else revisions  # 'flask db merge heads', the Alembic habit
-    _lines(fmt.merge_lines(api.merge(config, message, revisions)))
+    return run.merge(output, _one(directory, bind, connect=False), message, revisions)
 
 
 @db_group.command()
@@ -507,25 +456,21 @@ def merge(revisions: tuple[str, ...], message: str, directory: str | None, bind:
               help="Do not read the database to check the branch is unapplied (when it is unreachable).")
 @_common()
 @_friendly
-def rebase(revision: str, onto: str | None, no_db_check: bool, directory: str | None, bind: str | None) -> None:
+def rebase(output: Output, revision: str, onto: str | None, no_db_check: bool, directory: str | None,
+           bind: str | None) -> int:
     """Put an unapplied branch on top of the other head, so the history stays linear."""
     config = _one(directory, bind, connect=not no_db_check)
-    _lines(fmt.rebase_lines(api.rebase(config, revision, onto, check_database=not no_db_check)))
+    return run.rebase(output, config, revision, onto, check_database=not no_db_check)
 
 
 @db_group.command()
 @_common(all_binds=True)
 @_friendly
-def check(directory: str | None, bind: str | None, all_binds: bool) -> None:
+def check(output: Output, directory: str | None, bind: str | None, all_binds: bool) -> int:
     """Exit 2 if the models and the database (at head) differ."""
-    differ = False
-    for _, config in _configs(directory, bind, all_binds):
-        result = api.check(config)
-        _lines(fmt.check_lines(result))
-        differ = differ or not result.ok
-    _note_other_binds(bind, all_binds)
-    if differ:
-        raise click.exceptions.Exit(EXIT_DIFFERENCES)
+    codes = [run.check(output, config) for _, config in _configs(output, directory, bind, all_binds)]
+    _note_other_binds(output, bind, all_binds)
+    return _worst(codes)
 
 
 @db_group.command()
@@ -535,48 +480,37 @@ def check(directory: str | None, bind: str | None, all_binds: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as one JSON object.")
 @_common()
 @_friendly
-def lint(revisions: tuple[str, ...], every: bool, ignore: tuple[str, ...], as_json: bool, directory: str | None,
-         bind: str | None) -> None:
+def lint(output: Output, revisions: tuple[str, ...], every: bool, ignore: tuple[str, ...], as_json: bool,
+         directory: str | None, bind: str | None) -> int:
     """Name the operations that lose data or hold long locks; exit 2 when there are any."""
     config = _one(directory, bind, connect=not (every or revisions))
-    codes = [code.strip() for item in ignore for code in item.split(",") if code.strip()]
-    result = api.lint(config, list(revisions) or None, every=every, ignore=codes)
-    if as_json:
-        click.echo(json.dumps(console.lint_json(result)))
-    else:
-        _lines(fmt.lint_lines(result))
-    if result.findings:
-        raise click.exceptions.Exit(EXIT_DIFFERENCES)
+    return run.lint(output, config, revisions, every=every, ignore=ignore, as_json=as_json)
 
 
 @db_group.command()
 @click.argument("revision")
 @click.option("--applied", "outcome", flag_value="applied", help="All of its changes are in the database now.")
 @click.option("--rolled-back", "outcome", flag_value="rolled-back", help="None of them are: it is pending again.")
-@click.option("--lock-wait", metavar="DURATION", help="How long to wait for another run's lock.")
+@_click_option(LOCK_WAIT)
 @_common()
 @_friendly
-def resolve(revision: str, outcome: str | None, lock_wait: str | None, directory: str | None, bind: str | None) -> None:
+def resolve(output: Output, revision: str, outcome: str | None, lock_wait: str | None, directory: str | None,
+            bind: str | None) -> int:
     """Record how a failed or interrupted migration ended, after repairing it by hand."""
     if outcome is None:
         raise click.UsageError("say how it ended: --applied or --rolled-back")
-    config = _one(directory, bind)
-    _lines(fmt.resolve_lines(api.resolve(config, revision, outcome, emit=_show_event, **_wait(lock_wait))))
+    return run.resolve(output, _one(directory, bind), revision, outcome, lock_wait=seconds(lock_wait))
 
 
 @db_group.command()
 @click.argument("revisions", nargs=-1, required=True)
-@click.option("--lock-wait", metavar="DURATION", help="How long to wait for another run's lock.")
+@_click_option(LOCK_WAIT)
 @_common()
 @_friendly
-def accept(revisions: tuple[str, ...], lock_wait: str | None, directory: str | None, bind: str | None) -> None:
+def accept(output: Output, revisions: tuple[str, ...], lock_wait: str | None, directory: str | None,
+           bind: str | None) -> int:
     """Accept edits to applied migrations: record their files' checksums as they are now."""
-    config = _one(directory, bind)
-    _lines(fmt.accept_lines(api.accept(config, revisions, emit=_show_event, **_wait(lock_wait))))
-
-
-def _wait(lock_wait: str | None) -> dict[str, float]:
-    return {"lock_wait": parse_duration(lock_wait) / 1000} if lock_wait else {}
+    return run.accept(output, _one(directory, bind), revisions, lock_wait=seconds(lock_wait))
 
 
 @db_group.command("list-templates")

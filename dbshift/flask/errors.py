@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Iterable
 
 from .. import api
-from ..core.errors import DbshiftError
-from ..db import mask
+from ..core.errors import DbshiftError, command
+from ..database.connect import mask
 
 PASSWORD_VARIABLE = "DBSHIFT_MIGRATION_PASSWORD"
 
@@ -57,12 +57,14 @@ class BadSetting(DbshiftError):
 class AlembicDirectory(DbshiftError):
     """The migrations directory is Flask-Migrate's (``env.py``, ``alembic.ini``): someone is switching over."""
 
+    program = "flask db"
+
     def __init__(self, path: Path) -> None:
         self.path = path
         super().__init__(
             f"{path} holds Flask-Migrate's Alembic files (env.py, alembic.ini); dbshift keeps its plain migration "
-            f"files in a folder of their own: move this one aside (e.g. to {path.name}_alembic), run 'flask db init' "
-            "and 'flask db migrate' against an empty database, then 'flask db stamp head' on existing ones"
+            f"files in a folder of their own: move this one aside (e.g. to {path.name}_alembic), run {command('init')} "
+            f"and {command('migrate')} against an empty database, then {command('stamp head')} on existing ones"
         )
 
 

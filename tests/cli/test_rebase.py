@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dbshift.scripts import file_name, new_revision_id, read_header
+from dbshift.project.files import file_name, new_revision_id, read_header
 from tests.cli.test_workflow import MODELS_V1, Run, make_project
 
 PRICE = '    price: Mapped[int] = mapped_column(server_default="0")\n'

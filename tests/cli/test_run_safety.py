@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runner"))
 from runner_helpers import Project, rev_id  # noqa: E402
 
 from dbshift.cli import main  # noqa: E402
-from dbshift.db import create_engine, is_local  # noqa: E402
+from dbshift.database.connect import create_engine, is_local  # noqa: E402
 
 
 class Terminal(io.StringIO):

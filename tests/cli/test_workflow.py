@@ -81,7 +81,7 @@ def project(tmp_path: Path, db_url: str) -> Run:
 
 
 def _tables(url: str) -> set[str]:
-    from dbshift.db import create_engine
+    from dbshift.database.connect import create_engine
 
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -188,7 +188,7 @@ def test_database_at_unknown_revision(project: Run):
     project("init")
     project("revision", "--autogenerate", "-m", "initial")
     project("upgrade")
-    from dbshift.db import create_engine
+    from dbshift.database.connect import create_engine
 
     engine = create_engine(project.url)
     with engine.begin() as conn:

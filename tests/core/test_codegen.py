@@ -9,7 +9,7 @@ import pytest
 
 import dbshift.migration as migration
 from dbshift.core.ops import Op
-from dbshift.codegen import WIDTH, render_migration, render_ops, render_value
+from dbshift.project.codegen import WIDTH, render_migration, render_ops, render_value
 from dbshift.migration import (
     AddColumn, AddConstraint, AlterColumn, AlterEnum, AlterSequence, AlterTableCluster, AlterTableComment,
     AlterTableLogging, AttachSequence, BulkDelete, BulkInsert, Check, Column, CreateEnum, CreateIndex, CreateSchema,

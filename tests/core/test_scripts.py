@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dbshift import scripts
+from dbshift.project import files as scripts
 from dbshift.core.errors import DbshiftError
 from dbshift.core.graph import Revision, RevisionGraph
 from dbshift.core.ops import IrreversibleOperation
@@ -18,7 +18,7 @@ from dbshift.migration import (
     AddColumn, AlterEnum, BulkInsert, Column, CreateIndex, CreateTable, Enum, ForeignKey, Identity, Index,
     PrimaryKey, RunSQL, Table,
 )
-from dbshift.scripts import BadMigrationFile, Migration, MigrationFileExists
+from dbshift.project.files import BadMigrationFile, Migration, MigrationFileExists
 
 NOW = datetime(2026, 11, 21, 14, 23, 1, tzinfo=timezone.utc)
 

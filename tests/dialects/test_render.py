@@ -6,7 +6,7 @@ import pytest
 
 from dbshift.core import ops as o
 from dbshift.core.model import Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Table, Unique
-from dbshift.dialects import render
+from dbshift.render import render
 
 ID = Column("id", "integer", nullable=False, autoincrement=True)
 USER = Table("user", (ID, Column("email", "varchar(200)", nullable=False)), PrimaryKey(("id",), "user_pkey"),

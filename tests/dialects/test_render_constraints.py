@@ -7,7 +7,7 @@ import pytest
 from dbshift.core import ops as o
 from dbshift.core.model import Column, Exclude, PrimaryKey, Schema, Table, Unique
 from dbshift.core.errors import DbshiftError
-from dbshift.dialects import render
+from dbshift.render import render
 
 PK = PrimaryKey(("id",), "seat_pkey", deferrable=True)
 PLACE = Unique(("row", "pos"), "uq_seat_place", deferrable=True, initially_deferred=True)

@@ -6,7 +6,7 @@ import pytest
 
 from dbshift.core import ops as o
 from dbshift.core.model import Check, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, Unique
-from dbshift.dialects import UnsupportedOperation, render
+from dbshift.render import UnsupportedOperation, render
 
 ID = Column("id", "integer", nullable=False, autoincrement=True)
 USER = Table(

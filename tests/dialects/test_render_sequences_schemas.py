@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dbshift.core import ops as o
 from dbshift.core.model import Column, Index, Schema, Sequence, Table
-from dbshift.dialects import render
+from dbshift.render import render
 
 
 def sql(op: o.Op) -> list[str]:

@@ -95,7 +95,7 @@ class FlaskDb:
 
 
 def tables(url: str) -> set[str]:
-    from dbshift.db import create_engine
+    from dbshift.database.connect import create_engine
 
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -105,7 +105,7 @@ def tables(url: str) -> set[str]:
 
 
 def history_rows(url: str) -> list[str]:
-    from dbshift.db import create_engine
+    from dbshift.database.connect import create_engine
 
     engine = create_engine(url)
     with engine.connect() as conn:

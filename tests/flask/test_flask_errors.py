@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dbshift import scripts
+from dbshift.project import files as scripts
 from dbshift.flask import DatabaseBehind, Migrate
 from flaskapps import FlaskDb, revisions
 

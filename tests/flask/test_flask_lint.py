@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dbshift import scripts
+from dbshift.project import files as scripts
 from flaskapps import FlaskDb, revisions
 
 

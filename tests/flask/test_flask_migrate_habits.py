@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dbshift import cli
+from dbshift.cli.parser import build_parser
 from dbshift.flask.commands import db_group
 from flaskapps import FlaskDb, history_rows, revisions, tables
 
@@ -106,7 +106,7 @@ def test_every_flask_migrate_verb_and_option_that_works(db: FlaskDb, sqlite_url:
 
 
 def _cli_options(command: str) -> set[str]:
-    parser = cli.build_parser()
+    parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
     return {o for a in sub._actions for o in a.option_strings} - {"-h", "--help"}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dbshift import scripts
+from dbshift.project import files as scripts
 from flaskapps import FlaskDb, revisions
 
 

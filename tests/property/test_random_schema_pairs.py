@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from dbshift import api
 from dbshift.config import Config
-from dbshift.db import create_engine
+from dbshift.database.connect import create_engine
 
 # type name → (SQLAlchemy type, a value for row i, a server default literal, types it may change to)
 TYPES = {

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from dbshift import api
 from dbshift.config import Config
-from dbshift.db import create_engine
+from dbshift.database.connect import create_engine
 
 Build = Callable[[sa.MetaData], None]
 

@@ -35,7 +35,7 @@ def hand_write(config: Config, body: str) -> Path:
 
 
 def names(config: Config) -> list[str]:
-    from dbshift.db import create_engine
+    from dbshift.database.connect import create_engine
 
     engine = create_engine(config.url)
     with engine.connect() as conn:

@@ -7,13 +7,11 @@ database matches A again and rows survive; upgrade again.
 
 from __future__ import annotations
 
-from typing import Callable
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-Build = Callable[[sa.MetaData], None]
+from tests.roundtrip.cases import Case
 
 # --- the pairs ------------------------------------------------------------------------
 
@@ -105,24 +103,29 @@ def two_tables_cycle(md: sa.MetaData) -> None:
     )
 
 
-PAIRS: dict[str, tuple[Build, Build, list[str], dict[str, str]]] = {
-    "add_column": (author, author_with_bio, ["INSERT INTO author (id, name) VALUES (1, 'Ann')"], {"author": "id, name"}),
-    "add_table_with_fk": (author, author_and_book, ["INSERT INTO author (id, name) VALUES (1, 'Ann')"], {"author": "id, name"}),
-    "widen_and_relax": (author, author_wider_name, ["INSERT INTO author (id, name) VALUES (1, 'Ann')"], {"author": "id, name"}),
-    "index_unique_check": (author, author_indexed, ["INSERT INTO author (id, name) VALUES (1, 'Ann')"], {"author": "id, name"}),
-    "server_defaults": (author, author_with_defaults, ["INSERT INTO author (id, name) VALUES (1, 'Ann')"], {"author": "id, name"}),
-    "common_types": (author, every_common_type, [], {}),
-    "drop_column": (author_with_bio, author, ["INSERT INTO author (id, name, bio) VALUES (1, 'Ann', 'x')"], {"author": "id, name"}),
-    "drop_table_with_fk": (author_and_book, author, ["INSERT INTO author (id, name) VALUES (1, 'Ann')"], {"author": "id, name"}),
-    "fk_cycle": (author, two_tables_cycle, [], {}),
-    "tighten_to_not_null": (author_wider_name, author, ["INSERT INTO author (id, name) VALUES (1, 'Ann')"], {"author": "id, name"}),
+SEED = ["INSERT INTO author (id, name) VALUES (1, 'Ann')"]
+KEEP = {"author": "id, name"}
+
+PAIRS: dict[str, Case] = {
+    "add_column": Case(a=author, b=author_with_bio, seed=SEED, keep=KEEP),
+    "add_table_with_fk": Case(a=author, b=author_and_book, seed=SEED, keep=KEEP),
+    "widen_and_relax": Case(a=author, b=author_wider_name, seed=SEED, keep=KEEP),
+    "index_unique_check": Case(a=author, b=author_indexed, seed=SEED, keep=KEEP),
+    "server_defaults": Case(a=author, b=author_with_defaults, seed=SEED, keep=KEEP),
+    "common_types": Case(a=author, b=every_common_type),
+    "drop_column": Case(
+        a=author_with_bio, b=author, seed=["INSERT INTO author (id, name, bio) VALUES (1, 'Ann', 'x')"], keep=KEEP
+    ),
+    "drop_table_with_fk": Case(a=author_and_book, b=author, seed=SEED, keep=KEEP),
+    "fk_cycle": Case(a=author, b=two_tables_cycle),
+    "tighten_to_not_null": Case(a=author_wider_name, b=author, seed=SEED, keep=KEEP),
 }
 
 
 @pytest.mark.parametrize("pair", sorted(PAIRS))
 def test_model_pair_roundtrip(pair: str, db_url: str, roundtrip) -> None:
-    a, b, seed, keep = PAIRS[pair]
-    roundtrip(db_url, a, b, seed, keep)
+    case = PAIRS[pair]  # every pair runs on every dialect: db_url is each in turn
+    roundtrip(db_url, case.a, case.b, case.seed, case.keep)
 
 
 def postgres_types(md: sa.MetaData) -> None:

@@ -158,7 +158,7 @@ def unnamed_keys(md: sa.MetaData) -> None:
 @pytest.mark.parametrize("build", [rich, unnamed_keys, authors_and_books])
 def test_a_database_made_by_create_all_matches_its_models(mysql_url, tmp_path, build):
     """``stamp head`` on a database SQLAlchemy created: MySQL's own names for unnamed keys are expected."""
-    from dbshift.db import create_engine
+    from dbshift.database.connect import create_engine
     from tests.roundtrip.conftest import _config, _models
 
     models = _models(build)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 
 from dbshift import api
-from dbshift.db import create_engine
+from dbshift.database.connect import create_engine
 from tests.roundtrip.conftest import _config
 
 Build = Callable[[sa.MetaData], None]

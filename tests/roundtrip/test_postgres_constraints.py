@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from dbshift import api
-from dbshift.db import create_engine
+from dbshift.database.connect import create_engine
 from tests.roundtrip.conftest import _config
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from dbshift.cli import main
-from dbshift.db import create_engine
+from dbshift.database.connect import create_engine
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -209,7 +209,7 @@ import os, runpy, sys, time
 import sqlalchemy, psycopg, pymysql, sqlite3
 import sqlalchemy.dialects.postgresql, sqlalchemy.dialects.mysql, sqlalchemy.dialects.sqlite
 import dbshift.cli, dbshift.api, dbshift.runner, dbshift.lock, dbshift.db
-import dbshift.dialects.postgresql, dbshift.dialects.sqlite, dbshift.dialects.mysql
+import dbshift.render.postgresql, dbshift.dialects.sqlite, dbshift.dialects.mysql
 import json
 folder, rounds = sys.argv[1], int(sys.argv[2])
 for r in range(rounds):

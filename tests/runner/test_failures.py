@@ -53,7 +53,7 @@ def _state(effects: list[tuple[str, str]]) -> tuple[set[str], set[str], list[str
 
 
 def _observed(project: Project) -> tuple[set[str], set[str], list[str]]:
-    from dbshift.db import create_engine
+    from dbshift.database.connect import create_engine
 
     engine = create_engine(project.url)
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from runner_helpers import Project, rev_id
 
-from dbshift.scripts import file_checksum
+from dbshift.project.files import file_checksum
 
 
 def _recorded(project: Project, n: int) -> str:

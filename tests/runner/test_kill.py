@@ -30,8 +30,8 @@ import pytest
 import sqlalchemy as sa
 from runner_helpers import Project, backend, rev_id
 
-from dbshift import lock
-from dbshift.db import create_engine
+from dbshift.database import lock
+from dbshift.database.connect import create_engine
 
 SLOW_STEP = '''
 import time

@@ -17,9 +17,10 @@ from typing import Iterator
 import pytest
 from runner_helpers import Project, backend, rev_id
 
-from dbshift import api, lock
+from dbshift import api
+from dbshift.database import lock
 from dbshift.config import Config
-from dbshift.db import create_engine
+from dbshift.database.connect import create_engine
 from dbshift.runner import LockWaiting
 
 

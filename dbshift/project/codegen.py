@@ -20,9 +20,9 @@ import math
 from datetime import datetime, timezone
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from .core.model import Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Schema, Table, Unique
-from .core.model import Sequence as SequenceDef
-from .core.ops import Op, RunPython
+from ..core.model import Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Schema, Table, Unique
+from ..core.model import Sequence as SequenceDef
+from ..core.ops import Op, RunPython
 
 __all__ = ["render_value", "render_ops", "render_migration", "WIDTH"]
 

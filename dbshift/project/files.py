@@ -40,9 +40,9 @@ from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
 from . import codegen
-from .core.errors import DbshiftError
-from .core.graph import Revision
-from .core.ops import Op, RunSQL, reverse_all
+from ..core.errors import DbshiftError
+from ..core.graph import Revision
+from ..core.ops import Op, RunSQL, reverse_all
 
 __all__ = [
     "BadMigrationFile", "MigrationFileExists", "Migration", "new_revision_id", "slugify", "file_name",

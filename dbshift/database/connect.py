@@ -9,7 +9,7 @@ for it silently, then retry once.  Otherwise the error says how to supply it.
 A password is never printed: every message built here masks it.
 
 Timeouts.  Connecting gives up after :data:`CONNECT_TIMEOUT_S` seconds; a run can
-set the session's lock and statement timeouts (:func:`set_timeouts`).
+set the session's lock and statement timeouts (:mod:`dbshift.database.session`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
-from .core.errors import DbshiftError
+from ..core.errors import DbshiftError
 
 _DRIVERS = {
     "postgres": "postgresql+psycopg",
@@ -56,18 +56,6 @@ class PasswordRequired(DbshiftError):
             f"the server at {self.url} wants a password: set DBSHIFT_PASSWORD, "
             "or run dbshift in a terminal to be asked for it"
         )
-
-
-class BadDuration(DbshiftError):
-    def __init__(self, text: str) -> None:
-        self.text = text
-        super().__init__(f"invalid duration {text!r}: use a number with a unit, e.g. 500ms, 5s, 10min, 2h")
-
-
-class UnsupportedTimeout(DbshiftError):
-    def __init__(self, which: str, dialect: str) -> None:
-        self.which, self.dialect = which, dialect
-        super().__init__(f"{which} is not supported on {dialect}")
 
 
 def mask(url: str | URL) -> str:
@@ -213,88 +201,3 @@ def is_local(url: str | URL) -> bool:
     if not host:
         return not parsed.query.get("host") or str(parsed.query.get("host")).startswith("/")
     return host in ("localhost", "::1") or host.startswith("127.") or host.startswith("/")
-
-
-# --- sessions: durations, timeouts, who is who ------------------------------------------
-
-_UNITS_MS = {"ms": 1, "s": 1000, "sec": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
-
-
-def parse_duration(text: str) -> int:
-    """Milliseconds in ``500ms``, ``5s``, ``1.5s``, ``10min``, ``2h``, ``1d``; a bare number is seconds."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", str(text).lower())
-    if not match or match.group(2) not in {**_UNITS_MS, "": 1000}:
-        raise BadDuration(text)
-    return int(float(match.group(1)) * _UNITS_MS.get(match.group(2), 1000))
-
-
-def set_timeouts(conn: sa.Connection, *, lock_timeout_ms: int | None, statement_timeout_ms: int | None) -> None:
-    """Session settings for a run: how long a statement may wait for a lock, and run at all.
-
-    PostgreSQL: ``lock_timeout`` and ``statement_timeout``.  MySQL/MariaDB:
-    ``lock_wait_timeout`` (metadata locks, whole seconds) and, on MariaDB,
-    ``max_statement_time``.  SQLite: the busy timeout.
-    """
-    name = conn.dialect.name
-    settings: list[str] = []
-    if name == "postgresql":
-        if lock_timeout_ms is not None:
-            settings.append(f"SET lock_timeout = {int(lock_timeout_ms)}")
-        if statement_timeout_ms is not None:
-            settings.append(f"SET statement_timeout = {int(statement_timeout_ms)}")
-    elif name in ("mysql", "mariadb"):
-        if lock_timeout_ms is not None:
-            settings.append(f"SET SESSION lock_wait_timeout = {max(1, math.ceil(lock_timeout_ms / 1000))}")
-        if statement_timeout_ms is not None:
-            if not getattr(conn.dialect, "is_mariadb", False):
-                raise UnsupportedTimeout("--statement-timeout", "MySQL (MariaDB has max_statement_time)")
-            settings.append(f"SET SESSION max_statement_time = {statement_timeout_ms / 1000:.3f}")
-    elif name == "sqlite":
-        if lock_timeout_ms is not None:
-            settings.append(f"PRAGMA busy_timeout = {int(lock_timeout_ms)}")
-        if statement_timeout_ms is not None:
-            raise UnsupportedTimeout("--statement-timeout", "SQLite")
-    for sql in settings:
-        conn.exec_driver_sql(sql)
-    if settings:
-        conn.commit()
-
-
-def prepare_session(conn: sa.Connection) -> None:
-    """Settings every run's session gets.
-
-    PostgreSQL 14+: ``client_connection_check_interval``, so a runner killed
-    during a long statement is noticed within a second and its transaction
-    and lock go with it, instead of when the statement would have ended.
-    """
-    if conn.dialect.name == "postgresql" and (conn.dialect.server_version_info or (0,)) >= (14,):
-        conn.exec_driver_sql("SET client_connection_check_interval = 1000")
-        conn.commit()
-
-
-def backend_id(conn: sa.Connection) -> int | None:
-    """The server's id for this session (PostgreSQL backend pid, MySQL connection id)."""
-    name = conn.dialect.name
-    sql = {"postgresql": "SELECT pg_backend_pid()", "mysql": "SELECT CONNECTION_ID()", "mariadb": "SELECT CONNECTION_ID()"}
-    if name not in sql:
-        return None
-    value = conn.exec_driver_sql(sql[name]).scalar()
-    conn.commit()
-    return int(value) if value is not None else None
-
-
-def statement_running(conn: sa.Connection, backend: int) -> str | None:
-    """What session ``backend`` is running, when it is running something (MySQL/MariaDB), else None.
-
-    MySQL does not notice a client that vanished during a statement: the
-    statement of a killed runner may still be running.
-    """
-    if conn.dialect.name not in ("mysql", "mariadb"):
-        return None
-    row = conn.exec_driver_sql(
-        "SELECT COMMAND, INFO FROM information_schema.PROCESSLIST WHERE ID = %s", (backend,)
-    ).first()
-    conn.commit()
-    if row is None or row[0] != "Query":
-        return None
-    return " ".join(str(row[1] or "").split())[:80]

@@ -6,7 +6,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from .core.errors import DbshiftError
+from ..core.errors import DbshiftError
 
 
 class ModelsNotFound(DbshiftError):

@@ -35,9 +35,8 @@ class Order(Base):
 '''
 
 
-def run_demo(say: Callable[[str], None]) -> int:
-    from .cli import main
-
+def run_demo(say: Callable[[str], None], main: Callable[[list[str]], int]) -> int:
+    """Run the tour, telling it through ``say``; ``main(argv) -> exit code`` runs each ``dbshift`` command."""
     with tempfile.TemporaryDirectory(prefix="dbshift-demo-") as folder:
         root = Path(folder)
         (root / "shop").mkdir()

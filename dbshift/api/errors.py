@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import history
-from .core.errors import DbshiftError, UnknownRevision
+from ..database import history
+from ..core.errors import DbshiftError, UnknownRevision, command
 
 
 class NotAtHead(DbshiftError):
@@ -17,7 +17,7 @@ class NotAtHead(DbshiftError):
         at = ", ".join(current) or "base (nothing applied)"
         super().__init__(
             f"the database is at {at} but the migrations end at {', '.join(heads)}; "
-            "run 'dbshift upgrade' before generating a new migration"
+            f"run {command('upgrade')} before generating a new migration"
         )
 
 
@@ -73,7 +73,7 @@ class ChecksumMismatch(DbshiftError):
         super().__init__(
             f"migration {revision} ({path}) was edited after it was applied{more}: recorded checksum "
             f"{recorded[:12]}, file now {actual[:12]}; restore the file, or accept the edit with "
-            f"'dbshift accept {revision}' (or upgrade --accept-checksum {revision})"
+            f"{command(f'accept {revision}')} (or upgrade --accept-checksum {revision})"
         )
 
 
@@ -103,11 +103,14 @@ class UnfinishedMigration(DbshiftError):
                 f"'KILL {conn_id}', before resuming"
             )
         elif wrong_direction:
-            advice = f"; finish it first with 'dbshift {verb} --resume', or record the outcome with 'dbshift resolve {rev} --applied' or '--rolled-back'"
+            advice = (
+                f"; finish it first with {command(f'{verb} --resume')}, or record the outcome with "
+                f"{command(f'resolve {rev} --applied')} or '--rolled-back'"
+            )
         else:
             advice = (
-                f"; fix the cause, then 'dbshift {verb} --resume' continues at statement {done + 1}, or repair the "
-                f"database by hand and record the outcome with 'dbshift resolve {rev} --applied' or '--rolled-back'"
+                f"; fix the cause, then {command(f'{verb} --resume')} continues at statement {done + 1}, or repair the "
+                f"database by hand and record the outcome with {command(f'resolve {rev} --applied')} or '--rolled-back'"
             )
         super().__init__(f"migration {where} {what}{advice}")
 
@@ -147,7 +150,7 @@ class Cancelled(DbshiftError):
 
 class MigrationsMissing(DbshiftError):
     def __init__(self, path: Path) -> None:
-        super().__init__(f"migrations directory {path} does not exist; run 'dbshift init'")
+        super().__init__(f"migrations directory {path} does not exist; run {command('init')}")
 
 
 class RebaseApplied(DbshiftError):
@@ -155,10 +158,10 @@ class RebaseApplied(DbshiftError):
 
     def __init__(self, revision: str, recorded: list[str], fork: tuple[str, ...]) -> None:
         self.revision, self.recorded, self.fork = revision, recorded, fork
-        back = f"'dbshift downgrade {fork[0] if fork else 'base'}'" if len(fork) < 2 else "'dbshift downgrade'"
+        back = command(f"downgrade {fork[0] if fork else 'base'}" if len(fork) < 2 else "downgrade")
         super().__init__(
             f"cannot rebase {revision}: {', '.join(recorded)} is recorded in the database (applied or started); "
-            f"un-apply it first with {back}, or join the heads with 'dbshift merge' instead"
+            f"un-apply it first with {back}, or join the heads with {command('merge')} instead"
         )
 
 
@@ -175,7 +178,17 @@ class RebaseUnchecked(DbshiftError):
 
 class UnknownLintCode(DbshiftError):
     def __init__(self, code: str, where: str) -> None:
-        from .core.lint import CODES
+        from ..core.lint import CODES
 
         self.code, self.where = code, where
         super().__init__(f"unknown lint code {code!r} in {where}; known codes: {', '.join(CODES)}")
+
+
+class NoDowngrade(DbshiftError):
+    """A migration to un-apply holds a hand-written step with no reverse and no written downgrade."""
+
+    def __init__(self, revision: str, path: str | None, step: str, kind: str) -> None:
+        self.revision, self.path, self.step = revision, path, step
+        where = f"{revision} ({path})" if path else revision
+        how = "a '-- down' section after its SQL" if kind == "sql" else "a downgrade = [...] list"
+        super().__init__(f"cannot downgrade {where}: {step} has no reverse; write its downgrade by hand ({how})")

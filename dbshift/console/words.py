@@ -1,14 +1,21 @@
-"""Text for API results and runner events, shared by ``dbshift`` (cli.py) and ``flask db`` (flask/).
+"""Text for API results and runner events, shared by ``dbshift`` and ``flask db``.
 
 Pure functions: a result or an event in, lines of text out.  Nothing here prints,
-so both front ends show exactly the same words for the same outcome.
+so both front ends show exactly the same words for the same outcome.  Where a
+line names a command, ``program`` says how the front end runs it.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
-from .core.graph import Revision, RevisionGraph
+from ..api.results import (
+    AcceptResult, CheckResult, DiffResult, HistoryEntry, LintResult, RebaseResult, ResolveResult, RevisionResult,
+    RunResult, ShowResult, StampResult, Status,
+)
+from ..core.graph import Revision, RevisionGraph
+from ..core.renames import PossibleRename
+from ..runner.events import Event, LockWaiting, Notice, RunFinished, StepFinished, StepPreview, StepStarted
 
 
 def short(revision: Revision) -> str:
@@ -16,7 +23,7 @@ def short(revision: Revision) -> str:
     return f"{revision.id}  {revision.message}".rstrip()
 
 
-def revision_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult
+def revision_lines(result: RevisionResult) -> list[str]:
     """After ``revision``/``migrate``: the file written and its operations, or that nothing changed."""
     if result.path is None:
         return ["No changes: the models match the database; nothing written."]
@@ -27,18 +34,18 @@ def revision_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult
     return lines + dependant_lines(result)
 
 
-def dependant_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult or api.CheckResult
+def dependant_lines(result: RevisionResult | CheckResult) -> list[str]:
     """Views, triggers… of the database (which models cannot express) that the operations drop or change under."""
     return [f"  !! {d.describe()}" for d in getattr(result, "dependants", ())]
 
 
-def diff_warning_lines(result) -> list[str]:  # noqa: ANN001 - api.DiffResult
+def diff_warning_lines(result: DiffResult) -> list[str]:
     """Warnings (for stderr) about what ``dbshift diff`` did not compare, and what its SQL breaks."""
     lines = [f"warning: {d.describe()}; {d.not_compared}: write that change by hand" for d in result.unmodelled]
     return lines + [f"warning: {d.describe('this script')}" for d in result.dependants]
 
 
-def possible_rename_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult
+def possible_rename_lines(result: RevisionResult) -> list[str]:
     """Warnings (for stderr) about possible renames the written migration treats as drop + add."""
     return [
         f"possible rename: {p.describe()}; the migration drops and adds it, losing its data. "
@@ -47,15 +54,13 @@ def possible_rename_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionRe
     ]
 
 
-def rename_question(candidate) -> str:  # noqa: ANN001 - core.renames candidate
+def rename_question(candidate: PossibleRename) -> str:
     """The yes/no question asked about a possible rename."""
     return f"Was {candidate.kind} {candidate.old} renamed to {candidate.new.rsplit('.', 1)[-1]}?"
 
 
-def event_line(event) -> str | None:  # noqa: ANN001 - runner.Event
+def event_line(event: Event) -> str | None:
     """One line of progress for a runner event, or ``None`` for events not shown."""
-    from .runner import LockWaiting, Notice, RunFinished, StepFinished, StepStarted
-
     if isinstance(event, StepStarted):
         verb = "Applying" if event.step.direction == "up" else "Reverting"
         resumed = f" (resuming after statement {event.resume_from})" if event.resume_from else ""
@@ -71,7 +76,18 @@ def event_line(event) -> str | None:  # noqa: ANN001 - runner.Event
     return None
 
 
-def plan_lines(result) -> list[str]:  # noqa: ANN001 - api.RunResult of a dry run
+def confirm_lines(plan: tuple[StepPreview, ...], masked_url: str) -> list[str]:
+    """The plan shown before the question on a database on another host."""
+    lines = [f"Plan for {masked_url}:"]
+    for index, preview in enumerate(plan, 1):
+        lines.append(f"  [{index}/{len(plan)}] {short(preview.step.revision)}  ({len(preview.statements)} statement(s))")
+        lines += [f"        !! {risk}" for risk in preview.risks]
+        if preview.problem:
+            lines.append(f"        ?? {preview.problem}")
+    return lines
+
+
+def plan_lines(result: RunResult) -> list[str]:
     """What an upgrade or downgrade would run, step by step, with its statements and risks."""
     if not result.plan:
         return [f"Nothing to do: the database is already at {', '.join(result.current) or 'base'}."]
@@ -88,7 +104,7 @@ def plan_lines(result) -> list[str]:  # noqa: ANN001 - api.RunResult of a dry ru
     return lines
 
 
-def run_lines(result) -> list[str]:  # noqa: ANN001 - api.RunResult (online)
+def run_lines(result: RunResult) -> list[str]:
     """The closing line of an upgrade or downgrade."""
     at = ", ".join(result.current) or "base"
     if not result.steps:
@@ -96,15 +112,26 @@ def run_lines(result) -> list[str]:  # noqa: ANN001 - api.RunResult (online)
     return [f"Now at {at}."]
 
 
-def current_lines(status, graph: RevisionGraph) -> list[str]:  # noqa: ANN001 - api.Status
+def current_lines(status: Status, graph: RevisionGraph, program: str = "dbshift") -> list[str]:
+    """Where the database is, then any unfinished run and any applied migration edited since."""
     if not status.current:
-        return ["base (no migration applied)"]
-    return [
-        f"{short(graph.get(rev_id))}{' (head)' if rev_id in status.heads else ''}" for rev_id in status.current
-    ]
+        lines = ["base (no migration applied)"]
+    else:
+        lines = [f"{short(graph.get(r))}{' (head)' if r in status.heads else ''}" for r in status.current]
+    for row in status.unfinished:
+        verb = "upgrade" if row.direction == "up" else "downgrade"
+        lines.append(f"Unfinished: {row.revision} {row.status} during its {verb} after statement "
+                     f"{row.statements_done or 0}; see '{program} {verb} --resume' and '{program} resolve --help'")
+    if status.edited:
+        lines.append(f"Migrations edited since applied: {', '.join(status.edited)}; see '{program} accept --help'")
+    return lines
 
 
-def history_lines(entries, *, verbose: bool = False) -> list[str]:  # noqa: ANN001 - list[api.HistoryEntry]
+def pending_lines(status: Status) -> list[str]:
+    return [f"{len(status.pending)} migration(s) pending: {', '.join(status.pending)}"] if status.pending else []
+
+
+def history_lines(entries: list[HistoryEntry], *, verbose: bool = False) -> list[str]:
     """Newest first; ``*`` marks applied revisions."""
     if not entries:
         return ["No migrations yet."]
@@ -130,7 +157,7 @@ def heads_lines(revisions: Iterable[Revision], *, verbose: bool = False) -> list
     return lines
 
 
-def show_lines(result) -> list[str]:  # noqa: ANN001 - api.ShowResult
+def show_lines(result: ShowResult) -> list[str]:
     rev = result.revision
     lines = [
         f"Revision: {rev.id}",
@@ -146,15 +173,15 @@ def show_lines(result) -> list[str]:  # noqa: ANN001 - api.ShowResult
     return lines
 
 
-def stamp_lines(result) -> list[str]:  # noqa: ANN001 - api.StampResult
+def stamp_lines(result: StampResult) -> list[str]:
     return [f"Stamped: {', '.join(result.before) or 'base'} -> {', '.join(result.after) or 'base'}"]
 
 
-def merge_lines(result) -> list[str]:  # noqa: ANN001 - api.RevisionResult of a merge
+def merge_lines(result: RevisionResult) -> list[str]:
     return [f"Wrote {result.path} (merging {', '.join(result.revision.parents)})"]
 
 
-def rebase_lines(result) -> list[str]:  # noqa: ANN001 - api.RebaseResult
+def rebase_lines(result: RebaseResult) -> list[str]:
     moved = ", ".join(result.moved)
     lines = [f"Put {moved} on top of {result.onto} (rewrote {', '.join(str(p) for p in result.paths)})"]
     if not result.checked:
@@ -162,29 +189,35 @@ def rebase_lines(result) -> list[str]:  # noqa: ANN001 - api.RebaseResult
     return lines
 
 
-def check_lines(result) -> list[str]:  # noqa: ANN001 - api.CheckResult
+def check_lines(result: CheckResult, program: str = "dbshift") -> list[str]:
     if result.ok:
         return ["The database matches the models."]
-    lines = [f"problem: {p}" for p in result.problems]
+    lines = [f"problem: {p}" for p in result.problems_for(program)]
     if result.ops:
         lines.append(f"{len(result.ops)} difference(s) between the models and the database:")
         lines += [f"  - {op.describe()}" for op in result.ops]
     return lines + dependant_lines(result)
 
 
-def resolve_lines(result) -> list[str]:  # noqa: ANN001 - api.ResolveResult
+def resolve_lines(result: ResolveResult) -> list[str]:
     after = "applied" if result.outcome == "applied" else "not applied (pending again)"
     return [f"Recorded {result.revision} as {after}; its {result.direction}grade had been left {result.status}."]
 
 
-def accept_lines(results) -> list[str]:  # noqa: ANN001 - tuple[api.AcceptResult, ...]
+def accept_lines(results: tuple[AcceptResult, ...]) -> list[str]:
     return [
+        f"{r.revision}: unchanged ({r.path or 'no file'})" if r.old == r.new else
         f"Accepted {r.revision} as it is now ({r.path or 'no file'}): checksum {r.old[:12]} -> {r.new[:12]}"
         for r in results
     ]
 
 
-def lint_lines(result) -> list[str]:  # noqa: ANN001 - api.LintResult
+def finding_lines(result: LintResult) -> list[str]:
+    """The findings of a migration just written, under its operations."""
+    return [f"  lint {f.code}: {f.message} ({f.suggestion})" for _, f in result.findings]
+
+
+def lint_lines(result: LintResult) -> list[str]:
     """``REV  CODE  message (suggestion)`` per finding, then a summary line."""
     lines = [f"{rev.id}  {f.code}  {f.message} ({f.suggestion})" for rev, f in result.findings]
     count = len(result.reports)

@@ -56,7 +56,7 @@ from typing import Callable, Iterator, Protocol
 
 import sqlalchemy as sa
 
-from .core.errors import DbshiftError
+from ..core.errors import DbshiftError
 
 PG_LOCK_KEY = 0x64627368  # "dbsh": the bigint key of the advisory lock
 DEFAULT_WAIT_S = 60.0

@@ -1,0 +1,68 @@
+"""Writing a new migration: empty, or with the operations that turn the database into the models."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterable
+
+from ..core import ops as o
+from ..core.errors import MultipleHeads
+from ..core.graph import Revision
+from ..core.renames import Ask, PossibleRename
+from ..core.safety import make_safe, safe_downgrade
+from ..core.unmodelled import Dependant
+from ..project import files
+from ..project.config import Config
+from .context import connection, current_of, load_graph, read_rows
+from .errors import EmptyModels, NotAtHead
+from .results import RevisionResult
+from .schemas import changes, database_schema_for, dependants_of, metadata, model_schema, rename_policy
+
+
+def revision(
+    config: Config,
+    message: str,
+    *,
+    autogenerate: bool = False,
+    renames: Iterable[str] = (),
+    ask: Ask | None = None,
+) -> RevisionResult:
+    """Write a new migration; with ``autogenerate``, its operations come from models vs. database.
+
+    ``renames`` are hints such as ``"author.name:full_name"``; ``ask`` is called for
+    each vanished object that a new compatible one might be the rename of.  Possible
+    renames nobody confirmed are returned in ``possible_renames``.
+    """
+    graph = load_graph(config)
+    heads = graph.heads()
+    if len(heads) > 1:
+        raise MultipleHeads(list(heads))
+    ops: tuple[o.Op, ...] = ()
+    possible: tuple[PossibleRename, ...] = ()
+    dependants: tuple[Dependant, ...] = ()
+    if autogenerate:
+        from ..sqla.from_metadata import backfill_values
+
+        with connection(config) as conn:
+            dialect = conn.dialect.name
+            current = current_of(graph, (r.revision for r in read_rows(conn) if r.applied))
+            if set(current) != set(heads):
+                raise NotAtHead(current, heads)
+            model = model_schema(config, dialect)
+            database = database_schema_for(conn, config, model)
+            if not model.tables and database.tables:
+                raise EmptyModels([t.key for t in database.tables])
+            policy = rename_policy(config, dialect, renames, ask)
+            ops = changes(model, database, dialect, policy)
+            possible = tuple(policy.unresolved)
+            hints = {p.new: p.hint for p in possible if p.kind == "column"}
+            ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))
+            dependants = dependants_of(conn, config, model, ops)
+        if not ops:
+            return RevisionResult(None, None, ())
+    now = datetime.now(timezone.utc)
+    rev_id = files.new_revision_id(now, set(graph.revisions))
+    path = files.write_migration(
+        config.migrations, rev_id, tuple(heads), message, list(ops), downgrade_ops=safe_downgrade(ops), now=now
+    )
+    return RevisionResult(Revision(rev_id, tuple(heads), message, str(path)), path, ops, possible, dependants)

@@ -1,0 +1,84 @@
+"""Comparing schemas: models against the database (``check``), and one database against another (``diff``)."""
+
+from __future__ import annotations
+
+from ..core import ops as o
+from ..core.model import Schema
+from ..database import history
+from ..project.config import Config
+from .context import applied_ids, connection, load_graph
+from .records import history_problems
+from .results import CheckResult, DiffResult
+from .schemas import changes, database_schema_for, dependants_of, has_models, model_schema
+
+
+def check(config: Config) -> CheckResult:
+    """Everything CI should fail on: a forked history, migrations not applied, applied ones edited
+    since or left unfinished, and models that differ from the database.
+
+    The models are compared with the database as it is; while migrations are
+    pending, the differences include their work.
+    """
+    graph = load_graph(config)
+    with connection(config) as conn:
+        rows = history.rows(conn)
+        problems = history_problems(graph, rows, applied_ids(rows))
+        model = model_schema(config, conn.dialect.name)
+        ops = changes(model, database_schema_for(conn, config, model), conn.dialect.name)
+        return CheckResult(ops, problems, dependants_of(conn, config, model, ops))
+
+
+def database_schema(config: Config) -> tuple[Schema, str]:
+    """The configured database's schema as ``check`` reads it (the default schema plus every schema the
+    models use, when models are configured), and its dialect name."""
+    with connection(config) as conn:
+        dialect = conn.dialect.name
+        model = model_schema(config, dialect) if has_models(config) else None
+        return database_schema_for(conn, config, model), dialect
+
+
+def schema_changes(current: Schema, target: Schema, dialect: str) -> tuple[o.Op, ...]:
+    """The operations, in a runnable order, that turn schema ``current`` into ``target`` on ``dialect``."""
+    return changes(target, current, dialect)
+
+
+def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | None = None) -> DiffResult:
+    """The operations, and the SQL for database A's dialect, that turn A's schema into B's.
+
+    ``schemas`` restricts the comparison to those schemas (None: the default
+    one); without it, every schema either database has is compared.  Both
+    sides are databases, so everything either holds is compared.
+    """
+    from ..core.unmodelled import dependants, differences
+    from ..database.connect import connect, create_engine
+    from ..render import render
+    from ..sqla.reflect import reflect, schema_names
+    from ..sqla.reflect.unmodelled import unmodelled
+
+    engines, conns = [], []
+    try:
+        for url in (url_a, url_b):
+            engines.append(create_engine(url))
+            conns.append(connect(engines[-1], url))
+        if schemas is None:
+            schemas = tuple(dict.fromkeys(n for conn in conns for n in (None, *schema_names(conn))))
+        found = [(reflect(conn, schemas=schemas, exclude={history.TABLE_NAME}), conn.dialect.name) for conn in conns]
+        others = [unmodelled(conn, schemas=schemas, exclude={history.TABLE_NAME}) for conn in conns]
+    finally:
+        for conn in conns:
+            conn.close()
+        for engine in engines:
+            engine.dispose()
+    (a, dialect), (b, _) = found
+    ops = changes(b, a, dialect)
+    statements, state = [], a
+    for op in ops:
+        statements += [s.sql.rstrip(";") + ";" for s in render(op, dialect, state)]
+        state = op.apply(state)
+    changed, broken = differences(*others), dependants(ops, others[0])
+    header = [f"-- not compared: {d.describe()} ({d.not_compared}; write that change by hand)" for d in changed]
+    header += [f"-- depends: {d.describe('this script')}" for d in broken]
+    sql = "\n\n".join(statements) + ("\n" if statements else "")
+    if header:
+        sql = "\n".join(header) + "\n" + ("\n" + sql if sql else "")
+    return DiffResult(ops, sql, changed, broken)

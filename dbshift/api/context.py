@@ -1,0 +1,132 @@
+"""What every command starts from: the revision graph, a connection, and the history read against the files."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from ..core.graph import RevisionGraph
+from ..database import history
+from ..database.history import HistoryRow
+from ..database.lock import DEFAULT_WAIT_S
+from ..project import files
+from ..project.config import Config
+from ..runner.events import Event, LockWaiting
+from .errors import DatabaseAtUnknownRevision, MigrationsMissing, NotApplied
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+Emit = Callable[[Event], None]
+
+
+def load_graph(config: Config) -> RevisionGraph:
+    """The revision graph of the migrations directory, from file headers only."""
+    if not config.migrations.is_dir():
+        raise MigrationsMissing(config.migrations)
+    return RevisionGraph.build(files.scan(config.migrations))
+
+
+@contextlib.contextmanager
+def connection(config: Config) -> Iterator[sa.Connection]:
+    """A connection to the configured database (asking for a password if the server wants one)."""
+    from ..database.connect import connect, create_engine
+
+    engine = create_engine(config.url)
+    try:
+        conn = connect(engine, config.url)
+        try:
+            yield conn
+        finally:
+            conn.close()
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def locked(conn: sa.Connection, emit: Emit | None, lock_wait: float = DEFAULT_WAIT_S) -> Iterator[None]:
+    """Hold the run lock for the block (telling ``emit`` when it has to wait); no transaction is left open."""
+    from ..database import lock
+
+    def on_wait(holder: str | None) -> None:
+        if emit is not None:
+            emit(LockWaiting(holder, lock_wait))
+
+    with lock.hold(conn, conn.engine.url, lock_wait, on_wait):
+        try:
+            yield
+        finally:
+            conn.rollback()
+
+
+def read_rows(conn: sa.Connection) -> list[HistoryRow]:
+    """Every history row, read in a transaction of its own that is over when this returns."""
+    rows = history.rows(conn)
+    conn.rollback()
+    return rows
+
+
+def ensure_history_table(conn: sa.Connection) -> tuple[str, ...]:
+    """Create or upgrade ``dbshift_history`` and commit; returns the columns added to an older table."""
+    added = history.ensure_table(conn)
+    conn.commit()
+    return added
+
+
+def applied_ids(rows: Iterable[HistoryRow]) -> set[str]:
+    return {r.revision for r in rows if r.applied}
+
+
+def current_of(graph: RevisionGraph, applied: Iterable[str]) -> tuple[str, ...]:
+    """Where the database is; ``DatabaseAtUnknownRevision`` for an applied id no file defines."""
+    applied = list(applied)
+    for rev_id in applied:
+        if rev_id not in graph:
+            raise DatabaseAtUnknownRevision(rev_id)
+    return graph.current(applied)
+
+
+def path_of(graph: RevisionGraph, rev_id: str) -> str | None:
+    return graph.get(rev_id).path if rev_id in graph else None
+
+
+def edited(graph: RevisionGraph, rows: Iterable[HistoryRow]) -> list[tuple[HistoryRow, str, str]]:
+    """Applied migrations whose file's checksum differs from the recorded one: (row, path, checksum now)."""
+    found = []
+    for row in rows:
+        if not row.applied or not row.checksum or row.revision not in graph:
+            continue
+        path = graph.get(row.revision).path
+        if not path:
+            continue
+        try:
+            actual = files.file_checksum(Path(path))
+        except OSError as exc:
+            raise files.BadMigrationFile(path, exc.strerror or str(exc)) from None
+        if actual != row.checksum:
+            found.append((row, path, actual))
+    return found
+
+
+def accepted(graph: RevisionGraph, rows: list[HistoryRow], refs: Iterable[str]) -> list[HistoryRow]:
+    """``rows`` with each applied revision in ``refs`` carrying its file's checksum as it is now."""
+    by_id = {r.revision: r for r in rows}
+    for ref in refs:
+        rev_id = graph.resolve(ref)
+        row = by_id.get(rev_id)
+        if row is None or not row.applied:
+            raise NotApplied(rev_id)
+        path = graph.get(rev_id).path
+        by_id[rev_id] = dataclasses.replace(row, checksum=files.file_checksum(Path(path)) if path else row.checksum)
+    return [by_id[r.revision] for r in rows]
+
+
+def record_checksums(conn: sa.Connection, before: list[HistoryRow], after: list[HistoryRow]) -> None:
+    """Write the checksums that changed between ``before`` and ``after`` and commit."""
+    old = {r.revision: r.checksum for r in before}
+    for row in after:
+        if old.get(row.revision) != row.checksum:
+            history.set_checksum(conn, row.revision, row.checksum)
+    conn.commit()

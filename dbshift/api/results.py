@@ -1,0 +1,169 @@
+"""What the API's commands return: plain frozen values, never printed here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core import ops as o
+from ..core.errors import DEFAULT_PROGRAM, for_program
+from ..core.graph import Revision
+from ..core.lint import Finding
+from ..core.renames import PossibleRename
+from ..core.unmodelled import Dependant, Difference
+from ..database.history import HistoryRow
+from ..runner.events import Step, StepPreview
+
+
+@dataclass(frozen=True)
+class InitResult:
+    pyproject: Path
+    migrations: Path
+    metadata: str
+
+
+@dataclass(frozen=True)
+class RevisionResult:
+    """A migration written (``revision``/``merge``), or none (``path is None``) when nothing changed."""
+
+    revision: Revision | None
+    path: Path | None
+    ops: tuple[o.Op, ...]
+    possible_renames: tuple[PossibleRename, ...] = ()
+    dependants: tuple[Dependant, ...] = ()  # views, triggers… that ops drop or change under
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """An upgrade or downgrade against a database (or its dry run)."""
+
+    direction: str
+    steps: tuple[Step, ...]
+    current: tuple[str, ...] = ()
+    plan: tuple[StepPreview, ...] = ()  # the statements each step runs (dry runs and confirmations)
+    dry_run: bool = False
+    resumed: str | None = None  # the revision whose unfinished run this one resumed
+
+
+@dataclass(frozen=True)
+class SqlScript:
+    """Offline mode: the SQL of an upgrade or downgrade between two revisions, run nowhere."""
+
+    direction: str
+    steps: tuple[Step, ...]
+    sql: str
+    current: tuple[str, ...] = ()  # where a database would be after running ``sql``
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    revision: Revision
+    applied: bool
+    current: bool
+    head: bool
+
+
+@dataclass(frozen=True)
+class Status:
+    current: tuple[str, ...]
+    heads: tuple[str, ...]
+    pending: tuple[str, ...]
+    unfinished: tuple[HistoryRow, ...] = ()  # failed or interrupted runs to resume or resolve
+    edited: tuple[str, ...] = ()  # applied revisions whose file changed since
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.pending and not self.unfinished
+
+
+@dataclass(frozen=True)
+class ShowResult:
+    revision: Revision
+    applied: bool | None
+    upgrade: tuple[o.Op, ...]
+    downgrade: tuple[o.Op, ...] | None
+    source: str
+
+
+@dataclass(frozen=True)
+class StampResult:
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ResolveResult:
+    revision: str
+    status: str  # what the row said: failed or running
+    direction: str  # the run that did not finish: up or down
+    outcome: str  # applied | rolled-back
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    revision: str
+    path: str | None
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RebaseResult:
+    revision: str
+    onto: str
+    moved: tuple[str, ...]  # the revisions whose history changed, in their new order
+    paths: tuple[Path, ...]  # the files rewritten
+    heads: tuple[str, ...]  # after
+    checked: bool  # the database was read and has none of ``moved``
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """``ops``: what the database (at head) still needs to match the models; ``problems``: what is
+    wrong with the history itself (forked, not at head, edited or unfinished migrations)."""
+
+    ops: tuple[o.Op, ...]
+    issues: tuple[str, ...] = ()  # the problems, naming commands through core.errors.command
+    dependants: tuple[Dependant, ...] = ()  # views, triggers… that ``ops`` would drop or change under
+
+    @property
+    def ok(self) -> bool:
+        return not self.ops and not self.issues
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return self.problems_for(DEFAULT_PROGRAM)
+
+    def problems_for(self, program: str) -> tuple[str, ...]:
+        """The problems, naming commands as ``program`` runs them (``flask db``)."""
+        return tuple(for_program(text, program) for text in self.issues)
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """``sql`` starts with a ``-- not compared:`` comment per entry of ``unmodelled`` (views, functions…
+    that differ and that dbshift does not compare) and a ``-- depends:`` comment per entry of ``dependants``."""
+
+    ops: tuple[o.Op, ...]
+    sql: str
+    unmodelled: tuple[Difference, ...] = ()
+    dependants: tuple[Dependant, ...] = ()
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """The findings for one migration; ``ignored`` are the codes its ``lint_ignore`` silenced."""
+
+    revision: Revision
+    findings: tuple[Finding, ...]
+    ignored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LintResult:
+    dialect: str
+    reports: tuple[LintReport, ...]  # oldest first
+
+    @property
+    def findings(self) -> tuple[tuple[Revision, Finding], ...]:
+        return tuple((r.revision, f) for r in self.reports for f in r.findings)

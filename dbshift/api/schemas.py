@@ -1,0 +1,99 @@
+"""The schemas commands compare: the models', the database's, and the operations between two of them.
+
+One policy decides what a database schema is compared on when the other side
+is the models (:func:`as_models_express`): ``check`` and autogenerate apply it,
+``diff`` between two databases does not, since both sides can express everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ..core import ops as o
+from ..core.model import Schema
+from ..core.renames import Ask, RenameHints, RenamePolicy
+from ..core.unmodelled import Dependant
+from ..database import history
+from ..project.config import Config
+from .errors import NoModels
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+
+def metadata(config: Config) -> Any:
+    """The models' ``MetaData``: given directly (Flask, tests) or imported from ``config.metadata``."""
+    if config.metadata_object is not None:
+        return config.metadata_object
+    if not config.metadata:
+        raise NoModels()
+    from ..project.models import load_metadata
+
+    return load_metadata(config.metadata, config.root)
+
+
+def has_models(config: Config) -> bool:
+    return bool(config.metadata) or config.metadata_object is not None
+
+
+def excluded(config: Config) -> frozenset[str]:
+    """Tables no command creates, drops or compares: the configured ones and the history table."""
+    return config.exclude_tables | {history.TABLE_NAME}
+
+
+def model_schema(config: Config, dialect: str) -> Schema:
+    from ..sqla.from_metadata import from_metadata
+
+    return from_metadata(metadata(config), dialect, exclude=excluded(config))
+
+
+def as_models_express(schema: Schema) -> Schema:
+    """``schema`` without what models cannot express: options of a serial column's own sequence,
+    CLUSTER marks.  Applied to a database's schema whenever it is compared with models."""
+    return Schema.of(
+        (replace(t, cluster_on=None) for t in schema.tables), schema.enums,
+        (s for s in schema.sequences if s.owned_by is None), schema.schemas,
+    )
+
+
+def database_schema_for(conn: sa.Connection, config: Config, model: Schema | None = None) -> Schema:
+    """The database's schema as models are compared with it: the default schema plus every schema
+    the models use, seen through :func:`as_models_express`."""
+    from ..sqla.reflect import reflect
+
+    schemas = [None] + list(model.schemas if model else ())
+    schema = reflect(conn, schemas=schemas, exclude=excluded(config))
+    conn.rollback()
+    return as_models_express(schema)
+
+
+def dependants_of(conn: sa.Connection, config: Config, model: Schema, ops: tuple[o.Op, ...]) -> tuple[Dependant, ...]:
+    """The database's views, triggers… (which models cannot express) that ``ops`` drop or change under."""
+    if not ops:
+        return ()
+    from ..core.unmodelled import dependants
+    from ..sqla.reflect.unmodelled import unmodelled
+
+    found = unmodelled(conn, schemas=[None] + list(model.schemas), exclude=excluded(config))
+    conn.rollback()
+    return dependants(ops, found)
+
+
+def changes(target: Schema, current: Schema, dialect: str, policy: RenamePolicy | None = None) -> tuple[o.Op, ...]:
+    """The operations, in a runnable order, that turn ``current`` into ``target`` on ``dialect``."""
+    from ..core.diff import NoRenames, diff
+    from ..core.order import order
+    from ..sqla.normalize import equivalence_for
+
+    return tuple(order(diff(current, target, equivalence_for(dialect), policy or NoRenames())))
+
+
+def rename_policy(config: Config, dialect: str, hints: Iterable[str], ask: Ask | None) -> RenamePolicy:
+    """Renames declared in the models and on the command line, and who to ask about the others."""
+    from ..sqla.from_metadata import rename_hints
+    from ..sqla.normalize import equivalence_for
+
+    eq = equivalence_for(dialect)
+    declared = rename_hints(metadata(config))
+    return RenamePolicy(declared.merged(RenameHints.parse(hints)), ask, lambda a, b: eq.type(a) == eq.type(b))

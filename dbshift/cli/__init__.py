@@ -1,0 +1,200 @@
+"""The ``dbshift`` command: argv → a command body of :mod:`dbshift.console.commands` → exit code.
+
+Exit codes: 0 ok, 1 error, 2 differences found (check, lint, diff), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence, TextIO
+
+from ..console import commands as run
+from ..console.failures import debugging, report
+from ..console.output import Output
+
+Command = Callable[[argparse.Namespace, Output], int]
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run the command line; returns the exit code (also used as the console entry point).
+
+    ``stdin`` is where answers come from (default: ``sys.stdin``); dbshift asks
+    questions — confirmations, a password the server wants — only when it is a terminal.
+    """
+    from .parser import build_parser, glue_option_values
+
+    output = Output(out or sys.stdout, err or sys.stderr, stdin if stdin is not None else sys.stdin)
+    try:
+        args = build_parser().parse_args(glue_option_values(sys.argv[1:] if argv is None else list(argv)))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from ..database.connect import password_prompt
+
+    token = password_prompt.set(_password_prompt(output))
+    try:
+        return COMMANDS[args.command](args, output)
+    except BaseException as exc:  # noqa: BLE001 - every failure is one line; DBSHIFT_DEBUG shows bugs in full
+        if isinstance(exc, (SystemExit, GeneratorExit)) or _is_bug(exc) and debugging():
+            raise
+        return report(output, exc, as_json=getattr(args, "as_json", False))
+    finally:
+        password_prompt.reset(token)
+
+
+def _is_bug(exc: BaseException) -> bool:
+    from ..core.errors import DbshiftError
+
+    return not isinstance(exc, (DbshiftError, KeyboardInterrupt))
+
+
+def _password_prompt(output: Output) -> Callable[[str], str] | None:
+    from ..console.prompts import ask_password
+
+    return ask_password(output) if output.interactive else None
+
+
+def _config(args: argparse.Namespace):  # noqa: ANN202 - a dbshift.config.Config
+    from ..project.config import load_config
+
+    return load_config(url=args.url, migrations=args.directory)
+
+
+def _seconds(text: str | None) -> float | None:
+    from ..core.durations import seconds
+
+    return seconds(text)
+
+
+# --- commands ----------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace, output: Output) -> int:
+    from .. import api
+
+    result = api.init(Path.cwd(), metadata=args.metadata, migrations=args.migrations)
+    output.line(f"Added [tool.dbshift] to {result.pyproject} (models: {result.metadata})")
+    output.line(f"Created {result.migrations}/")
+    output.line("Next: dbshift revision --autogenerate -m \"initial\"")
+    return run.EXIT_OK
+
+
+def cmd_revision(args: argparse.Namespace, output: Output) -> int:
+    from ..console.prompts import ask_rename
+
+    ask = ask_rename(output) if output.interactive and not args.no_input else None
+    return run.revision(output, _config(args), args.message, autogenerate=args.autogenerate, renames=args.rename,
+                        ask=ask)
+
+
+def _migrate(direction: str, args: argparse.Namespace, output: Output) -> int:
+    from ..console.run_options import split
+    from ..core.errors import BadTarget
+
+    choices = split(vars(args))
+    target = args.target
+    if target is None:  # downgrade without a target
+        if not (choices.options.resume or args.sql):
+            raise BadTarget("", "downgrade needs a target: -1, -N, base or a revision")
+        target = "-1"
+    if args.sql:
+        return run.sql(output, _config(args), direction, target)
+    return run.run(output, _config(args), direction, target, choices)
+
+
+def cmd_upgrade(args: argparse.Namespace, output: Output) -> int:
+    return _migrate("up", args, output)
+
+
+def cmd_downgrade(args: argparse.Namespace, output: Output) -> int:
+    return _migrate("down", args, output)
+
+
+def cmd_current(args: argparse.Namespace, output: Output) -> int:
+    return run.current(output, _config(args), verbose=args.verbose)
+
+
+def cmd_history(args: argparse.Namespace, output: Output) -> int:
+    return run.history(output, _config(args), rev_range=args.rev_range, verbose=args.verbose)
+
+
+def cmd_heads(args: argparse.Namespace, output: Output) -> int:
+    return run.heads(output, _config(args), verbose=args.verbose)
+
+
+def cmd_show(args: argparse.Namespace, output: Output) -> int:
+    return run.show(output, _config(args), args.revision)
+
+
+def cmd_stamp(args: argparse.Namespace, output: Output) -> int:
+    return run.stamp(output, _config(args), args.target, lock_wait=_seconds(args.lock_wait))
+
+
+def cmd_resolve(args: argparse.Namespace, output: Output) -> int:
+    return run.resolve(output, _config(args), args.revision, args.outcome, lock_wait=_seconds(args.lock_wait))
+
+
+def cmd_accept(args: argparse.Namespace, output: Output) -> int:
+    return run.accept(output, _config(args), args.revisions, lock_wait=_seconds(args.lock_wait))
+
+
+def cmd_merge(args: argparse.Namespace, output: Output) -> int:
+    return run.merge(output, _config(args), args.message, tuple(args.revisions))
+
+
+def cmd_rebase(args: argparse.Namespace, output: Output) -> int:
+    return run.rebase(output, _config(args), args.revision, args.onto, check_database=not args.no_db_check)
+
+
+def cmd_check(args: argparse.Namespace, output: Output) -> int:
+    return run.check(output, _config(args))
+
+
+def cmd_diff(args: argparse.Namespace, output: Output) -> int:
+    from .. import api
+    from ..console import words
+
+    result = api.diff_databases(args.url_a, args.url_b, schemas=tuple(args.schema) or None)
+    for text in words.diff_warning_lines(result):
+        output.warn(text)
+    output.write(result.sql)
+    return run.EXIT_DIFFERENCES if result.ops or result.unmodelled else run.EXIT_OK
+
+
+def cmd_lint(args: argparse.Namespace, output: Output) -> int:
+    return run.lint(output, _config(args), args.revisions, every=args.all, ignore=args.ignore, as_json=args.as_json)
+
+
+def cmd_demo(args: argparse.Namespace, output: Output) -> int:
+    from .demo import run_demo
+
+    return run_demo(output.line, main)
+
+
+COMMANDS: dict[str, Command] = {
+    "init": cmd_init,
+    "revision": cmd_revision,
+    "upgrade": cmd_upgrade,
+    "downgrade": cmd_downgrade,
+    "current": cmd_current,
+    "history": cmd_history,
+    "heads": cmd_heads,
+    "show": cmd_show,
+    "stamp": cmd_stamp,
+    "resolve": cmd_resolve,
+    "accept": cmd_accept,
+    "merge": cmd_merge,
+    "rebase": cmd_rebase,
+    "check": cmd_check,
+    "diff": cmd_diff,
+    "demo": cmd_demo,
+    "lint": cmd_lint,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

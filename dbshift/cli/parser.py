@@ -1,0 +1,146 @@
+"""The ``dbshift`` command line: its commands and options (argparse), and nothing else."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..console.run_options import LOCK_WAIT, RUN_FLAGS, RunFlag
+
+RUN_HELP = """\
+Safety:
+  Runs take a database lock first (PostgreSQL advisory lock, MySQL GET_LOCK,
+  a lock file next to a SQLite database): a second run waits (--lock-wait),
+  then finds the work done.  Each migration runs in its own transaction on
+  PostgreSQL and SQLite.  On MySQL/MariaDB, and for statements that cannot
+  run in a transaction, dbshift_history records progress statement by
+  statement: after a failure, fix the cause and run with --resume, or repair
+  by hand and run 'dbshift resolve REV --applied' (or --rolled-back).
+  An applied migration whose file was edited stops the run: restore the file,
+  or accept the edit with --accept-checksum REV or 'dbshift accept REV'.
+  In a terminal, a run against a database on another host shows the plan
+  and asks first (--yes skips the question).
+
+Durations: 500ms, 5s, 10min, 2h (a bare number is seconds).
+"""
+
+RESOLVE_HELP = """\
+A migration that could not run in one transaction (every migration on
+MySQL/MariaDB; CREATE INDEX CONCURRENTLY and the like on PostgreSQL) and
+failed or was interrupted part-way stops every later run.  Either fix the
+cause and continue with 'dbshift upgrade --resume' (or 'downgrade --resume'),
+or repair the database by hand and tell dbshift how it ended:
+
+  dbshift resolve REV --applied       all of its changes are now in place
+  dbshift resolve REV --rolled-back   none of them are; it is pending again
+"""
+
+
+def _add(p: argparse.ArgumentParser, flag: RunFlag, *, hidden: bool = False) -> None:
+    """One shared run option as an argparse option; its value stays as typed (parsed once, later)."""
+    help_text = argparse.SUPPRESS if hidden else flag.help
+    if flag.kind == "flag":
+        p.add_argument(*flag.flags, dest=flag.name, action="store_true", help=help_text)
+    elif flag.kind == "repeated":
+        p.add_argument(*flag.flags, dest=flag.name, action="append", default=[], metavar=flag.metavar, help=help_text)
+    else:
+        p.add_argument(*flag.flags, dest=flag.name, metavar=flag.metavar, help=help_text)
+
+
+def _run_command(commands: argparse._SubParsersAction, name: str, help_text: str, target_help: str,
+                 default: str | None) -> None:
+    p = commands.add_parser(name, help=help_text, description=RUN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("target", nargs="?", default=default, help=target_help)
+    p.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    for flag in RUN_FLAGS:
+        _add(p, flag)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dbshift", description="Schema migrations for SQLAlchemy applications.")
+    parser.add_argument("--url", help="database URL (default: $DBSHIFT_URL, the configured URL, or the embedded SQLite)")
+    parser.add_argument("-d", "--directory", help="migrations directory (default: from [tool.dbshift])")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = commands.add_parser("init", help="add [tool.dbshift] to pyproject.toml and create the migrations directory")
+    p.add_argument("--metadata", help="the models' MetaData, e.g. shop.models:Base.metadata (found automatically if omitted)")
+    p.add_argument("--migrations", default="migrations", help="migrations directory (default: migrations)")
+
+    p = commands.add_parser("revision", help="write a new migration")
+    p.add_argument("-m", "--message", required=True, help="what the migration does")
+    p.add_argument("--autogenerate", action="store_true", help="fill it from the differences between models and database")
+    p.add_argument("--rename", action="append", default=[], metavar="OLD:NEW",
+                   help="declare a rename: old_table:new_table or table.old_column:new_column (repeatable)")
+    p.add_argument("--no-input", action="store_true", help="never ask questions (possible renames are reported)")
+
+    _run_command(commands, "upgrade", "apply migrations (default: up to head)",
+                 "head, heads, a revision, +N (with --sql: START:END)", "head")
+    _run_command(commands, "downgrade", "un-apply migrations",
+                 "-N, base or a revision (with --sql: START:END; with --resume: default -1)", None)
+
+    p = commands.add_parser(
+        "resolve", help="record how a failed or interrupted migration ended, after repairing it by hand",
+        description=RESOLVE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("revision", help="the unfinished migration (as 'dbshift current' or the error names it)")
+    outcome = p.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--applied", dest="outcome", action="store_const", const="applied",
+                         help="all of its changes are in the database now: record it as applied")
+    outcome.add_argument("--rolled-back", dest="outcome", action="store_const", const="rolled-back",
+                         help="none of its changes are in the database: record it as not applied (pending again)")
+    _add(p, LOCK_WAIT, hidden=True)
+
+    p = commands.add_parser(
+        "accept", help="accept edits to applied migrations: record their files' checksums as they are now",
+        description="An applied migration whose file was edited stops every run until the edit is undone or "
+                    "accepted.  Accept it only when the edit does not change what the migration did "
+                    "(a comment, a fix for databases not yet migrated).",
+    )
+    p.add_argument("revisions", nargs="+", metavar="revision")
+    _add(p, LOCK_WAIT, hidden=True)
+
+    p = commands.add_parser("current", help="the revision(s) the database is at")
+    p.add_argument("-v", "--verbose", action="store_true", help="also the database (password hidden) and what is pending")
+    p = commands.add_parser("history", help="all revisions, newest first, marking the current one")
+    p.add_argument("-r", "--rev-range", metavar="START:END",
+                   help="only these revisions, e.g. -3:current, base:head, REV: (ends: base, head, current, REV, -N, +N)")
+    p.add_argument("-v", "--verbose", action="store_true", help="also each migration's file")
+    p = commands.add_parser("heads", help="the latest revision(s)")
+    p.add_argument("-v", "--verbose", action="store_true", help="also each head's file")
+    p = commands.add_parser("show", help="one revision's operations")
+    p.add_argument("revision")
+    p = commands.add_parser("stamp", help="record a revision as applied without running anything")
+    p.add_argument("target", help="head, heads, base or a revision")
+    _add(p, LOCK_WAIT)
+    p = commands.add_parser("merge", help="join several heads with an empty migration")
+    p.add_argument("revisions", nargs="*", help="the heads to merge (default: all)")
+    p.add_argument("-m", "--message", default="merge", help="what the merge is")
+    p = commands.add_parser("rebase", help="put an unapplied branch on top of the other head (linear history)")
+    p.add_argument("revision", help="the head (or a revision of the branch) to move")
+    p.add_argument("--onto", help="the revision to build on (default: the other of two heads)")
+    p.add_argument("--no-db-check", action="store_true",
+                   help="do not read the database to check the branch is unapplied (when it is unreachable)")
+    commands.add_parser("check", help="exit 2 if the models and the database (at head) differ")
+    p = commands.add_parser("diff", help="print the SQL that turns database A's schema into database B's")
+    p.add_argument("url_a")
+    p.add_argument("url_b")
+    p.add_argument("--schema", action="append", default=[], help="a schema to compare, repeatable (default: every schema)")
+    p = commands.add_parser("lint", help="exit 2 if migrations hold unsafe operations (data loss, long locks)")
+    p.add_argument("revisions", nargs="*", metavar="REV", help="migrations to lint (default: those not yet applied)")
+    p.add_argument("--all", action="store_true", help="lint every migration file, without connecting")
+    p.add_argument("--json", dest="as_json", action="store_true", help="one JSON object with every finding")
+    p.add_argument("--ignore", action="append", default=[], metavar="CODE", help="leave out a code (repeatable)")
+    commands.add_parser("demo", help="a short tour on a throw-away SQLite database")
+    return parser
+
+
+def glue_option_values(argv: list[str]) -> list[str]:
+    """``-r -3:current`` → ``--rev-range=-3:current``: argparse would take a value starting with '-' for an option."""
+    glued: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item in ("-r", "--rev-range"):
+            value = next(items, None)
+            glued.append("--rev-range" if value is None else f"--rev-range={value}")
+        else:
+            glued.append(item)
+    return glued

@@ -1,0 +1,153 @@
+"""The bodies of the commands both front ends offer: call the API, show the result, return the exit code.
+
+``dbshift`` (:mod:`dbshift.cli`) and ``flask db`` (:mod:`dbshift.flask.commands`)
+parse their own arguments and find their :class:`~dbshift.config.Config`; what
+happens next, and what it looks like, is here, once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable, Iterable
+
+from .. import api
+from ..core.renames import PossibleRename
+from ..project.config import Config
+from . import words
+from .output import Output
+from .progress import lock_notes, progress_for
+from .prompts import confirm_plan
+from .run_options import RunChoices
+from .shapes import lint_json, result_json
+
+EXIT_OK, EXIT_DIFFERENCES = 0, 2
+
+
+def revision(
+    output: Output, config: Config, message: str, *, autogenerate: bool, renames: Iterable[str] = (),
+    ask: Callable[[PossibleRename], bool] | None = None,
+) -> int:
+    """Write a migration; show its operations, their lint findings and any possible rename left as drop + add."""
+    result = api.revision(config, message, autogenerate=autogenerate, renames=renames, ask=ask)
+    output.lines(words.revision_lines(result))
+    if result.revision is not None and result.ops:
+        output.lines(words.finding_lines(api.lint(config, [result.revision.id])))
+    for text in words.possible_rename_lines(result):
+        output.warn(f"warning: {text}")
+    return EXIT_OK
+
+
+def run(output: Output, config: Config, direction: str, target: str, choices: RunChoices) -> int:
+    """Upgrade or downgrade with progress (text or JSON); on a terminal, a remote database's plan is confirmed."""
+    from ..database.connect import is_local
+
+    confirm = None
+    if output.interactive and not choices.yes and not choices.options.dry_run and not is_local(config.url):
+        confirm = confirm_plan(output, config.url, direction, as_json=choices.as_json)
+    progress = progress_for(output, choices.as_json)
+    migrate = api.upgrade if direction == "up" else api.downgrade
+    try:
+        result = migrate(config, target, choices.options, emit=progress, confirm=confirm)
+    finally:
+        progress.close()
+    if choices.as_json:
+        output.line(json.dumps(result_json(result)))
+    else:
+        output.lines(words.plan_lines(result) if result.dry_run else words.run_lines(result))
+    return EXIT_OK
+
+
+def sql(output: Output, config: Config, direction: str, target: str) -> int:
+    """Offline mode: print the SQL script of an upgrade or downgrade."""
+    script = api.upgrade_sql(config, target) if direction == "up" else api.downgrade_sql(config, target)
+    output.write(script.sql)
+    return EXIT_OK
+
+
+def current(output: Output, config: Config, *, verbose: bool = False) -> int:
+    from ..database.connect import mask
+
+    status = api.status(config)
+    if verbose:
+        output.line(f"Database: {mask(config.url)} (from {config.url_source})")
+        output.line(f"Migrations: {config.migrations}/")
+    output.lines(words.current_lines(status, api.load_graph(config), output.program))
+    if verbose:
+        output.lines(words.pending_lines(status))
+    return EXIT_OK
+
+
+def history(output: Output, config: Config, *, rev_range: str | None = None, verbose: bool = False) -> int:
+    """Every revision; when the database cannot be reached, the files alone still tell the history."""
+    from ..database.connect import DatabaseUnreachable
+
+    try:
+        entries = api.history_entries(config, rev_range=rev_range)
+    except DatabaseUnreachable as exc:
+        entries = api.history_entries(config, with_database=False, rev_range=rev_range)
+        output.warn(f"Note: applied revisions are not marked: {exc}")
+    if rev_range is not None and not entries:
+        output.line(f"No revisions in range {rev_range}.")
+        return EXIT_OK
+    output.lines(words.history_lines(entries, verbose=verbose))
+    return EXIT_OK
+
+
+def heads(output: Output, config: Config, *, verbose: bool = False) -> int:
+    output.lines(words.heads_lines(api.heads(config), verbose=verbose))
+    return EXIT_OK
+
+
+def show(output: Output, config: Config, ref: str) -> int:
+    output.lines(words.show_lines(api.show(config, ref)))
+    return EXIT_OK
+
+
+def stamp(output: Output, config: Config, target: str, *, lock_wait: float | None = None) -> int:
+    output.lines(words.stamp_lines(api.stamp(config, target, emit=lock_notes(output), **_wait(lock_wait))))
+    return EXIT_OK
+
+
+def resolve(output: Output, config: Config, revision: str, outcome: str, *, lock_wait: float | None = None) -> int:
+    result = api.resolve(config, revision, outcome, emit=lock_notes(output), **_wait(lock_wait))
+    output.lines(words.resolve_lines(result))
+    return EXIT_OK
+
+
+def accept(output: Output, config: Config, revisions: Iterable[str], *, lock_wait: float | None = None) -> int:
+    output.lines(words.accept_lines(api.accept(config, revisions, emit=lock_notes(output), **_wait(lock_wait))))
+    return EXIT_OK
+
+
+def _wait(lock_wait: float | None) -> dict[str, float]:
+    return {} if lock_wait is None else {"lock_wait": lock_wait}
+
+
+def merge(output: Output, config: Config, message: str, revisions: tuple[str, ...]) -> int:
+    output.lines(words.merge_lines(api.merge(config, message, revisions)))
+    return EXIT_OK
+
+
+def rebase(output: Output, config: Config, revision: str, onto: str | None, *, check_database: bool) -> int:
+    output.lines(words.rebase_lines(api.rebase(config, revision, onto, check_database=check_database)))
+    return EXIT_OK
+
+
+def check(output: Output, config: Config) -> int:
+    """Exit 2 when the models and the database differ, or the history has a problem."""
+    result = api.check(config)
+    output.lines(words.check_lines(result, output.program))
+    return EXIT_OK if result.ok else EXIT_DIFFERENCES
+
+
+def lint(
+    output: Output, config: Config, revisions: Iterable[str], *, every: bool, ignore: Iterable[str], as_json: bool,
+) -> int:
+    """Exit 2 when any migration holds an unsafe operation.  ``ignore`` items may be comma-separated."""
+    codes = [code.strip() for item in ignore for code in item.split(",") if code.strip()]
+    result = api.lint(config, list(revisions) or None, every=every, ignore=codes)
+    if as_json:
+        output.line(json.dumps(lint_json(result)))
+    else:
+        output.lines(words.lint_lines(result))
+    return EXIT_DIFFERENCES if result.findings else EXIT_OK

@@ -1,0 +1,201 @@
+"""From a Flask app to dbshift: its binds, each bind's URL, models and migrations folder, as a Config."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ..database.connect import mask
+from ..project.config import Config
+from .errors import (
+    PASSWORD_VARIABLE, AlembicDirectory, BadSetting, Bind, InMemoryDatabase, MigrationPasswordMissing,
+    NoDefaultDatabase, NotSetUp, UnknownBind,
+)
+
+if TYPE_CHECKING:
+    from . import Migrate
+
+EXTENSION = "dbshift"
+# Tables dbshift never creates nor drops: Flask-Migrate's, left behind in every database it managed.
+FOREIGN_TABLES = frozenset({"alembic_version"})
+# The keys dbshift reads from app.config; any other DBSHIFT_* key is a mistake worth stopping for.
+SETTINGS = ("DBSHIFT_MIGRATION_URL", "DBSHIFT_MIGRATION_BINDS", "DBSHIFT_DIRECTORY", "DBSHIFT_EXCLUDE_TABLES")
+
+
+
+@dataclass
+class State:
+    """What ``app.extensions["dbshift"]`` holds for one app."""
+
+    migrate: Migrate
+    db: Any
+    directory: str | os.PathLike[str]
+    command: str
+    migration_url: str | None
+    exclude_tables: frozenset[str]
+    passwords: dict[tuple, str] = field(default_factory=dict, repr=False)  # asked once per process
+
+
+
+def state_of(app: Any) -> State:
+    try:
+        return app.extensions[EXTENSION]
+    except KeyError:
+        raise NotSetUp(f"dbshift is not set up for app {app.name!r}: call Migrate(app, db) or migrate.init_app(app, db)") from None
+
+
+def check_settings(config: Any, binds: Iterable[Bind]) -> None:
+    """Raise :class:`BadSetting` for a misspelt ``DBSHIFT_*`` key or a migration URL for a bind the app lacks."""
+    import difflib
+
+    for key in config:
+        from_environment = os.environ.get(key) == config[key]  # app.config.update(os.environ): not a setting
+        if isinstance(key, str) and key.startswith("DBSHIFT_") and key not in SETTINGS and not from_environment:
+            close = difflib.get_close_matches(key, SETTINGS, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"dbshift reads {', '.join(SETTINGS)}"
+            raise BadSetting(key, f"dbshift has no such setting; {hint}")
+    names = [b for b in binds if b is not None]
+    for bind in config.get("DBSHIFT_MIGRATION_BINDS") or {}:
+        if bind not in names:
+            raise BadSetting(
+                "DBSHIFT_MIGRATION_BINDS", f"bind {bind!r} is not in SQLALCHEMY_BINDS ({', '.join(names) or 'empty'})"
+            )
+
+
+def _engine_urls(app: Any, db: Any) -> dict[Bind, Any]:
+    """Flask-SQLAlchemy's engine URL per bind (relative SQLite paths already under ``instance/``).
+
+    Checks the app's ``DBSHIFT_*`` settings on the way (:func:`check_settings`).
+    """
+    with app.app_context():
+        try:
+            engines = db.engines
+        except RuntimeError:
+            raise NotSetUp(
+                f"Flask-SQLAlchemy is not set up for app {app.name!r}: call db.init_app(app) before using dbshift"
+            ) from None
+        urls = {bind: engine.url for bind, engine in engines.items()}
+    check_settings(app.config, urls)
+    return urls
+
+
+def binds(app: Any) -> list[Bind]:
+    keys = _engine_urls(app, state_of(app).db)
+    return ([None] if None in keys else []) + sorted(k for k in keys if k is not None)
+
+
+def project_folder(app: Any) -> Path:
+    """The folder holding the app's top-level package or module (where Flask puts ``instance/``)."""
+    top = sys.modules.get(app.import_name.partition(".")[0])
+    filename = getattr(top, "__file__", None)
+    if filename:
+        path = Path(filename).resolve()
+        return path.parent.parent if path.name == "__init__.py" else path.parent
+    locations = list(getattr(top, "__path__", None) or ())  # a namespace package
+    if locations:
+        return Path(locations[0]).resolve().parent
+    return Path(app.root_path)
+
+
+def migrations_directory(app: Any, bind: Bind = None, directory: str | os.PathLike[str] | None = None) -> Path:
+    """Where ``bind``'s migrations live; ``directory`` (e.g. ``flask db -d``) is taken from the working directory.
+
+    Raises :class:`AlembicDirectory` when that is still Flask-Migrate's folder.
+    """
+    if directory is not None:
+        root = Path(directory).expanduser().resolve()
+    else:
+        root = Path(state_of(app).directory).expanduser()
+        root = root if root.is_absolute() else project_folder(app) / root
+    if (root / "alembic.ini").is_file() or (root / "env.py").is_file():
+        raise AlembicDirectory(root)
+    return root if bind is None else root / bind
+
+
+def bind_config(app: Any, bind: Bind = None, *, directory: str | os.PathLike[str] | None = None,
+                connect: bool = True) -> Config:
+    """The :class:`Config` of one bind of ``app``: its URL, its migrations folder, its models."""
+    import sqlalchemy as sa
+
+    state = state_of(app)
+    urls = _engine_urls(app, state.db)
+    if bind not in urls:
+        raise NoDefaultDatabase(urls) if bind is None else UnknownBind(bind, urls)
+    url, source = urls[bind], "SQLALCHEMY_DATABASE_URI" if bind is None else f"SQLALCHEMY_BINDS[{bind!r}]"
+    privileged, privileged_source = _migration_url(app, state, bind)
+    if privileged:
+        url, source = sa.engine.make_url(privileged), privileged_source
+    if connect:
+        if _in_memory(url):
+            raise InMemoryDatabase(bind)
+        if privileged:
+            url = _with_password(state, url)
+    metadata = state.db.metadatas.get(bind)  # Flask-SQLAlchemy 3: one MetaData per bind
+    return Config(
+        root=project_folder(app),
+        migrations=migrations_directory(app, bind, directory),
+        url=url.render_as_string(hide_password=False),
+        url_source=source,
+        app=app.name,
+        exclude_tables=state.exclude_tables,
+        metadata_object=metadata if metadata is not None else sa.MetaData(),
+    )
+
+
+def _migration_url(app: Any, state: State, bind: Bind) -> tuple[str | None, str]:
+    if bind is None:
+        if state.migration_url:
+            return str(state.migration_url), "Migrate(migration_url=...)"
+        value = app.config.get("DBSHIFT_MIGRATION_URL")
+        return (str(value) if value else None), "DBSHIFT_MIGRATION_URL"
+    value = (app.config.get("DBSHIFT_MIGRATION_BINDS") or {}).get(bind)
+    return (str(value) if value else None), f"DBSHIFT_MIGRATION_BINDS[{bind!r}]"
+
+
+def _in_memory(url: Any) -> bool:
+    if url.get_backend_name() != "sqlite":
+        return False
+    database = url.database or ""
+    return database in ("", ":memory:") or "mode=memory" in database or url.query.get("mode") == "memory"
+
+
+def _with_password(state: State, url: Any) -> Any:
+    """``url`` with its password: as given, from ``$DBSHIFT_MIGRATION_PASSWORD``, or asked for once."""
+    if url.get_backend_name() == "sqlite" or not url.username or url.password:
+        return url
+    key = (url.username, url.host, url.port)
+    password = state.passwords.get(key) or os.environ.get(PASSWORD_VARIABLE) or os.environ.get("DBSHIFT_PASSWORD")
+    if not password:
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise MigrationPasswordMissing(str(url))
+        password = getpass.getpass(f"Password for {mask(url)}: ")
+        if not password:
+            raise MigrationPasswordMissing(str(url), "none was entered")
+        state.passwords[key] = password
+    return url.set(password=password)
+
+
+def loading_for_command(command: str) -> bool:
+    """True while the ``flask`` command line loads the app in order to run ``flask <command> ...``."""
+    try:
+        import click
+        from flask.cli import FlaskGroup
+    except ImportError:  # pragma: no cover - flask is there if this module is used
+        return False
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not isinstance(ctx.find_root().command, FlaskGroup):
+        return False
+    args, i = sys.argv[1:], 0
+    while i < len(args):
+        word = args[i]
+        if word in ("--app", "-A", "--env-file", "-e"):
+            i += 2
+        elif word.startswith("-"):
+            i += 1
+        else:
+            return word == command
+    return False

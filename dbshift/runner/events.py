@@ -1,0 +1,111 @@
+"""What the runner reports: the steps it runs and a typed event for each thing that happens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from ..core import ops as o
+from ..core.graph import Revision
+
+if TYPE_CHECKING:
+    from .failures import MigrationFailed
+
+Direction = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One migration to apply (``up``) or un-apply (``down``), with the operations to run."""
+
+    revision: Revision
+    direction: Direction
+    ops: tuple[o.Op, ...]
+    checksum: str
+
+
+# --- events -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LockWaiting:
+    """Another runner holds the lock; this one waits up to ``timeout_s``."""
+
+    holder: str | None
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class LockAcquired:
+    waited_ms: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something worth telling that is not an error (the history table was upgraded, …)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    step: Step
+    index: int
+    total: int
+    resume_from: int = 0  # statements already done by an earlier, failed run
+
+
+@dataclass(frozen=True)
+class StatementExecuted:
+    step: Step
+    sql: str
+    number: int = 0
+    transactional: bool = True
+
+
+@dataclass(frozen=True)
+class StatementSkipped:
+    """A statement an earlier run already committed (``--resume``)."""
+
+    step: Step
+    sql: str
+    number: int
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    step: Step
+    index: int
+    total: int
+    duration_ms: int
+    statements: int = 0
+
+
+@dataclass(frozen=True)
+class StepFailed:
+    step: Step
+    index: int
+    total: int
+    error: MigrationFailed
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    steps: int
+    duration_ms: int
+
+
+Event = (
+    LockWaiting | LockAcquired | Notice | StepStarted | StatementExecuted | StatementSkipped
+    | StepFinished | StepFailed | RunFinished
+)
+
+
+@dataclass(frozen=True)
+class StepPreview:
+    """What a step would run: its statements (SQL, or a description for Python steps) and risks."""
+
+    step: Step
+    statements: tuple[str, ...]
+    risks: tuple[str, ...]
+    problem: str | None = None  # the statements could not all be rendered

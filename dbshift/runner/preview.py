@@ -1,0 +1,40 @@
+"""The plan without running it: each step's statements rendered offline from the database's schema."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..core import model as m
+from ..core.errors import DbshiftError
+from .events import Event, StatementExecuted, Step, StepPreview
+from .failures import MigrationFailed
+from .loop import Runner
+from .sinks import SqlSink
+
+
+def preview(steps: list[Step] | tuple[Step, ...], dialect: sa.engine.Dialect, schema: m.Schema) -> tuple[StepPreview, ...]:
+    """Render ``steps`` offline from ``schema`` (the database's, as it is now) without running anything."""
+    per_step: dict[str, list[str]] = {s.revision.id: [] for s in steps}
+
+    def collect(event: Event) -> None:
+        if isinstance(event, StatementExecuted):
+            per_step[event.step.revision.id].append(event.sql)
+
+    problem: dict[str, str] = {}
+    try:
+        Runner(SqlSink(dialect, schema), collect).run(steps)
+    except MigrationFailed as exc:
+        problem[exc.step.revision.id] = f"cannot render {exc.where()}: {exc.reason}"
+    except DbshiftError as exc:
+        problem[steps[0].revision.id if steps else ""] = str(exc)
+    return tuple(
+        StepPreview(
+            s,
+            tuple(per_step[s.revision.id]),
+            tuple(op.risk for op in s.ops if op.risk),
+            problem.get(s.revision.id),
+        )
+        for s in steps
+    )
+
+

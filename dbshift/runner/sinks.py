@@ -1,0 +1,185 @@
+"""Where a run's statements go: a live connection (:class:`DatabaseSink`) or SQL text (:class:`SqlSink`)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from ..core import model as m
+from ..core import ops as o
+from ..database import history
+from ..render import Statement
+from .events import Step
+
+class Sink(Protocol):
+    dialect: sa.engine.Dialect
+    atomic_ddl: bool  # DDL can be rolled back (PostgreSQL, SQLite)
+
+    def begin(self) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def execute(self, statement: Statement) -> None: ...
+    def call(self, op: o.Op) -> None: ...
+    def record(self, step: Step, duration_ms: int, statements: int) -> None: ...
+    def progress(self, step: Step, done: int, status: str, error: str | None = None) -> None: ...
+    def schema(self) -> m.Schema | None: ...
+
+
+_ATOMIC_DDL = ("postgresql", "sqlite")
+_VERBATIM = {"no_parameters": True}  # no placeholder processing: '%' in SQL stays '%'
+
+
+class DatabaseSink:
+    """Runs statements on a live connection; ``run_by`` is written into the history rows."""
+
+    def __init__(
+        self, connection: sa.Connection, exclude: frozenset[str] = frozenset(), run_by: str | None = None
+    ) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect
+        self.atomic_ddl = connection.dialect.name in _ATOMIC_DDL
+        self.exclude = exclude | {history.TABLE_NAME}
+        self.run_by = run_by
+
+    def begin(self) -> None:
+        if not self.connection.in_transaction():
+            self.connection.begin()
+
+    def commit(self) -> None:
+        if self.connection.in_transaction():
+            self.connection.commit()
+
+    def rollback(self) -> None:
+        if self.connection.in_transaction():
+            self.connection.rollback()
+
+    def execute(self, statement: Statement) -> None:
+        if statement.transactional:
+            self.begin()
+            self.connection.exec_driver_sql(statement.sql, execution_options=_VERBATIM)
+            return
+        self.commit()  # the connection must be idle, not idle in transaction
+        if self.dialect.name == "sqlite":
+            # the sqlite3 connection runs in autocommit mode (see db.py); SQLAlchemy would emit BEGIN
+            self.connection.connection.driver_connection.execute(statement.sql)
+            return
+        autocommit = self.connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            autocommit.exec_driver_sql(statement.sql, execution_options=_VERBATIM)
+        finally:
+            self.connection.commit()  # ends the autobegun (no-op) transaction so the level can change back
+            self.connection.execution_options(isolation_level=self.connection.default_isolation_level)
+
+    def call(self, op: o.Op) -> None:
+        self.begin()
+        if isinstance(op, o.RunPython):
+            op.func(self.connection)
+        elif isinstance(op, (o.BulkInsert, o.BulkDelete)):
+            for statement, params in _row_statements(op):
+                self.connection.execute(statement, params)
+
+    def record(self, step: Step, duration_ms: int, statements: int) -> None:
+        self.begin()
+        history.ensure_table(self.connection)
+        rev = step.revision
+        if step.direction == "up":
+            history.record(
+                self.connection, rev.id, rev.message, step.checksum, duration_ms,
+                statements_done=statements, run_by=self.run_by,
+            )
+        else:
+            history.forget(self.connection, rev.id)
+
+    def progress(self, step: Step, done: int, status: str, error: str | None = None) -> None:
+        self.begin()
+        rev = step.revision
+        history.progress(
+            self.connection, rev.id, rev.message, step.checksum,
+            direction=step.direction, statements_done=done, status=status, error=error, run_by=self.run_by,
+        )
+
+    def schema(self) -> m.Schema:
+        from ..sqla.reflect import reflect
+
+        self.begin()
+        return reflect(self.connection, exclude=self.exclude)
+
+
+class SqlSink:
+    """Collects statements as SQL text (offline mode)."""
+
+    def __init__(self, dialect: sa.engine.Dialect, start: m.Schema) -> None:
+        self.dialect = dialect
+        self.atomic_ddl = dialect.name in _ATOMIC_DDL
+        self.lines: list[str] = [history.create_table_sql(dialect) + ";"]
+        self._schema = start
+        self._wanted = False  # a transaction is wanted; BEGIN is written with its first statement
+        self._open = False
+
+    def begin(self) -> None:
+        self._wanted = True
+
+    def _write(self, line: str, transactional: bool = True) -> None:
+        if transactional and self._wanted and not self._open:
+            self.lines.append("BEGIN;")
+            self._open = True
+        self.lines.append(line)
+
+    def commit(self) -> None:
+        if self._open:
+            self.lines.append("COMMIT;")
+        self._open = self._wanted = False
+
+    def rollback(self) -> None:
+        self.commit()
+
+    def execute(self, statement: Statement) -> None:
+        if statement.transactional:
+            self.begin()
+        else:
+            self.commit()
+        self._write(statement.sql.rstrip().rstrip(";") + ";", statement.transactional)
+
+    def call(self, op: o.Op) -> None:
+        if isinstance(op, o.RunPython):
+            self._write(f"-- {op.describe()} cannot be shown as SQL; it runs only online", False)
+            return
+        self.begin()
+        for statement, params in _row_statements(op):
+            compiled = statement.values(**params) if isinstance(op, o.BulkInsert) else statement.params(**params)
+            text = compiled.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
+            self._write(f"{text};")
+
+    def record(self, step: Step, duration_ms: int, statements: int) -> None:
+        self.begin()
+        if step.direction == "up":
+            sql = history.record_sql(self.dialect, step.revision.id, step.revision.message, step.checksum)
+        else:
+            sql = history.forget_sql(self.dialect, step.revision.id)
+        self._write(sql + ";")
+
+    def progress(self, step: Step, done: int, status: str, error: str | None = None) -> None:
+        pass  # offline output has no progress rows: a failed script is resumed by hand
+
+    def schema(self) -> m.Schema:
+        return self._schema
+
+    @property
+    def sql(self) -> str:
+        return "\n\n".join(self.lines) + "\n"
+
+
+def _row_statements(op: o.Op) -> list[tuple[Any, dict]]:
+    rows = op.rows  # type: ignore[attr-defined]
+    result = []
+    for row in rows:
+        table = sa.table(op.table, *(sa.column(k) for k in row), schema=op.schema)  # type: ignore[attr-defined]
+        if isinstance(op, o.BulkInsert):
+            result.append((table.insert(), dict(row)))
+        else:
+            condition = sa.and_(*(table.c[k] == sa.bindparam(k) for k in row))
+            result.append((table.delete().where(condition), dict(row)))
+    return result
+
+
