@@ -231,7 +231,7 @@ def main() -> None:
     print(f"median of {args.repeat} runs, seconds (ratio = reference / dbshift; above 1 means dbshift is faster)")
     print(f"{'measurement':44} {'dbshift':>9} {'reference':>10} {'ratio':>7}  reference tool")
     refs = ["alembic check", "migra", "alembic history", "alembic heads", "alembic upgrade head"]
-    for (label, ours, theirs), ref in zip(rows, refs):
+    for (label, ours, theirs), ref in zip(rows, refs, strict=False):
         print(f"{label:44} {ours:9.3f} {theirs:10.3f} {theirs / ours:7.2f}  {ref}")
 
 

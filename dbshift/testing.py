@@ -179,7 +179,7 @@ def _empty(url: str) -> None:
         metadata.reflect(conn)
         metadata.drop_all(conn)
         if conn.dialect.name == "postgresql":  # types a migration created outlive their tables
-            for enum in sa.inspect(conn).get_enums():
+            for enum in sa.inspect(conn).get_enums():  # type: ignore[attr-defined]  # PostgreSQL's inspector
                 conn.exec_driver_sql(f'DROP TYPE "{enum["name"]}"')
         conn.commit()
 

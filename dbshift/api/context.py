@@ -126,7 +126,7 @@ def accepted(graph: RevisionGraph, rows: list[HistoryRow], refs: Iterable[str]) 
 def record_checksums(conn: sa.Connection, before: list[HistoryRow], after: list[HistoryRow]) -> None:
     """Write the checksums that changed between ``before`` and ``after`` and commit."""
     old = {r.revision: r.checksum for r in before}
-    for row in after:
-        if old.get(row.revision) != row.checksum:
-            history.set_checksum(conn, row.revision, row.checksum)
-    conn.commit()
+    with conn.begin():
+        for row in after:
+            if old.get(row.revision) != row.checksum:
+                history.set_checksum(conn, row.revision, row.checksum)

@@ -50,6 +50,7 @@ class AlreadyInitialized(DbshiftError):
 
 class ModelsNotFoundForInit(DbshiftError):
     def __init__(self, root: Path) -> None:
+        self.root = root
         super().__init__(
             f"could not find SQLAlchemy models under {root}; "
             "pass them explicitly: dbshift init --metadata package.module:Base.metadata"
@@ -84,7 +85,7 @@ class UnfinishedMigration(DbshiftError):
         self, row: history.HistoryRow, path: str | None, running: tuple[int, str] | None = None,
         *, wrong_direction: bool = False,
     ) -> None:
-        self.row, self.path, self.running = row, path, running
+        self.row, self.path, self.running, self.wrong_direction = row, path, running, wrong_direction
         rev, done = row.revision, row.statements_done or 0
         verb = "upgrade" if row.direction == "up" else "downgrade"
         where = f"{rev} ({path})" if path else rev
@@ -150,6 +151,7 @@ class Cancelled(DbshiftError):
 
 class MigrationsMissing(DbshiftError):
     def __init__(self, path: Path) -> None:
+        self.path = path
         super().__init__(f"migrations directory {path} does not exist; run {command('init')}")
 
 
@@ -188,7 +190,7 @@ class NoDowngrade(DbshiftError):
     """A migration to un-apply holds a hand-written step with no reverse and no written downgrade."""
 
     def __init__(self, revision: str, path: str | None, step: str, kind: str) -> None:
-        self.revision, self.path, self.step = revision, path, step
+        self.revision, self.path, self.step, self.kind = revision, path, step, kind
         where = f"{revision} ({path})" if path else revision
         how = "a '-- down' section after its SQL" if kind == "sql" else "a downgrade = [...] list"
         super().__init__(f"cannot downgrade {where}: {step} has no reverse; write its downgrade by hand ({how})")

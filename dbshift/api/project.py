@@ -93,6 +93,6 @@ def rebase(config: Config, rev: str, onto: str | None = None, *, check_database:
         if recorded:
             raise RebaseApplied(plan.revision, recorded, graph.get(plan.starts[0]).parents)
     paths = tuple(Path(str(plan.graph.get(r).path)) for r in plan.starts)
-    for rev_id, path in zip(plan.starts, paths):
+    for rev_id, path in zip(plan.starts, paths, strict=True):
         files.set_parents(path, plan.graph.get(rev_id).parents)
     return RebaseResult(plan.revision, plan.onto, plan.moved, paths, plan.graph.heads(), check_database)

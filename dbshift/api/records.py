@@ -126,18 +126,18 @@ def stamp(config: Config, target: str, *, emit: Emit | None = None, lock_wait: f
         rows = read_rows(conn)
         before = current_of(graph, applied_ids(rows))
         have = {r.revision: r for r in rows}
-        for rev_id in graph.topological():
-            if rev_id not in wanted:
-                continue
-            rev = graph.get(rev_id)
-            checksum = files.file_checksum(Path(rev.path)) if rev.path else ""
-            if rev_id not in have:
-                history.record(conn, rev_id, rev.message, checksum, 0)
-            elif not have[rev_id].applied:
-                history.mark_applied(conn, rev_id, checksum)
-        for rev_id in set(have) - wanted:
-            history.forget(conn, rev_id)
-        conn.commit()
+        with conn.begin():
+            for rev_id in graph.topological():
+                if rev_id not in wanted:
+                    continue
+                rev = graph.get(rev_id)
+                checksum = files.file_checksum(Path(rev.path)) if rev.path else ""
+                if rev_id not in have:
+                    history.record(conn, rev_id, rev.message, checksum, 0)
+                elif not have[rev_id].applied:
+                    history.mark_applied(conn, rev_id, checksum)
+            for rev_id in set(have) - wanted:
+                history.forget(conn, rev_id)
     return StampResult(before, graph.current(wanted))
 
 
@@ -160,12 +160,12 @@ def resolve(
         row = rows.get(rev_id)
         if row is None or row.applied:
             raise NothingToResolve(rev_id, [r.revision for r in rows.values() if not r.applied])
-        if outcome == "applied":
-            path = path_of(graph, rev_id)
-            history.mark_applied(conn, rev_id, files.file_checksum(Path(path)) if path else None)
-        else:
-            history.forget(conn, rev_id)
-        conn.commit()
+        with conn.begin():
+            if outcome == "applied":
+                path = path_of(graph, rev_id)
+                history.mark_applied(conn, rev_id, files.file_checksum(Path(path)) if path else None)
+            else:
+                history.forget(conn, rev_id)
     return ResolveResult(rev_id, row.status, row.direction, outcome)
 
 

@@ -148,14 +148,14 @@ def _prepare(
     unfinished = [r for r in rows if not r.applied]
     if unfinished:
         row = unfinished[0]
-        path = path_of(graph, row.revision)
+        where = path_of(graph, row.revision)
         running = _still_running(conn, row)
         if not options.resume:
-            raise UnfinishedMigration(row, path, running)
+            raise UnfinishedMigration(row, where, running)
         if row.direction != direction:
-            raise UnfinishedMigration(row, path, running, wrong_direction=True)
+            raise UnfinishedMigration(row, where, running, wrong_direction=True)
         if running:
-            raise UnfinishedMigration(row, path, running)
+            raise UnfinishedMigration(row, where, running)
         if row.direction == "down":
             applied.add(row.revision)  # still applied until its downgrade completes
         resume_at[row.revision] = row.statements_done or 0

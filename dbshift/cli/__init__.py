@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Sequence, TextIO
 
 from ..console import commands as run
 from ..console.failures import debugging, report
 from ..console.output import Output
+
+if TYPE_CHECKING:
+    from ..project.config import Config
 
 Command = Callable[[argparse.Namespace, Output], int]
 
@@ -58,7 +61,7 @@ def _password_prompt(output: Output) -> Callable[[str], str] | None:
     return ask_password(output) if output.interactive else None
 
 
-def _config(args: argparse.Namespace):  # noqa: ANN202 - a dbshift.config.Config
+def _config(args: argparse.Namespace) -> Config:
     from ..project.config import load_config
 
     return load_config(url=args.url, migrations=args.directory)

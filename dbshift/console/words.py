@@ -49,7 +49,7 @@ def possible_rename_lines(result: RevisionResult) -> list[str]:
     """Warnings (for stderr) about possible renames the written migration treats as drop + add."""
     return [
         f"possible rename: {p.describe()}; the migration drops and adds it, losing its data. "
-        f"If it is a rename, delete {result.path.name} and re-run with --rename {p.hint}"
+        f"If it is a rename, delete {result.path.name if result.path else 'it'} and re-run with --rename {p.hint}"
         for p in result.possible_renames
     ]
 
@@ -178,7 +178,8 @@ def stamp_lines(result: StampResult) -> list[str]:
 
 
 def merge_lines(result: RevisionResult) -> list[str]:
-    return [f"Wrote {result.path} (merging {', '.join(result.revision.parents)})"]
+    parents = result.revision.parents if result.revision else ()
+    return [f"Wrote {result.path} (merging {', '.join(parents)})"]
 
 
 def rebase_lines(result: RebaseResult) -> list[str]:

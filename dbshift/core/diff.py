@@ -76,11 +76,14 @@ class NoRenames:
         return False
 
 
+_NO_RENAMES = NoRenames()
+
+
 def diff(
     current: Schema,
     target: Schema,
     eq: Equivalence = Equivalence(),
-    renames: Renames = NoRenames(),
+    renames: Renames = _NO_RENAMES,
 ) -> list[o.Op]:
     """Operations (unordered) that turn ``current`` into ``target``."""
     result: list[o.Op] = []
@@ -116,7 +119,7 @@ def _table_renames(old: dict[str, Table], new: dict[str, Table], renames: Rename
     return decided
 
 
-def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = NoRenames()) -> list[o.Op]:
+def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = _NO_RENAMES) -> list[o.Op]:
     """Operations that turn table ``old`` into ``new`` (same key)."""
     result: list[o.Op] = []
     result += diff_columns(old, new, eq, renames)
@@ -141,13 +144,13 @@ def _as_before_renames(op: o.Op, original: Table, renamed: Table) -> o.Op:
     index as the database still has it.
     """
     if isinstance(op, o.DropConstraint):
-        for after, before in zip(renamed.constraints, original.constraints):
+        for after, before in zip(renamed.constraints, original.constraints, strict=True):
             if after == op.constraint:
                 return replace(op, constraint=before)
     if isinstance(op, o.DropIndex):
-        for after, before in zip(renamed.indexes, original.indexes):
-            if after == op.index:
-                return replace(op, index=before)
+        for after_index, before_index in zip(renamed.indexes, original.indexes, strict=True):
+            if after_index == op.index:
+                return replace(op, index=before_index)
     return op
 
 
@@ -264,7 +267,7 @@ def diff_indexes(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
     ]
 
 
-def diff_enums(current: Schema, target: Schema, renames: Renames = NoRenames()) -> list[o.Op]:
+def diff_enums(current: Schema, target: Schema, renames: Renames = _NO_RENAMES) -> list[o.Op]:
     old = {e.key: e for e in current.enums}
     new = {e.key: e for e in target.enums}
     result: list[o.Op] = [o.DropEnum(old[k]) for k in sorted(old.keys() - new.keys())]

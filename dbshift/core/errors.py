@@ -46,7 +46,7 @@ class DbshiftError(Exception):
 
 class UnknownRevision(DbshiftError):
     def __init__(self, ref: str, hint: str = "") -> None:
-        self.ref = ref
+        self.ref, self.hint = ref, hint
         super().__init__(f"unknown revision {ref!r}" + (f" ({hint})" if hint else ""))
 
 

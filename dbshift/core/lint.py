@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from . import ops as o
-from .model import Check, ForeignKey, Unique, qualified
+from .model import Check, Column, ForeignKey, Unique, qualified
 from .sqltext import split_sql
-from .types import parse_type
+from .types import TypeSpec, parse_type
 
 CODES: dict[str, str] = {
     "DS101": "drop table",
@@ -97,12 +97,16 @@ def _op(op: o.Op, dialect: str, created: set[str], filled: set[str]) -> list[Fin
     existing = key is not None and key not in created
     pg = dialect == "postgresql"
     if isinstance(op, o.DropTable):
-        return _finding("DS101", "error", op, f"drops table {op.table.key} and all its rows",
-                        "first deploy code that no longer uses the table; back it up or rename it aside before dropping")
+        return _finding(
+            "DS101", "error", op, f"drops table {op.table.key} and all its rows",
+            "first deploy code that no longer uses the table; back it up or rename it aside before dropping",
+        )
     if isinstance(op, o.DropColumn) and existing:
-        return _finding("DS102", "error", op, f"drops column {key}.{op.column.name} and its data",
-                        "first deploy code that no longer reads or writes the column, then drop it in a later migration")
-    if isinstance(op, o.AlterColumn) and existing:
+        return _finding(
+            "DS102", "error", op, f"drops column {key}.{op.column.name} and its data",
+            "first deploy code that no longer reads or writes the column, then drop it in a later migration",
+        )
+    if isinstance(op, o.AlterColumn) and key is not None and existing:
         return _alter_column(op, key, dialect, f"{key}.{op.old.name}" in filled)
     if isinstance(op, o.AddColumn) and existing and _needs_value(op.column):
         return _finding("DS105", "error", op, f"adds NOT NULL column {key}.{op.column.name} without a default; "
@@ -114,7 +118,7 @@ def _op(op: o.Op, dialect: str, created: set[str], filled: set[str]) -> list[Fin
                         f"{op.index.name} ON {key} ({', '.join(op.index.expressions)})"
                         f"{' WHERE ' + op.index.where if op.index.where else ''}\"), "
                         "which dbshift runs outside a transaction")
-    if isinstance(op, o.AddConstraint) and existing and pg:
+    if isinstance(op, o.AddConstraint) and key is not None and existing and pg:
         return _add_constraint(op, key)
     if isinstance(op, (o.RenameTable, o.RenameColumn)):
         return _finding("DS108", "warning", op, f"{op.describe()} breaks code still using the old name",
@@ -125,7 +129,7 @@ def _op(op: o.Op, dialect: str, created: set[str], filled: set[str]) -> list[Fin
     return []
 
 
-def _needs_value(column) -> bool:  # noqa: ANN001
+def _needs_value(column: Column) -> bool:
     return not column.nullable and column.default is None and column.computed is None \
         and column.identity is None and not column.autoincrement
 
@@ -137,14 +141,18 @@ def _alter_column(op: o.AlterColumn, key: str, dialect: str, filled: bool) -> li
         old, new = parse_type(op.old.type), parse_type(op.new.type)
         if old.is_enum and new.is_enum and set(old.values) - set(new.values):
             gone = ", ".join(v for v in old.values if v not in new.values)
-            found += _finding("DS109", "error", op, f"removes value(s) {gone} from the enum of {where}; "
-                              "fails if rows hold them", "update rows holding those values first, in an earlier migration")
+            found += _finding(
+                "DS109", "error", op, f"removes value(s) {gone} from the enum of {where}; fails if rows hold them",
+                "update rows holding those values first, in an earlier migration",
+            )
         elif _type_change_unsafe(old, new, dialect):
             why = {"postgresql": "rewrites the table under an ACCESS EXCLUSIVE lock",
                    "mysql": "copies the table", "sqlite": "rebuilds the table"}.get(dialect, "rewrites the table")
-            found += _finding("DS103", "warning", op,
-                              f"changes {where} from {op.old.type} to {op.new.type}: {why}; values may not convert",
-                              "add a new column of the new type, backfill it, switch the code over, then drop the old one")
+            found += _finding(
+                "DS103", "warning", op,
+                f"changes {where} from {op.old.type} to {op.new.type}: {why}; values may not convert",
+                "add a new column of the new type, backfill it, switch the code over, then drop the old one",
+            )
     if op.old.nullable and not op.new.nullable:
         if dialect == "postgresql":
             suggestion = (f"add CHECK ({op.old.name} IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it, then SET NOT NULL "
@@ -159,7 +167,7 @@ def _alter_column(op: o.AlterColumn, key: str, dialect: str, filled: bool) -> li
     return found
 
 
-def _type_change_unsafe(old, new, dialect: str) -> bool:  # noqa: ANN001 - TypeSpec
+def _type_change_unsafe(old: TypeSpec, new: TypeSpec, dialect: str) -> bool:
     if dialect == "postgresql":
         if old.name == "varchar" and new.name == "text":
             return False
@@ -182,7 +190,8 @@ def _add_constraint(op: o.AddConstraint, key: str) -> list[Finding]:
     name = c.name or "<name>"
     if isinstance(c, (ForeignKey, Check)):
         kind, blocks = ("FOREIGN KEY", "writes") if isinstance(c, ForeignKey) else ("CHECK", "reads and writes")
-        return _finding("DS107", "warning", op, f"adds {kind} {name} to {key}: checks every row while blocking {blocks}",
+        return _finding("DS107", "warning", op,
+                        f"adds {kind} {name} to {key}: checks every row while blocking {blocks}",
                         f"use RunSQL(\"ALTER TABLE {key} ADD CONSTRAINT {name} ... NOT VALID\") then "
                         f"RunSQL(\"ALTER TABLE {key} VALIDATE CONSTRAINT {name}\")")
     if isinstance(c, Unique):
@@ -199,7 +208,8 @@ _NAME = r"(?:if\s+(?:not\s+)?exists\s+)?(?:only\s+)?([\w.\"`]+)"
 _CREATE_TABLE = re.compile(r"^create\s+(?:(?:temp|temporary|unlogged)\s+)?table\s+" + _NAME, re.I)
 _NOT_A_COLUMN = r"(?!(?:constraint|index|default|not|identity|expression|primary|foreign|check|partition)\b)"
 _DROP = re.compile(
-    r"^(drop\s+(?:table|schema|database)\b|alter\s+table\s+.*\bdrop\s+(?:column\b|" + _NOT_A_COLUMN + r"\w))", re.I | re.S
+    r"^(drop\s+(?:table|schema|database)\b|alter\s+table\s+.*\bdrop\s+(?:column\b|" + _NOT_A_COLUMN + r"\w))",
+    re.I | re.S,
 )
 _TRUNCATE = re.compile(r"^truncate\b", re.I)
 _DELETE = re.compile(r"^delete\s+from\b", re.I)
@@ -227,7 +237,8 @@ def _run_sql(op: o.RunSQL, dialect: str, created: set[str]) -> list[Finding]:
             lowered.add(_bare(new_table.group(1)))
             continue
 
-        def add(code: str, severity: str, message: str, suggestion: str) -> None:
+        def add(code: str, severity: str, message: str, suggestion: str, *, first: str = first) -> None:
+            # ``first`` bound now: each statement's findings name that statement
             found.append(Finding(code, severity, f"run SQL: {first}", message + HEURISTIC_NOTE, suggestion, True))
 
         if _DROP.match(text) or _TRUNCATE.match(text) or (_DELETE.match(text) and not _WHERE.search(text)):

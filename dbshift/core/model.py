@@ -14,7 +14,7 @@ dialect-specific, the dialect's own lower-case spelling (``"inet"``, ``"jsonb"``
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Union
+from typing import Iterable, Union, cast
 
 
 def qualified(name: str, schema: str | None) -> str:
@@ -254,9 +254,11 @@ class Sequence:
 
     def __post_init__(self) -> None:
         r = self.resolved()
-        low, high = SEQUENCE_RANGES[r["data_type"]]
-        default_min, default_max = (1, high) if r["increment"] > 0 else (low, -1)
-        default_start = r["minvalue"] if r["increment"] > 0 else r["maxvalue"]
+        # resolved() fills data_type with a str and increment with an int
+        low, high = SEQUENCE_RANGES[cast(str, r["data_type"])]
+        ascending = cast(int, r["increment"]) > 0
+        default_min, default_max = (1, high) if ascending else (low, -1)
+        default_start = r["minvalue"] if ascending else r["maxvalue"]
         for name, value, default in (
             ("data_type", r["data_type"], "bigint"),
             ("increment", r["increment"], 1),
@@ -271,7 +273,9 @@ class Sequence:
         """Every option with its actual value (defaults filled in)."""
         data_type = self.data_type or "bigint"
         if data_type not in SEQUENCE_RANGES:
-            raise ValueError(f"sequence {self.key!r}: data type {data_type!r} is not one of {', '.join(SEQUENCE_RANGES)}")
+            raise ValueError(
+                f"sequence {self.key!r}: data type {data_type!r} is not one of {', '.join(SEQUENCE_RANGES)}"
+            )
         low, high = SEQUENCE_RANGES[data_type]
         increment = self.increment or 1
         minvalue = self.minvalue if self.minvalue is not None else (1 if increment > 0 else low)

@@ -236,8 +236,10 @@ class AlterColumn(Op):
     def changes(self) -> tuple[str, ...]:
         """Names of the attributes that differ between ``old`` and ``new``."""
         return tuple(
-            f for f in (
-                "type", "nullable", "default", "autoincrement", "identity", "computed", "comment", "collation", "virtual"
+            f
+            for f in (
+                "type", "nullable", "default", "autoincrement", "identity", "computed", "comment", "collation",
+                "virtual",
             )
             if getattr(self.old, f) != getattr(self.new, f)
         )

@@ -14,7 +14,7 @@ from typing import Mapping
 
 from . import ops as o
 from .errors import DbshiftError
-from .model import qualified
+from .model import Column, qualified
 from .types import neutral_value
 
 
@@ -69,7 +69,7 @@ def make_safe(
     return result
 
 
-def _needs_value(column) -> bool:  # noqa: ANN001
+def _needs_value(column: Column) -> bool:
     return (
         not column.nullable
         and column.default is None
@@ -88,9 +88,14 @@ def safe_downgrade(ops: list[o.Op] | tuple[o.Op, ...]) -> list[o.Op] | None:
     plain = o.reverse_all(ops)
     fills: dict[tuple[str, str], str] = {}
     for op in plain:
-        column = op.column if isinstance(op, o.AddColumn) else op.new if isinstance(op, o.AlterColumn) else None
-        if column is not None and (value := neutral_value(column.type)) is not None:
-            fills[(qualified(op.table, op.schema), column.name)] = value  # type: ignore[attr-defined]
+        if isinstance(op, o.AddColumn):
+            column = op.column
+        elif isinstance(op, o.AlterColumn):
+            column = op.new
+        else:
+            continue
+        if (value := neutral_value(column.type)) is not None:
+            fills[(qualified(op.table, op.schema), column.name)] = value
     try:
         safe = make_safe(plain, fills)
     except UnsafeNotNull:

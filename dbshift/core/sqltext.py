@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 _NON_TRANSACTIONAL = re.compile(
     r"^\s*(create\s+(unique\s+)?index\s+concurrently|drop\s+index\s+concurrently|reindex\s+.*concurrently"
@@ -81,7 +82,7 @@ def split_sql(script: str) -> list[str]:
     return [s.strip() for s in statements if _strip_leading_comments(s).strip()]
 
 
-def _depths(text: str, start: int = 0):  # noqa: ANN202 - Iterator[tuple[int, str, int]]
+def _depths(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
     """``(index, char, depth after it)`` for each character outside quotes, from ``start``."""
     depth, quote = 0, None
     for i in range(start, len(text)):

@@ -87,11 +87,11 @@ def differences(a: Iterable[Unmodelled], b: Iterable[Unmodelled]) -> tuple[Diffe
     found = []
     for key in sorted(in_a.keys() | in_b.keys()):
         x, y = in_a.get(key), in_b.get(key)
-        if x is None:
+        if x is None and y is not None:
             found.append(Difference(y, "B"))
-        elif y is None:
+        elif y is None and x is not None:
             found.append(Difference(x, "A"))
-        elif x.digest != y.digest:
+        elif x is not None and y is not None and x.digest != y.digest:
             found.append(Difference(y, None))
     return tuple(found)
 
@@ -110,7 +110,9 @@ class Dependant:
         if self.change == "changes the type of":
             what = f"{self.object.label} depends on {self.target}, whose type {plan} changes"
         if self.goes_with_table:
-            return f"{what}: the {self.object.kind} is dropped with the table; re-create it by hand if it is still needed"
+            return (
+                f"{what}: the {self.object.kind} is dropped with the table; re-create it by hand if it is still needed"
+            )
         return f"{what}: drop and re-create the {self.object.kind} in a hand-written step"
 
 

@@ -20,12 +20,17 @@ import os
 import re
 import socket
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from ..core.errors import DbshiftError
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 _DRIVERS = {
     "postgres": "postgresql+psycopg",
@@ -38,7 +43,7 @@ _DRIVERS = {
 
 class BadUrl(DbshiftError):
     def __init__(self, url: str, detail: str) -> None:
-        self.url = mask(url)
+        self.url, self.detail = mask(url), detail
         super().__init__(f"invalid database URL {self.url}: {detail}")
 
 
@@ -62,7 +67,7 @@ def mask(url: str | URL) -> str:
     """The URL with any password replaced by ``***``."""
     try:
         parsed = make_url(url) if isinstance(url, str) else url
-    except Exception:
+    except Exception:  # noqa: BLE001 - masking runs while reporting errors: whatever fails to parse is masked by hand
         text = str(url)
         if "@" in text and "://" in text:
             scheme, rest = text.split("://", 1)
@@ -77,7 +82,7 @@ def normalize_url(url: str) -> URL:
     """Parse a URL, choosing the drivers dbshift installs (``postgres://`` → psycopg, ``mysql://`` → PyMySQL)."""
     try:
         parsed = make_url(url)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to parse the URL is reported as a BadUrl
         raise BadUrl(url, str(exc).splitlines()[0]) from None
     backend, _, driver = parsed.drivername.partition("+")
     if backend not in _DRIVERS:
@@ -125,11 +130,11 @@ def _transactional_sqlite(engine: Engine) -> None:
     """Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so DDL is transactional."""
 
     @sa.event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, record):  # noqa: ANN001
+    def _connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
 
     @sa.event.listens_for(engine, "begin")
-    def _begin(connection):  # noqa: ANN001
+    def _begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
@@ -169,7 +174,9 @@ def connect(engine: Engine, url: str | URL) -> sa.Connection:
 
 def _supply_password(engine: Engine, password: str) -> None:
     @sa.event.listens_for(engine, "do_connect")
-    def _password(dialect, conn_rec, cargs, cparams):  # noqa: ANN001
+    def _password(
+        dialect: sa.Dialect, conn_rec: ConnectionPoolEntry, cargs: tuple[Any, ...], cparams: dict[str, Any]
+    ) -> None:
         cparams["passwd" if "passwd" in cparams else "password"] = password
 
 

@@ -50,6 +50,7 @@ import hashlib
 import os
 import random
 import socket
+import sys
 import time
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
@@ -334,9 +335,7 @@ class FileLock:
 
 
 def _lock_fd(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":
         import msvcrt
 
         try:
@@ -344,6 +343,8 @@ def _lock_fd(fd: int) -> bool:
             return True
         except OSError:
             return False
+    import fcntl
+
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True

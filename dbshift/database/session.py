@@ -62,7 +62,11 @@ def prepare_session(conn: sa.Connection) -> None:
 def backend_id(conn: sa.Connection) -> int | None:
     """The server's id for this session (PostgreSQL backend pid, MySQL connection id)."""
     name = conn.dialect.name
-    sql = {"postgresql": "SELECT pg_backend_pid()", "mysql": "SELECT CONNECTION_ID()", "mariadb": "SELECT CONNECTION_ID()"}
+    sql = {
+        "postgresql": "SELECT pg_backend_pid()",
+        "mysql": "SELECT CONNECTION_ID()",
+        "mariadb": "SELECT CONNECTION_ID()",
+    }
     if name not in sql:
         return None
     value = conn.exec_driver_sql(sql[name]).scalar()

@@ -233,7 +233,7 @@ class Migrate:
         from flask import current_app, has_app_context
 
         if has_app_context() and EXTENSION in current_app.extensions:
-            return current_app._get_current_object()
+            return current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
         last = self._last_app()
         if last is None:
             raise NotSetUp("Migrate is not set up for an app: call migrate.init_app(app, db), or pass app=")

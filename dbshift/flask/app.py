@@ -45,7 +45,9 @@ def state_of(app: Any) -> State:
     try:
         return app.extensions[EXTENSION]
     except KeyError:
-        raise NotSetUp(f"dbshift is not set up for app {app.name!r}: call Migrate(app, db) or migrate.init_app(app, db)") from None
+        raise NotSetUp(
+            f"dbshift is not set up for app {app.name!r}: call Migrate(app, db) or migrate.init_app(app, db)"
+        ) from None
 
 
 def check_settings(config: Any, binds: Iterable[Bind]) -> None:

@@ -14,6 +14,7 @@ Flask-Migrate 4, ``-d DIR`` may also come before the command
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 import json
 import re
 import sys
@@ -81,7 +82,7 @@ def _friendly(f: Callable[..., int | None]) -> Callable[..., None]:
 
 
 def _refused(*decls: str, reason: str, takes_value: bool = False, multiple: bool = False,
-             harmless: str | None = None):  # noqa: ANN202
+             harmless: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A hidden Flask-Migrate option that makes no sense here: using it is one ``Error:`` line (exit 2)
     with ``reason``, which says what to do instead.
 
@@ -131,47 +132,64 @@ def _directory(directory: str | None) -> str | None:
     return ctx.meta.get(_DIRECTORY) if ctx is not None else None
 
 
-def _common(all_binds: bool = False):  # noqa: ANN202
-    """``-d/--directory`` and ``--bind`` (and ``--all-binds``) for every command that works on a bind."""
+@dataclass(frozen=True)
+class Where:
+    """Which binds a command works on and where their migrations are: ``-d`` (the command's, else the
+    group's), ``--bind``, ``--all-binds``."""
+
+    directory: str | None = None
+    bind: str | None = None
+    all_binds: bool = False
+
+
+def _common(all_binds: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-d/--directory`` and ``--bind`` (and ``--all-binds``) for every command that works on a bind,
+    handed to the command as one ``where`` value."""
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(f)
+        def with_where(*args: Any, directory: str | None, bind: str | None, **kwargs: Any) -> Any:
+            return f(*args, where=Where(_directory(directory), bind, bool(kwargs.pop("all_binds", False))), **kwargs)
+
+        command = with_where
         if all_binds:
-            f = click.option("--all-binds", is_flag=True, help="Every bind, the default one first.")(f)
-        f = click.option("--bind", metavar="NAME", help="The Flask-SQLAlchemy bind (default: the default bind).")(f)
+            command = click.option("--all-binds", is_flag=True, help="Every bind, the default one first.")(command)
+        command = click.option("--bind", metavar="NAME", help="The Flask-SQLAlchemy bind (default: the default bind).")(
+            command
+        )
         return click.option(
             "-d", "--directory", type=click.Path(file_okay=False),
             help="Migrations directory (default: the one given to Migrate; 'migrations').",
-        )(f)
+        )(command)
 
     return decorate
 
 
-def _selected(bind: str | None, all_binds: bool = False) -> list[Bind]:
-    if all_binds:
-        if bind is not None:
+def _selected(where: Where) -> list[Bind]:
+    if where.all_binds:
+        if where.bind is not None:
             raise click.UsageError("use either --bind NAME or --all-binds")
         return binds(current_app)
-    return [bind]
+    return [where.bind]
 
 
-def _configs(output: Output, directory: str | None, bind: str | None, all_binds: bool = False, *,
-             connect: bool = True, headings: bool = True) -> Iterator[tuple[Bind, Config]]:
+def _configs(output: Output, where: Where, *, connect: bool = True, headings: bool = True) -> Iterator[tuple[Bind, Config]]:
     """(bind, Config) for each selected bind; with several (and ``headings``), a heading line before each."""
-    selected = _selected(bind, all_binds)
+    selected = _selected(where)
     for b in selected:
-        config = bind_config(current_app, b, directory=_directory(directory), connect=connect)
+        config = bind_config(current_app, b, directory=where.directory, connect=connect)
         if headings and len(selected) > 1:
             output.line(f"{bind_label(b).capitalize()} ({mask(config.url)}):")
         yield b, config
 
 
-def _one(directory: str | None, bind: str | None, *, connect: bool = True) -> Config:
-    return bind_config(current_app, bind, directory=_directory(directory), connect=connect)
+def _one(where: Where, *, connect: bool = True) -> Config:
+    return bind_config(current_app, where.bind, directory=where.directory, connect=connect)
 
 
-def _note_other_binds(output: Output, bind: str | None, all_binds: bool) -> None:
+def _note_other_binds(output: Output, where: Where) -> None:
     """After working on the default bind only, say which binds were left out."""
-    if bind is None and not all_binds:
+    if where.bind is None and not where.all_binds:
         others = [b for b in binds(current_app) if b is not None]
         if others:
             output.line(f"(Other binds not included: {', '.join(others)}; use --bind NAME or --all-binds.)")
@@ -222,12 +240,11 @@ def init(output: Output, directory: str | None, multidb: bool) -> int:
     return run.EXIT_OK
 
 
-def _revision(output: Output, message: str, autogenerate: bool, renames: tuple[str, ...], no_input: bool,
-              directory: str | None, bind: str | None, all_binds: bool) -> int:
+def _revision(output: Output, message: str, autogenerate: bool, renames: tuple[str, ...], no_input: bool, where: Where) -> int:
     from ..console.prompts import ask_rename
 
     ask = ask_rename(output) if autogenerate and not no_input and output.interactive else None
-    for _, config in _configs(output, directory, bind, all_binds, connect=autogenerate):
+    for _, config in _configs(output, where, connect=autogenerate):
         run.revision(output, config, message, autogenerate=autogenerate, renames=renames, ask=ask)
         if autogenerate and not api.load_graph(config) and config.metadata_object.tables:  # type: ignore[attr-defined]
             output.line(
@@ -236,12 +253,12 @@ def _revision(output: Output, message: str, autogenerate: bool, renames: tuple[s
                 "stamp head' here."
             )
     if autogenerate:
-        _note_other_binds(output, bind, all_binds)
+        _note_other_binds(output, where)
     return run.EXIT_OK
 
 
 def _revision_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    for decorate in reversed([
+    decorators: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option("-m", "--message", default="", help="What the migration does."),
         click.option("--rename", "renames", multiple=True, metavar="OLD:NEW",
                      help="Declare a rename: old_table:new_table or table.old_column:new_column (repeatable)."),
@@ -254,7 +271,8 @@ def _revision_options(f: Callable[..., Any]) -> Callable[..., Any]:
                  reason="each bind's migrations live in one directory; choose it with -d DIRECTORY or --bind NAME"),
         _refused("--depends-on", takes_value=True, multiple=True, reason=_NO_LABELS),
         _refused("--rev-id", takes_value=True, reason=_NO_REV_ID),
-    ]):
+    ]
+    for decorate in reversed(decorators):
         f = decorate(f)
     return f
 
@@ -264,10 +282,9 @@ def _revision_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--autogenerate", is_flag=True, help="Fill it from the differences between the models and the database.")
 @_common(all_binds=True)
 @_friendly
-def revision(output: Output, message: str, renames: tuple[str, ...], no_input: bool, autogenerate: bool,
-             directory: str | None, bind: str | None, all_binds: bool) -> int:
+def revision(output: Output, message: str, renames: tuple[str, ...], no_input: bool, autogenerate: bool, where: Where) -> int:
     """Write a new migration (empty, to fill in by hand, unless --autogenerate)."""
-    return _revision(output, message, autogenerate, renames, no_input, directory, bind, all_binds)
+    return _revision(output, message, autogenerate, renames, no_input, where)
 
 
 @db_group.command()
@@ -275,30 +292,28 @@ def revision(output: Output, message: str, renames: tuple[str, ...], no_input: b
 @_refuse_x
 @_common(all_binds=True)
 @_friendly
-def migrate(output: Output, message: str, renames: tuple[str, ...], no_input: bool,
-            directory: str | None, bind: str | None, all_binds: bool) -> int:
+def migrate(output: Output, message: str, renames: tuple[str, ...], no_input: bool, where: Where) -> int:
     """Write a migration from the differences between the models and the database (revision --autogenerate)."""
-    return _revision(output, message, True, renames, no_input, directory, bind, all_binds)
+    return _revision(output, message, True, renames, no_input, where)
 
 
-def _migrate(output: Output, direction: str, target: str, sql: bool, directory: str | None, bind: str | None,
-             all_binds: bool, **values: Any) -> int:
+def _migrate(output: Output, direction: str, target: str, sql: bool, where: Where, **values: Any) -> int:
     """Upgrade or downgrade each selected bind: the ``dbshift`` command's run, progress, JSON and confirmation."""
     choices = split(values)
     if sql:
         if choices.given:
             raise click.UsageError("--sql prints SQL for a START:END range; it takes no run options")
-        for b, config in _configs(output, directory, bind, all_binds, connect=False, headings=False):
-            if all_binds:
+        for b, config in _configs(output, where, connect=False, headings=False):
+            if where.all_binds:
                 output.line(f"-- {bind_label(b)}")
             run.sql(output, config, direction, target)
         return run.EXIT_OK
-    for b, config in _configs(output, directory, bind, all_binds, headings=not choices.as_json):
-        if choices.as_json and all_binds:  # which database the following events are about
+    for b, config in _configs(output, where, headings=not choices.as_json):
+        if choices.as_json and where.all_binds:  # which database the following events are about
             output.line(json.dumps({"event": "bind", "bind": b, "database": mask(config.url)}))
         run.run(output, config, direction, target, choices)
     if not choices.as_json:
-        _note_other_binds(output, bind, all_binds)
+        _note_other_binds(output, where)
     return run.EXIT_OK
 
 
@@ -329,10 +344,9 @@ _refuse_tag = _refused("--tag", takes_value=True, reason=_NO_ENV)
 @_refuse_x
 @_common(all_binds=True)
 @_friendly
-def upgrade(output: Output, revision: str, sql: bool, directory: str | None, bind: str | None, all_binds: bool,
-            **options: Any) -> int:
+def upgrade(output: Output, revision: str, sql: bool, where: Where, **options: Any) -> int:
     """Apply migrations up to REVISION (default: head; also heads, +N, a revision id or prefix)."""
-    return _migrate(output, "up", revision, sql, directory, bind, all_binds, **options)
+    return _migrate(output, "up", revision, sql, where, **options)
 
 
 @db_group.command(context_settings={"ignore_unknown_options": True})  # so that '-2' reaches REVISION
@@ -343,21 +357,20 @@ def upgrade(output: Output, revision: str, sql: bool, directory: str | None, bin
 @_refuse_x
 @_common()
 @_friendly
-def downgrade(output: Output, revision: str, sql: bool, directory: str | None, bind: str | None,
-              **options: Any) -> int:
+def downgrade(output: Output, revision: str, sql: bool, where: Where, **options: Any) -> int:
     """Un-apply migrations down to REVISION (default: -1; also -N, base, a revision id or prefix)."""
     if revision.startswith("-") and not re.fullmatch(r"-[0-9]+(:.*)?", revision):
         raise click.NoSuchOption(revision)
-    return _migrate(output, "down", revision, sql, directory, bind, False, **options)
+    return _migrate(output, "down", revision, sql, where, **options)
 
 
 @db_group.command()
 @click.option("-v", "--verbose", is_flag=True, help="Also the database (password hidden) and what is pending.")
 @_common(all_binds=True)
 @_friendly
-def current(output: Output, verbose: bool, directory: str | None, bind: str | None, all_binds: bool) -> int:
+def current(output: Output, verbose: bool, where: Where) -> int:
     """The revision(s) the database is at."""
-    for _, config in _configs(output, directory, bind, all_binds):
+    for _, config in _configs(output, where):
         run.current(output, config, verbose=verbose)
     return run.EXIT_OK
 
@@ -369,10 +382,9 @@ def current(output: Output, verbose: bool, directory: str | None, bind: str | No
 @click.option("-i", "--indicate-current", is_flag=True, help="Accepted: the current revision is always marked.")
 @_common()
 @_friendly
-def history(output: Output, rev_range: str | None, verbose: bool, indicate_current: bool, directory: str | None,
-            bind: str | None) -> int:
+def history(output: Output, rev_range: str | None, verbose: bool, indicate_current: bool, where: Where) -> int:
     """Every revision (or those in a range), newest first; * marks the applied ones."""
-    return run.history(output, _one(directory, bind), rev_range=rev_range, verbose=verbose)
+    return run.history(output, _one(where), rev_range=rev_range, verbose=verbose)
 
 
 @db_group.command()
@@ -380,18 +392,18 @@ def history(output: Output, rev_range: str | None, verbose: bool, indicate_curre
 @click.option("--resolve-dependencies", is_flag=True, help="Accepted: there are no cross-branch dependencies.")
 @_common()
 @_friendly
-def heads(output: Output, verbose: bool, resolve_dependencies: bool, directory: str | None, bind: str | None) -> int:
+def heads(output: Output, verbose: bool, resolve_dependencies: bool, where: Where) -> int:
     """The latest revision(s); more than one means the history forked ('flask db merge')."""
-    return run.heads(output, _one(directory, bind, connect=False), verbose=verbose)
+    return run.heads(output, _one(where, connect=False), verbose=verbose)
 
 
 @db_group.command()
 @click.option("-v", "--verbose", is_flag=True, help="Also each branch point's file.")
 @_common()
 @_friendly
-def branches(output: Output, verbose: bool, directory: str | None, bind: str | None) -> int:
+def branches(output: Output, verbose: bool, where: Where) -> int:
     """Revisions where the history forks."""
-    graph = api.load_graph(_one(directory, bind, connect=False))
+    graph = api.load_graph(_one(where, connect=False))
     points = [rid for rid in graph.topological() if len(graph.children(rid)) > 1]
     if not points:
         output.line("No branch points: the history is linear.")
@@ -405,9 +417,9 @@ def branches(output: Output, verbose: bool, directory: str | None, bind: str | N
 @click.argument("revision", default="head")
 @_common()
 @_friendly
-def show(output: Output, revision: str, directory: str | None, bind: str | None) -> int:
+def show(output: Output, revision: str, where: Where) -> int:
     """One revision's operations (default: head; also current, a revision id or prefix)."""
-    config = _one(directory, bind, connect=revision == "current")
+    config = _one(where, connect=revision == "current")
     return run.show(output, config, _head(config, revision))
 
 
@@ -415,9 +427,9 @@ def show(output: Output, revision: str, directory: str | None, bind: str | None)
 @click.argument("revision", default="head")
 @_common()
 @_friendly
-def edit(output: Output, revision: str, directory: str | None, bind: str | None) -> int:
+def edit(output: Output, revision: str, where: Where) -> int:
     """Open a migration file in $EDITOR (default: head; also current, a revision id or prefix)."""
-    config = _one(directory, bind, connect=revision == "current")
+    config = _one(where, connect=revision == "current")
     click.edit(filename=api.show(config, _head(config, revision)).revision.path)
     return run.EXIT_OK
 
@@ -430,10 +442,9 @@ def edit(output: Output, revision: str, directory: str | None, bind: str | None)
 @_refuse_tag
 @_common()
 @_friendly
-def stamp(output: Output, revision: str, purge: bool, lock_wait: str | None, directory: str | None,
-          bind: str | None) -> int:
+def stamp(output: Output, revision: str, purge: bool, lock_wait: str | None, where: Where) -> int:
     """Record the database as being at REVISION (default: head) without running any migration."""
-    return run.stamp(output, _one(directory, bind), revision, lock_wait=seconds(lock_wait))
+    return run.stamp(output, _one(where), revision, lock_wait=seconds(lock_wait))
 
 
 @db_group.command()
@@ -443,10 +454,10 @@ def stamp(output: Output, revision: str, purge: bool, lock_wait: str | None, dir
 @_refused("--rev-id", takes_value=True, reason=_NO_REV_ID)
 @_common()
 @_friendly
-def merge(output: Output, revisions: tuple[str, ...], message: str, directory: str | None, bind: str | None) -> int:
+def merge(output: Output, revisions: tuple[str, ...], message: str, where: Where) -> int:
     """Join several heads with an empty migration (default, or 'heads': all heads)."""
     revisions = () if revisions == ("heads",) else revisions  # 'flask db merge heads', the Alembic habit
-    return run.merge(output, _one(directory, bind, connect=False), message, revisions)
+    return run.merge(output, _one(where, connect=False), message, revisions)
 
 
 @db_group.command()
@@ -456,20 +467,19 @@ def merge(output: Output, revisions: tuple[str, ...], message: str, directory: s
               help="Do not read the database to check the branch is unapplied (when it is unreachable).")
 @_common()
 @_friendly
-def rebase(output: Output, revision: str, onto: str | None, no_db_check: bool, directory: str | None,
-           bind: str | None) -> int:
+def rebase(output: Output, revision: str, onto: str | None, no_db_check: bool, where: Where) -> int:
     """Put an unapplied branch on top of the other head, so the history stays linear."""
-    config = _one(directory, bind, connect=not no_db_check)
+    config = _one(where, connect=not no_db_check)
     return run.rebase(output, config, revision, onto, check_database=not no_db_check)
 
 
 @db_group.command()
 @_common(all_binds=True)
 @_friendly
-def check(output: Output, directory: str | None, bind: str | None, all_binds: bool) -> int:
+def check(output: Output, where: Where) -> int:
     """Exit 2 if the models and the database (at head) differ."""
-    codes = [run.check(output, config) for _, config in _configs(output, directory, bind, all_binds)]
-    _note_other_binds(output, bind, all_binds)
+    codes = [run.check(output, config) for _, config in _configs(output, where)]
+    _note_other_binds(output, where)
     return _worst(codes)
 
 
@@ -480,10 +490,9 @@ def check(output: Output, directory: str | None, bind: str | None, all_binds: bo
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as one JSON object.")
 @_common()
 @_friendly
-def lint(output: Output, revisions: tuple[str, ...], every: bool, ignore: tuple[str, ...], as_json: bool,
-         directory: str | None, bind: str | None) -> int:
+def lint(output: Output, revisions: tuple[str, ...], every: bool, ignore: tuple[str, ...], as_json: bool, where: Where) -> int:
     """Name the operations that lose data or hold long locks; exit 2 when there are any."""
-    config = _one(directory, bind, connect=not (every or revisions))
+    config = _one(where, connect=not (every or revisions))
     return run.lint(output, config, revisions, every=every, ignore=ignore, as_json=as_json)
 
 
@@ -494,12 +503,11 @@ def lint(output: Output, revisions: tuple[str, ...], every: bool, ignore: tuple[
 @_click_option(LOCK_WAIT)
 @_common()
 @_friendly
-def resolve(output: Output, revision: str, outcome: str | None, lock_wait: str | None, directory: str | None,
-            bind: str | None) -> int:
+def resolve(output: Output, revision: str, outcome: str | None, lock_wait: str | None, where: Where) -> int:
     """Record how a failed or interrupted migration ended, after repairing it by hand."""
     if outcome is None:
         raise click.UsageError("say how it ended: --applied or --rolled-back")
-    return run.resolve(output, _one(directory, bind), revision, outcome, lock_wait=seconds(lock_wait))
+    return run.resolve(output, _one(where), revision, outcome, lock_wait=seconds(lock_wait))
 
 
 @db_group.command()
@@ -507,10 +515,9 @@ def resolve(output: Output, revision: str, outcome: str | None, lock_wait: str |
 @_click_option(LOCK_WAIT)
 @_common()
 @_friendly
-def accept(output: Output, revisions: tuple[str, ...], lock_wait: str | None, directory: str | None,
-           bind: str | None) -> int:
+def accept(output: Output, revisions: tuple[str, ...], lock_wait: str | None, where: Where) -> int:
     """Accept edits to applied migrations: record their files' checksums as they are now."""
-    return run.accept(output, _one(directory, bind), revisions, lock_wait=seconds(lock_wait))
+    return run.accept(output, _one(where), revisions, lock_wait=seconds(lock_wait))
 
 
 @db_group.command("list-templates")

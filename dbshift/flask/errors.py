@@ -20,19 +20,21 @@ def bind_label(bind: Bind) -> str:
 
 class NotSetUp(DbshiftError):
     def __init__(self, detail: str) -> None:
+        self.detail = detail
         super().__init__(detail)
 
 
 class UnknownBind(DbshiftError):
     def __init__(self, bind: str, known: Iterable[Bind]) -> None:
-        self.bind = bind
-        names = ", ".join(k for k in known if k is not None) or "none"
+        self.bind, self.known = bind, tuple(known)
+        names = ", ".join(k for k in self.known if k is not None) or "none"
         super().__init__(f"unknown bind {bind!r}: the app's SQLALCHEMY_BINDS has {names}")
 
 
 class NoDefaultDatabase(DbshiftError):
     def __init__(self, known: Iterable[Bind]) -> None:
-        names = ", ".join(k for k in known if k is not None)
+        self.known = tuple(known)
+        names = ", ".join(k for k in self.known if k is not None)
         super().__init__(f"the app has no SQLALCHEMY_DATABASE_URI; choose a bind with --bind NAME ({names})")
 
 
@@ -50,7 +52,7 @@ class BadSetting(DbshiftError):
     """A ``DBSHIFT_*`` key of ``app.config`` that dbshift would otherwise silently ignore."""
 
     def __init__(self, key: str, detail: str) -> None:
-        self.key = key
+        self.key, self.detail = key, detail
         super().__init__(f"app.config[{key!r}]: {detail}")
 
 
@@ -70,7 +72,7 @@ class AlembicDirectory(DbshiftError):
 
 class MigrationPasswordMissing(DbshiftError):
     def __init__(self, url: str, detail: str = "there is no terminal to ask for it on") -> None:
-        self.url = mask(url)
+        self.url, self.detail = mask(url), detail
         super().__init__(
             f"the migration URL {self.url} names a user but no password and {detail}; "
             f"set ${PASSWORD_VARIABLE} or run the command in a terminal"
@@ -82,6 +84,7 @@ class DatabaseBehind(DbshiftError):
 
     def __init__(self, behind: dict[Bind, tuple[str, api.Status]], command: str = "db") -> None:
         self.behind = {bind: status for bind, (_, status) in behind.items()}
+        self.command = command
         parts = []
         for bind, (url, status) in behind.items():
             at = ", ".join(status.current) or "base"

@@ -145,10 +145,10 @@ def _flat(value: Any) -> str | None:
         return None
     parts = []
     for prefix, item in b.items:
-        text = _flat(item)
-        if text is None:
+        flat = _flat(item)
+        if flat is None:
             return None
-        parts.append(prefix + text)
+        parts.append(prefix + flat)
     comma = "," if b.is_tuple and len(parts) == 1 else ""
     return b.open + ", ".join(parts) + comma + b.close
 
@@ -169,7 +169,7 @@ def _bracket(value: Any) -> _Bracket | None:
 
 def _call(value: Any) -> _Bracket:
     cls = type(value)
-    if not isinstance(value, (Op, *_MODEL_TYPES)):
+    if not isinstance(value, (Op, *_MODEL_TYPES)) or not dataclasses.is_dataclass(value):
         raise TypeError(f"cannot render {cls.__name__} values in a migration")
     if isinstance(value, RunPython):
         return _run_python(value)
@@ -178,10 +178,13 @@ def _call(value: Any) -> _Bracket:
         if not f.init:
             continue
         current = getattr(value, f.name)
-        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
             items.append(("", current))
             continue
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         if type(current) is type(default) and current == default:
             continue
         items.append((f"{f.name}=", current))

@@ -37,7 +37,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Collection, Iterable, Sequence
+from typing import Collection, Iterable, Sequence, TypeGuard
 
 from . import codegen
 from ..core.errors import DbshiftError
@@ -198,7 +198,7 @@ def _py_value(path: Path, number: int, name: str, text: str, more: Iterable[tupl
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as exc:
             if not isinstance(exc, SyntaxError) or not text:
                 break
-            nxt = next(iter(more), None)  # type: ignore[call-overload]
+            nxt = next(iter(more), None)
             if nxt is None:
                 break
             text += "\n" + nxt[1]
@@ -516,7 +516,7 @@ def _py_set_parents(path: Path, lines: list[bytes], parents: Sequence[str]) -> N
                 break
 
 
-def _assigns_parents(node: ast.stmt) -> bool:
+def _assigns_parents(node: ast.stmt) -> TypeGuard[ast.Assign | ast.AnnAssign]:
     """``parents = ...`` or ``parents: ... = ...`` at the top level."""
     targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
     return any(isinstance(t, ast.Name) and t.id == "parents" for t in targets)

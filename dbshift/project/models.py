@@ -5,8 +5,12 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import DbshiftError
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
 
 
 class ModelsNotFound(DbshiftError):
@@ -15,7 +19,7 @@ class ModelsNotFound(DbshiftError):
         super().__init__(f"cannot load models {reference!r}: {detail}")
 
 
-def load_metadata(reference: str, root: Path):  # noqa: ANN201 - returns sqlalchemy.MetaData
+def load_metadata(reference: str, root: Path) -> MetaData:
     """Import ``package.module:Attr.metadata`` with ``root`` on the import path."""
     import sqlalchemy as sa
 
@@ -24,10 +28,12 @@ def load_metadata(reference: str, root: Path):  # noqa: ANN201 - returns sqlalch
         raise ModelsNotFound(reference, "expected 'package.module:Base.metadata'")
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    obj: Any
     try:
         obj = importlib.import_module(module_name)
-    except Exception as exc:  # the user's module may raise anything at import
-        raise ModelsNotFound(reference, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    except Exception as exc:  # noqa: BLE001 - the user's module may raise anything at import
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        raise ModelsNotFound(reference, f"{type(exc).__name__}: {first_line}") from None
     for part in attribute.split("."):
         try:
             obj = getattr(obj, part)

@@ -61,8 +61,10 @@ class DatabaseSink:
             return
         self.commit()  # the connection must be idle, not idle in transaction
         if self.dialect.name == "sqlite":
-            # the sqlite3 connection runs in autocommit mode (see db.py); SQLAlchemy would emit BEGIN
-            self.connection.connection.driver_connection.execute(statement.sql)
+            # the sqlite3 connection runs in autocommit mode (see database/connect.py); SQLAlchemy would emit BEGIN
+            driver = self.connection.connection.driver_connection
+            assert driver is not None, "an open connection has a driver connection"
+            driver.execute(statement.sql)
             return
         autocommit = self.connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
@@ -145,6 +147,8 @@ class SqlSink:
         if isinstance(op, o.RunPython):
             self._write(f"-- {op.describe()} cannot be shown as SQL; it runs only online", False)
             return
+        if not isinstance(op, (o.BulkInsert, o.BulkDelete)):
+            raise TypeError(f"not a data step: {op.describe()}")
         self.begin()
         for statement, params in _row_statements(op):
             compiled = statement.values(**params) if isinstance(op, o.BulkInsert) else statement.params(**params)
@@ -170,11 +174,11 @@ class SqlSink:
         return "\n\n".join(self.lines) + "\n"
 
 
-def _row_statements(op: o.Op) -> list[tuple[Any, dict]]:
-    rows = op.rows  # type: ignore[attr-defined]
-    result = []
-    for row in rows:
-        table = sa.table(op.table, *(sa.column(k) for k in row), schema=op.schema)  # type: ignore[attr-defined]
+def _row_statements(op: o.BulkInsert | o.BulkDelete) -> list[tuple[Any, dict[str, Any]]]:
+    """One statement and its parameters per row of a hand-written insert or delete."""
+    result: list[tuple[Any, dict[str, Any]]] = []
+    for row in op.rows:
+        table = sa.table(op.table, *(sa.column(k) for k in row), schema=op.schema)
         if isinstance(op, o.BulkInsert):
             result.append((table.insert(), dict(row)))
         else:

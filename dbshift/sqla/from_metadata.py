@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
+from typing import TYPE_CHECKING, Mapping, cast, overload
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
@@ -30,22 +31,28 @@ from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for
 from .mysql import is_foreign_key_index
 from .types import collation_of, from_sqla
 
+if TYPE_CHECKING:
+    from sqlalchemy.sql.schema import ScalarElementColumnDefault
+
 MAX_NAME = 63
 
 
 class UnsupportedModel(DbshiftError):
     def __init__(self, where: str, detail: str) -> None:
+        self.where, self.detail = where, detail
         super().__init__(f"{where}: {detail}")
 
 
 def from_metadata(metadata: sa.MetaData, dialect: str | Dialect, exclude: frozenset[str] = frozenset()) -> m.Schema:
     """The schema the models describe, for ``dialect``."""
     d = dialect_for(dialect) if isinstance(dialect, str) else dialect
-    compiler = d.ddl_compiler(d, None)
+    # no statement: the compiler only lends its helpers (column defaults, constraint DDL); SQLAlchemy allows None
+    compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
     tables = [_table(t, d, compiler) for t in metadata.tables.values() if t.name not in exclude]
     enums = {e.key: e for e in _enums(metadata.tables, d)}
     sequences = [_sequence(s, d) for s in metadata._sequences.values()] if d.name == "postgresql" else []
-    used = [x.schema for x in (*tables, *enums.values(), *sequences) if x.schema] if d.name == "postgresql" else []
+    named: tuple[m.Table | m.Enum | m.Sequence, ...] = (*tables, *enums.values(), *sequences)
+    used = [x.schema for x in named if x.schema] if d.name == "postgresql" else []
     return m.Schema.of(tables, enums.values(), sequences, used)
 
 
@@ -83,7 +90,7 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
             fks.append(_foreign_key(c, t, d, mysql_names.get(id(c))))
         elif isinstance(c, ExcludeConstraint) and d.name == "postgresql":
             excludes.append(_exclude(c, t, compiler))
-    indexes = tuple(sorted((_index(i, d) for i in t.indexes), key=lambda i: i.name))
+    indexes = tuple(sorted((_index(i, t, d) for i in t.indexes), key=lambda i: i.name))
     if mysql:
         uniques, indexes = _mysql_keys(uniques, indexes, fks, t)
     return m.Table(
@@ -169,7 +176,20 @@ def _fit(name: str) -> str:
 def _sql(clause: sa.ClauseElement | str, d: Dialect) -> str:
     if isinstance(clause, str):
         return clause
-    return _as_written(str(clause.compile(dialect=d, compile_kwargs={"literal_binds": True, "include_table": False})), d)
+    compiled = clause.compile(dialect=d, compile_kwargs={"literal_binds": True, "include_table": False})
+    return _as_written(str(compiled), d)
+
+
+@overload
+def _as_written(sql: str, d: Dialect) -> str: ...
+
+
+@overload
+def _as_written(sql: None, d: Dialect) -> None: ...
+
+
+@overload
+def _as_written(sql: str | None, d: Dialect) -> str | None: ...
 
 
 def _as_written(sql: str | None, d: Dialect) -> str | None:
@@ -210,7 +230,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
         autoincrement=autoincrement,
         identity=identity,
         computed=computed,
-        virtual=computed is not None and _virtual(c.computed, d),
+        virtual=c.computed is not None and _virtual(c.computed, d),
         comment=c.comment if d.name != "sqlite" else None,
         collation=collation_of(c.type, d),
     )
@@ -248,7 +268,8 @@ def _action(action: str | None, d: Dialect) -> str | None:
     return None if action in ("", "NO ACTION") else action
 
 
-def _index(i: sa.Index, d: Dialect) -> m.Index:
+def _index(i: sa.Index, t: sa.Table, d: Dialect) -> m.Index:
+    """Index ``i`` of table ``t``."""
     expressions = tuple(e.name if isinstance(e, sa.Column) else _sql(e, d) for e in i.expressions)
     options = i.dialect_options
     where = using = None
@@ -264,7 +285,7 @@ def _index(i: sa.Index, d: Dialect) -> m.Index:
         where = options["sqlite"].get("where")
     elif d.name in MYSQL_FAMILY:
         expressions, using = _mysql_index_options(i, expressions)
-    name = _name(i) or _fit(f"ix_{i.table.name}_{'_'.join(expressions)}")
+    name = _name(i) or _fit(f"ix_{t.name}_{'_'.join(expressions)}")
     # an operator class follows its column: ``doc jsonb_path_ops``
     expressions = tuple(f"{e} {opclasses[e]}" if e in opclasses else e for e in expressions)
     return m.Index(
@@ -303,12 +324,12 @@ def _mysql_names(t: sa.Table, compiler: DDLCompiler) -> dict[int, str]:
     numbered = [c for c in fks if not c.use_alter] + [c for c in fks if c.use_alter]
     taken = {f"{t.name}_ibfk_{n}" for n in range(1, len(numbered) + 1)} & {_name(c) for c in fks}
     n = 0
-    for c in numbered:
-        if _name(c) is None:
+    for fk in numbered:
+        if _name(fk) is None:
             n += 1
             while f"{t.name}_ibfk_{n}" in taken:
                 n += 1
-            names[id(c)] = f"{t.name}_ibfk_{n}"
+            names[id(fk)] = f"{t.name}_ibfk_{n}"
     keys = {"primary"} | {(_name(c) or "").lower() for c in ordered if isinstance(c, sa.UniqueConstraint)}
     for c in ordered:
         if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint) and _name(c) is None:
@@ -356,7 +377,7 @@ def _mysql_keys(
     return sorted(uniques, key=lambda u: (u.name or "", u.columns)), tuple(kept)
 
 
-def _enums(tables, d: Dialect) -> list[m.Enum]:
+def _enums(tables: Mapping[str, sa.Table], d: Dialect) -> list[m.Enum]:
     if d.name != "postgresql":
         return []
     found = []
@@ -408,8 +429,11 @@ def backfill_values(metadata: sa.MetaData, dialect: str | Dialect) -> dict[tuple
         key = m.qualified(t.name, _schema_name(t.schema, d))
         for c in t.columns:
             default = c.default
-            if default is not None and getattr(default, "is_scalar", False) and default.arg is not None:
-                literal = sa.literal(default.arg, type_=c.type)
+            if default is None or not getattr(default, "is_scalar", False):
+                continue
+            arg = cast("ScalarElementColumnDefault", default).arg  # is_scalar marks SQLAlchemy's scalar default
+            if arg is not None:
+                literal = sa.literal(arg, type_=c.type)
                 try:
                     values[(key, c.name)] = _sql(literal, d)
                 except sa.exc.CompileError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
+from typing import Callable
 
 from ..core.diff import Equivalence
 from ..core.types import quote_literal
@@ -27,7 +28,7 @@ _BOOL = {"true": "true", "'true'": "true", "'t'": "true", "false": "false", "'fa
 _NOW = {"now()", "current_timestamp", "current_timestamp()", "localtimestamp", "transaction_timestamp()"}
 
 
-def _outside_quotes(text: str, change) -> str:  # noqa: ANN001
+def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
     """Apply ``change`` to the parts of ``text`` that are not inside single-quoted literals."""
     parts = re.split(r"('(?:[^']|'')*')", text)
     return "".join(p if i % 2 else change(p) for i, p in enumerate(parts))
@@ -106,7 +107,7 @@ def equivalence_for(dialect: str) -> Equivalence:
             expression=normalize_expression_mysql,
             same_collation=_same_mysql_collation,
             compare_autoincrement=True,
-            server_named=_MYSQL_CHECK_NAME.fullmatch,
+            server_named=_mysql_server_named,
         )
     return Equivalence(
         type=partial(comparable, dialect),
@@ -149,6 +150,10 @@ def _same_mysql_collation(current: str | None, target: str | None) -> bool:
 
 # the names MariaDB (``CONSTRAINT_1``) and MySQL 8 (``t_chk_1``) give an unnamed CHECK
 _MYSQL_CHECK_NAME = re.compile(r"CONSTRAINT_\d+|.+_chk_\d+")
+
+
+def _mysql_server_named(name: str) -> bool:
+    return _MYSQL_CHECK_NAME.fullmatch(name) is not None
 
 
 def _mysql_parts(text: str) -> list[tuple[bool, str]]:

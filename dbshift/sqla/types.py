@@ -248,8 +248,8 @@ def _enum(t: sa.Enum, dialect: Dialect) -> str:
         return enum_type(values, f"{t.schema}.{name}" if t.schema not in (None, "public") else name)
     if dialect.name in ("mysql", "mariadb") and t.native_enum:
         return enum_type(values)
-    length = t.length if getattr(t, "length", None) else max((len(v) for v in values), default=1)
-    return format_type("varchar", length)
+    declared: int | None = getattr(t, "length", None)
+    return format_type("varchar", declared or max((len(v) for v in values), default=1))
 
 
 # --- MySQL / MariaDB ------------------------------------------------------------------

@@ -17,7 +17,6 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st

@@ -208,8 +208,8 @@ _WORKER = """
 import os, runpy, sys, time
 import sqlalchemy, psycopg, pymysql, sqlite3
 import sqlalchemy.dialects.postgresql, sqlalchemy.dialects.mysql, sqlalchemy.dialects.sqlite
-import dbshift.cli, dbshift.api, dbshift.runner, dbshift.lock, dbshift.db
-import dbshift.render.postgresql, dbshift.dialects.sqlite, dbshift.dialects.mysql
+import dbshift.cli, dbshift.api, dbshift.runner, dbshift.database.lock, dbshift.database.connect
+import dbshift.render.postgresql, dbshift.render.sqlite, dbshift.render.mysql
 import json
 folder, rounds = sys.argv[1], int(sys.argv[2])
 for r in range(rounds):

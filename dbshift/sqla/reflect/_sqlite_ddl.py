@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 _TOKEN = re.compile(
     r"""
@@ -55,7 +56,7 @@ class Token:
 def tokenize(sql: str) -> list[Token]:
     tokens = []
     for match in _TOKEN.finditer(sql):
-        kind = match.lastgroup
+        kind = cast(str, match.lastgroup)  # every alternative of _TOKEN is a named group
         if kind != "space":
             tokens.append(Token(kind, match.group(), match.start(), match.end()))
     return tokens
@@ -145,7 +146,7 @@ def parse_create_table(sql: str | None) -> ParsedTable:
     end = _close(tokens, start)
     trailer = tokens[end + 1 :]
     parsed.without_rowid = any(
-        a.is_word("WITHOUT") and b.is_word("ROWID") for a, b in zip(trailer, trailer[1:])
+        a.is_word("WITHOUT") and b.is_word("ROWID") for a, b in zip(trailer, trailer[1:], strict=False)
     )
     for item in _split(tokens[start + 1 : end]):
         if item[0].is_word(*_TABLE_CONSTRAINT_START):

@@ -285,8 +285,10 @@ def _customized_serial_sequences(tables: dict[int, _Table], owned: dict) -> list
     found = []
     for (relid, attnum), sequence in owned.items():
         table = tables.get(relid)
-        name = table.attnames.get(attnum) if table else None
-        column = next((c for c in table.columns if c.name == name), None) if table else None
+        if table is None:
+            continue
+        name = table.attnames.get(attnum)
+        column = next((c for c in table.columns if c.name == name), None)
         if column is None or not column.autoincrement:
             continue
         if sequence != m.serial_sequence(table.name, column, table.schema):

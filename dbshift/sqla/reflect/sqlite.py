@@ -222,7 +222,7 @@ def _match_fk(
         if _fold(fk.columns) == _fold(columns) and fk.ref_table.lower() == ref_table.lower()
     ]
     exact = [fk for fk in candidates if not fk.ref_columns or _fold(fk.ref_columns) == _fold(ref_columns)]
-    chosen = (exact or candidates or [None])[0]
+    chosen = next(iter(exact or candidates), None)
     if chosen is not None:
         parsed.foreign_keys.remove(chosen)
     return chosen

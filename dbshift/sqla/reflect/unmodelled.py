@@ -77,17 +77,20 @@ FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal AND n.nspname = ANY(:schemas)
 UNION ALL
-SELECT CASE t.typtype WHEN 'c' THEN 'composite type' WHEN 'r' THEN 'range type' ELSE 'domain' END, n.nspname, t.typname, NULL, NULL,
+SELECT CASE t.typtype WHEN 'c' THEN 'composite type' WHEN 'r' THEN 'range type' ELSE 'domain' END,
+       n.nspname, t.typname, NULL, NULL,
        CASE WHEN t.typtype = 'c' THEN
             (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', '
                                ORDER BY a.attnum)
              FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped)
        WHEN t.typtype = 'r' THEN
-            (SELECT format_type(rg.rngsubtype, NULL) || ' ' || (SELECT oc.opcname FROM pg_catalog.pg_opclass oc WHERE oc.oid = rg.rngsubopc)
+            (SELECT format_type(rg.rngsubtype, NULL) || ' '
+                    || (SELECT oc.opcname FROM pg_catalog.pg_opclass oc WHERE oc.oid = rg.rngsubopc)
              FROM pg_catalog.pg_range rg WHERE rg.rngtypid = t.oid)
        ELSE format_type(t.typbasetype, t.typtypmod) || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
             || COALESCE(' DEFAULT ' || t.typdefault, '')
-            || COALESCE((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid),
+            || COALESCE((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' '
+                                           || pg_get_constraintdef(k.oid),
                                            '' ORDER BY k.conname)
                          FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), '') END,
        ARRAY[]::text[]
