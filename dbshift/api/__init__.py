@@ -14,42 +14,73 @@ The functions live by concern: :mod:`.autogenerate` (``revision``), :mod:`.run`
 ``accept``), :mod:`.compare` (``check``, ``diff_databases``), :mod:`.lint` and
 :mod:`.project` (``init``, ``merge``, ``rebase``).  Their results are in
 :mod:`.results`, their errors in :mod:`.errors`, the run options in :mod:`.options`.
+
+Names are loaded on first use, so that importing a module of this package (the
+command line's ``--help`` reads :mod:`.options`) does not import SQLAlchemy.
 """
 
-from ..database.lock import DEFAULT_WAIT_S
-from ..runner.events import Event, Step, StepPreview
-from .autogenerate import revision
-from .compare import check, database_schema, diff_databases, schema_changes
-from .context import connection, load_graph
-from .errors import (
-    AlreadyInitialized, Cancelled, ChecksumMismatch, DatabaseAtUnknownRevision, EmptyModels, MigrationsMissing,
-    ModelsNotFoundForInit, NoDowngrade, NoModels, NotApplied, NotAtHead, NothingToMerge, NothingToResolve,
-    RebaseApplied, RebaseUnchecked, ResumeNotInPlan, SingleTransactionUnsupported, UnfinishedMigration,
-    UnknownLintCode,
-)
-from .lint import lint
-from .options import RunOptions
-from .project import init, merge, rebase
-from .records import accept, current, heads, history_entries, resolve, show, stamp, status
-from .results import (
-    AcceptResult, CheckResult, DiffResult, HistoryEntry, InitResult, LintReport, LintResult, RebaseResult,
-    ResolveResult, RevisionResult, RunResult, ShowResult, SqlScript, StampResult, Status,
-)
-from .run import downgrade, downgrade_sql, upgrade, upgrade_sql
+from __future__ import annotations
 
-__all__ = [
-    # commands
-    "accept", "check", "current", "database_schema", "diff_databases", "downgrade", "downgrade_sql", "heads",
-    "history_entries", "init", "lint", "merge", "rebase", "resolve", "revision", "schema_changes", "show", "stamp",
-    "status", "upgrade", "upgrade_sql",
-    # plumbing a caller may want
-    "connection", "load_graph", "RunOptions", "DEFAULT_WAIT_S", "Event", "Step", "StepPreview",
-    # results
-    "AcceptResult", "CheckResult", "DiffResult", "HistoryEntry", "InitResult", "LintReport", "LintResult",
-    "RebaseResult", "ResolveResult", "RevisionResult", "RunResult", "ShowResult", "SqlScript", "StampResult", "Status",
-    # errors
-    "AlreadyInitialized", "Cancelled", "ChecksumMismatch", "DatabaseAtUnknownRevision", "EmptyModels",
-    "MigrationsMissing", "ModelsNotFoundForInit", "NoDowngrade", "NoModels", "NotApplied", "NotAtHead",
-    "NothingToMerge", "NothingToResolve", "RebaseApplied", "RebaseUnchecked", "ResumeNotInPlan",
-    "SingleTransactionUnsupported", "UnfinishedMigration", "UnknownLintCode",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_HOMES = {
+    ".autogenerate": ["revision"],
+    ".compare": ["check", "database_schema", "diff_databases", "schema_changes"],
+    ".context": ["connection", "load_graph"],
+    ".errors": [
+        "AlreadyInitialized", "Cancelled", "ChecksumMismatch", "DatabaseAtUnknownRevision", "EmptyModels",
+        "MigrationsMissing", "ModelsNotFoundForInit", "NoDowngrade", "NoModels", "NotApplied", "NotAtHead",
+        "NothingToMerge", "NothingToResolve", "RebaseApplied", "RebaseUnchecked", "ResumeNotInPlan",
+        "SingleTransactionUnsupported", "UnfinishedMigration", "UnknownLintCode",
+    ],
+    ".lint": ["lint"],
+    ".options": ["DEFAULT_WAIT_S", "RunOptions"],
+    ".project": ["init", "merge", "rebase"],
+    ".records": ["accept", "current", "heads", "history_entries", "resolve", "show", "stamp", "status"],
+    ".results": [
+        "AcceptResult", "CheckResult", "DiffResult", "HistoryEntry", "InitResult", "LintReport", "LintResult",
+        "RebaseResult", "ResolveResult", "RevisionResult", "RunResult", "ShowResult", "SqlScript", "StampResult",
+        "Status",
+    ],
+    ".run": ["downgrade", "downgrade_sql", "upgrade", "upgrade_sql"],
+    "..runner.events": ["Event", "Step", "StepPreview"],
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+__all__ = sorted(_HOME_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from ..runner.events import Event, Step, StepPreview
+    from .autogenerate import revision
+    from .compare import check, database_schema, diff_databases, schema_changes
+    from .context import connection, load_graph
+    from .errors import (
+        AlreadyInitialized, Cancelled, ChecksumMismatch, DatabaseAtUnknownRevision, EmptyModels, MigrationsMissing,
+        ModelsNotFoundForInit, NoDowngrade, NoModels, NotApplied, NotAtHead, NothingToMerge, NothingToResolve,
+        RebaseApplied, RebaseUnchecked, ResumeNotInPlan, SingleTransactionUnsupported, UnfinishedMigration,
+        UnknownLintCode,
+    )
+    from .lint import lint
+    from .options import DEFAULT_WAIT_S, RunOptions
+    from .project import init, merge, rebase
+    from .records import accept, current, heads, history_entries, resolve, show, stamp, status
+    from .results import (
+        AcceptResult, CheckResult, DiffResult, HistoryEntry, InitResult, LintReport, LintResult, RebaseResult,
+        ResolveResult, RevisionResult, RunResult, ShowResult, SqlScript, StampResult, Status,
+    )
+    from .run import downgrade, downgrade_sql, upgrade, upgrade_sql

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from ..core.graph import RevisionGraph
 from ..database import history
 from ..database.history import HistoryRow
-from ..database.lock import DEFAULT_WAIT_S
 from ..project import files
 from ..project.config import Config
 from ..runner.events import Event, LockWaiting
+from .options import DEFAULT_WAIT_S
 from .errors import DatabaseAtUnknownRevision, MigrationsMissing, NotApplied
 
 if TYPE_CHECKING:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.durations import seconds
-from ..database.lock import DEFAULT_WAIT_S
+
+DEFAULT_WAIT_S = 60.0  # how long a run waits for another run's lock, unless told
 
 
 @dataclass(frozen=True)

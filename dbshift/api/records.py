@@ -15,13 +15,13 @@ from ..core.graph import Revision, RevisionGraph
 from ..core.ranges import in_range
 from ..database import history
 from ..database.history import HistoryRow
-from ..database.lock import DEFAULT_WAIT_S
 from ..project import files
 from ..project.config import Config
 from .context import (
     Emit, accepted, applied_ids, connection, current_of, edited, ensure_history_table, load_graph, locked, path_of,
     read_rows, record_checksums,
 )
+from .options import DEFAULT_WAIT_S
 from .errors import NothingToResolve
 from .results import AcceptResult, HistoryEntry, ResolveResult, ShowResult, StampResult, Status
 

@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence, TextIO
 
-from ..console import commands as run
-from ..console.failures import debugging, report
 from ..console.output import Output
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from ..project.config import Config
+
+EXIT_OK, EXIT_DIFFERENCES = 0, 2
 
 Command = Callable[[argparse.Namespace, Output], int]
 
@@ -41,7 +43,9 @@ def main(
     token = password_prompt.set(_password_prompt(output))
     try:
         return COMMANDS[args.command](args, output)
-    except BaseException as exc:  # noqa: BLE001 - every failure is one line; DBSHIFT_DEBUG shows bugs in full
+    except BaseException as exc:
+        from ..console.failures import debugging, report
+  # noqa: BLE001 - every failure is one line; DBSHIFT_DEBUG shows bugs in full
         if isinstance(exc, (SystemExit, GeneratorExit)) or _is_bug(exc) and debugging():
             raise
         return report(output, exc, as_json=getattr(args, "as_json", False))
@@ -67,6 +71,13 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(url=args.url, migrations=args.directory)
 
 
+def _commands() -> ModuleType:
+    """The command bodies, imported only once a command runs (``--help`` stays light)."""
+    from ..console import commands
+
+    return commands
+
+
 def _seconds(text: str | None) -> float | None:
     from ..core.durations import seconds
 
@@ -83,14 +94,14 @@ def cmd_init(args: argparse.Namespace, output: Output) -> int:
     output.line(f"Added [tool.dbshift] to {result.pyproject} (models: {result.metadata})")
     output.line(f"Created {result.migrations}/")
     output.line("Next: dbshift revision --autogenerate -m \"initial\"")
-    return run.EXIT_OK
+    return EXIT_OK
 
 
 def cmd_revision(args: argparse.Namespace, output: Output) -> int:
     from ..console.prompts import ask_rename
 
     ask = ask_rename(output) if output.interactive and not args.no_input else None
-    return run.revision(output, _config(args), args.message, autogenerate=args.autogenerate, renames=args.rename,
+    return _commands().revision(output, _config(args), args.message, autogenerate=args.autogenerate, renames=args.rename,
                         ask=ask)
 
 
@@ -105,8 +116,8 @@ def _migrate(direction: str, args: argparse.Namespace, output: Output) -> int:
             raise BadTarget("", "downgrade needs a target: -1, -N, base or a revision")
         target = "-1"
     if args.sql:
-        return run.sql(output, _config(args), direction, target)
-    return run.run(output, _config(args), direction, target, choices)
+        return _commands().sql(output, _config(args), direction, target)
+    return _commands().run(output, _config(args), direction, target, choices)
 
 
 def cmd_upgrade(args: argparse.Namespace, output: Output) -> int:
@@ -118,43 +129,43 @@ def cmd_downgrade(args: argparse.Namespace, output: Output) -> int:
 
 
 def cmd_current(args: argparse.Namespace, output: Output) -> int:
-    return run.current(output, _config(args), verbose=args.verbose)
+    return _commands().current(output, _config(args), verbose=args.verbose)
 
 
 def cmd_history(args: argparse.Namespace, output: Output) -> int:
-    return run.history(output, _config(args), rev_range=args.rev_range, verbose=args.verbose)
+    return _commands().history(output, _config(args), rev_range=args.rev_range, verbose=args.verbose)
 
 
 def cmd_heads(args: argparse.Namespace, output: Output) -> int:
-    return run.heads(output, _config(args), verbose=args.verbose)
+    return _commands().heads(output, _config(args), verbose=args.verbose)
 
 
 def cmd_show(args: argparse.Namespace, output: Output) -> int:
-    return run.show(output, _config(args), args.revision)
+    return _commands().show(output, _config(args), args.revision)
 
 
 def cmd_stamp(args: argparse.Namespace, output: Output) -> int:
-    return run.stamp(output, _config(args), args.target, lock_wait=_seconds(args.lock_wait))
+    return _commands().stamp(output, _config(args), args.target, lock_wait=_seconds(args.lock_wait))
 
 
 def cmd_resolve(args: argparse.Namespace, output: Output) -> int:
-    return run.resolve(output, _config(args), args.revision, args.outcome, lock_wait=_seconds(args.lock_wait))
+    return _commands().resolve(output, _config(args), args.revision, args.outcome, lock_wait=_seconds(args.lock_wait))
 
 
 def cmd_accept(args: argparse.Namespace, output: Output) -> int:
-    return run.accept(output, _config(args), args.revisions, lock_wait=_seconds(args.lock_wait))
+    return _commands().accept(output, _config(args), args.revisions, lock_wait=_seconds(args.lock_wait))
 
 
 def cmd_merge(args: argparse.Namespace, output: Output) -> int:
-    return run.merge(output, _config(args), args.message, tuple(args.revisions))
+    return _commands().merge(output, _config(args), args.message, tuple(args.revisions))
 
 
 def cmd_rebase(args: argparse.Namespace, output: Output) -> int:
-    return run.rebase(output, _config(args), args.revision, args.onto, check_database=not args.no_db_check)
+    return _commands().rebase(output, _config(args), args.revision, args.onto, check_database=not args.no_db_check)
 
 
 def cmd_check(args: argparse.Namespace, output: Output) -> int:
-    return run.check(output, _config(args))
+    return _commands().check(output, _config(args))
 
 
 def cmd_diff(args: argparse.Namespace, output: Output) -> int:
@@ -165,11 +176,11 @@ def cmd_diff(args: argparse.Namespace, output: Output) -> int:
     for text in words.diff_warning_lines(result):
         output.warn(text)
     output.write(result.sql)
-    return run.EXIT_DIFFERENCES if result.ops or result.unmodelled else run.EXIT_OK
+    return EXIT_DIFFERENCES if result.ops or result.unmodelled else EXIT_OK
 
 
 def cmd_lint(args: argparse.Namespace, output: Output) -> int:
-    return run.lint(output, _config(args), args.revisions, every=args.all, ignore=args.ignore, as_json=args.as_json)
+    return _commands().lint(output, _config(args), args.revisions, every=args.all, ignore=args.ignore, as_json=args.as_json)
 
 
 def cmd_demo(args: argparse.Namespace, output: Output) -> int:

@@ -60,7 +60,6 @@ import sqlalchemy as sa
 from ..core.errors import DbshiftError
 
 PG_LOCK_KEY = 0x64627368  # "dbsh": the bigint key of the advisory lock
-DEFAULT_WAIT_S = 60.0
 
 
 class LockTimeout(DbshiftError):
@@ -91,7 +90,7 @@ class RunLock(Protocol):
 def hold(
     connection: sa.Connection,
     url: sa.engine.URL,
-    timeout_s: float = DEFAULT_WAIT_S,
+    timeout_s: float,
     on_wait: Callable[[str | None], None] = lambda holder: None,
 ) -> Iterator[None]:
     """Hold the run lock of the database behind ``connection`` for the ``with`` block.

@@ -3,12 +3,26 @@
 ``Renderer(dialect).render(op, schema)`` returns the statements for one
 operation, given the schema as it stands before the operation (needed where a
 dialect must rebuild a table).  Dialect modules override only what differs.
+
+Every operation a renderer is given ends in one of three ways, and each
+dialect's choice is data a test checks for every operation type:
+
+* it has a ``render_<snake_case_name>`` method, which returns the statements;
+* it is listed in ``renders_nothing`` (with the reason): the operation changes
+  nothing this dialect can hold (a comment on SQLite), so ``[]`` is correct;
+* otherwise :class:`UnsupportedOperation` is raised, with the reason from
+  ``unsupported`` when the dialect lists one.  An operation is never dropped
+  silently: a migration whose effect would be lost fails before it is recorded.
+
+The data steps in :data:`DATA_STEPS` (``RunPython``, ``BulkInsert``,
+``BulkDelete``) are executed by the runner through its sink, never rendered.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping
 
 from ..core import model as m
 from ..core import ops as o
@@ -27,20 +41,33 @@ class Statement:
     transactional: bool = True
 
 
+DATA_STEPS: frozenset[type[o.Op]] = frozenset({o.RunPython, o.BulkInsert, o.BulkDelete})
+"""Hand-written data steps the runner executes itself (``sink.call``): they have no SQL to render."""
+
+
 class UnsupportedOperation(DbshiftError):
+    """``op`` has no SQL on ``dialect``; ``detail`` says why (and what to write instead)."""
+
     def __init__(self, op: o.Op, dialect: str, detail: str) -> None:
         super().__init__(f"cannot {op.describe()} on {dialect}: {detail}")
+        self.op, self.dialect, self.detail = op, dialect, detail
 
 
 class UnsupportedConstraint(DbshiftError):
+    """``constraint`` cannot be created on ``dialect``; ``detail`` says why."""
+
     def __init__(self, constraint: m.Constraint, dialect: str, detail: str) -> None:
         super().__init__(f"cannot create constraint {constraint.name or '(unnamed)'} on {dialect}: {detail}")
-        self.constraint, self.dialect = constraint, dialect
+        self.constraint, self.dialect, self.detail = constraint, dialect, detail
 
 
 class Renderer:
     name = "default"
     supports_comments = True
+    renders_nothing: ClassVar[Mapping[type[o.Op], str]] = {}
+    """Operation types this dialect deliberately renders as no statement, each with the reason."""
+    unsupported: ClassVar[Mapping[type[o.Op], str]] = {}
+    """Operation types this dialect cannot do, each with the reason :class:`UnsupportedOperation` gives."""
 
     def __init__(self) -> None:
         self.preparer = dialect_for(self.name).identifier_preparer
@@ -48,11 +75,29 @@ class Renderer:
     # --- entry point ---------------------------------------------------------
 
     def render(self, op: o.Op, schema: m.Schema) -> list[Statement]:
-        method = getattr(self, "render_" + _snake(type(op).__name__), None)
-        if method is None:
+        """The statements for ``op``, given ``schema`` as it is before ``op``.
+
+        ``[]`` only for an operation type listed in ``renders_nothing`` (or one
+        whose method finds nothing to change); :class:`UnsupportedOperation`
+        for any operation this dialect has no method for.
+        """
+        kind = type(op)
+        if kind in self.renders_nothing:
             return []
-        result = method(op, schema)
-        return [s if isinstance(s, Statement) else Statement(s) for s in result]
+        method = self.method_for(kind)
+        if method is None:
+            raise UnsupportedOperation(op, self.name, self.why_unsupported(kind))
+        return [s if isinstance(s, Statement) else Statement(s) for s in method(op, schema)]
+
+    def method_for(self, kind: type[o.Op]) -> Callable[[Any, m.Schema], list] | None:
+        """The ``render_<snake_case_name>`` method for operations of type ``kind``, or None."""
+        return getattr(self, "render_" + _snake(kind.__name__), None)
+
+    def why_unsupported(self, kind: type[o.Op]) -> str:
+        """Why operations of type ``kind`` cannot be rendered here: the detail of :class:`UnsupportedOperation`."""
+        if kind in DATA_STEPS:
+            return "it is a data step the runner executes itself, not SQL to render"
+        return self.unsupported.get(kind, f"dbshift has no SQL for {kind.__name__} on this database")
 
     # --- names -----------------------------------------------------------------
 
@@ -144,8 +189,7 @@ class Renderer:
 
     def index_expression(self, expression: str) -> str:
         """A key of CREATE INDEX: a quoted column name or a parenthesised expression, then its ordering."""
-        order = _ORDERING.search(expression)
-        bare, suffix = expression[: order.start()], order.group(0).upper()
+        bare, suffix = _split_ordering(expression)
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", bare):
             return self.q(bare) + suffix
         with_opclass = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_$]*)\s+([A-Za-z_][A-Za-z0-9_.]*)", bare)
@@ -201,7 +245,7 @@ class Renderer:
         return [f"ALTER TABLE {self.table_name(op.old, op.schema)} RENAME TO {self.q(op.new)}"]
 
     def render_alter_table_comment(self, op: o.AlterTableComment, schema: m.Schema) -> list:
-        return [self.table_comment_sql(op.table, op.schema, op.new)] if self.supports_comments else []
+        return [self.table_comment_sql(op.table, op.schema, op.new)]
 
     def render_add_column(self, op: o.AddColumn, schema: m.Schema) -> list:
         sql = f"ALTER TABLE {self.table_name(op.table, op.schema)} ADD COLUMN {self.column_sql(op.column)}"
@@ -239,6 +283,14 @@ class Renderer:
 
 
 _ORDERING = re.compile(r"(\s+(ASC|DESC))?(\s+NULLS\s+(FIRST|LAST))?\s*$", re.I)
+
+
+def _split_ordering(expression: str) -> tuple[str, str]:
+    """``("lower(name)", " DESC NULLS LAST")``: an index key and its ordering suffix (upper case, maybe empty)."""
+    order = _ORDERING.search(expression)
+    if order is None:  # cannot happen: every part of the pattern is optional
+        return expression, ""
+    return expression[: order.start()], order.group(0).upper()
 
 
 def _snake(name: str) -> str:

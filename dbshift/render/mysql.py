@@ -4,8 +4,14 @@ What differs from the shared renderer:
 
 * a column is changed with one ``ALTER TABLE … MODIFY COLUMN`` carrying its
   whole new definition (type, nullability, default, AUTO_INCREMENT, comment);
-  enum values change the same way, as enums are inline (``ENUM('a','b')``), so
-  enum types and sequences render nothing;
+  enum values change the same way, as enums are inline (``ENUM('a','b')``): a
+  named enum type is nothing of its own, so creating or dropping one renders
+  nothing, while changing its values (``AlterEnum``) is refused — the columns
+  would keep the old ones;
+* there are no sequences, unlogged or clustered tables, and schemas are
+  databases, which dbshift does not create or drop: see ``renders_nothing``
+  and ``unsupported``.  MariaDB has sequences, which dbshift does not manage:
+  dropping one is refused there rather than skipped;
 * AUTO_INCREMENT needs a key that starts with the column: it is taken off in
   the statement that drops the column's last such key and put back in the one
   that adds a key for it (so a primary key can change);
@@ -37,7 +43,9 @@ from ..sqla.mysql import has_key_for, implicit_index_name, index_key, is_foreign
 from ..sqla.types import mysql_quote
 from .base import Renderer, UnsupportedOperation
 
-_IDENTIFIER = re.compile(r"^(?P<name>[^\s()`]+|`(?:[^`]|``)+`)(?:\s*\((?P<length>\d+)\))?(?P<order>\s+(?:ASC|DESC))?$", re.I)
+_IDENTIFIER = re.compile(
+    r"^(?P<name>[^\s()`]+|`(?:[^`]|``)+`)(?:\s*\((?P<length>\d+)\))?(?P<order>\s+(?:ASC|DESC))?$", re.I
+)
 # defaults MySQL takes without parentheses: literals, NULL, booleans, CURRENT_TIMESTAMP & co (with ON UPDATE)
 _PLAIN_DEFAULT = re.compile(
     r"""^\s*(?:'(?:[^'\\]|''|\\.)*'|[+-]?\d+(?:\.\d+)?|null|true|false|b'[01]*'|x'[0-9a-f]*'|"""
@@ -47,9 +55,30 @@ _PLAIN_DEFAULT = re.compile(
 )
 
 
+_INLINE_ENUMS = "a MySQL enum is inline in each column's type (ENUM('a', 'b')), not a type of its own"
+_NO_SEQUENCES = "MySQL has no sequences (an AUTO_INCREMENT column numbers rows by itself)"
+_DATABASES = "a MySQL schema is a database, which dbshift does not create or drop (use RunSQL)"
+
+
 class MySQLRenderer(Renderer):
     name = "mysql"
     supports_comments = True
+    renders_nothing = {
+        o.AlterTableLogging: "MySQL has no unlogged tables: every InnoDB table is logged",
+        o.AlterTableCluster: "MySQL has no CLUSTER mark: InnoDB always orders a table by its primary key",
+        o.CreateEnum: _INLINE_ENUMS + ": the columns that use it carry its values",
+        o.DropEnum: _INLINE_ENUMS + ": it goes with the columns that use it",
+        o.DropSequence: "MySQL has no sequences, so there is none to drop",
+    }
+    unsupported = {
+        o.AlterEnum: _INLINE_ENUMS + ": change the values with AlterColumn on each column that uses it",
+        o.CreateSequence: _NO_SEQUENCES,
+        o.AlterSequence: _NO_SEQUENCES,
+        o.AttachSequence: _NO_SEQUENCES,
+        o.DetachSequence: _NO_SEQUENCES,
+        o.CreateSchema: _DATABASES,
+        o.DropSchema: _DATABASES,
+    }
 
     # --- pieces --------------------------------------------------------------------
 
@@ -90,7 +119,7 @@ class MySQLRenderer(Renderer):
             return f"PRIMARY KEY ({self.columns_list(c.columns)})"  # MySQL names it PRIMARY whatever we say
         return super().constraint_sql(c)
 
-    def deferrable_sql(self, c: m.PrimaryKey | m.Unique | m.ForeignKey) -> str:
+    def deferrable_sql(self, c: m.PrimaryKey | m.Unique | m.ForeignKey | m.Exclude) -> str:
         return ""  # MySQL checks every row at once
 
     def create_table_sql(self, table: m.Table, name: str | None = None) -> str:
@@ -196,10 +225,8 @@ class MySQLRenderer(Renderer):
             table = _table(schema, op.table, op.schema)
             take_over = self._take_over_foreign_key_indexes(table, op.constraint.columns)
             sql += f", {take_over}" if take_over else ""
-            for column in table.columns if table is not None else ():
-                leads = column.name == op.constraint.columns[0]
-                if _is_auto(column) and leads and not has_key_for(table, (column.name,)):
-                    sql += f", MODIFY COLUMN {self.column_sql(column)}"  # the key AUTO_INCREMENT waited for
+            for column in _columns_waiting_for_key(table, op.constraint.columns[0]):
+                sql += f", MODIFY COLUMN {self.column_sql(column)}"  # the key AUTO_INCREMENT waited for
         return [sql]
 
     def render_drop_constraint(self, op: o.DropConstraint, schema: m.Schema) -> list:
@@ -225,9 +252,11 @@ class MySQLRenderer(Renderer):
 
     def _unkey_auto_columns(self, table: m.Table | None, leaving: object) -> str:
         """``MODIFY COLUMN …, `` clauses taking AUTO_INCREMENT off the columns that lose their only key."""
+        if table is None:
+            return ""
         clauses = [
             f"MODIFY COLUMN {self.column_sql(_not_auto(c))}, "
-            for c in (table.columns if table is not None else ())
+            for c in table.columns
             if _is_auto(c) and has_key_for(table, (c.name,)) and not has_key_for(table, (c.name,), leaving_out=leaving)
         ]
         return "".join(clauses)
@@ -260,14 +289,31 @@ class MySQLRenderer(Renderer):
         return ", ".join(clauses)
 
 
+_MARIADB_SEQUENCES = "dbshift manages sequences only on PostgreSQL (write MariaDB's sequence SQL with RunSQL)"
+
+
 class MariaDBRenderer(MySQLRenderer):
-    """A ``mariadb://`` connection: the same SQL."""
+    """A ``mariadb://`` connection: the same SQL.  MariaDB has sequences, which dbshift does not manage."""
 
     name = "mariadb"
+    renders_nothing = {k: why for k, why in MySQLRenderer.renders_nothing.items() if k is not o.DropSequence}
+    unsupported = {
+        **MySQLRenderer.unsupported,
+        **dict.fromkeys(
+            (o.CreateSequence, o.AlterSequence, o.AttachSequence, o.DetachSequence, o.DropSequence), _MARIADB_SEQUENCES
+        ),
+    }
 
 
 def _is_auto(column: m.Column) -> bool:
     return column.autoincrement or column.identity is not None
+
+
+def _columns_waiting_for_key(table: m.Table | None, leading: str) -> list[m.Column]:
+    """The AUTO_INCREMENT column ``leading`` when it has no key yet: a new key starting with it lets it be one."""
+    if table is None:
+        return []
+    return [c for c in table.columns if c.name == leading and _is_auto(c) and not has_key_for(table, (c.name,))]
 
 
 def _not_auto(column: m.Column) -> m.Column:

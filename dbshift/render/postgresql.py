@@ -1,4 +1,7 @@
-"""PostgreSQL: serial columns, in-place ALTER COLUMN, native enum types, sequences, schemas."""
+"""PostgreSQL: serial columns, in-place ALTER COLUMN, native enum types, sequences, schemas.
+
+PostgreSQL has SQL for every operation: nothing is rendered as nothing, nothing is refused.
+"""
 
 from __future__ import annotations
 
@@ -74,7 +77,7 @@ class PostgresRenderer(Renderer):
             result.append(f"{alter} SET DEFAULT {new.default}" if new.default is not None else f"{alter} DROP DEFAULT")
         if "nullable" in op.changes:
             result.append(f"{alter} {'DROP' if new.nullable else 'SET'} NOT NULL")
-        if reidentify:
+        if reidentify and old.identity is not None and new.identity is not None:
             result += self._identity_changes(alter, old.identity, new.identity)
         elif "identity" in op.changes and new.identity is not None:
             result.append(f"{alter} ADD {self.identity_sql(new.identity)}")
@@ -141,9 +144,8 @@ class PostgresRenderer(Renderer):
                 continue
             following = next((v for v in new.values[i + 1 :] if v in present), None)
             where = f" BEFORE {quote_literal(following)}" if following else ""
-            result.append(
-                Statement(f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {quote_literal(value)}{where}", transactional=False)
-            )
+            add = f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {quote_literal(value)}{where}"
+            result.append(Statement(add, transactional=False))
             present.insert(present.index(following) if following else len(present), value)
         return result
 
@@ -154,7 +156,10 @@ class PostgresRenderer(Renderer):
         renamed = dict(op.renamed)
         users = _enum_users(schema, op.old.key)
         result = [self._refuse_removed_values(op, users)] if op.removed and users else []
-        result += [f"ALTER TYPE {name} RENAME TO {self.q(old_name)}", self.render_create_enum(o.CreateEnum(op.new), schema)[0]]
+        result += [
+            f"ALTER TYPE {name} RENAME TO {self.q(old_name)}",
+            self.render_create_enum(o.CreateEnum(op.new), schema)[0],
+        ]
         for t, c in users:
             alter = f"ALTER TABLE {self.table_name(t.name, t.schema)} ALTER COLUMN {self.q(c.name)}"
             if c.type.endswith("[]"):  # an array of the enum: its elements are converted
@@ -165,7 +170,8 @@ class PostgresRenderer(Renderer):
             else:
                 value = f"{self.q(c.name)}::text"
                 for a, b in renamed.items():
-                    value = f"CASE WHEN {self.q(c.name)}::text = {quote_literal(a)} THEN {quote_literal(b)} ELSE {value} END"
+                    when = f"{self.q(c.name)}::text = {quote_literal(a)}"
+                    value = f"CASE WHEN {when} THEN {quote_literal(b)} ELSE {value} END"
                 target = name
             if c.default is not None:
                 result.append(f"{alter} DROP DEFAULT")
@@ -181,7 +187,10 @@ class PostgresRenderer(Renderer):
         checks = []
         for t, c in users:
             where = f"{self.table_name(t.name, t.schema)}.{self.q(c.name)}"
-            message = f"cannot remove value(s) {', '.join(op.removed)} from enum type {op.old.key}: rows in {where} still hold them"
+            message = (
+                f"cannot remove value(s) {', '.join(op.removed)} from enum type {op.old.key}: "
+                f"rows in {where} still hold them"
+            )
             holds = (
                 f"{self.q(c.name)}::text[] && ARRAY[{removed}]::text[]" if c.type.endswith("[]")
                 else f"{self.q(c.name)}::text IN ({removed})"
@@ -206,13 +215,18 @@ class PostgresRenderer(Renderer):
         suffix = ""
         if op.old.owned_by != op.new.owned_by:
             owner = op.new.owned_by
-            suffix = f" OWNED BY {self.table_name(owner[0], op.new.schema)}.{self.q(owner[1])}" if owner else " OWNED BY NONE"
+            suffix = " OWNED BY NONE"
+            if owner:
+                suffix = f" OWNED BY {self.table_name(owner[0], op.new.schema)}.{self.q(owner[1])}"
         return self._alter_sequence(op.old, op.new, suffix)
 
     def _serial_of(self, sequence: m.Sequence, schema: m.Schema) -> m.Sequence:
-        """The sequence SERIAL gives the column that owns ``sequence``."""
+        """The sequence SERIAL gives the column that owns ``sequence`` (which must have ``owned_by``)."""
+        if sequence.owned_by is None:
+            raise ValueError(f"sequence {sequence.key!r} belongs to no serial column")
         table, column = sequence.owned_by
-        return m.serial_sequence(table, schema.table(m.qualified(table, sequence.schema)).column(column), sequence.schema)
+        owner = schema.table(m.qualified(table, sequence.schema)).column(column)
+        return m.serial_sequence(table, owner, sequence.schema)
 
     def render_attach_sequence(self, op: o.AttachSequence, schema: m.Schema) -> list:
         owner = f"{self.table_name(op.table, op.schema)}.{self.q(op.column)}"
@@ -227,18 +241,19 @@ class PostgresRenderer(Renderer):
         return replace(m.serial_sequence(op.table, column, op.sequence.schema), name=op.sequence.name)
 
     def _alter_sequence(self, before: m.Sequence, after: m.Sequence, suffix: str = "") -> list:
-        old, new = before.resolved(), after.resolved()
+        new = after.resolved()
         name = self.table_name(after.name, after.schema)
         options = {k: new[k] for k in o.AlterSequence(before, after).changes}
         # the range must hold the current value: move it forward (never back, which would repeat
         # values already handed out) when the range now starts past it; PostgreSQL refuses the rest
+        increment, (old_min, old_max), (new_min, new_max) = _increment(after), _range(before), _range(after)
         moves = []
-        if new["increment"] > 0 and new["minvalue"] > old["minvalue"]:
-            moves.append(f"SELECT setval({quote_literal(name)}, {new['minvalue']}, false) FROM {name} "
-                         f"WHERE last_value < {new['minvalue']}")
-        if new["increment"] < 0 and new["maxvalue"] < old["maxvalue"]:
-            moves.append(f"SELECT setval({quote_literal(name)}, {new['maxvalue']}, false) FROM {name} "
-                         f"WHERE last_value > {new['maxvalue']}")
+        if increment > 0 and new_min > old_min:
+            moves.append(f"SELECT setval({quote_literal(name)}, {new_min}, false) FROM {name} "
+                         f"WHERE last_value < {new_min}")
+        if increment < 0 and new_max < old_max:
+            moves.append(f"SELECT setval({quote_literal(name)}, {new_max}, false) FROM {name} "
+                         f"WHERE last_value > {new_max}")
         if not options and not suffix:
             return moves
         return moves + [f"ALTER SEQUENCE {name}{self._sequence_options(options)}{suffix}"]
@@ -276,6 +291,17 @@ class PostgresRenderer(Renderer):
 
 
 _NUMBERS = frozenset({"smallint", "bigint", "numeric", "real", "double"})
+
+
+def _increment(sequence: m.Sequence) -> int:
+    """The sequence's actual increment (1 when not given)."""
+    return int(sequence.resolved()["increment"])
+
+
+def _range(sequence: m.Sequence) -> tuple[int, int]:
+    """The sequence's actual ``(minvalue, maxvalue)``, defaults filled in."""
+    resolved = sequence.resolved()
+    return int(resolved["minvalue"]), int(resolved["maxvalue"])
 
 
 def _cast_path(old: str, new: str) -> str:

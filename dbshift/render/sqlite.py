@@ -4,6 +4,13 @@ A rebuild creates the table as it will be under a temporary name, copies the
 rows, drops the old table, renames the new one into place and recreates the
 indexes — the procedure the SQLite documentation recommends.  It runs inside
 the migration's transaction, so a failure leaves the old table untouched.
+
+SQLite has no comments, no unlogged or clustered tables: operations that change
+only those render as nothing.  It has no schemas, sequences or enum types
+either: creating or changing one is refused (the migration would otherwise be
+recorded without its effect), while dropping one renders as nothing, as there
+is none to drop.  Autogenerate never writes any of these for SQLite: the
+models' comments, enum types, sequences and schemas are left out of its schema.
 """
 
 from __future__ import annotations
@@ -22,14 +29,36 @@ _PLAIN_DEFAULT = re.compile(rf"^\s*(?:{_CONSTANT}|current_(?:timestamp|date|time
 _CONSTANT_DEFAULT = re.compile(rf"^\s*\(?\s*(?:{_CONSTANT})\s*\)?\s*$", re.I | re.S)
 
 
+_NO_SCHEMAS = "SQLite has no schemas (each database is one file; attach another with RunSQL)"
+_NO_SEQUENCES = "SQLite has no sequences (an INTEGER PRIMARY KEY numbers rows by itself)"
+_NO_ENUMS = "SQLite has no enum types (a column's values are limited by a CHECK constraint on its table)"
+
+
 class SqliteRenderer(Renderer):
     name = "sqlite"
     supports_comments = False
+    renders_nothing = {
+        o.AlterTableComment: "SQLite has no comments",
+        o.AlterTableLogging: "SQLite has no unlogged tables: every table is journaled",
+        o.AlterTableCluster: "SQLite has no CLUSTER mark: a table is stored in rowid or primary-key order",
+        o.DropEnum: "SQLite has no enum types, so there is none to drop",
+        o.DropSequence: "SQLite has no sequences, so there is none to drop",
+        o.DropSchema: "SQLite has no schemas, so there is none to drop",
+    }
+    unsupported = {
+        o.CreateSchema: _NO_SCHEMAS,
+        o.CreateSequence: _NO_SEQUENCES,
+        o.AlterSequence: _NO_SEQUENCES,
+        o.AttachSequence: _NO_SEQUENCES,
+        o.DetachSequence: _NO_SEQUENCES,
+        o.CreateEnum: _NO_ENUMS,
+        o.AlterEnum: _NO_ENUMS,
+    }
 
     def default_sql(self, default: str) -> str:
         return default if _PLAIN_DEFAULT.match(default) else f"({default})"
 
-    def deferrable_sql(self, c: m.PrimaryKey | m.Unique | m.ForeignKey) -> str:
+    def deferrable_sql(self, c: m.PrimaryKey | m.Unique | m.ForeignKey | m.Exclude) -> str:
         return super().deferrable_sql(c) if isinstance(c, m.ForeignKey) else ""  # SQLite defers foreign keys only
 
     # operations SQLite does in place ----------------------------------------
