@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 from dataclasses import dataclass, field
@@ -172,9 +171,13 @@ def _with_password(state: State, url: Any) -> Any:
     key = (url.username, url.host, url.port)
     password = state.passwords.get(key) or os.environ.get(PASSWORD_VARIABLE) or os.environ.get("DBSHIFT_PASSWORD")
     if not password:
-        if sys.stdin is None or not sys.stdin.isatty():
+        from ..console.output import Output
+        from ..console.prompts import ask_password
+
+        terminal = Output(sys.stdout, sys.stderr, sys.stdin)
+        if not terminal.interactive:
             raise MigrationPasswordMissing(str(url))
-        password = getpass.getpass(f"Password for {mask(url)}: ")
+        password = ask_password(terminal)(mask(url))
         if not password:
             raise MigrationPasswordMissing(str(url), "none was entered")
         state.passwords[key] = password

@@ -31,7 +31,7 @@ from ..console.failures import debugging, report
 from ..console.output import Output
 from ..console.run_options import LOCK_WAIT, RUN_FLAGS, RunFlag, split
 from ..core.durations import seconds
-from ..core.errors import DbshiftError, MultipleHeads, UnknownRevision
+from ..core.errors import DbshiftError, MultipleHeads, UnknownRevision, command, for_program
 from ..database.connect import mask, password_prompt
 from ..project.config import Config
 from .app import bind_config, binds, migrations_directory, state_of
@@ -94,7 +94,7 @@ def _refused(*decls: str, reason: str, takes_value: bool = False, multiple: bool
             group = ctx
             while group.parent is not None and group.command is not db_group:
                 group = group.parent
-            text = reason.replace("'flask db ", f"'flask {group.info_name} ")  # Migrate(command=...)
+            text = for_program(reason, f"flask {group.info_name}")  # Migrate(command=...)
             raise CommandFailed(f"{param.opts[-1]} is not supported by dbshift: {text}", 2)
 
     return click.option(
@@ -105,7 +105,7 @@ def _refused(*decls: str, reason: str, takes_value: bool = False, multiple: bool
 
 _NO_ENV = "there is no env.py to read it; leave it out and put settings in the app's config"
 _NO_LABELS = (
-    "a new migration always builds on the single head (use 'flask db merge' to join heads); "
+    f"a new migration always builds on the single head (use {command('merge')} to join heads); "
     "each bind has its own directory (--bind NAME)"
 )
 _NO_REV_ID = "dbshift names revisions '<UTC time>_<hex>' so that migration files sort in creation order; leave it out"
@@ -263,7 +263,7 @@ def _revision_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--rename", "renames", multiple=True, metavar="OLD:NEW",
                      help="Declare a rename: old_table:new_table or table.old_column:new_column (repeatable)."),
         click.option("--no-input", is_flag=True, help="Never ask questions (possible renames are reported)."),
-        _refused("--sql", reason="this writes a migration file; see its SQL with 'flask db upgrade --sql'"),
+        _refused("--sql", reason=f"this writes a migration file; see its SQL with {command('upgrade --sql')}"),
         _refused("--head", takes_value=True, reason=_NO_LABELS, harmless="head"),
         _refused("--splice", reason=_NO_LABELS),
         _refused("--branch-label", takes_value=True, reason=_NO_LABELS),
