@@ -5,7 +5,7 @@ The folders are the layers; each imports only from the ones below it
 
     cli/ flask/ testing.py   the edges: argv, Flask's ``flask db`` and Migrate, the pytest plugin
     console/                 the presentation both front ends share: words, progress, prompts, errors, run options
-    api/                     one function per command, by concern (autogenerate, run, records, compare, lint,
+    api/                     one function per command, by concern (autogenerate, run, records, compare, linting,
                              project); results, errors and RunOptions in one place each
     runner/ · project/       running a plan (events, sinks, the loop, previews) · migration files, codegen,
                              configuration, loading the models

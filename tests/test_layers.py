@@ -154,3 +154,17 @@ def test_below_the_edges_nothing_prints(layer):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("print", "input"):
                 pytest.fail(f"{path.relative_to(PACKAGE)}:{node.lineno} calls {node.func.id}()")
+
+
+def test_every_api_name_is_what_it_says_after_its_modules_load():
+    """``dbshift.api`` loads names on first use; a submodule must never shadow one (``api.lint`` the function)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from dbshift import api
+
+    for info in pkgutil.iter_modules(api.__path__, "dbshift.api."):
+        importlib.import_module(info.name)
+    shadowed = [name for name in api.__all__ if inspect.ismodule(getattr(api, name))]
+    assert not shadowed, f"dbshift.api names that are modules, not what they say: {shadowed}"

@@ -11,7 +11,7 @@ and returns a result value; none prints, and none touches the application's logg
 The functions live by concern: :mod:`.autogenerate` (``revision``), :mod:`.run`
 (``upgrade``, ``downgrade`` and their offline SQL), :mod:`.records` (``current``,
 ``status``, ``history_entries``, ``heads``, ``show``, ``stamp``, ``resolve``,
-``accept``), :mod:`.compare` (``check``, ``diff_databases``), :mod:`.lint` and
+``accept``), :mod:`.compare` (``check``, ``diff_databases``), :mod:`.linting` and
 :mod:`.project` (``init``, ``merge``, ``rebase``).  Their results are in
 :mod:`.results`, their errors in :mod:`.errors`, the run options in :mod:`.options`.
 
@@ -34,7 +34,7 @@ _HOMES = {
         "NothingToMerge", "NothingToResolve", "RebaseApplied", "RebaseUnchecked", "ResumeNotInPlan",
         "SingleTransactionUnsupported", "UnfinishedMigration", "UnknownLintCode",
     ],
-    ".lint": ["lint"],
+    ".linting": ["lint"],
     ".options": ["DEFAULT_WAIT_S", "RunOptions"],
     ".project": ["init", "merge", "rebase"],
     ".records": ["accept", "current", "heads", "history_entries", "resolve", "show", "stamp", "status"],
@@ -75,7 +75,7 @@ if TYPE_CHECKING:
         RebaseApplied, RebaseUnchecked, ResumeNotInPlan, SingleTransactionUnsupported, UnfinishedMigration,
         UnknownLintCode,
     )
-    from .lint import lint
+    from .linting import lint
     from .options import DEFAULT_WAIT_S, RunOptions
     from .project import init, merge, rebase
     from .records import accept, current, heads, history_entries, resolve, show, stamp, status
