@@ -106,7 +106,7 @@ def _migrate(
             waited.append(time.monotonic())
             emit(LockWaiting(holder, options.lock_wait))
 
-        with lock.hold(conn, conn.engine.url, options.lock_wait, on_wait):
+        with lock.hold(conn, conn.engine.url, options.lock_wait, on_wait) as held:
             if waited:
                 emit(LockAcquired(int((time.monotonic() - waited[0]) * 1000)))
             rows = read_rows(conn)
@@ -118,12 +118,15 @@ def _migrate(
                 raise Cancelled()
             # writes only after the confirmation: a cancelled run changes nothing, not even the history table
             added = ensure_history_table(conn)
+            history.require_writable(conn)
             if added:
                 emit(Notice(f"upgraded {history.TABLE_NAME}: added column(s) {', '.join(added)}"))
             if options.accept_checksums:
                 record_checksums(conn, rows, accepted(graph, rows, options.accept_checksums))
             sink = DatabaseSink(conn, config.exclude_tables, run_by)
-            Runner(sink, emit, single_transaction=options.single_transaction, resume=resume_at).run(steps)
+            runner = Runner(sink, emit, single_transaction=options.single_transaction, resume=resume_at,
+                            before_statement=held.check)
+            runner.run(steps)
             applied_after = _after(applied_ids(rows) | set(resume_at if direction == "down" else ()), steps)
             return RunResult(direction, tuple(steps), graph.current(applied_after), resumed=next(iter(resume_at), None))
 

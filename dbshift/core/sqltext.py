@@ -18,6 +18,18 @@ def needs_no_transaction(sql: str) -> bool:
     return bool(_NON_TRANSACTIONAL.match(_strip_leading_comments(sql)))
 
 
+# MySQL/MariaDB statements that commit the open transaction and themselves (the "implicit commit" list)
+_IMPLICIT_COMMIT = re.compile(
+    r"(CREATE|ALTER|DROP|RENAME|TRUNCATE|GRANT|REVOKE|LOCK\s+TABLES|UNLOCK\s+TABLES|ANALYZE|OPTIMIZE|REPAIR)\b",
+    re.IGNORECASE,
+)
+
+
+def commits_implicitly(sql: str) -> bool:
+    """True for MySQL/MariaDB statements that commit by themselves once they succeed (DDL and the like)."""
+    return bool(_IMPLICIT_COMMIT.match(_strip_leading_comments(sql)))
+
+
 def _strip_leading_comments(sql: str) -> str:
     while True:
         sql = sql.lstrip()

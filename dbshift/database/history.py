@@ -36,6 +36,8 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
+from ..core.errors import DbshiftError
+
 TABLE_NAME = "dbshift_history"
 
 APPLIED, RUNNING, FAILED = "applied", "running", "failed"
@@ -108,6 +110,42 @@ def ensure_table(connection: sa.Connection) -> tuple[str, ...]:
             connection.exec_driver_sql(f"ALTER TABLE {_quoted(connection)} ADD COLUMN {ddl}")
             added.append(column.name)
     return tuple(added)
+
+
+class HistoryNotWritable(DbshiftError):
+    """The role running migrations may not write ``dbshift_history`` the way a run needs to."""
+
+    def __init__(self, privilege: str, reason: str) -> None:
+        self.privilege, self.reason = privilege, reason
+        super().__init__(
+            f"this database role may not {privilege} {TABLE_NAME} ({reason}); nothing was run: grant it "
+            f"SELECT, INSERT, UPDATE and DELETE on {TABLE_NAME}, or migrate with a role that has them"
+        )
+
+
+def require_writable(connection: sa.Connection) -> None:
+    """Raise :class:`HistoryNotWritable` unless this session may insert, update and delete history rows.
+
+    Checked before a run starts, with statements that change nothing: a run that
+    could change the schema but not record it would leave the history false.
+    """
+    never = sa.false()
+    probes = {
+        "INSERT into": history_table.insert().from_select(
+            ["revision", "message", "checksum", "applied_at", "duration_ms"],
+            sa.select(history_table.c.revision, history_table.c.message, history_table.c.checksum,
+                      history_table.c.applied_at, history_table.c.duration_ms).where(never),
+        ),
+        "UPDATE": history_table.update().where(never).values(status=history_table.c.status),
+        "DELETE from": history_table.delete().where(never),
+    }
+    for privilege, statement in probes.items():
+        try:
+            connection.execute(statement)
+        except sa.exc.DBAPIError as exc:
+            connection.rollback()
+            raise HistoryNotWritable(privilege, str(exc.orig).strip().splitlines()[0]) from None
+    connection.rollback()
 
 
 def _quoted(connection: sa.Connection) -> str:

@@ -28,6 +28,9 @@ MySQL / MariaDB
     connection is closed by the server as soon as its client is gone.  The
     history row of an interrupted migration names the connection that ran it,
     so the next runner can tell the user when that statement is still running.
+    The lock lives as long as that connection: before each statement the
+    runner checks it is still there (:meth:`RunLock.check`), and stops with
+    :class:`LockLost` when it is not, so two runners never run at once.
 
 SQLite
     ``flock`` on a lock file next to the database file (``<db>.dbshift-lock``,
@@ -72,6 +75,17 @@ class LockTimeout(DbshiftError):
         )
 
 
+class LockLost(DbshiftError):
+    """The connection holding the run lock ended during the run: another runner may have started."""
+
+    def __init__(self, holder: str, reason: str) -> None:
+        self.holder, self.reason = holder, reason
+        super().__init__(
+            f"the migration lock was lost ({holder} ended: {reason}); the run stopped before its next "
+            "statement so that no second run works beside it"
+        )
+
+
 def _seconds(s: float) -> str:
     return f"{s:.0f} s" if s >= 10 else f"{s:.1f} s"
 
@@ -83,6 +97,9 @@ def whoami() -> str:
 
 class RunLock(Protocol):
     def acquire(self, timeout_s: float, on_wait: Callable[[str | None], None]) -> None: ...
+    def check(self) -> None:
+        """Raise :class:`LockLost` unless the lock is still held."""
+
     def release(self) -> None: ...
 
 
@@ -92,8 +109,9 @@ def hold(
     url: sa.engine.URL,
     timeout_s: float,
     on_wait: Callable[[str | None], None] = lambda holder: None,
-) -> Iterator[None]:
-    """Hold the run lock of the database behind ``connection`` for the ``with`` block.
+) -> Iterator[RunLock]:
+    """Hold the run lock of the database behind ``connection`` for the ``with`` block; yields the lock,
+    whose ``check()`` says whether it is still held.
 
     ``on_wait(holder)`` is called once if the lock is taken, with a description
     of the holder (or None when it cannot be told); ``LockTimeout`` after
@@ -102,7 +120,7 @@ def hold(
     lock = for_connection(connection, url)
     lock.acquire(timeout_s, on_wait)
     try:
-        yield
+        yield lock
     finally:
         lock.release()
 
@@ -121,6 +139,9 @@ def for_connection(connection: sa.Connection, url: sa.engine.URL) -> RunLock:
 
 class NoLock:
     def acquire(self, timeout_s: float, on_wait: Callable[[str | None], None]) -> None:
+        pass
+
+    def check(self) -> None:
         pass
 
     def release(self) -> None:
@@ -167,6 +188,9 @@ class PostgresLock:
         started = time.monotonic()
         if not _poll(self._try, timeout_s, waiting):
             raise LockTimeout(time.monotonic() - started, holder[0])
+
+    def check(self) -> None:
+        pass  # held by the run's own connection: if that ends, so does the run
 
     def holder(self) -> str | None:
         row = self.connection.exec_driver_sql(
@@ -232,6 +256,17 @@ class MysqlLock:
             self.release()
             raise
 
+    def check(self) -> None:
+        conn = self.lock_connection
+        if conn is None:
+            raise LockLost("the lock connection", "it was released")
+        try:
+            conn.exec_driver_sql("SELECT 1").scalar()
+            conn.commit()
+        except sa.exc.SQLAlchemyError as exc:
+            why = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise LockLost("the connection holding it", why) from None
+
     def _get(self, conn: sa.Connection, timeout_s: float) -> bool:
         got = conn.exec_driver_sql("SELECT GET_LOCK(%s, %s)", (self.name, timeout_s)).scalar()
         conn.commit()
@@ -255,10 +290,10 @@ class MysqlLock:
         conn, self.lock_connection = self.lock_connection, None
         if conn is None:
             return
-        with contextlib.suppress(sa.exc.DBAPIError):
+        with contextlib.suppress(sa.exc.SQLAlchemyError):  # a lost connection released it already
             conn.exec_driver_sql("SELECT RELEASE_LOCK(%s)", (self.name,))
             conn.commit()
-        with contextlib.suppress(sa.exc.DBAPIError):
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
             conn.close()
 
 
@@ -305,6 +340,9 @@ class FileLock:
         os.write(fd, f"dbshift {whoami()}\n".encode())
         self.fd = fd
         return True
+
+    def check(self) -> None:
+        pass  # an flock lasts as long as this process
 
     def holder(self) -> str | None:
         try:

@@ -17,9 +17,12 @@ Outcome = Literal["rolled_back", "partial", "single"]
 class MigrationFailed(DbshiftError):
     """A migration failed at statement ``number``; ``outcome`` says what is left.
 
-    ``rolled_back``: nothing of the migration remains.  ``single``: the whole
-    run was rolled back.  ``partial``: statements ``1..committed`` are
-    committed and the history row says so (status ``failed``).
+    ``rolled_back``: nothing of the migration remains (and no history row
+    says otherwise).  ``single``: the whole run was rolled back.  ``partial``:
+    statements ``1..committed`` are committed and the history row says so
+    (status ``failed``) — unless ``recorded`` is False: the row could not be
+    written and says what the last successful write said.  ``recording``:
+    the statement itself succeeded; writing its progress to the history failed.
     """
 
     def __init__(
@@ -32,26 +35,52 @@ class MigrationFailed(DbshiftError):
         number: int = 0,
         committed: int = 0,
         outcome: Outcome = "rolled_back",
+        recording: bool = False,
+        recorded: bool = True,
     ) -> None:
         self.step, self.op, self.statement, self.reason = step, op, statement, reason
         self.number, self.committed, self.outcome = number, committed, outcome
-        rev = step.revision.id
-        where = step.revision.path or rev
+        self.recording, self.recorded = recording, recorded
+        super().__init__(self._message())
+
+    def settle(self, recorded: bool) -> None:
+        """Say whether the history row could be written as the failure left it."""
+        self.recorded = recorded
+        self.message = self._message()
+        self.args = (self.message,)
+
+    def _message(self) -> str:
+        step, rev = self.step, self.step.revision.id
         verb = "upgrade" if step.direction == "up" else "downgrade"
-        if outcome == "partial":
-            done = f"statements 1-{committed} are committed" if committed else "no statement of it is committed"
-            tail = (
-                f"; {done} and {history.TABLE_NAME} records the failure: fix the cause, then "
-                f"{command(f'{verb} --resume')} continues at statement {committed + 1}, or repair by hand and run "
-                f"{command(f'resolve {rev} --applied')} (or --rolled-back)"
+        what = f"failed at {self.where()}: {self.reason}"
+        if self.recording:
+            ran = "ran and is committed" if self.committed >= self.number else "ran but is rolled back"
+            what = f"failed after {self.where()}: the statement {ran}, then recording it in {history.TABLE_NAME} failed: " \
+                   f"{self.reason}"
+        return f"{verb} of {rev} ({step.revision.path or rev}) {what}{self._tail(verb, rev)}"
+
+    def _tail(self, verb: str, rev: str) -> str:
+        if self.outcome == "single":
+            return "; the whole run was rolled back (single transaction)"
+        if self.outcome == "rolled_back":
+            stale = "" if self.recorded else (
+                f" ({history.TABLE_NAME} could not be updated and still says it is running: "
+                f"{command(f'resolve {rev} --rolled-back')} clears that)"
             )
-        elif outcome == "single":
-            tail = "; the whole run was rolled back (single transaction)"
-        elif step.direction == "up":
-            tail = "; the database is left at the previous revision"
-        else:
-            tail = "; its changes were rolled back and the migration is still applied"
-        super().__init__(f"{verb} of {rev} ({where}) failed at {self.where()}: {reason}{tail}")
+            if self.step.direction == "up":
+                return f"; nothing of it is committed: the database is left at the previous revision{stale}"
+            return f"; its changes were rolled back and the migration is still applied{stale}"
+        done = f"statements 1-{self.committed} are committed" if self.committed else "no statement of it is committed"
+        how = (
+            f"fix the cause, then {command(f'{verb} --resume')} continues at statement {self.committed + 1}, "
+            f"or repair by hand and run {command(f'resolve {rev} --applied')} (or --rolled-back)"
+        )
+        if self.recorded:
+            return f"; {done} and {history.TABLE_NAME} records the failure: {how}"
+        return (
+            f"; {done}, but {history.TABLE_NAME} could not be updated and may show fewer: "
+            f"once it can be written, {how}"
+        )
 
     def where(self) -> str:
         """``statement 3 ('CREATE INDEX …')``, or the operation when no SQL was produced."""
@@ -60,12 +89,15 @@ class MigrationFailed(DbshiftError):
 
     def record(self) -> str:
         """What the history row's ``error`` column keeps."""
-        return f"{self.where()}: {self.reason}"
+        prefix = "recording failed after " if self.recording else ""
+        return f"{prefix}{self.where()}: {self.reason}"
 
 
 class StatementFailed(Exception):
-    def __init__(self, op: o.Op, statement: str | None, reason: str, number: int) -> None:
-        self.op, self.statement, self.reason, self.number = op, statement, reason, number
+    """Inside the runner: statement ``number`` failed (``recording``: it ran; writing its progress failed)."""
+
+    def __init__(self, op: o.Op | None, statement: str | None, reason: str, number: int, *, recording: bool = False) -> None:
+        self.op, self.statement, self.reason, self.number, self.recording = op, statement, reason, number, recording
 
 
 def _excerpt(sql: str, limit: int = 80) -> str:
@@ -80,6 +112,9 @@ class NotInTransaction(Exception):
 
 
 def reason(exc: BaseException) -> str:
+    """One line for ``exc``: a driver error's own first line, a dbshift error's message, else ``Type: line``."""
+    if isinstance(exc, DbshiftError):
+        return str(exc)
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip()
     if not text:  # KeyboardInterrupt, a bare exception class

@@ -33,7 +33,7 @@ from typing import Callable, Mapping
 
 from ..core import model as m
 from ..core import ops as o
-from ..core.sqltext import needs_no_transaction, split_sql
+from ..core.sqltext import commits_implicitly, needs_no_transaction, split_sql
 from ..database import history
 from ..render import Statement, render, renderer_for
 from .events import (
@@ -64,12 +64,15 @@ class Runner:
     ``single_transaction``: the whole run in one transaction (PostgreSQL,
     SQLite).  ``resume``: for a revision whose earlier run failed part-way,
     how many of its statements that run committed; they are skipped.
+    ``before_statement`` is called before each statement runs and raises to
+    stop the run there (the run lock was lost).
     """
 
     sink: Sink
     emit: Callable[[Event], None] = lambda event: None
     single_transaction: bool = False
     resume: Mapping[str, int] = field(default_factory=dict)
+    before_statement: Callable[[], None] = lambda: None  # raises to stop the run (the run lock was lost)
     _schema: m.Schema | None = field(default=None, init=False)
 
     def run(self, steps: list[Step] | tuple[Step, ...]) -> None:
@@ -112,26 +115,47 @@ class Runner:
         self.emit(StepFinished(step, index, total, _ms(t0), state.number))
 
     def _failed(self, state: _Progress, failed: StatementFailed) -> MigrationFailed:
+        """Roll back what is not committed and make the history say what is: the failure and how far
+        the step got, or no row at all when nothing of the step is committed (a plain rerun then goes on)."""
         sink = self.sink
         sink.rollback()
         self._schema = None
         if self.single_transaction:
             outcome: Outcome = "single"
-        elif state.tracked:
+        elif state.tracked and (state.committed or failed.recording):
             outcome = "partial"
         else:
             outcome = "rolled_back"
+        assert failed.op is not None, "the operation is known once the failure leaves it"
         failure = MigrationFailed(
             state.step, failed.op, failed.statement, failed.reason,
-            number=failed.number, committed=state.committed, outcome=outcome,
+            number=failed.number, committed=state.committed, outcome=outcome, recording=failed.recording,
         )
-        if outcome == "partial":
-            try:
-                sink.progress(state.step, state.committed, history.FAILED, failure.record())
-                sink.commit()
-            except Exception:  # noqa: BLE001 - connection lost: the row keeps saying 'running'
-                pass
+        if state.tracked and not self.single_transaction:
+            failure.settle(self._record_failure(state, failure, outcome))
         return failure
+
+    def _record_failure(self, state: _Progress, failure: MigrationFailed, outcome: Outcome) -> bool:
+        """Write the step's row as the failure left it, on the run's connection or else on a new one;
+        False when neither could (the row then says what the last successful write said)."""
+        def write(sink: Sink) -> None:
+            if outcome == "partial":
+                sink.progress(state.step, state.committed, history.FAILED, failure.record())
+            else:
+                sink.forget(state.step)
+            sink.commit()
+
+        try:
+            write(self.sink)
+            return True
+        except Exception:  # noqa: BLE001 - the run's connection may be gone or refused the write
+            pass
+        try:
+            with self.sink.elsewhere() as other:
+                write(other)
+            return True
+        except Exception:  # noqa: BLE001 - the server is unreachable: the message says the row is stale
+            return False
 
     def _abandon(self, state: _Progress, why: str) -> None:
         """Best effort after an unexpected exception: roll back, and mark a tracked step failed."""
@@ -151,30 +175,36 @@ class Runner:
         try:
             if isinstance(op, _CALLS):
                 sql = op.describe()
-                state.number += 1
-                if state.number <= state.skip:
+                if state.number + 1 <= state.skip:
+                    state.number += 1
                     self.emit(StatementSkipped(state.step, sql, state.number))
                 else:
+                    self.before_statement()
+                    state.number += 1
                     executing = True
                     self.sink.begin()
                     self.sink.call(op)
-                    self._after_statement(state)
+                    self._after_statement(state, durable=False)
                     executing = False
                     self.emit(StatementExecuted(state.step, sql, state.number))
             else:
                 for statement in self._render(op):
                     sql = statement.sql
-                    state.number += 1
-                    if state.number <= state.skip:
+                    if state.number + 1 <= state.skip:
+                        state.number += 1
                         self.emit(StatementSkipped(state.step, sql, state.number))
                         continue
+                    self.before_statement()
+                    state.number += 1
                     executing = True
                     self._execute(state, statement)
                     executing = False
                     self.emit(StatementExecuted(state.step, sql, state.number, statement.transactional))
                 sql = None
             self._advance(op)
-        except StatementFailed:
+        except StatementFailed as failed:
+            if failed.recording:
+                failed.op, failed.statement = op, sql
             raise
         except Exception as exc:  # a database error, or a hand-written step that raised
             number = state.number if executing else state.number + 1
@@ -191,21 +221,34 @@ class Runner:
             sink.commit()
             state.committed = state.number - 1
             sink.execute(statement)
-            sink.progress(state.step, state.number, history.RUNNING)
-            sink.commit()
-            state.committed = state.number
+            state.committed = state.number  # it ran outside a transaction: it is committed
+            self._recorded(state, commit=True)
             return
         sink.begin()
         sink.execute(statement)
-        self._after_statement(state)
+        self._after_statement(state, durable=not sink.atomic_ddl and commits_implicitly(statement.sql))
 
-    def _after_statement(self, state: _Progress) -> None:
+    def _after_statement(self, state: _Progress, *, durable: bool) -> None:
+        """Record the statement just run in the step's history row (tracked steps only).
+
+        ``durable``: the statement committed by itself (MySQL DDL), so it counts as
+        committed even if recording it fails.
+        """
         if not state.tracked:
             return
-        self.sink.progress(state.step, state.number, history.RUNNING)
-        if not self.sink.atomic_ddl:  # MySQL: each statement commits with its progress
-            self.sink.commit()
+        if durable:
             state.committed = state.number
+        self._recorded(state, commit=not self.sink.atomic_ddl)  # MySQL: each statement commits with its progress
+
+    def _recorded(self, state: _Progress, *, commit: bool) -> None:
+        """Write the step's progress (and commit it); a failure here is a recording failure, not the statement's."""
+        try:
+            self.sink.progress(state.step, state.number, history.RUNNING)
+            if commit:
+                self.sink.commit()
+                state.committed = state.number
+        except Exception as exc:
+            raise StatementFailed(None, None, reason(exc), state.number, recording=True) from exc
 
     def _render(self, op: o.Op) -> list[Statement]:
         dialect = self.sink.dialect.name

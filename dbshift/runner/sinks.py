@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import contextlib
+from typing import Any, Iterator, Protocol
 
 import sqlalchemy as sa
 
@@ -23,6 +24,8 @@ class Sink(Protocol):
     def call(self, op: o.Op) -> None: ...
     def record(self, step: Step, duration_ms: int, statements: int) -> None: ...
     def progress(self, step: Step, done: int, status: str, error: str | None = None) -> None: ...
+    def forget(self, step: Step) -> None: ...
+    def elsewhere(self) -> contextlib.AbstractContextManager[Sink]: ...
     def schema(self) -> m.Schema | None: ...
 
 
@@ -101,6 +104,20 @@ class DatabaseSink:
             direction=step.direction, statements_done=done, status=status, error=error, run_by=self.run_by,
         )
 
+    def forget(self, step: Step) -> None:
+        """Remove the step's unfinished row: nothing of it is committed."""
+        self.begin()
+        history.forget(self.connection, step.revision.id)
+
+    @contextlib.contextmanager
+    def elsewhere(self) -> Iterator[DatabaseSink]:
+        """This sink on a new connection to the same database: to write the history when this one cannot."""
+        connection = self.connection.engine.connect()
+        try:
+            yield DatabaseSink(connection, self.exclude, self.run_by)
+        finally:
+            connection.close()
+
     def schema(self) -> m.Schema:
         from ..sqla.reflect import reflect
 
@@ -165,6 +182,13 @@ class SqlSink:
 
     def progress(self, step: Step, done: int, status: str, error: str | None = None) -> None:
         pass  # offline output has no progress rows: a failed script is resumed by hand
+
+    def forget(self, step: Step) -> None:
+        pass
+
+    @contextlib.contextmanager
+    def elsewhere(self) -> Iterator[SqlSink]:
+        yield self
 
     def schema(self) -> m.Schema:
         return self._schema

@@ -20,6 +20,9 @@ from dbshift import api
 from dbshift.config import Config
 from dbshift.runner import MigrationFailed
 
+# A failure that committed nothing (anywhere on PostgreSQL and SQLite, at a migration's first statement on
+# MariaDB) leaves no history row: a plain rerun, as a deploy script does, goes on once the cause is fixed.
+
 # (sql, what it leaves behind: ("table", name) | ("column", "table.column") | ("log", entry))
 PLAN = [
     [
@@ -93,7 +96,8 @@ def test_a_failure_at_any_statement_leaves_an_exact_state_and_the_plan_can_be_fi
 
     done_before = [effect for statements in PLAN[:fail_m] for _, effect in statements]
     applied = [(rev_id(m + 1), "applied", len(PLAN[m])) for m in range(fail_m)]
-    if not mysql:
+    nothing_committed = not mysql or fail_k == 0
+    if nothing_committed:
         # the failed migration was rolled back entirely: the previous revision, exactly
         assert project.history() == applied
         assert _observed(project) == _state(done_before)
@@ -108,7 +112,7 @@ def test_a_failure_at_any_statement_leaves_an_exact_state_and_the_plan_can_be_fi
         assert "dbshift upgrade --resume" in refused and "dbshift resolve" in refused
 
     project.execute("CREATE TABLE gate (id integer)")  # the cause, fixed
-    project.cli("upgrade", "--resume") if mysql else project.cli("upgrade")
+    project.cli("upgrade") if nothing_committed else project.cli("upgrade", "--resume")  # a deploy reruns its command
 
     everything = [effect for statements in PLAN for _, effect in statements]
     assert _observed(project) == _state(everything), "every statement ran exactly once"

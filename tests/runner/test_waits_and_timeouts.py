@@ -111,10 +111,9 @@ def test_lock_timeout_stops_a_statement_waiting_for_a_busy_table(request, tmp_pa
     assert took < 5, f"waited {took:.1f} s for the table lock"
     assert f"{rev_id(2)} " in error and "statement 1 ('ALTER TABLE a ADD COLUMN x integer')" in error, error
     assert "lock timeout" in error if kind == "postgresql" else "Lock wait timeout exceeded" in error
-    expected = [(rev_id(1), "applied", 2)] + ([] if kind == "postgresql" else [(rev_id(2), "failed", 0)])
-    assert project.history() == expected
+    assert project.history() == [(rev_id(1), "applied", 2)], "nothing of it is committed: no row says otherwise"
 
-    project.cli("upgrade", "--lock-timeout", "2s", *(["--resume"] if kind == "mariadb" else []))
+    project.cli("upgrade", "--lock-timeout", "2s")  # the same command again, once the table is free
     assert project.history() == [(rev_id(1), "applied", 2), (rev_id(2), "applied", 1)]
 
 

@@ -1,0 +1,153 @@
+"""The history says what is committed, whatever fails: a role that may not write it, a history write
+that fails after a statement committed by itself, a run lock that is lost.
+
+Each fault is injected on the real server; the judge is the database: its tables, and the rows of
+``dbshift_history``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from runner_helpers import Project, rev_id
+
+from dbshift.database.connect import create_engine
+from dbshift.database.lock import mysql_lock_name
+
+
+def _admin(url: str, *statements: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for sql in statements:
+                conn.exec_driver_sql(sql)
+    finally:
+        engine.dispose()
+
+
+def _as_user(url: str, user: str, password: str | None = None) -> str:
+    parsed = sa.engine.make_url(url).set(username=user, password=password)
+    return parsed.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def mariadb_user(mysql_url):
+    """A MariaDB user that may do everything in the test database except UPDATE: no UPDATE on dbshift_history."""
+    name, password = f"u{secrets.token_hex(4)}", secrets.token_hex(8)
+    database = sa.engine.make_url(mysql_url).database
+    _admin(mysql_url, f"CREATE USER '{name}'@'%%' IDENTIFIED BY '{password}'",
+           f"GRANT SELECT, INSERT, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES ON `{database}`.* TO '{name}'@'%%'")
+    yield _as_user(mysql_url, name, password)
+    _admin(mysql_url, f"DROP USER '{name}'@'%%'")
+
+
+def test_a_role_that_may_not_update_the_history_runs_nothing_mariadb(tmp_path, mysql_url, mariadb_user):
+    project = Project.make(tmp_path / "p", mysql_url)
+    project.add_sql("CREATE TABLE a (id integer PRIMARY KEY)")
+    project.cli("upgrade")  # the history table exists, written by a role that may
+    project.add_sql("CREATE TABLE b (id integer PRIMARY KEY)", "CREATE TABLE c (id integer PRIMARY KEY)")
+
+    error = project.cli("upgrade", url=mariadb_user, expect=1).strip()
+    assert "may not UPDATE dbshift_history" in error and "nothing was run" in error, error
+    assert project.tables() == {"a"}, "no statement ran"
+    assert project.history() == [(rev_id(1), "applied", 1)]
+
+
+def test_a_role_that_may_not_update_the_history_runs_nothing_postgresql(tmp_path, pg_url):
+    role = f"r{secrets.token_hex(4)}"
+    project = Project.make(tmp_path / "p", pg_url)
+    project.add_sql("CREATE TABLE a (id integer PRIMARY KEY)")
+    project.cli("upgrade")
+    _admin(pg_url, f"CREATE ROLE {role} LOGIN", f"GRANT CREATE, USAGE ON SCHEMA public TO {role}",
+           f"GRANT SELECT, INSERT, DELETE ON dbshift_history TO {role}")
+    try:
+        project.add_sql("CREATE TABLE b (id integer PRIMARY KEY)")
+        error = project.cli("upgrade", url=_as_user(pg_url, role), expect=1).strip()
+        assert "may not UPDATE dbshift_history" in error and "nothing was run" in error, error
+        assert project.tables() == {"a"}
+        assert project.history() == [(rev_id(1), "applied", 1)]
+    finally:
+        _admin(pg_url, "DROP TABLE IF EXISTS b", f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+
+
+def _block_history_writes(url: str, after_s: float, for_s: float) -> threading.Thread:
+    """Another session takes a write lock on dbshift_history ``after_s`` from now and keeps it ``for_s``."""
+
+    def hold() -> None:
+        time.sleep(after_s)
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("LOCK TABLES dbshift_history WRITE")
+                time.sleep(for_s)
+                conn.exec_driver_sql("UNLOCK TABLES")
+        finally:
+            engine.dispose()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_history_write_that_fails_after_a_committed_statement_is_told_as_it_is(tmp_path, mysql_url):
+    """MariaDB DDL commits by itself: when recording it fails, the message, the history and --resume agree."""
+    project = Project.make(tmp_path / "p", mysql_url)
+    project.add_sql(
+        "CREATE TABLE a (id integer PRIMARY KEY)",
+        "CREATE TABLE slow AS SELECT SLEEP(1.5) AS x",  # while it runs, the history table gets locked
+        "CREATE TABLE b (id integer PRIMARY KEY)",
+    )
+    blocker = _block_history_writes(mysql_url, after_s=0.6, for_s=3)
+    error = project.cli("upgrade", "--lock-timeout", "1s", expect=1).strip()
+    blocker.join()
+
+    assert f"{rev_id(1)} " in error and "failed after statement 2 ('CREATE TABLE slow" in error, error
+    assert "the statement ran and is committed, then recording it in dbshift_history failed" in error, error
+    assert "Lock wait timeout" in error and "statements 1-2 are committed" in error, error
+    assert "records the failure" in error and "continues at statement 3" in error, error
+    assert project.tables() == {"a", "slow"}
+    assert project.history() == [(rev_id(1), "failed", 2)], "the history says what is committed"
+
+    project.cli("upgrade", "--resume")
+    assert project.tables() == {"a", "slow", "b"}, "statement 2 was not run again"
+    assert project.history() == [(rev_id(1), "applied", 3)]
+
+
+def test_a_run_whose_lock_connection_dies_stops_before_its_next_statement(tmp_path, mysql_url):
+    project = Project.make(tmp_path / "p", mysql_url)
+    project.add_sql("CREATE TABLE a (id integer PRIMARY KEY)", "DO SLEEP(1.5)", "CREATE TABLE b (id integer PRIMARY KEY)")
+    lock = mysql_lock_name(sa.engine.make_url(mysql_url).database)
+
+    def kill_the_lock_holder() -> None:
+        engine = create_engine(mysql_url)
+        try:
+            with engine.connect() as conn:
+                for _ in range(200):
+                    holder = conn.exec_driver_sql("SELECT IS_USED_LOCK(%s)", (lock,)).scalar()
+                    conn.commit()
+                    if holder is not None:
+                        time.sleep(0.5)  # statement 2 is sleeping by now
+                        conn.exec_driver_sql(f"KILL {int(holder)}")
+                        return
+                    time.sleep(0.02)
+        finally:
+            engine.dispose()
+
+    killer = threading.Thread(target=kill_the_lock_holder, daemon=True)
+    killer.start()
+    error = project.cli("upgrade", expect=1).strip()
+    killer.join()
+
+    assert "the migration lock was lost" in error and "before statement 3" not in error.split("lost")[0], error
+    assert f"{rev_id(1)} " in error and "statement 3" in error, error
+    assert project.tables() == {"a"}, "no statement ran after the lock was lost"
+    assert project.history() == [(rev_id(1), "failed", 2)]
+
+    project.cli("upgrade", "--resume")
+    assert project.tables() == {"a", "b"}
+    assert project.history() == [(rev_id(1), "applied", 3)]
