@@ -37,7 +37,7 @@ from ..core.sqltext import commits_implicitly, needs_no_transaction, split_sql
 from ..database import history
 from ..render import Statement, render, renderer_for
 from .events import (
-    Event, RunFinished, StatementExecuted, StatementSkipped, Step, StepFailed, StepFinished, StepStarted,
+    Event, Notice, RunFinished, StatementExecuted, StatementSkipped, Step, StepFailed, StepFinished, StepStarted,
 )
 from .failures import MigrationFailed, NotInTransaction, Outcome, StatementFailed, reason
 from .sinks import DatabaseSink, Sink
@@ -120,6 +120,8 @@ class Runner:
         sink = self.sink
         sink.rollback()
         self._schema = None
+        if failed.statement and not failed.recording and needs_no_transaction(failed.statement):
+            self._clear_failed_build(failed.statement)
         if self.single_transaction:
             outcome: Outcome = "single"
         elif state.tracked and (state.committed or failed.recording):
@@ -134,6 +136,15 @@ class Runner:
         if state.tracked and not self.single_transaction:
             failure.settle(self._record_failure(state, failure, outcome))
         return failure
+
+    def _clear_failed_build(self, sql: str) -> None:
+        """Best effort: drop what a failed statement outside a transaction left half-built (an invalid index)."""
+        try:
+            dropped = self.sink.clear_failed_build(Statement(sql, transactional=False))
+        except Exception:  # noqa: BLE001 - the next run drops it before building again
+            return
+        if dropped is not None:
+            self.emit(Notice(f"dropped {dropped}, the invalid index the failed build left behind"))
 
     def _record_failure(self, state: _Progress, failure: MigrationFailed, outcome: Outcome) -> bool:
         """Write the step's row as the failure left it, on the run's connection or else on a new one;
@@ -220,6 +231,9 @@ class Runner:
                 sink.progress(state.step, state.number - 1, history.RUNNING)
             sink.commit()
             state.committed = state.number - 1
+            dropped = sink.clear_failed_build(statement)
+            if dropped is not None:
+                self.emit(Notice(f"dropped {dropped}, an invalid index a failed build left behind, to build it again"))
             sink.execute(statement)
             state.committed = state.number  # it ran outside a transaction: it is committed
             self._recorded(state, commit=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any, Iterator, Protocol
 
 import sqlalchemy as sa
@@ -25,11 +26,16 @@ class Sink(Protocol):
     def record(self, step: Step, duration_ms: int, statements: int) -> None: ...
     def progress(self, step: Step, done: int, status: str, error: str | None = None) -> None: ...
     def forget(self, step: Step) -> None: ...
+    def clear_failed_build(self, statement: Statement) -> str | None: ...
     def elsewhere(self) -> contextlib.AbstractContextManager[Sink]: ...
     def schema(self) -> m.Schema | None: ...
 
 
 _ATOMIC_DDL = ("postgresql", "sqlite")
+_CONCURRENT_INDEX = re.compile(
+    r"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>\"[^\"]+\"|[A-Za-z_][\w$]*)\s+ON\b",
+    re.IGNORECASE,
+)
 _VERBATIM = {"no_parameters": True}  # no placeholder processing: '%' in SQL stays '%'
 
 
@@ -103,6 +109,29 @@ class DatabaseSink:
             self.connection, rev.id, rev.message, step.checksum,
             direction=step.direction, statements_done=done, status=status, error=error, run_by=self.run_by,
         )
+
+    def clear_failed_build(self, statement: Statement) -> str | None:
+        """Before ``CREATE INDEX CONCURRENTLY name``: drop the INVALID index a failed or interrupted build of
+        it left behind (PostgreSQL keeps one), so the build can run again; returns the index dropped, if any.
+
+        Only the run holding the lock calls this, so no other dbshift run is building that index.
+        """
+        match = _CONCURRENT_INDEX.match(statement.sql)
+        if match is None or self.dialect.name != "postgresql":
+            return None
+        name = match.group("name").strip('"')
+        row = self.connection.exec_driver_sql(
+            "SELECT n.nspname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relname = %(name)s AND NOT i.indisvalid AND pg_table_is_visible(i.indrelid)",
+            {"name": name},
+        ).first()
+        self.commit()
+        if row is None:
+            return None
+        qualified = f"{self.dialect.identifier_preparer.quote(row[0])}.{self.dialect.identifier_preparer.quote(name)}"
+        self.execute(Statement(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}", transactional=False))
+        return qualified
 
     def forget(self, step: Step) -> None:
         """Remove the step's unfinished row: nothing of it is committed."""
@@ -185,6 +214,9 @@ class SqlSink:
 
     def forget(self, step: Step) -> None:
         pass
+
+    def clear_failed_build(self, statement: Statement) -> str | None:
+        return None
 
     @contextlib.contextmanager
     def elsewhere(self) -> Iterator[SqlSink]:

@@ -151,3 +151,49 @@ def test_a_run_whose_lock_connection_dies_stops_before_its_next_statement(tmp_pa
     project.cli("upgrade", "--resume")
     assert project.tables() == {"a", "b"}
     assert project.history() == [(rev_id(1), "applied", 3)]
+
+
+def _indexes(project: Project, table: str) -> list[tuple]:
+    return project.query(
+        "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        f" JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = '{table}' AND NOT i.indisprimary ORDER BY 1"
+    )
+
+
+def test_a_failed_concurrent_index_build_leaves_no_invalid_index_and_the_same_command_goes_on(tmp_path, pg_url):
+    project = Project.make(tmp_path / "p", pg_url)
+    project.add_sql("CREATE TABLE t (id integer PRIMARY KEY, v integer)", "INSERT INTO t VALUES (1, 7), (2, 7)")
+    project.cli("upgrade")
+    project.add_sql("CREATE UNIQUE INDEX CONCURRENTLY t_v ON t (v)", "INSERT INTO t VALUES (3, 8)")
+
+    error = project.cli("upgrade", expect=1).strip().splitlines()[-1]
+    assert "could not create unique index" in error and "left at the previous revision" in error, error
+    assert _indexes(project, "t") == [], "PostgreSQL's invalid leftover of the failed build is gone"
+    assert project.history() == [(rev_id(1), "applied", 2)]
+
+    project.execute("UPDATE t SET v = 6 WHERE id = 1")  # the duplicates, fixed
+    project.cli("upgrade")
+    assert _indexes(project, "t") == [("t_v", True)]
+    assert project.history() == [(rev_id(1), "applied", 2), (rev_id(2), "applied", 2)]
+
+
+def test_an_invalid_index_left_by_an_interrupted_build_is_built_again(tmp_path, pg_url):
+    project = Project.make(tmp_path / "p", pg_url)
+    project.add_sql("CREATE TABLE t (id integer PRIMARY KEY, v integer)", "INSERT INTO t VALUES (1, 7), (2, 7)")
+    project.cli("upgrade")
+    engine = create_engine(pg_url)  # a build that died half-way leaves the same INVALID index as this one
+    try:
+        with engine.connect() as conn, pytest.raises(sa.exc.IntegrityError):
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "CREATE UNIQUE INDEX CONCURRENTLY t_v ON t (v)"
+            )
+    finally:
+        engine.dispose()
+    assert _indexes(project, "t") == [("t_v", False)]
+    project.execute("UPDATE t SET v = 6 WHERE id = 1")
+    project.add_sql("CREATE UNIQUE INDEX CONCURRENTLY t_v ON t (v)")
+
+    out = project.cli("upgrade")
+    assert "dropped public.t_v, an invalid index a failed build left behind" in out, out
+    assert _indexes(project, "t") == [("t_v", True)]
+    assert project.history() == [(rev_id(1), "applied", 2), (rev_id(2), "applied", 1)]
