@@ -15,6 +15,8 @@ from ..database import history
 from ..database.history import HistoryRow
 from ..project import files
 from ..project.config import Config
+
+from ..runner.plan import Resume, decode as decode_plan
 from ..runner.events import Direction, Event, LockAcquired, LockWaiting, Notice, Step, StepPreview
 from .context import (
     accepted, applied_ids, connection, current_of, edited, ensure_history_table, load_graph, path_of, read_rows,
@@ -112,8 +114,8 @@ def _migrate(
             rows = read_rows(conn)
             steps, resume_at = _prepare(conn, graph, rows, direction, target, options)
             if resume_at:
-                (rev_id, done), = resume_at.items()
-                emit(Notice(f"resuming {rev_id} at statement {done + 1}"))
+                (rev_id, where), = resume_at.items()
+                emit(Notice(f"resuming {rev_id} at statement {where.done + 1}"))
             if confirm is not None and steps and not confirm(_preview(conn, config, steps)):
                 raise Cancelled()
             # writes only after the confirmation: a cancelled run changes nothing, not even the history table
@@ -134,9 +136,9 @@ def _migrate(
 def _prepare(
     conn: sa.Connection, graph: RevisionGraph, rows: list[HistoryRow], direction: Direction, target: str,
     options: RunOptions,
-) -> tuple[list[Step], dict[str, int]]:
-    """Check the history against the files and plan; returns the steps and ``{revision: statements done}``
-    for the unfinished migration to resume."""
+) -> tuple[list[Step], dict[str, Resume]]:
+    """Check the history against the files and plan; returns the steps and, for the unfinished migration
+    to resume, where it stopped."""
     for row in rows:
         if row.revision not in graph:
             raise DatabaseAtUnknownRevision(row.revision)
@@ -147,7 +149,7 @@ def _prepare(
         row, path, actual = changed[0]
         raise ChecksumMismatch(row.revision, path, row.checksum, actual, len(changed) - 1)
     applied = applied_ids(rows)
-    resume_at: dict[str, int] = {}
+    resume_at: dict[str, Resume] = {}
     unfinished = [r for r in rows if not r.applied]
     if unfinished:
         row = unfinished[0]
@@ -161,7 +163,7 @@ def _prepare(
             raise UnfinishedMigration(row, where, running)
         if row.direction == "down":
             applied.add(row.revision)  # still applied until its downgrade completes
-        resume_at[row.revision] = row.statements_done or 0
+        resume_at[row.revision] = Resume(row.statements_done or 0, decode_plan(row.plan))
     steps = _plan(graph, direction, applied, target)
     if resume_at and next(iter(resume_at)) not in {s.revision.id for s in steps}:
         raise ResumeNotInPlan(next(iter(resume_at)), direction, target)

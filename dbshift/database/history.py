@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.mysql import LONGTEXT
 
 from ..core.errors import DbshiftError
 
@@ -52,15 +53,17 @@ history_table = sa.Table(
     sa.Column("checksum", sa.String(64), nullable=False),
     sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("duration_ms", sa.Integer, nullable=False),
-    # added by dbshift 0.2 (issue 4): progress of runs that cannot be atomic
+    # progress of runs that cannot be atomic (added to older tables in place)
     sa.Column("status", sa.String(16), nullable=False, server_default=APPLIED),
     sa.Column("direction", sa.String(8), nullable=False, server_default="up"),
     sa.Column("statements_done", sa.Integer, nullable=True),
     sa.Column("error", sa.String(ERROR_MAX), nullable=True),
     sa.Column("run_by", sa.String(200), nullable=True),
+    # the statements such a run rendered, per operation (JSON): a resumed run replays them
+    sa.Column("plan", sa.Text().with_variant(LONGTEXT(), "mysql", "mariadb"), nullable=True),
 )
 _ORIGINAL = ("revision", "message", "checksum", "applied_at", "duration_ms")
-_DEFAULTS = {"status": APPLIED, "direction": "up", "statements_done": None, "error": None, "run_by": None}
+_DEFAULTS = {"status": APPLIED, "direction": "up", "statements_done": None, "error": None, "run_by": None, "plan": None}
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class HistoryRow:
     statements_done: int | None = None
     error: str | None = None
     run_by: str | None = None
+    plan: str | None = None
 
     @property
     def applied(self) -> bool:
@@ -200,6 +204,7 @@ def record(
             statements_done=statements_done,
             error=None,
             run_by=run_by,
+            plan=None,
         ),
     )
 
@@ -215,11 +220,14 @@ def progress(
     status: str = RUNNING,
     error: str | None = None,
     run_by: str | None = None,
+    plan: str | None = None,
 ) -> None:
-    """Record how far an unfinished run of ``revision`` got."""
+    """Record how far an unfinished run of ``revision`` got (and, when given, the statements it planned)."""
     values: dict = dict(status=status, direction=direction, statements_done=statements_done, error=_clip(error))
     if run_by is not None:
         values["run_by"] = run_by[:200]
+    if plan is not None:
+        values["plan"] = plan
     exists = _exists(connection, revision)
     if not exists:
         values.update(message=message[:500], checksum=checksum, applied_at=_now(), duration_ms=0)
@@ -228,7 +236,7 @@ def progress(
 
 def mark_applied(connection: sa.Connection, revision: str, checksum: str | None = None) -> None:
     """Turn an unfinished row into an applied one (``resolve --applied``, ``stamp``)."""
-    values: dict = dict(status=APPLIED, direction="up", error=None)
+    values: dict = dict(status=APPLIED, direction="up", error=None, plan=None)
     if checksum is not None:
         values["checksum"] = checksum
     connection.execute(history_table.update().where(history_table.c.revision == revision).values(**values))

@@ -93,6 +93,20 @@ class MigrationFailed(DbshiftError):
         return f"{prefix}{self.where()}: {self.reason}"
 
 
+class PlanNoLongerFits(DbshiftError):
+    """A resumed run found the database without what its history says was done: it changed since."""
+
+    def __init__(self, step: Step, statement: int, done: str) -> None:
+        self.step, self.statement, self.done = step, statement, done
+        rev = step.revision.id
+        verb = "upgrade" if step.direction == "up" else "downgrade"
+        super().__init__(
+            f"cannot resume the {verb} of {rev}: {history.TABLE_NAME} records statement {statement} as done "
+            f"({done}), but the database does not show it: it changed since the run failed; repair it by hand, "
+            f"then record how it ended with {command(f'resolve {rev} --applied')} or '--rolled-back'"
+        )
+
+
 class StatementFailed(Exception):
     """Inside the runner: statement ``number`` failed (``recording``: it ran; writing its progress failed)."""
 

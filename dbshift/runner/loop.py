@@ -33,13 +33,15 @@ from typing import Callable, Mapping
 
 from ..core import model as m
 from ..core import ops as o
+from ..core.effects import present
 from ..core.sqltext import commits_implicitly, needs_no_transaction, split_sql
 from ..database import history
 from ..render import Statement, render, renderer_for
 from .events import (
     Event, Notice, RunFinished, StatementExecuted, StatementSkipped, Step, StepFailed, StepFinished, StepStarted,
 )
-from .failures import MigrationFailed, NotInTransaction, Outcome, StatementFailed, reason
+from .failures import MigrationFailed, NotInTransaction, Outcome, PlanNoLongerFits, StatementFailed, reason
+from .plan import Plan, Resume, encode
 from .sinks import DatabaseSink, Sink
 
 _OPAQUE = (o.RunSQL, o.RunPython, o.BulkInsert, o.BulkDelete)
@@ -55,6 +57,16 @@ class _Progress:
     tracked: bool = False
     number: int = 0  # statements seen so far (executed or skipped)
     committed: int = 0  # statements known to be committed
+    planned: Plan | None = None  # what the earlier run planned, per operation: replayed, never rendered again
+    plan: list[tuple[Statement, ...]] = field(default_factory=list)  # this run's, per operation started
+    plan_written: int = -1  # how many operations the plan in the history row covers
+
+    def plan_to_write(self) -> str | None:
+        """The plan as the history row should hold it, when it grew since it was last written."""
+        if len(self.plan) == self.plan_written:
+            return None
+        self.plan_written = len(self.plan)
+        return encode(tuple(self.plan))
 
 
 @dataclass
@@ -63,7 +75,9 @@ class Runner:
 
     ``single_transaction``: the whole run in one transaction (PostgreSQL,
     SQLite).  ``resume``: for a revision whose earlier run failed part-way,
-    how many of its statements that run committed; they are skipped.
+    how many of its statements that run committed (they are skipped) and the
+    statements it planned (the rest of a started operation is replayed from
+    them, not rendered again against a database that may have changed).
     ``before_statement`` is called before each statement runs and raises to
     stop the run there (the run lock was lost).
     """
@@ -71,7 +85,7 @@ class Runner:
     sink: Sink
     emit: Callable[[Event], None] = lambda event: None
     single_transaction: bool = False
-    resume: Mapping[str, int] = field(default_factory=dict)
+    resume: Mapping[str, Resume] = field(default_factory=dict)
     before_statement: Callable[[], None] = lambda: None  # raises to stop the run (the run lock was lost)
     _schema: m.Schema | None = field(default=None, init=False)
 
@@ -91,17 +105,21 @@ class Runner:
 
     def _run_step(self, step: Step, index: int, total: int) -> None:
         sink = self.sink
-        skip = self.resume.get(step.revision.id, 0)
-        state = _Progress(step, skip=skip, tracked=bool(skip) or not sink.atomic_ddl, committed=skip)
+        resume = self.resume.get(step.revision.id)
+        skip = resume.done if resume else 0
+        state = _Progress(step, skip=skip, tracked=resume is not None or not sink.atomic_ddl, committed=skip,
+                          planned=resume.plan if resume else None)
         self.emit(StepStarted(step, index, total, skip))
+        if state.skip and state.planned is not None:
+            self._check_resume(state)
         t0 = time.perf_counter()
         try:
             if state.tracked and not self.single_transaction:
                 sink.progress(step, state.committed, history.RUNNING)
                 sink.commit()
             sink.begin()
-            for op in step.ops:
-                self._run_op(state, op)
+            for number, op in enumerate(step.ops):
+                self._run_op(state, op, number)
             sink.record(step, _ms(t0), state.number)
             if not self.single_transaction:
                 sink.commit()
@@ -113,6 +131,35 @@ class Runner:
             self._abandon(state, f"interrupted: {reason(exc)}")
             raise
         self.emit(StepFinished(step, index, total, _ms(t0), state.number))
+
+    def _check_resume(self, state: _Progress) -> None:
+        """Before resuming: the database must still fit the plan, and an operation that took effect before
+        its history write was lost is not run again.
+
+        Refuses (:class:`PlanNoLongerFits`) when the last operation recorded as done is not in the
+        database; skips the next operation when it is a single statement whose effect is already there.
+        """
+        assert state.planned is not None
+        ops, plan = state.step.ops, state.planned
+        ends = [sum(len(p) for p in plan[: i + 1]) for i in range(len(plan))]
+        schema: m.Schema | None = None
+        last = max((i for i, end in enumerate(ends) if end <= state.skip), default=None)
+        if last is not None and last < len(ops):
+            schema = self.sink.schema() or m.Schema()
+            if present(ops[last], schema) is False:
+                raise PlanNoLongerFits(state.step, ends[last], ops[last].describe())
+        following = (last + 1) if last is not None else 0
+        starts_next = (ends[last] if last is not None else 0) == state.skip
+        if following < len(ops) and starts_next and following < len(plan) and len(plan[following]) == 1:
+            schema = schema or self.sink.schema() or m.Schema()
+            if present(ops[following], schema):
+                state.skip += 1
+                state.committed = state.skip
+                self.emit(Notice(
+                    f"statement {state.skip} ({ops[following].describe()}) had taken effect before the history "
+                    "could record it: it is not run again"
+                ))
+        self.sink.rollback()
 
     def _failed(self, state: _Progress, failed: StatementFailed) -> MigrationFailed:
         """Roll back what is not committed and make the history say what is: the failure and how far
@@ -180,10 +227,23 @@ class Runner:
 
     # --- one operation ------------------------------------------------------------
 
-    def _run_op(self, state: _Progress, op: o.Op) -> None:
+    def _planned(self, state: _Progress, op: o.Op, position: int) -> tuple[Statement, ...]:
+        """The statements of the step's operation at ``position``: as the earlier run planned them, else rendered
+        now (a data step counts as one statement, its description)."""
+        if state.planned is not None and position < len(state.planned):
+            statements = state.planned[position]
+        elif isinstance(op, _CALLS):
+            statements = (Statement(op.describe()),)
+        else:
+            statements = tuple(self._render(op))
+        state.plan.append(statements)
+        return statements
+
+    def _run_op(self, state: _Progress, op: o.Op, position: int) -> None:
         sql: str | None = None
         executing = False
         try:
+            statements = self._planned(state, op, position)
             if isinstance(op, _CALLS):
                 sql = op.describe()
                 if state.number + 1 <= state.skip:
@@ -199,7 +259,7 @@ class Runner:
                     executing = False
                     self.emit(StatementExecuted(state.step, sql, state.number))
             else:
-                for statement in self._render(op):
+                for statement in statements:
                     sql = statement.sql
                     if state.number + 1 <= state.skip:
                         state.number += 1
@@ -257,7 +317,7 @@ class Runner:
     def _recorded(self, state: _Progress, *, commit: bool) -> None:
         """Write the step's progress (and commit it); a failure here is a recording failure, not the statement's."""
         try:
-            self.sink.progress(state.step, state.number, history.RUNNING)
+            self.sink.progress(state.step, state.number, history.RUNNING, plan=state.plan_to_write())
             if commit:
                 self.sink.commit()
                 state.committed = state.number

@@ -24,7 +24,7 @@ class Sink(Protocol):
     def execute(self, statement: Statement) -> None: ...
     def call(self, op: o.Op) -> None: ...
     def record(self, step: Step, duration_ms: int, statements: int) -> None: ...
-    def progress(self, step: Step, done: int, status: str, error: str | None = None) -> None: ...
+    def progress(self, step: Step, done: int, status: str, error: str | None = None, plan: str | None = None) -> None: ...
     def forget(self, step: Step) -> None: ...
     def clear_failed_build(self, statement: Statement) -> str | None: ...
     def elsewhere(self) -> contextlib.AbstractContextManager[Sink]: ...
@@ -102,12 +102,12 @@ class DatabaseSink:
         else:
             history.forget(self.connection, rev.id)
 
-    def progress(self, step: Step, done: int, status: str, error: str | None = None) -> None:
+    def progress(self, step: Step, done: int, status: str, error: str | None = None, plan: str | None = None) -> None:
         self.begin()
         rev = step.revision
         history.progress(
             self.connection, rev.id, rev.message, step.checksum,
-            direction=step.direction, statements_done=done, status=status, error=error, run_by=self.run_by,
+            direction=step.direction, statements_done=done, status=status, error=error, run_by=self.run_by, plan=plan,
         )
 
     def clear_failed_build(self, statement: Statement) -> str | None:
@@ -209,7 +209,7 @@ class SqlSink:
             sql = history.forget_sql(self.dialect, step.revision.id)
         self._write(sql + ";")
 
-    def progress(self, step: Step, done: int, status: str, error: str | None = None) -> None:
+    def progress(self, step: Step, done: int, status: str, error: str | None = None, plan: str | None = None) -> None:
         pass  # offline output has no progress rows: a failed script is resumed by hand
 
     def forget(self, step: Step) -> None:

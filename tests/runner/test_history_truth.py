@@ -197,3 +197,45 @@ def test_an_invalid_index_left_by_an_interrupted_build_is_built_again(tmp_path, 
     assert "dropped public.t_v, an invalid index a failed build left behind" in out, out
     assert _indexes(project, "t") == [("t_v", True)]
     assert project.history() == [(rev_id(1), "applied", 2), (rev_id(2), "applied", 1)]
+
+
+TABLES = '''
+def table(name):
+    return Table(name, (Column("id", "integer", nullable=False),), primary_key=PrimaryKey(("id",), name=f"pk_{name}"))
+
+
+upgrade = [CreateTable(table("a")), CreateTable(table("b")), RunSQL("INSERT INTO gate VALUES (1)"), CreateTable(table("c"))]
+'''
+
+
+def _failed_at_statement_3(tmp_path, mysql_url) -> Project:
+    project = Project.make(tmp_path / "p", mysql_url)
+    project.add_python(TABLES)
+    error = project.cli("upgrade", expect=1)
+    assert "statements 1-2 are committed" in error, error
+    assert project.history() == [(rev_id(1), "failed", 2)] and project.tables() == {"a", "b"}
+    return project
+
+
+def test_resume_does_not_run_again_what_took_effect_before_its_history_write_was_lost(tmp_path, mysql_url):
+    project = _failed_at_statement_3(tmp_path, mysql_url)
+    # as a run killed between statement 2 and its history write leaves it: the row says 1, the database has 2
+    project.execute("UPDATE dbshift_history SET statements_done = 1, status = 'running'")
+    project.execute("CREATE TABLE gate (id integer)")
+
+    out = project.cli("upgrade", "--resume")
+    assert "statement 2 (create table b) had taken effect before the history could record it" in out, out
+    assert project.tables() == {"a", "b", "c", "gate"}
+    assert project.history() == [(rev_id(1), "applied", 4)]
+
+
+def test_resume_refuses_a_database_that_no_longer_fits_what_the_history_says(tmp_path, mysql_url):
+    project = _failed_at_statement_3(tmp_path, mysql_url)
+    project.execute("DROP TABLE b")  # someone changed the database since the run failed
+    project.execute("CREATE TABLE gate (id integer)")
+
+    error = project.cli("upgrade", "--resume", expect=1).strip().splitlines()[-1]
+    assert "cannot resume the upgrade of" in error and "records statement 2 as done (create table b)" in error, error
+    assert "does not show it" in error and "resolve" in error, error
+    assert project.tables() == {"a", "gate"}, "nothing ran"
+    assert project.history() == [(rev_id(1), "failed", 2)]
