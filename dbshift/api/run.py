@@ -4,6 +4,7 @@ text for someone else to run (:func:`upgrade_sql`, :func:`downgrade_sql`)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -163,7 +164,9 @@ def _prepare(
             raise UnfinishedMigration(row, where, running)
         if row.direction == "down":
             applied.add(row.revision)  # still applied until its downgrade completes
-        resume_at[row.revision] = Resume(row.statements_done or 0, decode_plan(row.plan))
+        # a file edited since the run failed (its fix) is taken as it is now; else the failed run's plan is replayed
+        unchanged = where is not None and files.file_checksum(Path(where)) == row.checksum
+        resume_at[row.revision] = Resume(row.statements_done or 0, decode_plan(row.plan) if unchanged else None)
     steps = _plan(graph, direction, applied, target)
     if resume_at and next(iter(resume_at)) not in {s.revision.id for s in steps}:
         raise ResumeNotInPlan(next(iter(resume_at)), direction, target)
