@@ -132,7 +132,11 @@ def require_writable(connection: sa.Connection) -> None:
 
     Checked before a run starts, with statements that change nothing: a run that
     could change the schema but not record it would leave the history false.
+    SQLite has no roles: a file it may not write fails the run's first statement.
+    Other errors than a refused privilege are raised as they are.
     """
+    if connection.dialect.name == "sqlite":
+        return
     never = sa.false()
     probes = {
         "INSERT into": history_table.insert().from_select(
@@ -148,8 +152,23 @@ def require_writable(connection: sa.Connection) -> None:
             connection.execute(statement)
         except sa.exc.DBAPIError as exc:
             connection.rollback()
+            if not _refused(exc):
+                raise
             raise HistoryNotWritable(privilege, str(exc.orig).strip().splitlines()[0]) from None
     connection.rollback()
+
+
+_DENIED_SQLSTATE = "42501"  # PostgreSQL: insufficient_privilege
+_DENIED_ERRNO = (1142, 1143, 1044, 1227)  # MySQL/MariaDB: table, column, database access denied; needs a privilege
+
+
+def _refused(exc: sa.exc.DBAPIError) -> bool:
+    """The server refused the statement for want of a privilege."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == _DENIED_SQLSTATE:
+        return True
+    args: tuple[object, ...] = tuple(getattr(orig, "args", ()))
+    return bool(args) and args[0] in _DENIED_ERRNO
 
 
 def _quoted(connection: sa.Connection) -> str:

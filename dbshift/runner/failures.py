@@ -68,7 +68,7 @@ class MigrationFailed(DbshiftError):
                 f"{command(f'resolve {rev} --rolled-back')} clears that)"
             )
             if self.step.direction == "up":
-                return f"; nothing of it is committed: the database is left at the previous revision{stale}"
+                return f"; the database is left at the previous revision{stale}"
             return f"; its changes were rolled back and the migration is still applied{stale}"
         done = f"statements 1-{self.committed} are committed" if self.committed else "no statement of it is committed"
         how = (
