@@ -48,6 +48,22 @@ def model_schema(config: Config, dialect: str) -> Schema:
     return from_metadata(metadata(config), dialect, exclude=excluded(config))
 
 
+def check_writable(schema: Schema, dialect: str) -> None:
+    """Refuse a schema ``dialect`` would not hold as written, before anything is generated from it:
+    on MySQL, a comment holding a backslash (:class:`~dbshift.core.types.CommentNotWritable`).
+    """
+    from ..core.types import mysql_comment_literal
+
+    if dialect not in ("mysql", "mariadb"):
+        return
+    for table in schema.tables:
+        if table.comment:
+            mysql_comment_literal(f"table {table.key}", table.comment, dialect)
+        for column in table.columns:
+            if column.comment:
+                mysql_comment_literal(f"column {table.key}.{column.name}", column.comment, dialect)
+
+
 def as_models_express(schema: Schema) -> Schema:
     """``schema`` without what models cannot express: options of a serial column's own sequence,
     CLUSTER marks.  Applied to a database's schema whenever it is compared with models."""

@@ -25,7 +25,7 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from ..core import model as m
 from ..core.renames import RenameHints
 from ..core.errors import DbshiftError
-from ..core.types import parse_type
+from ..core.types import parse_type, safe_literals
 from .exclusion import default_name, parse_exclude
 from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for
 from .mysql import is_foreign_key_index
@@ -174,10 +174,21 @@ def _fit(name: str) -> str:
 
 
 def _sql(clause: sa.ClauseElement | str, d: Dialect) -> str:
+    """SQL for ``clause``: text as written; what SQLAlchemy builds with literals every server setting reads the same."""
     if isinstance(clause, str):
         return clause
     compiled = clause.compile(dialect=d, compile_kwargs={"literal_binds": True, "include_table": False})
-    return _as_written(str(compiled), d)
+    text = _as_written(str(compiled), d)
+    return text if isinstance(clause, sa.TextClause) else safe_literals(d.name, text)
+
+
+def _default(c: sa.Column, d: Dialect, compiler: DDLCompiler) -> str | None:
+    """The column's server default as SQL; a value SQLAlchemy quotes is written as every server setting reads it."""
+    default = _as_written(compiler.get_column_default_string(c), d)
+    arg = getattr(c.server_default, "arg", None)
+    if default is None or isinstance(arg, sa.TextClause):
+        return default
+    return safe_literals(d.name, default)
 
 
 @overload
@@ -209,7 +220,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
             increment=c.identity.increment if c.identity.increment not in (None, 1) else None,
         )
     computed = _sql(c.computed.sqltext, d) if c.computed is not None else None
-    default = None if computed else _as_written(compiler.get_column_default_string(c), d)
+    default = None if computed else _default(c, d, compiler)
     type_ = from_sqla(c.type, d)
     if mysql:
         default = _mysql_default(c, default)
