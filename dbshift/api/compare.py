@@ -15,7 +15,7 @@ from .schemas import changes, check_writable, database_schema_for, dependants_of
 def check(config: Config) -> CheckResult:
     """Everything CI should fail on: a forked history, migrations not applied, applied ones edited
     since or left unfinished, and models that differ from the database.  Models the database
-    cannot hold as written are refused, as autogenerate refuses them.
+    cannot hold as written (a name over its length limit) are refused, as autogenerate refuses them.
 
     The models are compared with the database as it is; while migrations are
     pending, the differences include their work.

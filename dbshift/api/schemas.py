@@ -49,11 +49,17 @@ def model_schema(config: Config, dialect: str) -> Schema:
 
 
 def check_writable(schema: Schema, dialect: str) -> None:
-    """Refuse a schema ``dialect`` would not hold as written, before anything is generated from it:
-    on MySQL, a comment holding a backslash (:class:`~dbshift.core.types.CommentNotWritable`).
+    """Refuse a schema ``dialect`` would not hold as written, before anything is generated from it.
+
+    A name over the database's limit (:class:`~dbshift.core.identifiers.NameTooLong`:
+    PostgreSQL would cut it, so the table would never match its model and each
+    later migration would drop it); on MySQL, a comment holding a backslash
+    (:class:`~dbshift.core.types.CommentNotWritable`).
     """
+    from ..core.identifiers import check_names
     from ..core.types import mysql_comment_literal
 
+    check_names(schema, dialect)
     if dialect not in ("mysql", "mariadb"):
         return
     for table in schema.tables:

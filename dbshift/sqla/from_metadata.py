@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import DDLCompiler
+from sqlalchemy.sql.elements import _truncated_label
 
 from ..core import model as m
 from ..core.renames import RenameHints
@@ -69,7 +70,7 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
     mysql = d.name in MYSQL_FAMILY
     pk = None
     if t.primary_key.columns:
-        pk_name = None if mysql else _name(t.primary_key) or _fit(f"{t.name}_pkey")  # MySQL's is always PRIMARY
+        pk_name = None if mysql else _name(t.primary_key, d) or _fit(f"{t.name}_pkey")  # MySQL's is always PRIMARY
         pk = m.PrimaryKey(tuple(c.name for c in _pk_columns(t.primary_key)), pk_name, *_deferrable(t.primary_key, d))
     uniques, checks, fks, excludes = [], [], [], []
     check_names: list[str] = []
@@ -79,11 +80,11 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
             continue
         if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint):
             cols = tuple(col.name for col in c.columns)
-            name = _name(c) or mysql_names.get(id(c)) or _fit(f"{t.name}_{'_'.join(cols)}_key")
+            name = _name(c, d) or mysql_names.get(id(c)) or _fit(f"{t.name}_{'_'.join(cols)}_key")
             uniques.append(m.Unique(cols, name, *_deferrable(c, d)))
         elif isinstance(c, sa.CheckConstraint):
             sqltext = _sql(c.sqltext, d)
-            name = _name(c) or _fit(_numbered(_check_base(t, sqltext), check_names))
+            name = _name(c, d) or _fit(_numbered(_check_base(t, sqltext), check_names))
             check_names.append(name)
             checks.append(m.Check(sqltext, name))
         elif isinstance(c, sa.ForeignKeyConstraint):
@@ -120,7 +121,7 @@ def _pk_columns(pk: sa.PrimaryKeyConstraint) -> list[sa.Column]:
 def _exclude(c: ExcludeConstraint, t: sa.Table, compiler: DDLCompiler) -> m.Exclude:
     """An exclusion constraint, read back from the DDL SQLAlchemy writes for it."""
     exclude = parse_exclude(compiler.process(c), None)
-    return replace(exclude, name=_name(c) or _fit(default_name(t.name, exclude.elements)))
+    return replace(exclude, name=_name(c, compiler.dialect) or _fit(default_name(t.name, exclude.elements)))
 
 
 def _deferrable(c: sa.Constraint, d: Dialect) -> tuple[bool, bool]:
@@ -153,8 +154,17 @@ def _created(c: sa.Constraint, compiler: DDLCompiler) -> bool:
     return rule is None or bool(rule(compiler))
 
 
-def _name(c: sa.Constraint | sa.Index) -> str | None:
-    return str(c.name) if isinstance(c.name, str) else None
+def _name(c: sa.Constraint | sa.Index, d: Dialect | None = None) -> str | None:
+    """The name the models give ``c``; with ``d``, one a naming convention made is shortened as
+    SQLAlchemy's ``create_all()`` shortens it for that dialect (when over its length limit)."""
+    if not isinstance(c.name, str):
+        return None
+    if d is None or not isinstance(c.name, _truncated_label):
+        return str(c.name)
+    preparer = d.identifier_preparer
+    if isinstance(c, sa.Index):
+        return str(preparer.truncate_and_render_index_name(c.name, _alembic_quote=False))
+    return str(preparer.truncate_and_render_constraint_name(c.name, _alembic_quote=False))
 
 
 def _numbered(base: str, taken: list[str]) -> str:
@@ -263,7 +273,7 @@ def _foreign_key(c: sa.ForeignKeyConstraint, t: sa.Table, d: Dialect, auto_name:
         columns=columns,
         ref_table=target.name,
         ref_columns=tuple(e.column.name for e in elements),
-        name=_name(c) or auto_name or _fit(f"{t.name}_{'_'.join(columns)}_fkey"),
+        name=_name(c, d) or auto_name or _fit(f"{t.name}_{'_'.join(columns)}_fkey"),
         ref_schema=_schema_name(target.schema, d),
         on_delete=_action(c.ondelete, d),
         on_update=_action(c.onupdate, d),
@@ -296,7 +306,7 @@ def _index(i: sa.Index, t: sa.Table, d: Dialect) -> m.Index:
         where = options["sqlite"].get("where")
     elif d.name in MYSQL_FAMILY:
         expressions, using = _mysql_index_options(i, expressions)
-    name = _name(i) or _fit(f"ix_{t.name}_{'_'.join(expressions)}")
+    name = _name(i, d) or _fit(f"ix_{t.name}_{'_'.join(expressions)}")
     # an operator class follows its column: ``doc jsonb_path_ops``
     expressions = tuple(f"{e} {opclasses[e]}" if e in opclasses else e for e in expressions)
     return m.Index(
