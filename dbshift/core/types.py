@@ -239,10 +239,14 @@ _NEUTRAL = {
 
 
 def neutral_value(type_string: str) -> str | None:
-    """A SQL literal of the type that stands for "no value" (0, '', false, the epoch), or None if unknown."""
+    """A SQL literal of the type that stands for "no value" (0, '', false, the epoch), or None if unknown.
+
+    An enum's is its first value, unless that holds a backslash: the literal
+    is written for any dialect, and no spelling of it reads the same on each.
+    """
     spec = parse_type(type_string)
     if spec.is_enum:
-        return quote_literal(spec.values[0]) if spec.values else None
+        return quote_literal(spec.values[0]) if spec.values and "\\" not in spec.values[0] else None
     return _NEUTRAL.get(spec.name)
 
 

@@ -8,7 +8,7 @@ from dbshift.core import ops as o
 from dbshift.core.model import Column, Enum, PrimaryKey, Schema, Table
 from dbshift.core.types import (
     CommentNotWritable, mysql_enum_literal, mysql_literal, mysql_plain_literals, mysql_safe_literals, pg_literal,
-    pg_safe_literals, pg_standard_literals, safe_literals,
+    neutral_value, pg_safe_literals, pg_standard_literals, safe_literals,
 )
 from dbshift.render import render
 
@@ -64,3 +64,9 @@ def test_a_dollar_quoted_body_gets_a_tag_its_contents_do_not_hold():
     op = o.AlterEnum(Enum("mood", ("a", "b$$c")), Enum("mood", ("a",)))
     sql = [s.sql for s in render(op, "postgresql", Schema.of([users], [Enum("mood", ("a", "b$$c"))]))]
     assert sql[0].startswith("DO $dbshift1$BEGIN") and sql[0].endswith("END$dbshift1$")
+
+
+def test_an_enum_whose_first_value_holds_a_backslash_has_no_neutral_value():
+    """The neutral value fills rows on any dialect: a backslash has no spelling every dialect reads alike."""
+    assert neutral_value("enum:mood('ok','sad')") == "'ok'"
+    assert neutral_value("enum:mood('a\\b','sad')") is None
