@@ -17,7 +17,7 @@ from .context import connection, current_of, load_graph, read_rows
 from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
 from .schemas import (
-    changes, check_writable, database_schema_for, dependants_of, metadata, model_schema, rename_policy,
+    changes, check_comments, check_writable, database_schema_for, dependants_of, metadata, model_schema, rename_policy,
 )
 
 
@@ -60,6 +60,7 @@ def revision(
             possible = tuple(policy.unresolved)
             hints = {p.new: p.hint for p in possible if p.kind == "column"}
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))
+            check_comments(ops, dialect)
             dependants = dependants_of(conn, config, model, ops)
         if not ops:
             return RevisionResult(None, None, ())

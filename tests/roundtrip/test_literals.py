@@ -227,3 +227,25 @@ def test_mariadb_refuses_a_comment_with_a_backslash_before_writing_anything(mysq
     assert str(refused.value).startswith("the comment of column note.d1 ('C:\\\\temp') holds a backslash, which mysql")
     assert "\n" not in str(refused.value)
     assert list(config.migrations.iterdir()) == []
+
+
+def test_mariadb_comment_with_a_backslash_already_there_is_left_alone(mysql_url, tmp_path):
+    """A comment MySQL already holds is not written again: check and autogenerate find nothing to refuse;
+    a change that restates the column (and so its comment) is refused with one line."""
+    engine = sa.create_engine(with_mode(mysql_url, "backslash_escapes"), poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:  # written for the default mode by hand: the comment is C:\temp
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR(10) COMMENT 'C:\\\\temp')")
+    engine.dispose()
+
+    def models(length: int) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table("t", md, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                 sa.Column("v", sa.String(length), comment="C:\\temp"))
+        return md
+
+    config = project(tmp_path, mysql_url, models(10))
+    assert api.check(config).ops == ()
+    assert api.revision(config, "nothing", autogenerate=True).path is None
+    with pytest.raises(CommentNotWritable, match=r"^the comment of column t\.v "):
+        api.revision(project(tmp_path, mysql_url, models(20)), "wider", autogenerate=True)
+    assert list(config.migrations.iterdir()) == []
