@@ -16,7 +16,9 @@ from ..project.config import Config
 from .context import connection, current_of, load_graph, read_rows
 from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
-from .schemas import changes, database_schema_for, dependants_of, metadata, model_schema, rename_policy
+from .schemas import (
+    changes, check_comments, check_writable, database_schema_for, dependants_of, metadata, model_schema, rename_policy,
+)
 
 
 def revision(
@@ -49,6 +51,7 @@ def revision(
             if set(current) != set(heads):
                 raise NotAtHead(current, heads)
             model = model_schema(config, dialect)
+            check_writable(model, dialect)  # before anything is compared or written
             database = database_schema_for(conn, config, model)
             if not model.tables and database.tables:
                 raise EmptyModels([t.key for t in database.tables])
@@ -57,6 +60,7 @@ def revision(
             possible = tuple(policy.unresolved)
             hints = {p.new: p.hint for p in possible if p.kind == "column"}
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))
+            check_comments(ops, dialect)
             dependants = dependants_of(conn, config, model, ops)
         if not ops:
             return RevisionResult(None, None, ())

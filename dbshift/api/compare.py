@@ -9,12 +9,13 @@ from ..project.config import Config
 from .context import applied_ids, connection, load_graph
 from .records import history_problems
 from .results import CheckResult, DiffResult
-from .schemas import changes, database_schema_for, dependants_of, has_models, model_schema
+from .schemas import changes, check_writable, database_schema_for, dependants_of, has_models, model_schema
 
 
 def check(config: Config) -> CheckResult:
     """Everything CI should fail on: a forked history, migrations not applied, applied ones edited
-    since or left unfinished, and models that differ from the database.
+    since or left unfinished, and models that differ from the database.  Models the database
+    cannot hold as written (a name over its length limit) are refused, as autogenerate refuses them.
 
     The models are compared with the database as it is; while migrations are
     pending, the differences include their work.
@@ -24,6 +25,7 @@ def check(config: Config) -> CheckResult:
         rows = history.rows(conn)
         problems = history_problems(graph, rows, applied_ids(rows))
         model = model_schema(config, conn.dialect.name)
+        check_writable(model, conn.dialect.name)
         ops = changes(model, database_schema_for(conn, config, model), conn.dialect.name)
         return CheckResult(ops, problems, dependants_of(conn, config, model, ops))
 

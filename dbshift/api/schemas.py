@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ..core import ops as o
-from ..core.model import Schema
+from ..core.model import Schema, qualified
 from ..core.renames import Ask, RenameHints, RenamePolicy
 from ..core.unmodelled import Dependant
 from ..database import history
@@ -46,6 +46,45 @@ def model_schema(config: Config, dialect: str) -> Schema:
     from ..sqla.from_metadata import from_metadata
 
     return from_metadata(metadata(config), dialect, exclude=excluded(config))
+
+
+def check_writable(schema: Schema, dialect: str) -> None:
+    """Refuse models with a name over the database's limit, before anything is compared or generated
+    (:class:`~dbshift.core.identifiers.NameTooLong`): PostgreSQL would cut the name, so the table would
+    never match its model and each later migration would drop it and create it again."""
+    from ..core.identifiers import check_names
+
+    check_names(schema, dialect)
+
+
+def check_comments(ops: tuple[o.Op, ...], dialect: str) -> None:
+    """Refuse operations that would write a MySQL comment holding a backslash
+    (:class:`~dbshift.core.types.CommentNotWritable`: no spelling of it reads the same in every sql_mode).
+
+    A column's comment is written whenever the column is (MySQL changes a column by restating it whole).
+    """
+    from ..core.types import mysql_comment_literal
+
+    if dialect not in ("mysql", "mariadb"):
+        return
+    for what, comment in _comments_written(ops):
+        if comment:
+            mysql_comment_literal(what, comment, dialect)
+
+
+def _comments_written(ops: tuple[o.Op, ...]) -> list[tuple[str, str | None]]:
+    """``(what, comment)`` for each comment ``ops`` write."""
+    found: list[tuple[str, str | None]] = []
+    for op in ops:
+        if isinstance(op, o.CreateTable):
+            t = op.table
+            found += [(f"table {t.key}", t.comment)] + [(f"column {t.key}.{c.name}", c.comment) for c in t.columns]
+        elif isinstance(op, (o.AddColumn, o.AlterColumn)):
+            column = op.column if isinstance(op, o.AddColumn) else op.new
+            found.append((f"column {qualified(op.table, op.schema)}.{column.name}", column.comment))
+        elif isinstance(op, o.AlterTableComment):
+            found.append((f"table {qualified(op.table, op.schema)}", op.new))
+    return found
 
 
 def as_models_express(schema: Schema) -> Schema:

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Union, cast
 
+from .identifiers import pg_object_name
+
 
 def qualified(name: str, schema: str | None) -> str:
     """``schema.name`` or just ``name`` when no schema is given."""
@@ -207,8 +209,9 @@ class Enum:
 
 
 def serial_sequence_name(table: str, column: str) -> str:
-    """The name PostgreSQL gives the sequence behind serial column ``table.column``."""
-    return f"{table}_{column}_seq"
+    """The name PostgreSQL gives the sequence behind serial column ``table.column`` (``table_column_seq``,
+    the longer part shortened when the whole would pass 63 bytes)."""
+    return pg_object_name(table, column, "seq")
 
 
 def serial_sequence(table: str, column: "Column", schema: str | None = None) -> "Sequence":

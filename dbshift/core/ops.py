@@ -639,7 +639,7 @@ class RunPython(Op):
 
 @dataclass(frozen=True)
 class BulkInsert(Op):
-    """Insert seed rows; its reverse deletes exactly those rows."""
+    """Insert seed rows; its reverse (:class:`BulkDelete` of the same rows) removes one row per row inserted."""
 
     table: str
     rows: tuple[Mapping[str, Any], ...]
@@ -657,7 +657,11 @@ class BulkInsert(Op):
 
 @dataclass(frozen=True)
 class BulkDelete(Op):
-    """Delete rows matching each given mapping of column values."""
+    """Delete one row per given mapping of column values: a row holding those values (None matches NULL).
+
+    Never more rows than mappings, so undoing a :class:`BulkInsert` removes what
+    it inserted and leaves other rows that happen to hold the same values.
+    """
 
     table: str
     rows: tuple[Mapping[str, Any], ...]

@@ -39,6 +39,8 @@ from sqlalchemy.dialects.mysql import LONGTEXT
 
 from ..core.errors import DbshiftError
 
+from ..core.types import safe_literals
+
 TABLE_NAME = "dbshift_history"
 
 APPLIED, RUNNING, FAILED = "applied", "running", "failed"
@@ -299,8 +301,10 @@ def _row(revision: str, message: str, checksum: str, duration_ms: int) -> dict:
 
 def record_sql(dialect: sa.engine.Dialect, revision: str, message: str, checksum: str) -> str:
     """The INSERT for offline (``--sql``) output, with literal values (the original columns only)."""
-    statement = history_table.insert().values(**_row(revision, message, checksum, 0))
-    return _literal(statement, dialect)
+    row = _row(revision, message, checksum, 0)
+    if dialect.name in ("mysql", "mariadb"):  # a DATETIME takes no UTC offset (strict mode refuses one)
+        row["applied_at"] = row["applied_at"].replace(tzinfo=None)
+    return _literal(history_table.insert().values(**row), dialect)
 
 
 def forget_sql(dialect: sa.engine.Dialect, revision: str) -> str:
@@ -308,4 +312,9 @@ def forget_sql(dialect: sa.engine.Dialect, revision: str) -> str:
 
 
 def _literal(statement: sa.ClauseElement, dialect: sa.engine.Dialect) -> str:
-    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    """``statement`` with its values written in, as every setting of the server reads them (a message may
+    hold a backslash, or a ``%``, which SQLAlchemy doubles for drivers that take ``%s`` parameters)."""
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    if dialect.identifier_preparer._double_percents:
+        sql = sql.replace("%%", "%")
+    return safe_literals(dialect.name, sql)

@@ -28,7 +28,7 @@ from ..core import model as m
 from ..core import ops as o
 from ..core.errors import DbshiftError
 from ..core.sqltext import needs_no_transaction, split_sql
-from ..core.types import quote_literal
+from ..core.types import string_literal
 from ..sqla.dialect import dialect_for
 from ..sqla.types import render as render_type
 
@@ -112,6 +112,10 @@ class Renderer:
 
     def default_sql(self, default: str) -> str:
         return default
+
+    def literal(self, value: str) -> str:
+        """``value`` as a string constant that every setting of this database reads the same."""
+        return string_literal(self.name, value)
 
     # --- pieces ------------------------------------------------------------------
 
@@ -221,11 +225,11 @@ class Renderer:
         return result
 
     def table_comment_sql(self, table: str, schema: str | None, comment: str | None) -> str:
-        value = quote_literal(comment) if comment else "NULL"
+        value = self.literal(comment) if comment else "NULL"
         return f"COMMENT ON TABLE {self.table_name(table, schema)} IS {value}"
 
     def column_comment_sql(self, table: str, schema: str | None, column: m.Column) -> str:
-        value = quote_literal(column.comment) if column.comment else "NULL"
+        value = self.literal(column.comment) if column.comment else "NULL"
         return f"COMMENT ON COLUMN {self.table_name(table, schema)}.{self.q(column.name)} IS {value}"
 
     # --- operations ------------------------------------------------------------

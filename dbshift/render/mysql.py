@@ -38,9 +38,8 @@ from dataclasses import replace
 
 from ..core import model as m
 from ..core import ops as o
-from ..core.types import parse_type
+from ..core.types import mysql_comment_literal, parse_type
 from ..sqla.mysql import has_key_for, implicit_index_name, index_key, is_foreign_key_index
-from ..sqla.types import mysql_quote
 from .base import Renderer, UnsupportedOperation
 
 _IDENTIFIER = re.compile(
@@ -87,6 +86,11 @@ class MySQLRenderer(Renderer):
             return default
         return f"({default})"  # an expression default (MariaDB 10.2+, MySQL 8.0.13+)
 
+    def comment_literal(self, what: str, comment: str) -> str:
+        """A comment as MySQL takes it: a plain string, refused when it holds a backslash (see
+        :func:`~dbshift.core.types.mysql_comment_literal`)."""
+        return mysql_comment_literal(what, comment, self.name)
+
     def column_sql(self, column: m.Column, table: m.Table | None = None) -> str:
         parts = [self.q(column.name), self.type_sql(column.type)]
         if column.collation is not None:
@@ -105,7 +109,8 @@ class MySQLRenderer(Renderer):
             if column.autoincrement or column.identity is not None:
                 parts.append("AUTO_INCREMENT")
         if column.comment:
-            parts.append("COMMENT " + mysql_quote(column.comment))
+            where = f"{table.name}.{column.name}" if table is not None else f"column {column.name}"
+            parts.append("COMMENT " + self.comment_literal(where, column.comment))
         return " ".join(parts)
 
     def collation_sql(self, collation: str) -> str:
@@ -124,7 +129,7 @@ class MySQLRenderer(Renderer):
 
     def create_table_sql(self, table: m.Table, name: str | None = None) -> str:
         sql = super().create_table_sql(table, name)
-        return sql + (f" COMMENT = {mysql_quote(table.comment)}" if table.comment else "")
+        return sql + (f" COMMENT = {self.comment_literal(table.name, table.comment)}" if table.comment else "")
 
     def comment_statements(self, table: m.Table) -> list[str]:
         return []  # written inline
@@ -178,13 +183,13 @@ class MySQLRenderer(Renderer):
         lines += [self.constraint_sql(c) for c in t.constraints]
         lines += [self.index_sql(op, t.name, t.schema, i, create=False) for i in t.indexes]
         sql = f"CREATE TABLE {self.table_name(t.name, t.schema)} (\n    " + ",\n    ".join(lines) + "\n)"
-        return [sql + (f" COMMENT = {mysql_quote(t.comment)}" if t.comment else "")]
+        return [sql + (f" COMMENT = {self.comment_literal(t.name, t.comment)}" if t.comment else "")]
 
     def render_rename_table(self, op: o.RenameTable, schema: m.Schema) -> list:
         return [f"RENAME TABLE {self.table_name(op.old, op.schema)} TO {self.table_name(op.new, op.schema)}"]
 
     def render_alter_table_comment(self, op: o.AlterTableComment, schema: m.Schema) -> list:
-        return [f"{self._alter(op.table, op.schema)} COMMENT = {mysql_quote(op.new or '')}"]
+        return [f"{self._alter(op.table, op.schema)} COMMENT = {self.comment_literal(op.table, op.new or '')}"]
 
     def render_add_column(self, op: o.AddColumn, schema: m.Schema) -> list:
         return [f"{self._alter(op.table, op.schema)} ADD COLUMN {self.column_sql(op.column)}"]

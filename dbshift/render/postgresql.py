@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from ..core import model as m
 from ..core import ops as o
-from ..core.types import parse_type, quote_literal
+from ..core.types import parse_type
 from .base import Renderer, Statement
 
 _SERIAL = {"integer": "SERIAL", "bigint": "BIGSERIAL", "smallint": "SMALLSERIAL"}
@@ -115,12 +115,12 @@ class PostgresRenderer(Renderer):
         target = self.table_name(table, schema)
         return [
             f"CREATE SEQUENCE {seq} OWNED BY {target}.{self.q(column)}",
-            f"SELECT setval({quote_literal(seq)}, COALESCE(MAX({self.q(column)}), 0) + 1, false) FROM {target}",
-            f"ALTER TABLE {target} ALTER COLUMN {self.q(column)} SET DEFAULT nextval({quote_literal(seq)}::regclass)",
+            f"SELECT setval({self.literal(seq)}, COALESCE(MAX({self.q(column)}), 0) + 1, false) FROM {target}",
+            f"ALTER TABLE {target} ALTER COLUMN {self.q(column)} SET DEFAULT nextval({self.literal(seq)}::regclass)",
         ]
 
     def render_create_enum(self, op: o.CreateEnum, schema: m.Schema) -> list:
-        values = ", ".join(quote_literal(v) for v in op.enum.values)
+        values = ", ".join(self.literal(v) for v in op.enum.values)
         return [f"CREATE TYPE {self.enum_name(op.enum)} AS ENUM ({values})"]
 
     def render_drop_enum(self, op: o.DropEnum, schema: m.Schema) -> list:
@@ -136,15 +136,15 @@ class PostgresRenderer(Renderer):
             return self._rebuild_enum(op, schema)
         name = self.enum_name(old)
         result: list = [
-            f"ALTER TYPE {name} RENAME VALUE {quote_literal(a)} TO {quote_literal(b)}" for a, b in op.renamed
+            f"ALTER TYPE {name} RENAME VALUE {self.literal(a)} TO {self.literal(b)}" for a, b in op.renamed
         ]
         present = list(after_rename)
         for i, value in enumerate(new.values):
             if value in present:
                 continue
             following = next((v for v in new.values[i + 1 :] if v in present), None)
-            where = f" BEFORE {quote_literal(following)}" if following else ""
-            add = f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {quote_literal(value)}{where}"
+            where = f" BEFORE {self.literal(following)}" if following else ""
+            add = f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {self.literal(value)}{where}"
             result.append(Statement(add, transactional=False))
             present.insert(present.index(following) if following else len(present), value)
         return result
@@ -165,13 +165,13 @@ class PostgresRenderer(Renderer):
             if c.type.endswith("[]"):  # an array of the enum: its elements are converted
                 value = f"{self.q(c.name)}::text[]"
                 for a, b in renamed.items():
-                    value = f"array_replace({value}, {quote_literal(a)}, {quote_literal(b)})"
+                    value = f"array_replace({value}, {self.literal(a)}, {self.literal(b)})"
                 target = f"{name}[]"
             else:
                 value = f"{self.q(c.name)}::text"
                 for a, b in renamed.items():
-                    when = f"{self.q(c.name)}::text = {quote_literal(a)}"
-                    value = f"CASE WHEN {when} THEN {quote_literal(b)} ELSE {value} END"
+                    when = f"{self.q(c.name)}::text = {self.literal(a)}"
+                    value = f"CASE WHEN {when} THEN {self.literal(b)} ELSE {value} END"
                 target = name
             if c.default is not None:
                 result.append(f"{alter} DROP DEFAULT")
@@ -183,7 +183,7 @@ class PostgresRenderer(Renderer):
 
     def _refuse_removed_values(self, op: o.AlterEnum, users: list) -> str:
         """A check that stops the migration, with a clear message, while rows still hold a removed value."""
-        removed = ", ".join(quote_literal(v) for v in op.removed)
+        removed = ", ".join(self.literal(v) for v in op.removed)
         checks = []
         for t, c in users:
             where = f"{self.table_name(t.name, t.schema)}.{self.q(c.name)}"
@@ -197,9 +197,10 @@ class PostgresRenderer(Renderer):
             )
             checks.append(
                 f"IF EXISTS (SELECT 1 FROM {self.table_name(t.name, t.schema)} WHERE {holds}) "
-                f"THEN RAISE EXCEPTION '%', {quote_literal(message)}; END IF;"
+                f"THEN RAISE EXCEPTION '%', {self.literal(message)}; END IF;"
             )
-        return "DO $$ BEGIN " + " ".join(checks) + " END $$"
+        body = "BEGIN " + " ".join(checks) + " END"
+        return f"DO {_dollar_quote(body)}"
 
     def render_create_sequence(self, op: o.CreateSequence, schema: m.Schema) -> list:
         s = op.sequence
@@ -249,10 +250,10 @@ class PostgresRenderer(Renderer):
         increment, (old_min, old_max), (new_min, new_max) = _increment(after), _range(before), _range(after)
         moves = []
         if increment > 0 and new_min > old_min:
-            moves.append(f"SELECT setval({quote_literal(name)}, {new_min}, false) FROM {name} "
+            moves.append(f"SELECT setval({self.literal(name)}, {new_min}, false) FROM {name} "
                          f"WHERE last_value < {new_min}")
         if increment < 0 and new_max < old_max:
-            moves.append(f"SELECT setval({quote_literal(name)}, {new_max}, false) FROM {name} "
+            moves.append(f"SELECT setval({self.literal(name)}, {new_max}, false) FROM {name} "
                          f"WHERE last_value > {new_max}")
         if not options and not suffix:
             return moves
@@ -316,6 +317,16 @@ def _cast_path(old: str, new: str) -> str:
     if (before.name == "boolean" and after.name in _NUMBERS) or (before.name in _NUMBERS and after.name == "boolean"):
         return "::integer"
     return ""
+
+
+def _dollar_quote(body: str) -> str:
+    """``body`` dollar-quoted with a tag it does not contain (names and values in it may hold ``$$``)."""
+    body += " " if body.endswith("$") else ""  # a closing $$ right after it would end the body early
+    tag, n = "$$", 0
+    while tag in body:
+        n += 1
+        tag = f"$dbshift{n}$"
+    return f"{tag}{body}{tag}"
 
 
 def _enum_users(schema: m.Schema, key: str) -> list[tuple[m.Table, m.Column]]:

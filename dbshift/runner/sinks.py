@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any, Iterator, Protocol
+from typing import Iterator, Protocol
 
 import sqlalchemy as sa
 
@@ -12,6 +12,7 @@ from ..core import model as m
 from ..core import ops as o
 from ..database import history
 from ..render import Statement
+from ..render.rows import row_statements
 from .events import Step
 
 class Sink(Protocol):
@@ -87,8 +88,8 @@ class DatabaseSink:
         if isinstance(op, o.RunPython):
             op.func(self.connection)
         elif isinstance(op, (o.BulkInsert, o.BulkDelete)):
-            for statement, params in _row_statements(op):
-                self.connection.execute(statement, params)
+            for sql in row_statements(op, self.dialect):
+                self.connection.exec_driver_sql(sql, execution_options=_VERBATIM)
 
     def record(self, step: Step, duration_ms: int, statements: int) -> None:
         self.begin()
@@ -196,10 +197,8 @@ class SqlSink:
         if not isinstance(op, (o.BulkInsert, o.BulkDelete)):
             raise TypeError(f"not a data step: {op.describe()}")
         self.begin()
-        for statement, params in _row_statements(op):
-            compiled = statement.values(**params) if isinstance(op, o.BulkInsert) else statement.params(**params)
-            text = compiled.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
-            self._write(f"{text};")
+        for sql in row_statements(op, self.dialect):
+            self._write(f"{sql};")
 
     def record(self, step: Step, duration_ms: int, statements: int) -> None:
         self.begin()
@@ -228,18 +227,4 @@ class SqlSink:
     @property
     def sql(self) -> str:
         return "\n\n".join(self.lines) + "\n"
-
-
-def _row_statements(op: o.BulkInsert | o.BulkDelete) -> list[tuple[Any, dict[str, Any]]]:
-    """One statement and its parameters per row of a hand-written insert or delete."""
-    result: list[tuple[Any, dict[str, Any]]] = []
-    for row in op.rows:
-        table = sa.table(op.table, *(sa.column(k) for k in row), schema=op.schema)
-        if isinstance(op, o.BulkInsert):
-            result.append((table.insert(), dict(row)))
-        else:
-            condition = sa.and_(*(table.c[k] == sa.bindparam(k) for k in row))
-            result.append((table.delete().where(condition), dict(row)))
-    return result
-
 

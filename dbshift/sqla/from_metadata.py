@@ -21,11 +21,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import DDLCompiler
+from sqlalchemy.sql.elements import _truncated_label
 
 from ..core import model as m
 from ..core.renames import RenameHints
 from ..core.errors import DbshiftError
-from ..core.types import parse_type
+from ..core.types import parse_type, safe_literals
 from .exclusion import default_name, parse_exclude
 from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for
 from .mysql import is_foreign_key_index
@@ -69,7 +70,7 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
     mysql = d.name in MYSQL_FAMILY
     pk = None
     if t.primary_key.columns:
-        pk_name = None if mysql else _name(t.primary_key) or _fit(f"{t.name}_pkey")  # MySQL's is always PRIMARY
+        pk_name = None if mysql else _name(t.primary_key, d) or _fit(f"{t.name}_pkey")  # MySQL's is always PRIMARY
         pk = m.PrimaryKey(tuple(c.name for c in _pk_columns(t.primary_key)), pk_name, *_deferrable(t.primary_key, d))
     uniques, checks, fks, excludes = [], [], [], []
     check_names: list[str] = []
@@ -79,11 +80,11 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
             continue
         if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint):
             cols = tuple(col.name for col in c.columns)
-            name = _name(c) or mysql_names.get(id(c)) or _fit(f"{t.name}_{'_'.join(cols)}_key")
+            name = _name(c, d) or mysql_names.get(id(c)) or _fit(f"{t.name}_{'_'.join(cols)}_key")
             uniques.append(m.Unique(cols, name, *_deferrable(c, d)))
         elif isinstance(c, sa.CheckConstraint):
             sqltext = _sql(c.sqltext, d)
-            name = _name(c) or _fit(_numbered(_check_base(t, sqltext), check_names))
+            name = _name(c, d) or _fit(_numbered(_check_base(t, sqltext), check_names))
             check_names.append(name)
             checks.append(m.Check(sqltext, name))
         elif isinstance(c, sa.ForeignKeyConstraint):
@@ -120,7 +121,7 @@ def _pk_columns(pk: sa.PrimaryKeyConstraint) -> list[sa.Column]:
 def _exclude(c: ExcludeConstraint, t: sa.Table, compiler: DDLCompiler) -> m.Exclude:
     """An exclusion constraint, read back from the DDL SQLAlchemy writes for it."""
     exclude = parse_exclude(compiler.process(c), None)
-    return replace(exclude, name=_name(c) or _fit(default_name(t.name, exclude.elements)))
+    return replace(exclude, name=_name(c, compiler.dialect) or _fit(default_name(t.name, exclude.elements)))
 
 
 def _deferrable(c: sa.Constraint, d: Dialect) -> tuple[bool, bool]:
@@ -153,8 +154,17 @@ def _created(c: sa.Constraint, compiler: DDLCompiler) -> bool:
     return rule is None or bool(rule(compiler))
 
 
-def _name(c: sa.Constraint | sa.Index) -> str | None:
-    return str(c.name) if isinstance(c.name, str) else None
+def _name(c: sa.Constraint | sa.Index, d: Dialect | None = None) -> str | None:
+    """The name the models give ``c``; with ``d``, one a naming convention made is shortened as
+    SQLAlchemy's ``create_all()`` shortens it for that dialect (when over its length limit)."""
+    if not isinstance(c.name, str):
+        return None
+    if d is None or not isinstance(c.name, _truncated_label):
+        return str(c.name)
+    preparer = d.identifier_preparer
+    if isinstance(c, sa.Index):
+        return str(preparer.truncate_and_render_index_name(c.name, _alembic_quote=False))
+    return str(preparer.truncate_and_render_constraint_name(c.name, _alembic_quote=False))
 
 
 def _numbered(base: str, taken: list[str]) -> str:
@@ -174,10 +184,21 @@ def _fit(name: str) -> str:
 
 
 def _sql(clause: sa.ClauseElement | str, d: Dialect) -> str:
+    """SQL for ``clause``: text as written; what SQLAlchemy builds with literals every server setting reads the same."""
     if isinstance(clause, str):
         return clause
     compiled = clause.compile(dialect=d, compile_kwargs={"literal_binds": True, "include_table": False})
-    return _as_written(str(compiled), d)
+    text = _as_written(str(compiled), d)
+    return text if isinstance(clause, sa.TextClause) else safe_literals(d.name, text)
+
+
+def _default(c: sa.Column, d: Dialect, compiler: DDLCompiler) -> str | None:
+    """The column's server default as SQL; a value SQLAlchemy quotes is written as every server setting reads it."""
+    default = _as_written(compiler.get_column_default_string(c), d)
+    arg = getattr(c.server_default, "arg", None)
+    if default is None or isinstance(arg, sa.TextClause):
+        return default
+    return safe_literals(d.name, default)
 
 
 @overload
@@ -209,7 +230,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
             increment=c.identity.increment if c.identity.increment not in (None, 1) else None,
         )
     computed = _sql(c.computed.sqltext, d) if c.computed is not None else None
-    default = None if computed else _as_written(compiler.get_column_default_string(c), d)
+    default = None if computed else _default(c, d, compiler)
     type_ = from_sqla(c.type, d)
     if mysql:
         default = _mysql_default(c, default)
@@ -252,7 +273,7 @@ def _foreign_key(c: sa.ForeignKeyConstraint, t: sa.Table, d: Dialect, auto_name:
         columns=columns,
         ref_table=target.name,
         ref_columns=tuple(e.column.name for e in elements),
-        name=_name(c) or auto_name or _fit(f"{t.name}_{'_'.join(columns)}_fkey"),
+        name=_name(c, d) or auto_name or _fit(f"{t.name}_{'_'.join(columns)}_fkey"),
         ref_schema=_schema_name(target.schema, d),
         on_delete=_action(c.ondelete, d),
         on_update=_action(c.onupdate, d),
@@ -285,7 +306,7 @@ def _index(i: sa.Index, t: sa.Table, d: Dialect) -> m.Index:
         where = options["sqlite"].get("where")
     elif d.name in MYSQL_FAMILY:
         expressions, using = _mysql_index_options(i, expressions)
-    name = _name(i) or _fit(f"ix_{t.name}_{'_'.join(expressions)}")
+    name = _name(i, d) or _fit(f"ix_{t.name}_{'_'.join(expressions)}")
     # an operator class follows its column: ``doc jsonb_path_ops``
     expressions = tuple(f"{e} {opclasses[e]}" if e in opclasses else e for e in expressions)
     return m.Index(

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Callable
 
 from ..core.diff import Equivalence
-from ..core.types import quote_literal
+from ..core.types import mysql_plain_literals, pg_standard_literals, quote_literal
 from .dialect import MYSQL_FAMILY
 from .types import comparable, read_mysql_literal
 
@@ -82,6 +82,8 @@ def normalize_expression(text: str) -> str:
 
 
 def normalize_default(dialect: str, text: str) -> str:
+    if dialect == "postgresql":
+        text = pg_standard_literals(text)  # E'a\\b' is 'a\b'
     text = _strip_parens(text.strip())
     text = _outside_quotes(text, lambda p: _CAST.sub("", p)).strip()
     text = _strip_parens(text)
@@ -98,6 +100,10 @@ def normalize_default(dialect: str, text: str) -> str:
     return normalize_expression(text) if not text.startswith("'") else text
 
 
+def _normalize_pg_expression(text: str) -> str:
+    return normalize_expression(pg_standard_literals(text))
+
+
 def equivalence_for(dialect: str) -> Equivalence:
     """How ``dialect`` decides that a model and a reflected schema agree."""
     if dialect in MYSQL_FAMILY:
@@ -112,7 +118,7 @@ def equivalence_for(dialect: str) -> Equivalence:
     return Equivalence(
         type=partial(comparable, dialect),
         default=partial(normalize_default, dialect),
-        expression=normalize_expression,
+        expression=_normalize_pg_expression if dialect == "postgresql" else normalize_expression,
         same_collation=_same_sqlite_collation if dialect == "sqlite" else lambda current, target: current == target,
         compare_autoincrement=dialect != "sqlite",
     )
@@ -199,6 +205,7 @@ def _mysql_code(piece: str) -> str:
 
 def normalize_expression_mysql(text: str) -> str:
     """:func:`normalize_expression` after undoing MySQL's own rewrites of an expression."""
+    text = mysql_plain_literals(text)  # CONVERT(X'615c62' USING utf8mb4) is 'a\\\\b'
     rewritten = "".join(p if literal else _mysql_code(p) for literal, p in _mysql_parts(text.strip()))
     return normalize_expression(rewritten)
 
@@ -211,6 +218,7 @@ _ON_UPDATE = re.compile(r"\s+on\s+update\s+", re.I)
 
 def normalize_default_mysql(text: str) -> str:
     """One spelling for a MySQL column default, as a model gives it or MariaDB/MySQL report it."""
+    text = mysql_plain_literals(text)
     pieces = _split_on_update(text)
     if len(pieces) == 2:
         return f"{normalize_default_mysql(pieces[0])} on update {normalize_default_mysql(pieces[1])}"

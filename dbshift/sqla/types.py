@@ -17,7 +17,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from ..core.types import enum_type, format_type, parse_type, quote_literal
+from ..core.types import enum_type, format_type, mysql_enum_literal, mysql_hex_value, parse_type, quote_literal
 from .dialect import MYSQL_FAMILY
 
 # dialect spelling (lower case, without arguments) -> generic name
@@ -282,8 +282,9 @@ def mysql_literal_values(text: str) -> tuple[str, ...]:
     values, i = [], 0
     while i < len(text):
         if text[i] == "'":
+            hexadecimal = i > 0 and text[i - 1] in "xX"
             value, i = read_mysql_literal(text, i)
-            values.append(value)
+            values.append(mysql_hex_value(value) or value if hexadecimal else value)  # X'615c62' is 'a\\b'
         else:
             i += 1
     return tuple(values)
@@ -319,10 +320,8 @@ def read_mysql_literal(text: str, start: int) -> tuple[str, int]:
 
 
 def mysql_quote(value: str) -> str:
-    """A MySQL string literal for ``value`` that reads the same with or without NO_BACKSLASH_ESCAPES."""
-    if "\\" in value:
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    return quote_literal(value)
+    """A value of a MySQL ENUM that reads the same with or without NO_BACKSLASH_ESCAPES."""
+    return mysql_enum_literal(value)
 
 
 def _canonical_mysql(text: str) -> str | None:

