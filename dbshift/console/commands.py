@@ -65,25 +65,28 @@ def sql(output: Output, config: Config, direction: str, target: str) -> int:
 
 
 def current(output: Output, config: Config, *, verbose: bool = False) -> int:
-    from ..database.connect import mask
+    from ..database.connect import mask, sqlite_file
 
     status = api.status(config)
     if verbose:
         output.line(f"Database: {mask(config.url)} (from {config.url_source})")
         output.line(f"Migrations: {config.migrations}/")
     output.lines(words.current_lines(status, api.load_graph(config), output.program))
+    path = sqlite_file(config.url)
+    if path is not None and not path.exists():
+        output.line(f"No database file yet: {path} (the first upgrade creates it).")
     if verbose:
         output.lines(words.pending_lines(status))
     return EXIT_OK
 
 
 def history(output: Output, config: Config, *, rev_range: str | None = None, verbose: bool = False) -> int:
-    """Every revision; when the database cannot be reached, the files alone still tell the history."""
-    from ..database.connect import DatabaseUnreachable
+    """Every revision; when the database cannot be reached or read, the files alone still tell the history."""
+    from ..database.connect import DatabaseProblem, DatabaseUnreachable
 
     try:
         entries = api.history_entries(config, rev_range=rev_range)
-    except DatabaseUnreachable as exc:
+    except (DatabaseUnreachable, DatabaseProblem) as exc:
         entries = api.history_entries(config, with_database=False, rev_range=rev_range)
         output.warn(f"Note: applied revisions are not marked: {exc}")
     if rev_range is not None and not entries:
