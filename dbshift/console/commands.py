@@ -38,12 +38,18 @@ def revision(
 
 
 def run(output: Output, config: Config, direction: str, target: str, choices: RunChoices) -> int:
-    """Upgrade or downgrade with progress (text or JSON); on a terminal, a remote database's plan is confirmed."""
+    """Upgrade or downgrade with progress (text or JSON).
+
+    A downgrade that loses data says so before it runs; on a terminal (without
+    ``--yes``) the plan is confirmed first for such a downgrade, and for any run
+    against a database on another host.
+    """
     from ..database.connect import is_local
 
     confirm = None
-    if output.interactive and not choices.yes and not choices.options.dry_run and not is_local(config.url):
-        confirm = confirm_plan(output, config.url, direction, as_json=choices.as_json)
+    remote, ask = not is_local(config.url), output.interactive and not choices.yes
+    if not choices.options.dry_run and (direction == "down" or (ask and remote)):
+        confirm = confirm_plan(output, config.url, direction, as_json=choices.as_json, ask=ask, remote=remote)
     progress = progress_for(output, choices.as_json)
     migrate = api.upgrade if direction == "up" else api.downgrade
     try:

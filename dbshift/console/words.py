@@ -87,6 +87,16 @@ def confirm_lines(plan: tuple[StepPreview, ...], masked_url: str) -> list[str]:
     return lines
 
 
+def data_loss_lines(plan: tuple[StepPreview, ...], masked_url: str) -> list[str]:
+    """Said before a downgrade that loses data runs: which migrations, and what each loses."""
+    lines = [f"Warning: this downgrade of {masked_url} loses data:"]
+    for index, preview in enumerate(plan, 1):
+        if preview.risks:
+            lines.append(f"  [{index}/{len(plan)}] {short(preview.step.revision)}")
+            lines += [f"        !! {risk}" for risk in preview.risks]
+    return lines
+
+
 def plan_lines(result: RunResult) -> list[str]:
     """What an upgrade or downgrade would run, step by step, with its statements and risks."""
     if not result.plan:
