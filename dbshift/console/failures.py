@@ -4,9 +4,9 @@ The line says what happened and what to do, and never shows a password.  A
 condition the user can fix is never an "unexpected" error: a driver error the
 API did not translate yet (:func:`dbshift.database.connect.database_error`), a
 file that cannot be written (permissions, a read-only file system, a full
-disk), and a dbshift error whose reason names such a condition (a migration
-that failed on a full disk) gets the advice for it.  Only what remains — a bug
-— is "unexpected", with the way to see its traceback.
+disk), and a dbshift error caused by such a driver error (a migration that
+failed on a full disk) gets the advice for it.  Only what remains — a bug — is
+"unexpected", with the way to see its traceback.
 """
 
 from __future__ import annotations
@@ -28,16 +28,16 @@ def debugging() -> bool:
 
 def error_line(exc: BaseException, program: str) -> tuple[str, int]:
     """The one line (never a password) and the exit code for ``exc``; hints name ``program``'s commands."""
-    from ..database.connect import DatabaseProblem, condition_of, mask_text
+    from ..database.connect import DatabaseProblem, database_error, mask_text
 
     exc = translated(exc)
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", EXIT_INTERRUPTED
     if isinstance(exc, DbshiftError):
         text = _one_line(exc.line(program))
-        kind = None if isinstance(exc, DatabaseProblem) else condition_of(text)
-        if kind is not None:
-            text = f"{text}; {for_program(kind.advice, program)}"
+        cause = None if isinstance(exc, DatabaseProblem) else database_error(exc.__cause__)
+        if cause is not None:  # a migration failed on a condition the user can fix
+            text = f"{text}; {for_program(cause.advice, program)}"
         return mask_text(text), exc.exit_code
     if isinstance(exc, OSError):
         return mask_text(_one_line(file_problem(exc))), EXIT_ERROR

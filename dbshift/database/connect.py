@@ -373,7 +373,7 @@ def is_local(url: str | URL) -> bool:
 class DatabaseProblem(DbshiftError):
     """A condition of the database, its server or its files that the user can fix: what happened, what to do."""
 
-    #: Words that say what to do, appended to another error's line that names the same condition.
+    #: What to do, added to the line of an error it caused (a migration that failed on it).
     advice = ""
 
 
@@ -459,7 +459,7 @@ def condition_of(text: str) -> type[DatabaseProblem] | None:
     return None
 
 
-def database_error(exc: BaseException, url: str | URL | None = None) -> DatabaseProblem | None:
+def database_error(exc: BaseException | None, url: str | URL | None = None) -> DatabaseProblem | None:
     """``exc`` (a driver error, as SQLAlchemy raises it) as the condition a user can act on, or None."""
     if not isinstance(exc, sa.exc.DBAPIError):
         return None

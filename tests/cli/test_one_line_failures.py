@@ -355,6 +355,39 @@ def test_a_connection_killed_during_a_run(backend, request, tmp_path):
         assert f"Unfinished: {rev_id(2)} failed during its upgrade after statement 1" in project.cli("current")
 
 
+def test_a_connection_killed_while_waiting_for_the_run_lock(pg_url, tmp_path):
+    from dbshift.database.lock import PG_LOCK_KEY
+
+    project = Project.make(tmp_path / "p", pg_url)
+    project.add_sql("CREATE TABLE a (id integer PRIMARY KEY)", "INSERT INTO a VALUES (1)")
+    project.cli("upgrade")
+    project.add_sql("CREATE TABLE b (id integer PRIMARY KEY)")
+    engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    holder = engine.connect()
+    holder.exec_driver_sql(f"SELECT pg_advisory_lock({PG_LOCK_KEY})")
+    holder.commit()
+    process = project.spawn("upgrade", "--lock-wait", "60s")
+    try:
+        waiting = "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'dbshift pid%%' AND pid <> pg_backend_pid()"
+        deadline = time.monotonic() + 60
+        while not (found := _first(engine, waiting)):
+            assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+            time.sleep(0.1)
+        time.sleep(0.5)  # it is polling for the lock now
+        _first(engine, f"SELECT pg_terminate_backend({found[0]})")
+        out, err = process.communicate(timeout=60)
+    finally:
+        holder.close()
+        engine.dispose()
+        if process.poll() is None:
+            process.kill()
+    line = one_line(process.returncode, out, err)
+    assert line.startswith("lost the connection to postgresql+psycopg://postgres@127.0.0.1:5432/") and (
+        "terminating connection due to administrator command" in line or "server closed the connection" in line), line
+    assert line.endswith("see where it stands with 'dbshift current', then run the command again")
+    at_revision_1(project)
+
+
 def _first(engine: sa.Engine, sql: str) -> tuple | None:
     with engine.connect() as conn:
         row = conn.exec_driver_sql(sql).first()
