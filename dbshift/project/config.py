@@ -162,7 +162,7 @@ def under_root(url: str, root: Path) -> str:
 
 
 def default_sqlite_url(app: str) -> str:
-    """``sqlite:///<user data dir>/<app>/main.db``; the directory is created when first connected."""
+    """``sqlite:///<user data dir>/<app>/main.db``; the directory and the file are created by the first write."""
     from platformdirs import user_data_dir
 
     return f"sqlite:///{Path(user_data_dir(app, appauthor=False)) / 'main.db'}"
