@@ -30,17 +30,36 @@ def load_graph(config: Config) -> RevisionGraph:
 
 
 @contextlib.contextmanager
-def connection(config: Config) -> Iterator[sa.Connection]:
-    """A connection to the configured database (asking for a password if the server wants one)."""
-    from ..database.connect import connect, create_engine
+def connection(config: Config, *, write: bool = False) -> Iterator[sa.Connection]:
+    """A connection to the configured database (asking for a password if the server wants one).
 
-    engine = create_engine(config.url)
+    Only a connection opened to ``write`` may create a SQLite file (and, for
+    the embedded default database, its directory); to read, a file that does
+    not exist yet is an empty database that cannot be written.  A driver error
+    a user can act on (privileges, a read-only or locked database, a full
+    disk, a lost connection) leaves the block as that one-line error.
+    """
+    import sqlalchemy as sa
+
+    from ..database.connect import connect, create_engine, database_error, empty_database, sqlite_file
+
+    path = sqlite_file(config.url)
+    if path is not None and not write and not path.exists() and (path.parent.is_dir() or config.url_source == "default"):
+        engine = empty_database()
+    else:
+        engine = create_engine(config.url, make_directory=write and config.url_source == "default")
     try:
         conn = connect(engine, config.url)
         try:
             yield conn
+        except sa.exc.DBAPIError as exc:
+            problem = database_error(exc, config.url)
+            if problem is None:
+                raise
+            raise problem from exc
         finally:
-            conn.close()
+            with contextlib.suppress(sa.exc.DBAPIError):
+                conn.close()
     finally:
         engine.dispose()
 

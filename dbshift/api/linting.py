@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..core.lint import CODES, lint as lint_ops
+from ..core.lint import CODES, lint as lint_ops, lint_downgrade
+from ..core.ops import IrreversibleOperation
 from ..project import files
 from ..project.config import Config
 from .context import applied_ids, connection, load_graph, read_rows
@@ -15,7 +16,8 @@ from .results import LintReport, LintResult
 def lint(
     config: Config, revisions: Iterable[str] | None = None, *, every: bool = False, ignore: Iterable[str] = ()
 ) -> LintResult:
-    """Lint migrations for the configured database's dialect (read from the URL, no connection needed).
+    """Lint migrations (each one's upgrade, and its downgrade for what it would lose) for the configured
+    database's dialect (read from the URL, no connection needed).
 
     Which: ``revisions`` (ids or references), else every file when ``every``,
     else the migrations not yet applied to the configured database (this one
@@ -48,5 +50,12 @@ def lint(
         for code in own:
             if code not in CODES:
                 raise UnknownLintCode(code, f"lint_ignore of {rev.path}")
-        reports.append(LintReport(rev, tuple(lint_ops(migration.upgrade, dialect, ignore + own)), own))
+        try:
+            down = migration.downgrade_ops()
+        except IrreversibleOperation:  # no downgrade: nothing it could lose
+            down = ()
+        reports.append(LintReport(
+            rev, tuple(lint_ops(migration.upgrade, dialect, ignore + own)), own,
+            tuple(lint_downgrade(migration.upgrade, down, dialect, ignore + own)),
+        ))
     return LintResult(dialect, tuple(reports))

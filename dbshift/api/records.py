@@ -121,7 +121,7 @@ def stamp(config: Config, target: str, *, emit: Emit | None = None, lock_wait: f
         wanted = {a for h in tops for a in graph.ancestors(h)}
     else:
         wanted = set(graph.ancestors(graph.resolve(target)))
-    with connection(config) as conn, locked(conn, emit, lock_wait):
+    with connection(config, write=True) as conn, locked(conn, emit, lock_wait):
         ensure_history_table(conn)
         rows = read_rows(conn)
         before = current_of(graph, applied_ids(rows))
@@ -153,7 +153,7 @@ def resolve(
     if outcome not in ("applied", "rolled-back"):
         raise ValueError(f"outcome must be 'applied' or 'rolled-back', not {outcome!r}")
     graph = load_graph(config)
-    with connection(config) as conn, locked(conn, emit, lock_wait):
+    with connection(config, write=True) as conn, locked(conn, emit, lock_wait):
         ensure_history_table(conn)
         rows = {r.revision: r for r in read_rows(conn)}
         rev_id = revision if revision in rows else graph.resolve(revision)
@@ -175,7 +175,7 @@ def accept(
     """Accept edits to applied migrations: record their files' current checksums."""
     graph = load_graph(config)
     refs = tuple(revisions)
-    with connection(config) as conn, locked(conn, emit, lock_wait):
+    with connection(config, write=True) as conn, locked(conn, emit, lock_wait):
         ensure_history_table(conn)
         rows = read_rows(conn)
         after = accepted(graph, rows, refs)

@@ -152,11 +152,16 @@ class DiffResult:
 
 @dataclass(frozen=True)
 class LintReport:
-    """The findings for one migration; ``ignored`` are the codes its ``lint_ignore`` silenced."""
+    """The findings for one migration; ``ignored`` are the codes its ``lint_ignore`` silenced.
+
+    ``downgrade``: what running its downgrade would lose or fail on (see
+    :func:`dbshift.core.lint.lint_downgrade`); none for a migration without one.
+    """
 
     revision: Revision
     findings: tuple[Finding, ...]
     ignored: tuple[str, ...] = ()
+    downgrade: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,4 +171,10 @@ class LintResult:
 
     @property
     def findings(self) -> tuple[tuple[Revision, Finding], ...]:
+        """The upgrades' findings: what the exit code of ``lint`` is about."""
         return tuple((r.revision, f) for r in self.reports for f in r.findings)
+
+    @property
+    def downgrade_findings(self) -> tuple[tuple[Revision, Finding], ...]:
+        """What the downgrades would lose or fail on: said, never counted in the exit code."""
+        return tuple((r.revision, f) for r in self.reports for f in r.downgrade)

@@ -87,7 +87,7 @@ def _migrate(
 
     graph = load_graph(config)
     emit = emit or (lambda event: None)
-    with connection(config) as conn:
+    with connection(config, write=not options.dry_run) as conn:
         dialect = conn.dialect.name
         if options.single_transaction and dialect not in ("postgresql", "sqlite"):
             raise SingleTransactionUnsupported(dialect)

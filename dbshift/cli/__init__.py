@@ -43,20 +43,15 @@ def main(
     token = password_prompt.set(_password_prompt(output))
     try:
         return COMMANDS[args.command](args, output)
-    except BaseException as exc:
-        from ..console.failures import debugging, report
-  # noqa: BLE001 - every failure is one line; DBSHIFT_DEBUG shows bugs in full
-        if isinstance(exc, (SystemExit, GeneratorExit)) or _is_bug(exc) and debugging():
+    except BaseException as exc:  # noqa: BLE001 - every failure is one line; DBSHIFT_DEBUG shows bugs in full
+        from ..console.failures import debugging, is_bug, report
+
+        if isinstance(exc, (SystemExit, GeneratorExit)) or is_bug(exc) and debugging():
             raise
         return report(output, exc, as_json=getattr(args, "as_json", False))
     finally:
         password_prompt.reset(token)
-
-
-def _is_bug(exc: BaseException) -> bool:
-    from ..core.errors import DbshiftError
-
-    return not isinstance(exc, (DbshiftError, KeyboardInterrupt))
+        output.flush()  # now, so that a reader gone away (| head) is not an error at exit
 
 
 def _password_prompt(output: Output) -> Callable[[str], str] | None:

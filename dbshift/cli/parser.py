@@ -18,7 +18,9 @@ Safety:
   An applied migration whose file was edited stops the run: restore the file,
   or accept the edit with --accept-checksum REV or 'dbshift accept REV'.
   In a terminal, a run against a database on another host shows the plan
-  and asks first (--yes skips the question).
+  and asks first (--yes skips the question).  A downgrade that loses data
+  (drops a table or column, deletes rows) says so before it runs, and in a
+  terminal asks first.
 
 Durations: 500ms, 5s, 10min, 2h (a bare number is seconds).
 """

@@ -38,12 +38,18 @@ def revision(
 
 
 def run(output: Output, config: Config, direction: str, target: str, choices: RunChoices) -> int:
-    """Upgrade or downgrade with progress (text or JSON); on a terminal, a remote database's plan is confirmed."""
+    """Upgrade or downgrade with progress (text or JSON).
+
+    A downgrade that loses data says so before it runs; on a terminal (without
+    ``--yes``) the plan is confirmed first for such a downgrade, and for any run
+    against a database on another host.
+    """
     from ..database.connect import is_local
 
     confirm = None
-    if output.interactive and not choices.yes and not choices.options.dry_run and not is_local(config.url):
-        confirm = confirm_plan(output, config.url, direction, as_json=choices.as_json)
+    remote, ask = not is_local(config.url), output.interactive and not choices.yes
+    if not choices.options.dry_run and (direction == "down" or (ask and remote)):
+        confirm = confirm_plan(output, config.url, direction, as_json=choices.as_json, ask=ask, remote=remote)
     progress = progress_for(output, choices.as_json)
     migrate = api.upgrade if direction == "up" else api.downgrade
     try:
@@ -65,25 +71,28 @@ def sql(output: Output, config: Config, direction: str, target: str) -> int:
 
 
 def current(output: Output, config: Config, *, verbose: bool = False) -> int:
-    from ..database.connect import mask
+    from ..database.connect import mask, sqlite_file
 
     status = api.status(config)
     if verbose:
         output.line(f"Database: {mask(config.url)} (from {config.url_source})")
         output.line(f"Migrations: {config.migrations}/")
     output.lines(words.current_lines(status, api.load_graph(config), output.program))
+    path = sqlite_file(config.url)
+    if path is not None and not path.exists():
+        output.line(f"No database file yet: {path} (the first upgrade creates it).")
     if verbose:
         output.lines(words.pending_lines(status))
     return EXIT_OK
 
 
 def history(output: Output, config: Config, *, rev_range: str | None = None, verbose: bool = False) -> int:
-    """Every revision; when the database cannot be reached, the files alone still tell the history."""
-    from ..database.connect import DatabaseUnreachable
+    """Every revision; when the database cannot be reached or read, the files alone still tell the history."""
+    from ..database.connect import DatabaseProblem, DatabaseUnreachable
 
     try:
         entries = api.history_entries(config, rev_range=rev_range)
-    except DatabaseUnreachable as exc:
+    except (DatabaseUnreachable, DatabaseProblem) as exc:
         entries = api.history_entries(config, with_database=False, rev_range=rev_range)
         output.warn(f"Note: applied revisions are not marked: {exc}")
     if rev_range is not None and not entries:

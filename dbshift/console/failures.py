@@ -1,11 +1,21 @@
-"""One error formatter: any exception that reaches a front end becomes one line and an exit code."""
+"""One error formatter: any exception that reaches a front end becomes one line and an exit code.
+
+The line says what happened and what to do, and never shows a password.  A
+condition the user can fix is never an "unexpected" error: a driver error the
+API did not translate yet (:func:`dbshift.database.connect.database_error`), a
+file that cannot be written (permissions, a read-only file system, a full
+disk), and a dbshift error caused by such a driver error (a migration that
+failed on a full disk) gets the advice for it.  Only what remains — a bug — is
+"unexpected", with the way to see its traceback.
+"""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 
-from ..core.errors import DbshiftError
+from ..core.errors import DbshiftError, for_program
 from .output import Output
 
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
@@ -18,21 +28,59 @@ def debugging() -> bool:
 
 def error_line(exc: BaseException, program: str) -> tuple[str, int]:
     """The one line (never a password) and the exit code for ``exc``; hints name ``program``'s commands."""
-    if isinstance(exc, DbshiftError):
-        return exc.line(program), exc.exit_code
+    from ..database.connect import DatabaseProblem, database_error, mask_text
+
+    exc = translated(exc)
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", EXIT_INTERRUPTED
-    from ..database.connect import mask_text
-
-    text = mask_text(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])
+    if isinstance(exc, DbshiftError):
+        text = _one_line(exc.line(program))
+        cause = None if isinstance(exc, DatabaseProblem) else database_error(exc.__cause__)
+        if cause is not None:  # a migration failed on a condition the user can fix
+            text = f"{text}; {for_program(cause.advice, program)}"
+        return mask_text(text), exc.exit_code
+    if isinstance(exc, OSError):
+        return mask_text(_one_line(file_problem(exc))), EXIT_ERROR
+    text = mask_text(f"unexpected {type(exc).__name__}: {exc}".strip().splitlines()[0])
     return f"{text} (set DBSHIFT_DEBUG=1 for details)", EXIT_ERROR
+
+
+def translated(exc: BaseException) -> BaseException:
+    """A driver error a user can act on, as the dbshift error that says so; anything else as it is."""
+    from ..database.connect import database_error
+
+    return exc if isinstance(exc, DbshiftError) else database_error(exc) or exc
+
+
+def is_bug(exc: BaseException) -> bool:
+    """Neither a dbshift error, an interruption nor a driver error a user can fix: worth a traceback."""
+    return not isinstance(translated(exc), (DbshiftError, KeyboardInterrupt))
+
+
+def file_problem(exc: OSError) -> str:
+    """What went wrong with a file, and what to do about it."""
+    reason = exc.strerror or str(exc)
+    what = f"cannot write {exc.filename}" if exc.filename is not None else "cannot write a file"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{what}: {reason}; free some space on the disk, then run the command again"
+    if exc.errno == errno.EROFS:
+        return f"{what}: {reason}; run where the files can be written (a read-write mount)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        name = exc.filename if exc.filename is not None else "the file"
+        return f"cannot use {name}: {reason}; give this user write access to it and to its directory"
+    return f"{exc.filename}: {reason}" if exc.filename is not None else reason
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return " ".join(lines) if lines else str(text)
 
 
 def report(output: Output, exc: BaseException, *, as_json: bool = False) -> int:
     """Show ``exc`` (also as a last JSON line under ``--json``); returns the exit code."""
     text, code = error_line(exc, output.program)
     if as_json:
-        kind = type(exc).__name__
+        kind = type(translated(exc)).__name__
         output.line(json.dumps({"event": "error", "type": kind, "message": text}))
     output.error(text)
     return code

@@ -66,7 +66,7 @@ class TextProgress:
                 running = time.monotonic() - self.step_started
                 total = time.monotonic() - self.started
                 self.output.write(f"\r      {self.label} running for {running:.0f} s (elapsed {total:.0f} s)")
-                self.output.out.flush()
+                self.output.flush(self.output.out)
                 self.ticking = True
 
     def close(self) -> None:
@@ -85,7 +85,7 @@ class JsonEvents:
 
     def __call__(self, event: Event) -> None:
         self.output.line(json.dumps(event_json(event)))
-        self.output.out.flush()
+        self.output.flush(self.output.out)
 
     def close(self) -> None:
         pass

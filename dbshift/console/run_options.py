@@ -26,7 +26,8 @@ class RunFlag:
 
 RUN_FLAGS: tuple[RunFlag, ...] = (
     RunFlag("dry_run", ("--dry-run",), "connect, plan and show the statements each migration would run; change nothing"),
-    RunFlag("yes", ("-y", "--yes"), "do not ask for confirmation (a database on another host, in a terminal)"),
+    RunFlag("yes", ("-y", "--yes"),
+            "do not ask for confirmation (in a terminal: a database on another host, a downgrade that loses data)"),
     RunFlag("as_json", ("--json",), "print one JSON object per event, one per line"),
     RunFlag("resume", ("--resume",),
             "continue a migration that failed or was interrupted part-way, after its last committed statement"),

@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 from ..api.results import LintResult, RunResult
+from ..core.graph import Revision
+from ..core.lint import Finding
 from ..runner.events import Event
 
 
@@ -46,10 +48,14 @@ def result_json(result: RunResult) -> dict[str, Any]:
 
 
 def lint_json(result: LintResult) -> dict[str, Any]:
-    """``lint --json``: the revisions read and every finding."""
+    """``lint --json``: the revisions read, every finding of their upgrades, and what their downgrades would lose."""
+
+    def shape(rev: Revision, f: Finding) -> dict[str, Any]:
+        return {"revision": rev.id, "code": f.code, "severity": f.severity, "op": f.op,
+                "message": f.message, "suggestion": f.suggestion, "heuristic": f.heuristic}
+
     return {
         "event": "lint", "dialect": result.dialect, "revisions": [r.revision.id for r in result.reports],
-        "findings": [{"revision": rev.id, "code": f.code, "severity": f.severity, "op": f.op,
-                      "message": f.message, "suggestion": f.suggestion, "heuristic": f.heuristic}
-                     for rev, f in result.findings],
+        "findings": [shape(rev, f) for rev, f in result.findings],
+        "downgrade_findings": [shape(rev, f) for rev, f in result.downgrade_findings],
     }

@@ -87,6 +87,16 @@ def confirm_lines(plan: tuple[StepPreview, ...], masked_url: str) -> list[str]:
     return lines
 
 
+def data_loss_lines(plan: tuple[StepPreview, ...], masked_url: str) -> list[str]:
+    """Said before a downgrade that loses data runs: which migrations, and what each loses."""
+    lines = [f"Warning: this downgrade of {masked_url} loses data:"]
+    for index, preview in enumerate(plan, 1):
+        if preview.risks:
+            lines.append(f"  [{index}/{len(plan)}] {short(preview.step.revision)}")
+            lines += [f"        !! {risk}" for risk in preview.risks]
+    return lines
+
+
 def plan_lines(result: RunResult) -> list[str]:
     """What an upgrade or downgrade would run, step by step, with its statements and risks."""
     if not result.plan:
@@ -214,15 +224,22 @@ def accept_lines(results: tuple[AcceptResult, ...]) -> list[str]:
 
 
 def finding_lines(result: LintResult) -> list[str]:
-    """The findings of a migration just written, under its operations."""
-    return [f"  lint {f.code}: {f.message} ({f.suggestion})" for _, f in result.findings]
+    """The findings of a migration just written, under its operations (its downgrade's marked so)."""
+    return [f"  lint {f.code}: {f.message} ({f.suggestion})" for _, f in result.findings] + [
+        f"  lint {f.code}: downgrade: {f.message} ({f.suggestion})" for _, f in result.downgrade_findings
+    ]
 
 
 def lint_lines(result: LintResult) -> list[str]:
-    """``REV  CODE  message (suggestion)`` per finding, then a summary line."""
+    """``REV  CODE  message (suggestion)`` per finding, then what the downgrades would lose, then a summary line."""
     lines = [f"{rev.id}  {f.code}  {f.message} ({f.suggestion})" for rev, f in result.findings]
+    down = [f"{rev.id}  {f.code}  downgrade: {f.message} ({f.suggestion})" for rev, f in result.downgrade_findings]
     count = len(result.reports)
     if not lines:
-        return [f"No unsafe operations in {count} migration(s) ({result.dialect})."]
-    return lines + [f"{len(lines)} finding(s) in {count} migration(s) ({result.dialect}); "
-                    "silence one with lint_ignore = (\"CODE\",) in its migration or --ignore CODE"]
+        summary = f"No unsafe operations in {count} migration(s) ({result.dialect})."
+    else:
+        summary = (f"{len(lines)} finding(s) in {count} migration(s) ({result.dialect}); "
+                   "silence one with lint_ignore = (\"CODE\",) in its migration or --ignore CODE")
+    if down:
+        summary += f" Downgrades: {len(down)} would lose data or fail on it (not counted in the exit code)."
+    return lines + down + [summary]

@@ -25,6 +25,11 @@ DS107  FOREIGN KEY or CHECK added to an existing table without NOT VALID (Postgr
 DS108  rename of a table or column: running application code breaks until redeployed.
 DS109  enum values removed: rows holding them make the migration fail.
 DS110  hand-written SQL that drops, truncates, or deletes without WHERE.
+
+Downgrades.  :func:`lint_downgrade` reads what a migration's downgrade would
+do to the data: the codes of :data:`DOWNGRADE_CODES` (data lost, or rows that
+make it fail), leaving out the drops of tables and columns the same
+migration's upgrade created, which only undo it.
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ CODES: dict[str, str] = {
 
 HEURISTIC_NOTE = " (read from hand-written SQL; heuristic)"
 
+#: The codes a downgrade is read for: data lost, or values and rows it fails on (not locks or deploy order).
+DOWNGRADE_CODES = frozenset({"DS101", "DS102", "DS103", "DS104", "DS105", "DS109", "DS110"})
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -66,16 +74,22 @@ class Finding:
     heuristic: bool = False
 
 
-def lint(ops: Sequence[o.Op], dialect: str, ignore: Iterable[str] = ()) -> list[Finding]:
-    """The findings for ``ops`` run in order on ``dialect`` (``postgresql``, ``sqlite``, ``mysql``, ``mariadb``)."""
+def lint(
+    ops: Sequence[o.Op], dialect: str, ignore: Iterable[str] = (), *, made: frozenset[str] = frozenset()
+) -> list[Finding]:
+    """The findings for ``ops`` run in order on ``dialect`` (``postgresql``, ``sqlite``, ``mysql``, ``mariadb``).
+
+    ``made``: tables and ``table.column`` names (lower case, unquoted) whose
+    drop loses nothing worth a finding — what the upgrade being undone created.
+    """
     dialect = "mysql" if dialect == "mariadb" else dialect
     created: set[str] = set()
     filled: set[str] = set()  # "table.column" a Backfill filled earlier
     findings: list[Finding] = []
     for op in ops:
         if isinstance(op, o.RunSQL):
-            findings += _run_sql(op, dialect, created)
-        else:
+            findings += _run_sql(op, dialect, created, made)
+        elif not _undoes(op, made):
             findings += _op(op, dialect, created, filled)
         if isinstance(op, o.Backfill):
             filled.add(f"{qualified(op.table, op.schema)}.{op.column}")
@@ -85,6 +99,44 @@ def lint(ops: Sequence[o.Op], dialect: str, ignore: Iterable[str] = ()) -> list[
             created.add(qualified(op.new, op.schema))
     skip = set(ignore)
     return [f for f in findings if f.code not in skip]
+
+
+def lint_downgrade(
+    upgrade: Sequence[o.Op], downgrade: Sequence[o.Op], dialect: str, ignore: Iterable[str] = ()
+) -> list[Finding]:
+    """What running ``downgrade`` (after ``upgrade`` ran) would lose or fail on: :data:`DOWNGRADE_CODES` only,
+    without the drops of what ``upgrade`` created."""
+    found = lint(downgrade, dialect, ignore, made=made_by(upgrade))
+    return [f for f in found if f.code in DOWNGRADE_CODES]
+
+
+def made_by(ops: Sequence[o.Op]) -> frozenset[str]:
+    """The tables and ``table.column`` names ``ops`` create (lower case, unquoted), from operations and from SQL."""
+    made: set[str] = set()
+    for op in ops:
+        if isinstance(op, o.CreateTable):
+            made.add(_bare(op.table.key))
+        elif isinstance(op, o.AddColumn):
+            made.add(_bare(f"{qualified(op.table, op.schema)}.{op.column.name}"))
+        elif isinstance(op, o.RenameTable) and _bare(qualified(op.old, op.schema)) in made:
+            made.add(_bare(qualified(op.new, op.schema)))
+        elif isinstance(op, o.RunSQL):
+            for statement in split_sql(op.sql):
+                text = _strip_comments(statement)
+                if table := _CREATE_TABLE.match(text):
+                    made.add(_bare(table.group(1)))
+                elif column := _ADD_COLUMN.match(text):
+                    made.add(_bare(f"{column.group(1)}.{column.group(2)}"))
+    return frozenset(made)
+
+
+def _undoes(op: o.Op, made: frozenset[str]) -> bool:
+    """``op`` drops a table or column that ``made`` names."""
+    if isinstance(op, o.DropTable):
+        return _bare(op.table.key) in made
+    if isinstance(op, o.DropColumn):
+        return _bare(f"{qualified(op.table, op.schema)}.{op.column.name}") in made
+    return False
 
 
 def _finding(code: str, severity: str, op: o.Op, message: str, suggestion: str) -> list[Finding]:
@@ -220,13 +272,19 @@ _ALTER = re.compile(r"^alter\s+table\s+" + _NAME, re.I)
 _ADD_FK_CHECK = re.compile(r"\badd\b.*\b(foreign\s+key|check)\b", re.I | re.S)
 _SET_NOT_NULL = re.compile(r"\bset\s+not\s+null\b", re.I)
 _RENAME = re.compile(r"\brename\b", re.I)
+_ADD_COLUMN = re.compile(r"^alter\s+table\s+" + _NAME + r"\s+add\s+(?:column\s+)?" + _NAME, re.I)
+_DROPPED = re.compile(
+    r"^(?:drop\s+table\s+" + _NAME + r"\s*(?:cascade|restrict)?\s*$"
+    r"|alter\s+table\s+" + _NAME + r"\s+drop\s+(?:column\s+)?" + _NAME + r"\s*(?:cascade|restrict)?\s*$)",
+    re.I,
+)
 
 
 def _bare(name: str) -> str:
     return name.replace('"', "").replace("`", "").lower()
 
 
-def _run_sql(op: o.RunSQL, dialect: str, created: set[str]) -> list[Finding]:
+def _run_sql(op: o.RunSQL, dialect: str, created: set[str], made: frozenset[str] = frozenset()) -> list[Finding]:
     found: list[Finding] = []
     lowered = {c.lower() for c in created}
     for statement in split_sql(op.sql):
@@ -236,6 +294,10 @@ def _run_sql(op: o.RunSQL, dialect: str, created: set[str]) -> list[Finding]:
         if new_table:
             lowered.add(_bare(new_table.group(1)))
             continue
+        if made and (dropped := _DROPPED.match(text)):
+            table, altered, column = dropped.groups()
+            if (_bare(table) if table else _bare(f"{altered}.{column}")) in made:
+                continue
 
         def add(code: str, severity: str, message: str, suggestion: str, *, first: str = first) -> None:
             # ``first`` bound now: each statement's findings name that statement

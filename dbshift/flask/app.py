@@ -148,13 +148,19 @@ def bind_config(app: Any, bind: Bind = None, *, directory: str | os.PathLike[str
 
 
 def _migration_url(app: Any, state: State, bind: Bind) -> tuple[str | None, str]:
+    """The privileged URL for ``bind`` and where it came from; one given but empty is a :class:`BadSetting`
+    (a missing secret must not turn into migrating with the application's own URL)."""
     if bind is None:
         if state.migration_url:
             return str(state.migration_url), "Migrate(migration_url=...)"
-        value = app.config.get("DBSHIFT_MIGRATION_URL")
-        return (str(value) if value else None), "DBSHIFT_MIGRATION_URL"
-    value = (app.config.get("DBSHIFT_MIGRATION_BINDS") or {}).get(bind)
-    return (str(value) if value else None), f"DBSHIFT_MIGRATION_BINDS[{bind!r}]"
+        value, source, key = app.config.get("DBSHIFT_MIGRATION_URL"), "DBSHIFT_MIGRATION_URL", "DBSHIFT_MIGRATION_URL"
+    else:
+        value = (app.config.get("DBSHIFT_MIGRATION_BINDS") or {}).get(bind)
+        source, key = f"DBSHIFT_MIGRATION_BINDS[{bind!r}]", "DBSHIFT_MIGRATION_BINDS"
+    if isinstance(value, str) and not value.strip():
+        raise BadSetting(key, f"{source} is set but empty: set it to the migration URL, or remove it to migrate "
+                              "with the application's own URL")
+    return (str(value) if value else None), source
 
 
 def _in_memory(url: Any) -> bool:

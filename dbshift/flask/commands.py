@@ -27,11 +27,11 @@ from flask.cli import AppGroup
 from .. import api
 from ..console import commands as run
 from ..console import words
-from ..console.failures import debugging, report
+from ..console.failures import debugging, is_bug, report
 from ..console.output import Output
 from ..console.run_options import LOCK_WAIT, RUN_FLAGS, RunFlag, split
 from ..core.durations import seconds
-from ..core.errors import DbshiftError, MultipleHeads, UnknownRevision, command, for_program
+from ..core.errors import MultipleHeads, UnknownRevision, command, for_program
 from ..database.connect import mask, password_prompt
 from ..project.config import Config
 from .app import bind_config, binds, migrations_directory, state_of
@@ -70,11 +70,12 @@ def _friendly(f: Callable[..., int | None]) -> Callable[..., None]:
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - every failure is one line; DBSHIFT_DEBUG shows bugs in full
-            if not isinstance(exc, DbshiftError) and debugging():
+            if is_bug(exc) and debugging():
                 raise
             code = report(output, exc, as_json=bool(kwargs.get("as_json")))
         finally:
             password_prompt.reset(token)
+            output.flush()
         if code:
             raise click.exceptions.Exit(code)
 

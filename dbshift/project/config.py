@@ -10,7 +10,11 @@
 
 The database URL is the first of: ``--url``, ``$DBSHIFT_URL``, the variable
 named by ``url_env``, ``url``, and finally an embedded SQLite database under
-the user's data directory (``~/.local/share/<app>/main.db``).
+the user's data directory (``~/.local/share/<app>/main.db``).  A variable that
+is set but empty is an error (:class:`EmptyUrl`), not a reason to fall back to
+the embedded database: a deploy whose secret is missing must not migrate a
+local file.  A relative SQLite path is taken from the project root (the folder
+of ``pyproject.toml``), wherever the command runs.
 """
 
 from __future__ import annotations
@@ -33,6 +37,20 @@ class ConfigNotFound(DbshiftError):
         super().__init__(
             f"no [tool.dbshift] section in a pyproject.toml at or above {start}; run {command('init')} first"
         )
+
+
+class EmptyUrl(DbshiftError):
+    """``--url ""``, ``DBSHIFT_URL=""`` or the application's variable set to nothing (or blanks)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        if source == "--url":
+            super().__init__("--url is empty: give the database URL")
+        else:
+            super().__init__(
+                f"${source} is set but empty: set it to the database URL, or unset it to use the next source "
+                "(dbshift does not fall back to another database)"
+            )
 
 
 class BadConfig(DbshiftError):
@@ -90,12 +108,17 @@ def load_config(
         raise BadConfig(path, "[tool.dbshift] must be a table")
     root = path.parent
     app = str(section.get("app") or data.get("project", {}).get("name") or root.name)
-    resolved_url, source = resolve_url(url, section, environ, app)
+    try:
+        resolved_url, source = resolve_url(url, section, environ, app)
+    except EmptyUrl as exc:
+        if exc.source != "config":
+            raise
+        raise BadConfig(path, "url in [tool.dbshift] is empty: give the database URL, or remove the line") from None
     folder = Path(migrations or section.get("migrations", "migrations"))
     return Config(
         root=root,
         migrations=folder if folder.is_absolute() else root / folder,
-        url=resolved_url,
+        url=under_root(resolved_url, root),
         url_source=source,
         metadata=section.get("metadata"),
         app=app,
@@ -106,21 +129,40 @@ def load_config(
 def resolve_url(
     explicit: str | None, section: Mapping[str, object], environ: Mapping[str, str], app: str
 ) -> tuple[str, str]:
-    """The URL and where it came from (``"--url"``, a variable name, ``"config"`` or ``"default"``)."""
-    if explicit:
-        return explicit, "--url"
-    if environ.get(URL_VARIABLE):
-        return environ[URL_VARIABLE], URL_VARIABLE
+    """The URL and where it came from (``"--url"``, a variable name, ``"config"`` or ``"default"``).
+
+    A source that is given but empty raises :class:`EmptyUrl`: it is never skipped.
+    """
     app_variable = section.get("url_env")
-    if isinstance(app_variable, str) and environ.get(app_variable):
-        return environ[app_variable], app_variable
-    if isinstance(section.get("url"), str) and section["url"]:
-        return str(section["url"]), "config"
+    candidates = [("--url", explicit), (URL_VARIABLE, environ.get(URL_VARIABLE))]
+    if isinstance(app_variable, str) and app_variable:
+        candidates.append((app_variable, environ.get(app_variable)))
+    configured = section.get("url")
+    candidates.append(("config", configured if isinstance(configured, str) else None))
+    for source, value in candidates:
+        if value is None:
+            continue
+        if not value.strip():
+            raise EmptyUrl(source)
+        return value.strip(), source
     return default_sqlite_url(app), "default"
 
 
+def under_root(url: str, root: Path) -> str:
+    """``url``, with a relative SQLite path (``sqlite:///app.db``) taken from ``root`` and ``~`` expanded."""
+    if not url.startswith("sqlite"):
+        return url
+    from ..database.connect import normalize_url, sqlite_file
+
+    parsed = normalize_url(url)
+    path = sqlite_file(parsed)
+    if path is None or (path.is_absolute() and str(path) == parsed.database):
+        return url
+    return parsed.set(database=str(path if path.is_absolute() else root / path)).render_as_string(hide_password=False)
+
+
 def default_sqlite_url(app: str) -> str:
-    """``sqlite:///<user data dir>/<app>/main.db``; the directory is created when first connected."""
+    """``sqlite:///<user data dir>/<app>/main.db``; the directory and the file are created by the first write."""
     from platformdirs import user_data_dir
 
     return f"sqlite:///{Path(user_data_dir(app, appauthor=False)) / 'main.db'}"
