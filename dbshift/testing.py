@@ -30,7 +30,7 @@ from .core import ops as o
 from .core.errors import DbshiftError
 from .core.graph import RevisionGraph
 from .core.model import Schema
-from .database.connect import mask
+from .database.secrets import mask
 
 __all__ = ["test_single_head", "test_upgrade_from_empty", "test_models_match_head", "test_up_down_up"]
 

@@ -71,7 +71,8 @@ def sql(output: Output, config: Config, direction: str, target: str) -> int:
 
 
 def current(output: Output, config: Config, *, verbose: bool = False) -> int:
-    from ..database.connect import mask, sqlite_file
+    from ..database.connect import sqlite_file
+    from ..database.secrets import mask
 
     status = api.status(config)
     if verbose:
@@ -88,7 +89,8 @@ def current(output: Output, config: Config, *, verbose: bool = False) -> int:
 
 def history(output: Output, config: Config, *, rev_range: str | None = None, verbose: bool = False) -> int:
     """Every revision; when the database cannot be reached or read, the files alone still tell the history."""
-    from ..database.connect import DatabaseProblem, DatabaseUnreachable
+    from ..database.connect import DatabaseUnreachable
+    from ..database.problems import DatabaseProblem
 
     try:
         entries = api.history_entries(config, rev_range=rev_range)

@@ -28,7 +28,9 @@ def debugging() -> bool:
 
 def error_line(exc: BaseException, program: str) -> tuple[str, int]:
     """The one line (never a password) and the exit code for ``exc``; hints name ``program``'s commands."""
-    from ..database.connect import DatabaseProblem, database_error, mask_text
+    from ..database.connect import database_error
+    from ..database.problems import DatabaseProblem
+    from ..database.secrets import mask_text
 
     exc = translated(exc)
     if isinstance(exc, KeyboardInterrupt):

@@ -45,7 +45,7 @@ def confirm_plan(
     ``--yes``), the plan is shown and confirmed first for a database on another
     host (``remote``) or a downgrade that loses data.
     """
-    from ..database.connect import mask
+    from ..database.secrets import mask
 
     def confirm(plan: tuple[StepPreview, ...]) -> bool:
         losing = direction == "down" and any(p.risks for p in plan)

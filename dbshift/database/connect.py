@@ -7,12 +7,9 @@ password does it take one from ``$DBSHIFT_PASSWORD`` or, when a front end has
 installed a prompt (:data:`password_prompt`; the CLI does on a terminal), ask
 for it silently, then retry once.  Otherwise the error says how to supply it.
 
-Secrets.  A password is never printed.  :func:`mask` and :func:`mask_text` hide
-it in every form a URL or a driver's message can carry it: in the userinfo,
-written raw (``@``, ``:`` and ``/`` included) or URL-encoded; as a
-``password=``/``passwd=`` query parameter; in ``key=value`` connection strings
-and in mappings a driver echoes; :func:`scrub` also removes the known secrets
-of the URL in use wherever they appear.
+Secrets.  A password is never printed: every message built here is masked
+(:mod:`dbshift.database.secrets`); :func:`secrets_of` names the passwords a
+URL carries so that they are removed wherever else they appear.
 
 SQLite files.  Only the embedded default database gets its directory created
 (``make_directory``); an explicit URL whose directory does not exist is an
@@ -22,7 +19,8 @@ stands in for a file that does not exist yet.
 
 Failures.  :func:`database_error` turns a driver error a user can act on —
 missing privileges, a read-only database, a locked one, a full disk, a lost
-connection — into one line that says what happened and what to do.
+connection — into the error that says what happened and what to do
+(:mod:`dbshift.database.problems`).
 
 Timeouts.  Connecting gives up after :data:`CONNECT_TIMEOUT_S` seconds; a run can
 set the session's lock and statement timeouts (:mod:`dbshift.database.session`).
@@ -37,12 +35,16 @@ import re
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
-from urllib.parse import quote, quote_plus, unquote
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
-from ..core.errors import DbshiftError, command
+from ..core.errors import DbshiftError
+from .problems import (
+    ConnectionLost, DatabaseLocked, DatabaseProblem, DiskFull, PermissionDenied, ReadOnlyDatabase, condition_of, grant_for,
+)
+from .secrets import SECRET_KEYS, mask, mask_text, scrub, userinfo_end
 
 if TYPE_CHECKING:
     import sqlite3
@@ -89,79 +91,6 @@ class PasswordRequired(DbshiftError):
         )
 
 
-# --- secrets ------------------------------------------------------------------------------
-
-#: Names under which a connection string or a query carries a password.
-SECRET_KEYS = ("password", "passwd", "pwd", "sslpassword")
-HIDDEN = "***"
-
-_SCHEME = re.compile(r"[A-Za-z][\w+.-]*://")
-_URL_END = re.compile(r"[\s'\"<>`]")
-_KEY_VALUE = re.compile(
-    r"(?i)\b(" + "|".join(SECRET_KEYS) + r")(\s*(?:=|%3D)\s*)('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;,'\"()]+)"
-)
-_MAPPING = re.compile(
-    r"(?i)(['\"]?)\b(" + "|".join(SECRET_KEYS) + r")\1(\s*:\s*)('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
-)
-
-
-def mask(url: str | URL) -> str:
-    """The URL (or connection string) with every password replaced by ``***``."""
-    if isinstance(url, URL):
-        return mask_text(url.render_as_string(hide_password=True))
-    return mask_text(str(url))
-
-
-def mask_text(text: str) -> str:
-    """``text`` with the passwords of every URL, ``key=value`` connection string and echoed mapping hidden."""
-    parts, at = [], 0
-    for found in _SCHEME.finditer(text):
-        if found.start() < at:
-            continue
-        end = _URL_END.search(text, found.end())
-        stop = end.start() if end else len(text)
-        parts += [text[at:found.start()], _mask_url(text[found.start():stop])]
-        at = stop
-    text = "".join(parts) + text[at:]
-    text = _KEY_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}", text)
-    return _MAPPING.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}{m.group(4)[0]}{HIDDEN}{m.group(4)[0]}", text)
-
-
-def _mask_url(token: str) -> str:
-    scheme, _, rest = token.partition("://")
-    end = _userinfo_end(rest)
-    if end >= 0:
-        user, colon, _ = rest[:end].partition(":")
-        if colon:
-            rest = f"{user}:{HIDDEN}{rest[end:]}"
-    return f"{scheme}://{rest}"
-
-
-def _userinfo_end(rest: str) -> int:
-    """Where the userinfo of a URL ends in ``rest`` (the text after ``://``): the index of its ``@``, or -1.
-
-    The user name holds none of ``:/?#@``; a password written raw may hold
-    ``@``, ``:``, ``/`` and ``?``, so it runs to the last ``@`` — unless that
-    ``@`` is in the query string (``?key=a@b``), then to the last one before it.
-    ``host:5432/db`` is a port, not a password.
-    """
-    first = rest.find("@")
-    if first < 0:
-        return -1
-    user_end = min(i for i in (rest.find(":"), first) if i >= 0)
-    if any(c in rest[:user_end] for c in "/?#"):
-        return -1
-    if user_end == first:  # a user without a password
-        return first
-    if re.match(r":\d*(?:[/?]|$)", rest[user_end:]):  # host:port
-        return -1
-    last = rest.rfind("@")
-    query = rest.find("?", first, last)
-    if query >= 0 and "=" in rest[query:last]:
-        return rest.rfind("@", 0, query)
-    return last
-
-
 def secrets_of(url: str | URL) -> tuple[str, ...]:
     """The passwords a URL carries: in its userinfo and in secret query parameters."""
     try:
@@ -173,16 +102,6 @@ def secrets_of(url: str | URL) -> tuple[str, ...]:
         if key.lower() in SECRET_KEYS:
             found += [value] if isinstance(value, str) else list(value)
     return tuple(str(s) for s in found if s)
-
-
-def scrub(text: str, *secrets: str | None) -> str:
-    """``text`` masked (:func:`mask_text`), with each of ``secrets`` (raw or URL-encoded) replaced anywhere."""
-    text = mask_text(text)
-    for secret in secrets:
-        if secret:
-            for form in dict.fromkeys((secret, quote(secret, safe=""), quote_plus(secret))):
-                text = text.replace(form, HIDDEN)
-    return text
 
 
 # --- URLs ----------------------------------------------------------------------------------
@@ -212,7 +131,7 @@ def _encode_userinfo(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.startswith("sqlite"):
         return url
-    end = _userinfo_end(rest)
+    end = userinfo_end(rest)
     if end < 0:
         return url
     user, colon, password = rest[:end].partition(":")
@@ -367,98 +286,6 @@ def is_local(url: str | URL) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.") or host.startswith("/")
 
 
-# --- failures a user can act on ---------------------------------------------------------------
-
-
-class DatabaseProblem(DbshiftError):
-    """A condition of the database, its server or its files that the user can fix: what happened, what to do."""
-
-    #: What to do, added to the line of an error it caused (a migration that failed on it).
-    advice = ""
-
-
-class PermissionDenied(DatabaseProblem):
-    advice = "the database user lacks a privilege: grant it, or use a URL whose user has it"
-
-    def __init__(self, where: str, user: str | None, reason: str, grant: str | None = None) -> None:
-        self.where, self.user, self.reason, self.grant = where, user, reason, grant
-        who = f"user {user!r}" if user else "this user"
-        todo = f"grant it ({grant})" if grant else "grant the missing privilege"
-        super().__init__(f"{who} may not do this on {where}: {reason}; {todo}, or use a URL whose user has it")
-
-
-class ReadOnlyDatabase(DatabaseProblem):
-    advice = "the database is read-only: make its file and directory writable, mount it read-write, or use the primary"
-
-    def __init__(self, where: str, reason: str, todo: str | None = None) -> None:
-        self.where, self.reason = where, reason
-        self.todo = todo or f"make {where} and its directory writable by this user, on a read-write file system"
-        super().__init__(f"cannot write to {where}: {reason}; {self.todo}")
-
-
-class DatabaseLocked(DatabaseProblem):
-    advice = "another connection holds a lock: end its transaction, then run the command again"
-
-    def __init__(self, where: str, reason: str) -> None:
-        self.where, self.reason = where, reason
-        super().__init__(
-            f"{where} is locked by another connection ({reason}); end that program's transaction, "
-            "then run the command again"
-        )
-
-
-class DiskFull(DatabaseProblem):
-    advice = "the disk is full: free some space, then run the command again"
-
-    def __init__(self, where: str, reason: str) -> None:
-        self.where, self.reason = where, reason
-        super().__init__(
-            f"the disk holding {where} is full ({reason}); free some space, then run the command again"
-        )
-
-
-class ConnectionLost(DatabaseProblem):
-    advice = f"the connection was lost: see where the database stands with {command('current')}, then run the command again"
-
-    def __init__(self, where: str, reason: str) -> None:
-        self.where, self.reason = where, reason
-        super().__init__(
-            f"lost the connection to {where} ({reason}); see where it stands with {command('current')}, "
-            "then run the command again"
-        )
-
-
-_PERMISSION = re.compile(
-    r"permission denied|must be owner of|command denied to user|access denied for user .* to database"
-    r"|insufficient privilege|\(1142,|\(1143,|\(1044,|\(1227,",
-    re.I,
-)
-_READ_ONLY = re.compile(
-    r"readonly database|read-only file system|read-only transaction|--read-only option|read only transaction"
-    r"|\(1290,|\(1792,|\(1836,",
-    re.I,
-)
-_LOCKED = re.compile(r"database is locked|database table is locked", re.I)
-_FULL = re.compile(r"disk is full|no space left on device|disk full|\(1114,|errcode: 28|error 28\b", re.I)
-_LOST = re.compile(
-    r"terminating connection|server closed the connection|connection already closed|the connection is (?:closed|lost)"
-    r"|consuming input failed|lost connection to (?:mysql )?server|server has gone away|connection reset by peer"
-    r"|broken pipe|ssl connection has been closed|\(2006,|\(2013,|\(2055,|^\(0, ''\)$",
-    re.I,
-)
-
-
-def condition_of(text: str) -> type[DatabaseProblem] | None:
-    """Which condition a driver's message names, if it is one a user can act on."""
-    for pattern, kind in (
-        (_LOST, ConnectionLost), (_FULL, DiskFull), (_READ_ONLY, ReadOnlyDatabase), (_PERMISSION, PermissionDenied),
-        (_LOCKED, DatabaseLocked),
-    ):
-        if pattern.search(text):
-            return kind
-    return None
-
-
 def database_error(exc: BaseException | None, url: str | URL | None = None) -> DatabaseProblem | None:
     """``exc`` (a driver error, as SQLAlchemy raises it) as the condition a user can act on, or None."""
     if not isinstance(exc, sa.exc.DBAPIError):
@@ -477,7 +304,7 @@ def database_error(exc: BaseException | None, url: str | URL | None = None) -> D
     where = str(path) if path is not None else (mask(parsed) if parsed is not None else "the database")
     if kind is PermissionDenied:
         user = parsed.username if parsed is not None else None
-        return PermissionDenied(where, user, reason, _grant(reason, user, parsed.database if parsed else None))
+        return PermissionDenied(where, user, reason, grant_for(reason, user, parsed.database if parsed else None))
     if kind is ReadOnlyDatabase:
         server = "connect to the primary server, or turn off the setting that makes the database read-only"
         return ReadOnlyDatabase(where, reason, None if path is not None else server)
@@ -486,21 +313,3 @@ def database_error(exc: BaseException | None, url: str | URL | None = None) -> D
     if kind is DiskFull:
         return DiskFull(where, reason)
     return ConnectionLost(where, reason)
-
-
-def _grant(reason: str, user: str | None, database: str | None) -> str | None:
-    """The GRANT that gives ``user`` what ``reason`` says it lacks, when the message names enough to write it."""
-    who = user or "<user>"
-    if m := re.search(r"permission denied for schema (\S+)", reason, re.I):
-        return f"GRANT USAGE, CREATE ON SCHEMA {m.group(1)} TO {who}"
-    if m := re.search(r"permission denied for (?:table|relation) (\S+)", reason, re.I):
-        return f"GRANT SELECT, INSERT, UPDATE, DELETE ON {m.group(1)} TO {who}"
-    if m := re.search(r"permission denied for database (\S+)", reason, re.I):
-        return f"GRANT CREATE ON DATABASE {m.group(1)} TO {who}"
-    if m := re.search(r"must be owner of \w+ (\S+)", reason, re.I):
-        return f"connect as the owner of {m.group(1)}, or ALTER ... OWNER TO {who}"
-    if m := re.search(r"(\w+(?:,\s*\w+)*) command denied to user ('[^']*'@'[^']*')", reason, re.I):
-        return f"GRANT {m.group(1).upper()} ON `{database or '<database>'}`.* TO {m.group(2)}"
-    if m := re.search(r"access denied for user ('[^']*'@'[^']*') to database '([^']*)'", reason, re.I):
-        return f"GRANT ALL ON `{m.group(2)}`.* TO {m.group(1)}"
-    return None

@@ -49,7 +49,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .. import api
 from ..core.errors import DbshiftError
-from ..database.connect import mask
+from ..database.secrets import mask
 from ..project.config import Config
 from .app import EXTENSION, FOREIGN_TABLES, SETTINGS, State, bind_config, binds, loading_for_command, state_of
 from .errors import (

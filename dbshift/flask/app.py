@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..database.connect import mask
+from ..database.secrets import mask
 from ..project.config import Config
 from .errors import (
     PASSWORD_VARIABLE, AlembicDirectory, BadSetting, Bind, InMemoryDatabase, MigrationPasswordMissing,

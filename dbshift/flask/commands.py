@@ -32,7 +32,8 @@ from ..console.output import Output
 from ..console.run_options import LOCK_WAIT, RUN_FLAGS, RunFlag, split
 from ..core.durations import seconds
 from ..core.errors import MultipleHeads, UnknownRevision, command, for_program
-from ..database.connect import mask, password_prompt
+from ..database.connect import password_prompt
+from ..database.secrets import mask
 from ..project.config import Config
 from .app import bind_config, binds, migrations_directory, state_of
 from .errors import Bind, bind_label

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from .. import api
 from ..core.errors import DbshiftError, command
-from ..database.connect import mask
+from ..database.secrets import mask
 
 PASSWORD_VARIABLE = "DBSHIFT_MIGRATION_PASSWORD"
 
