@@ -73,6 +73,14 @@ def _excerpt(sql: str, limit: int = 80) -> str:
     return repr(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 
+class CheckFailed(Exception):
+    """A check inside the migration's transaction failed: a :class:`~dbshift.render.base.Guard` found rows
+    breaking its rule, or a statement a :class:`~dbshift.render.base.Replay` read back failed.
+
+    ``str()`` is the whole reason, one line, as the step's failure reports it.
+    """
+
+
 class NotInTransaction(Exception):
     def __str__(self) -> str:
         return "this statement cannot run inside a transaction, and the run is one transaction (--single-transaction)"
@@ -80,6 +88,8 @@ class NotInTransaction(Exception):
 
 
 def reason(exc: BaseException) -> str:
+    if isinstance(exc, CheckFailed):
+        return str(exc)
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip()
     if not text:  # KeyboardInterrupt, a bare exception class
