@@ -1,11 +1,11 @@
 """Everything a migration file needs, in one import: ``from dbshift.migration import *``."""
 
 from .core.model import (
-    Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Sequence, Table, Unique,
+    Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Sequence, Table, TableOptions, Unique,
 )
 from .core.ops import (
     AddColumn, AddConstraint, AlterColumn, Backfill, AlterEnum, AlterTableComment, AlterTableLogging, BulkDelete,
-    AlterTableCluster, BulkInsert, CreateEnum,
+    AlterTableCluster, AlterTableOptions, BulkInsert, CreateEnum,
     CreateIndex, CreateSequence, CreateTable, AlterSequence, AttachSequence, DetachSequence,
     CreateSchema, DropSchema, DropColumn, DropConstraint, DropEnum, DropIndex, DropSequence,
     DropTable, RenameColumn, RenameTable, RunPython, RunSQL,
@@ -13,9 +13,10 @@ from .core.ops import (
 
 __all__ = [
     "Check", "Column", "Enum", "Exclude", "ForeignKey", "Identity", "Index", "PrimaryKey", "Sequence", "Table",
-    "Unique",
+    "TableOptions", "Unique",
     "AddColumn", "AddConstraint", "AlterColumn", "Backfill", "AlterEnum", "AlterTableComment", "BulkDelete", "BulkInsert",
     "CreateEnum", "CreateIndex", "CreateSequence", "CreateTable", "DropColumn", "DropConstraint", "DropEnum",
     "DropIndex", "DropSequence", "DropTable", "RenameColumn", "RenameTable", "RunPython", "RunSQL",
-    "AlterTableLogging", "AlterTableCluster", "AlterSequence", "AttachSequence", "DetachSequence", "CreateSchema", "DropSchema",
+    "AlterTableLogging", "AlterTableCluster", "AlterTableOptions", "AlterSequence", "AttachSequence", "DetachSequence",
+    "CreateSchema", "DropSchema",
 ]

@@ -134,6 +134,8 @@ def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = _NO_R
         result.append(o.AlterTableLogging(new.name, new.unlogged, new.schema))
     if old.cluster_on != new.cluster_on:
         result.append(o.AlterTableCluster(new.name, old.cluster_on, new.cluster_on, new.schema))
+    if old.options != new.options:
+        result.append(o.AlterTableOptions(new.name, old.options, new.options, new.schema))
     return result
 
 

@@ -127,6 +127,28 @@ class Index:
 
 
 @dataclass(frozen=True)
+class TableOptions:
+    """How SQLite stores a table; every option off (the default) is an ordinary rowid table.
+
+    ``without_rowid``: ``WITHOUT ROWID``, stored in primary-key order with no
+    rowid.  ``strict``: ``STRICT``, each value must be of its column's type.
+    ``autoincrement``: the ``INTEGER PRIMARY KEY`` is ``AUTOINCREMENT``, so an
+    id is never given out twice, even after its row is deleted.  Other
+    databases have none of these: their models and tables never set them.
+    """
+
+    without_rowid: bool = False
+    strict: bool = False
+    autoincrement: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The options that are on, as SQL spells them (``("WITHOUT ROWID", "STRICT")``)."""
+        spelled = (("without_rowid", "WITHOUT ROWID"), ("strict", "STRICT"), ("autoincrement", "AUTOINCREMENT"))
+        return tuple(sql for attribute, sql in spelled if getattr(self, attribute))
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     columns: tuple[Column, ...]
@@ -142,6 +164,8 @@ class Table:
     """PostgreSQL: the index ``CLUSTER`` orders the table by; compared between databases only
     (models cannot express it)."""
     excludes: tuple[Exclude, ...] = ()
+    options: TableOptions = TableOptions()
+    """SQLite: WITHOUT ROWID, STRICT, AUTOINCREMENT (see :class:`TableOptions`)."""
 
     @property
     def key(self) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
 from .errors import DbshiftError
-from .model import Column, Constraint, Enum, ForeignKey, Index, Schema, Sequence, Table, qualified
+from .model import Column, Constraint, Enum, ForeignKey, Index, Schema, Sequence, Table, TableOptions, qualified
 
 
 class IrreversibleOperation(DbshiftError):
@@ -158,6 +158,25 @@ class AlterTableCluster(Op):
 
     def describe(self) -> str:
         return f"cluster table {qualified(self.table, self.schema)} on {self.new or 'no index'}"
+
+
+@dataclass(frozen=True)
+class AlterTableOptions(Op):
+    """Change how SQLite stores a table (WITHOUT ROWID, STRICT, AUTOINCREMENT); SQLite rebuilds the table."""
+
+    table: str
+    old: TableOptions
+    new: TableOptions
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        return _change_table(schema, qualified(self.table, self.schema), lambda t: replace(t, options=self.new))
+
+    def reverse(self) -> Op:
+        return AlterTableOptions(self.table, self.new, self.old, self.schema)
+
+    def describe(self) -> str:
+        return f"set options of table {qualified(self.table, self.schema)} to {', '.join(self.new.names) or 'none'}"
 
 
 # --- columns ----------------------------------------------------------------
@@ -693,7 +712,7 @@ def apply_all(schema: Schema, ops: list[Op] | tuple[Op, ...]) -> Schema:
 
 
 SCHEMA_OPS = (
-    CreateTable, DropTable, RenameTable, AlterTableComment, AlterTableLogging, AlterTableCluster,
+    CreateTable, DropTable, RenameTable, AlterTableComment, AlterTableLogging, AlterTableCluster, AlterTableOptions,
     AddColumn, DropColumn, AlterColumn,
     RenameColumn, CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnum, DropEnum,
     AlterEnum, CreateSequence, DropSequence, AlterSequence, AttachSequence, DetachSequence, CreateSchema, DropSchema,

@@ -36,7 +36,7 @@ _PHASES: dict[type, float] = {
     o.RenameColumn: 5,
     o.CreateTable: 6,
     o.AddColumn: 7,
-    o.AlterColumn: 8, o.AlterTableComment: 8, o.AlterTableLogging: 8,
+    o.AlterColumn: 8, o.AlterTableComment: 8, o.AlterTableLogging: 8, o.AlterTableOptions: 8,
     o.AttachSequence: 8.5,  # after the column's default is set to it
     o.DropColumn: 9,
     o.DropEnum: 10, o.DropSequence: 10,

@@ -20,7 +20,9 @@ import math
 from datetime import datetime, timezone
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from ..core.model import Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Schema, Table, Unique
+from ..core.model import (
+    Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Schema, Table, TableOptions, Unique,
+)
 from ..core.model import Sequence as SequenceDef
 from ..core.ops import Op, RunPython
 
@@ -32,7 +34,8 @@ WIDTH = 100
 INDENT = "    "
 
 _MODEL_TYPES = (
-    Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, SequenceDef, Table, Unique, Schema,
+    Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, SequenceDef, Table, TableOptions, Unique,
+    Schema,
 )
 
 HAND_WRITTEN_HINT = '# RunSQL("UPDATE ..."), RunPython(fill_prices), BulkInsert("table", [{...}]), ...'

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from ..core import model as m
 from ..core import ops as o
-from .base import Renderer, Statement, UnsupportedOperation
+from .base import Guard, Renderer, Replay, Statement, UnsupportedOperation
 
 
 @lru_cache(maxsize=None)
@@ -35,4 +35,4 @@ def render(op: o.Op, dialect: str, schema: m.Schema) -> list[Statement]:
     return renderer_for(dialect).render(op, schema)
 
 
-__all__ = ["render", "renderer_for", "Statement", "UnsupportedOperation"]
+__all__ = ["render", "renderer_for", "Guard", "Replay", "Statement", "UnsupportedOperation"]

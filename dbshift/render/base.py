@@ -16,13 +16,26 @@ dialect's choice is data a test checks for every operation type:
 
 The data steps in :data:`DATA_STEPS` (``RunPython``, ``BulkInsert``,
 ``BulkDelete``) are executed by the runner through its sink, never rendered.
+
+Besides plain :class:`Statement` values a renderer may return two kinds the
+runner executes inside the migration's transaction, the renderer staying pure
+(operation in, statements out):
+
+* :class:`Guard`: a query returning the rows that break a rule (a rebuilt
+  table must hold every row of the old one); if any come back the migration
+  fails with one clear line and is rolled back;
+* :class:`Replay`: a query returning statements the database itself holds
+  (the triggers a rebuild drops with the old table), run in turn.
+
+A SQL script (``--sql``) cannot run either: it gets each one's ``offline``
+form instead, statements that fail by themselves where the dialect allows.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from ..core import model as m
 from ..core import ops as o
@@ -39,6 +52,71 @@ class Statement:
 
     sql: str
     transactional: bool = True
+
+    @property
+    def label(self) -> str:
+        """The statement as events and errors show it: its SQL."""
+        return self.sql
+
+
+SHOWN_ROWS = 5
+"""How many offending rows a failed :class:`Guard` names."""
+
+
+@dataclass(frozen=True)
+class Guard(Statement):
+    """A rule the data must meet for the migration to go on, checked inside its transaction.
+
+    ``sql`` is a query returning the rows that break the rule, so the rule
+    holds when it returns none; ``rule`` says in one line what it checks.  When
+    rows come back the step fails and is rolled back with :meth:`failure`:
+    ``message`` formatted with the first row's columns by name, ``{count}`` (how
+    many rows came back) and ``{rows}`` (the first column of the first few,
+    comma-separated).  ``offline`` is what a SQL script holds instead (see
+    :meth:`Renderer.guard`).
+    """
+
+    rule: str = ""
+    message: str = ""
+    offline: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"check: {self.rule}"
+
+    def failure(self, rows: Sequence[Mapping[str, Any]], count: int) -> str:
+        """The one line a failed check reports, from the first rows the query returned and their ``count``."""
+        shown = ", ".join(str(next(iter(row.values()), "")) for row in rows[:SHOWN_ROWS])
+        if count > SHOWN_ROWS:
+            shown += f" and {count - SHOWN_ROWS} more"
+        values = _Blanks({k: v for k, v in (rows[0] if rows else {}).items()}, count=count, rows=shown)
+        return " ".join(self.message.format_map(values).split())
+
+
+class _Blanks(dict):
+    """Format values; a placeholder the row lacks stays as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass(frozen=True)
+class Replay(Statement):
+    """Statements kept in the database, run in turn: ``sql`` is a query returning one a row.
+
+    Each row is ``(statement, what)``; ``what`` names what the statement
+    re-creates or checks, for the one line that reports its failure.  A
+    rebuild uses it for what the schema model does not describe (a table's
+    triggers, read before the old table is dropped).  ``what`` of the whole
+    is its :attr:`label`; ``offline`` is what a SQL script holds instead.
+    """
+
+    what: str = ""
+    offline: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.what
 
 
 DATA_STEPS: frozenset[type[o.Op]] = frozenset({o.RunPython, o.BulkInsert, o.BulkDelete})
@@ -61,10 +139,13 @@ class UnsupportedConstraint(DbshiftError):
         self.constraint, self.dialect, self.detail = constraint, dialect, detail
 
 
+SQLITE_TABLE_OPTIONS = "WITHOUT ROWID, STRICT and AUTOINCREMENT are SQLite's table options: this database has none"
+
+
 class Renderer:
     name = "default"
     supports_comments = True
-    renders_nothing: ClassVar[Mapping[type[o.Op], str]] = {}
+    renders_nothing: ClassVar[Mapping[type[o.Op], str]] = {o.AlterTableOptions: SQLITE_TABLE_OPTIONS}
     """Operation types this dialect deliberately renders as no statement, each with the reason."""
     unsupported: ClassVar[Mapping[type[o.Op], str]] = {}
     """Operation types this dialect cannot do, each with the reason :class:`UnsupportedOperation` gives."""
@@ -116,6 +197,17 @@ class Renderer:
     def literal(self, value: str) -> str:
         """``value`` as a string constant that every setting of this database reads the same."""
         return string_literal(self.name, value)
+
+    # --- checks ------------------------------------------------------------------
+
+    def guard(self, sql: str, rule: str, message: str) -> Guard:
+        """A :class:`Guard`: ``sql`` returns the rows breaking ``rule``; ``message`` reports them (see there)."""
+        return Guard(sql, rule=rule, message=message, offline=tuple(self.guard_offline(sql, rule)))
+
+    def guard_offline(self, sql: str, rule: str) -> list[str]:
+        """What a SQL script holds in place of a guard: here a comment; a dialect that can writes
+        statements that fail by themselves when ``sql`` returns a row."""
+        return [f"-- not checked by this script: {rule}"]
 
     # --- pieces ------------------------------------------------------------------
 

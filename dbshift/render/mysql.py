@@ -40,7 +40,7 @@ from ..core import model as m
 from ..core import ops as o
 from ..core.types import mysql_comment_literal, parse_type
 from ..sqla.mysql import has_key_for, implicit_index_name, index_key, is_foreign_key_index
-from .base import Renderer, UnsupportedOperation
+from .base import SQLITE_TABLE_OPTIONS, Renderer, UnsupportedOperation
 
 _IDENTIFIER = re.compile(
     r"^(?P<name>[^\s()`]+|`(?:[^`]|``)+`)(?:\s*\((?P<length>\d+)\))?(?P<order>\s+(?:ASC|DESC))?$", re.I
@@ -68,6 +68,7 @@ class MySQLRenderer(Renderer):
         o.CreateEnum: _INLINE_ENUMS + ": the columns that use it carry its values",
         o.DropEnum: _INLINE_ENUMS + ": it goes with the columns that use it",
         o.DropSequence: "MySQL has no sequences, so there is none to drop",
+        o.AlterTableOptions: SQLITE_TABLE_OPTIONS,
     }
     unsupported = {
         o.AlterEnum: _INLINE_ENUMS + ": change the values with AlterColumn on each column that uses it",

@@ -119,6 +119,14 @@ def _excerpt(sql: str, limit: int = 80) -> str:
     return repr(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 
+class CheckFailed(Exception):
+    """A check inside the migration's transaction failed: a :class:`~dbshift.render.base.Guard` found rows
+    breaking its rule, or a statement a :class:`~dbshift.render.base.Replay` read back failed.
+
+    ``str()`` is the whole reason, one line, as the step's failure reports it.
+    """
+
+
 class NotInTransaction(Exception):
     def __str__(self) -> str:
         return "this statement cannot run inside a transaction, and the run is one transaction (--single-transaction)"
@@ -127,7 +135,7 @@ class NotInTransaction(Exception):
 
 def reason(exc: BaseException) -> str:
     """One line for ``exc``: a driver error's own first line, a dbshift error's message, else ``Type: line``."""
-    if isinstance(exc, DbshiftError):
+    if isinstance(exc, (DbshiftError, CheckFailed)):
         return str(exc)
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip()

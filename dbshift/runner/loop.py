@@ -9,6 +9,14 @@ Transactions
     with its history row, so a failing migration leaves the database at the
     previous revision.  ``single_transaction`` runs the whole plan in one.
 
+Checks
+    A renderer may return a :class:`~dbshift.render.base.Guard` (a query that
+    must return no rows) or a :class:`~dbshift.render.base.Replay` (a query
+    returning statements to run), executed by the sink inside the migration's
+    transaction like any statement: a guard that finds rows fails the step with
+    its one-line message, and the step is rolled back.  SQLite table rebuilds
+    check with them that no row was lost (:mod:`dbshift.render.sqlite`).
+
 Statements that cannot be atomic
     A statement that must run outside a transaction (``Statement.transactional
     = False``: ``CREATE INDEX CONCURRENTLY``, ``ALTER TYPE … ADD VALUE``), and
@@ -92,6 +100,7 @@ class Runner:
     def run(self, steps: list[Step] | tuple[Step, ...]) -> None:
         started = time.perf_counter()
         total = len(steps)
+        self.sink.start()
         try:
             for index, step in enumerate(steps, 1):
                 self._run_step(step, index, total)
@@ -101,7 +110,16 @@ class Runner:
             if self.single_transaction:
                 self.sink.rollback()
             raise
+        finally:
+            self._finish()
         self.emit(RunFinished(total, _ms(started)))
+
+    def _finish(self) -> None:
+        """The sink's session settings back; a failure to restore them never hides the run's own outcome."""
+        try:
+            self.sink.finish()
+        except Exception:  # noqa: BLE001 - best effort: the connection may be gone, and it is closed after the run
+            pass
 
     def _run_step(self, step: Step, index: int, total: int) -> None:
         sink = self.sink
@@ -260,7 +278,7 @@ class Runner:
                     self.emit(StatementExecuted(state.step, sql, state.number))
             else:
                 for statement in statements:
-                    sql = statement.sql
+                    sql = statement.label
                     if state.number + 1 <= state.skip:
                         state.number += 1
                         self.emit(StatementSkipped(state.step, sql, state.number))

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Iterator, Protocol
+from typing import Any, Iterator, Protocol
 
 import sqlalchemy as sa
 
 from ..core import model as m
 from ..core import ops as o
 from ..database import history
-from ..render import Statement
+from ..render import Guard, Replay, Statement
+from ..render.base import SHOWN_ROWS
 from ..render.rows import row_statements
 from .events import Step
+from .failures import CheckFailed, reason
+
 
 class Sink(Protocol):
     dialect: sa.engine.Dialect
     atomic_ddl: bool  # DDL can be rolled back (PostgreSQL, SQLite)
 
+    def start(self) -> None: ...
+    def finish(self) -> None: ...
     def begin(self) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
@@ -41,7 +46,18 @@ _VERBATIM = {"no_parameters": True}  # no placeholder processing: '%' in SQL sta
 
 
 class DatabaseSink:
-    """Runs statements on a live connection; ``run_by`` is written into the history rows."""
+    """Runs statements on a live connection; ``run_by`` is written into the history rows.
+
+    SQLite: foreign-key enforcement is off from :meth:`start` to :meth:`finish`,
+    whatever the connection had (an application's ``connect`` listener often
+    runs ``PRAGMA foreign_keys=ON``, and dbshift's engines run such global
+    listeners too).  With it on, the ``DROP`` of a table rebuild deletes the rows
+    that reference the table through ``ON DELETE CASCADE`` and nulls those with
+    ``SET NULL``.  The pragma only takes effect outside a transaction, so it is
+    set before the first migration begins and restored once the last has ended.
+    Hand-written data steps run with it off too: there a ``DELETE`` does not
+    cascade.  Each rebuild checks, before it commits, that it broke no foreign key.
+    """
 
     def __init__(
         self, connection: sa.Connection, exclude: frozenset[str] = frozenset(), run_by: str | None = None
@@ -51,6 +67,31 @@ class DatabaseSink:
         self.atomic_ddl = connection.dialect.name in _ATOMIC_DDL
         self.exclude = exclude | {history.TABLE_NAME}
         self.run_by = run_by
+        self._restore_foreign_keys = False
+
+    def start(self) -> None:
+        """Before the first migration: on SQLite, foreign-key enforcement off for the run."""
+        if self.dialect.name != "sqlite":
+            return
+        self.commit()  # the pragma is ignored inside a transaction
+        driver = self._driver()
+        row = driver.execute("PRAGMA foreign_keys").fetchone()
+        if row and row[0]:
+            driver.execute("PRAGMA foreign_keys = OFF")
+            self._restore_foreign_keys = True
+
+    def finish(self) -> None:
+        """After the last migration has committed or rolled back: the connection's own setting back."""
+        if not self._restore_foreign_keys or self.connection.closed or self.connection.in_transaction():
+            return
+        self._restore_foreign_keys = False
+        self._driver().execute("PRAGMA foreign_keys = ON")
+
+    def _driver(self) -> Any:
+        """The DB-API connection: SQLAlchemy would begin a transaction before a statement of its own."""
+        driver = self.connection.connection.driver_connection
+        assert driver is not None, "an open connection has a driver connection"
+        return driver
 
     def begin(self) -> None:
         if not self.connection.in_transaction():
@@ -65,6 +106,14 @@ class DatabaseSink:
             self.connection.rollback()
 
     def execute(self, statement: Statement) -> None:
+        if isinstance(statement, Guard):
+            self.begin()
+            self._check(statement)
+            return
+        if isinstance(statement, Replay):
+            self.begin()
+            self._replay(statement)
+            return
         if statement.transactional:
             self.begin()
             self.connection.exec_driver_sql(statement.sql, execution_options=_VERBATIM)
@@ -72,9 +121,7 @@ class DatabaseSink:
         self.commit()  # the connection must be idle, not idle in transaction
         if self.dialect.name == "sqlite":
             # the sqlite3 connection runs in autocommit mode (see database/connect.py); SQLAlchemy would emit BEGIN
-            driver = self.connection.connection.driver_connection
-            assert driver is not None, "an open connection has a driver connection"
-            driver.execute(statement.sql)
+            self._driver().execute(statement.sql)
             return
         autocommit = self.connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
@@ -82,6 +129,31 @@ class DatabaseSink:
         finally:
             self.connection.commit()  # ends the autobegun (no-op) transaction so the level can change back
             self.connection.execution_options(isolation_level=self.connection.default_isolation_level)
+
+    def _check(self, guard: Guard) -> None:
+        """Run the guard's query; rows coming back fail the step with its message."""
+        result = self.connection.exec_driver_sql(guard.sql, execution_options=_VERBATIM)
+        rows = [dict(row) for row in result.mappings().fetchmany(SHOWN_ROWS + 1)]
+        result.close()
+        if not rows:
+            return
+        count = len(rows)
+        if count > SHOWN_ROWS:
+            counted = f"SELECT count(*) FROM ({guard.sql})"
+            count = int(self.connection.exec_driver_sql(counted, execution_options=_VERBATIM).scalar() or count)
+        raise CheckFailed(guard.failure(rows, count))
+
+    def _replay(self, replay: Replay) -> None:
+        """Run each statement the replay's query returns; a failure names what the statement was for."""
+        rows = self.connection.exec_driver_sql(replay.sql, execution_options=_VERBATIM).fetchall()
+        for row in rows:
+            if row[0] is None:  # an object the database keeps no SQL text for
+                continue
+            try:
+                self.connection.exec_driver_sql(row[0], execution_options=_VERBATIM)
+            except sa.exc.DBAPIError as exc:
+                what = row[1] if len(row) > 1 and row[1] else replay.what
+                raise CheckFailed(f"{what}: {reason(exc)}") from exc
 
     def call(self, op: o.Op) -> None:
         self.begin()
@@ -166,6 +238,14 @@ class SqlSink:
         self._wanted = False  # a transaction is wanted; BEGIN is written with its first statement
         self._open = False
 
+    def start(self) -> None:
+        if self.dialect.name == "sqlite":  # as DatabaseSink does: a rebuild needs enforcement off
+            self.lines.insert(0, "-- foreign-key enforcement off, as table rebuilds need (it cannot change inside a "
+                                 "transaction)\nPRAGMA foreign_keys = OFF;")
+
+    def finish(self) -> None:
+        pass  # the script's connection ends with the script
+
     def begin(self) -> None:
         self._wanted = True
 
@@ -188,6 +268,10 @@ class SqlSink:
             self.begin()
         else:
             self.commit()
+        if isinstance(statement, (Guard, Replay)):  # a script cannot run them: their offline form
+            for line in statement.offline:
+                self._write(line if line.startswith("--") else line.rstrip().rstrip(";") + ";")
+            return
         self._write(statement.sql.rstrip().rstrip(";") + ";", statement.transactional)
 
     def call(self, op: o.Op) -> None:

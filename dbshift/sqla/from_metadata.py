@@ -106,6 +106,25 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
         schema=_schema_name(t.schema, d),
         unlogged=d.name == "postgresql" and "UNLOGGED" in (str(p).upper() for p in t._prefixes),
         excludes=tuple(sorted(excludes, key=lambda x: (x.name or "", x.elements))),
+        options=_sqlite_options(t) if d.name == "sqlite" else m.TableOptions(),
+    )
+
+
+def _sqlite_options(t: sa.Table) -> m.TableOptions:
+    """``sqlite_with_rowid=False``, ``sqlite_strict=True`` and ``sqlite_autoincrement=True``, as ``create_all()``
+    applies them: AUTOINCREMENT only on a lone integer primary-key column that is not also a foreign key."""
+    options = t.dialect_options["sqlite"]
+    key = list(t.primary_key.columns)
+    autoincrement = (
+        bool(options.get("autoincrement"))
+        and len(key) == 1
+        and issubclass(key[0].type._type_affinity, sa.Integer)  # type: ignore[arg-type]
+        and not key[0].foreign_keys
+    )
+    return m.TableOptions(
+        without_rowid=not options.get("with_rowid", True),
+        strict=bool(options.get("strict")),
+        autoincrement=autoincrement,
     )
 
 

@@ -12,7 +12,7 @@ from dbshift.core.ops import Op
 from dbshift.project.codegen import WIDTH, render_migration, render_ops, render_value
 from dbshift.migration import (
     AddColumn, AddConstraint, AlterColumn, AlterEnum, AlterSequence, AlterTableCluster, AlterTableComment,
-    AlterTableLogging, AttachSequence, BulkDelete, BulkInsert, Check, Column, CreateEnum, CreateIndex, CreateSchema,
+    AlterTableLogging, AlterTableOptions, TableOptions, AttachSequence, BulkDelete, BulkInsert, Check, Column, CreateEnum, CreateIndex, CreateSchema,
     CreateSequence, CreateTable, DetachSequence, DropColumn, DropConstraint, DropEnum, DropIndex, DropSchema,
     DropSequence, DropTable, Enum, ForeignKey, Identity, Index, PrimaryKey, RenameColumn, RenameTable, RunPython,
     RunSQL, Sequence, Table, Unique,
@@ -111,6 +111,9 @@ ALL_VALUES = [
     CreateSequence(Sequence("Ticket No", increment=10, owned_by=("ticket", "id"))),
     AlterTableLogging("t", True, schema="s"),
     Table("scratch", (Column("id", "integer"),), unlogged=True),
+    Table("kv", (Column("k", "text", nullable=False),), PrimaryKey(("k",)),
+          options=TableOptions(without_rowid=True, strict=True)),
+    AlterTableOptions("t", TableOptions(autoincrement=True), TableOptions(), schema="s"),
     AttachSequence("t", "id", Sequence("t_id_seq", data_type="integer")),
     DetachSequence("t", "id", Sequence("t_id_seq"), schema="s"),
     DropSchema("Mixed Case"),

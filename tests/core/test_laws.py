@@ -51,6 +51,7 @@ from dbshift.core.model import (
     Schema,
     Sequence,
     Table,
+    TableOptions,
     Unique,
     qualified,
     serial_sequence_name,
@@ -224,7 +225,12 @@ def tables(draw, name: str, schema: str | None, others, enums) -> Table:
         unlogged=flip(draw),
         cluster_on=pick(draw, [None, *(i.name for i in index_list)]),
         excludes=excludes,
+        options=table_options(draw),
     )
+
+
+def table_options(draw) -> TableOptions:
+    return TableOptions(without_rowid=flip(draw), strict=flip(draw), autoincrement=flip(draw))
 
 
 @st.composite
@@ -316,6 +322,12 @@ def alter_table_logging(draw, s):
 def alter_table_cluster(draw, s):
     t = pick(draw, s.tables)
     return t and o.AlterTableCluster(t.name, t.cluster_on, pick(draw, [None, *(i.name for i in t.indexes)]), t.schema)
+
+
+def alter_table_options(draw, s):
+    t = pick(draw, s.tables)
+    new = t and table_options(draw)
+    return o.AlterTableOptions(t.name, t.options, new, t.schema) if t and new != t.options else None
 
 
 def add_column(draw, s):
@@ -494,7 +506,7 @@ def drop_schema(draw, s):
 BUILDERS = {
     o.CreateTable: create_table, o.DropTable: drop_table, o.RenameTable: rename_table,
     o.AlterTableComment: alter_table_comment, o.AlterTableLogging: alter_table_logging,
-    o.AlterTableCluster: alter_table_cluster,
+    o.AlterTableCluster: alter_table_cluster, o.AlterTableOptions: alter_table_options,
     o.AddColumn: add_column, o.DropColumn: drop_column, o.AlterColumn: alter_column, o.RenameColumn: rename_column,
     o.CreateIndex: create_index, o.DropIndex: drop_index,
     o.AddConstraint: add_constraint, o.DropConstraint: drop_constraint,
@@ -611,6 +623,8 @@ def valid(op: o.Op, s: Schema) -> bool:
             return table is not None and table.comment == old
         case o.AlterTableLogging(unlogged=unlogged):
             return table is not None and table.unlogged != unlogged
+        case o.AlterTableOptions(old=old):
+            return table is not None and table.options == old
         case o.AlterTableCluster(old=old, new=new):
             return table is not None and table.cluster_on == old and new in (None, *(i.name for i in table.indexes))
         case o.AddColumn(column=column):

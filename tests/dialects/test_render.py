@@ -51,14 +51,24 @@ def test_alter_column_postgresql_type_null_default():
     ]
 
 
+def rebuilt(statements: list[str]) -> list[str]:
+    """The statements of a SQLite rebuild from the CREATE TABLE of the new table on (what comes before
+    saves what the old table had, for the checks and the triggers; tests/roundtrip/test_sqlite_rebuilds.py)."""
+    return statements[next(i for i, s in enumerate(statements) if s.startswith("CREATE TABLE _dbshift_new_")):]
+
+
 def test_alter_column_sqlite_is_a_rebuild_keeping_rows_and_indexes():
     schema = Schema.of([USER])
     old = USER.column("email")
-    statements = sql(o.AlterColumn("user", old, Column("email", "text", nullable=True)), "sqlite", schema)
+    statements = rebuilt(sql(o.AlterColumn("user", old, Column("email", "text", nullable=True)), "sqlite", schema))
     assert statements[0].startswith('CREATE TABLE _dbshift_new_user ( id INTEGER NOT NULL, email TEXT,')
     assert statements[1] == "INSERT INTO _dbshift_new_user (id, email) SELECT id, email FROM user"
-    assert statements[2:4] == ["DROP TABLE user", "ALTER TABLE _dbshift_new_user RENAME TO user"]
-    assert statements[4] == "CREATE INDEX ix_user_lower ON user ((lower(email)))"
+    assert statements[2].startswith("SELECT had, kept FROM")  # the guard: every row copied
+    assert statements[3:7] == [
+        "DROP TABLE user", "PRAGMA legacy_alter_table = ON", "ALTER TABLE _dbshift_new_user RENAME TO user",
+        "PRAGMA legacy_alter_table = OFF",
+    ]
+    assert statements[7] == "CREATE INDEX ix_user_lower ON user ((lower(email)))"
 
 
 def test_sqlite_drop_column_in_place_only_when_nothing_depends_on_it():
@@ -66,7 +76,7 @@ def test_sqlite_drop_column_in_place_only_when_nothing_depends_on_it():
               indexes=(Index("ix_t_b", ("b",)),))
     schema = Schema.of([t])
     assert sql(o.DropColumn("t", Column("a", "integer")), "sqlite", schema) == ["ALTER TABLE t DROP COLUMN a"]
-    assert sql(o.DropColumn("t", Column("b", "integer")), "sqlite", schema)[0].startswith("CREATE TABLE _dbshift_new_t")
+    assert rebuilt(sql(o.DropColumn("t", Column("b", "integer")), "sqlite", schema))[0].startswith("CREATE TABLE _dbshift_new_t")
 
 
 def test_foreign_key_constraint_sql():
@@ -107,5 +117,5 @@ def test_run_sql_splits_statements_and_flags_concurrent_index():
 
 def test_sqlite_add_column_with_non_constant_default_is_a_rebuild():
     t = Table("t", (ID,), PrimaryKey(("id",)))
-    statements = sql(o.AddColumn("t", Column("at", "timestamp", default="CURRENT_TIMESTAMP")), "sqlite", Schema.of([t]))
+    statements = rebuilt(sql(o.AddColumn("t", Column("at", "timestamp", default="CURRENT_TIMESTAMP")), "sqlite", Schema.of([t])))
     assert statements[0].startswith("CREATE TABLE _dbshift_new_t ( id INTEGER NOT NULL, at DATETIME DEFAULT CURRENT_TIMESTAMP")

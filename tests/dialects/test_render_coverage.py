@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from dbshift.core import ops as o
-from dbshift.core.model import Column, Enum, PrimaryKey, Schema, Sequence, Table
+from dbshift.core.model import Column, Enum, PrimaryKey, Schema, Sequence, Table, TableOptions
 from dbshift.render import UnsupportedOperation, renderer_for
 from dbshift.render.base import DATA_STEPS, Renderer
 
@@ -48,6 +48,7 @@ SAMPLES: dict[type[o.Op], o.Op] = {
     o.AlterTableComment: o.AlterTableComment("t", None, "rows of t"),
     o.AlterTableLogging: o.AlterTableLogging("t", True),
     o.AlterTableCluster: o.AlterTableCluster("t", None, "ix_t_a"),
+    o.AlterTableOptions: o.AlterTableOptions("t", TableOptions(), TableOptions(strict=True)),
     o.AddColumn: o.AddColumn("t", Column("b", "integer")),
     o.DropColumn: o.DropColumn("t", Column("a", "integer")),
     o.AlterColumn: o.AlterColumn("t", Column("a", "integer"), Column("a", "bigint")),

@@ -2,24 +2,32 @@
 
 Hypothesis generates a schema A over the portable kinds (columns of common
 types and enums, nullability, server defaults, unique constraints, indexes,
-foreign keys, CHECK constraints; columns renamed with ``renamed_from``)
-and a B derived from A by random edits.  On each real database: migrate to A,
-insert rows, migrate to B — nothing is left to change and rows in unchanged
-columns survived — then downgrade: the database equals A again, rows intact.
+foreign keys with their ON DELETE actions, CHECK constraints; columns renamed
+with ``renamed_from``; on SQLite, AUTOINCREMENT and WITHOUT ROWID tables) and a
+B derived from A by random edits.  On each real database: migrate to A, insert
+rows, migrate to B — nothing is left to change and rows in unchanged columns
+survived — then downgrade: the database equals A again, rows intact.
+
+On SQLite every connection enforces foreign keys, as an application's
+``connect`` listener makes it (SQLAlchemy's recipe): a rebuild of a parent
+table must still keep each child row and its reference.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import itertools
 import os
+import sqlite3
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
 
 from dbshift import api
 from dbshift.config import Config
@@ -62,6 +70,8 @@ class Tab:
     parent: str | None = None  # a nullable foreign key column "parent_id" → parent.id
     check: bool = False  # a column k with a CHECK constraint
     retired: tuple[str, ...] = ()  # names of columns dropped or renamed away: not for new columns
+    on_delete: str | None = None  # the ON DELETE action of the foreign key to the parent
+    sqlite: str = ""  # SQLite only: "autoincrement" or "without_rowid"
 
 
 @dataclass(frozen=True)
@@ -85,8 +95,10 @@ def build(spec: Spec) -> sa.MetaData:
             info = {"renamed_from": c.renamed_from} if c.renamed_from else {}
             cols.append(sa.Column(c.name, sa_type, nullable=c.nullable, server_default=server_default, info=info))
         if t.parent:
-            cols.append(sa.Column("parent_id", sa.Integer, sa.ForeignKey(f"{t.parent}.id", name=f"fk_{t.name}_parent")))
-        table = sa.Table(t.name, md, *cols)
+            fk = sa.ForeignKey(f"{t.parent}.id", name=f"fk_{t.name}_parent", ondelete=t.on_delete)
+            cols.append(sa.Column("parent_id", sa.Integer, fk))
+        options = {"sqlite_autoincrement": t.sqlite == "autoincrement", "sqlite_with_rowid": t.sqlite != "without_rowid"}
+        table = sa.Table(t.name, md, *cols, **options)
         if t.unique:
             table.append_constraint(sa.UniqueConstraint(*t.unique, name=f"uq_{t.name}"))
         if t.index:
@@ -114,7 +126,12 @@ def table_spec(draw, name: str, parents: list[str]) -> Tab:
     index = tuple(draw(st.lists(st.sampled_from(indexable), max_size=2, unique=True))) if indexable else ()
     parent = draw(st.sampled_from([None] + parents))
     del names
-    return Tab(name, cols, unique, index, parent, draw(st.booleans()))
+    on_delete = draw(st.sampled_from(ON_DELETE))
+    return Tab(name, cols, unique, index, parent, draw(st.booleans()), on_delete=on_delete, sqlite=draw(SQLITE_OPTIONS))
+
+
+ON_DELETE = [None, "CASCADE", "SET NULL"]
+SQLITE_OPTIONS = st.sampled_from(["", "autoincrement", "without_rowid"])
 
 
 @st.composite
@@ -241,15 +258,21 @@ def toggle_foreign_key(draw, spec):
     return _swap(spec, replace(t, parent=None if t.parent else (others[0] if others else None)))
 
 
+def change_sqlite_options(draw, spec):
+    t = _pick(draw, spec)
+    return _swap(spec, replace(t, sqlite=draw(SQLITE_OPTIONS)))
+
+
 EDITS = [add_column, drop_column, change_type, toggle_nullable, toggle_default, change_index_or_unique, add_table,
-         drop_table, toggle_foreign_key, toggle_check, rename_column]
+         drop_table, toggle_foreign_key, toggle_check, rename_column, change_sqlite_options]
 
 
 def rows_for(spec: Spec) -> dict[str, list[dict]]:
     data = {}
     for t in spec.tables:
         data[t.name] = [
-            {"id": i + 1, **{c.name: TYPES[c.kind][1](i) for c in t.columns}} for i in range(3)
+            {"id": i + 1, **{c.name: TYPES[c.kind][1](i) for c in t.columns}, **({"parent_id": i + 1} if t.parent else {})}
+            for i in range(3)
         ]
     return data
 
@@ -263,8 +286,9 @@ def surviving(a: Spec, b: Spec) -> tuple[dict[str, list[str]], dict[str, list[st
             by_old_name = {c.renamed_from or c.name: c for c in other.columns}
             pairs = [(c.name, by_old_name[c.name].name) for c in t.columns
                      if c.name in by_old_name and by_old_name[c.name].kind == c.kind]
-            keep_a[t.name] = ["id"] + [old for old, _ in pairs]
-            keep_b[t.name] = ["id"] + [new for _, new in pairs]
+            referenced = ["parent_id"] if t.parent and other.parent == t.parent else []
+            keep_a[t.name] = ["id"] + [old for old, _ in pairs] + referenced
+            keep_b[t.name] = ["id"] + [new for _, new in pairs] + referenced
     return keep_a, keep_b
 
 
@@ -315,6 +339,26 @@ def pairs(draw):
 )
 @given(pair=pairs())
 def test_random_pairs_converge_keep_rows_and_reverse(db_url: str, tmp_path_factory, pair) -> None:
+    with foreign_keys_enforced():
+        _random_pair(db_url, tmp_path_factory, pair)
+
+
+def _foreign_keys_on(dbapi_connection, connection_record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+@contextlib.contextmanager
+def foreign_keys_enforced():
+    """SQLAlchemy's recipe, as an application registers it: every SQLite connection enforces foreign keys."""
+    sa.event.listen(Engine, "connect", _foreign_keys_on)
+    try:
+        yield
+    finally:
+        sa.event.remove(Engine, "connect", _foreign_keys_on)
+
+
+def _random_pair(db_url: str, tmp_path_factory, pair) -> None:
     a, b = pair
     url = reset(db_url)
     root = tmp_path_factory.mktemp("prop")

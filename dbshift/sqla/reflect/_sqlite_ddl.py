@@ -126,6 +126,8 @@ class ParsedTable:
     generated: dict[str, str] = field(default_factory=dict)  # column name -> expression
     collations: dict[str, str] = field(default_factory=dict)  # column name -> COLLATE name
     without_rowid: bool = False
+    strict: bool = False
+    autoincrement: bool = False  # the INTEGER PRIMARY KEY column is AUTOINCREMENT
 
 
 _TABLE_CONSTRAINT_START = ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
@@ -144,10 +146,11 @@ def parse_create_table(sql: str | None) -> ParsedTable:
     if start is None:  # CREATE TABLE … AS SELECT: nothing declared
         return parsed
     end = _close(tokens, start)
-    trailer = tokens[end + 1 :]
+    trailer = tokens[end + 1 :]  # table options: WITHOUT ROWID, STRICT (comma-separated, any order)
     parsed.without_rowid = any(
         a.is_word("WITHOUT") and b.is_word("ROWID") for a, b in zip(trailer, trailer[1:], strict=False)
     )
+    parsed.strict = any(t.is_word("STRICT") for t in trailer)
     for item in _split(tokens[start + 1 : end]):
         if item[0].is_word(*_TABLE_CONSTRAINT_START):
             _table_constraint(sql, item, parsed)
@@ -191,6 +194,8 @@ def _column_definition(sql: str, tokens: list[Token], parsed: ParsedTable) -> No
         if token.is_word("CONSTRAINT") and i + 1 < len(tokens):
             pending, i = tokens[i + 1].value, i + 2
             continue
+        if token.is_word("AUTOINCREMENT"):  # PRIMARY KEY [ASC|DESC] [ON CONFLICT …] AUTOINCREMENT
+            parsed.autoincrement = True
         if token.is_word(*_COLUMN_CONSTRAINT_WORDS):
             name, pending = pending, None
             if token.is_word("PRIMARY"):

@@ -89,6 +89,7 @@ class _Table:
             checks=sorted_checks(m.Check(text, name) for name, text in self.parsed.checks),
             indexes=sorted_indexes(self.indexes),
             schema=self.schema,
+            options=m.TableOptions(self.parsed.without_rowid, self.parsed.strict, self.parsed.autoincrement),
         )
 
 
