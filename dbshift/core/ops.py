@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 
 from .errors import DbshiftError
 from .model import Column, Constraint, Enum, ForeignKey, Index, Schema, Sequence, Table, TableOptions, qualified
+from .narrowing import Loss, loss
 
 
 class IrreversibleOperation(DbshiftError):
@@ -229,12 +230,18 @@ class DropColumn(Op):
 
 @dataclass(frozen=True)
 class AlterColumn(Op):
-    """Change a column's type, nullability, default, comment or generation."""
+    """Change a column's type, nullability, default, comment or generation.
+
+    A type change that could cut, round or overflow values (see
+    :mod:`dbshift.core.narrowing`) first checks the rows and refuses when any
+    would change, unless ``accept_loss`` says the migration means it.
+    """
 
     table: str
     old: Column
     new: Column
     schema: str | None = None
+    accept_loss: bool = False
 
     def __post_init__(self) -> None:
         if self.old.name != self.new.name:
@@ -249,7 +256,12 @@ class AlterColumn(Op):
         return _change_table(schema, qualified(self.table, self.schema), alter)
 
     def reverse(self) -> Op:
-        return AlterColumn(self.table, self.new, self.old, self.schema)
+        return AlterColumn(self.table, self.new, self.old, self.schema, self.accept_loss)
+
+    @property
+    def loss(self) -> Loss | None:
+        """What the type change can lose, when it can (checked against the rows unless ``accept_loss``)."""
+        return loss(self.old.type, self.new.type) if self.old.type != self.new.type else None
 
     @property
     def changes(self) -> tuple[str, ...]:
@@ -266,6 +278,13 @@ class AlterColumn(Op):
     @property
     def risk(self) -> str | None:
         where = f"{qualified(self.table, self.schema)}.{self.old.name}"
+        narrowing = self.loss
+        if narrowing is not None and self.accept_loss:
+            return (f"narrows {where} from {self.old.type} to {self.new.type}: values that are not {narrowing.rule} "
+                    "are cut or rounded, as this migration accepts")
+        if narrowing is not None:
+            return (f"narrows {where} from {self.old.type} to {self.new.type}: it refuses to run while a row holds "
+                    f"a value that is not {narrowing.rule}")
         if self.old.type != self.new.type:
             return f"changes the type of {where} from {self.old.type} to {self.new.type}; values may not convert"
         if self.old.nullable and not self.new.nullable:

@@ -40,6 +40,8 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 from ..core import model as m
 from ..core import ops as o
 from ..core.errors import DbshiftError
+from ..core.model import qualified
+from ..core.narrowing import Loss
 from ..core.sqltext import needs_no_transaction, split_sql
 from ..core.types import string_literal
 from ..sqla.dialect import dialect_for
@@ -208,6 +210,34 @@ class Renderer:
         """What a SQL script holds in place of a guard: here a comment; a dialect that can writes
         statements that fail by themselves when ``sql`` returns a row."""
         return [f"-- not checked by this script: {rule}"]
+
+    def loss_check(self, op: o.AlterColumn, schema: m.Schema) -> list[Statement]:
+        """Before a type change that could cut, round or overflow values: a guard that refuses it while any row
+        holds such a value (none when the migration accepts the loss, or the dialect's types never cut)."""
+        narrowing = op.loss
+        if narrowing is None or op.accept_loss:
+            return []
+        column = self.q(op.old.name)
+        condition = self.loss_condition(column, narrowing)
+        if condition is None:
+            return []
+        table = schema.table(qualified(op.table, op.schema)) if schema.has_table(qualified(op.table, op.schema)) else None
+        key = [self.q(c) for c in table.primary_key.columns] if table is not None and table.primary_key else []
+        where = f"{qualified(op.table, op.schema)}.{op.old.name}"
+        shown = "row(s)" if key else "value(s)"
+        sql = (f"SELECT {', '.join(key + [column])} FROM {self.table_name(op.table, op.schema)} "
+               f"WHERE {column} IS NOT NULL AND {condition}")
+        return [self.guard(
+            sql,
+            rule=f"{where} holds only {narrowing.rule}",
+            message=(f"{{count}} {shown} of {where} would be cut, rounded or refused by {op.new.type} "
+                     f"(it holds {narrowing.rule}): {{rows}}; change them first, or state in the migration that "
+                     "the loss is intended: AlterColumn(..., accept_loss=True)"),
+        )]
+
+    def loss_condition(self, column: str, loss: Loss) -> str | None:
+        """SQL true for a value of ``column`` the new type would change; None where types never change values."""
+        return None
 
     # --- pieces ------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from ..core import model as m
 from ..core import ops as o
+from ..core.narrowing import Loss
 from ..core.types import parse_type
 from .base import Renderer, Statement
 
@@ -46,6 +47,17 @@ class PostgresRenderer(Renderer):
     def enum_name(self, enum: m.Enum) -> str:
         return self.table_name(enum.name, enum.schema)
 
+    def loss_condition(self, column: str, loss: Loss) -> str | None:
+        if loss.length is not None:
+            return f"char_length({column}::text) > {loss.length}"
+        value = f"{column}::numeric"
+        if loss.bits is not None:
+            low, high = -(2 ** (loss.bits - 1)), 2 ** (loss.bits - 1) - 1
+            return f"({value} <> round({value}) OR {value} NOT BETWEEN {low} AND {high})"
+        if loss.digits is not None and loss.scale is not None:
+            return f"({value} <> round({value}, {loss.scale}) OR abs({value}) >= 1{'0' * loss.digits})"
+        return None
+
     def render_alter_column(self, op: o.AlterColumn, schema: m.Schema) -> list:
         if "computed" in op.changes or "virtual" in op.changes:
             return self.render_drop_column(o.DropColumn(op.table, op.old, op.schema), schema) + self.render_add_column(
@@ -64,6 +76,7 @@ class PostgresRenderer(Renderer):
         if "identity" in op.changes and old.identity is not None and not reidentify:
             result.append(f"{alter} DROP IDENTITY")
         if "type" in op.changes:
+            result += self.loss_check(op, schema)
             if old.default is not None:  # the old default may not cast to the new type
                 result.append(f"{alter} DROP DEFAULT")
             type_sql = self.type_sql(new.type)

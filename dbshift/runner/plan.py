@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..render import Statement
+from ..render import Guard, Replay, Statement
 
 Plan = tuple[tuple[Statement, ...], ...]  # per operation of the step, in order
 
@@ -21,7 +21,7 @@ class Resume:
 
 
 def encode(plan: Plan) -> str:
-    return json.dumps([[[s.sql, s.transactional] for s in op] for op in plan], separators=(",", ":"))
+    return json.dumps([[_encoded(s) for s in op] for op in plan], separators=(",", ":"))
 
 
 def decode(text: str | None) -> Plan | None:
@@ -29,6 +29,28 @@ def decode(text: str | None) -> Plan | None:
     if not text:
         return None
     try:
-        return tuple(tuple(Statement(str(sql), bool(transactional)) for sql, transactional in op) for op in json.loads(text))
-    except (ValueError, TypeError):
+        return tuple(tuple(_decoded(item) for item in op) for op in json.loads(text))
+    except (ValueError, TypeError, KeyError):
         return None
+
+
+def _encoded(statement: Statement) -> object:
+    """A statement as JSON: ``[sql, transactional]``, or a check (guard, replay) with all it needs to run again."""
+    if isinstance(statement, Guard):
+        return {"guard": [statement.sql, statement.rule, statement.message, list(statement.offline)]}
+    if isinstance(statement, Replay):
+        return {"replay": [statement.sql, statement.what, list(statement.offline)]}
+    return [statement.sql, statement.transactional]
+
+
+def _decoded(item: object) -> Statement:
+    if isinstance(item, dict) and "guard" in item:
+        sql, rule, message, offline = item["guard"]
+        return Guard(str(sql), rule=str(rule), message=str(message), offline=tuple(map(str, offline)))
+    if isinstance(item, dict) and "replay" in item:
+        sql, what, offline = item["replay"]
+        return Replay(str(sql), what=str(what), offline=tuple(map(str, offline)))
+    if isinstance(item, list):
+        sql, transactional = item
+        return Statement(str(sql), bool(transactional))
+    raise ValueError(f"not a planned statement: {item!r}")

@@ -1,0 +1,95 @@
+"""Which type changes can change a column's values, and how.
+
+A type change that cannot hold every value the column may have (a shorter
+string, fewer digits or decimals, a smaller integer, an integer from a
+fraction) must not run over values it would cut, round or overflow.
+:func:`loss` says what to check; each dialect turns it into a guard query
+run before the change, inside the migration's transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "integer": 32, "int": 32, "bigint": 64}
+_BOUNDED_STRINGS = ("varchar", "char", "nvarchar", "nchar", "character varying", "character")
+_UNBOUNDED_STRINGS = ("text", "tinytext", "mediumtext", "longtext", "clob", "string")
+_FRACTIONAL = ("double", "real", "float", "double precision")
+_NUMERIC = ("numeric", "decimal")
+_TYPE = re.compile(r"^\s*([a-z][a-z ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
+
+
+@dataclass(frozen=True)
+class Loss:
+    """What converting values to the new type can lose, as the rule the values must meet.
+
+    Exactly one of: ``length`` (the new type holds at most that many
+    characters), ``digits``/``scale`` (at most ``digits`` before the point
+    and ``scale`` after it), ``bits`` (a signed integer of that width, and no
+    fraction).
+    """
+
+    rule: str
+    length: int | None = None
+    digits: int | None = None
+    scale: int | None = None
+    bits: int | None = None
+
+
+def loss(old: str, new: str) -> Loss | None:
+    """What changing a column from type ``old`` to ``new`` can lose; None when every value fits."""
+    before, after = _kind(old), _kind(new)
+    if after is None:
+        return None
+    will, will_args = after
+    if will == "string" and will_args:  # whatever it was, its text must fit
+        limit = will_args[0]
+        if before is not None and before[0] == "string" and before[1] and before[1][0] <= limit:
+            return None
+        return Loss(f"at most {limit} characters", length=limit)
+    if before is None:
+        return None
+    was, was_args = before
+    if will == "numeric" and will_args:
+        digits, scale = (will_args[0] - (will_args[1] if len(will_args) > 1 else 0)), (will_args[1] if len(will_args) > 1 else 0)
+        if was == "numeric" and was_args:
+            old_scale = was_args[1] if len(was_args) > 1 else 0
+            if old_scale <= scale and was_args[0] - old_scale <= digits:
+                return None
+        elif was == "integer" and len(str(2 ** (was_args[0] - 1))) <= digits:
+            return None
+        elif was not in ("numeric", "integer", "fraction"):
+            return None
+        return Loss(f"at most {digits} digit(s) before the point and {scale} after it", digits=digits, scale=scale)
+    if will == "integer":
+        bits = will_args[0]
+        if was == "integer" and was_args[0] <= bits:
+            return None
+        if was == "numeric" and was_args and (was_args[1] if len(was_args) > 1 else 0) == 0 \
+                and len(str(2 ** (bits - 1) - 1)) > was_args[0]:
+            return None
+        if was not in ("integer", "numeric", "fraction"):
+            return None
+        return Loss(f"whole numbers that fit in {bits} bits", bits=bits)
+    return None
+
+
+def _kind(type_string: str) -> tuple[str, tuple[int, ...]] | None:
+    """``("string", (20,))``, ``("numeric", (12, 2))``, ``("integer", (32,))``, ``("fraction", ())``, or None."""
+    match = _TYPE.match(type_string.lower())
+    if match is None:
+        return None
+    name, first, second = match.group(1), match.group(2), match.group(3)
+    args = tuple(int(a) for a in (first, second) if a is not None)
+    if name in _BOUNDED_STRINGS:
+        return "string", args
+    if name in _UNBOUNDED_STRINGS:
+        return "string", ()
+    if name in _NUMERIC:
+        return "numeric", args
+    if name in _INTEGER_BITS:
+        return "integer", (_INTEGER_BITS[name],)
+    if name in _FRACTIONAL:
+        return "fraction", ()
+    return None
