@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .types import parse_type
+
 _INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "integer": 32, "int": 32, "bigint": 64}
 _BOUNDED_STRINGS = ("varchar", "char", "nvarchar", "nchar", "character varying", "character")
 _UNBOUNDED_STRINGS = ("text", "tinytext", "mediumtext", "longtext", "clob", "string")
@@ -27,7 +29,7 @@ class Loss:
     Exactly one of: ``length`` (the new type holds at most that many
     characters), ``digits``/``scale`` (at most ``digits`` before the point
     and ``scale`` after it), ``bits`` (a signed integer of that width, and no
-    fraction).
+    fraction), ``values`` (an enumeration's values: a value it lacks is lost).
     """
 
     rule: str
@@ -35,10 +37,16 @@ class Loss:
     digits: int | None = None
     scale: int | None = None
     bits: int | None = None
+    values: tuple[str, ...] | None = None
 
 
 def loss(old: str, new: str) -> Loss | None:
     """What changing a column from type ``old`` to ``new`` can lose; None when every value fits."""
+    was_enum, will_enum = parse_type(old), parse_type(new)
+    if was_enum.values and will_enum.values:  # an enumeration that drops values
+        if set(was_enum.values) <= set(will_enum.values):
+            return None
+        return Loss("one of " + ", ".join(repr(v) for v in will_enum.values), values=will_enum.values)
     before, after = _kind(old), _kind(new)
     if after is None:
         return None

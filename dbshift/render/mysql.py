@@ -215,6 +215,8 @@ class MySQLRenderer(Renderer):
         # a server without strict mode cuts and rounds silently; with it, MODIFY fails part-way through the copy
         if loss.length is not None:
             return f"CHAR_LENGTH({column}) > {loss.length}"
+        if loss.values is not None:  # a value the new ENUM lacks becomes '' (or fails, in strict mode)
+            return f"{column} NOT IN ({', '.join(self.literal(v) for v in loss.values)})"
         if loss.bits is not None:
             low, high = -(2 ** (loss.bits - 1)), 2 ** (loss.bits - 1) - 1
             return f"({column} <> ROUND({column}) OR {column} NOT BETWEEN {low} AND {high})"

@@ -50,6 +50,8 @@ class PostgresRenderer(Renderer):
     def loss_condition(self, column: str, loss: Loss) -> str | None:
         if loss.length is not None:
             return f"char_length({column}::text) > {loss.length}"
+        if loss.values is not None:
+            return f"{column}::text NOT IN ({', '.join(self.literal(v) for v in loss.values)})"
         value = f"{column}::numeric"
         if loss.bits is not None:
             low, high = -(2 ** (loss.bits - 1)), 2 ** (loss.bits - 1) - 1

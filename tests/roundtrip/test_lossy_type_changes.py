@@ -129,3 +129,31 @@ def test_sqlite_types_never_change_a_value(tmp_path, sqlite_url):
     api.revision(_config(root, sqlite_url, NARROW), "narrow", autogenerate=True)
     api.upgrade(_config(root, sqlite_url, NARROW))
     assert _rows(sqlite_url) == before
+
+
+def _moods(*values: str) -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("m", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+             sa.Column("mood", sa.Enum(*values, name="mood")))
+    return metadata
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_an_enum_that_drops_a_value_in_use_refuses_on_mariadb(tmp_path, mysql_url, strict):
+    url = mysql_url if strict else str(sa.engine.make_url(mysql_url).update_query_dict(
+        {"init_command": "SET SESSION sql_mode = ''"}).render_as_string(hide_password=False))  # '' would replace 'sad'
+    root = tmp_path / "project"
+    (root / "migrations").mkdir(parents=True)
+    api.revision(_config(root, url, _moods("happy", "sad", "meh")), "moods", autogenerate=True)
+    api.upgrade(_config(root, url, _moods("happy", "sad", "meh")))
+    _execute(url, "INSERT INTO m VALUES (1, 'happy'), (2, 'sad')")
+
+    api.revision(_config(root, url, _moods("happy", "meh")), "no sad", autogenerate=True)
+    with pytest.raises(MigrationFailed, match=r"1 row\(s\) of m.mood would be cut, rounded or refused .*: 2;"):
+        api.upgrade(_config(root, url, _moods("happy", "meh")))
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.exec_driver_sql("SELECT id, mood FROM m ORDER BY id")] == [(1, "happy"), (2, "sad")]
+    finally:
+        engine.dispose()
