@@ -237,7 +237,25 @@ class Renderer:
 
     def loss_condition(self, column: str, loss: Loss) -> str | None:
         """SQL true for a value of ``column`` the new type would change; None where types never change values."""
+        text, number = self.as_text(column), self.as_number(column)
+        if loss.length is not None:
+            return f"char_length({text}) > {loss.length}"
+        if loss.values is not None:
+            return f"{text} NOT IN ({', '.join(self.literal(v) for v in loss.values)})"
+        if loss.bits is not None:
+            low, high = -(2 ** (loss.bits - 1)), 2 ** (loss.bits - 1) - 1
+            return f"({number} <> round({number}) OR {number} NOT BETWEEN {low} AND {high})"
+        if loss.digits is not None and loss.scale is not None:
+            return f"({number} <> round({number}, {loss.scale}) OR abs({number}) >= 1{'0' * loss.digits})"
         return None
+
+    def as_text(self, column: str) -> str:
+        """``column``'s value as text, for comparing lengths and names."""
+        return column
+
+    def as_number(self, column: str) -> str:
+        """``column``'s value as an exact number, for comparing digits and ranges."""
+        return column
 
     # --- pieces ------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from dataclasses import replace
 
 from ..core import model as m
 from ..core import ops as o
-from ..core.narrowing import Loss
 from ..core.types import parse_type
 from .base import Renderer, Statement
 
@@ -47,18 +46,11 @@ class PostgresRenderer(Renderer):
     def enum_name(self, enum: m.Enum) -> str:
         return self.table_name(enum.name, enum.schema)
 
-    def loss_condition(self, column: str, loss: Loss) -> str | None:
-        if loss.length is not None:
-            return f"char_length({column}::text) > {loss.length}"
-        if loss.values is not None:
-            return f"{column}::text NOT IN ({', '.join(self.literal(v) for v in loss.values)})"
-        value = f"{column}::numeric"
-        if loss.bits is not None:
-            low, high = -(2 ** (loss.bits - 1)), 2 ** (loss.bits - 1) - 1
-            return f"({value} <> round({value}) OR {value} NOT BETWEEN {low} AND {high})"
-        if loss.digits is not None and loss.scale is not None:
-            return f"({value} <> round({value}, {loss.scale}) OR abs({value}) >= 1{'0' * loss.digits})"
-        return None
+    def as_text(self, column: str) -> str:
+        return f"{column}::text"
+
+    def as_number(self, column: str) -> str:
+        return f"{column}::numeric"
 
     def render_alter_column(self, op: o.AlterColumn, schema: m.Schema) -> list:
         if "computed" in op.changes or "virtual" in op.changes:

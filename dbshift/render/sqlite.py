@@ -53,6 +53,7 @@ from ..core import model as m
 from ..core import ops as o
 from ..core.model import qualified
 from ..core.types import quote_literal
+from ..core.narrowing import Loss
 from .base import Renderer, Replay, Statement, UnsupportedConstraint
 
 _CONSTANT = r"""'(?:[^']|'')*'|-?\d+(?:\.\d+)?|null|true|false"""
@@ -87,6 +88,9 @@ class SqliteRenderer(Renderer):
         o.CreateEnum: _NO_ENUMS,
         o.AlterEnum: _NO_ENUMS,
     }
+
+    def loss_condition(self, column: str, loss: Loss) -> str | None:
+        return None  # a SQLite column's type never changes the value it holds
 
     def default_sql(self, default: str) -> str:
         return default if _PLAIN_DEFAULT.match(default) else f"({default})"
