@@ -19,6 +19,7 @@ _BOUNDED_STRINGS = ("varchar", "char", "nvarchar", "nchar", "character varying",
 _UNBOUNDED_STRINGS = ("text", "tinytext", "mediumtext", "longtext", "clob", "string")
 _FRACTIONAL = ("double", "real", "float", "double precision")
 _NUMERIC = ("numeric", "decimal")
+_TIMES = ("timestamp", "timestamptz", "datetime", "time", "timetz")
 _TYPE = re.compile(r"^\s*([a-z][a-z ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
 
 
@@ -29,7 +30,9 @@ class Loss:
     Exactly one of: ``length`` (the new type holds at most that many
     characters), ``digits``/``scale`` (at most ``digits`` before the point
     and ``scale`` after it), ``bits`` (a signed integer of that width, and no
-    fraction), ``values`` (an enumeration's values: a value it lacks is lost).
+    fraction), ``values`` (an enumeration's values: a value it lacks is lost),
+    ``cast`` (a time with fewer fractions of a second: a value changes when
+    converting it to the new type changes it).
     """
 
     rule: str
@@ -38,6 +41,7 @@ class Loss:
     scale: int | None = None
     bits: int | None = None
     values: tuple[str, ...] | None = None
+    cast: bool = False
 
 
 def loss(old: str, new: str) -> Loss | None:
@@ -59,6 +63,11 @@ def loss(old: str, new: str) -> Loss | None:
     if before is None:
         return None
     was, was_args = before
+    if will == "time" and was == "time":
+        kept, had = (will_args or (None,))[0], (was_args or (None,))[0]
+        if (kept is None and had is None) or (kept is not None and had is not None and kept >= had):
+            return None
+        return Loss("the fractions of a second its type keeps", cast=True)
     if will == "numeric" and will_args:
         digits, scale = (will_args[0] - (will_args[1] if len(will_args) > 1 else 0)), (will_args[1] if len(will_args) > 1 else 0)
         if was == "numeric" and was_args:
@@ -100,4 +109,6 @@ def _kind(type_string: str) -> tuple[str, tuple[int, ...]] | None:
         return "integer", (_INTEGER_BITS[name],)
     if name in _FRACTIONAL:
         return "fraction", ()
+    if name in _TIMES:
+        return "time", args
     return None

@@ -218,7 +218,7 @@ class Renderer:
         if narrowing is None or op.accept_loss:
             return []
         column = self.q(op.old.name)
-        condition = self.loss_condition(column, narrowing)
+        condition = self.loss_condition(column, narrowing, self.type_sql(op.new.type))
         if condition is None:
             return []
         table = schema.table(qualified(op.table, op.schema)) if schema.has_table(qualified(op.table, op.schema)) else None
@@ -235,8 +235,11 @@ class Renderer:
                      "the loss is intended: AlterColumn(..., accept_loss=True)"),
         )]
 
-    def loss_condition(self, column: str, loss: Loss) -> str | None:
-        """SQL true for a value of ``column`` the new type would change; None where types never change values."""
+    def loss_condition(self, column: str, loss: Loss, new_type: str) -> str | None:
+        """SQL true for a value of ``column`` the new type (``new_type``, as this dialect writes it) would change;
+        None where types never change values."""
+        if loss.cast:
+            return f"CAST({column} AS {new_type}) <> {column}"
         text, number = self.as_text(column), self.as_number(column)
         if loss.length is not None:
             return f"char_length({text}) > {loss.length}"

@@ -89,7 +89,7 @@ class SqliteRenderer(Renderer):
         o.AlterEnum: _NO_ENUMS,
     }
 
-    def loss_condition(self, column: str, loss: Loss) -> str | None:
+    def loss_condition(self, column: str, loss: Loss, new_type: str) -> str | None:
         return None  # a SQLite column's type never changes the value it holds
 
     def default_sql(self, default: str) -> str:

@@ -20,6 +20,8 @@ from dbshift.core.narrowing import Loss, loss
     ("numeric(10,2)", "integer", Loss("whole numbers that fit in 32 bits", bits=32)),
     ("double", "bigint", Loss("whole numbers that fit in 64 bits", bits=64)),
     ("enum('a','b','c')", "enum('a','b')", Loss("one of 'a', 'b'", values=("a", "b"))),
+    ("timestamp(6)", "timestamp(3)", Loss("the fractions of a second its type keeps", cast=True)),
+    ("timestamp(3)", "timestamp", Loss("the fractions of a second its type keeps", cast=True)),
 ])
 def test_a_narrowing_change_names_what_the_values_must_meet(old, new, expected):
     assert loss(old, new) == expected
@@ -29,7 +31,7 @@ def test_a_narrowing_change_names_what_the_values_must_meet(old, new, expected):
     ("varchar(5)", "varchar(20)"), ("varchar(50)", "text"), ("char(5)", "varchar(5)"),
     ("numeric(10,2)", "numeric(12,2)"), ("integer", "numeric(12,2)"), ("integer", "bigint"),
     ("smallint", "integer"), ("numeric(5,0)", "integer"), ("boolean", "integer"), ("integer", "double"),
-    ("timestamp", "timestamp(3)"), ("enum('a','b')", "enum('a','b','c')"),
+    ("timestamp(3)", "timestamp(6)"), ("timestamp", "timestamp"), ("enum('a','b')", "enum('a','b','c')"),
 ])
 def test_a_widening_change_has_nothing_to_check(old, new):
     assert loss(old, new) is None

@@ -157,3 +157,35 @@ def test_an_enum_that_drops_a_value_in_use_refuses_on_mariadb(tmp_path, mysql_ur
             assert [tuple(r) for r in conn.exec_driver_sql("SELECT id, mood FROM m ORDER BY id")] == [(1, "happy"), (2, "sad")]
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("server", ["postgresql", "mariadb"])
+def test_fewer_fractions_of_a_second_refuse_while_a_value_has_more(request, tmp_path, server):
+    from sqlalchemy.dialects import mysql, postgresql
+
+    url = request.getfixturevalue("pg_url" if server == "postgresql" else "mysql_url")
+
+    def stamps(fsp: int) -> sa.MetaData:
+        metadata = sa.MetaData()
+        kind = postgresql.TIMESTAMP(precision=fsp) if server == "postgresql" else mysql.DATETIME(fsp=fsp)
+        sa.Table("s", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False), sa.Column("at", kind))
+        return metadata
+
+    root = tmp_path / "project"
+    (root / "migrations").mkdir(parents=True)
+    api.revision(_config(root, url, stamps(6)), "micro", autogenerate=True)
+    api.upgrade(_config(root, url, stamps(6)))
+    _execute(url, "INSERT INTO s VALUES (1, '2026-12-06 10:00:00.5'), (2, '2026-12-06 10:00:00.123456')")
+
+    api.revision(_config(root, url, stamps(3)), "milli", autogenerate=True)
+    with pytest.raises(MigrationFailed, match=r"1 row\(s\) of s.at would be cut, rounded or refused .*: 2;"):
+        api.upgrade(_config(root, url, stamps(3)))
+    _execute(url, "UPDATE s SET at = '2026-12-06 10:00:00.123' WHERE id = 2")
+    api.upgrade(_config(root, url, stamps(3)), resume=server != "postgresql")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            values = [r[0].microsecond for r in conn.exec_driver_sql("SELECT at FROM s ORDER BY id")]
+    finally:
+        engine.dispose()
+    assert values == [500000, 123000]
