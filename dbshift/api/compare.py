@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 from ..core import ops as o
 from ..core.model import Schema
 from ..database import history
@@ -44,6 +47,12 @@ def schema_changes(current: Schema, target: Schema, dialect: str) -> tuple[o.Op,
     return changes(target, current, dialect)
 
 
+def _reading(url: str) -> Config:
+    """A configuration for reading the database at ``url`` (given on the command line)."""
+    here = Path.cwd()
+    return Config(root=here, migrations=here, url=url, url_source="--url")
+
+
 def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | None = None) -> DiffResult:
     """The operations, and the SQL for database A's dialect, that turn A's schema into B's.
 
@@ -52,25 +61,16 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
     sides are databases, so everything either holds is compared.
     """
     from ..core.unmodelled import dependants, differences
-    from ..database.connect import connect, create_engine
     from ..render import render
     from ..sqla.reflect import reflect, schema_names
     from ..sqla.reflect.unmodelled import unmodelled
 
-    engines, conns = [], []
-    try:
-        for url in (url_a, url_b):
-            engines.append(create_engine(url))
-            conns.append(connect(engines[-1], url))
+    with contextlib.ExitStack() as stack:  # reads only: a SQLite file that does not exist is an empty database
+        conns = [stack.enter_context(connection(_reading(url))) for url in (url_a, url_b)]
         if schemas is None:
             schemas = tuple(dict.fromkeys(n for conn in conns for n in (None, *schema_names(conn))))
         found = [(reflect(conn, schemas=schemas, exclude={history.TABLE_NAME}), conn.dialect.name) for conn in conns]
         others = [unmodelled(conn, schemas=schemas, exclude={history.TABLE_NAME}) for conn in conns]
-    finally:
-        for conn in conns:
-            conn.close()
-        for engine in engines:
-            engine.dispose()
     (a, dialect), (b, _) = found
     ops = changes(b, a, dialect)
     statements, state = [], a

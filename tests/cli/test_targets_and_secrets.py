@@ -217,6 +217,19 @@ def test_read_only_commands_never_create_the_database_file(tmp_path, monkeypatch
     assert dbshift(root, "current")[0] == "20260101000001_0001  first (head)\n"
 
 
+def test_diff_never_creates_a_database_file(tmp_path):
+    import sqlite3
+
+    root = make_project(tmp_path / "shop")
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (id integer PRIMARY KEY, name text)")
+    missing = tmp_path / "missing.db"
+    out, _ = dbshift(root, "diff", f"sqlite:///{missing}", f"sqlite:///{other}", expect=2)
+    assert "CREATE TABLE t" in out, "a file that does not exist reads as an empty database"
+    assert not missing.exists()
+
+
 # --- secrets -------------------------------------------------------------------------------------
 
 
