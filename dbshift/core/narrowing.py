@@ -17,7 +17,7 @@ from .types import parse_type
 _INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "integer": 32, "int": 32, "bigint": 64}
 _BOUNDED_STRINGS = ("varchar", "char", "nvarchar", "nchar", "character varying", "character")
 _UNBOUNDED_STRINGS = ("text", "tinytext", "mediumtext", "longtext", "clob", "string")
-_FRACTIONAL = ("double", "real", "float", "double precision")
+_FRACTIONAL = {"double": 64, "double precision": 64, "float8": 64, "real": 32, "float": 32, "float4": 32}  # bits
 _NUMERIC = ("numeric", "decimal")
 _TIMES = ("timestamp", "timestamptz", "datetime", "time", "timetz")
 _TYPE = re.compile(r"^\s*([a-z][a-z ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
@@ -31,8 +31,8 @@ class Loss:
     characters), ``digits``/``scale`` (at most ``digits`` before the point
     and ``scale`` after it), ``bits`` (a signed integer of that width, and no
     fraction), ``values`` (an enumeration's values: a value it lacks is lost),
-    ``cast`` (a time with fewer fractions of a second: a value changes when
-    converting it to the new type changes it).
+    ``cast`` (a time with fewer fractions of a second, a float with fewer
+    bits: a value changes when converting it to the new type changes it).
     """
 
     rule: str
@@ -63,6 +63,10 @@ def loss(old: str, new: str) -> Loss | None:
     if before is None:
         return None
     was, was_args = before
+    if will == "fraction" and was == "fraction":
+        if will_args[0] >= was_args[0]:
+            return None
+        return Loss("the values a single-precision float holds exactly", cast=True)
     if will == "time" and was == "time":
         kept, had = (will_args or (None,))[0], (was_args or (None,))[0]
         if (kept is None and had is None) or (kept is not None and had is not None and kept >= had):
@@ -108,7 +112,7 @@ def _kind(type_string: str) -> tuple[str, tuple[int, ...]] | None:
     if name in _INTEGER_BITS:
         return "integer", (_INTEGER_BITS[name],)
     if name in _FRACTIONAL:
-        return "fraction", ()
+        return "fraction", (_FRACTIONAL[name],)
     if name in _TIMES:
         return "time", args
     return None

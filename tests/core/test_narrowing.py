@@ -22,6 +22,7 @@ from dbshift.core.narrowing import Loss, loss
     ("enum('a','b','c')", "enum('a','b')", Loss("one of 'a', 'b'", values=("a", "b"))),
     ("timestamp(6)", "timestamp(3)", Loss("the fractions of a second its type keeps", cast=True)),
     ("timestamp(3)", "timestamp", Loss("the fractions of a second its type keeps", cast=True)),
+    ("double", "real", Loss("the values a single-precision float holds exactly", cast=True)),
 ])
 def test_a_narrowing_change_names_what_the_values_must_meet(old, new, expected):
     assert loss(old, new) == expected
@@ -30,7 +31,7 @@ def test_a_narrowing_change_names_what_the_values_must_meet(old, new, expected):
 @pytest.mark.parametrize("old, new", [
     ("varchar(5)", "varchar(20)"), ("varchar(50)", "text"), ("char(5)", "varchar(5)"),
     ("numeric(10,2)", "numeric(12,2)"), ("integer", "numeric(12,2)"), ("integer", "bigint"),
-    ("smallint", "integer"), ("numeric(5,0)", "integer"), ("boolean", "integer"), ("integer", "double"),
+    ("smallint", "integer"), ("real", "double"), ("numeric(5,0)", "integer"), ("boolean", "integer"), ("integer", "double"),
     ("timestamp(3)", "timestamp(6)"), ("timestamp", "timestamp"), ("enum('a','b')", "enum('a','b','c')"),
 ])
 def test_a_widening_change_has_nothing_to_check(old, new):

@@ -189,3 +189,32 @@ def test_fewer_fractions_of_a_second_refuse_while_a_value_has_more(request, tmp_
     finally:
         engine.dispose()
     assert values == [500000, 123000]
+
+
+@pytest.mark.parametrize("server", ["postgresql", "mariadb"])
+def test_a_double_that_becomes_a_single_precision_float_refuses_while_a_value_would_change(request, tmp_path, server):
+    url = request.getfixturevalue("pg_url" if server == "postgresql" else "mysql_url")
+
+    def floats(kind: type[sa.types.TypeEngine]) -> sa.MetaData:
+        metadata = sa.MetaData()
+        sa.Table("f", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False), sa.Column("x", kind))
+        return metadata
+
+    root = tmp_path / "project"
+    (root / "migrations").mkdir(parents=True)
+    api.revision(_config(root, url, floats(sa.Double)), "double", autogenerate=True)
+    api.upgrade(_config(root, url, floats(sa.Double)))
+    _execute(url, "INSERT INTO f VALUES (1, 0.5), (2, 0.1)")
+
+    single = sa.REAL if server == "postgresql" else sa.Float  # MySQL's REAL means DOUBLE; its FLOAT is single
+    api.revision(_config(root, url, floats(single)), "real", autogenerate=True)
+    with pytest.raises(MigrationFailed, match=r"1 row\(s\) of f.x would be cut, rounded or refused .*: 2;"):
+        api.upgrade(_config(root, url, floats(single)))
+    _execute(url, "UPDATE f SET x = 0.25 WHERE id = 2")
+    api.upgrade(_config(root, url, floats(single)), resume=server != "postgresql")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.exec_driver_sql("SELECT id, x FROM f ORDER BY id")] == [(1, 0.5), (2, 0.25)]
+    finally:
+        engine.dispose()
