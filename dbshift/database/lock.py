@@ -148,6 +148,22 @@ class NoLock:
         pass
 
 
+def _acquire_polling(
+    try_once: Callable[[], bool], holder: Callable[[], str | None], timeout_s: float,
+    on_wait: Callable[[str | None], None],
+) -> None:
+    """Poll ``try_once`` for the lock; tell ``on_wait`` who holds it before waiting; ``LockTimeout`` when time is up."""
+    seen: list[str | None] = [None]
+
+    def waiting() -> None:
+        seen[0] = holder()
+        on_wait(seen[0])
+
+    started = time.monotonic()
+    if not _poll(try_once, timeout_s, waiting):
+        raise LockTimeout(time.monotonic() - started, seen[0])
+
+
 def _poll(try_once: Callable[[], bool], timeout_s: float, on_wait: Callable[[], None]) -> bool:
     """Call ``try_once`` until it succeeds or ``timeout_s`` passes; ``on_wait`` before the first sleep."""
     if try_once():
@@ -179,15 +195,7 @@ class PostgresLock:
         return bool(got)
 
     def acquire(self, timeout_s: float, on_wait: Callable[[str | None], None]) -> None:
-        holder: list[str | None] = [None]
-
-        def waiting() -> None:
-            holder[0] = self.holder()
-            on_wait(holder[0])
-
-        started = time.monotonic()
-        if not _poll(self._try, timeout_s, waiting):
-            raise LockTimeout(time.monotonic() - started, holder[0])
+        _acquire_polling(self._try, self.holder, timeout_s, on_wait)
 
     def check(self) -> None:
         pass  # held by the run's own connection: if that ends, so does the run
@@ -352,15 +360,7 @@ class FileLock:
         return text.removeprefix("dbshift ") or None
 
     def acquire(self, timeout_s: float, on_wait: Callable[[str | None], None]) -> None:
-        holder: list[str | None] = [None]
-
-        def waiting() -> None:
-            holder[0] = self.holder()
-            on_wait(holder[0])
-
-        started = time.monotonic()
-        if not _poll(self._try, timeout_s, waiting):
-            raise LockTimeout(time.monotonic() - started, holder[0])
+        _acquire_polling(self._try, self.holder, timeout_s, on_wait)
 
     def release(self) -> None:
         fd, self.fd = self.fd, None
