@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Collection, Iterable, Sequence, TypeGuard
 
-from . import codegen
+from . import alembic, codegen
 from ..core.errors import DbshiftError
 from ..core.graph import Revision
 from ..core.ops import Op, RunSQL, reverse_all
@@ -135,15 +135,30 @@ def scan(directory: Path) -> list[Revision]:
     """The revision of every migration file in ``directory`` (not recursive), by file name.
 
     Only headers are read; no file is imported.  ``BadMigrationFile`` for a file
-    without a valid header.
+    without a valid header.  An Alembic script folder (:mod:`.alembic`) adds the
+    scripts of its ``versions/`` and leaves out its ``env.py`` and helper modules.
     """
     directory = Path(directory)
     revisions = []
     with os.scandir(directory) as entries:
         names = sorted(e.name for e in entries if _is_migration_name(e.name) and e.is_file())
+    alembic_folder = alembic.is_script_folder(directory)
     for name in names:
+        if alembic_folder and (name in alembic.FOLDER_FILES or not _declares_revision(directory / name)):
+            continue  # Alembic's env.py and the helper modules beside it
         revisions.append(read_header(directory / name))
+    if alembic_folder:
+        revisions.extend(alembic.revisions(directory))
     return revisions
+
+
+def _declares_revision(path: Path) -> bool:
+    """Whether a file in an Alembic script folder has a dbshift header (a ``revision`` line or comment)."""
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            return "revision" in (_sql_header(f) if path.suffix == ".sql" else _py_header(path, f))
+    except (OSError, UnicodeDecodeError, BadMigrationFile):
+        return True  # read_header says what is wrong with it
 
 
 def _is_migration_name(name: str) -> bool:
@@ -280,7 +295,7 @@ class Migration:
     upgrade: tuple[Op, ...]
     downgrade: tuple[Op, ...] | None  # None: the reverse of ``upgrade``
     checksum: str
-    kind: str  # "python" | "sql"
+    kind: str  # "python" | "sql" | "alembic"
     lint_ignore: tuple[str, ...] = ()  # lint codes the file silences for itself
 
     def downgrade_ops(self) -> tuple[Op, ...]:
@@ -307,6 +322,9 @@ def load(revision: Revision) -> Migration:
     if path.suffix == ".sql":
         upgrade, downgrade = _sql_ops(text)
         return Migration(revision, upgrade, downgrade, checksum(text), "sql", _sql_lint_ignore(text))
+    if alembic.is_script(path):
+        upgrade, downgrade = alembic.load_script(revision, text)
+        return Migration(revision, upgrade, downgrade, checksum(text), "alembic")
     upgrade, downgrade, ignore = _python_ops(revision, path, text)
     return Migration(revision, upgrade, downgrade, checksum(text), "python", ignore)
 
