@@ -19,6 +19,7 @@ from ..project.config import Config
 
 from ..runner.plan import Resume, decode as decode_plan
 from ..runner.events import Direction, Event, LockAcquired, LockWaiting, Notice, Step, StepPreview
+from .adoption import refuse_unadopted
 from .context import (
     accepted, applied_ids, connection, current_of, edited, ensure_history_table, load_graph, path_of, read_rows,
     record_checksums,
@@ -143,6 +144,7 @@ def _prepare(
     for row in rows:
         if row.revision not in graph:
             raise DatabaseAtUnknownRevision(row.revision)
+    refuse_unadopted(conn, rows)  # a database Alembic migrated: replaying its history over it would fail
     if options.accept_checksums:
         rows = accepted(graph, rows, options.accept_checksums)
     changed = edited(graph, rows)

@@ -10,9 +10,11 @@ retires the ``alembic_version`` table when a database is adopted.
 """
 
 from .running import AlembicMissing, load_script
-from .scripts import FOLDER_FILES, BadAlembicReference, BadAlembicScript, is_script, is_script_folder, revisions, version_table_name
+from .scripts import (
+    FOLDER_FILES, BadAlembicReference, BadAlembicScript, is_script, is_script_folder, revisions, version_table_name,
+)
 
 __all__ = [
-    "FOLDER_FILES", "AlembicMissing", "BadAlembicReference", "BadAlembicScript", "is_script", "is_script_folder", "load_script", "revisions",
-    "version_table_name",
+    "FOLDER_FILES", "AlembicMissing", "BadAlembicReference", "BadAlembicScript", "is_script", "is_script_folder",
+    "load_script", "revisions", "version_table_name",
 ]

@@ -26,8 +26,10 @@ from pathlib import Path
 from ...core.errors import DbshiftError
 from ...core.graph import Revision
 
-__all__ = ["AlembicHeader", "BadAlembicReference", "BadAlembicScript", "is_script_folder", "is_script", "read_header", "revisions",
-           "version_table_name", "VERSION_TABLE", "FOLDER_FILES"]
+__all__ = [
+    "AlembicHeader", "BadAlembicReference", "BadAlembicScript", "is_script_folder", "is_script", "read_header",
+    "revisions", "version_table_name", "VERSION_TABLE", "FOLDER_FILES",
+]
 
 VERSION_TABLE = "alembic_version"
 FOLDER_FILES = ("env.py",)  # Alembic's own files in the script folder: not migrations
