@@ -30,23 +30,26 @@ def schema_of(url: str) -> dict:
     try:
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
-            found = {}
-            for table in sorted(set(inspector.get_table_names()) - HISTORY_TABLES):
-                pk = inspector.get_pk_constraint(table)
-                found[table] = {
-                    "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default")) for c in inspector.get_columns(table)],
-                    "pk": (tuple(pk["constrained_columns"]), pk.get("name")),
-                    "fks": sorted((fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"],
-                                   tuple(fk["referred_columns"]), tuple(sorted((fk.get("options") or {}).items())))
-                                  for fk in inspector.get_foreign_keys(table)),
-                    "uniques": sorted((u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)),
-                    "checks": sorted((c["name"], c["sqltext"]) for c in inspector.get_check_constraints(table)),
-                    "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
-                                      for i in inspector.get_indexes(table)),
-                }
-            return found
+            return {table: _table(inspector, table) for table in sorted(set(inspector.get_table_names()) - HISTORY_TABLES)}
     finally:
         engine.dispose()
+
+
+def _table(inspector, table: str) -> dict:
+    pk = inspector.get_pk_constraint(table)
+    fks = [(fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]),
+            tuple(sorted((fk.get("options") or {}).items()))) for fk in inspector.get_foreign_keys(table)]
+    uniques = [(u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)]
+    checks = [(c["name"], c["sqltext"]) for c in inspector.get_check_constraints(table)]
+    indexes = [(i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in inspector.get_indexes(table)]
+    return {
+        "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default")) for c in inspector.get_columns(table)],
+        "pk": (tuple(pk["constrained_columns"]), pk.get("name")),
+        "fks": sorted(fks, key=repr),  # names may be None (SQLite)
+        "uniques": sorted(uniques, key=repr),
+        "checks": sorted(checks, key=repr),
+        "indexes": sorted(indexes, key=repr),
+    }
 
 
 def rows_of(url: str, sql: str) -> list[tuple]:

@@ -174,3 +174,41 @@ def test_offline_sql_on_postgresql_builds_what_alembic_builds(postgres_server, p
     finally:
         postgres_server.drop(url)
         postgres_server.drop(alembic_url)
+
+
+NOT_BATCHED = '''"""constraints outside batch mode
+
+Revision ID: ad0000000010
+Revises: 9c0000000009
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "ad0000000010"
+down_revision = "9c0000000009"
+
+
+def upgrade():
+    op.create_foreign_key(None, "post_tag", "tag", ["tag_id"], ["id"])
+    op.alter_column("tag", "name", type_=sa.String(length=60), existing_type=sa.String(length=50), existing_nullable=False)
+
+
+def downgrade():
+    op.alter_column("tag", "name", type_=sa.String(length=50), existing_type=sa.String(length=60), existing_nullable=False)
+'''
+
+
+def test_on_sqlite_what_alembic_refuses_outside_batch_mode_is_a_table_rebuild(project, tmp_path):
+    import pytest
+
+    url, alembic_url = f"sqlite:///{tmp_path / 'app.db'}", f"sqlite:///{tmp_path / 'alembic.db'}"
+    root = project(url)
+    (root / "migrations" / "versions" / "ad0000000010_not_batched.py").write_text(NOT_BATCHED)
+    with pytest.raises(NotImplementedError, match="No support for ALTER of constraints in SQLite"):
+        alembic_upgrade(root, alembic_url)
+    code, out, err = run("upgrade")
+    assert code == 0, err
+    tables = schema_of(url)
+    assert (("tag_id",), "tag", ("id",)) in [fk[1:4] for fk in tables["post_tag"]["fks"]]
+    assert ("name", "VARCHAR(60)", False, None) in tables["tag"]["columns"]
+    assert rows_of(url, "SELECT id, name FROM tag ORDER BY id") == [(1, "python"), (2, "sql")]

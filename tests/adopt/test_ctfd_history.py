@@ -1,5 +1,11 @@
 """CTFd's real Flask-Migrate history (33 Alembic scripts), run under dbshift and compared with Alembic's own run.
 
+On SQLite Alembic itself cannot replay it (CTFd creates SQLite databases with
+``create_all()``); dbshift can, rebuilding the tables where a script alters
+constraints outside batch mode.  On MySQL/MariaDB one script passes a plain
+string to ``Connection.execute()``, which SQLAlchemy 2 refuses under both tools:
+point ``DBSHIFT_CTFD`` at a checkout with that call wrapped in ``sa.text()``.
+
 Opt-in: ``DBSHIFT_CTFD=/path/to/CTFd`` names a CTFd checkout whose own
 dependencies are importable (its scripts import ``CTFd.models``); skipped
 otherwise.  Alembic's run uses a plain ``env.py`` over the same ``versions/``
@@ -62,10 +68,16 @@ def test_ctfd_replays_under_dbshift_as_under_alembic(ctfd, two_urls, tmp_path, r
     started = time.perf_counter()
     result = api.upgrade(_config(url), "heads")
     dbshift_s = time.perf_counter() - started
+    assert len(result.steps) == len(graph) == 33
+    if url.startswith("sqlite"):  # Alembic cannot: CTFd adds constraints outside batch mode; dbshift rebuilds
+        with pytest.raises(NotImplementedError, match="No support for ALTER of constraints in SQLite"):
+            _alembic(ctfd, alembic_url)
+        assert len(schema_of(url)) == 29
+        sys.stderr.write(f"\nCTFd {len(graph)} revisions on sqlite: dbshift {dbshift_s:.2f} s, Alembic fails\n")
+        return
     started = time.perf_counter()
     _alembic(ctfd, alembic_url)
     alembic_s = time.perf_counter() - started
-    assert len(result.steps) == len(graph) == 33
     mine, theirs = schema_of(url), schema_of(alembic_url)
     differing = sorted(t for t in set(mine) | set(theirs) if mine.get(t) != theirs.get(t))
     sys.stderr.write(f"\nCTFd {len(graph)} revisions on {url.split(':')[0]}: dbshift {dbshift_s:.2f} s, "
@@ -82,7 +94,10 @@ def test_a_ctfd_database_at_an_older_revision_is_adopted_and_carried_to_head(ctf
     assert OLDER in {r.id for r in adopted.revisions}
     result = api.upgrade(_config(url), "heads")
     assert result.steps and OLDER not in {s.revision.id for s in result.steps}
-    _alembic(ctfd, alembic_url)
+    if url.startswith("sqlite"):  # Alembic cannot replay it there: dbshift's replay from empty is the reference
+        api.upgrade(_config(alembic_url), "heads")
+    else:
+        _alembic(ctfd, alembic_url)
     assert schema_of(url) == schema_of(alembic_url)
     applied = {r[0] for r in rows_of(url, "SELECT revision FROM dbshift_history WHERE status = 'applied'")}
     assert applied == set(api.load_graph(_config(url)).revisions)

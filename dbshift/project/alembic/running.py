@@ -10,6 +10,10 @@ that connection, and ``from alembic import context`` answers
 ``op.get_bind()`` data migrations and any other code in the script run
 exactly as under Alembic, producing the same schema.
 
+On SQLite, the operations SQLite cannot ALTER (constraints, column changes)
+run outside ``batch_alter_table`` as a batch rebuild of the table
+(:func:`sqlite_operations`) where Alembic would raise.
+
 Offline (``--sql``) the same function runs in Alembic's SQL-script mode and
 the runner writes the statements it emits; a script that needs a live database
 there (reading rows through ``op.get_bind()``) is named in the script with the
@@ -103,8 +107,79 @@ class AlembicCall:
         environment = EnvironmentContext(Config(), None, as_sql=as_sql)  # type: ignore[arg-type]
         environment._migration_context = migration_context
         migration_context.environment_context = environment
-        with environment, Operations.context(migration_context), importable(self.root):
-            self.function()
+        kind = sqlite_operations() if migration_context.dialect.name == "sqlite" and not as_sql else Operations
+        operations = kind(migration_context)
+        operations._install_proxy()  # what ``from alembic import op`` calls now
+        try:
+            with environment, importable(self.root):
+                self.function()
+        finally:
+            operations._remove_proxy()
+
+
+def sqlite_operations() -> Any:
+    """Alembic's ``Operations`` where what SQLite cannot ALTER runs as a batch "move and copy" of the table.
+
+    Adding or dropping a constraint and changing a column outside
+    ``batch_alter_table`` raise under Alembic on SQLite (a history written for
+    PostgreSQL or MySQL, such as CTFd's, cannot be replayed there); dbshift
+    rebuilds the table instead, through Alembic's own batch mode, as it does
+    for its own migrations.  Renaming a column is left to SQLite.
+    """
+    from alembic.operations import Operations
+
+    base: Any = Operations  # its methods are registered at run time; the overrides take what they accept
+
+    class SqliteOperations(base):
+        def create_foreign_key(
+            self, constraint_name: str | None, source_table: str, referent_table: str, local_cols: list[str],
+            remote_cols: list[str], *, source_schema: str | None = None, **kw: Any,
+        ) -> None:
+            name = constraint_name or f"fk_{source_table}_{local_cols[0]}_{referent_table}"  # a rebuild needs one
+            with self.batch_alter_table(source_table, schema=source_schema) as batch:
+                batch.create_foreign_key(name, referent_table, local_cols, remote_cols, **kw)
+
+        def create_unique_constraint(
+            self, constraint_name: str | None, table_name: str, columns: list[str], *, schema: str | None = None,
+            **kw: Any,
+        ) -> None:
+            with self.batch_alter_table(table_name, schema=schema) as batch:
+                batch.create_unique_constraint(constraint_name, columns, **kw)
+
+        def create_check_constraint(
+            self, constraint_name: str | None, table_name: str, condition: Any, *, schema: str | None = None,
+            **kw: Any,
+        ) -> None:
+            with self.batch_alter_table(table_name, schema=schema) as batch:
+                batch.create_check_constraint(constraint_name, condition, **kw)
+
+        def create_primary_key(
+            self, constraint_name: str | None, table_name: str, columns: list[str], *, schema: str | None = None,
+        ) -> None:
+            with self.batch_alter_table(table_name, schema=schema) as batch:
+                batch.create_primary_key(constraint_name, columns)
+
+        def drop_constraint(
+            self, constraint_name: str, table_name: str, type_: str | None = None, *, schema: str | None = None,
+            **kw: Any,
+        ) -> None:
+            with self.batch_alter_table(table_name, schema=schema) as batch:
+                batch.drop_constraint(constraint_name, type_=type_)
+
+        def alter_column(
+            self, table_name: str, column_name: str, *, schema: str | None = None, **kw: Any,
+        ) -> None:
+            if set(kw) <= _RENAME_ONLY:
+                super().alter_column(table_name, column_name, schema=schema, **kw)
+                return
+            with self.batch_alter_table(table_name, schema=schema) as batch:
+                batch.alter_column(column_name, **kw)
+
+    SqliteOperations._setups[SqliteOperations] = Operations._setups[Operations]  # install as ``alembic.op`` too
+    return SqliteOperations
+
+
+_RENAME_ONLY = {"new_column_name", "existing_type", "existing_nullable", "existing_server_default", "existing_comment"}
 
 
 class _Statements:
