@@ -298,6 +298,7 @@ def _foreign_key(c: sa.ForeignKeyConstraint, t: sa.Table, d: Dialect, auto_name:
         on_update=_action(c.onupdate, d),
         deferrable=bool(c.deferrable) and d.name not in MYSQL_FAMILY,  # MySQL checks every row at once
         initially_deferred=(c.initially or "").upper() == "DEFERRED" and d.name not in MYSQL_FAMILY,
+        use_alter=bool(c.use_alter),
     )
 
 
