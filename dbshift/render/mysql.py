@@ -183,6 +183,11 @@ class MySQLRenderer(Renderer):
         lines = [self.column_sql(c, t) for c in t.columns]
         lines += [self.constraint_sql(c) for c in t.constraints]
         lines += [self.index_sql(op, t.name, t.schema, i, create=False) for i in t.indexes]
+        for fk in t.foreign_keys:
+            index = _server_named_index(t, fk)
+            if index is not None:
+                lines.append(self.index_sql(op, t.name, t.schema, index, create=False))
+                t = replace(t, indexes=t.indexes + (index,))  # serves the next key on the same columns
         sql = f"CREATE TABLE {self.table_name(t.name, t.schema)} (\n    " + ",\n    ".join(lines) + "\n)"
         return [sql + (f" COMMENT = {self.comment_literal(t.name, t.comment)}" if t.comment else "")]
 
@@ -228,6 +233,11 @@ class MySQLRenderer(Renderer):
 
     def render_add_constraint(self, op: o.AddConstraint, schema: m.Schema) -> list:
         sql = f"{self._alter(op.table, op.schema)} ADD {self.constraint_sql(op.constraint)}"
+        table = _table(schema, op.table, op.schema)
+        index = _server_named_index(table, op.constraint) if isinstance(op.constraint, m.ForeignKey) else None
+        if index is not None:
+            add_index = self.index_sql(op, op.table, op.schema, index, create=False)
+            sql = f"{self._alter(op.table, op.schema)} ADD {add_index}, ADD {self.constraint_sql(op.constraint)}"
         if isinstance(op.constraint, (m.PrimaryKey, m.Unique)):
             table = _table(schema, op.table, op.schema)
             take_over = self._take_over_foreign_key_indexes(table, op.constraint.columns)
@@ -310,6 +320,21 @@ class MariaDBRenderer(MySQLRenderer):
             (o.CreateSequence, o.AlterSequence, o.AttachSequence, o.DetachSequence, o.DropSequence), _MARIADB_SEQUENCES
         ),
     }
+
+
+def _server_named_index(table: m.Table | None, fk: m.ForeignKey) -> m.Index | None:
+    """The index to write with a foreign key named as the server names one (``t_ibfk_N``) that no key serves.
+
+    InnoDB names the index it makes for a foreign key after the constraint when the statement names
+    the constraint, but after its first column when it does not (as ``create_all()`` writes it):
+    writing that index by hand keeps both kinds of database alike and lets dropping the key find it
+    (see :func:`~dbshift.sqla.mysql.implicit_index_name`).
+    """
+    name = implicit_index_name(fk, table.name) if table is not None else None
+    if table is None or not name or name == fk.name or has_key_for(table, fk.columns):
+        return None
+    taken = {i.name.lower() for i in table.indexes} | {(u.name or "").lower() for u in table.uniques}
+    return None if name.lower() in taken else m.Index(name, fk.columns)
 
 
 def _is_auto(column: m.Column) -> bool:
