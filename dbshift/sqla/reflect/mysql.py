@@ -27,8 +27,9 @@ How MySQL's catalog maps onto the model:
   creates by itself for a foreign key is left out (see :mod:`dbshift.sqla.mysql`).
 * ``RESTRICT`` and ``NO ACTION`` (the same thing in InnoDB) are no action.
 * MariaDB 10.3+ keeps a sequence as a table of type ``SEQUENCE``: it is never
-  a table here, but a :class:`~dbshift.core.model.Sequence`, read with two more
-  queries (the names, then every sequence's options in one ``UNION ALL``), its
+  a table here, but a :class:`~dbshift.core.model.Sequence`, listed with the
+  tables and read with one more query (every sequence's options in one
+  ``UNION ALL``; none when there is no sequence), its
   options at MariaDB's defaults held as none (see
   :func:`~dbshift.sqla.mysql.mariadb_sequence`).  A default taking the next
   value of one (``nextval(`db`.`seq`)``) names the current database's sequence
@@ -60,10 +61,12 @@ DIALECT = "mysql"
 _WHERE = "{column} IN :names OR (:current = 1 AND {column} = DATABASE())"
 
 TABLES = f"""
-SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name, t.TABLE_COMMENT AS comment, DATABASE() AS current_db
+SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name, t.TABLE_COMMENT AS comment, DATABASE() AS current_db,
+       t.TABLE_TYPE = 'SEQUENCE' AS is_sequence
 FROM information_schema.TABLES t
 WHERE ({_WHERE.format(column="t.TABLE_SCHEMA")})
-  AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
+  AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'SEQUENCE')
+ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME
 """
 
 COLUMNS = f"""
@@ -108,15 +111,8 @@ WHERE {_WHERE.format(column="cc.CONSTRAINT_SCHEMA")}
 """
 
 # MySQL 8.0.16+: names are unique per database; the table comes from TABLE_CONSTRAINTS.
-# MariaDB 10.3+: a sequence is a table of type SEQUENCE, never listed as a table; its options are
-# read from the sequence itself, all of them in one UNION ALL query (see _sequences)
-SEQUENCES = f"""
-SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name, DATABASE() AS current_db
-FROM information_schema.TABLES t
-WHERE ({_WHERE.format(column="t.TABLE_SCHEMA")}) AND t.TABLE_TYPE = 'SEQUENCE'
-ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME
-"""
-
+# MariaDB 10.3+: a sequence is a table of type SEQUENCE (listed by TABLES, never made a table); its
+# options are read from the sequence itself, all of them in one UNION ALL query (see _sequences)
 SEQUENCE_OPTIONS = """
 SELECT :db_{n} AS db, :name_{n} AS name, s.start_value, s.increment, s.minimum_value, s.maximum_value,
        s.cycle_option, s.cache_size
@@ -181,8 +177,12 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
 
     tables: dict[tuple[str, str], _Table] = {}
     current_db = None
+    found_sequences = []
     for row in rows(TABLES):
         current_db = row.current_db
+        if row.is_sequence:
+            found_sequences.append(row)
+            continue
         schema = None if (None in schemas and row.db == row.current_db) else row.db
         tables[(row.db, row.name)] = _Table(row.db, row.name, schema, row.comment or None)
 
@@ -215,7 +215,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
         if table is not None:
             _index(table, name, index_rows)
 
-    sequences = _sequences(connection, rows(SEQUENCES), None in schemas) if mariadb and version >= (10, 3) else []
+    sequences = _sequences(connection, found_sequences, None in schemas)
     return m.Schema.of(
         (t.freeze() for t in tables.values() if not excluded(t.name, t.schema, exclude)),
         sequences=(s for s in sequences if not excluded(s.name, s.schema, exclude)),
@@ -223,7 +223,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
 
 
 def _sequences(connection: sa.engine.Connection, found: list[Any], current: bool) -> list[m.Sequence]:
-    """The sequences ``found`` (rows of :data:`SEQUENCES`), their options read in one query.
+    """The sequences ``found`` (rows of :data:`TABLES`), their options read in one query (none when none).
 
     ``current``: the connection's database is the model's default schema.
     """
