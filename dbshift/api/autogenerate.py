@@ -13,6 +13,7 @@ from ..core.safety import make_safe, safe_downgrade
 from ..core.unmodelled import Dependant
 from ..project import files
 from ..project.config import Config
+from ..sqla.dialect import server_dialect
 from .context import connection, current_of, load_graph, read_rows
 from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
@@ -46,7 +47,7 @@ def revision(
         from ..sqla.from_metadata import backfill_values
 
         with connection(config) as conn:
-            dialect = conn.dialect.name
+            dialect = server_dialect(conn.dialect)
             current = current_of(graph, (r.revision for r in read_rows(conn) if r.applied))
             if set(current) != set(heads):
                 raise NotAtHead(current, heads)

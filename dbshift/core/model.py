@@ -70,6 +70,9 @@ class ForeignKey:
     on_update: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    use_alter: bool = field(default=False, compare=False)
+    """The models ask for it to be added after its table is created (SQLAlchemy's ``use_alter=True``):
+    preferred when a foreign-key cycle among new tables must be broken; never compared."""
 
     @property
     def signature(self) -> tuple:

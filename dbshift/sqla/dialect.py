@@ -17,6 +17,13 @@ def is_mysql(name: str) -> bool:
     return name in MYSQL_FAMILY
 
 
+def server_dialect(dialect: Dialect) -> str:
+    """The name models are read and SQL is written for on ``dialect``: ``"mariadb"`` for a MariaDB server
+    reached through a ``mysql://`` URL too (once connected, SQLAlchemy knows the server; MariaDB has
+    sequences, MySQL has not), else the dialect's own name."""
+    return "mariadb" if getattr(dialect, "is_mariadb", False) else dialect.name
+
+
 @lru_cache(maxsize=None)
 def dialect_for(name: str) -> Dialect:
     """A dialect instance for ``"postgresql"``, ``"sqlite"``, ``"mysql"`` or ``"mariadb"``."""

@@ -29,13 +29,16 @@ from ..core.errors import DbshiftError
 from ..core.types import parse_type, safe_literals
 from .exclusion import default_name, parse_exclude
 from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for
-from .mysql import is_foreign_key_index
+from .mysql import is_foreign_key_index, mariadb_sequence
 from .types import collation_of, from_sqla
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 MAX_NAME = 63
+
+#: the dialects whose databases hold sequences (MariaDB since 10.3; MySQL has none)
+SEQUENCE_DIALECTS = frozenset({"postgresql", "mariadb"})
 
 
 class UnsupportedModel(DbshiftError):
@@ -51,7 +54,7 @@ def from_metadata(metadata: sa.MetaData, dialect: str | Dialect, exclude: frozen
     compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
     tables = [_table(t, d, compiler) for t in metadata.tables.values() if t.name not in exclude]
     enums = {e.key: e for e in _enums(metadata.tables, d)}
-    sequences = [_sequence(s, d) for s in metadata._sequences.values()] if d.name == "postgresql" else []
+    sequences = [_sequence(s, d) for s in metadata._sequences.values()] if d.name in SEQUENCE_DIALECTS else []
     named: tuple[m.Table | m.Enum | m.Sequence, ...] = (*tables, *enums.values(), *sequences)
     used = [x.schema for x in named if x.schema] if d.name == "postgresql" else []
     return m.Schema.of(tables, enums.values(), sequences, used)
@@ -260,7 +263,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
                 "give it a length, e.g. sa.String(255), or use sa.Text",
             )
     # a column numbered by its own sa.Sequence gets nextval() from SQLAlchemy at INSERT: no SERIAL
-    numbered = isinstance(c.default, sa.Sequence)
+    numbered = isinstance(c.default, sa.Sequence) and d.name != "mysql"  # MySQL ignores the sequence
     autoincrement = t.autoincrement_column is c and identity is None and default is None and not numbered
     return m.Column(
         name=c.name,
@@ -298,6 +301,7 @@ def _foreign_key(c: sa.ForeignKeyConstraint, t: sa.Table, d: Dialect, auto_name:
         on_update=_action(c.onupdate, d),
         deferrable=bool(c.deferrable) and d.name not in MYSQL_FAMILY,  # MySQL checks every row at once
         initially_deferred=(c.initially or "").upper() == "DEFERRED" and d.name not in MYSQL_FAMILY,
+        use_alter=bool(c.use_alter),
     )
 
 
@@ -431,7 +435,15 @@ def _enums(tables: Mapping[str, sa.Table], d: Dialect) -> list[m.Enum]:
 
 
 def _sequence(s: sa.Sequence, d: Dialect) -> m.Sequence:
+    """Sequence ``s`` as ``d`` stores it.  MariaDB has no data type for one (every sequence is a bigint,
+    as ``create_all()`` makes it) and options with its own defaults (see :func:`mariadb_sequence`)."""
     try:
+        if d.name == "mariadb":
+            return mariadb_sequence(
+                s.name, _schema_name(s.schema, d), start=s.start, increment=s.increment,
+                minvalue=None if s.nominvalue else s.minvalue, maxvalue=None if s.nomaxvalue else s.maxvalue,
+                cycle=bool(s.cycle), cache=s.cache,
+            )
         return m.Sequence(
             name=s.name,
             start=s.start,
