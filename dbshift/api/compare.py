@@ -27,7 +27,7 @@ def check(config: Config) -> CheckResult:
     with connection(config) as conn:
         rows = history.rows(conn)
         problems = history_problems(graph, rows, applied_ids(rows))
-        model = model_schema(config, conn.dialect.name)
+        model = model_schema(config, conn.dialect)
         check_writable(model, conn.dialect.name)
         ops = changes(model, database_schema_for(conn, config, model), conn.dialect.name)
         return CheckResult(ops, problems, dependants_of(conn, config, model, ops))
@@ -38,7 +38,7 @@ def database_schema(config: Config) -> tuple[Schema, str]:
     models use, when models are configured), and its dialect name."""
     with connection(config) as conn:
         dialect = conn.dialect.name
-        model = model_schema(config, dialect) if has_models(config) else None
+        model = model_schema(config, conn.dialect) if has_models(config) else None
         return database_schema_for(conn, config, model), dialect
 
 

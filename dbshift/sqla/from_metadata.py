@@ -276,6 +276,38 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
     )
 
 
+def declared_spelling(
+    name: str, type_: sa.types.TypeEngine | None, server_default: object, dialect: str | Dialect
+) -> tuple[str, str | None, str | None]:
+    """The type string, server default SQL and collation a model column ``name`` of ``type_`` with
+    ``server_default`` (as ``sa.Column`` takes it, or None) has on ``dialect``: what a migration file's
+    SQLAlchemy type and default are bound to when the migration runs there (no type: ``""`` and None)."""
+    d = dialect_for(dialect) if isinstance(dialect, str) else dialect
+    column = sa.Column(name, type_ if type_ is not None else sa.Text(), server_default=server_default)  # type: ignore[arg-type]
+    sa.Table("_", sa.MetaData(), column)
+    compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
+    default = _default(column, d, compiler)
+    if d.name in MYSQL_FAMILY:
+        default = _mysql_default(column, default)
+    if type_ is None:
+        return "", default, None
+    return from_sqla(type_, d), default, collation_of(type_, d)
+
+
+def named_enum(type_: sa.types.TypeEngine) -> m.Enum | None:
+    """The enum type PostgreSQL creates for a column of ``type_`` (``sa.Enum(..., name="mood")``), on any dialect;
+    None for other types and for types PostgreSQL cannot build."""
+    try:
+        spelled = from_sqla(type_, dialect_for("postgresql"))
+    except sa.exc.SQLAlchemyError:
+        return None
+    spec = parse_type(spelled.removesuffix("[]"))
+    if not (spec.is_enum and spec.enum_name):
+        return None
+    schema, _, name = spec.enum_name.rpartition(".")
+    return m.Enum(name, spec.values, schema or None)
+
+
 def _virtual(computed: sa.Computed, d: Dialect) -> bool:
     """``persisted=False`` is VIRTUAL; left out, it is what the database makes by default
     (VIRTUAL on MySQL and SQLite, STORED on PostgreSQL)."""
