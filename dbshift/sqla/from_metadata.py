@@ -252,7 +252,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
     default = None if computed else _default(c, d, compiler)
     type_ = from_sqla(c.type, d)
     if mysql:
-        default = _mysql_default(c, default)
+        default = _mysql_default(c, default, type_)
         if type_ == "varchar":
             raise UnsupportedModel(
                 f"{t.fullname}.{c.name}",
@@ -287,11 +287,12 @@ def declared_spelling(
     sa.Table("_", sa.MetaData(), column)
     compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
     default = _default(column, d, compiler)
-    if d.name in MYSQL_FAMILY:
-        default = _mysql_default(column, default)
     if type_ is None:
-        return "", default, None
-    return from_sqla(type_, d), default, collation_of(type_, d)
+        return "", _mysql_default(column, default, "") if d.name in MYSQL_FAMILY else default, None
+    spelled = from_sqla(type_, d)
+    if d.name in MYSQL_FAMILY:
+        default = _mysql_default(column, default, spelled)
+    return spelled, default, collation_of(type_, d)
 
 
 def named_enum(type_: sa.types.TypeEngine) -> m.Enum | None:
@@ -370,15 +371,24 @@ def _index(i: sa.Index, t: sa.Table, d: Dialect) -> m.Index:
     )
 
 
-def _mysql_default(c: sa.Column, default: str | None) -> str | None:
+_FRACTION = re.compile(r"^(?:timestamp|mysql_timestamp)\((\d+)\)$")
+_NOW = re.compile(r"^\s*(?:now|current_timestamp|localtimestamp|localtime)\s*(?:\(\s*\))?\s*$", re.I)
+
+
+def _mysql_default(c: sa.Column, default: str | None, type_: str) -> str | None:
     """MySQL: ``DEFAULT NULL`` is no default.
 
     ``ON UPDATE CURRENT_TIMESTAMP`` is written inside the default, as SQLAlchemy
     asks (``server_default=text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")``),
-    and reflection reports it the same way.
+    and reflection reports it the same way.  The current time as the default of a
+    column keeping fractions of a second keeps as many (``CURRENT_TIMESTAMP(6)``):
+    MariaDB stores it so, and MySQL takes no other.
     """
     if default is not None and default.strip().upper() == "NULL":
         return None
+    fraction = _FRACTION.match(type_)
+    if default is not None and fraction and _NOW.match(default):
+        return f"CURRENT_TIMESTAMP({fraction.group(1)})"
     return default
 
 
