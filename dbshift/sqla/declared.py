@@ -26,7 +26,7 @@ from sqlalchemy.types import TypeEngine
 
 from ..core import model as m
 from ..core import ops as o
-from .dialect import DEFAULT_SCHEMA, dialect_for
+from .dialect import DEFAULT_SCHEMA, dialect_for, model_dialect
 from .from_metadata import declared_spelling, named_enum
 from .source import NotWritable, default_source, type_source
 from .types import collation_of, from_sqla
@@ -37,7 +37,7 @@ PORTABLE = ("sqlite", "postgresql", "mysql", "mariadb")
 
 def bind(ops: Iterable[o.Op], dialect: str | Dialect) -> tuple[o.Op, ...]:
     """``ops`` with every SQLAlchemy type and default of their columns spelled for ``dialect``."""
-    d = dialect_for(dialect) if isinstance(dialect, str) else dialect
+    d = model_dialect(dialect)
     return tuple(_walk(op, lambda column, table: _bound(column, d)) for op in ops)
 
 
@@ -77,7 +77,7 @@ def declare(
     (by key); the upgrade then creates each named enum its new columns use that is not among them,
     and drops those the models no longer use.
     """
-    d = dialect_for(dialect) if isinstance(dialect, str) else dialect
+    d = model_dialect(dialect)
     tables = {m.qualified(t.name, _schema_name(t.schema, d)): t for t in metadata.tables.values()}
     cache: dict[tuple[str, m.Column], m.Column] = {}
 

@@ -28,7 +28,7 @@ from ..core.renames import RenameHints
 from ..core.errors import DbshiftError
 from ..core.types import parse_type, safe_literals
 from .exclusion import default_name, parse_exclude
-from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for
+from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for, model_dialect
 from .mysql import is_foreign_key_index
 from .types import collation_of, from_sqla
 
@@ -45,8 +45,8 @@ class UnsupportedModel(DbshiftError):
 
 
 def from_metadata(metadata: sa.MetaData, dialect: str | Dialect, exclude: frozenset[str] = frozenset()) -> m.Schema:
-    """The schema the models describe, for ``dialect``."""
-    d = dialect_for(dialect) if isinstance(dialect, str) else dialect
+    """The schema the models describe, for ``dialect`` (a name, or a connection's dialect: see ``model_dialect``)."""
+    d = model_dialect(dialect)
     # no statement: the compiler only lends its helpers (column defaults, constraint DDL); SQLAlchemy allows None
     compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
     tables = [_table(t, d, compiler) for t in metadata.tables.values() if t.name not in exclude]
@@ -282,7 +282,7 @@ def declared_spelling(
     """The type string, server default SQL and collation a model column ``name`` of ``type_`` with
     ``server_default`` (as ``sa.Column`` takes it, or None) has on ``dialect``: what a migration file's
     SQLAlchemy type and default are bound to when the migration runs there (no type: ``""`` and None)."""
-    d = dialect_for(dialect) if isinstance(dialect, str) else dialect
+    d = model_dialect(dialect)
     column = sa.Column(name, type_ if type_ is not None else sa.Text(), server_default=server_default)  # type: ignore[arg-type]
     sa.Table("_", sa.MetaData(), column)
     compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
@@ -300,7 +300,7 @@ def named_enum(type_: sa.types.TypeEngine) -> m.Enum | None:
     None for other types and for types PostgreSQL cannot build."""
     try:
         spelled = from_sqla(type_, dialect_for("postgresql"))
-    except sa.exc.SQLAlchemyError:
+    except Exception:  # noqa: BLE001 - a type of another database's own (mysql.BIT) is no enum here
         return None
     spec = parse_type(spelled.removesuffix("[]"))
     if not (spec.is_enum and spec.enum_name):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import inspect
 import io
 import tokenize
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ def _plain(type_: TypeEngine) -> tuple[str, set[str]]:
     cls_text, imports = class_reference(type(type_))
     shown: Any = type_
     if not isinstance(type_, TypeDecorator):
-        nested = {k: v for k, v in vars(type_).items() if isinstance(v, TypeEngine) and k != "_variant_mapping"}
+        nested = {k: v for k in _arguments(type(type_)) if isinstance(v := getattr(type_, k, None), TypeEngine)}
         if nested:
             shown = copy.copy(type_)
             for key, inner in nested.items():
@@ -122,6 +123,15 @@ def _plain(type_: TypeEngine) -> tuple[str, set[str]]:
     if not text.startswith(name + "("):
         raise NotWritable(type_, f"its repr {text!r} is not a call of {name}")
     return cls_text + _double_quoted(text[len(name):]), imports
+
+
+def _arguments(cls: type) -> list[str]:
+    """The names ``cls.__init__`` takes (those SQLAlchemy's repr shows, when the type holds them)."""
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
 
 def class_reference(cls: type) -> tuple[str, set[str]]:

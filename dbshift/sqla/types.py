@@ -262,7 +262,10 @@ def _enum(t: sa.Enum, dialect: Dialect) -> str:
 # ``unsigned``/``zerofill`` stay part of the type (``integer unsigned``).  ``longtext``,
 # ``mediumtext``, ``tinyint``, ``mediumint``, ``year``, ``set(...)``… are MySQL's own
 # spellings and pass through.  JSON on MariaDB is LONGTEXT plus a CHECK; reflection
-# recognises that pair (see reflect/mysql.py).
+# recognises that pair (see reflect/mysql.py).  ``sa.Uuid`` is the portable ``uuid``
+# (CHAR(32) of hexadecimal digits) except on MariaDB 10.7+, where SQLAlchemy builds the
+# native UUID and binds the 36-character form: ``mariadb_uuid`` (known from a
+# connection's dialect, which has read the server's version).
 
 _MYSQL_OWN = re.compile(r"^(mysql_timestamp|mariadb_uuid)(\(\d+\))?$")
 _MYSQL_OWN_RENDER = {"mysql_timestamp": "TIMESTAMP", "mariadb_uuid": "UUID"}

@@ -143,3 +143,32 @@ def test_a_history_generated_on_one_database_applies_on_each(generated, servers,
 
     api.downgrade(_config(root, url, models.first), "base")
     assert _tables(url) == set()
+
+
+def _plain_datetimes(md: sa.MetaData) -> None:
+    """The first models with the columns that keep microseconds on MySQL/MariaDB made plain ``DateTime``."""
+    table = models.everything(md)
+    table.c.stamp.type = sa.DateTime()
+    table.c.precise.type = sa.DateTime()
+
+
+def test_on_mariadb_a_history_made_elsewhere_builds_each_type_as_sqlalchemy_does(generated, mysql_url, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(generated["sqlite"], root / "migrations")
+    api.upgrade(_config(root, mysql_url, models.first), "+1")
+    engine = create_engine(mysql_url)
+    with engine.connect() as conn:
+        types = dict(conn.exec_driver_sql(
+            "SELECT column_name, column_type FROM information_schema.columns "
+            "WHERE table_schema = DATABASE() AND table_name = 'everything'"
+        ).fetchall())
+    engine.dispose()
+    assert {k: types[k] for k in ("u", "stamp", "precise", "f", "dbl", "mood", "email")} == {
+        "u": "uuid",  # MariaDB 10.7+: SQLAlchemy binds the 36-character form
+        "stamp": "datetime(6)", "precise": "datetime(6)",
+        "f": "float", "dbl": "double",
+        "mood": "enum('happy','sad')", "email": "varchar(120)",
+    }
+    found = api.check(_config(root, mysql_url, _plain_datetimes)).ops
+    assert sorted(op.describe() for op in found) == ["alter column everything.precise (type)",
+                                                     "alter column everything.stamp (type)"]
