@@ -115,12 +115,13 @@ def _declared(column: m.Column, model: sa.Column, d: Dialect) -> m.Column:
         type_source(model.type, same=_same_type)
     except NotWritable:
         return column
-    return dataclasses.replace(
+    declared = dataclasses.replace(
         column,
         type=model.type,  # type: ignore[arg-type]  # a declared type, bound to a string when loaded (bind)
         default=_declared_default(column, model, spelled_default),
         collation=None if column.collation == collation else column.collation,
     )
+    return declared if _bound(declared, d) == column else column  # binds back to exactly what was compared
 
 
 def _server_default(model: sa.Column) -> Any:
