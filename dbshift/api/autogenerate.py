@@ -14,7 +14,7 @@ from ..core.unmodelled import Dependant
 from ..project import files
 from ..project.config import Config
 from ..sqla.dialect import server_dialect
-from .context import connection, current_of, load_graph, read_rows
+from .context import connection, current_of, enums_in_history, load_graph, read_rows
 from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
 from .schemas import (
@@ -41,9 +41,11 @@ def revision(
     if len(heads) > 1:
         raise MultipleHeads(list(heads))
     ops: tuple[o.Op, ...] = ()
+    written: tuple[tuple[o.Op, ...], tuple[o.Op, ...] | None] = ((), None)
     possible: tuple[PossibleRename, ...] = ()
     dependants: tuple[Dependant, ...] = ()
     if autogenerate:
+        from ..sqla.declared import bind, declare
         from ..sqla.from_metadata import backfill_values
 
         with connection(config) as conn:
@@ -51,7 +53,7 @@ def revision(
             current = current_of(graph, (r.revision for r in read_rows(conn) if r.applied))
             if set(current) != set(heads):
                 raise NotAtHead(current, heads)
-            model = model_schema(config, dialect)
+            model = model_schema(config, conn.dialect)
             check_writable(model, dialect)  # before anything is compared or written
             database = database_schema_for(conn, config, model)
             if not model.tables and database.tables:
@@ -63,11 +65,13 @@ def revision(
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))
             check_comments(ops, dialect)
             dependants = dependants_of(conn, config, model, ops)
+            written = declare(ops, safe_downgrade(ops), metadata(config), conn.dialect,
+                              None if dialect == "postgresql" else enums_in_history(graph))
+            ops = tuple(bind(written[0], conn.dialect))
         if not ops:
             return RevisionResult(None, None, ())
     now = datetime.now(timezone.utc)
     rev_id = files.new_revision_id(now, set(graph.revisions))
-    path = files.write_migration(
-        config.migrations, rev_id, tuple(heads), message, list(ops), downgrade_ops=safe_downgrade(ops), now=now
-    )
+    path = files.write_migration(config.migrations, rev_id, tuple(heads), message, list(written[0]),
+                                 downgrade_ops=written[1], now=now)
     return RevisionResult(Revision(rev_id, tuple(heads), message, str(path)), path, ops, possible, dependants)

@@ -29,7 +29,7 @@ def check(config: Config) -> CheckResult:
         rows = history.rows(conn)
         problems = history_problems(graph, rows, applied_ids(rows))
         dialect = server_dialect(conn.dialect)
-        model = model_schema(config, dialect)
+        model = model_schema(config, conn.dialect)
         check_writable(model, dialect)
         ops = changes(model, database_schema_for(conn, config, model), dialect)
         return CheckResult(ops, problems, dependants_of(conn, config, model, ops))
@@ -40,7 +40,7 @@ def database_schema(config: Config) -> tuple[Schema, str]:
     models use, when models are configured), and its dialect name."""
     with connection(config) as conn:
         dialect = server_dialect(conn.dialect)
-        model = model_schema(config, dialect) if has_models(config) else None
+        model = model_schema(config, conn.dialect) if has_models(config) else None
         return database_schema_for(conn, config, model), dialect
 
 

@@ -45,7 +45,8 @@ def excluded(config: Config) -> frozenset[str]:
     return config.exclude_tables | {history.TABLE_NAME, table_name(config)}
 
 
-def model_schema(config: Config, dialect: str) -> Schema:
+def model_schema(config: Config, dialect: str | sa.engine.Dialect) -> Schema:
+    """The models' schema on ``dialect``; a connection's dialect also knows the server (MariaDB's native UUID)."""
     from ..sqla.from_metadata import from_metadata
 
     return from_metadata(metadata(config), dialect, exclude=excluded(config))

@@ -35,7 +35,13 @@ class Identity:
 
 @dataclass(frozen=True)
 class Column:
-    """One column.  ``default`` is the server default as SQL expression text."""
+    """One column.  ``default`` is the server default as SQL expression text.
+
+    In a migration file as written, ``type`` and ``default`` may also be what the
+    models declare (a SQLAlchemy type, a SQLAlchemy expression): values opaque here,
+    which :mod:`dbshift.sqla.declared` binds to the strings above when the
+    migration is loaded for a database, before anything else reads them.
+    """
 
     name: str
     type: str

@@ -10,13 +10,18 @@ deterministic (same input, same text) and laid out for people:
   triple-quoted string when that is safe;
 * a call that does not fit on its line breaks into one argument per line with
   4-space indentation and trailing commas; a tuple of two or more model values
-  (a table's columns, its foreign keys, ...) always puts one per line.
+  (a table's columns, its foreign keys, ...) always puts one per line;
+* a column's SQLAlchemy type or server default is written as the models write it
+  (``sa.Enum("happy", "sad", name="mood")``, ``sa.func.now()``, see
+  :mod:`dbshift.sqla.source`), and the modules it names are imported after the
+  ``from dbshift.migration import *`` line.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from datetime import datetime, timezone
 from typing import Any, Iterable, NamedTuple, Sequence
 
@@ -76,7 +81,9 @@ def render_migration(
     """The complete text of a migration file."""
     parents = tuple(parents)
     upgrade_ops = list(upgrade_ops)
+    downgrade_ops = None if downgrade_ops is None else list(downgrade_ops)
     stamp = _utc(created).strftime("%Y-%m-%d %H:%M:%S UTC")
+    imports = sorted(imports_of([*upgrade_ops, *(downgrade_ops or ())]))
     parts = [
         '"""' + _docstring_text(message) + "\n",
         "\n",
@@ -86,6 +93,7 @@ def render_migration(
         '"""\n',
         "\n",
         "from dbshift.migration import *  # noqa: F401,F403\n",
+        *(f"import {module}\n" for module in imports),
         "\n",
         f"revision = {_string(revision_id)}\n",
         f"parents = {render_value(parents)}\n",
@@ -102,6 +110,20 @@ def render_migration(
     else:
         parts.append("downgrade = [\n" + render_ops(downgrade_ops) + "]\n")
     return "".join(parts)
+
+
+def imports_of(values: Iterable[Any]) -> set[str]:
+    """The modules the SQLAlchemy types and defaults in ``values`` (operations, model values) name."""
+    found: set[str] = set()
+    for value in values:
+        source = _sqla_source(value)
+        if source is not None:
+            found |= source.imports
+        elif isinstance(value, (tuple, list)):
+            found |= imports_of(value)
+        elif _is_model(value) and not isinstance(value, RunPython):
+            found |= imports_of(getattr(value, f.name) for f in dataclasses.fields(value) if f.init)
+    return found
 
 
 # --- layout -----------------------------------------------------------------
@@ -229,7 +251,26 @@ def _huggable(b: _Bracket, item: Any, inner: int) -> bool:
 # --- leaves -----------------------------------------------------------------
 
 
+def _sqla_source(value: Any) -> Any:
+    """The :class:`~dbshift.sqla.source.Source` of a SQLAlchemy type or expression; None for other values."""
+    if "sqlalchemy" not in sys.modules:  # nothing can be one
+        return None
+    from sqlalchemy.sql.elements import ClauseElement
+    from sqlalchemy.types import TypeEngine
+
+    from ..sqla.source import default_source, type_source
+
+    if isinstance(value, TypeEngine):
+        return type_source(value)
+    if isinstance(value, ClauseElement):
+        return default_source(value)
+    return None
+
+
 def _leaf(value: Any) -> str:
+    source = _sqla_source(value)
+    if source is not None:
+        return str(source.text)
     if value is None or isinstance(value, bool):
         return repr(value)
     if isinstance(value, _FunctionName):

@@ -37,12 +37,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Collection, Iterable, Sequence, TypeGuard
+from typing import TYPE_CHECKING, Collection, Iterable, Sequence, TypeGuard
 
 from . import alembic, codegen
 from ..core.errors import DbshiftError
 from ..core.graph import Revision
 from ..core.ops import Op, RunSQL, reverse_all
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
 
 __all__ = [
     "BadMigrationFile", "MigrationFileExists", "Migration", "new_revision_id", "slugify", "file_name",
@@ -308,8 +311,14 @@ class Migration:
 _load_counter = itertools.count(1)
 
 
-def load(revision: Revision) -> Migration:
-    """Read (and for Python, run) the file ``revision`` came from."""
+def load(revision: Revision, dialect: str | Dialect | None = None) -> Migration:
+    """Read (and for Python, run) the file ``revision`` came from.
+
+    With ``dialect`` (a name, or a connection's dialect, which knows the server's version), the
+    operations are bound to it: the SQLAlchemy types and defaults a file states become that
+    database's type strings and SQL (:func:`dbshift.sqla.declared.bind`).  Without, they stay as
+    the file states them.  The checksum is of the text either way.
+    """
     if not revision.path:
         raise BadMigrationFile(f"<revision {revision.id}>", "the revision has no file")
     path = Path(revision.path)
@@ -326,7 +335,22 @@ def load(revision: Revision) -> Migration:
         upgrade, downgrade = alembic.load_script(revision, text)
         return Migration(revision, upgrade, downgrade, checksum(text), "alembic")
     upgrade, downgrade, ignore = _python_ops(revision, path, text)
+    if dialect is not None:
+        upgrade, downgrade = _bound(path, upgrade, dialect), None if downgrade is None else _bound(path, downgrade, dialect)
     return Migration(revision, upgrade, downgrade, checksum(text), "python", ignore)
+
+
+def _bound(path: Path, ops: tuple[Op, ...], dialect: str | Dialect) -> tuple[Op, ...]:
+    """``ops`` bound to ``dialect``; a type or default SQLAlchemy cannot build there is a bad file."""
+    import sqlalchemy as sa
+
+    from ..sqla.declared import bind
+
+    try:
+        return bind(ops, dialect)
+    except sa.exc.SQLAlchemyError as exc:
+        name = dialect if isinstance(dialect, str) else dialect.name
+        raise BadMigrationFile(path, f"a column type or default cannot be built on {name}: {exc}") from exc
 
 
 def _sql_lint_ignore(text: str) -> tuple[str, ...]:
