@@ -222,10 +222,6 @@ class PostgresLock:
 
     def release(self) -> None:
         conn = self.connection
-        if conn.invalidated:  # the session ended (killed, lost): its lock went with it
-            with contextlib.suppress(sa.exc.SQLAlchemyError):
-                conn.rollback()
-            return
         with contextlib.suppress(sa.exc.DBAPIError):
             if conn.in_transaction():
                 conn.rollback()
