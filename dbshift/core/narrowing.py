@@ -2,7 +2,8 @@
 
 A type change that cannot hold every value the column may have (a shorter
 string, fewer digits or decimals, a smaller integer, an integer from a
-fraction) must not run over values it would cut, round or overflow.
+fraction, a MySQL ``SET`` without a member a value holds) must not run over
+values it would cut, round or overflow.
 :func:`loss` says what to check; each dialect turns it into a guard query
 run before the change, inside the migration's transaction.
 """
@@ -21,6 +22,8 @@ _FRACTIONAL = {"double": 64, "double precision": 64, "float8": 64, "real": 32, "
 _NUMERIC = ("numeric", "decimal")
 _TIMES = ("timestamp", "timestamptz", "datetime", "time", "timetz")
 _TYPE = re.compile(r"^\s*([a-z][a-z ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
+_SET = re.compile(r"^\s*set\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
+_MEMBER = re.compile(r"'((?:[^']|'')*)'")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class Loss:
     characters), ``digits``/``scale`` (at most ``digits`` before the point
     and ``scale`` after it), ``bits`` (a signed integer of that width, and no
     fraction), ``values`` (an enumeration's values: a value it lacks is lost),
+    ``dropped`` (the members of a MySQL ``SET`` the new type lacks: a value
+    holding one of them loses it),
     ``cast`` (a time with fewer fractions of a second, a float with fewer
     bits: a value changes when converting it to the new type changes it).
     """
@@ -41,11 +46,18 @@ class Loss:
     scale: int | None = None
     bits: int | None = None
     values: tuple[str, ...] | None = None
+    dropped: tuple[str, ...] | None = None
     cast: bool = False
 
 
 def loss(old: str, new: str) -> Loss | None:
     """What changing a column from type ``old`` to ``new`` can lose; None when every value fits."""
+    members_before, members_after = set_members(old), set_members(new)
+    if members_before is not None and members_after is not None:  # a SET that drops members
+        dropped = tuple(v for v in members_before if v not in members_after)
+        if not dropped:
+            return None
+        return Loss("the members " + ", ".join(repr(v) for v in members_after), dropped=dropped)
     was_enum, will_enum = parse_type(old), parse_type(new)
     if was_enum.values and will_enum.values:  # an enumeration that drops values
         if set(was_enum.values) <= set(will_enum.values):
@@ -94,6 +106,14 @@ def loss(old: str, new: str) -> Loss | None:
             return None
         return Loss(f"whole numbers that fit in {bits} bits", bits=bits)
     return None
+
+
+def set_members(type_string: str) -> tuple[str, ...] | None:
+    """The members of a MySQL ``set('a','b')`` type, in order; None for any other type."""
+    match = _SET.match(type_string)
+    if match is None:
+        return None
+    return tuple(v.replace("''", "'") for v in _MEMBER.findall(match.group(1)))
 
 
 def _kind(type_string: str) -> tuple[str, tuple[int, ...]] | None:

@@ -9,8 +9,9 @@ depend on) so that nothing escapes unnoticed:
 * :func:`differences` says which of them differ between two databases
   (``dbshift diff`` cannot write that change, so it reports it);
 * :func:`dependants` says which of them a plan breaks or removes (a view on a
-  dropped column makes the ``DROP`` fail; a SQLite table rebuild fails on a
-  view of that table and loses its triggers).
+  dropped column makes the ``DROP`` fail).  A SQLite table rebuild keeps the
+  views and triggers over the table (it re-creates the triggers and checks the
+  views): only one that uses a column the plan drops is named.
 
 Pure values, no I/O.
 """
@@ -46,6 +47,9 @@ class Unmodelled:
     ``(table key, column)`` pairs, the column ``None`` for the table as a whole
     and :data:`EVERY_COLUMN` for all of its columns; ``table`` is the key of the
     table a trigger, policy or rule belongs to (it goes when the table goes).
+    ``survives_alters``: a change of the table that keeps the columns the object
+    uses keeps it working (SQLite, whose table rebuilds re-create triggers and
+    leave views as written): only dropping one of those columns breaks it.
     """
 
     kind: str
@@ -53,6 +57,7 @@ class Unmodelled:
     digest: str
     depends_on: frozenset[tuple[str, str | None]] = frozenset()
     table: str | None = None
+    survives_alters: bool = False
 
     @property
     def label(self) -> str:
@@ -137,6 +142,8 @@ def _affected(op: o.Op, objects: tuple[Unmodelled, ...]) -> Iterable[Dependant]:
     if table is None:
         return
     for u in objects:
+        if u.survives_alters and change != "drops":
+            continue
         if column is not None and change and (table, column) in u.depends_on:
             yield Dependant(u, f"column {table}.{column}", change)
         elif structural and (table, EVERY_COLUMN) in u.depends_on:

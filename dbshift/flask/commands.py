@@ -28,7 +28,7 @@ from .. import api
 from ..console import commands as run
 from ..console import words
 from ..console.failures import debugging, is_bug, report
-from ..console.output import Output
+from ..console.output import Output, printable
 from ..console.run_options import LOCK_WAIT, RUN_FLAGS, RunFlag, split
 from ..core.durations import seconds
 from ..core.errors import MultipleHeads, UnknownRevision, command, for_program
@@ -116,7 +116,36 @@ _DIRECTORY = "dbshift.directory"  # ctx.meta key: the group's -d, the default of
 _refuse_x = _refused("-x", "--x-arg", takes_value=True, multiple=True, reason=_NO_ENV)
 
 
-@click.group("db", cls=AppGroup)
+class UsageFailed(CommandFailed):
+    """Click's own usage error (an unknown option or command, a missing or extra argument), as one
+    ``Error:`` line with control characters escaped, exit code 2."""
+
+    def __init__(self, error: click.UsageError) -> None:
+        text = printable(error.format_message())
+        if error.ctx is not None:
+            text = text.rstrip(".")
+            text += f" (see '{printable(error.ctx.command_path)} --help')"
+        super().__init__(text, error.exit_code)
+
+
+class DbGroup(AppGroup):
+    """The ``db`` group: a usage error, while reading the group's arguments or a command's, is one line."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            raise UsageFailed(error) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            raise UsageFailed(error) from None
+
+
+@click.group("db", cls=DbGroup)
 @click.option("-d", "--directory", type=click.Path(file_okay=False),
               help="Migrations directory for every command (default: the one given to Migrate; 'migrations').")
 @_refuse_x

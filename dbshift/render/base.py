@@ -245,12 +245,18 @@ class Renderer:
             return f"char_length({text}) > {loss.length}"
         if loss.values is not None:
             return f"{text} NOT IN ({', '.join(self.literal(v) for v in loss.values)})"
+        if loss.dropped is not None:
+            return "(" + " OR ".join(self.set_holds(column, member) for member in loss.dropped) + ")"
         if loss.bits is not None:
             low, high = -(2 ** (loss.bits - 1)), 2 ** (loss.bits - 1) - 1
             return f"({number} <> round({number}) OR {number} NOT BETWEEN {low} AND {high})"
         if loss.digits is not None and loss.scale is not None:
             return f"({number} <> round({number}, {loss.scale}) OR abs({number}) >= 1{'0' * loss.digits})"
         return None
+
+    def set_holds(self, column: str, member: str) -> str:
+        """SQL true when the value of ``column``, a MySQL ``SET`` (only MySQL has them), holds ``member``."""
+        return f"FIND_IN_SET({self.literal(member)}, {column}) > 0"
 
     def as_text(self, column: str) -> str:
         """``column``'s value as text, for comparing lengths and names."""

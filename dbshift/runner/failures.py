@@ -23,12 +23,14 @@ class MigrationFailed(DbshiftError):
     (status ``failed``) — unless ``recorded`` is False: the row could not be
     written and says what the last successful write said.  ``recording``:
     the statement itself succeeded; writing its progress to the history failed.
+    ``final``: every statement ran; writing the row that records the migration
+    as done failed (``op`` is then None).
     """
 
     def __init__(
         self,
         step: Step,
-        op: o.Op,
+        op: o.Op | None,
         statement: str | None,
         reason: str,
         *,
@@ -37,10 +39,11 @@ class MigrationFailed(DbshiftError):
         outcome: Outcome = "rolled_back",
         recording: bool = False,
         recorded: bool = True,
+        final: bool = False,
     ) -> None:
         self.step, self.op, self.statement, self.reason = step, op, statement, reason
         self.number, self.committed, self.outcome = number, committed, outcome
-        self.recording, self.recorded = recording, recorded
+        self.recording, self.recorded, self.final = recording or final, recorded, final
         super().__init__(self._message())
 
     def settle(self, recorded: bool) -> None:
@@ -53,7 +56,10 @@ class MigrationFailed(DbshiftError):
         step, rev = self.step, self.step.revision.id
         verb = "upgrade" if step.direction == "up" else "downgrade"
         what = f"failed at {self.where()}: {self.reason}"
-        if self.recording:
+        if self.final:
+            done = "recording it as applied" if step.direction == "up" else "removing its row"
+            what = f"failed after its last statement, while {done} in {history.TABLE_NAME}: {self.reason}"
+        elif self.recording:
             ran = "ran and is committed" if self.committed >= self.number else "ran but is rolled back"
             what = f"failed after {self.where()}: the statement {ran}, then recording it in {history.TABLE_NAME} failed: " \
                    f"{self.reason}"
@@ -71,8 +77,11 @@ class MigrationFailed(DbshiftError):
                 return f"; the database is left at the previous revision{stale}"
             return f"; its changes were rolled back and the migration is still applied{stale}"
         done = f"statements 1-{self.committed} are committed" if self.committed else "no statement of it is committed"
+        goes_on = f"continues at statement {self.committed + 1}"
+        if self.final and self.committed >= self.number:
+            goes_on = f"records it as {'applied' if verb == 'upgrade' else 'un-applied'} without running a statement again"
         how = (
-            f"fix the cause, then {command(f'{verb} --resume')} continues at statement {self.committed + 1}, "
+            f"fix the cause, then {command(f'{verb} --resume')} {goes_on}, "
             f"or repair by hand and run {command(f'resolve {rev} --applied')} (or --rolled-back)"
         )
         if self.recorded:
@@ -84,11 +93,18 @@ class MigrationFailed(DbshiftError):
 
     def where(self) -> str:
         """``statement 3 ('CREATE INDEX …')``, or the operation when no SQL was produced."""
-        shown = _excerpt(self.statement) if self.statement else repr(self.op.describe())
+        if self.statement:
+            shown = _excerpt(self.statement)
+        elif self.op is not None:
+            shown = repr(self.op.describe())
+        else:
+            return f"statement {self.number}" if self.number else "the migration"
         return f"statement {self.number} ({shown})" if self.number else shown
 
     def record(self) -> str:
         """What the history row's ``error`` column keeps."""
+        if self.final:
+            return f"recording the migration as done failed after its last statement: {self.reason}"
         prefix = "recording failed after " if self.recording else ""
         return f"{prefix}{self.where()}: {self.reason}"
 
@@ -108,10 +124,15 @@ class PlanNoLongerFits(DbshiftError):
 
 
 class StatementFailed(Exception):
-    """Inside the runner: statement ``number`` failed (``recording``: it ran; writing its progress failed)."""
+    """Inside the runner: statement ``number`` failed (``recording``: it ran; writing its progress failed;
+    ``final``: every statement ran; writing the row that records the migration as done failed)."""
 
-    def __init__(self, op: o.Op | None, statement: str | None, reason: str, number: int, *, recording: bool = False) -> None:
+    def __init__(
+        self, op: o.Op | None, statement: str | None, reason: str, number: int, *, recording: bool = False,
+        final: bool = False,
+    ) -> None:
         self.op, self.statement, self.reason, self.number, self.recording = op, statement, reason, number, recording
+        self.final = final
 
 
 def _excerpt(sql: str, limit: int = 80) -> str:

@@ -139,9 +139,7 @@ class Runner:
             sink.begin()
             for number, op in enumerate(step.ops):
                 self._run_op(state, op, number)
-            sink.record(step, _ms(t0), state.number)
-            if not self.single_transaction:
-                sink.commit()
+            self._record_done(state, t0)
         except StatementFailed as failed:
             failure = self._failed(state, failed)
             self.emit(StepFailed(step, index, total, failure))
@@ -150,6 +148,16 @@ class Runner:
             self._abandon(state, f"interrupted: {reason(exc)}")
             raise
         self.emit(StepFinished(step, index, total, _ms(t0), state.number))
+
+    def _record_done(self, state: _Progress, started: float) -> None:
+        """Write the row that says the step is done (and commit it, unless the run is one transaction);
+        a failure here is a recording failure: what the step committed is told, not lost."""
+        try:
+            self.sink.record(state.step, _ms(started), state.number)
+            if not self.single_transaction:
+                self.sink.commit()
+        except Exception as exc:
+            raise StatementFailed(None, None, reason(exc), state.number, final=True) from exc
 
     def _check_resume(self, state: _Progress) -> None:
         """Before resuming: the database must still fit the plan, and an operation that took effect before
@@ -194,10 +202,10 @@ class Runner:
             outcome = "partial"
         else:
             outcome = "rolled_back"
-        assert failed.op is not None, "the operation is known once the failure leaves it"
+        assert failed.op is not None or failed.final, "the operation is known once the failure leaves it"
         failure = MigrationFailed(
-            state.step, failed.op, failed.statement, failed.reason,
-            number=failed.number, committed=state.committed, outcome=outcome, recording=failed.recording,
+            state.step, failed.op, failed.statement, failed.reason, number=failed.number,
+            committed=state.committed, outcome=outcome, recording=failed.recording, final=failed.final,
         )
         if state.tracked and not self.single_transaction:
             failure.settle(self._record_failure(state, failure, outcome))

@@ -126,9 +126,13 @@ class DatabaseSink:
         autocommit = self.connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
             autocommit.exec_driver_sql(statement.sql, execution_options=_VERBATIM)
-        finally:
-            self.connection.commit()  # ends the autobegun (no-op) transaction so the level can change back
-            self.connection.execution_options(isolation_level=self.connection.default_isolation_level)
+        except BaseException:
+            # ends the autobegun transaction; unlike a commit, this works on a session the server ended,
+            # so the statement's own error is the one reported
+            self.connection.rollback()
+            raise
+        self.connection.commit()  # ends the autobegun (no-op) transaction so the level can change back
+        self.connection.execution_options(isolation_level=self.connection.default_isolation_level)
 
     def _check(self, guard: Guard) -> None:
         """Run the guard's query; rows coming back fail the step with its message."""

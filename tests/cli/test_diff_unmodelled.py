@@ -154,15 +154,31 @@ def test_sqlite_view(tmp_path: Path):
     assert sql == "-- not compared: view v is only in B (dbshift diff does not compare views; write that change by hand)\n"
 
 
-def test_sqlite_rebuild_under_a_view_is_named(tmp_path: Path):
-    a, b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
-    _execute(a, "CREATE TABLE t (id integer PRIMARY KEY, a integer);\nCREATE VIEW v AS SELECT a FROM t")
-    _execute(b, "CREATE TABLE t (id integer PRIMARY KEY, a text);\nCREATE VIEW v AS SELECT a FROM t")
+SQLITE_OBJECTS = """
+CREATE VIEW v AS SELECT id, a FROM t;
+CREATE TRIGGER t_stamp AFTER UPDATE OF a ON t BEGIN UPDATE t SET c = NEW.a WHERE id = NEW.id; END
+"""
+
+
+def test_a_sqlite_rebuild_keeps_views_and_triggers_so_only_a_dropped_column_they_use_is_named(tmp_path: Path):
+    a, b, c, d = (f"sqlite:///{tmp_path / name}.db" for name in "abcd")
+    _execute(a, "CREATE TABLE t (id integer PRIMARY KEY, a integer, b integer, c integer);\n" + SQLITE_OBJECTS)
+    _execute(b, "CREATE TABLE t (id integer PRIMARY KEY, a text NOT NULL, b text, c integer);\n" + SQLITE_OBJECTS)
     code, sql, warnings = diff(a, b)
-    assert code == 2
+    assert "_dbshift_new_t" in sql, "the type changes rebuild t"
+    assert warnings == [], "the rebuild keeps the view and the trigger"
+
+    _execute(c, "CREATE TABLE t (id integer PRIMARY KEY, a integer, c integer);\n" + SQLITE_OBJECTS)
+    assert diff(a, c)[2] == [], "neither uses b"
+
+    _execute(d, "CREATE TABLE t (id integer PRIMARY KEY, b integer, c integer)")
+    warnings = [w for w in diff(a, d)[2] if "depends on" in w]
     assert warnings == [
-        "warning: view v depends on table t, which this script alters: drop and re-create the view in a hand-written step"
-    ]
+        "warning: trigger t_stamp on t depends on column t.a, which this script drops: "
+        "drop and re-create the trigger in a hand-written step",
+        "warning: view v depends on column t.a, which this script drops: "
+        "drop and re-create the view in a hand-written step",
+    ], warnings
 
 
 # --- autogenerate and check against models ----------------------------------------------------------

@@ -23,6 +23,8 @@ from dbshift.core.narrowing import Loss, loss
     ("timestamp(6)", "timestamp(3)", Loss("the fractions of a second its type keeps", cast=True)),
     ("timestamp(3)", "timestamp", Loss("the fractions of a second its type keeps", cast=True)),
     ("double", "real", Loss("the values a single-precision float holds exactly", cast=True)),
+    ("set('a','b','c')", "set('a','b')", Loss("the members 'a', 'b'", dropped=("c",))),
+    ("set('a','it''s','c')", "set('c','a')", Loss("the members 'c', 'a'", dropped=("it's",))),
 ])
 def test_a_narrowing_change_names_what_the_values_must_meet(old, new, expected):
     assert loss(old, new) == expected
@@ -33,6 +35,7 @@ def test_a_narrowing_change_names_what_the_values_must_meet(old, new, expected):
     ("numeric(10,2)", "numeric(12,2)"), ("integer", "numeric(12,2)"), ("integer", "bigint"),
     ("smallint", "integer"), ("real", "double"), ("numeric(5,0)", "integer"), ("boolean", "integer"), ("integer", "double"),
     ("timestamp(3)", "timestamp(6)"), ("timestamp", "timestamp"), ("enum('a','b')", "enum('a','b','c')"),
+    ("set('a','b')", "set('a','b','c')"), ("set('a','b')", "set('b','a')"),
 ])
 def test_a_widening_change_has_nothing_to_check(old, new):
     assert loss(old, new) is None

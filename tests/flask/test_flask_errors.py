@@ -112,3 +112,19 @@ def test_dbshift_variables_copied_from_the_environment_are_not_settings(sqlite_u
     monkeypatch.setenv("DBSHIFT_DEBUG", "")
     db = FlaskDb(make_app(sqlite_url, tmp_path / "migrations", config={"DBSHIFT_DEBUG": ""}))
     db("init")
+
+
+@pytest.mark.parametrize("args, said", [
+    (("upgrade", "--dry-rn\x1b]0;owned\x07"), r"No such option '--dry-rn\x1b]0;owned\x07'"),
+    (("upgrade", "--dry-rn\x07"), r"No such option '--dry-rn\x07'. Did you mean '--dry-run'?"),
+    (("downgrade", "-1", "base\r\x08\x08\x08\x08ok"), r"Got unexpected extra argument (base\r\x08\x08\x08\x08ok)"),
+    (("upgarde\x07",), r"No such command 'upgarde\x07'"),
+    (("--verbose\x07", "upgrade"), r"No such option '--verbose\x07'"),
+    (("upgrade", "--lock-wait"), "Option '--lock-wait' requires an argument"),
+])
+def test_usage_mistakes_are_one_escaped_line(db: FlaskDb, args: tuple[str, ...], said: str):
+    result = db(*args, expect=2)
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and said in lines[0], result.stderr
+    assert not any(c < " " and c != "\t" for c in result.stderr.rstrip("\n")), "no control character reaches the terminal"

@@ -218,3 +218,73 @@ def test_a_double_that_becomes_a_single_precision_float_refuses_while_a_value_wo
             assert [tuple(r) for r in conn.exec_driver_sql("SELECT id, x FROM f ORDER BY id")] == [(1, 0.5), (2, 0.25)]
     finally:
         engine.dispose()
+
+
+def _tags(*members: str) -> sa.MetaData:
+    from sqlalchemy.dialects import mysql
+
+    metadata = sa.MetaData()
+    sa.Table("p", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+             sa.Column("tags", mysql.SET(*members)))
+    return metadata
+
+
+def _tag_rows(url: str) -> list[tuple]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql("SELECT id, tags FROM p ORDER BY id")]
+    finally:
+        engine.dispose()
+
+
+TAGS_ACCEPTED = '''from dbshift.migration import *  # noqa: F401,F403
+
+revision = "20990101000000_0002"
+parents = ({parent!r},)
+message = "no more red, as intended"
+
+upgrade = [AlterColumn("p", Column("tags", "set('red','green','blue')"), Column("tags", "set('green','blue')"),
+                       accept_loss=True)]
+'''
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_set_that_drops_a_member_in_use_refuses_on_mariadb(tmp_path, mysql_url, strict):
+    url = mysql_url if strict else str(sa.engine.make_url(mysql_url).update_query_dict(
+        {"init_command": "SET SESSION sql_mode = ''"}).render_as_string(hide_password=False))  # would drop 'red'
+    root = tmp_path / "project"
+    (root / "migrations").mkdir(parents=True)
+    wide, narrow = _tags("red", "green", "blue"), _tags("green", "blue")
+    api.revision(_config(root, url, wide), "tags", autogenerate=True)
+    api.upgrade(_config(root, url, wide))
+    _execute(url, "INSERT INTO p VALUES (1, 'red,green'), (2, 'green'), (3, 'red'), (4, NULL), (5, '')")
+    before = _tag_rows(url)
+
+    api.revision(_config(root, url, narrow), "no red", autogenerate=True)
+    with pytest.raises(MigrationFailed) as failed:
+        api.upgrade(_config(root, url, narrow))
+    message = str(failed.value)
+    assert "2 row(s) of p.tags would be cut, rounded or refused by set('green','blue')" in message, message
+    assert "(it holds the members 'green', 'blue'): 1, 3;" in message and "accept_loss=True" in message, message
+    assert _tag_rows(url) == before, "not a value changed"
+
+    _execute(url, "UPDATE p SET tags = 'green' WHERE id IN (1, 3)")  # the owner moves them off 'red'
+    api.upgrade(_config(root, url, narrow), resume=True)
+    assert _tag_rows(url) == [(1, "green"), (2, "green"), (3, "green"), (4, None), (5, "")]
+    assert api.check(_config(root, url, narrow)).ok
+
+
+def test_a_set_migration_that_accepts_the_loss_runs(tmp_path, mysql_url):
+    url = str(sa.engine.make_url(mysql_url).update_query_dict(  # a server that drops the member instead of failing
+        {"init_command": "SET SESSION sql_mode = ''"}).render_as_string(hide_password=False))
+    root = tmp_path / "project"
+    (root / "migrations").mkdir(parents=True)
+    wide = _tags("red", "green", "blue")
+    api.revision(_config(root, url, wide), "tags", autogenerate=True)
+    api.upgrade(_config(root, url, wide))
+    parent = api.heads(_config(root, url, wide))[0].id
+    _execute(url, "INSERT INTO p VALUES (1, 'red,green'), (2, 'red')")
+    (root / "migrations" / "20990101000000_0002_no_red.py").write_text(TAGS_ACCEPTED.format(parent=parent))
+    api.upgrade(_config(root, url, wide))
+    assert _tag_rows(url) == [(1, "green"), (2, "")]

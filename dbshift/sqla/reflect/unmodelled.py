@@ -7,8 +7,9 @@ definition as the server prints it, and the tables and columns each one
 depends on — from ``pg_depend`` on PostgreSQL, from the definition's text on
 MySQL/MariaDB (the fully qualified names a view's definition holds, a
 trigger's table and the ``NEW.``/``OLD.`` columns it uses) and on SQLite (the
-tables a view's or trigger's SQL names; a rebuild of such a table fails on a
-view and drops the triggers, whatever the column).
+tables a view's or trigger's SQL names, and the columns of those tables it
+names: a table rebuild keeps views and triggers, and breaks only those that
+use a column it drops).
 
 Definitions are compared exactly as PostgreSQL and MySQL print them (a
 function whose body changed only in white space differs); SQLite keeps the
@@ -24,7 +25,7 @@ from typing import Collection, Sequence
 import sqlalchemy as sa
 
 from ...core.model import qualified
-from ...core.unmodelled import EVERY_COLUMN, Unmodelled
+from ...core.unmodelled import Unmodelled
 
 __all__ = ["unmodelled"]
 
@@ -185,6 +186,9 @@ FROM information_schema.EVENTS e WHERE e.EVENT_SCHEMA = DATABASE()
 SQLITE = """
 SELECT m.type AS kind, m.name, m.tbl_name AS on_table, m.sql AS definition FROM main.sqlite_master m
 WHERE m.type IN ('view', 'trigger', 'table') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+UNION ALL
+SELECT 'column', c.name, m.name, NULL FROM main.sqlite_master m JOIN pragma_table_info(m.name) c
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 """
 
 
@@ -273,15 +277,25 @@ _WORD = re.compile(r'"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|(\w+)')
 
 
 def _sqlite(connection: sa.engine.Connection) -> list[Unmodelled]:
+    """Views and triggers, depending on the tables their SQL names and on the columns of those it names
+    (a column named in another table's sense counts too: the warning errs on the side of speaking)."""
     rows = list(connection.execute(sa.text(SQLITE)))
     tables = {row.name.lower(): row.name for row in rows if row.kind == "table"}
+    columns: dict[str, dict[str, str]] = {}
+    for row in rows:
+        if row.kind == "column":
+            columns.setdefault(row.on_table, {})[row.name.lower()] = row.name
     found = []
     for row in rows:
-        if row.kind == "table":
+        if row.kind in ("table", "column"):
             continue
         words = {next(g for g in match if g).lower() for match in _WORD.findall(row.definition or "")}
-        depends = frozenset((tables[w], EVERY_COLUMN) for w in words if w in tables)
+        named = [tables[w] for w in words if w in tables]
+        depends = frozenset(
+            [(t, None) for t in named] + [(t, c) for t in named for w, c in columns.get(t, {}).items() if w in words]
+        )
         on_table = row.on_table if row.kind == "trigger" else None
         name = f"{row.name} on {row.on_table}" if on_table else row.name
-        found.append(Unmodelled(row.kind, name, _digest(row.definition, collapse=True), depends, on_table))
+        found.append(Unmodelled(row.kind, name, _digest(row.definition, collapse=True), depends, on_table,
+                                survives_alters=True))
     return found
