@@ -367,7 +367,8 @@ def _migrate(output: Output, direction: str, target: str, sql: bool, where: Wher
                 continue
             if several:
                 output.line(f"-- {bind_label(b)}")
-            run.sql(output, config, direction, target)
+            start, colon, end = target.rpartition(":")
+            run.sql(output, config, direction, f"{_head(config, start)}:{end}" if start == "head" else target)
         return run.EXIT_OK
     for b, config in _configs(output, where, headings=not choices.as_json, target=target):
         if choices.as_json and several:  # which database the following events are about
