@@ -19,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from dbshift.flask import Migrate
 
+USER_PASSWORD = "S3cret-Pw-42"  # the password of the conftest's MariaDB user
+
 
 def build_app(
     url: str,

@@ -21,9 +21,9 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift.flask import MigrationPasswordMissing
-from flaskapps import FlaskDb, dbshift_commands_in, history_rows, revisions, tables
+from flaskapps import USER_PASSWORD, FlaskDb, dbshift_commands_in, history_rows, revisions, tables
 
-SECRET = "S3cret-Pw-42"
+SECRET = USER_PASSWORD  # the conftest MariaDB user's
 
 
 class Terminal(io.StringIO):
@@ -48,19 +48,6 @@ def prompts(monkeypatch) -> list[str]:
 
 def _as_user(url: str, user: str, password: str | None = None) -> str:
     return sa.engine.make_url(url).set(username=user, password=password).render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def mariadb_user(mysql_url, mariadb_server) -> Iterator[str]:
-    """A user whose password is ``SECRET``, with every privilege on the test database."""
-    user = f"dbshift_u_{uuid.uuid4().hex[:8]}"
-    database = sa.engine.make_url(mysql_url).database
-    with mariadb_server.admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY '{SECRET}'")
-        conn.exec_driver_sql(f"GRANT ALL ON `{database}`.* TO '{user}'@'%%'")
-    yield user
-    with mariadb_server.admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%%'")
 
 
 def _written(migrations: Path) -> str:
