@@ -30,7 +30,7 @@ for a script.  ``directory`` is taken from the working directory, as ``-d`` is.
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterable
+from typing import Any, Iterable, NoReturn
 
 __all__ = [
     "init", "revision", "migrate", "edit", "merge", "upgrade", "downgrade", "show", "history", "heads", "branches",
@@ -63,7 +63,7 @@ def _run(name: str, **params: Any) -> None:
             raise SystemExit(exc.exit_code) from None
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     print(f"Error: {message}", file=sys.stderr)
     raise SystemExit(code)
 
