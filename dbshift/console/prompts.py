@@ -12,16 +12,32 @@ from . import words
 from .output import Output, printable
 
 
-def ask_password(output: Output) -> Callable[[str], str]:
-    """``ask(masked_url) -> password``: silently on the terminal, from ``output.stdin`` otherwise."""
+def ask_password(output: Output, typed: dict[str, str] | None = None) -> Callable[[str], str]:
+    """``ask(masked_url) -> password``: silently on the terminal, from ``output.stdin`` otherwise.
+
+    A login (user, host and port) is asked for once: every later connection
+    through this ``ask`` to that server, for any database or bind, reuses what
+    was typed.  ``typed`` (by login, ``scheme://user@host:port``) keeps those
+    answers; a front end that outlives one command passes the same dict every
+    time (a Flask app keeps one for the process), so nobody types a password twice.
+    """
+    typed = {} if typed is None else typed
 
     def ask(masked_url: str) -> str:
+        server = masked_url.rpartition("/")[0]
+        login = server if "://" in server else masked_url
+        if login in typed:
+            return typed[login]
         prompt = f"Password for {masked_url}: "
         if output.stdin is sys.stdin:
             import getpass
 
-            return getpass.getpass(printable(prompt))
-        return _answer(output, prompt)
+            password = getpass.getpass(printable(prompt))
+        else:
+            password = _answer(output, prompt)
+        if password:
+            typed[login] = password
+        return password
 
     return ask
 

@@ -3,9 +3,12 @@
 Passwords.  A URL may name a user and no password.  dbshift first connects
 without one — local trust-auth URLs such as ``postgresql://postgres@127.0.0.1/db``
 just work — and only when the server rejects the connection for want of a
-password does it take one from ``$DBSHIFT_PASSWORD`` or, when a front end has
-installed a prompt (:data:`password_prompt`; the CLI does on a terminal), ask
-for it silently, then retry once.  Otherwise the error says how to supply it.
+password does it take one from ``$DBSHIFT_PASSWORD`` (``$DBSHIFT_MIGRATION_PASSWORD``
+is the same variable under its older name) or, when a front end has installed a
+prompt (:data:`password_prompt`; ``dbshift`` and ``flask db`` do on a terminal),
+ask for it silently, then retry once.  Otherwise the error says how to supply it.
+Trust, peer, ``.pgpass`` and ``$PGPASSWORD`` set-ups never ask: the server does
+not want a password from dbshift.
 
 Secrets.  A password is never printed: every message built here is masked
 (:mod:`dbshift.database.secrets`); :func:`secrets_of` names the passwords a
@@ -82,12 +85,21 @@ class NoSuchDirectory(DatabaseUnreachable):
         DbshiftError.__init__(self, f"cannot open the SQLite database {path}: {self.reason}; create it, or correct the URL")
 
 
+#: The environment variable a password comes from, then its older name (read as well).
+PASSWORD_VARIABLE, PASSWORD_VARIABLE_ALIAS = "DBSHIFT_PASSWORD", "DBSHIFT_MIGRATION_PASSWORD"
+
+
+def password_from_environment() -> str | None:
+    """``$DBSHIFT_PASSWORD``, else ``$DBSHIFT_MIGRATION_PASSWORD``; None when neither is set (or both are empty)."""
+    return os.environ.get(PASSWORD_VARIABLE) or os.environ.get(PASSWORD_VARIABLE_ALIAS) or None
+
+
 class PasswordRequired(DbshiftError):
     def __init__(self, url: str | URL) -> None:
         self.url = mask(url)
         super().__init__(
-            f"the server at {self.url} wants a password: set DBSHIFT_PASSWORD, "
-            "or run dbshift in a terminal to be asked for it"
+            f"the server at {self.url} wants a password: set {PASSWORD_VARIABLE}, "
+            "or run the command in a terminal to be asked for it"
         )
 
 
@@ -223,8 +235,8 @@ def connect(engine: Engine, url: str | URL) -> sa.Connection:
     """Open a connection, turning driver errors into one line without the password.
 
     When the URL names a user without a password and the server asks for one,
-    the password comes from ``$DBSHIFT_PASSWORD`` or the installed prompt, and
-    the connection is retried once.
+    the password comes from :func:`password_from_environment` or the installed
+    prompt, and the connection is retried once.
     """
     parsed = engine.url
     secrets = secrets_of(parsed)
@@ -236,7 +248,7 @@ def connect(engine: Engine, url: str | URL) -> sa.Connection:
             raise _unreachable(url, parsed, reason, secrets) from None
     except sa.exc.ArgumentError as exc:
         raise BadUrl(str(url) if isinstance(url, str) else mask(url), scrub(_first_line(exc), *secrets)) from None
-    password = os.environ.get("DBSHIFT_PASSWORD")
+    password = password_from_environment()
     if not password:
         prompt = password_prompt.get()
         if prompt is None:

@@ -5,22 +5,29 @@
     migrate = Migrate(app, db)            # or Migrate() and migrate.init_app(app, db) in a factory
 
     $ flask db init                       # creates migrations/ (and migrations/<bind>/) - nothing else
-    $ flask db migrate -m "add price"
-    $ flask db upgrade
+    $ flask db migrate -m "add price"     # every bind: the default database first, then each bind
+    $ flask db upgrade                    # every bind; --bind NAME for one
 
 There is no ``env.py`` and no ``alembic.ini``: everything comes from the app.
+Flask-Migrate's module-level functions are here too, with its signatures
+(:mod:`dbshift.flask.functions`): ``with app.app_context(): upgrade()``.
 
 * The database of each bind is the URL of Flask-SQLAlchemy's engine for it
   (``SQLALCHEMY_DATABASE_URI``, ``SQLALCHEMY_BINDS``).  A privileged URL for
   migrating can be set with ``DBSHIFT_MIGRATION_URL`` (or
   ``Migrate(..., migration_url=...)``), and ``DBSHIFT_MIGRATION_BINDS`` (a
   ``{bind: url}`` dict) for the other binds.  When such a URL names a user but no
-  password, the password is read from ``$DBSHIFT_MIGRATION_PASSWORD`` (or
-  ``$DBSHIFT_PASSWORD``) or asked for on the terminal; it never appears in any output.
+  password, dbshift connects first; only if the server wants a password (not
+  with trust, peer, ``.pgpass`` or ``$PGPASSWORD``) is it read from
+  ``$DBSHIFT_PASSWORD`` (the ``dbshift`` command's variable; the older
+  ``$DBSHIFT_MIGRATION_PASSWORD`` works too) or asked for on the terminal,
+  once per process; it never appears in any output.  When the app's own user
+  lacks a privilege and no such URL is configured, the error says how to set one.
 * The models of each bind are ``db.metadatas[bind]``.
 * The migrations of the default bind live in ``directory`` (default
   ``migrations``), those of bind ``NAME`` in ``directory/NAME``, each with its
-  own history.  A relative ``directory`` is taken from the application's project
+  own history table in its own database (Flask-Migrate's multi-database mode,
+  with no ``--multidb`` needed).  A relative ``directory`` is taken from the application's project
   folder (the folder holding its top-level package or module, where Flask puts
   ``instance/``), not from the working directory, so ``flask db`` and an
   in-process upgrade at start-up find the same files wherever they run.
@@ -45,13 +52,15 @@ from __future__ import annotations
 import contextlib
 import os
 import weakref
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .. import api
 from ..core.errors import DbshiftError
 from ..database.secrets import mask
 from ..project.config import Config
-from .app import EXTENSION, FOREIGN_TABLES, SETTINGS, State, bind_config, binds, loading_for_command, state_of
+from .app import (
+    EXTENSION, FOREIGN_TABLES, SETTINGS, State, asking, bind_config, binds, explained, loading_for_command, state_of,
+)
 from .errors import (
     PASSWORD_VARIABLE,
     AlembicDirectory,
@@ -61,14 +70,20 @@ from .errors import (
     InMemoryDatabase,
     MigrationPasswordMissing,
     NoDefaultDatabase,
+    NoMigrationUrl,
     NotSetUp,
     UnknownBind,
+)
+from .functions import (
+    branches, check, current, downgrade, edit, heads, history, init, list_templates, merge, migrate, revision, show,
+    stamp, upgrade,
 )
 
 __all__ = [
     "Migrate",
     "DatabaseBehind",
     "MigrationPasswordMissing",
+    "NoMigrationUrl",
     "UnknownBind",
     "NoDefaultDatabase",
     "InMemoryDatabase",
@@ -77,7 +92,12 @@ __all__ = [
     "AlembicDirectory",
     "PASSWORD_VARIABLE",
     "SETTINGS",
+    # Flask-Migrate's module-level functions
+    "init", "revision", "migrate", "edit", "merge", "upgrade", "downgrade", "show", "history", "heads", "branches",
+    "current", "stamp", "check", "list_templates",
 ]
+
+_T = TypeVar("_T")
 
 # Flask-Migrate options that only tune Alembic; dbshift always compares types and
 # rebuilds SQLite tables when needed, so they are accepted and have nothing to do.
@@ -92,6 +112,21 @@ def flask_hints(command: str) -> Iterator[None]:
     except DbshiftError as exc:
         exc.program = f"flask {command}"
         raise
+
+
+def _on_bind(app: Any, bind: Bind, work: Callable[[Config], _T]) -> _T:
+    """``work(config)`` for one bind, in-process: a password the server wants is asked for once per app on
+    a terminal; hints name ``flask db`` commands; a privilege the app's own user lacks says how to
+    configure a migration URL."""
+    with flask_hints(state_of(app).command), asking(app):
+        config = bind_config(app, bind)
+        try:
+            return work(config)
+        except Exception as exc:
+            better = explained(exc, bind, config)
+            if better is exc:
+                raise
+            raise better from None
 
 
 # --- the extension ------------------------------------------------------------------
@@ -180,8 +215,9 @@ class Migrate:
                connect: bool = True) -> Config:
         """The :class:`~dbshift.config.Config` for one bind, to use with :mod:`dbshift.api` directly.
 
-        With ``connect`` (the default) a password missing from a privileged URL is
-        asked for (or read from ``$DBSHIFT_MIGRATION_PASSWORD``).
+        A password missing from a privileged URL stays missing: :mod:`dbshift.api`
+        reads ``$DBSHIFT_PASSWORD`` when the server wants one.  ``connect`` (the
+        default) refuses an in-memory SQLite database.
         """
         return bind_config(self._app(app), bind, directory=directory, connect=connect)
 
@@ -191,20 +227,19 @@ class Migrate:
                 emit: Callable[[Any], None] | None = None) -> api.RunResult:
         """Apply one bind's migrations up to ``target`` (``api.upgrade``; never prints)."""
         app = self._app(app)
-        with flask_hints(state_of(app).command):
-            return api.upgrade(bind_config(app, bind), target, emit=emit)
+        return _on_bind(app, bind, lambda config: api.upgrade(config, target, emit=emit))
 
     def upgrade_all(self, *, app: Any = None, emit: Callable[[Any], None] | None = None) -> dict[Bind, api.RunResult]:
         """Upgrade every bind to head, the default bind first."""
         app = self._app(app)
         with flask_hints(state_of(app).command):
-            return {bind: api.upgrade(bind_config(app, bind), "head", emit=emit) for bind in binds(app)}
+            every = binds(app)
+        return {bind: _on_bind(app, bind, lambda config: api.upgrade(config, "head", emit=emit)) for bind in every}
 
     def status(self, *, bind: Bind = None, app: Any = None) -> api.Status:
         """Where one bind's database stands (``api.status``): ``.up_to_date``, ``.pending``, ``.current``."""
         app = self._app(app)
-        with flask_hints(state_of(app).command):
-            return api.status(bind_config(app, bind))
+        return _on_bind(app, bind, api.status)
 
     def require_current(self, *, app: Any = None) -> dict[Bind, api.Status]:
         """Raise :class:`DatabaseBehind` unless every bind's database is at the head of its migrations.
@@ -218,11 +253,11 @@ class Migrate:
             return {}
         statuses, behind = {}, {}
         with flask_hints(state.command):
-            for bind in binds(app):
-                config = bind_config(app, bind)
-                statuses[bind] = status = api.status(config)
-                if not status.up_to_date:
-                    behind[bind] = (mask(config.url), status)
+            every = binds(app)
+        for bind in every:
+            statuses[bind] = status = _on_bind(app, bind, api.status)
+            if not status.up_to_date:
+                behind[bind] = (mask(bind_config(app, bind, connect=False).url), status)
         if behind:
             raise DatabaseBehind(behind, state.command)
         return statuses

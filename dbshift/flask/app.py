@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from ..database.secrets import mask
+from ..core.errors import DbshiftError
 from ..project.config import Config
 from .errors import (
-    PASSWORD_VARIABLE, AlembicDirectory, BadSetting, Bind, InMemoryDatabase, MigrationPasswordMissing,
-    NoDefaultDatabase, NotSetUp, UnknownBind,
+    AlembicDirectory, BadSetting, Bind, InMemoryDatabase, NoDefaultDatabase, NoMigrationUrl, NotSetUp, UnknownBind,
 )
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class State:
     command: str
     migration_url: str | None
     exclude_tables: frozenset[str]
-    passwords: dict[tuple, str] = field(default_factory=dict, repr=False)  # asked once per process
+    passwords: dict[str, str] = field(default_factory=dict, repr=False)  # typed at a prompt, by login: asked once
 
 
 
@@ -119,7 +119,13 @@ def migrations_directory(app: Any, bind: Bind = None, directory: str | os.PathLi
 
 def bind_config(app: Any, bind: Bind = None, *, directory: str | os.PathLike[str] | None = None,
                 connect: bool = True) -> Config:
-    """The :class:`Config` of one bind of ``app``: its URL, its migrations folder, its models."""
+    """The :class:`Config` of one bind of ``app``: its URL, its migrations folder, its models.
+
+    A migration URL that names a user but no password stays so: connecting
+    first asks the server, and the password is asked for (or read from
+    ``$DBSHIFT_PASSWORD``) only when the server wants one (:func:`asking`).
+    ``connect``: refuse an in-memory SQLite database, which a migration could not reach.
+    """
     import sqlalchemy as sa
 
     state = state_of(app)
@@ -130,11 +136,8 @@ def bind_config(app: Any, bind: Bind = None, *, directory: str | os.PathLike[str
     privileged, privileged_source = _migration_url(app, state, bind)
     if privileged:
         url, source = sa.engine.make_url(privileged), privileged_source
-    if connect:
-        if _in_memory(url):
-            raise InMemoryDatabase(bind)
-        if privileged:
-            url = _with_password(state, url)
+    if connect and _in_memory(url):
+        raise InMemoryDatabase(bind)
     metadata = state.db.metadatas.get(bind)  # Flask-SQLAlchemy 3: one MetaData per bind
     return Config(
         root=project_folder(app),
@@ -170,24 +173,45 @@ def _in_memory(url: Any) -> bool:
     return database in ("", ":memory:") or "mode=memory" in database or url.query.get("mode") == "memory"
 
 
-def _with_password(state: State, url: Any) -> Any:
-    """``url`` with its password: as given, from ``$DBSHIFT_MIGRATION_PASSWORD``, or asked for once."""
-    if url.get_backend_name() == "sqlite" or not url.username or url.password:
-        return url
-    key = (url.username, url.host, url.port)
-    password = state.passwords.get(key) or os.environ.get(PASSWORD_VARIABLE) or os.environ.get("DBSHIFT_PASSWORD")
-    if not password:
-        from ..console.output import Output
-        from ..console.prompts import ask_password
+MIGRATION_URL_SOURCES = ("Migrate(migration_url=...)", "DBSHIFT_MIGRATION_URL", "DBSHIFT_MIGRATION_BINDS")
 
-        terminal = Output(sys.stdout, sys.stderr, sys.stdin)
-        if not terminal.interactive:
-            raise MigrationPasswordMissing(str(url))
-        password = ask_password(terminal)(mask(url))
-        if not password:
-            raise MigrationPasswordMissing(str(url), "none was entered")
-        state.passwords[key] = password
-    return url.set(password=password)
+
+def explained(exc: BaseException, bind: Bind, config: Config) -> BaseException:
+    """``exc``, or :class:`NoMigrationUrl` when it is a privilege the app's own user lacks and no migration
+    URL is configured for ``bind`` (so the line says how to configure one)."""
+    from ..console.failures import translated
+    from ..database.connect import database_error
+    from ..database.history import HistoryNotWritable
+    from ..database.problems import PermissionDenied
+
+    if config.url_source.startswith(MIGRATION_URL_SOURCES):
+        return exc
+    error = translated(exc)
+    denied = isinstance(error, (PermissionDenied, HistoryNotWritable)) or (
+        isinstance(error, DbshiftError) and isinstance(database_error(error.__cause__, config.url), PermissionDenied)
+    )
+    if not denied or not isinstance(error, DbshiftError):
+        return exc
+    return NoMigrationUrl(error, bind, config.url_source)
+
+
+@contextlib.contextmanager
+def asking(app: Any) -> Iterator[None]:
+    """While in the block, a server that wants a password gets it from ``$DBSHIFT_PASSWORD`` or, on a
+    terminal, from the person there: asked once per app (so once per process), whatever the call."""
+    from ..console.output import Output
+    from ..console.prompts import ask_password
+    from ..database.connect import password_prompt
+
+    terminal = Output(sys.stdout, sys.stderr, sys.stdin)
+    if password_prompt.get() is not None or not terminal.interactive:
+        yield
+        return
+    token = password_prompt.set(ask_password(terminal, state_of(app).passwords))
+    try:
+        yield
+    finally:
+        password_prompt.reset(token)
 
 
 def loading_for_command(command: str) -> bool:

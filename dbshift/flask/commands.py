@@ -1,21 +1,32 @@
 """The ``flask db`` command group: Flask-Migrate's verbs and options on top of :mod:`dbshift.api`.
 
-Every command works on the default bind unless ``--bind NAME`` names another;
-``--all-binds`` (upgrade, migrate, current, check) takes them all, the default
-first.  Text comes from :mod:`dbshift.formatting`, the same words as the
-``dbshift`` command, and the run options are the same (``--dry-run``,
-``--json``, ``--yes``, ``--resume``, ...).  Any dbshift error is one ``Error:``
-line on stderr and a non-zero exit; options of Flask-Migrate that have no
-meaning here are refused the same way, saying what to do instead.  As in
-Flask-Migrate 4, ``-d DIR`` may also come before the command
-(``flask db -d DIR upgrade``) or from ``$FLASK_DB_DIRECTORY``.
+Binds.  As in Flask-Migrate's multi-database mode, ``migrate`` (and ``revision
+--autogenerate``), ``upgrade``, ``downgrade``, ``current``, ``check`` and
+``stamp`` act on every bind — the default database first, then each bind of
+``SQLALCHEMY_BINDS`` by name, each with its own migrations folder and history
+table — and ``--bind NAME`` narrows them to one (``--all-binds`` is accepted:
+it is what they do anyway).  Among several binds, one with neither models nor
+migrations (a database the app only reads) is left alone, and ``downgrade``
+passes over a bind with nothing applied.  The other commands (``history``,
+``heads``, ``show``, ``merge``, a hand-written ``revision``, ...) work on the
+default bind unless ``--bind NAME`` names another.
+
+Text comes from :mod:`dbshift.console`, the same words as the ``dbshift``
+command, and the run options are the same (``--dry-run``, ``--json``,
+``--yes``, ``--resume``, ...).  Any dbshift error is one ``Error:`` line on
+stderr and a non-zero exit; options of Flask-Migrate that have no meaning here
+are refused the same way, saying what to do instead.  As in Flask-Migrate 4,
+``-d DIR`` may also come before the command (``flask db -d DIR upgrade``) or
+from ``$FLASK_DB_DIRECTORY``.  ``downgrade --sql`` without a range prints the
+downgrade of the head revision (``head:-1``), as Flask-Migrate does.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
-from dataclasses import dataclass
 import json
+from dataclasses import dataclass
 import re
 import sys
 from typing import Any, Callable, Iterator
@@ -31,11 +42,11 @@ from ..console.failures import debugging, is_bug, report
 from ..console.output import Output, printable
 from ..console.run_options import LOCK_WAIT, RUN_FLAGS, RunFlag, split
 from ..core.durations import seconds
-from ..core.errors import MultipleHeads, UnknownRevision, command, for_program
+from ..core.errors import DbshiftError, MultipleHeads, UnknownRevision, command, for_program
 from ..database.connect import password_prompt
 from ..database.secrets import mask
 from ..project.config import Config
-from .app import bind_config, binds, migrations_directory, state_of
+from .app import bind_config, binds, explained, migrations_directory, state_of
 from .errors import Bind, bind_label
 
 
@@ -56,16 +67,26 @@ def _output() -> Output:
     return Output(sys.stdout, sys.stderr, sys.stdin, program=f"flask {_command_name()}", error_prefix="Error: ")
 
 
+# The bind a command is working on (and its Config), so that a privilege it lacks can say how to get one.
+_working_on: contextvars.ContextVar[tuple[Bind, Config] | None] = contextvars.ContextVar(
+    "dbshift_flask_bind", default=None
+)
+
+
 def _friendly(f: Callable[..., int | None]) -> Callable[..., None]:
     """Run a command body ``f(output, **options)``: its exit code ends the command, and any failure is
-    one line (never a traceback, never a password) with the error's exit code."""
+    one line (never a traceback, never a password) with the error's exit code.
+
+    A password the server wants is asked for on a terminal, once for the app (:func:`asking`).
+    """
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         from ..console.prompts import ask_password
 
         output = _output()
-        token = password_prompt.set(ask_password(output) if output.interactive else None)
+        prompt = ask_password(output, state_of(current_app).passwords) if output.interactive else None
+        token, working = password_prompt.set(prompt), _working_on.set(None)
         try:
             code = f(output, *args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -73,8 +94,10 @@ def _friendly(f: Callable[..., int | None]) -> Callable[..., None]:
         except Exception as exc:  # noqa: BLE001 - every failure is one line; DBSHIFT_DEBUG shows bugs in full
             if is_bug(exc) and debugging():
                 raise
-            code = report(output, exc, as_json=bool(kwargs.get("as_json")))
+            where = _working_on.get()
+            code = report(output, explained(exc, *where) if where else exc, as_json=bool(kwargs.get("as_json")))
         finally:
+            _working_on.reset(working)
             password_prompt.reset(token)
             output.flush()
         if code:
@@ -166,7 +189,7 @@ def _directory(directory: str | None) -> str | None:
 @dataclass(frozen=True)
 class Where:
     """Which binds a command works on and where their migrations are: ``-d`` (the command's, else the
-    group's), ``--bind``, ``--all-binds``."""
+    group's), ``--bind``, and (``all_binds``) whether it is a command that works on every bind."""
 
     directory: str | None = None
     bind: str | None = None
@@ -174,20 +197,24 @@ class Where:
 
 
 def _common(all_binds: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``-d/--directory`` and ``--bind`` (and ``--all-binds``) for every command that works on a bind,
-    handed to the command as one ``where`` value."""
+    """``-d/--directory`` and ``--bind`` for every command that works on a bind, handed to the command as
+    one ``where`` value.  ``all_binds``: the command works on every bind unless ``--bind`` names one (and
+    takes ``--all-binds``, which says so)."""
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(f)
         def with_where(*args: Any, directory: str | None, bind: str | None, **kwargs: Any) -> Any:
-            return f(*args, where=Where(_directory(directory), bind, bool(kwargs.pop("all_binds", False))), **kwargs)
+            if kwargs.pop("all_binds", False) and bind is not None:
+                raise click.UsageError("use either --bind NAME or --all-binds")
+            return f(*args, where=Where(_directory(directory), bind, all_binds and bind is None), **kwargs)
 
         command = with_where
+        bind_help = "The Flask-SQLAlchemy bind (default: the default bind)."
         if all_binds:
-            command = click.option("--all-binds", is_flag=True, help="Every bind, the default one first.")(command)
-        command = click.option("--bind", metavar="NAME", help="The Flask-SQLAlchemy bind (default: the default bind).")(
-            command
-        )
+            command = click.option("--all-binds", is_flag=True,
+                                   help="Every bind, the default one first (what happens without --bind).")(command)
+            bind_help = "Only this Flask-SQLAlchemy bind (default: every bind, the default one first)."
+        command = click.option("--bind", metavar="NAME", help=bind_help)(command)
         return click.option(
             "-d", "--directory", type=click.Path(file_okay=False),
             help="Migrations directory (default: the one given to Migrate; 'migrations').",
@@ -197,33 +224,60 @@ def _common(all_binds: bool = False) -> Callable[[Callable[..., Any]], Callable[
 
 
 def _selected(where: Where) -> list[Bind]:
-    if where.all_binds:
-        if where.bind is not None:
-            raise click.UsageError("use either --bind NAME or --all-binds")
-        return binds(current_app)
-    return [where.bind]
+    return binds(current_app) if where.all_binds else [where.bind]
 
 
-def _configs(output: Output, where: Where, *, connect: bool = True, headings: bool = True) -> Iterator[tuple[Bind, Config]]:
-    """(bind, Config) for each selected bind; with several (and ``headings``), a heading line before each."""
+def _configs(output: Output, where: Where, *, connect: bool = True, headings: bool = True,
+             target: str | None = None) -> Iterator[tuple[Bind, Config]]:
+    """(bind, Config) for each selected bind; with several (and ``headings``), a heading line before each.
+
+    Among several binds, one with neither models nor migrations is left alone (said under its heading),
+    and a ``target`` that names a revision (not head, base or -N) picks the binds whose history has it.
+    """
     selected = _selected(where)
+    if len(selected) > 1 and target is not None and not _SYMBOLIC.fullmatch(target):
+        selected = _knowing(selected, where, target)
     for b in selected:
         config = bind_config(current_app, b, directory=where.directory, connect=connect)
         if headings and len(selected) > 1:
             output.line(f"{bind_label(b).capitalize()} ({mask(config.url)}):")
+        if len(selected) > 1 and _unmanaged(config):
+            if headings:
+                output.line("No models and no migrations: left alone.")
+            continue
+        _working_on.set((b, config))
         yield b, config
 
 
+_SYMBOLIC = re.compile(r"heads?|base|current|[-+][0-9]+|.*:.*")  # targets every bind understands
+
+
+def _knowing(selected: list[Bind], where: Where, target: str) -> list[Bind]:
+    """The binds whose migrations define revision ``target``; none: the default bind's error says so."""
+    knowing = []
+    for b in selected:
+        graph = api.load_graph(bind_config(current_app, b, directory=where.directory, connect=False))
+        try:
+            graph.resolve(target)
+        except UnknownRevision:
+            continue
+        except DbshiftError:
+            pass  # ambiguous: that bind's command says so
+        knowing.append(b)
+    return knowing or selected[:1]
+
+
+def _unmanaged(config: Config) -> bool:
+    """Neither models nor migrations: a database the app only reads, which every-bind commands leave alone."""
+    if config.metadata_object.tables:  # type: ignore[attr-defined]
+        return False
+    return not config.migrations.is_dir() or not api.load_graph(config)
+
+
 def _one(where: Where, *, connect: bool = True) -> Config:
-    return bind_config(current_app, where.bind, directory=where.directory, connect=connect)
-
-
-def _note_other_binds(output: Output, where: Where) -> None:
-    """After working on the default bind only, say which binds were left out."""
-    if where.bind is None and not where.all_binds:
-        others = [b for b in binds(current_app) if b is not None]
-        if others:
-            output.line(f"(Other binds not included: {', '.join(others)}; use --bind NAME or --all-binds.)")
+    config = bind_config(current_app, where.bind, directory=where.directory, connect=connect)
+    _working_on.set((where.bind, config))
+    return config
 
 
 def _head(config: Config, ref: str) -> str:
@@ -275,6 +329,8 @@ def _revision(output: Output, message: str, autogenerate: bool, renames: tuple[s
     from ..console.prompts import ask_rename
 
     ask = ask_rename(output) if autogenerate and not no_input and output.interactive else None
+    if not autogenerate:  # a migration written by hand is for one database: the default bind, or --bind
+        where = Where(where.directory, where.bind)
     for _, config in _configs(output, where, connect=autogenerate):
         run.revision(output, config, message, autogenerate=autogenerate, renames=renames, ask=ask)
         if autogenerate and not api.load_graph(config) and config.metadata_object.tables:  # type: ignore[attr-defined]
@@ -283,8 +339,6 @@ def _revision(output: Output, message: str, autogenerate: bool, renames: tuple[s
                 f"generate the first migration against an empty database, then run '{output.program} "
                 "stamp head' here."
             )
-    if autogenerate:
-        _note_other_binds(output, where)
     return run.EXIT_OK
 
 
@@ -331,20 +385,28 @@ def migrate(output: Output, message: str, renames: tuple[str, ...], no_input: bo
 def _migrate(output: Output, direction: str, target: str, sql: bool, where: Where, **values: Any) -> int:
     """Upgrade or downgrade each selected bind: the ``dbshift`` command's run, progress, JSON and confirmation."""
     choices = split(values)
+    several = len(_selected(where)) > 1
     if sql:
         if choices.given:
             raise click.UsageError("--sql prints SQL for a START:END range; it takes no run options")
-        for b, config in _configs(output, where, connect=False, headings=False):
-            if where.all_binds:
+        if direction == "down" and ":" not in target:  # Flask-Migrate's habit: the head revision's downgrade
+            target = f"head:{target}"
+        for b, config in _configs(output, where, connect=False, headings=False, target=target):
+            if several and not api.load_graph(config):
+                continue
+            if several:
                 output.line(f"-- {bind_label(b)}")
-            run.sql(output, config, direction, target)
+            start, colon, end = target.rpartition(":")
+            run.sql(output, config, direction, f"{_head(config, start)}:{end}" if start == "head" else target)
         return run.EXIT_OK
-    for b, config in _configs(output, where, headings=not choices.as_json):
-        if choices.as_json and where.all_binds:  # which database the following events are about
+    for b, config in _configs(output, where, headings=not choices.as_json, target=target):
+        if choices.as_json and several:  # which database the following events are about
             output.line(json.dumps({"event": "bind", "bind": b, "database": mask(config.url)}))
+        if several and direction == "down" and not api.status(config).current:
+            if not choices.as_json:
+                output.line("Nothing applied: nothing to downgrade.")
+            continue
         run.run(output, config, direction, target, choices)
-    if not choices.as_json:
-        _note_other_binds(output, where)
     return run.EXIT_OK
 
 
@@ -382,11 +444,12 @@ def upgrade(output: Output, revision: str, sql: bool, where: Where, **options: A
 
 @db_group.command(context_settings={"ignore_unknown_options": True})  # so that '-2' reaches REVISION
 @click.argument("revision", default="-1")
-@click.option("--sql", is_flag=True, help="Print the SQL instead of running it (target START:END).")
+@click.option("--sql", is_flag=True,
+              help="Print the SQL instead of running it (target START:END; alone: the head revision's downgrade).")
 @_run_options
 @_refuse_tag
 @_refuse_x
-@_common()
+@_common(all_binds=True)
 @_friendly
 def downgrade(output: Output, revision: str, sql: bool, where: Where, **options: Any) -> int:
     """Un-apply migrations down to REVISION (default: -1; also -N, base, a revision id or prefix)."""
@@ -471,11 +534,13 @@ def edit(output: Output, revision: str, where: Where) -> int:
 @_refused("--sql", reason="stamp only writes dbshift_history rows; run it against the database")
 @_click_option(LOCK_WAIT)
 @_refuse_tag
-@_common()
+@_common(all_binds=True)
 @_friendly
 def stamp(output: Output, revision: str, purge: bool, lock_wait: str | None, where: Where) -> int:
     """Record the database as being at REVISION (default: head) without running any migration."""
-    return run.stamp(output, _one(where), revision, lock_wait=seconds(lock_wait))
+    for _, config in _configs(output, where, target=revision):
+        run.stamp(output, config, revision, lock_wait=seconds(lock_wait))
+    return run.EXIT_OK
 
 
 @db_group.command()
@@ -509,9 +574,7 @@ def rebase(output: Output, revision: str, onto: str | None, no_db_check: bool, w
 @_friendly
 def check(output: Output, where: Where) -> int:
     """Exit 2 if the models and the database (at head) differ."""
-    codes = [run.check(output, config) for _, config in _configs(output, where)]
-    _note_other_binds(output, where)
-    return _worst(codes)
+    return _worst([run.check(output, config) for _, config in _configs(output, where)])
 
 
 @db_group.command()

@@ -7,9 +7,11 @@ from typing import Iterable
 
 from .. import api
 from ..core.errors import DbshiftError, command
-from ..database.secrets import mask
+from ..database.connect import PASSWORD_VARIABLE, PasswordRequired
 
-PASSWORD_VARIABLE = "DBSHIFT_MIGRATION_PASSWORD"
+#: Raised when a migration URL names a user, the server wants a password, and none can be had
+#: (no terminal, no ``$DBSHIFT_PASSWORD``): the same error as the ``dbshift`` command's.
+MigrationPasswordMissing = PasswordRequired
 
 Bind = str | None  # None is Flask-SQLAlchemy's default bind
 
@@ -70,12 +72,19 @@ class AlembicDirectory(DbshiftError):
         )
 
 
-class MigrationPasswordMissing(DbshiftError):
-    def __init__(self, url: str, detail: str = "there is no terminal to ask for it on") -> None:
-        self.url, self.detail = mask(url), detail
+class NoMigrationUrl(DbshiftError):
+    """The app's own database user lacks a privilege migrating needs, and no migration URL is configured.
+
+    Carries the refusal (``error``) and says how to migrate as another user.
+    """
+
+    def __init__(self, error: DbshiftError, bind: Bind, source: str) -> None:
+        self.error, self.bind, self.source = error, bind, source
+        key = "DBSHIFT_MIGRATION_URL" if bind is None else f"DBSHIFT_MIGRATION_BINDS = {{{bind!r}: URL}}"
         super().__init__(
-            f"the migration URL {self.url} names a user but no password and {detail}; "
-            f"set ${PASSWORD_VARIABLE} or run the command in a terminal"
+            f"{error.message}; the {bind_label(bind)} is migrated with the app's own URL ({source}): to migrate as "
+            f"a user who may change the schema, set {key} in app.config (or Migrate(migration_url=...)); "
+            f"a user there without a password is asked for it, or it is read from ${PASSWORD_VARIABLE}"
         )
 
 
@@ -92,7 +101,4 @@ class DatabaseBehind(DbshiftError):
             if status.unfinished:
                 text += f" and an unfinished run of {', '.join(r.revision for r in status.unfinished)}"
             parts.append(text)
-        everything = " --all-binds" if any(b is not None for b in behind) else ""
-        super().__init__(
-            "the database is behind the migrations: " + "; ".join(parts) + f"; run 'flask {command} upgrade{everything}'"
-        )
+        super().__init__("the database is behind the migrations: " + "; ".join(parts) + f"; run 'flask {command} upgrade'")

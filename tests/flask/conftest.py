@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
-from flaskapps import build_app
+from flaskapps import USER_PASSWORD, build_app
 
 
 @pytest.fixture
@@ -38,3 +40,16 @@ def second_url(db_url: str, request, tmp_path: Path) -> str:
     url = server.create()
     yield url
     server.drop(url)
+
+
+@pytest.fixture
+def mariadb_user(mysql_url: str, mariadb_server) -> Iterator[str]:
+    """A MariaDB user whose password (``USER_PASSWORD``) the server checks, with every privilege on ``mysql_url``."""
+    user, password = f"dbshift_u_{uuid.uuid4().hex[:8]}", USER_PASSWORD
+    database = sa.engine.make_url(mysql_url).database
+    with mariadb_server.admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY '{password}'")
+        conn.exec_driver_sql(f"GRANT ALL ON `{database}`.* TO '{user}'@'%%'")
+    yield user
+    with mariadb_server.admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%%'")

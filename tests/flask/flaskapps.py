@@ -7,6 +7,8 @@ after a change: a ``price`` column and a ``tag`` table).
 
 from __future__ import annotations
 
+import argparse
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from dbshift.flask import Migrate
+
+USER_PASSWORD = "S3cret-Pw-42"  # the password of the conftest's MariaDB user
 
 
 def build_app(
@@ -66,8 +70,8 @@ def build_app(
         SQLALCHEMY_DATABASE_URI=url,
         SQLALCHEMY_BINDS={"audit": bind_url} if bind_url else {},
         DBSHIFT_DIRECTORY=str(directory),
-        **(config or {}),
     )
+    app.config.update(config or {})
     db.init_app(app)
     app.extensions["test_db"] = db
     Migrate(app, db, **migrate_options)
@@ -117,3 +121,13 @@ def history_rows(url: str) -> list[str]:
 def revisions(folder: Path) -> list[str]:
     """Revision ids of the migration files in ``folder``, oldest first."""
     return [p.name[:19] for p in sorted(folder.glob("*.py"))]
+
+
+def dbshift_commands_in(text: str) -> list[str]:
+    """The ``dbshift <command>`` invocations ``text`` tells the user to run (under ``flask db``: none)."""
+    from dbshift.cli.parser import build_parser
+
+    parser = build_parser()
+    verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    pattern = rf"\bdbshift (?:{'|'.join(map(re.escape, verbs))})\b|\brun dbshift\b|'dbshift\b"
+    return re.findall(pattern, text)

@@ -3,7 +3,7 @@
 One app file; environment variables stand for what a user changes between runs:
 ``SHOP_VERSION=2`` is the code after a model change, ``SHOP_NO_MODELS=1`` forgets
 to import the models, ``SHOP_ON_START`` is ``upgrade`` (upgrade in-process at
-start-up) or ``require`` (refuse to start on an old schema).
+start-up) or ``require`` (refuse to start on an old schema), ``SHOP_MIGRATION_URL`` is a privileged URL.
 """
 
 from __future__ import annotations
@@ -69,6 +69,8 @@ def create_app():
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["SHOP_URL"]
     app.config["SQLALCHEMY_BINDS"] = {"audit": os.environ["SHOP_AUDIT_URL"]}
+    if os.environ.get("SHOP_MIGRATION_URL"):
+        app.config["DBSHIFT_MIGRATION_URL"] = os.environ["SHOP_MIGRATION_URL"]
     db.init_app(app)
     before = _logging()
     on_start = os.environ.get("SHOP_ON_START")
@@ -136,27 +138,34 @@ def test_flask_db_as_real_commands(urls: list[str], tmp_path: Path):
     assert "Created" in out and (migrations / "audit").is_dir()
     assert [p for p in migrations.rglob("*") if p.is_file()] == [], "no env.py, no alembic.ini: nothing but folders"
 
-    assert "create table product" in flask("db", "migrate", "-m", "initial").stdout
+    out = flask("db", "migrate", "-m", "initial").stdout  # every bind, as Flask-Migrate's multi-database mode
+    assert out.index("create table product") < out.index("Bind 'audit'") < out.index("create table audit_entry")
     refused = flask("hello", expect=1, SHOP_ON_START="require")
     assert "DatabaseBehind: the database is behind the migrations" in refused.stderr
     assert "run 'flask db upgrade'" in refused.stderr
     out = flask("db", "upgrade").stdout
-    assert "Applying" in out and "Now at" in out
+    assert "Applying" in out and "Now at" in out and "Bind 'audit'" in out
     assert "product" in tables(shop) and len(history_rows(shop)) == 1
+    assert "audit_entry" in tables(audit) and "audit_entry" not in tables(shop), "each bind in its own database"
+    assert len(history_rows(audit)) == 1 and len(list((migrations / "audit").glob("*.py"))) == 1
     assert "started" in flask("hello", SHOP_ON_START="require").stdout, "starts once the database is current"
 
     # the models change
     out = flask("db", "migrate", "-m", "price and tags", SHOP_VERSION="2").stdout
-    assert "add column product.price" in out and "create table tag" in out
+    assert "add column product.price" in out and "create table tag" in out and "No changes" in out
     flask("db", "upgrade", SHOP_VERSION="2")
     assert "tag" in tables(shop) and len(history_rows(shop)) == 2
-    assert "Reverting" in flask("db", "downgrade", SHOP_VERSION="2").stdout
+    assert "Reverting" in flask("db", "downgrade", "--bind", "audit", SHOP_VERSION="2").stdout
+    assert "audit_entry" not in tables(audit) and "tag" in tables(shop)
+    out = flask("db", "downgrade", SHOP_VERSION="2").stdout
+    assert "Reverting" in out and "Nothing applied: nothing to downgrade." in out
     assert "tag" not in tables(shop) and len(history_rows(shop)) == 1
 
-    # the new code upgrades its own database while starting, printing nothing of its own
+    # the new code upgrades its own databases while starting, printing nothing of its own
     started = flask("hello", SHOP_VERSION="2", SHOP_ON_START="upgrade")
     assert started.stdout == "started\n" and started.stderr == ""
     assert "tag" in tables(shop) and len(history_rows(shop)) == 2
+    assert "audit_entry" in tables(audit)
 
     # models not imported: nothing written, one line saying why
     forgot = flask("db", "migrate", "-m", "oops", expect=1, SHOP_NO_MODELS="1")
@@ -164,19 +173,12 @@ def test_flask_db_as_real_commands(urls: list[str], tmp_path: Path):
     assert len(forgot.stderr.strip().splitlines()) == 1
     assert len(list(migrations.glob("*.py"))) == 2
 
-    # the audit bind: its own folder, its own history
-    assert "create table audit_entry" in flask("db", "migrate", "--bind", "audit", "-m", "audit log").stdout
-    out = flask("db", "upgrade", "--all-binds", SHOP_VERSION="2").stdout
-    assert "Bind 'audit'" in out
-    assert "audit_entry" in tables(audit) and "audit_entry" not in tables(shop)
-    assert len(history_rows(audit)) == 1 and len(list((migrations / "audit").glob("*.py"))) == 1
-
     # an old database made by create_all(): stamp it, then it is managed like the others
     old_app = Flask(project, old, audit)
     old_app("create-all", SHOP_VERSION="2")
     assert "Stamped: base ->" in old_app("db", "stamp", "head", SHOP_VERSION="2").stdout
     assert len(history_rows(old)) == 2
-    assert "matches" in old_app("db", "check", SHOP_VERSION="2").stdout
+    assert old_app("db", "check", SHOP_VERSION="2").stdout.count("matches") == 2
     assert "(head)" in old_app("db", "current", SHOP_VERSION="2").stdout
 
 
@@ -218,36 +220,30 @@ def test_a_database_on_another_host_asks_first_in_a_terminal(pg_url: str, tmp_pa
     assert "product" in tables(pg_url)
 
 
-def test_the_migration_password_is_asked_for_without_echo(pg_url: str, tmp_path: Path):
-    """DBSHIFT_MIGRATION_URL names a user but no password: 'flask db upgrade' in a terminal asks, echoing nothing."""
+def _in_a_terminal(project: Path, env: dict[str, str], argv: list[str], answer: str | None) -> tuple[
+        subprocess.CompletedProcess, str]:
+    """Run ``python -m flask --app shopapp ARGV`` with a terminal on stdin; type ``answer`` once a prompt shows.
+
+    Returns the finished process (its stderr starting with what was read before answering) and what the
+    terminal echoed.
+    """
     import pty
     import select
-
-    import sqlalchemy as sa
-
-    secret = "Pw-in-a-terminal-7"
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "shopapp.py").write_text(APP + (
-        "\n_create_app = create_app\n\n\ndef create_app():\n    app = _create_app()\n"
-        "    app.config['DBSHIFT_MIGRATION_URL'] = os.environ['SHOP_MIGRATION_URL']\n    return app\n"
-    ))
-    privileged = sa.engine.make_url(pg_url).set(username="postgres", password=None)
-    flask = Flask(project, pg_url, f"sqlite:///{tmp_path / 'audit.db'}")
-    flask.env["SHOP_MIGRATION_URL"] = privileged.render_as_string(hide_password=False)
-    flask("db", "init")
-    flask("db", "revision", "-m", "by hand")  # needs no database, so no password
 
     main, terminal = pty.openpty()
     try:  # a new session has no /dev/tty: getpass reads the terminal on stdin, with echo off
         child = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "shopapp", "db", "upgrade"], cwd=project, env=flask.env,
+            [sys.executable, "-m", "flask", "--app", "shopapp", *argv], cwd=project, env=env,
             stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )
         prompt = b""
-        while b": " not in prompt and select.select([child.stderr], [], [], 60)[0]:
-            prompt += os.read(child.stderr.fileno(), 1)  # answer once asked: getpass flushes earlier input
-        os.write(main, f"{secret}\n".encode())
+        if answer is not None:
+            while b": " not in prompt and select.select([child.stderr], [], [], 60)[0]:
+                byte = os.read(child.stderr.fileno(), 1)  # answer once asked: getpass flushes earlier input
+                if not byte:  # it ended without asking
+                    break
+                prompt += byte
+            os.write(main, f"{answer}\n".encode())
         stdout, stderr = child.communicate(timeout=120)
         echoed = b""
         while select.select([main], [], [], 0.2)[0]:
@@ -256,9 +252,56 @@ def test_the_migration_password_is_asked_for_without_echo(pg_url: str, tmp_path:
         os.close(main)
         os.close(terminal)
     done = subprocess.CompletedProcess(child.args, child.returncode, stdout.decode(), (prompt + stderr).decode())
+    return done, echoed.decode(errors="replace")
+
+
+def test_the_migration_password_is_asked_for_once_without_echo(mysql_url: str, mariadb_user: str, tmp_path: Path):
+    """DBSHIFT_MIGRATION_URL names a user but no password and the server wants one: 'flask db upgrade' in a
+    terminal asks once, echoing nothing, however many connections the run opens."""
+    import sqlalchemy as sa
+
+    from flaskapps import USER_PASSWORD
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "shopapp.py").write_text(APP)
+    flask = Flask(project, mysql_url, f"sqlite:///{tmp_path / 'audit.db'}")
+    privileged = sa.engine.make_url(mysql_url).set(username=mariadb_user, password=None)
+    flask.env["SHOP_MIGRATION_URL"] = privileged.render_as_string(hide_password=False)
+    flask("db", "init")
+    flask("db", "revision", "-m", "by hand")  # needs no database, so no password
+
+    done, echoed = _in_a_terminal(project, flask.env, ["db", "upgrade"], USER_PASSWORD)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stderr.startswith("Password for postgresql") and "postgres@127.0.0.1" in done.stderr
+    assert done.stderr.startswith(f"Password for mysql+pymysql://{mariadb_user}@127.0.0.1")
+    assert done.stderr.count("Password for") == 1, "asked once"
     assert "Now at" in done.stdout
-    for text in (done.stdout, done.stderr, echoed.decode(errors="replace")):
-        assert secret not in text
-    assert len(history_rows(pg_url)) == 1
+    for text in (done.stdout, done.stderr, echoed):
+        assert USER_PASSWORD not in text
+    assert len(history_rows(mysql_url)) == 1
+
+    # at start-up too: the app upgrades every bind in-process, asking once
+    flask("db", "revision", "-m", "second")
+    done, echoed = _in_a_terminal(project, {**flask.env, "SHOP_ON_START": "upgrade"}, ["hello"], USER_PASSWORD)
+    assert done.returncode == 0 and done.stdout == "started\n", done.stdout + done.stderr
+    assert done.stderr.count("Password for") == 1 and USER_PASSWORD not in done.stderr + echoed
+    assert len(history_rows(mysql_url)) == 2
+
+
+def test_no_password_is_asked_when_the_server_does_not_want_one(pg_url: str, tmp_path: Path):
+    """Trust authentication (like peer, .pgpass or $PGPASSWORD): a terminal, and still no question."""
+    import sqlalchemy as sa
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "shopapp.py").write_text(APP)
+    flask = Flask(project, pg_url, f"sqlite:///{tmp_path / 'audit.db'}")
+    privileged = sa.engine.make_url(pg_url).set(username="postgres", password=None)
+    flask.env["SHOP_MIGRATION_URL"] = privileged.render_as_string(hide_password=False)
+    flask("db", "init")
+    flask("db", "migrate", "-m", "initial")
+
+    done, _ = _in_a_terminal(project, flask.env, ["db", "upgrade"], None)
+    assert done.returncode == 0 and "Now at" in done.stdout, done.stdout + done.stderr
+    assert "Password" not in done.stderr
+    assert "product" in tables(pg_url)
