@@ -51,12 +51,19 @@ class Column:
 
 @dataclass(frozen=True)
 class PrimaryKey:
-    """A primary key; ``deferrable`` keys (PostgreSQL only) may be checked at commit instead."""
+    """A primary key; ``deferrable`` keys (PostgreSQL only) may be checked at commit instead.
+
+    Constraints the models leave unnamed have ``name`` None on every database: the
+    database chooses the name, and the differ matches them by what they do.
+    """
 
     columns: tuple[str, ...]
     name: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    server_name: str | None = field(default=None, compare=False, repr=False)
+    """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
+    reflection to drop it by; never compared, never written to a migration."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,12 @@ class ForeignKey:
     on_update: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    server_name: str | None = field(default=None, compare=False, repr=False)
+    """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
+    reflection to drop it by; never compared, never written to a migration."""
+    own_index: str | None = field(default=None, compare=False, repr=False)
+    """MySQL/MariaDB: the index InnoDB created by itself for this key, which reflection does not list
+    (it goes when the key is dropped); None when another index serves the key, or it was not read."""
 
     @property
     def signature(self) -> tuple:
@@ -85,12 +98,18 @@ class Unique:
     name: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    server_name: str | None = field(default=None, compare=False, repr=False)
+    """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
+    reflection to drop it by; never compared, never written to a migration."""
 
 
 @dataclass(frozen=True)
 class Check:
     sqltext: str
     name: str | None = None
+    server_name: str | None = field(default=None, compare=False, repr=False)
+    """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
+    reflection to drop it by; never compared, never written to a migration."""
 
 
 @dataclass(frozen=True)
@@ -109,9 +128,18 @@ class Exclude:
     include: tuple[str, ...] = ()
     deferrable: bool = False
     initially_deferred: bool = False
+    server_name: str | None = field(default=None, compare=False, repr=False)
+    """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
+    reflection to drop it by; never compared, never written to a migration."""
 
 
 Constraint = Union[PrimaryKey, ForeignKey, Unique, Check, Exclude]
+
+
+def real_name(constraint: Constraint) -> str | None:
+    """The name the constraint goes by in the database: the models' name, else the one the database
+    gave it (known when it was read from the database), else None."""
+    return constraint.name or constraint.server_name
 
 
 @dataclass(frozen=True)

@@ -39,12 +39,15 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from ..core import model as m
 from ..core import ops as o
+from ..core.diff import find_constraint
 from ..core.errors import DbshiftError
 from ..core.model import qualified
 from ..core.narrowing import Loss
 from ..core.sqltext import needs_no_transaction, split_sql
 from ..core.types import string_literal
 from ..sqla.dialect import dialect_for
+from ..sqla.normalize import equivalence_for
+from ..sqla.server_names import default_name
 from ..sqla.types import render as render_type
 
 
@@ -417,9 +420,38 @@ class Renderer:
         return [f"ALTER TABLE {self.table_name(op.table, op.schema)} ADD {self.constraint_sql(op.constraint)}"]
 
     def render_drop_constraint(self, op: o.DropConstraint, schema: m.Schema) -> list:
-        if not op.constraint.name:
-            raise UnsupportedOperation(op, self.name, "the constraint has no name")
-        return [f"ALTER TABLE {self.table_name(op.table, op.schema)} DROP CONSTRAINT {self.q(op.constraint.name)}"]
+        name, note = self.constraint_name(op, schema)
+        return [note + f"ALTER TABLE {self.table_name(op.table, op.schema)} DROP CONSTRAINT {self.q(name)}"]
+
+    # --- the constraint an operation changes -----------------------------------------
+
+    def existing(self, op: o.DropConstraint, schema: m.Schema) -> m.Constraint | None:
+        """``op``'s constraint as ``schema`` holds it: the one named so, or (unnamed) the one doing the same;
+        read from the database, it knows the name the database gave it."""
+        table = _table_of(schema, op.table, op.schema)
+        return find_constraint(table, op.constraint, equivalence_for(self.name)) if table is not None else None
+
+    def constraint_name(self, op: o.DropConstraint, schema: m.Schema) -> tuple[str, str]:
+        """The name to drop ``op``'s constraint by, and a SQL comment line to put before the statement
+        (``""`` when the name is certain).
+
+        The models' name when there is one; else the one the database gave it, as
+        read from the database (``schema`` then comes from reflection); else, when
+        no database was read (``--sql``), the name this database gives such a
+        constraint by default, which the comment says.
+        """
+        found = self.existing(op, schema)
+        name = op.constraint.name or (m.real_name(found) if found is not None else None)
+        if name:
+            return name, ""
+        table = _table_of(schema, op.table, op.schema) or m.Table(op.table, ())
+        guess = default_name(self.name, found or op.constraint, table)
+        if guess is None:
+            raise UnsupportedOperation(op, self.name, "the constraint has no name and this database gives it none")
+        kind = type(op.constraint).__name__.lower()
+        note = (f"-- {guess}: the name {self.name} gives an unnamed {kind} by default; "
+                "it was not read from the database\n")
+        return guess, note
 
     def render_backfill(self, op: o.Backfill, schema: m.Schema) -> list:
         column = self.q(op.column)
@@ -438,6 +470,11 @@ def _split_ordering(expression: str) -> tuple[str, str]:
     if order is None:  # cannot happen: every part of the pattern is optional
         return expression, ""
     return expression[: order.start()], order.group(0).upper()
+
+
+def _table_of(schema: m.Schema, name: str, schema_name: str | None) -> m.Table | None:
+    key = qualified(name, schema_name)
+    return schema.table(key) if schema.has_table(key) else None
 
 
 def _snake(name: str) -> str:

@@ -48,6 +48,7 @@ models' comments, enum types, sequences and schemas are left out of its schema.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..core import model as m
 from ..core import ops as o
@@ -128,7 +129,8 @@ class SqliteRenderer(Renderer):
         return self.rebuild(schema, op)
 
     def render_drop_constraint(self, op: o.DropConstraint, schema: m.Schema) -> list:
-        return self.rebuild(schema, op)
+        found = self.existing(op, schema)  # as the table holds it: a CHECK may be spelled as another database wrote it
+        return self.rebuild(schema, replace(op, constraint=found) if found is not None else op)
 
     def render_alter_table_options(self, op: o.AlterTableOptions, schema: m.Schema) -> list:
         return self.rebuild(schema, op) if op.old != op.new else []
