@@ -213,7 +213,7 @@ class _Table:
             unlogged=self.unlogged,
             cluster_on=self.cluster_on,
             schema=self.schema,
-            excludes=tuple(sorted(self.excludes, key=lambda x: (x.name or "", x.elements))),
+            excludes=tuple(sorted(self.excludes, key=lambda x: (x.name is None, x.name or "", x.elements))),
         )
 
 
