@@ -38,7 +38,8 @@ def owner_of(index: m.Index, fks: Iterable[m.ForeignKey], table: str) -> m.Forei
         return None
     return next(
         (fk for fk in fks
-         if tuple(index.expressions) == tuple(fk.columns) and index.name == implicit_index_name(fk, table)),
+         if tuple(index.expressions) == tuple(fk.columns)
+         and index.name in (m.real_name(fk), implicit_index_name(fk, table))),  # a key named t_ibfk_N by hand: either
         None,
     )
 
