@@ -144,6 +144,30 @@ class UnsupportedConstraint(DbshiftError):
         self.constraint, self.dialect, self.detail = constraint, dialect, detail
 
 
+class ConstraintNotThere(DbshiftError):
+    """Table ``table`` holds no constraint that is ``constraint`` (the one named so, or for an unnamed one,
+    one doing the same), so there is none to drop; a name guessed for it could be another constraint's."""
+
+    def __init__(self, table: str, constraint: m.Constraint) -> None:
+        self.table, self.constraint = table, constraint
+        super().__init__(f"table {table} has no {described(constraint)} to drop")
+
+
+def described(c: m.Constraint) -> str:
+    """What a constraint does, in a few words: ``foreign key (editor_id) referencing author (id)``."""
+    named = f" {c.name}" if c.name else ""
+    if isinstance(c, m.PrimaryKey):
+        return f"primary key{named} ({', '.join(c.columns)})"
+    if isinstance(c, m.ForeignKey):
+        target = qualified(c.ref_table, c.ref_schema)
+        return f"foreign key{named} ({', '.join(c.columns)}) referencing {target} ({', '.join(c.ref_columns)})"
+    if isinstance(c, m.Unique):
+        return f"unique key{named} ({', '.join(c.columns)})"
+    if isinstance(c, m.Check):
+        return f"CHECK{named} ({c.sqltext})"
+    return f"exclusion constraint{named} ({', '.join(c.elements)})"
+
+
 SQLITE_TABLE_OPTIONS = "WITHOUT ROWID, STRICT and AUTOINCREMENT are SQLite's table options: this database has none"
 
 
@@ -438,13 +462,18 @@ class Renderer:
         The models' name when there is one; else the one the database gave it, as
         read from the database (``schema`` then comes from reflection); else, when
         no database was read (``--sql``), the name this database gives such a
-        constraint by default, which the comment says.
+        constraint by default, which the comment says.  An unnamed constraint
+        its table does not hold is refused (:class:`ConstraintNotThere`).
         """
         found = self.existing(op, schema)
         name = op.constraint.name or (m.real_name(found) if found is not None else None)
         if name:
             return name, ""
-        table = _table_of(schema, op.table, op.schema) or m.Table(op.table, ())
+        table = _table_of(schema, op.table, op.schema)
+        if table is None:  # made by hand-written SQL the schema model cannot follow
+            table = m.Table(op.table, ())
+        elif found is None:
+            raise ConstraintNotThere(qualified(op.table, op.schema), op.constraint)
         guess = default_name(self.name, found or op.constraint, table)
         if guess is None:
             raise UnsupportedOperation(op, self.name, "the constraint has no name and this database gives it none")

@@ -19,9 +19,11 @@ import sqlalchemy as sa
 
 from dbshift import api
 from dbshift.config import Config
+from dbshift.core import model as m
 from dbshift.core import ops as o
 from dbshift.database.connect import create_engine
 from dbshift.project import files
+from dbshift.runner import MigrationFailed
 from dbshift.sqla.from_metadata import from_metadata
 
 DIALECTS = ("sqlite", "postgresql", "mariadb")
@@ -64,6 +66,8 @@ def names_models(dropped: bool = False) -> sa.MetaData:
         sa.UniqueConstraint("slug", "lang"),
         *(() if dropped else (sa.UniqueConstraint("slug", "region"),)),
         sa.CheckConstraint("num >= 0"),
+        sa.CheckConstraint("num < 1000"),  # a second CHECK on num: PostgreSQL numbers its name
+        sa.CheckConstraint("region >= num"),  # on two columns: PostgreSQL names it after the table alone
     )
     return md
 
@@ -202,12 +206,12 @@ def test_create_all_on_postgresql_gives_postgresql_names_and_they_read_as_none(p
             "SELECT conname FROM pg_constraint WHERE conrelid = 'post'::regclass"))
     engine.dispose()
     assert names == [
-        "post_author_id_fkey", "post_editor_id_fkey", "post_num_check", "post_parent_id_fkey", "post_pkey",
-        "post_region_num_fkey", "post_slug_lang_key", "post_slug_region_key",
+        "post_author_id_fkey", "post_check", "post_editor_id_fkey", "post_num_check", "post_num_check1",
+        "post_parent_id_fkey", "post_pkey", "post_region_num_fkey", "post_slug_lang_key", "post_slug_region_key",
     ]
     schema, _ = api.database_schema(config(project(tmp_path), pg_url, names_models()))
     post = schema.table("post")
-    assert [c.name for c in post.constraints] == [None] * 8
+    assert [c.name for c in post.constraints] == [None] * 10
     assert sorted(str(c.server_name) for c in post.constraints) == names
 
 
@@ -262,7 +266,7 @@ def predicted_names(dialect: str) -> list[o.Op]:
         pk = replace(t.primary_key, name=f"{t.name}_pkey") if t.primary_key else None
         fks = tuple(replace(fk, name=f"{t.name}_{'_'.join(fk.columns)}_fkey") for fk in t.foreign_keys)
         uniques = tuple(replace(u, name=f"{t.name}_{'_'.join(u.columns)}_key") for u in t.uniques)
-        checks = tuple(replace(c, name=f"{t.name}_num_check") for c in t.checks)
+        checks = tuple(replace(c, name=f"{t.name}_c{n}") for n, c in enumerate(t.checks))
         tables.append(replace(t, primary_key=pk, foreign_keys=fks, uniques=uniques, checks=checks))
     author, post = sorted(tables, key=lambda t: t.name)
     return [o.CreateTable(author), o.CreateTable(post)]
@@ -307,3 +311,92 @@ def test_sql_output_drops_unnamed_constraints_by_the_database_default_names_and_
 
         api.upgrade(config(root, url, names_models(dropped=True)))  # online, the same names, read from the database
         assert api.check(config(root, url, names_models(dropped=True))).ops == ()
+
+
+# --- within one run -------------------------------------------------------------------------
+
+
+def test_one_run_drops_the_unnamed_key_it_made_by_the_name_the_database_gave_it(db_url, tmp_path):
+    """Made, dropped, made again and dropped in one run: MariaDB names the key added last ``post_ibfk_3``
+    (after the highest number there ever was), which no count of the keys could tell; the run reads the
+    database again before dropping it, and drops that key, not ``post_ibfk_2`` (the editor's)."""
+    dialect = dialect_of(db_url)
+    md = sa.MetaData()
+    sa.Table("author", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "post", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("author_id", sa.ForeignKey("author.id")),
+        sa.Column("editor_id", sa.ForeignKey("author.id")),
+        sa.Column("parent_id", sa.Integer),
+    )
+    author, post = from_metadata(md, dialect).tables
+    by_author, by_editor = post.foreign_keys
+    by_parent = replace(by_author, columns=("parent_id",), ref_table="post")
+    root = project(tmp_path)
+    steps = [
+        [o.CreateTable(author), o.CreateTable(post)],
+        [o.DropConstraint("post", by_author)],
+        [o.AddConstraint("post", by_parent)],
+        [o.DropConstraint("post", by_parent)],
+    ]
+    now = datetime.now(timezone.utc)
+    for n, ops in enumerate(steps):
+        files.write_migration(root / "migrations", f"000{n + 1}", (f"000{n}",) if n else (), f"step {n + 1}", ops,
+                              now=now)
+    md.tables["post"].constraints.remove(next(c for c in md.tables["post"].foreign_key_constraints
+                                              if c.column_keys == ["author_id"]))
+    api.upgrade(config(root, db_url, md))  # all four in one run
+    assert api.check(config(root, db_url, md)).ops == ()  # the editor's key is there, the others are not
+    api.downgrade(config(root, db_url, md), "base")  # all four back in one run
+    assert api.database_schema(config(root, db_url, md))[0].tables == ()
+
+
+def test_an_unnamed_key_the_database_does_not_hold_is_refused_not_guessed(db_url, tmp_path):
+    """Dropping an unnamed key that is not there fails with one line naming what was looked for, instead of
+    dropping whatever holds the name the database would have given it (on MariaDB, ``post_ibfk_1``)."""
+    root = project(tmp_path)
+    first = api.revision(config(root, db_url, names_models()), "tables", autogenerate=True)
+    assert first.revision is not None
+    api.upgrade(config(root, db_url, names_models()))
+    never_made = o.DropConstraint("post", m.ForeignKey(("lang",), "author", ("code",)))
+    files.write_migration(root / "migrations", "9999", (first.revision.id,), "drop a key never made", [never_made],
+                          now=datetime.now(timezone.utc))
+    with pytest.raises(MigrationFailed) as failed:
+        api.upgrade(config(root, db_url, names_models()))
+    assert "table post has no foreign key (lang) referencing author (code) to drop" in str(failed.value)
+    assert len(database_schema(root, db_url).table("post").foreign_keys) == 4, "every key kept"
+
+
+def database_schema(root: Path, url: str) -> m.Schema:
+    return api.database_schema(config(root, url, names_models()))[0]
+
+
+# --- PostgreSQL: shortened and numbered names ----------------------------------------------------
+
+
+def test_postgresql_names_shortened_to_63_bytes_or_numbered_read_as_none(pg_url, tmp_path):
+    table = "quarterly_reconciliation_report_line_item_adjustment"  # 52 characters
+    column = "adjustment_reason_code_from_the_finance_department"  # 50 characters
+    execute(
+        pg_url,
+        "CREATE TABLE parent (id integer PRIMARY KEY)",
+        f"CREATE TABLE {table} (id integer PRIMARY KEY, {column} integer REFERENCES parent (id), a integer,"
+        f" UNIQUE ({column}), CHECK ({column} > 0), CHECK ({column} < 100))",
+    )
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        chosen = sorted(r[0] for r in conn.exec_driver_sql(
+            f"SELECT conname FROM pg_constraint WHERE conrelid = '{table}'::regclass"))
+    engine.dispose()
+    assert all(len(n) <= 63 for n in chosen) and any(n.endswith("_check1") for n in chosen)
+    found = database_schema(project(tmp_path), pg_url).table(table)
+    assert [c.name for c in found.constraints] == [None] * 5
+    assert sorted(str(c.server_name) for c in found.constraints) == chosen
+
+
+def test_postgresql_numbers_a_name_another_relation_holds(pg_url, tmp_path):
+    execute(pg_url, "CREATE TABLE t (id integer PRIMARY KEY, a integer)", "CREATE INDEX t_a_key ON t (id)",
+            "ALTER TABLE t ADD UNIQUE (a)")
+    unique = database_schema(project(tmp_path), pg_url).table("t").uniques[0]
+    assert (unique.name, unique.server_name) == (None, "t_a_key1")
