@@ -4,6 +4,10 @@ One small function per object kind; each returns an unordered list of ops.
 Ordering by dependencies is :mod:`dbshift.core.order`'s job.  The differ never
 does I/O and never prompts: dialect-specific equivalences come in through an
 :class:`Equivalence`, rename decisions through a :class:`Renames` policy.
+
+Constraint names matter only when both sides have one (:func:`names_agree`): a
+constraint the models leave unnamed, or one whose name the database chose
+(reflection reads it as unnamed), is matched by what it does.
 """
 
 from __future__ import annotations
@@ -236,12 +240,14 @@ def constraint_key(c: Constraint, eq: Equivalence = Equivalence()) -> tuple:
 
 
 def find_constraint(table: Table, c: Constraint, eq: Equivalence = Equivalence()) -> Constraint | None:
-    """``table``'s constraint that is ``c``: the one named so, or (``c`` unnamed) the one doing the same."""
+    """``table``'s constraint that is ``c``: the one going by ``c``'s name, else, by the rule of
+    :func:`names_agree`, one doing the same with no name on one side or the other."""
     same_kind = [x for x in table.constraints if type(x) is type(c)]
-    if c.name:
-        return next((x for x in same_kind if c.name in (x.name, x.server_name)), None)
+    named = next((x for x in same_kind if c.name and c.name in (x.name, x.server_name)), None)
+    if named is not None:
+        return named
     key = constraint_key(c, eq)
-    return next((x for x in same_kind if constraint_key(x, eq) == key), None)
+    return next((x for x in same_kind if names_agree(x, c) and constraint_key(x, eq) == key), None)
 
 
 def _fk_key(fk: ForeignKey) -> tuple:

@@ -29,6 +29,13 @@ runner executes inside the migration's transaction, the renderer staying pure
 
 A SQL script (``--sql``) cannot run either: it gets each one's ``offline``
 form instead, statements that fail by themselves where the dialect allows.
+
+A constraint the models leave unnamed is created without a name, and dropped
+by the name the database gave it: the schema an operation is rendered against
+comes from the database when there is one, and reflection keeps that name
+(``server_name``).  With no database read (``--sql``), the drop uses the name
+the database gives such a constraint by default, with a comment saying so
+(:meth:`Renderer.constraint_name`).
 """
 
 from __future__ import annotations
@@ -459,14 +466,16 @@ class Renderer:
         """The name to drop ``op``'s constraint by, and a SQL comment line to put before the statement
         (``""`` when the name is certain).
 
-        The models' name when there is one; else the one the database gave it, as
-        read from the database (``schema`` then comes from reflection); else, when
+        The name the table's constraint goes by: the models' name, or the one the
+        database gave it, as read from the database (``schema`` then comes from
+        reflection; a migration naming a constraint the database holds unnamed,
+        written on another database, finds it by what it does); else, when
         no database was read (``--sql``), the name this database gives such a
         constraint by default, which the comment says.  An unnamed constraint
         its table does not hold is refused (:class:`ConstraintNotThere`).
         """
         found = self.existing(op, schema)
-        name = op.constraint.name or (m.real_name(found) if found is not None else None)
+        name = (m.real_name(found) if found is not None else None) or op.constraint.name
         if name:
             return name, ""
         table = _table_of(schema, op.table, op.schema)

@@ -288,6 +288,34 @@ def test_a_migration_file_with_the_names_dbshift_used_to_predict_still_applies_a
     drop_and_restore(root, url, unnamed=dialect != "sqlite")
 
 
+def test_a_migration_naming_keys_as_postgresql_did_drops_them_where_the_database_made_them_unnamed(
+    db_url, request, tmp_path
+):
+    """A file written on PostgreSQL by an earlier dbshift drops ``post_editor_id_fkey`` and
+    ``post_slug_region_key``; on a database where create_all() made those keys unnamed (MariaDB calls them
+    ``post_ibfk_2`` and ``slug_2``, SQLite nothing) the keys doing the same are the ones dropped."""
+    root = project(tmp_path)
+    first = api.revision(config(root, database(request, tmp_path, OTHER[dialect_of(db_url)]), names_models()),
+                         "names", autogenerate=True)
+    assert first.revision is not None
+    create_all(db_url)
+    execute(db_url, *SEED)
+    before = rows(db_url)
+    api.stamp(config(root, db_url, names_models()), "head")
+    post = from_metadata(names_models(), dialect_of(db_url)).table("post")
+    editor = next(fk for fk in post.foreign_keys if fk.columns == ("editor_id",))
+    slug_region = next(u for u in post.uniques if u.columns == ("slug", "region"))
+    files.write_migration(root / "migrations", "0002", (first.revision.id,), "drop two, named", [
+        o.DropConstraint("post", replace(editor, name="post_editor_id_fkey")),
+        o.DropConstraint("post", replace(slug_region, name="post_slug_region_key")),
+    ], now=datetime.now(timezone.utc))
+    api.upgrade(config(root, db_url, names_models(dropped=True)))
+    assert api.check(config(root, db_url, names_models(dropped=True))).ops == ()
+    api.downgrade(config(root, db_url, names_models()), "-1")  # made again, now under PostgreSQL's names
+    assert api.check(config(root, db_url, names_models())).ops == ()
+    assert rows(db_url) == before
+
+
 # --- offline: the database's default names, said so ------------------------------------------
 
 
