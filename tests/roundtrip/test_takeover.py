@@ -316,6 +316,33 @@ def test_a_migration_naming_keys_as_postgresql_did_drops_them_where_the_database
     assert rows(db_url) == before
 
 
+def awards(unique: bool = True) -> sa.MetaData:
+    md = sa.MetaData()
+    sa.Table("author", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("award", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("author_id", sa.ForeignKey("author.id")), sa.Column("title", sa.String(20)),
+             *((sa.UniqueConstraint("author_id", "title"),) if unique else ()))
+    return md
+
+
+def test_an_unnamed_unique_key_serving_an_unnamed_foreign_key_is_dropped_and_made_again(db_url, tmp_path):
+    """MariaDB names the unique key ``author_id`` after its first column, and it is the index the foreign key
+    ``award_ibfk_1`` uses: dropping it leaves the foreign key an index of its own, in the same statement."""
+    root = project(tmp_path)
+    engine = create_engine(db_url)
+    awards().create_all(engine)
+    engine.dispose()
+    execute(db_url, "INSERT INTO author (id) VALUES (1)", "INSERT INTO award (id, author_id, title) VALUES (1, 1, 'x')")
+    dropped = api.revision(config(root, db_url, awards(unique=False)), "drop", autogenerate=True)
+    assert [type(op.constraint).__name__ for op in dropped.ops] == ["Unique"]  # type: ignore[attr-defined]
+    api.upgrade(config(root, db_url, awards(unique=False)))
+    assert api.check(config(root, db_url, awards(unique=False))).ops == ()
+    api.downgrade(config(root, db_url, awards()), "-1")
+    assert api.check(config(root, db_url, awards())).ops == ()
+    with pytest.raises(sa.exc.IntegrityError):  # the unique key is back
+        execute(db_url, "INSERT INTO award (id, author_id, title) VALUES (2, 1, 'x')")
+
+
 # --- offline: the database's default names, said so ------------------------------------------
 
 
