@@ -384,14 +384,13 @@ class Runner:
                 self._names_known = False
 
 
-
 def _needs_database_names(op: o.Op, dialect: str) -> bool:
     """Whether rendering ``op`` needs a name only the database knows: the one it gave an unnamed constraint
     that is dropped, or (MySQL) the index InnoDB made for a foreign key that is dropped.  SQLite drops a
     constraint by rebuilding its table, by no name."""
     if not isinstance(op, o.DropConstraint) or dialect == "sqlite":
         return False
-    return not op.constraint.name or isinstance(op.constraint, m.ForeignKey)
+    return not op.constraint.name or (isinstance(op.constraint, m.ForeignKey) and dialect in ("mysql", "mariadb"))
 
 
 def _ms(since: float) -> int:
