@@ -1,4 +1,13 @@
-"""Everything a migration file needs, in one import: ``from dbshift.migration import *``."""
+"""Everything a migration file needs, in one import: ``from dbshift.migration import *``.
+
+Besides the operations and model values: ``sa`` (SQLAlchemy) and its dialect modules
+``postgresql``, ``mysql`` and ``sqlite``, for column types and server defaults stated as
+the models state them (``Column("mood", sa.Enum("happy", "sad", name="mood"))``,
+``default=sa.func.now()``); each is spelled for the database the migration runs on.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from .core.model import (
     Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Sequence, Table, TableOptions, Unique,
@@ -19,4 +28,5 @@ __all__ = [
     "DropIndex", "DropSequence", "DropTable", "RenameColumn", "RenameTable", "RunPython", "RunSQL",
     "AlterTableLogging", "AlterTableCluster", "AlterTableOptions", "AlterSequence", "AttachSequence", "DetachSequence",
     "CreateSchema", "DropSchema",
+    "sa", "postgresql", "mysql", "sqlite",
 ]

@@ -8,7 +8,8 @@ and returns a result value; none prints, and none touches the application's logg
     api.upgrade(config)                 # apply everything pending
     api.status(config).up_to_date       # is the database at the version the code needs?
 
-The functions live by concern: :mod:`.autogenerate` (``revision``), :mod:`.run`
+The functions live by concern: :mod:`.adoption` (``adopt`` an Alembic-migrated database),
+:mod:`.autogenerate` (``revision``), :mod:`.run`
 (``upgrade``, ``downgrade`` and their offline SQL), :mod:`.records` (``current``,
 ``status``, ``history_entries``, ``heads``, ``show``, ``stamp``, ``resolve``,
 ``accept``), :mod:`.compare` (``check``, ``diff_databases``), :mod:`.linting` and
@@ -25,6 +26,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _HOMES = {
+    ".adoption": ["adopt", "adopt_plan", "confirm_adoption", "undo_adoption"],
     ".autogenerate": ["revision"],
     ".compare": ["check", "database_schema", "diff_databases", "schema_changes"],
     ".context": ["connection", "load_graph"],
@@ -39,7 +41,7 @@ _HOMES = {
     ".project": ["init", "merge", "rebase"],
     ".records": ["accept", "current", "heads", "history_entries", "resolve", "show", "stamp", "status"],
     ".results": [
-        "AcceptResult", "CheckResult", "DiffResult", "HistoryEntry", "InitResult", "LintReport", "LintResult",
+        "AcceptResult", "AdoptResult", "CheckResult", "DiffResult", "HistoryEntry", "InitResult", "LintReport", "LintResult",
         "RebaseResult", "ResolveResult", "RevisionResult", "RunResult", "ShowResult", "SqlScript", "StampResult",
         "Status",
     ],
@@ -66,6 +68,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from ..runner.events import Event, Step, StepPreview
+    from .adoption import adopt, adopt_plan, confirm_adoption, undo_adoption
     from .autogenerate import revision
     from .compare import check, database_schema, diff_databases, schema_changes
     from .context import connection, load_graph
@@ -80,7 +83,7 @@ if TYPE_CHECKING:
     from .project import init, merge, rebase
     from .records import accept, current, heads, history_entries, resolve, show, stamp, status
     from .results import (
-        AcceptResult, CheckResult, DiffResult, HistoryEntry, InitResult, LintReport, LintResult, RebaseResult,
+        AcceptResult, AdoptResult, CheckResult, DiffResult, HistoryEntry, InitResult, LintReport, LintResult, RebaseResult,
         ResolveResult, RevisionResult, RunResult, ShowResult, SqlScript, StampResult, Status,
     )
     from .run import downgrade, downgrade_sql, upgrade, upgrade_sql

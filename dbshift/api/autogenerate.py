@@ -13,7 +13,8 @@ from ..core.safety import make_safe, safe_downgrade
 from ..core.unmodelled import Dependant
 from ..project import files
 from ..project.config import Config
-from .context import connection, current_of, load_graph, read_rows
+from ..sqla.dialect import server_dialect
+from .context import connection, current_of, enums_in_history, load_graph, read_rows
 from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
 from .schemas import (
@@ -40,17 +41,19 @@ def revision(
     if len(heads) > 1:
         raise MultipleHeads(list(heads))
     ops: tuple[o.Op, ...] = ()
+    written: tuple[tuple[o.Op, ...], tuple[o.Op, ...] | None] = ((), None)
     possible: tuple[PossibleRename, ...] = ()
     dependants: tuple[Dependant, ...] = ()
     if autogenerate:
+        from ..sqla.declared import bind, declare
         from ..sqla.from_metadata import backfill_values
 
         with connection(config) as conn:
-            dialect = conn.dialect.name
+            dialect = server_dialect(conn.dialect)
             current = current_of(graph, (r.revision for r in read_rows(conn) if r.applied))
             if set(current) != set(heads):
                 raise NotAtHead(current, heads)
-            model = model_schema(config, dialect)
+            model = model_schema(config, conn.dialect)
             check_writable(model, dialect)  # before anything is compared or written
             database = database_schema_for(conn, config, model)
             if not model.tables and database.tables:
@@ -62,11 +65,13 @@ def revision(
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))
             check_comments(ops, dialect)
             dependants = dependants_of(conn, config, model, ops)
+            written = declare(ops, safe_downgrade(ops), metadata(config), conn.dialect,
+                              None if dialect == "postgresql" else enums_in_history(graph))
+            ops = tuple(bind(written[0], conn.dialect))
         if not ops:
             return RevisionResult(None, None, ())
     now = datetime.now(timezone.utc)
     rev_id = files.new_revision_id(now, set(graph.revisions))
-    path = files.write_migration(
-        config.migrations, rev_id, tuple(heads), message, list(ops), downgrade_ops=safe_downgrade(ops), now=now
-    )
+    path = files.write_migration(config.migrations, rev_id, tuple(heads), message, list(written[0]),
+                                 downgrade_ops=written[1], now=now)
     return RevisionResult(Revision(rev_id, tuple(heads), message, str(path)), path, ops, possible, dependants)

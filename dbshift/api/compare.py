@@ -9,6 +9,7 @@ from ..core import ops as o
 from ..core.model import Schema
 from ..database import history
 from ..project.config import Config
+from ..sqla.dialect import server_dialect
 from .context import applied_ids, connection, load_graph
 from .records import history_problems
 from .results import CheckResult, DiffResult
@@ -27,9 +28,10 @@ def check(config: Config) -> CheckResult:
     with connection(config) as conn:
         rows = history.rows(conn)
         problems = history_problems(graph, rows, applied_ids(rows))
-        model = model_schema(config, conn.dialect.name)
-        check_writable(model, conn.dialect.name)
-        ops = changes(model, database_schema_for(conn, config, model), conn.dialect.name)
+        dialect = server_dialect(conn.dialect)
+        model = model_schema(config, conn.dialect)
+        check_writable(model, dialect)
+        ops = changes(model, database_schema_for(conn, config, model), dialect)
         return CheckResult(ops, problems, dependants_of(conn, config, model, ops))
 
 
@@ -37,8 +39,8 @@ def database_schema(config: Config) -> tuple[Schema, str]:
     """The configured database's schema as ``check`` reads it (the default schema plus every schema the
     models use, when models are configured), and its dialect name."""
     with connection(config) as conn:
-        dialect = conn.dialect.name
-        model = model_schema(config, dialect) if has_models(config) else None
+        dialect = server_dialect(conn.dialect)
+        model = model_schema(config, conn.dialect) if has_models(config) else None
         return database_schema_for(conn, config, model), dialect
 
 
@@ -69,7 +71,9 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
         conns = [stack.enter_context(connection(_reading(url))) for url in (url_a, url_b)]
         if schemas is None:
             schemas = tuple(dict.fromkeys(n for conn in conns for n in (None, *schema_names(conn))))
-        found = [(reflect(conn, schemas=schemas, exclude={history.TABLE_NAME}), conn.dialect.name) for conn in conns]
+        found = [
+            (reflect(conn, schemas=schemas, exclude={history.TABLE_NAME}), server_dialect(conn.dialect)) for conn in conns
+        ]
         others = [unmodelled(conn, schemas=schemas, exclude={history.TABLE_NAME}) for conn in conns]
     (a, dialect), (b, _) = found
     ops = changes(b, a, dialect)

@@ -45,7 +45,7 @@ def lint(
         if rev_id not in wanted:
             continue
         rev = graph.get(rev_id)
-        migration = files.load(rev)
+        migration = files.load(rev, dialect)
         own = migration.lint_ignore
         for code in own:
             if code not in CODES:

@@ -56,6 +56,23 @@ class SqlScript:
 
 
 @dataclass(frozen=True)
+class AdoptResult:
+    """An adoption of a database Alembic migrated (:mod:`dbshift.api.adoption`).
+
+    ``action``: ``plan`` (nothing written), ``adopted``, ``already`` (adopted before), ``undone`` or
+    ``confirmed``.  ``revisions``: those recorded as applied (or, for ``undone``, removed); ``alembic_at``:
+    what the version table recorded; ``kept_table``: whether it is still there.
+    """
+
+    action: str
+    version_table: str
+    alembic_at: tuple[str, ...]
+    revisions: tuple[Revision, ...]
+    current: tuple[str, ...]
+    kept_table: bool
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     revision: Revision
     applied: bool

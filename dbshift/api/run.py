@@ -19,6 +19,7 @@ from ..project.config import Config
 
 from ..runner.plan import Resume, decode as decode_plan
 from ..runner.events import Direction, Event, LockAcquired, LockWaiting, Notice, Step, StepPreview
+from .adoption import refuse_unadopted
 from .context import (
     accepted, applied_ids, connection, current_of, edited, ensure_history_table, load_graph, path_of, read_rows,
     record_checksums,
@@ -143,6 +144,7 @@ def _prepare(
     for row in rows:
         if row.revision not in graph:
             raise DatabaseAtUnknownRevision(row.revision)
+    refuse_unadopted(conn, rows)  # a database Alembic migrated: replaying its history over it would fail
     if options.accept_checksums:
         rows = accepted(graph, rows, options.accept_checksums)
     changed = edited(graph, rows)
@@ -167,7 +169,7 @@ def _prepare(
         # a file edited since the run failed (its fix) is taken as it is now; else the failed run's plan is replayed
         unchanged = where is not None and files.file_checksum(Path(where)) == row.checksum
         resume_at[row.revision] = Resume(row.statements_done or 0, decode_plan(row.plan) if unchanged else None)
-    steps = _plan(graph, direction, applied, target)
+    steps = _plan(graph, direction, applied, target, conn.dialect)
     if resume_at and next(iter(resume_at)) not in {s.revision.id for s in steps}:
         raise ResumeNotInPlan(next(iter(resume_at)), direction, target)
     return steps, resume_at
@@ -206,15 +208,17 @@ def _after(applied: set[str], steps: list[Step]) -> set[str]:
     return result
 
 
-def _plan(graph: RevisionGraph, direction: Direction, applied: set[str], target: str) -> list[Step]:
+def _plan(
+    graph: RevisionGraph, direction: Direction, applied: set[str], target: str, dialect: sa.engine.Dialect
+) -> list[Step]:
     ids = graph.upgrade_plan(applied, target) if direction == "up" else graph.downgrade_plan(applied, target)
-    return [_step(graph, rev_id, direction) for rev_id in ids]
+    return [_step(graph, rev_id, direction, dialect) for rev_id in ids]
 
 
-def _step(graph: RevisionGraph, rev_id: str, direction: Direction) -> Step:
-    """One migration to run, loaded; ``NoDowngrade`` when it cannot be un-applied."""
+def _step(graph: RevisionGraph, rev_id: str, direction: Direction, dialect: sa.engine.Dialect) -> Step:
+    """One migration to run, loaded and bound to ``dialect``; ``NoDowngrade`` when it cannot be un-applied."""
     rev = graph.get(rev_id)
-    migration = files.load(rev)
+    migration = files.load(rev, dialect)
     if direction == "up":
         return Step(rev, direction, tuple(migration.upgrade), migration.checksum)
     try:
@@ -241,11 +245,12 @@ def _script(config: Config, direction: Direction, target: str) -> SqlScript:
         if not start:
             raise TargetReached(target, f"offline downgrades need a starting revision: {command('downgrade START:END --sql')}")
         applied = set(graph.ancestors(graph.resolve(start)))
-    steps = _plan(graph, direction, applied, end)
+    dialect = dialect_for(normalize_url(config.url).get_backend_name())
+    steps = _plan(graph, direction, applied, end, dialect)
     state = Schema()
     for rev_id in graph.topological():
         if rev_id in applied:
-            state = o.apply_all(state, files.load(graph.get(rev_id)).upgrade)
-    sink = SqlSink(dialect_for(normalize_url(config.url).get_backend_name()), state)
+            state = o.apply_all(state, files.load(graph.get(rev_id), dialect).upgrade)
+    sink = SqlSink(dialect, state)
     Runner(sink).run(steps)
     return SqlScript(direction, tuple(steps), sink.sql, graph.current(_after(applied, steps)))

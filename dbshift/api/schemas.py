@@ -38,11 +38,15 @@ def has_models(config: Config) -> bool:
 
 
 def excluded(config: Config) -> frozenset[str]:
-    """Tables no command creates, drops or compares: the configured ones and the history table."""
-    return config.exclude_tables | {history.TABLE_NAME}
+    """Tables no command creates, drops or compares: the configured ones, the history table and Alembic's
+    version table (kept until an adoption is confirmed)."""
+    from .adoption import table_name
+
+    return config.exclude_tables | {history.TABLE_NAME, table_name(config)}
 
 
-def model_schema(config: Config, dialect: str) -> Schema:
+def model_schema(config: Config, dialect: str | sa.engine.Dialect) -> Schema:
+    """The models' schema on ``dialect``; a connection's dialect also knows the server (MariaDB's native UUID)."""
     from ..sqla.from_metadata import from_metadata
 
     return from_metadata(metadata(config), dialect, exclude=excluded(config))

@@ -151,6 +151,11 @@ def cmd_accept(args: argparse.Namespace, output: Output) -> int:
     return _commands().accept(output, _config(args), args.revisions, lock_wait=_seconds(args.lock_wait))
 
 
+def cmd_adopt(args: argparse.Namespace, output: Output) -> int:
+    return _commands().adopt(output, _config(args), args.step, version_table=args.version_table, yes=args.yes,
+                             lock_wait=_seconds(args.lock_wait))
+
+
 def cmd_merge(args: argparse.Namespace, output: Output) -> int:
     return _commands().merge(output, _config(args), args.message, tuple(args.revisions))
 
@@ -196,6 +201,7 @@ COMMANDS: dict[str, Command] = {
     "stamp": cmd_stamp,
     "resolve": cmd_resolve,
     "accept": cmd_accept,
+    "adopt": cmd_adopt,
     "merge": cmd_merge,
     "rebase": cmd_rebase,
     "check": cmd_check,

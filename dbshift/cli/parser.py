@@ -37,6 +37,19 @@ or repair the database by hand and tell dbshift how it ended:
 """
 
 
+ADOPT_HELP = """\
+For a database that Alembic (or Flask-Migrate) migrated, with the Alembic
+folder (env.py, versions/) as the migrations directory: its scripts are part
+of dbshift's history, and adopting records in dbshift_history the revisions
+alembic_version names (and all they build on), changing nothing in the schema.
+
+  dbshift adopt --dry-run    show what would be recorded
+  dbshift adopt              record it (alembic_version is kept: Alembic still works)
+  dbshift adopt --undo       remove what adopt recorded (before dbshift runs anything)
+  dbshift adopt --confirm    drop alembic_version: dbshift alone keeps the history
+"""
+
+
 def _add(p: argparse.ArgumentParser, flag: RunFlag, *, hidden: bool = False) -> None:
     """One shared run option as an argparse option; its value stays as typed (parsed once, later)."""
     help_text = argparse.SUPPRESS if hidden else flag.help
@@ -113,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("stamp", help="record a revision as applied without running anything")
     p.add_argument("target", help="head, heads, base or a revision")
     _add(p, LOCK_WAIT)
+    p = commands.add_parser(
+        "adopt", help="take over a database Alembic migrated: record its alembic_version in dbshift's history",
+        description=ADOPT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    step = p.add_mutually_exclusive_group()
+    step.add_argument("--dry-run", dest="step", action="store_const", const="plan", help="show what would be recorded")
+    step.add_argument("--undo", dest="step", action="store_const", const="undo", help="remove what adopt recorded")
+    step.add_argument("--confirm", dest="step", action="store_const", const="confirm",
+                      help="drop alembic_version once the adoption is recorded")
+    p.add_argument("--version-table", metavar="NAME",
+                   help="Alembic's version table (default: as env.py configures it, else alembic_version)")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask before recording")
+    _add(p, LOCK_WAIT, hidden=True)
     p = commands.add_parser("merge", help="join several heads with an empty migration")
     p.add_argument("revisions", nargs="*", help="the heads to merge (default: all)")
     p.add_argument("-m", "--message", default="merge", help="what the merge is")

@@ -130,6 +130,31 @@ def accept(output: Output, config: Config, revisions: Iterable[str], *, lock_wai
     return EXIT_OK
 
 
+def adopt(
+    output: Output, config: Config, step: str | None, *, version_table: str | None = None, yes: bool = False,
+    lock_wait: float | None = None,
+) -> int:
+    """``step``: None (record; on a terminal, unless ``yes``, the plan is shown and confirmed first), ``plan``
+    (show it only), ``undo`` or ``confirm``."""
+    from .prompts import ask_yes
+
+    wait, notes = _wait(lock_wait), lock_notes(output)
+    if step == "undo":
+        result = api.undo_adoption(config, version_table_name=version_table, emit=notes, **wait)
+    elif step == "confirm":
+        result = api.confirm_adoption(config, version_table_name=version_table, emit=notes, **wait)
+    else:
+        result = api.adopt_plan(config, version_table_name=version_table)
+        if step is None and result.action == "plan":
+            if output.interactive and not yes:
+                output.lines(words.adopt_lines(result, output.program))
+                if not ask_yes(output, f"Record {len(result.revisions)} revision(s) as applied?"):
+                    raise api.Cancelled()
+            result = api.adopt(config, version_table_name=version_table, emit=notes, **wait)
+    output.lines(words.adopt_lines(result, output.program))
+    return EXIT_OK
+
+
 def _wait(lock_wait: float | None) -> dict[str, float]:
     return {} if lock_wait is None else {"lock_wait": lock_wait}
 

@@ -71,6 +71,11 @@ def confirm_plan(
     return confirm
 
 
+def ask_yes(output: Output, question: str) -> bool:
+    """Ask ``question`` ([y/N]) on the terminal; only a yes is a yes."""
+    return _yes(_answer(output, f"{question} [y/N] "))
+
+
 def _answer(output: Output, prompt: str, stream: TextIO | None = None) -> str:
     output.prompt(prompt, stream)
     return (output.stdin.readline() if output.stdin is not None else "").rstrip("\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..api.results import (
-    AcceptResult, CheckResult, DiffResult, HistoryEntry, LintResult, RebaseResult, ResolveResult, RevisionResult,
+    AcceptResult, AdoptResult, CheckResult, DiffResult, HistoryEntry, LintResult, RebaseResult, ResolveResult, RevisionResult,
     RunResult, ShowResult, StampResult, Status,
 )
 from ..core.graph import Revision, RevisionGraph
@@ -185,6 +185,28 @@ def show_lines(result: ShowResult) -> list[str]:
 
 def stamp_lines(result: StampResult) -> list[str]:
     return [f"Stamped: {', '.join(result.before) or 'base'} -> {', '.join(result.after) or 'base'}"]
+
+
+def adopt_lines(result: AdoptResult, program: str = "dbshift") -> list[str]:
+    """What an adoption step will do or did, naming the revisions and what happens to Alembic's table."""
+    table, at = result.version_table, ", ".join(result.alembic_at) or "no revision"
+    count = f"{len(result.revisions)} revision(s)"
+    if result.action == "confirmed":
+        return [f"Dropped {table} (it was at {at}): dbshift alone keeps the history now."]
+    if result.action == "undone":
+        return [f"Removed the adoption: {count} no longer recorded in dbshift_history; {table} (at {at}) is "
+                "as it was."]
+    if result.action == "already":
+        return [f"Already adopted: dbshift_history records the {count} {table} (at {at}) stands for."]
+    if result.action == "plan":
+        lines = [f"{table} is at {at}; adopting records {count} as applied:"]
+    else:
+        lines = [f"Recorded {count} as applied ({table} is at {at}):"]
+    lines += [f"  {rev.id}  {rev.message}" for rev in result.revisions]
+    if result.action == "adopted":
+        lines.append(f"Now at {', '.join(result.current) or 'base'}. {table} is kept: undo with "
+                     f"'{program} adopt --undo', or drop it with '{program} adopt --confirm'.")
+    return lines
 
 
 def merge_lines(result: RevisionResult) -> list[str]:

@@ -24,6 +24,11 @@ def qualified(name: str, schema: str | None) -> str:
     return f"{schema}.{name}" if schema else name
 
 
+READ_ONLY = {"written": False}
+"""Field metadata of what only a database says of itself (the name it gave a constraint the models leave
+unnamed): never compared, never written to a migration file."""
+
+
 @dataclass(frozen=True)
 class Identity:
     """An identity column (``GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY``)."""
@@ -35,7 +40,13 @@ class Identity:
 
 @dataclass(frozen=True)
 class Column:
-    """One column.  ``default`` is the server default as SQL expression text."""
+    """One column.  ``default`` is the server default as SQL expression text.
+
+    In a migration file as written, ``type`` and ``default`` may also be what the
+    models declare (a SQLAlchemy type, a SQLAlchemy expression): values opaque here,
+    which :mod:`dbshift.sqla.declared` binds to the strings above when the
+    migration is loaded for a database, before anything else reads them.
+    """
 
     name: str
     type: str
@@ -61,7 +72,7 @@ class PrimaryKey:
     name: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
-    server_name: str | None = field(default=None, compare=False, repr=False)
+    server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
     """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
     reflection to drop it by; never compared, never written to a migration."""
 
@@ -77,10 +88,13 @@ class ForeignKey:
     on_update: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
-    server_name: str | None = field(default=None, compare=False, repr=False)
+    use_alter: bool = field(default=False, compare=False)
+    """The models ask for it to be added after its table is created (SQLAlchemy's ``use_alter=True``):
+    preferred when a foreign-key cycle among new tables must be broken; never compared."""
+    server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
     """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
     reflection to drop it by; never compared, never written to a migration."""
-    own_index: str | None = field(default=None, compare=False, repr=False)
+    own_index: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
     """MySQL/MariaDB: the index InnoDB created by itself for this key, which reflection does not list
     (it goes when the key is dropped); None when another index serves the key, or it was not read."""
 
@@ -98,7 +112,7 @@ class Unique:
     name: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
-    server_name: str | None = field(default=None, compare=False, repr=False)
+    server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
     """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
     reflection to drop it by; never compared, never written to a migration."""
 
@@ -107,7 +121,7 @@ class Unique:
 class Check:
     sqltext: str
     name: str | None = None
-    server_name: str | None = field(default=None, compare=False, repr=False)
+    server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
     """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
     reflection to drop it by; never compared, never written to a migration."""
 
@@ -128,7 +142,7 @@ class Exclude:
     include: tuple[str, ...] = ()
     deferrable: bool = False
     initially_deferred: bool = False
-    server_name: str | None = field(default=None, compare=False, repr=False)
+    server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
     """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
     reflection to drop it by; never compared, never written to a migration."""
 

@@ -3,15 +3,23 @@
 Drops of foreign keys come first, then other drops, then new schemas,
 types and sequences, renames, table creation (referenced tables before
 referencing ones), column changes, and finally new constraints and indexes,
-foreign keys last; schemas are dropped at the very end, once empty.  Foreign-key
-cycles among created (or dropped) tables are split out into separate
-``AddConstraint`` (or ``DropConstraint``) operations.  The result is
+foreign keys last; schemas are dropped at the very end, once empty.
+
+A foreign key stays inside its table's ``CREATE TABLE`` unless it closes a
+cycle among the tables created together (a self-reference closes none): only
+the foreign keys of a small set of edges whose removal leaves the tables
+acyclic are split out into separate ``AddConstraint`` operations, preferring
+those the models mark ``use_alter``, then the fewest (see
+:func:`feedback_edges`).  Dropped tables are handled the same way, with
+``DropConstraint`` first.  Columns added to one table keep the order they are
+given in (the models' declaration order); otherwise the result is
 deterministic for a given set of operations.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Mapping
 
 from . import ops as o
 from .model import ForeignKey, Table, qualified
@@ -55,7 +63,7 @@ def order(ops: list[o.Op]) -> list[o.Op]:
     dropped, early_drops = _sort_tables([d.table for d in drops], reverse=True)
     rest += [o.AddConstraint(t.name, fk, t.schema) for t, fk in deferred_adds]
     rest += [o.DropConstraint(t.name, fk, t.schema) for t, fk in early_drops]
-    rest.sort(key=lambda op: (_phase(op), _sort_key(op)))
+    rest.sort(key=lambda op: (_phase(op), _sort_key(op)))  # stable: added columns keep their order
     head = [op for op in rest if _phase(op) < 2]
     middle = [op for op in rest if 2 < _phase(op) < 6]
     tail = [op for op in rest if _phase(op) > 6]
@@ -63,39 +71,49 @@ def order(ops: list[o.Op]) -> list[o.Op]:
 
 
 def _sort_key(op: o.Op) -> str:
+    if isinstance(op, o.AddColumn):
+        return f"add column {qualified(op.table, op.schema)}"  # the columns of one table: in the order given
     return op.describe()
+
+
+#: what splitting out one foreign key costs: one the models mark ``use_alter`` is nearly free
+_USE_ALTER_COST, _COST = 1, 1_000_000
+
+#: the largest cycle (in tables) whose cheapest cut is searched exhaustively; larger ones are cut greedily
+EXACT_LIMIT = 10
 
 
 def _sort_tables(tables: list[Table], reverse: bool) -> tuple[list[Table], list[tuple[Table, ForeignKey]]]:
     """Topologically sort tables by their foreign keys among themselves.
 
     Returns the sorted tables (referenced first, or last when ``reverse``) and
-    the foreign keys removed from them to break cycles.
+    the foreign keys taken out of them to break cycles (see :func:`feedback_edges`).
     """
     by_key = {t.key: t for t in tables}
+    edges: dict[str, dict[str, list[ForeignKey]]] = {k: {} for k in by_key}
+    for key, table in by_key.items():
+        for fk in table.foreign_keys:
+            ref = qualified(fk.ref_table, fk.ref_schema)
+            if ref in by_key and ref != key:
+                edges[key].setdefault(ref, []).append(fk)
+    costs = {
+        key: {ref: sum(_USE_ALTER_COST if fk.use_alter else _COST for fk in fks) for ref, fks in refs.items()}
+        for key, refs in edges.items()
+    }
     split: list[tuple[Table, ForeignKey]] = []
-
-    def deps(table: Table) -> set[str]:
-        return {
-            qualified(fk.ref_table, fk.ref_schema)
-            for fk in table.foreign_keys
-            if qualified(fk.ref_table, fk.ref_schema) in by_key and qualified(fk.ref_table, fk.ref_schema) != table.key
-        }
+    for key, ref in sorted(feedback_edges(costs)):
+        table = by_key[key]
+        cut = edges[key].pop(ref)
+        split += [(replace(table, foreign_keys=()), fk) for fk in cut]
+        by_key[key] = replace(table, foreign_keys=tuple(fk for fk in table.foreign_keys if fk not in cut))
 
     result: list[Table] = []
     done: set[str] = set()
     pending = sorted(by_key)
     while pending:
-        ready = [k for k in pending if deps(by_key[k]) <= done]
-        if not ready:
-            # a cycle: move the foreign keys of the first pending table that point
-            # at pending tables out into separate constraint operations
-            key = pending[0]
-            table = by_key[key]
-            cut = [fk for fk in table.foreign_keys if qualified(fk.ref_table, fk.ref_schema) in set(pending) - {key}]
-            split += [(replace(table, foreign_keys=()), fk) for fk in cut]
-            by_key[key] = replace(table, foreign_keys=tuple(fk for fk in table.foreign_keys if fk not in cut))
-            continue
+        ready = [k for k in pending if set(edges[k]) <= done]
+        if not ready:  # cannot happen: the feedback edges leave no cycle
+            raise ValueError(f"foreign keys still form a cycle among {', '.join(pending)}")
         for k in ready:
             result.append(by_key[k])
             done.add(k)
@@ -103,3 +121,141 @@ def _sort_tables(tables: list[Table], reverse: bool) -> tuple[list[Table], list[
     if reverse:
         result.reverse()
     return result, split
+
+
+def feedback_edges(costs: Mapping[str, Mapping[str, int]]) -> set[tuple[str, str]]:
+    """Edges ``(node, target)`` whose removal leaves the graph without a cycle, of small total cost.
+
+    ``costs[a][b]`` is the cost of removing edge ``a → b`` (``a`` references
+    ``b``); edges from a node to itself are ignored.  Only edges inside a
+    cycle (a strongly connected component) are ever chosen; in a component of
+    up to :data:`EXACT_LIMIT` nodes the cheapest set is found, in a larger one
+    a greedy order is taken and every removed edge that can be kept again is.
+    Deterministic: the same graph always gives the same edges.
+    """
+    chosen: set[tuple[str, str]] = set()
+    for component in strongly_connected(costs):
+        if len(component) > 1:
+            search = _cheapest_cut if len(component) <= EXACT_LIMIT else _greedy_cut
+            chosen |= search(component, costs)
+    return chosen
+
+
+def strongly_connected(graph: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
+    """The strongly connected components of ``graph`` (node → its targets), each sorted (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in graph:
+                    continue
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(sorted(graph[target]))))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    components.append(sorted(component))
+    return components
+
+
+def _cheapest_cut(component: list[str], costs: Mapping[str, Mapping[str, int]]) -> set[tuple[str, str]]:
+    """The cheapest edges to remove from ``component``: an order of its nodes (referenced first) found by
+    dynamic programming over the subsets already placed, removing the edges that point forward."""
+    n = len(component)
+    bit = {node: 1 << i for i, node in enumerate(component)}
+    out = [[(bit[t], c) for t, c in sorted(costs[node].items()) if t in bit and t != node] for node in component]
+    best: list[int | None] = [None] * (1 << n)
+    came_from = [0] * (1 << n)
+    best[0] = 0
+    for placed in range(1 << n):
+        so_far = best[placed]
+        if so_far is None:
+            continue
+        for i in range(n):
+            if placed & (1 << i):
+                continue
+            cost = so_far + sum(c for b, c in out[i] if not placed & b)  # edges to nodes placed later
+            after = placed | (1 << i)
+            current = best[after]
+            if current is None or cost < current:
+                best[after], came_from[after] = cost, i
+    sequence: list[str] = []
+    placed = (1 << n) - 1
+    while placed:
+        i = came_from[placed]
+        sequence.append(component[i])
+        placed &= ~(1 << i)
+    sequence.reverse()
+    return _forward_edges(sequence, costs)
+
+
+def _greedy_cut(component: list[str], costs: Mapping[str, Mapping[str, int]]) -> set[tuple[str, str]]:
+    """Edges to remove from a large ``component``: place next the node whose edges to the unplaced ones cost
+    least, then keep every removed edge that closes no cycle with those kept."""
+    unplaced = list(component)
+    sequence: list[str] = []
+    while unplaced:
+        left = set(unplaced)
+        node = min(unplaced, key=lambda v: sum(c for t, c in costs[v].items() if t in left and t != v))
+        sequence.append(node)
+        unplaced.remove(node)
+    cut = _forward_edges(sequence, costs)
+    members = set(component)
+    kept = {(a, b) for a in component for b in costs[a] if b in members and b != a} - cut
+    for edge in sorted(cut, key=lambda e: (-costs[e[0]][e[1]], e)):
+        if not _reaches(kept, edge[1], edge[0]):
+            kept.add(edge)
+            cut.discard(edge)
+    return cut
+
+
+def _forward_edges(sequence: list[str], costs: Mapping[str, Mapping[str, int]]) -> set[tuple[str, str]]:
+    """The edges from a node to one placed after it in ``sequence``."""
+    position = {node: i for i, node in enumerate(sequence)}
+    return {
+        (node, target)
+        for node in sequence
+        for target in costs[node]
+        if target in position and position[target] > position[node]
+    }
+
+
+def _reaches(edges: set[tuple[str, str]], start: str, goal: str) -> bool:
+    """Whether ``goal`` can be reached from ``start`` along ``edges``."""
+    seen, frontier = {start}, [start]
+    while frontier:
+        node = frontier.pop()
+        if node == goal:
+            return True
+        for a, b in edges:
+            if a == node and b not in seen:
+                seen.add(b)
+                frontier.append(b)
+    return False

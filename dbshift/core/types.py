@@ -11,6 +11,10 @@ A type is a lower-case string:
   ``enum('a','b')`` (an inline MySQL enum);
 * anything else is the dialect's own spelling (``jsonb``, ``inet``,
   ``integer[]``) and is passed through as written.
+
+A migration file may instead state a column's type as the models do (a
+SQLAlchemy type); it becomes one of these strings, for the database the
+migration runs on, when the file is loaded (see ``dbshift.sqla.declared``).
 """
 
 from __future__ import annotations
@@ -235,6 +239,7 @@ _NEUTRAL = {
     "varchar": "''", "char": "''", "text": "''", "boolean": "false",
     "date": "'1970-01-01'", "timestamp": "'1970-01-01 00:00:00'", "timestamptz": "'1970-01-01 00:00:00+00'",
     "time": "'00:00:00'", "timetz": "'00:00:00+00'", "uuid": "'00000000-0000-0000-0000-000000000000'",
+    "mariadb_uuid": "'00000000-0000-0000-0000-000000000000'",
 }
 
 

@@ -5,19 +5,24 @@ The contract is the round trip: for every model value and operation ``v``,
 deterministic (same input, same text) and laid out for people:
 
 * a dataclass renders as ``ClassName(required..., optional=value...)``, leaving
-  out optional fields that hold their default and fields that are not compared
+  out optional fields that hold their default and fields marked never written
   (the name a database gave a constraint the models leave unnamed);
 * strings use double quotes where possible (like black); multi-line text uses a
   triple-quoted string when that is safe;
 * a call that does not fit on its line breaks into one argument per line with
   4-space indentation and trailing commas; a tuple of two or more model values
-  (a table's columns, its foreign keys, ...) always puts one per line.
+  (a table's columns, its foreign keys, ...) always puts one per line;
+* a column's SQLAlchemy type or server default is written as the models write it
+  (``sa.Enum("happy", "sad", name="mood")``, ``sa.func.now()``, see
+  :mod:`dbshift.sqla.source`), and the modules it names are imported after the
+  ``from dbshift.migration import *`` line.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from datetime import datetime, timezone
 from typing import Any, Iterable, NamedTuple, Sequence
 
@@ -77,7 +82,9 @@ def render_migration(
     """The complete text of a migration file."""
     parents = tuple(parents)
     upgrade_ops = list(upgrade_ops)
+    downgrade_ops = None if downgrade_ops is None else list(downgrade_ops)
     stamp = _utc(created).strftime("%Y-%m-%d %H:%M:%S UTC")
+    imports = sorted(imports_of([*upgrade_ops, *(downgrade_ops or ())]))
     parts = [
         '"""' + _docstring_text(message) + "\n",
         "\n",
@@ -87,6 +94,7 @@ def render_migration(
         '"""\n',
         "\n",
         "from dbshift.migration import *  # noqa: F401,F403\n",
+        *(f"import {module}\n" for module in imports),
         "\n",
         f"revision = {_string(revision_id)}\n",
         f"parents = {render_value(parents)}\n",
@@ -103,6 +111,20 @@ def render_migration(
     else:
         parts.append("downgrade = [\n" + render_ops(downgrade_ops) + "]\n")
     return "".join(parts)
+
+
+def imports_of(values: Iterable[Any]) -> set[str]:
+    """The modules the SQLAlchemy types and defaults in ``values`` (operations, model values) name."""
+    found: set[str] = set()
+    for value in values:
+        source = _sqla_source(value)
+        if source is not None:
+            found |= source.imports
+        elif isinstance(value, (tuple, list)):
+            found |= imports_of(value)
+        elif _is_model(value) and not isinstance(value, RunPython):
+            found |= imports_of(getattr(value, f.name) for f in dataclasses.fields(value) if f.init)
+    return found
 
 
 # --- layout -----------------------------------------------------------------
@@ -179,7 +201,7 @@ def _call(value: Any) -> _Bracket:
         return _run_python(value)
     items: list[tuple[str, Any]] = []
     for f in dataclasses.fields(value):
-        if not f.init or not f.compare:  # not compared: what a database said of itself (a name it chose)
+        if not f.init or f.metadata.get("written") is False:  # what a database said of itself (a name it chose)
             continue
         current = getattr(value, f.name)
         if f.default is not dataclasses.MISSING:
@@ -230,7 +252,26 @@ def _huggable(b: _Bracket, item: Any, inner: int) -> bool:
 # --- leaves -----------------------------------------------------------------
 
 
+def _sqla_source(value: Any) -> Any:
+    """The :class:`~dbshift.sqla.source.Source` of a SQLAlchemy type or expression; None for other values."""
+    if "sqlalchemy" not in sys.modules:  # nothing can be one
+        return None
+    from sqlalchemy.sql.elements import ClauseElement
+    from sqlalchemy.types import TypeEngine
+
+    from ..sqla.source import default_source, type_source
+
+    if isinstance(value, TypeEngine):
+        return type_source(value)
+    if isinstance(value, ClauseElement):
+        return default_source(value)
+    return None
+
+
 def _leaf(value: Any) -> str:
+    source = _sqla_source(value)
+    if source is not None:
+        return str(source.text)
     if value is None or isinstance(value, bool):
         return repr(value)
     if isinstance(value, _FunctionName):

@@ -37,12 +37,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Collection, Iterable, Sequence, TypeGuard
+from typing import TYPE_CHECKING, Collection, Iterable, Sequence, TypeGuard
 
-from . import codegen
+from . import alembic, codegen
 from ..core.errors import DbshiftError
 from ..core.graph import Revision
 from ..core.ops import Op, RunSQL, reverse_all
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
 
 __all__ = [
     "BadMigrationFile", "MigrationFileExists", "Migration", "new_revision_id", "slugify", "file_name",
@@ -135,15 +138,30 @@ def scan(directory: Path) -> list[Revision]:
     """The revision of every migration file in ``directory`` (not recursive), by file name.
 
     Only headers are read; no file is imported.  ``BadMigrationFile`` for a file
-    without a valid header.
+    without a valid header.  An Alembic script folder (:mod:`.alembic`) adds the
+    scripts of its ``versions/`` and leaves out its ``env.py`` and helper modules.
     """
     directory = Path(directory)
     revisions = []
     with os.scandir(directory) as entries:
         names = sorted(e.name for e in entries if _is_migration_name(e.name) and e.is_file())
+    alembic_folder = alembic.is_script_folder(directory)
     for name in names:
+        if alembic_folder and (name in alembic.FOLDER_FILES or not _declares_revision(directory / name)):
+            continue  # Alembic's env.py and the helper modules beside it
         revisions.append(read_header(directory / name))
+    if alembic_folder:
+        revisions.extend(alembic.revisions(directory))
     return revisions
+
+
+def _declares_revision(path: Path) -> bool:
+    """Whether a file in an Alembic script folder has a dbshift header (a ``revision`` line or comment)."""
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            return "revision" in (_sql_header(f) if path.suffix == ".sql" else _py_header(path, f))
+    except (OSError, UnicodeDecodeError, BadMigrationFile):
+        return True  # read_header says what is wrong with it
 
 
 def _is_migration_name(name: str) -> bool:
@@ -280,7 +298,7 @@ class Migration:
     upgrade: tuple[Op, ...]
     downgrade: tuple[Op, ...] | None  # None: the reverse of ``upgrade``
     checksum: str
-    kind: str  # "python" | "sql"
+    kind: str  # "python" | "sql" | "alembic"
     lint_ignore: tuple[str, ...] = ()  # lint codes the file silences for itself
 
     def downgrade_ops(self) -> tuple[Op, ...]:
@@ -293,8 +311,14 @@ class Migration:
 _load_counter = itertools.count(1)
 
 
-def load(revision: Revision) -> Migration:
-    """Read (and for Python, run) the file ``revision`` came from."""
+def load(revision: Revision, dialect: str | Dialect | None = None) -> Migration:
+    """Read (and for Python, run) the file ``revision`` came from.
+
+    With ``dialect`` (a name, or a connection's dialect, which knows the server's version), the
+    operations are bound to it: the SQLAlchemy types and defaults a file states become that
+    database's type strings and SQL (:func:`dbshift.sqla.declared.bind`).  Without, they stay as
+    the file states them.  The checksum is of the text either way.
+    """
     if not revision.path:
         raise BadMigrationFile(f"<revision {revision.id}>", "the revision has no file")
     path = Path(revision.path)
@@ -307,8 +331,26 @@ def load(revision: Revision) -> Migration:
     if path.suffix == ".sql":
         upgrade, downgrade = _sql_ops(text)
         return Migration(revision, upgrade, downgrade, checksum(text), "sql", _sql_lint_ignore(text))
+    if alembic.is_script(path):
+        upgrade, downgrade = alembic.load_script(revision, text)
+        return Migration(revision, upgrade, downgrade, checksum(text), "alembic")
     upgrade, downgrade, ignore = _python_ops(revision, path, text)
+    if dialect is not None:
+        upgrade, downgrade = _bound(path, upgrade, dialect), None if downgrade is None else _bound(path, downgrade, dialect)
     return Migration(revision, upgrade, downgrade, checksum(text), "python", ignore)
+
+
+def _bound(path: Path, ops: tuple[Op, ...], dialect: str | Dialect) -> tuple[Op, ...]:
+    """``ops`` bound to ``dialect``; a type or default SQLAlchemy cannot build there is a bad file."""
+    import sqlalchemy as sa
+
+    from ..sqla.declared import bind
+
+    try:
+        return bind(ops, dialect)
+    except sa.exc.SQLAlchemyError as exc:
+        name = dialect if isinstance(dialect, str) else dialect.name
+        raise BadMigrationFile(path, f"a column type or default cannot be built on {name}: {exc}") from exc
 
 
 def _sql_lint_ignore(text: str) -> tuple[str, ...]:

@@ -8,10 +8,10 @@ What differs from the shared renderer:
   named enum type is nothing of its own, so creating or dropping one renders
   nothing, while changing its values (``AlterEnum``) is refused — the columns
   would keep the old ones;
-* there are no sequences, unlogged or clustered tables, and schemas are
-  databases, which dbshift does not create or drop: see ``renders_nothing``
-  and ``unsupported``.  MariaDB has sequences, which dbshift does not manage:
-  dropping one is refused there rather than skipped;
+* MySQL has no sequences, and neither has unlogged or clustered tables; schemas
+  are databases, which dbshift does not create or drop: see ``renders_nothing``
+  and ``unsupported``.  MariaDB (10.3+) has sequences: :class:`MariaDBRenderer`
+  creates, alters and drops them;
 * AUTO_INCREMENT needs a key that starts with the column: it is taken off in
   the statement that drops the column's last such key and put back in the one
   that adds a key for it (so a primary key can change);
@@ -38,10 +38,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import sqlalchemy as sa
+from sqlalchemy.schema import CreateSequence, DropSequence
+
 from ..core import model as m
 from ..core import ops as o
 from ..core.types import mysql_comment_literal, parse_type
-from ..sqla.mysql import has_key_for, implicit_index_name, index_key, is_foreign_key_index
+from ..sqla.dialect import dialect_for
+from ..sqla.mysql import has_key_for, implicit_index_name, index_key, is_foreign_key_index, mariadb_sequence_options
 from .base import SQLITE_TABLE_OPTIONS, Renderer, UnsupportedOperation
 
 _IDENTIFIER = re.compile(
@@ -185,6 +189,11 @@ class MySQLRenderer(Renderer):
         lines = [self.column_sql(c, t) for c in t.columns]
         lines += [self.constraint_sql(c) for c in t.constraints]
         lines += [self.index_sql(op, t.name, t.schema, i, create=False) for i in t.indexes]
+        for fk in t.foreign_keys:
+            index = _server_named_index(t, fk)
+            if index is not None:
+                lines.append(self.index_sql(op, t.name, t.schema, index, create=False))
+                t = replace(t, indexes=t.indexes + (index,))  # serves the next key on the same columns
         sql = f"CREATE TABLE {self.table_name(t.name, t.schema)} (\n    " + ",\n    ".join(lines) + "\n)"
         return [sql + (f" COMMENT = {self.comment_literal(t.name, t.comment)}" if t.comment else "")]
 
@@ -230,6 +239,11 @@ class MySQLRenderer(Renderer):
 
     def render_add_constraint(self, op: o.AddConstraint, schema: m.Schema) -> list:
         sql = f"{self._alter(op.table, op.schema)} ADD {self.constraint_sql(op.constraint)}"
+        table = _table(schema, op.table, op.schema)
+        index = _server_named_index(table, op.constraint) if isinstance(op.constraint, m.ForeignKey) else None
+        if index is not None:
+            add_index = self.index_sql(op, op.table, op.schema, index, create=False)
+            sql = f"{self._alter(op.table, op.schema)} ADD {add_index}, ADD {self.constraint_sql(op.constraint)}"
         if isinstance(op.constraint, (m.PrimaryKey, m.Unique)):
             table = _table(schema, op.table, op.schema)
             take_over = self._take_over_foreign_key_indexes(table, op.constraint.columns)
@@ -311,20 +325,73 @@ class MySQLRenderer(Renderer):
         return ", ".join(clauses)
 
 
-_MARIADB_SEQUENCES = "dbshift manages sequences only on PostgreSQL (write MariaDB's sequence SQL with RunSQL)"
+_SERIAL = ("MariaDB has no serial columns whose sequence could be attached or detached: a column takes a "
+           "sequence's values with DEFAULT nextval(seq), or numbers rows with AUTO_INCREMENT")
 
 
 class MariaDBRenderer(MySQLRenderer):
-    """A ``mariadb://`` connection: the same SQL.  MariaDB has sequences, which dbshift does not manage."""
+    """A MariaDB server: the same SQL, and sequences (MariaDB 10.3+) created, altered and dropped.
+
+    A sequence's options are written with MariaDB's defaults filled in where the
+    model leaves them out (see :func:`~dbshift.sqla.mysql.mariadb_sequence`); it has
+    no data type.  CREATE and DROP come from SQLAlchemy's compiler; ALTER moves the
+    current value into a range that now starts past it first (forward only, as
+    ``SETVAL`` never goes back), as MariaDB refuses the change otherwise, and
+    restarts a sequence that now counts the other way at its start.
+    """
 
     name = "mariadb"
     renders_nothing = {k: why for k, why in MySQLRenderer.renders_nothing.items() if k is not o.DropSequence}
     unsupported = {
-        **MySQLRenderer.unsupported,
-        **dict.fromkeys(
-            (o.CreateSequence, o.AlterSequence, o.AttachSequence, o.DetachSequence, o.DropSequence), _MARIADB_SEQUENCES
-        ),
+        **{k: why for k, why in MySQLRenderer.unsupported.items() if k not in (o.CreateSequence, o.AlterSequence)},
+        o.AttachSequence: _SERIAL,
+        o.DetachSequence: _SERIAL,
     }
+
+    def render_create_sequence(self, op: o.CreateSequence, schema: m.Schema) -> list:
+        s = op.sequence
+        sequence = sa.Sequence(s.name, start=s.start, increment=s.increment, minvalue=s.minvalue,
+                               maxvalue=s.maxvalue, cycle=s.cycle or None, cache=s.cache, schema=s.schema)
+        return [str(CreateSequence(sequence).compile(dialect=dialect_for(self.name)))]
+
+    def render_drop_sequence(self, op: o.DropSequence, schema: m.Schema) -> list:
+        sequence = sa.Sequence(op.sequence.name, schema=op.sequence.schema)
+        return [str(DropSequence(sequence).compile(dialect=dialect_for(self.name)))]
+
+    def render_alter_sequence(self, op: o.AlterSequence, schema: m.Schema) -> list:
+        old, new = mariadb_sequence_options(op.old), mariadb_sequence_options(op.new)
+        name = self.table_name(op.new.name, op.new.schema)
+        clauses = {"increment": "INCREMENT BY {}", "minvalue": "MINVALUE {}", "maxvalue": "MAXVALUE {}",
+                   "start": "START WITH {}", "cache": "CACHE {}"}
+        parts = [clause.format(new[k]) for k, clause in clauses.items() if new[k] != old[k]]
+        if new["cycle"] != old["cycle"]:
+            parts.append("CYCLE" if new["cycle"] else "NOCYCLE")
+        moves = []
+        ascending = int(new["increment"]) > 0
+        if ascending != (int(old["increment"]) > 0):
+            parts.append(f"RESTART WITH {new['start']}")  # it counts the other way now: from its start
+        elif ascending and new["minvalue"] > old["minvalue"]:
+            moves.append(f"SELECT SETVAL({name}, {new['minvalue']}, 0)")
+        elif not ascending and new["maxvalue"] < old["maxvalue"]:
+            moves.append(f"SELECT SETVAL({name}, {new['maxvalue']}, 0)")
+        return moves + ([f"ALTER SEQUENCE {name} {' '.join(parts)}"] if parts else [])
+
+
+def _server_named_index(table: m.Table | None, fk: m.ForeignKey) -> m.Index | None:
+    """The index to write with a foreign key named as the server names one (``t_ibfk_N``) that no key serves.
+
+    InnoDB names the index it makes for a foreign key after the constraint when the statement names
+    the constraint, but after its first column when it does not (as ``create_all()`` writes it):
+    writing that index by hand keeps both kinds of database alike and lets dropping the key find it
+    (see :func:`~dbshift.sqla.mysql.implicit_index_name`).
+    """
+    if table is None or not fk.name:  # an unnamed key: InnoDB names its index after the first column by itself
+        return None
+    name = implicit_index_name(fk, table.name)
+    if name == fk.name or has_key_for(table, fk.columns):
+        return None
+    taken = {i.name.lower() for i in table.indexes} | {(u.name or "").lower() for u in table.uniques}
+    return None if name.lower() in taken else m.Index(name, fk.columns)
 
 
 def _is_auto(column: m.Column) -> bool:

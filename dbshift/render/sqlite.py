@@ -38,11 +38,16 @@ reference it.  The runner switches it off for the run (see
   does).
 
 SQLite has no comments, no unlogged or clustered tables: operations that change
-only those render as nothing.  It has no schemas, sequences or enum types
-either: creating or changing one is refused (the migration would otherwise be
-recorded without its effect), while dropping one renders as nothing, as there
-is none to drop.  Autogenerate never writes any of these for SQLite: the
-models' comments, enum types, sequences and schemas are left out of its schema.
+only those render as nothing.  A named enum type is nothing of its own either: a
+column of an enum holds its values as text, its length in the column's type
+(``sa.Enum`` is spelled per database when the migration runs), so creating or
+dropping one renders as nothing — a migration generated on PostgreSQL, MySQL or
+MariaDB applies here.  It has no schemas or sequences: creating or changing one
+is refused (the migration would otherwise be recorded without its effect), as is
+changing an enum type's values, while dropping one renders as nothing, as there
+is none to drop.  Autogenerate never writes these for SQLite, apart from the enum
+types PostgreSQL needs: the models' comments, sequences and schemas are left out
+of its schema.
 """
 
 from __future__ import annotations
@@ -76,6 +81,7 @@ class SqliteRenderer(Renderer):
         o.AlterTableComment: "SQLite has no comments",
         o.AlterTableLogging: "SQLite has no unlogged tables: every table is journaled",
         o.AlterTableCluster: "SQLite has no CLUSTER mark: a table is stored in rowid or primary-key order",
+        o.CreateEnum: _NO_ENUMS + ": the columns that use it hold its values as text",
         o.DropEnum: "SQLite has no enum types, so there is none to drop",
         o.DropSequence: "SQLite has no sequences, so there is none to drop",
         o.DropSchema: "SQLite has no schemas, so there is none to drop",
@@ -86,7 +92,6 @@ class SqliteRenderer(Renderer):
         o.AlterSequence: _NO_SEQUENCES,
         o.AttachSequence: _NO_SEQUENCES,
         o.DetachSequence: _NO_SEQUENCES,
-        o.CreateEnum: _NO_ENUMS,
         o.AlterEnum: _NO_ENUMS,
     }
 

@@ -52,6 +52,7 @@ from ..core.effects import present
 from ..core.sqltext import commits_implicitly, needs_no_transaction, split_sql
 from ..database import history
 from ..render import Statement, render, renderer_for
+from ..sqla.dialect import server_dialect
 from .events import (
     Event, Notice, RunFinished, StatementExecuted, StatementSkipped, Step, StepFailed, StepFinished, StepStarted,
 )
@@ -354,7 +355,7 @@ class Runner:
             raise StatementFailed(None, None, reason(exc), state.number, recording=True) from exc
 
     def _render(self, op: o.Op) -> list[Statement]:
-        dialect = self.sink.dialect.name
+        dialect = server_dialect(self.sink.dialect)
         if isinstance(op, o.RunSQL):
             try:
                 renderer_for(dialect)

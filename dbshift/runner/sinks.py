@@ -276,7 +276,13 @@ class SqlSink:
 
     def call(self, op: o.Op) -> None:
         if isinstance(op, o.RunPython):
-            self._write(f"-- {op.describe()} cannot be shown as SQL; it runs only online", False)
+            offline = getattr(op.func, "offline_sql", None)  # a step that can say what it would run (Alembic's)
+            if offline is None:
+                self._write(f"-- {op.describe()} cannot be shown as SQL; it runs only online", False)
+                return
+            self.begin()
+            for sql in offline(self.dialect):
+                self._write(sql if sql.startswith("--") else sql.rstrip().rstrip(";") + ";")
             return
         if not isinstance(op, (o.BulkInsert, o.BulkDelete)):
             raise TypeError(f"not a data step: {op.describe()}")

@@ -17,6 +17,13 @@ def is_mysql(name: str) -> bool:
     return name in MYSQL_FAMILY
 
 
+def server_dialect(dialect: Dialect) -> str:
+    """The name models are read and SQL is written for on ``dialect``: ``"mariadb"`` for a MariaDB server
+    reached through a ``mysql://`` URL too (once connected, SQLAlchemy knows the server; MariaDB has
+    sequences, MySQL has not), else the dialect's own name."""
+    return "mariadb" if getattr(dialect, "is_mariadb", False) else dialect.name
+
+
 @lru_cache(maxsize=None)
 def dialect_for(name: str) -> Dialect:
     """A dialect instance for ``"postgresql"``, ``"sqlite"``, ``"mysql"`` or ``"mariadb"``."""
@@ -34,3 +41,29 @@ def dialect_for(name: str) -> Dialect:
         # the same dialect class a ``mysql+pymysql://`` or ``mariadb+pymysql://`` engine gets
         return make_url(f"{name}+pymysql://").get_dialect()()
     raise ValueError(f"unsupported database dialect {name!r} (supported: postgresql, sqlite, mysql, mariadb)")
+
+
+def model_dialect(dialect: str | Dialect) -> Dialect:
+    """The dialect models are spelled for on the database ``dialect`` names or is connected to: by name
+    (:func:`server_dialect`: none of a connection's settings, such as how the server reads a backslash, enter
+    what is compared or written), except that a MariaDB connection tells whether the server has the native
+    UUID type SQLAlchemy builds and binds there (10.7+)."""
+    if isinstance(dialect, str):
+        return dialect_for(dialect)
+    name = server_dialect(dialect)
+    if name in MYSQL_FAMILY:
+        return _mysql_family(name, bool(name == "mariadb" and dialect.supports_native_uuid))
+    return dialect_for(name)
+
+
+@lru_cache(maxsize=None)
+def _mysql_family(name: str, native_uuid: bool) -> Dialect:
+    """The dialect :func:`dialect_for` gives ``name``, with or without MariaDB's native UUID."""
+    from sqlalchemy.engine import make_url
+
+    plain = dialect_for(name)
+    if plain.supports_native_uuid == native_uuid:
+        return plain
+    d = make_url(f"{name}+pymysql://").get_dialect()(**({"is_mariadb": True} if native_uuid else {}))
+    d.supports_native_uuid = native_uuid
+    return d

@@ -12,6 +12,7 @@ PostgreSQL) are left out of that dialect's model.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import TYPE_CHECKING, Mapping, cast, overload
 
 import sqlalchemy as sa
@@ -25,14 +26,17 @@ from ..core.renames import RenameHints
 from ..core.errors import DbshiftError
 from ..core.types import parse_type, safe_literals
 from .exclusion import parse_exclude
-from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for
-from .mysql import is_foreign_key_index
+from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for, model_dialect
+from .mysql import is_foreign_key_index, mariadb_sequence
 from .types import collation_of, from_sqla
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 MAX_NAME = 63
+
+#: the dialects whose databases hold sequences (MariaDB since 10.3; MySQL has none)
+SEQUENCE_DIALECTS = frozenset({"postgresql", "mariadb"})
 
 
 class UnsupportedModel(DbshiftError):
@@ -42,13 +46,13 @@ class UnsupportedModel(DbshiftError):
 
 
 def from_metadata(metadata: sa.MetaData, dialect: str | Dialect, exclude: frozenset[str] = frozenset()) -> m.Schema:
-    """The schema the models describe, for ``dialect``."""
-    d = dialect_for(dialect) if isinstance(dialect, str) else dialect
+    """The schema the models describe, for ``dialect`` (a name, or a connection's dialect: see ``model_dialect``)."""
+    d = model_dialect(dialect)
     # no statement: the compiler only lends its helpers (column defaults, constraint DDL); SQLAlchemy allows None
     compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
     tables = [_table(t, d, compiler) for t in metadata.tables.values() if t.name not in exclude]
     enums = {e.key: e for e in _enums(metadata.tables, d)}
-    sequences = [_sequence(s, d) for s in metadata._sequences.values()] if d.name == "postgresql" else []
+    sequences = [_sequence(s, d) for s in metadata._sequences.values()] if d.name in SEQUENCE_DIALECTS else []
     named: tuple[m.Table | m.Enum | m.Sequence, ...] = (*tables, *enums.values(), *sequences)
     used = [x.schema for x in named if x.schema] if d.name == "postgresql" else []
     return m.Schema.of(tables, enums.values(), sequences, used)
@@ -226,7 +230,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
     default = None if computed else _default(c, d, compiler)
     type_ = from_sqla(c.type, d)
     if mysql:
-        default = _mysql_default(c, default)
+        default = _mysql_default(c, default, type_)
         if type_ == "varchar":
             raise UnsupportedModel(
                 f"{t.fullname}.{c.name}",
@@ -234,7 +238,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
                 "give it a length, e.g. sa.String(255), or use sa.Text",
             )
     # a column numbered by its own sa.Sequence gets nextval() from SQLAlchemy at INSERT: no SERIAL
-    numbered = isinstance(c.default, sa.Sequence)
+    numbered = isinstance(c.default, sa.Sequence) and d.name != "mysql"  # MySQL ignores the sequence
     autoincrement = t.autoincrement_column is c and identity is None and default is None and not numbered
     return m.Column(
         name=c.name,
@@ -248,6 +252,39 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
         comment=c.comment if d.name != "sqlite" else None,
         collation=collation_of(c.type, d),
     )
+
+
+def declared_spelling(
+    name: str, type_: sa.types.TypeEngine | None, server_default: object, dialect: str | Dialect
+) -> tuple[str, str | None, str | None]:
+    """The type string, server default SQL and collation a model column ``name`` of ``type_`` with
+    ``server_default`` (as ``sa.Column`` takes it, or None) has on ``dialect``: what a migration file's
+    SQLAlchemy type and default are bound to when the migration runs there (no type: ``""`` and None)."""
+    d = model_dialect(dialect)
+    column = sa.Column(name, type_ if type_ is not None else sa.Text(), server_default=server_default)  # type: ignore[arg-type]
+    sa.Table("_", sa.MetaData(), column)
+    compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
+    default = _default(column, d, compiler)
+    if type_ is None:
+        return "", _mysql_default(column, default, "") if d.name in MYSQL_FAMILY else default, None
+    spelled = from_sqla(type_, d)
+    if d.name in MYSQL_FAMILY:
+        default = _mysql_default(column, default, spelled)
+    return spelled, default, collation_of(type_, d)
+
+
+def named_enum(type_: sa.types.TypeEngine) -> m.Enum | None:
+    """The enum type PostgreSQL creates for a column of ``type_`` (``sa.Enum(..., name="mood")``), on any dialect;
+    None for other types and for types PostgreSQL cannot build."""
+    try:
+        spelled = from_sqla(type_, dialect_for("postgresql"))
+    except Exception:  # noqa: BLE001 - a type of another database's own (mysql.BIT) is no enum here
+        return None
+    spec = parse_type(spelled.removesuffix("[]"))
+    if not (spec.is_enum and spec.enum_name):
+        return None
+    schema, _, name = spec.enum_name.rpartition(".")
+    return m.Enum(name, spec.values, schema or None)
 
 
 def _virtual(computed: sa.Computed, d: Dialect) -> bool:
@@ -272,6 +309,7 @@ def _foreign_key(c: sa.ForeignKeyConstraint, d: Dialect) -> m.ForeignKey:
         on_update=_action(c.onupdate, d),
         deferrable=bool(c.deferrable) and d.name not in MYSQL_FAMILY,  # MySQL checks every row at once
         initially_deferred=(c.initially or "").upper() == "DEFERRED" and d.name not in MYSQL_FAMILY,
+        use_alter=bool(c.use_alter),
     )
 
 
@@ -312,15 +350,24 @@ def _index(i: sa.Index, t: sa.Table, d: Dialect) -> m.Index:
     )
 
 
-def _mysql_default(c: sa.Column, default: str | None) -> str | None:
+_FRACTION = re.compile(r"^(?:timestamp|mysql_timestamp)\((\d+)\)$")
+_NOW = re.compile(r"^\s*(?:now|current_timestamp|localtimestamp|localtime)\s*(?:\(\s*\))?\s*$", re.I)
+
+
+def _mysql_default(c: sa.Column, default: str | None, type_: str) -> str | None:
     """MySQL: ``DEFAULT NULL`` is no default.
 
     ``ON UPDATE CURRENT_TIMESTAMP`` is written inside the default, as SQLAlchemy
     asks (``server_default=text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")``),
-    and reflection reports it the same way.
+    and reflection reports it the same way.  The current time as the default of a
+    column keeping fractions of a second keeps as many (``CURRENT_TIMESTAMP(6)``):
+    MariaDB stores it so, and MySQL takes no other.
     """
     if default is not None and default.strip().upper() == "NULL":
         return None
+    fraction = _FRACTION.match(type_)
+    if default is not None and fraction and _NOW.match(default):
+        return f"CURRENT_TIMESTAMP({fraction.group(1)})"
     return default
 
 
@@ -372,7 +419,15 @@ def _enums(tables: Mapping[str, sa.Table], d: Dialect) -> list[m.Enum]:
 
 
 def _sequence(s: sa.Sequence, d: Dialect) -> m.Sequence:
+    """Sequence ``s`` as ``d`` stores it.  MariaDB has no data type for one (every sequence is a bigint,
+    as ``create_all()`` makes it) and options with its own defaults (see :func:`mariadb_sequence`)."""
     try:
+        if d.name == "mariadb":
+            return mariadb_sequence(
+                s.name, _schema_name(s.schema, d), start=s.start, increment=s.increment,
+                minvalue=None if s.nominvalue else s.minvalue, maxvalue=None if s.nomaxvalue else s.maxvalue,
+                cycle=bool(s.cycle), cache=s.cache,
+            )
         return m.Sequence(
             name=s.name,
             start=s.start,

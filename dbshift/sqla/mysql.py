@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, cast
 
 from ..core import model as m
 
@@ -87,3 +87,53 @@ def key_columns(table: m.Table, leaving_out: object = None) -> list[tuple[str, .
 def has_key_for(table: m.Table, columns: tuple[str, ...], leaving_out: object = None) -> bool:
     """Whether an index of ``table`` (other than ``leaving_out``) starts with ``columns``."""
     return any(key[: len(columns)] == tuple(columns) for key in key_columns(table, leaving_out))
+
+
+#: MariaDB's defaults for a sequence's options (it has no data type: every sequence is a bigint)
+MARIADB_SEQUENCE_MAX = 2**63 - 2
+MARIADB_SEQUENCE_MIN = -(2**63 - 1)
+MARIADB_SEQUENCE_CACHE = 1000
+
+
+def mariadb_sequence(
+    name: str,
+    schema: str | None,
+    *,
+    start: int | None = None,
+    increment: int | None = None,
+    minvalue: int | None = None,
+    maxvalue: int | None = None,
+    cycle: bool = False,
+    cache: int | None = None,
+) -> m.Sequence:
+    """A MariaDB sequence as the model holds it: an option at MariaDB's default (bounds of
+    ``-(2**63 - 1)`` and ``2**63 - 2``, a cache of 1000) is no option, as one at PostgreSQL's is there.
+
+    MariaDB's "no cache" (CACHE 0 or 1) is PostgreSQL's default, which the model also holds as no
+    option: it cannot be told apart from MariaDB's default cache.
+    """
+    ascending = (increment or 1) > 0
+    default_min, default_max = (1, MARIADB_SEQUENCE_MAX) if ascending else (MARIADB_SEQUENCE_MIN, -1)
+    return m.Sequence(
+        name=name,
+        schema=schema,
+        start=start,
+        increment=increment,
+        minvalue=None if minvalue == default_min else minvalue,
+        maxvalue=None if maxvalue == default_max else maxvalue,
+        cycle=bool(cycle),
+        cache=None if cache == MARIADB_SEQUENCE_CACHE else cache,
+    )
+
+
+def mariadb_sequence_options(sequence: m.Sequence) -> dict[str, int | bool]:
+    """Every option of ``sequence`` with the value MariaDB gives it (its own defaults filled in):
+    ``increment``, ``minvalue``, ``maxvalue``, ``start``, ``cache`` and ``cycle``."""
+    increment = cast(int, sequence.resolved()["increment"])
+    ascending = increment > 0
+    minvalue = sequence.minvalue if sequence.minvalue is not None else (1 if ascending else MARIADB_SEQUENCE_MIN)
+    maxvalue = sequence.maxvalue if sequence.maxvalue is not None else (MARIADB_SEQUENCE_MAX if ascending else -1)
+    start = sequence.start if sequence.start is not None else (minvalue if ascending else maxvalue)
+    cache = sequence.cache if sequence.cache is not None else MARIADB_SEQUENCE_CACHE
+    return {"increment": increment, "minvalue": minvalue, "maxvalue": maxvalue, "start": start, "cache": cache,
+            "cycle": bool(sequence.cycle)}

@@ -262,10 +262,13 @@ def _enum(t: sa.Enum, dialect: Dialect) -> str:
 # ``unsigned``/``zerofill`` stay part of the type (``integer unsigned``).  ``longtext``,
 # ``mediumtext``, ``tinyint``, ``mediumint``, ``year``, ``set(...)``… are MySQL's own
 # spellings and pass through.  JSON on MariaDB is LONGTEXT plus a CHECK; reflection
-# recognises that pair (see reflect/mysql.py).
+# recognises that pair (see reflect/mysql.py).  ``sa.Uuid`` is the portable ``uuid``
+# (CHAR(32) of hexadecimal digits) except on MariaDB 10.7+, where SQLAlchemy builds the
+# native UUID and binds the 36-character form: ``mariadb_uuid`` (known from a
+# connection's dialect, which has read the server's version).
 
-_MYSQL_OWN = re.compile(r"^(mysql_timestamp)(\(\d+\))?$")
-_MYSQL_OWN_RENDER = {"mysql_timestamp": "TIMESTAMP"}
+_MYSQL_OWN = re.compile(r"^(mysql_timestamp|mariadb_uuid)(\(\d+\))?$")
+_MYSQL_OWN_RENDER = {"mysql_timestamp": "TIMESTAMP", "mariadb_uuid": "UUID"}
 _MYSQL_LIST = re.compile(r"^\s*(enum|set)\s*\((.*)\)\s*$", re.I | re.S)
 _MYSQL_SPELLING = re.compile(
     r"^(?P<base>[a-z][a-z ]*?)\s*(?:\((?P<args>[\d\s,]*)\))?(?P<mods>(?:\s+(?:unsigned|signed|zerofill))*)$"
@@ -359,6 +362,8 @@ def _canonical_mysql(text: str) -> str | None:
         return format_type(_MYSQL_TEMPORAL[base], *numbers[:1]) if numbers and numbers[0] else _MYSQL_TEMPORAL[base]
     if base == "year":
         return "year"
+    if base == "uuid" and not numbers:
+        return "mariadb_uuid"
     if base == "varchar" and not numbers:
         return "varchar(255)"
     return None
@@ -378,6 +383,8 @@ def _mysql_from_sqla(t: sa.types.TypeEngine, dialect: Dialect) -> str | None:
         return "real" if not t.precision or t.precision <= 24 else "double"  # FLOAT is single precision here
     if isinstance(t, sa.LargeBinary) and t.length:
         return _mysql_blob(t.length)
+    if isinstance(t, sa.Uuid) and t.native_uuid and getattr(dialect, "is_mariadb", False) and dialect.supports_native_uuid:
+        return "mariadb_uuid"  # MariaDB 10.7+: SQLAlchemy builds UUID and binds the 36-character text form
     return None
 
 

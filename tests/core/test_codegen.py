@@ -316,3 +316,143 @@ def test_str_and_int_subclasses_render_as_plain_values():
 def test_exclusion_constraints_and_deferrable_keys_round_trip(value):
     assert roundtrip(value) == value
     assert ast.parse(render_value(value))
+
+
+# --- types and server defaults as the models declare them -------------------------------------
+
+
+def _declared_types():
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import mysql, postgresql
+
+    from tests.roundtrip.portable_models import MICRO_DATETIME, Email, PreciseTime
+
+    return [
+        (sa.String(50), "sa.String(length=50)"),
+        (sa.Numeric(10, 2), "sa.Numeric(precision=10, scale=2)"),
+        (sa.DateTime(timezone=True), "sa.DateTime(timezone=True)"),
+        (sa.Float(), "sa.Float()"),
+        (sa.Enum("happy", "sad", name="mood"), 'sa.Enum("happy", "sad", name="mood")'),
+        (sa.Enum("it's", "b"), """sa.Enum("it's", "b")"""),
+        (MICRO_DATETIME, 'sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")'),
+        (postgresql.JSONB(), "postgresql.JSONB(astext_type=sa.Text())"),
+        (postgresql.ARRAY(sa.Integer()), "postgresql.ARRAY(sa.Integer())"),
+        (mysql.LONGTEXT(), "mysql.LONGTEXT()"),
+        (Email(120), "tests.roundtrip.portable_models.Email(length=120)"),
+        (PreciseTime(), "tests.roundtrip.portable_models.PreciseTime()"),
+    ]
+
+
+def _spellings(column, dialects=("sqlite", "postgresql", "mysql", "mariadb")):
+    """The column as a migration holding it builds it on each dialect (or the error that refuses it there)."""
+    import sqlalchemy as sa
+
+    from dbshift.sqla.declared import bind
+
+    found = {}
+    for d in dialects:
+        try:
+            found[d] = bind([AddColumn("t", column)], d)[0].column
+        except sa.exc.SQLAlchemyError as exc:
+            found[d] = type(exc).__name__
+    return found
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_a_declared_type_is_written_as_the_models_write_it_and_builds_the_same_column_everywhere(index):
+    type_, text = _declared_types()[index]
+    column = Column("c", type_)
+    rendered = render_value(column)
+    assert rendered == f'Column("c", {text})'
+    namespace = dict(NAMESPACE)
+    if "tests." in text:
+        import tests.roundtrip.portable_models  # noqa: F401 - what the file's import line does
+
+        namespace["tests"] = __import__("tests")
+    again = eval(rendered, namespace)  # noqa: S307 - the contract under test
+    assert again.type is not type_ and _spellings(again) == _spellings(column)
+
+
+def test_declared_types_are_spelled_for_the_database_the_migration_runs_on():
+    import sqlalchemy as sa
+
+    from tests.roundtrip.portable_models import MICRO_DATETIME
+
+    assert {d: c.type for d, c in _spellings(Column("c", sa.Float())).items()} == {
+        "sqlite": "double", "postgresql": "double", "mysql": "real", "mariadb": "real"}
+    mood = {d: c.type for d, c in _spellings(Column("m", sa.Enum("happy", "sad", name="mood"))).items()}
+    assert mood == {"sqlite": "varchar(5)", "postgresql": "enum:mood('happy','sad')", "mysql": "enum('happy','sad')",
+                    "mariadb": "enum('happy','sad')"}
+    stamp = {d: c.type for d, c in _spellings(Column("s", MICRO_DATETIME)).items()}
+    assert stamp == {"sqlite": "timestamp", "postgresql": "timestamp", "mysql": "timestamp(6)", "mariadb": "timestamp(6)"}
+    # a type string is kept as written: older and hand-written files
+    assert {c.type for c in _spellings(Column("n", "numeric(10,2)")).values()} == {"numeric(10,2)"}
+
+
+@pytest.mark.parametrize("default, text, spelled", [
+    ("sa.true()", "sa.true()", {"sqlite": "1", "postgresql": "true", "mysql": "true"}),
+    ("sa.func.now()", "sa.func.now()", {"sqlite": "CURRENT_TIMESTAMP", "postgresql": "now()", "mysql": "now()"}),
+    ("sa.func.coalesce(1, 'a')", 'sa.func.coalesce(1, "a")',
+     {"sqlite": "coalesce(1, 'a')", "postgresql": "coalesce(1, 'a')", "mysql": "coalesce(1, 'a')"}),
+    ("sa.text('0')", 'sa.text("0")', {"sqlite": "0", "postgresql": "0", "mysql": "0"}),
+    ("sa.literal('a\\\\b')", 'sa.literal("a\\\\b")',
+     {"sqlite": "'a\\b'", "postgresql": "E'a\\\\b'", "mysql": "CONVERT(X'615c62' USING utf8mb4)"}),
+])
+def test_a_declared_server_default_is_written_as_an_expression_and_spelled_for_each_database(default, text, spelled):
+    import sqlalchemy as sa
+
+    value = eval(default, {"sa": sa})  # noqa: S307 - a model's server default
+    column = Column("c", sa.Integer(), default=value)
+    rendered = render_value(column)
+    assert rendered == f'Column("c", sa.Integer(), default={text})'
+    again = eval(rendered, dict(NAMESPACE))  # noqa: S307 - the contract under test
+    assert {d: c.default for d, c in _spellings(again, tuple(spelled)).items()} == spelled
+
+
+def test_a_migration_names_the_modules_its_types_come_from_and_loads_bound(tmp_path):
+    import sqlalchemy as sa
+
+    from dbshift.core.graph import Revision
+    from dbshift.project import files
+    from tests.roundtrip.portable_models import Email
+
+    ops = [CreateEnum(Enum("mood", ("happy", "sad"))), CreateTable(Table("person", (
+        Column("id", sa.Integer(), nullable=False),
+        Column("email", Email(120), nullable=False, default="'x'"),
+        Column("mood", sa.Enum("happy", "sad", name="mood"), default=sa.literal("happy")),
+        Column("joined", sa.DateTime(timezone=True), default=sa.func.now()),
+    ), primary_key=PrimaryKey(("id",))))]
+    source = render_migration("r1", (), "people", ops, created=CREATED)
+    assert "from dbshift.migration import *  # noqa: F401,F403\nimport tests.roundtrip.portable_models\n" in source
+    assert "                tests.roundtrip.portable_models.Email(length=120),\n" in source
+    assert '            Column("mood", sa.Enum("happy", "sad", name="mood"), default=sa.literal("happy")),\n' in source
+    assert all(len(line) <= WIDTH for line in source.splitlines())
+    path = tmp_path / "r1_people.py"
+    path.write_text(source)
+    revision = Revision("r1", (), "people", str(path))
+    loaded = files.load(revision, "postgresql")
+    table = loaded.upgrade[1].table
+    assert [(c.name, c.type, c.default) for c in table.columns] == [
+        ("id", "integer", None),
+        ("email", "varchar(120)", "'x'"),
+        ("mood", "enum:mood('happy','sad')", "'happy'"),
+        ("joined", "timestamptz", "now()"),
+    ]
+    assert [c.type for c in files.load(revision, "sqlite").upgrade[1].table.columns] == [
+        "integer", "varchar(120)", "varchar(5)", "timestamptz"]
+    assert files.load(revision).checksum == files.load(revision, "mysql").checksum == files.file_checksum(path)
+    unbound = files.load(revision).upgrade[1].table.columns[1].type
+    assert isinstance(unbound, Email)  # without a database, as the file states it
+
+
+def test_a_type_no_source_rebuilds_is_refused_naming_it():
+    import sqlalchemy as sa
+
+    from dbshift.sqla.source import NotWritable, type_source
+
+    class Local(sa.types.TypeDecorator):
+        impl = sa.String
+        cache_ok = True
+
+    with pytest.raises(NotWritable, match="not defined at the top level of an importable module"):
+        type_source(Local(3))

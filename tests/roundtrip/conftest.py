@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 import sqlalchemy as sa
@@ -89,3 +90,27 @@ def rows():
 @pytest.fixture
 def execute():
     return _execute
+
+
+@pytest.fixture
+def database_of(request, tmp_path: Path):
+    """``database_of(kind)``: a fresh, empty database of ``kind`` ("sqlite", "postgresql" or "mariadb").
+
+    One test can ask for several, of different kinds; each server database is
+    dropped when the test ends.
+    """
+    made: list[tuple[Any, str]] = []  # (the server fixture that made it, its URL)
+
+    def make(kind: str) -> str:
+        if kind == "sqlite":
+            return f"sqlite:///{tmp_path / f'{uuid.uuid4().hex[:12]}.db'}"
+        if kind not in ("postgresql", "mariadb"):
+            raise ValueError(f"no test database of kind {kind!r}: expected sqlite, postgresql or mariadb")
+        server = request.getfixturevalue("mariadb_server" if kind == "mariadb" else "postgres_server")
+        url = server.create()
+        made.append((server, url))
+        return url
+
+    yield make
+    for server, url in made:
+        server.drop(url)

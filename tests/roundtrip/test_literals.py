@@ -224,7 +224,7 @@ def test_mariadb_refuses_a_comment_with_a_backslash_before_writing_anything(mysq
     config = project(tmp_path, mysql_url, note_models("mysql", comments=("plain", "C:\\temp")))
     with pytest.raises(CommentNotWritable) as refused:
         api.revision(config, "notes", autogenerate=True)
-    assert str(refused.value).startswith("the comment of column note.d1 ('C:\\\\temp') holds a backslash, which mysql")
+    assert str(refused.value).startswith("the comment of column note.d1 ('C:\\\\temp') holds a backslash, which mariadb")
     assert "\n" not in str(refused.value)
     assert list(config.migrations.iterdir()) == []
 

@@ -91,7 +91,8 @@ def test_string_column_becomes_a_native_enum(pg_url, roundtrip, rows):
 def test_string_column_becomes_an_inline_enum(mysql_url, roundtrip, rows):
     result = roundtrip(mysql_url, with_mood_column(sa.String(10)), with_mood_column(sa.Enum("happy", "sad", name="mood")),
                        ["INSERT INTO person (id, mood) VALUES (1, 'sad')"], {"person": "id, mood"})
-    assert [type(op).__name__ for op in result.ops] == ["AlterColumn"]
+    # the enum type PostgreSQL needs when the migration runs there: nothing on MySQL
+    assert [type(op).__name__ for op in result.ops] == ["CreateEnum", "AlterColumn"]
 
 
 # --- every database: an enum kept as a CHECK constraint ---------------------------------

@@ -29,6 +29,14 @@ How MySQL's catalog maps onto the model:
 * A name MySQL chose itself (``t_ibfk_1``, ``CONSTRAINT_1``, a unique key named
   after its first column) reads as no name (see :mod:`dbshift.sqla.server_names`).
 * ``RESTRICT`` and ``NO ACTION`` (the same thing in InnoDB) are no action.
+* MariaDB 10.3+ keeps a sequence as a table of type ``SEQUENCE``: it is never
+  a table here, but a :class:`~dbshift.core.model.Sequence`, listed with the
+  tables and read with one more query (every sequence's options in one
+  ``UNION ALL``; none when there is no sequence), its
+  options at MariaDB's defaults held as none (see
+  :func:`~dbshift.sqla.mysql.mariadb_sequence`).  A default taking the next
+  value of one (``nextval(`db`.`seq`)``) names the current database's sequence
+  without the database, as the models write it.
 
 ``schemas``: ``None`` is the connection's current database (``DATABASE()``),
 whose tables get ``schema=None``; any other name is another database on the
@@ -45,7 +53,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...core import model as m
-from ..mysql import own_indexes
+from ..mysql import mariadb_sequence, own_indexes
 from ..server_names import C, as_unnamed, mysql_server_named
 from ..types import canonical, mysql_quote
 from ...core.sqltext import strip_outer_parens
@@ -57,10 +65,12 @@ DIALECT = "mysql"
 _WHERE = "{column} IN :names OR (:current = 1 AND {column} = DATABASE())"
 
 TABLES = f"""
-SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name, t.TABLE_COMMENT AS comment, DATABASE() AS current_db
+SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name, t.TABLE_COMMENT AS comment, DATABASE() AS current_db,
+       t.TABLE_TYPE = 'SEQUENCE' AS is_sequence
 FROM information_schema.TABLES t
 WHERE ({_WHERE.format(column="t.TABLE_SCHEMA")})
-  AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
+  AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'SEQUENCE')
+ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME
 """
 
 COLUMNS = f"""
@@ -105,6 +115,13 @@ WHERE {_WHERE.format(column="cc.CONSTRAINT_SCHEMA")}
 """
 
 # MySQL 8.0.16+: names are unique per database; the table comes from TABLE_CONSTRAINTS.
+# MariaDB 10.3+: a sequence is a table of type SEQUENCE (listed by TABLES, never made a table); its
+# options are read from the sequence itself, all of them in one UNION ALL query (see _sequences)
+SEQUENCE_OPTIONS = """
+SELECT :db_{n} AS db, :name_{n} AS name, s.start_value, s.increment, s.minimum_value, s.maximum_value,
+       s.cycle_option, s.cache_size
+FROM {table} s"""
+
 CHECKS_MYSQL = f"""
 SELECT tc.TABLE_SCHEMA AS db, tc.TABLE_NAME AS table_name, cc.CONSTRAINT_NAME AS name,
        cc.CHECK_CLAUSE AS clause, 'Table' AS level
@@ -166,8 +183,12 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
 
     tables: dict[tuple[str, str], _Table] = {}
     current_db = None
+    found_sequences = []
     for row in rows(TABLES):
         current_db = row.current_db
+        if row.is_sequence:
+            found_sequences.append(row)
+            continue
         schema = None if (None in schemas and row.db == row.current_db) else row.db
         tables[(row.db, row.name)] = _Table(row.db, row.name, schema, row.comment or None)
 
@@ -200,7 +221,35 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
         if table is not None:
             _index(table, name, index_rows)
 
-    return m.Schema.of(t.freeze() for t in tables.values() if not excluded(t.name, t.schema, exclude))
+    sequences = _sequences(connection, found_sequences, None in schemas)
+    return m.Schema.of(
+        (t.freeze() for t in tables.values() if not excluded(t.name, t.schema, exclude)),
+        sequences=(s for s in sequences if not excluded(s.name, s.schema, exclude)),
+    )
+
+
+def _sequences(connection: sa.engine.Connection, found: list[Any], current: bool) -> list[m.Sequence]:
+    """The sequences ``found`` (rows of :data:`TABLES`), their options read in one query (none when none).
+
+    ``current``: the connection's database is the model's default schema.
+    """
+    if not found:
+        return []
+    quote = connection.dialect.identifier_preparer.quote
+    parts: list[str] = []
+    params: dict[str, str] = {}
+    for n, row in enumerate(found):
+        parts.append(SEQUENCE_OPTIONS.format(n=n, table=f"{quote(row.db)}.{quote(row.name)}"))
+        params |= {f"db_{n}": row.db, f"name_{n}": row.name}
+    result = []
+    for row in connection.execute(sa.text("\nUNION ALL".join(parts)), params):
+        schema = None if current and row.db == found[0].current_db else row.db
+        result.append(mariadb_sequence(
+            row.name, schema, start=int(row.start_value), increment=int(row.increment),
+            minvalue=int(row.minimum_value), maxvalue=int(row.maximum_value), cycle=bool(row.cycle_option),
+            cache=int(row.cache_size),
+        ))
+    return result
 
 
 def _named(table: _Table, constraint: C, column_check: bool = False) -> C:
@@ -240,6 +289,8 @@ def _column(row: Any, table: _Table, mariadb: bool) -> m.Column:
     extra = (row.extra or "").strip()
     computed = None
     default = _default(row, mariadb)
+    if default is not None and table.schema is None and not default.startswith("'"):
+        default = default.replace(f"`{table.db}`.", "")  # MariaDB: nextval(`db`.`seq`) names the database
     virtual = False
     if row.generation_expression and "generated" in extra.lower():
         computed, default = row.generation_expression, None
