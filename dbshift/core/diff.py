@@ -4,6 +4,10 @@ One small function per object kind; each returns an unordered list of ops.
 Ordering by dependencies is :mod:`dbshift.core.order`'s job.  The differ never
 does I/O and never prompts: dialect-specific equivalences come in through an
 :class:`Equivalence`, rename decisions through a :class:`Renames` policy.
+
+Constraint names matter only when both sides have one (:func:`names_agree`): a
+constraint the models leave unnamed, or one whose name the database chose
+(reflection reads it as unnamed), is matched by what it does.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Protocol
 
 from . import ops as o
-from .model import Column, Exclude, ForeignKey, Index, PrimaryKey, Schema, Table, qualified, serial_sequence_name
+from .model import (
+    Check, Column, Constraint, Exclude, ForeignKey, Index, PrimaryKey, Schema, Table, Unique, qualified,
+    serial_sequence_name,
+)
 
 
 def _same(x: str) -> str:
@@ -32,8 +39,6 @@ class Equivalence:
     expression: Callable[[str], str] = _same
     same_collation: Callable[[str | None, str | None], bool] = lambda current, target: current == target
     compare_autoincrement: bool = True
-    server_named: Callable[[str], bool] = lambda name: False
-    """Whether a constraint name is one the server invents for an unnamed constraint (compared as no name)."""
 
     def same_column(self, a: Column, b: Column) -> bool:
         return (
@@ -199,25 +204,50 @@ def _pk_key(pk: PrimaryKey | None) -> tuple | None:
     return (pk.columns, pk.deferrable, pk.initially_deferred) if pk and pk.columns else None
 
 
-def _names_agree(a: object, b: object, server_named: Callable[[str], bool] = lambda n: False) -> bool:
-    """Names only matter when both sides have one of their own."""
-    na, nb = getattr(a, "name", None), getattr(b, "name", None)
-    return na is None or nb is None or na == nb or server_named(na) or server_named(nb)
+def names_agree(a: Constraint | Index, b: Constraint | Index) -> bool:
+    """The one rule for names: they matter only when both sides have one.
+
+    A constraint the models leave unnamed, or one whose name the database chose
+    (reflection reads those as unnamed), is matched by what it does.
+    """
+    return a.name is None or b.name is None or a.name == b.name
 
 
-def _match(
-    old: Iterable, new: Iterable, key: Callable, server_named: Callable[[str], bool] = lambda n: False
-) -> tuple[list, list]:
+def _match(old: Iterable, new: Iterable, key: Callable) -> tuple[list, list]:
     """Pair constraints by ``key`` (and name when both named); return (dropped, added)."""
     remaining = list(new)
     dropped = []
     for a in old:
-        found = next((b for b in remaining if key(a) == key(b) and _names_agree(a, b, server_named)), None)
+        found = next((b for b in remaining if key(a) == key(b) and names_agree(a, b)), None)
         if found is None:
             dropped.append(a)
         else:
             remaining.remove(found)
     return dropped, remaining
+
+
+def constraint_key(c: Constraint, eq: Equivalence = Equivalence()) -> tuple:
+    """What a constraint does, whatever its name: two constraints with the same key are the same one."""
+    if isinstance(c, PrimaryKey):
+        return ("p", _pk_key(c))
+    if isinstance(c, ForeignKey):
+        return ("f", _fk_key(c))
+    if isinstance(c, Unique):
+        return ("u", c.columns, c.deferrable, c.initially_deferred)
+    if isinstance(c, Check):
+        return ("c", eq.expression(c.sqltext))
+    return ("x", _exclude_key(c, eq))
+
+
+def find_constraint(table: Table, c: Constraint, eq: Equivalence = Equivalence()) -> Constraint | None:
+    """``table``'s constraint that is ``c``: the one going by ``c``'s name, else, by the rule of
+    :func:`names_agree`, one doing the same with no name on one side or the other."""
+    same_kind = [x for x in table.constraints if type(x) is type(c)]
+    named = next((x for x in same_kind if c.name and c.name in (x.name, x.server_name)), None)
+    if named is not None:
+        return named
+    key = constraint_key(c, eq)
+    return next((x for x in same_kind if names_agree(x, c) and constraint_key(x, eq) == key), None)
 
 
 def _fk_key(fk: ForeignKey) -> tuple:
@@ -235,20 +265,20 @@ def diff_uniques(old: Table, new: Table) -> list[o.Op]:
 
 
 def diff_checks(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
-    dropped, added = _match(old.checks, new.checks, lambda c: eq.expression(c.sqltext), eq.server_named)
+    dropped, added = _match(old.checks, new.checks, lambda c: eq.expression(c.sqltext))
     return _constraint_ops(new, dropped, added)
+
+
+def _exclude_key(x: Exclude, eq: Equivalence) -> tuple:
+    elements = tuple((eq.expression(e.rsplit(" WITH ", 1)[0]), e.rsplit(" WITH ", 1)[-1]) for e in x.elements)
+    where = eq.expression(x.where) if x.where else None
+    return (elements, x.using, where, x.include, x.deferrable, x.initially_deferred)
 
 
 def diff_excludes(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
     """Exclusion constraints compared by what they do: each element's expression (normalised) and
     operator, the method, the predicate, included columns and deferrability."""
-
-    def key(x: Exclude) -> tuple:
-        elements = tuple((eq.expression(e.rsplit(" WITH ", 1)[0]), e.rsplit(" WITH ", 1)[-1]) for e in x.elements)
-        where = eq.expression(x.where) if x.where else None
-        return (elements, x.using, where, x.include, x.deferrable, x.initially_deferred)
-
-    dropped, added = _match(old.excludes, new.excludes, key)
+    dropped, added = _match(old.excludes, new.excludes, lambda x: _exclude_key(x, eq))
     return _constraint_ops(new, dropped, added)
 
 

@@ -24,6 +24,11 @@ def qualified(name: str, schema: str | None) -> str:
     return f"{schema}.{name}" if schema else name
 
 
+READ_ONLY = {"written": False}
+"""Field metadata of what only a database says of itself (the name it gave a constraint the models leave
+unnamed): never compared, never written to a migration file."""
+
+
 @dataclass(frozen=True)
 class Identity:
     """An identity column (``GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY``)."""
@@ -57,12 +62,19 @@ class Column:
 
 @dataclass(frozen=True)
 class PrimaryKey:
-    """A primary key; ``deferrable`` keys (PostgreSQL only) may be checked at commit instead."""
+    """A primary key; ``deferrable`` keys (PostgreSQL only) may be checked at commit instead.
+
+    Constraints the models leave unnamed have ``name`` None on every database: the
+    database chooses the name, and the differ matches them by what they do.
+    """
 
     columns: tuple[str, ...]
     name: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
+    """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
+    reflection to drop it by; never compared, never written to a migration."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,12 @@ class ForeignKey:
     use_alter: bool = field(default=False, compare=False)
     """The models ask for it to be added after its table is created (SQLAlchemy's ``use_alter=True``):
     preferred when a foreign-key cycle among new tables must be broken; never compared."""
+    server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
+    """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
+    reflection to drop it by; never compared, never written to a migration."""
+    own_index: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
+    """MySQL/MariaDB: the index InnoDB created by itself for this key, which reflection does not list
+    (it goes when the key is dropped); None when another index serves the key, or it was not read."""
 
     @property
     def signature(self) -> tuple:
@@ -94,12 +112,18 @@ class Unique:
     name: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
+    """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
+    reflection to drop it by; never compared, never written to a migration."""
 
 
 @dataclass(frozen=True)
 class Check:
     sqltext: str
     name: str | None = None
+    server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
+    """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
+    reflection to drop it by; never compared, never written to a migration."""
 
 
 @dataclass(frozen=True)
@@ -118,9 +142,18 @@ class Exclude:
     include: tuple[str, ...] = ()
     deferrable: bool = False
     initially_deferred: bool = False
+    server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
+    """The name the database gave it when the models leave it unnamed (``name`` is then None): read by
+    reflection to drop it by; never compared, never written to a migration."""
 
 
 Constraint = Union[PrimaryKey, ForeignKey, Unique, Check, Exclude]
+
+
+def real_name(constraint: Constraint) -> str | None:
+    """The name the constraint goes by in the database: the models' name, else the one the database
+    gave it (known when it was read from the database), else None."""
+    return constraint.name or constraint.server_name
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ The contract is the round trip: for every model value and operation ``v``,
 deterministic (same input, same text) and laid out for people:
 
 * a dataclass renders as ``ClassName(required..., optional=value...)``, leaving
-  out optional fields that hold their default;
+  out optional fields that hold their default and fields marked never written
+  (the name a database gave a constraint the models leave unnamed);
 * strings use double quotes where possible (like black); multi-line text uses a
   triple-quoted string when that is safe;
 * a call that does not fit on its line breaks into one argument per line with
@@ -200,7 +201,7 @@ def _call(value: Any) -> _Bracket:
         return _run_python(value)
     items: list[tuple[str, Any]] = []
     for f in dataclasses.fields(value):
-        if not f.init:
+        if not f.init or f.metadata.get("written") is False:  # what a database said of itself (a name it chose)
             continue
         current = getattr(value, f.name)
         if f.default is not dataclasses.MISSING:

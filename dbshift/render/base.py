@@ -29,6 +29,13 @@ runner executes inside the migration's transaction, the renderer staying pure
 
 A SQL script (``--sql``) cannot run either: it gets each one's ``offline``
 form instead, statements that fail by themselves where the dialect allows.
+
+A constraint the models leave unnamed is created without a name, and dropped
+by the name the database gave it: the schema an operation is rendered against
+comes from the database when there is one, and reflection keeps that name
+(``server_name``).  With no database read (``--sql``), the drop uses the name
+the database gives such a constraint by default, with a comment saying so
+(:meth:`Renderer.constraint_name`).
 """
 
 from __future__ import annotations
@@ -39,12 +46,15 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from ..core import model as m
 from ..core import ops as o
+from ..core.diff import find_constraint
 from ..core.errors import DbshiftError
 from ..core.model import qualified
 from ..core.narrowing import Loss
 from ..core.sqltext import needs_no_transaction, split_sql
 from ..core.types import string_literal
 from ..sqla.dialect import dialect_for
+from ..sqla.normalize import equivalence_for
+from ..sqla.server_names import default_name
 from ..sqla.types import render as render_type
 
 
@@ -139,6 +149,30 @@ class UnsupportedConstraint(DbshiftError):
     def __init__(self, constraint: m.Constraint, dialect: str, detail: str) -> None:
         super().__init__(f"cannot create constraint {constraint.name or '(unnamed)'} on {dialect}: {detail}")
         self.constraint, self.dialect, self.detail = constraint, dialect, detail
+
+
+class ConstraintNotThere(DbshiftError):
+    """Table ``table`` holds no constraint that is ``constraint`` (the one named so, or for an unnamed one,
+    one doing the same), so there is none to drop; a name guessed for it could be another constraint's."""
+
+    def __init__(self, table: str, constraint: m.Constraint) -> None:
+        self.table, self.constraint = table, constraint
+        super().__init__(f"table {table} has no {described(constraint)} to drop")
+
+
+def described(c: m.Constraint) -> str:
+    """What a constraint does, in a few words: ``foreign key (editor_id) referencing author (id)``."""
+    named = f" {c.name}" if c.name else ""
+    if isinstance(c, m.PrimaryKey):
+        return f"primary key{named} ({', '.join(c.columns)})"
+    if isinstance(c, m.ForeignKey):
+        target = qualified(c.ref_table, c.ref_schema)
+        return f"foreign key{named} ({', '.join(c.columns)}) referencing {target} ({', '.join(c.ref_columns)})"
+    if isinstance(c, m.Unique):
+        return f"unique key{named} ({', '.join(c.columns)})"
+    if isinstance(c, m.Check):
+        return f"CHECK{named} ({c.sqltext})"
+    return f"exclusion constraint{named} ({', '.join(c.elements)})"
 
 
 SQLITE_TABLE_OPTIONS = "WITHOUT ROWID, STRICT and AUTOINCREMENT are SQLite's table options: this database has none"
@@ -423,9 +457,45 @@ class Renderer:
         return [f"ALTER TABLE {self.table_name(op.table, op.schema)} ADD {self.constraint_sql(op.constraint)}"]
 
     def render_drop_constraint(self, op: o.DropConstraint, schema: m.Schema) -> list:
-        if not op.constraint.name:
-            raise UnsupportedOperation(op, self.name, "the constraint has no name")
-        return [f"ALTER TABLE {self.table_name(op.table, op.schema)} DROP CONSTRAINT {self.q(op.constraint.name)}"]
+        name, note = self.constraint_name(op, schema)
+        return [note + f"ALTER TABLE {self.table_name(op.table, op.schema)} DROP CONSTRAINT {self.q(name)}"]
+
+    # --- the constraint an operation changes -----------------------------------------
+
+    def existing(self, op: o.DropConstraint, schema: m.Schema) -> m.Constraint | None:
+        """``op``'s constraint as ``schema`` holds it: the one named so, or (unnamed) the one doing the same;
+        read from the database, it knows the name the database gave it."""
+        table = _table_of(schema, op.table, op.schema)
+        return find_constraint(table, op.constraint, equivalence_for(self.name)) if table is not None else None
+
+    def constraint_name(self, op: o.DropConstraint, schema: m.Schema) -> tuple[str, str]:
+        """The name to drop ``op``'s constraint by, and a SQL comment line to put before the statement
+        (``""`` when the name is certain).
+
+        The name the table's constraint goes by: the models' name, or the one the
+        database gave it, as read from the database (``schema`` then comes from
+        reflection; a migration naming a constraint the database holds unnamed,
+        written on another database, finds it by what it does); else, when
+        no database was read (``--sql``), the name this database gives such a
+        constraint by default, which the comment says.  An unnamed constraint
+        its table does not hold is refused (:class:`ConstraintNotThere`).
+        """
+        found = self.existing(op, schema)
+        name = (m.real_name(found) if found is not None else None) or op.constraint.name
+        if name:
+            return name, ""
+        table = _table_of(schema, op.table, op.schema)
+        if table is None:  # made by hand-written SQL the schema model cannot follow
+            table = m.Table(op.table, ())
+        elif found is None:
+            raise ConstraintNotThere(qualified(op.table, op.schema), op.constraint)
+        guess = default_name(self.name, found or op.constraint, table)
+        if guess is None:
+            raise UnsupportedOperation(op, self.name, "the constraint has no name and this database gives it none")
+        kind = type(op.constraint).__name__.lower()
+        note = (f"-- {guess}: the name {self.name} gives an unnamed {kind} by default; "
+                "it was not read from the database\n")
+        return guess, note
 
     def render_backfill(self, op: o.Backfill, schema: m.Schema) -> list:
         column = self.q(op.column)
@@ -444,6 +514,11 @@ def _split_ordering(expression: str) -> tuple[str, str]:
     if order is None:  # cannot happen: every part of the pattern is optional
         return expression, ""
     return expression[: order.start()], order.group(0).upper()
+
+
+def _table_of(schema: m.Schema, name: str, schema_name: str | None) -> m.Table | None:
+    key = qualified(name, schema_name)
+    return schema.table(key) if schema.has_table(key) else None
 
 
 def _snake(name: str) -> str:

@@ -18,11 +18,13 @@ What differs from the shared renderer:
 * comments are part of the column (``COMMENT '…'``) and of the table
   (``COMMENT = '…'``);
 * constraints are dropped by kind (``DROP PRIMARY KEY``, ``DROP FOREIGN KEY``,
-  ``DROP INDEX`` for a unique key, ``DROP CONSTRAINT`` for a CHECK);
+  ``DROP INDEX`` for a unique key, ``DROP CONSTRAINT`` for a CHECK); an unnamed
+  one by the name the server gave it (see :meth:`Renderer.constraint_name`);
 * a foreign key needs an index on its columns: when dropping an index (or
   unique key) would leave one without, the index InnoDB would have created
   takes its place in the same statement; when a foreign key goes, so does the
-  index InnoDB created for it (see :mod:`dbshift.sqla.mysql`);
+  index InnoDB created for it, and only that one (as reflection read it, see
+  :mod:`dbshift.sqla.mysql`);
 * indexes on expressions and partial indexes do not exist here (MariaDB has
   neither; MySQL 8's functional indexes are not supported by dbshift): they are
   refused with :class:`UnsupportedOperation`.  Prefix lengths (``name(10)``) and
@@ -257,19 +259,32 @@ class MySQLRenderer(Renderer):
         if isinstance(c, m.PrimaryKey):
             keep = self._keep_foreign_keys_indexed(table, c)
             return [f"{alter} {self._unkey_auto_columns(table, c)}DROP PRIMARY KEY" + (f", {keep}" if keep else "")]
-        if not c.name:
-            raise UnsupportedOperation(op, self.name, "the constraint has no name")
+        name, note = self.constraint_name(op, schema)
         if isinstance(c, m.ForeignKey):
-            result = [f"{alter} DROP FOREIGN KEY {self.q(c.name)}"]
-            index = implicit_index_name(c, op.table)
-            if table is not None and index and not has_key_for(table, c.columns):
+            result = [f"{note}{alter} DROP FOREIGN KEY {self.q(name)}"]
+            index = self._own_index(table, c, self.existing(op, schema), name)
+            if index is not None:
                 result.append(f"DROP INDEX {self.q(index)} ON {self.table_name(op.table, op.schema)}")
             return result
         if isinstance(c, m.Unique):
             keep = self._keep_foreign_keys_indexed(table, c)
             unkey = self._unkey_auto_columns(table, c)
-            return [f"{alter} {unkey}DROP INDEX {self.q(c.name)}" + (f", {keep}" if keep else "")]
-        return [f"{alter} DROP CONSTRAINT {self.q(c.name)}"]  # a CHECK (MariaDB; MySQL 8.0.19+)
+            return [f"{note}{alter} {unkey}DROP INDEX {self.q(name)}" + (f", {keep}" if keep else "")]
+        return [f"{note}{alter} DROP CONSTRAINT {self.q(name)}"]  # a CHECK (MariaDB; MySQL 8.0.19+)
+
+    def _own_index(
+        self, table: m.Table | None, fk: m.ForeignKey, found: m.Constraint | None, name: str
+    ) -> str | None:
+        """The index InnoDB created for ``fk`` (called ``name`` in the database), which stays when the key is
+        dropped: as reflection read it; else, when no database was read, the one InnoDB would have made,
+        unless another index serves the key or holds that name."""
+        if isinstance(found, m.ForeignKey) and found.own_index:
+            return found.own_index
+        if table is None or has_key_for(table, fk.columns):
+            return None
+        index = implicit_index_name(replace(fk, server_name=name), table.name)
+        taken = {i.name for i in table.indexes} | {u.name or u.server_name for u in table.uniques}
+        return None if index in taken else index
 
     def _unkey_auto_columns(self, table: m.Table | None, leaving: object) -> str:
         """``MODIFY COLUMN …, `` clauses taking AUTO_INCREMENT off the columns that lose their only key."""
@@ -293,8 +308,8 @@ class MySQLRenderer(Renderer):
             return ""
         clauses = []
         for fk in table.foreign_keys:
-            name = implicit_index_name(fk, table.name)
-            if name and not has_key_for(table, fk.columns) and key[: len(fk.columns)] == tuple(fk.columns):
+            name = fk.own_index or implicit_index_name(fk, table.name)
+            if not has_key_for(table, fk.columns) and key[: len(fk.columns)] == tuple(fk.columns):
                 clauses.append(f"DROP INDEX {self.q(name)}")
         return ", ".join(clauses)
 
@@ -305,7 +320,7 @@ class MySQLRenderer(Renderer):
         clauses = []
         for fk in table.foreign_keys:
             if has_key_for(table, fk.columns) and not has_key_for(table, fk.columns, leaving_out=leaving):
-                name = implicit_index_name(fk, table.name) or fk.columns[0]
+                name = implicit_index_name(fk, table.name)
                 clauses.append(f"ADD INDEX {self.q(name)} ({self.columns_list(fk.columns)})")
         return ", ".join(clauses)
 
@@ -370,8 +385,10 @@ def _server_named_index(table: m.Table | None, fk: m.ForeignKey) -> m.Index | No
     writing that index by hand keeps both kinds of database alike and lets dropping the key find it
     (see :func:`~dbshift.sqla.mysql.implicit_index_name`).
     """
-    name = implicit_index_name(fk, table.name) if table is not None else None
-    if table is None or not name or name == fk.name or has_key_for(table, fk.columns):
+    if table is None or not fk.name:  # an unnamed key: InnoDB names its index after the first column by itself
+        return None
+    name = implicit_index_name(fk, table.name)
+    if name == fk.name or has_key_for(table, fk.columns):
         return None
     taken = {i.name.lower() for i in table.indexes} | {(u.name or "").lower() for u in table.uniques}
     return None if name.lower() in taken else m.Index(name, fk.columns)

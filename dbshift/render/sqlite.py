@@ -53,13 +53,14 @@ of its schema.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..core import model as m
 from ..core import ops as o
 from ..core.model import qualified
 from ..core.types import quote_literal
 from ..core.narrowing import Loss
-from .base import Renderer, Replay, Statement, UnsupportedConstraint
+from .base import ConstraintNotThere, Renderer, Replay, Statement, UnsupportedConstraint
 
 _CONSTANT = r"""'(?:[^']|'')*'|-?\d+(?:\.\d+)?|null|true|false"""
 # a default SQLite takes without parentheses
@@ -133,7 +134,10 @@ class SqliteRenderer(Renderer):
         return self.rebuild(schema, op)
 
     def render_drop_constraint(self, op: o.DropConstraint, schema: m.Schema) -> list:
-        return self.rebuild(schema, op)
+        found = self.existing(op, schema)  # as the table holds it: a CHECK may be spelled as another database wrote it
+        if found is None and schema.has_table(qualified(op.table, op.schema)):
+            raise ConstraintNotThere(qualified(op.table, op.schema), op.constraint)
+        return self.rebuild(schema, replace(op, constraint=found) if found is not None else op)
 
     def render_alter_table_options(self, op: o.AlterTableOptions, schema: m.Schema) -> list:
         return self.rebuild(schema, op) if op.old != op.new else []

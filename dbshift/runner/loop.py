@@ -9,6 +9,13 @@ Transactions
     with its history row, so a failing migration leaves the database at the
     previous revision.  ``single_transaction`` runs the whole plan in one.
 
+Names the database chose
+    A constraint the models leave unnamed is dropped by the name the database
+    gave it: the schema a statement is rendered against comes from reflection,
+    which keeps that name (``server_name``).  When this run made such a
+    constraint, the database is read again before dropping one.  Offline, the
+    renderer uses the database's default name and says so in a comment.
+
 Checks
     A renderer may return a :class:`~dbshift.render.base.Guard` (a query that
     must return no rows) or a :class:`~dbshift.render.base.Replay` (a query
@@ -54,6 +61,9 @@ from .plan import Plan, Resume, encode
 from .sinks import DatabaseSink, Sink
 
 _OPAQUE = (o.RunSQL, o.RunPython, o.BulkInsert, o.BulkDelete)
+# operations after which the database may hold names the schema model cannot know (an unnamed constraint,
+# the index InnoDB makes for a foreign key)
+_NAMING = (o.CreateTable, o.AddConstraint, o.CreateIndex, o.DropIndex)
 _CALLS = (o.RunPython, o.BulkInsert, o.BulkDelete)
 
 
@@ -97,6 +107,7 @@ class Runner:
     resume: Mapping[str, Resume] = field(default_factory=dict)
     before_statement: Callable[[], None] = lambda: None  # raises to stop the run (the run lock was lost)
     _schema: m.Schema | None = field(default=None, init=False)
+    _names_known: bool = field(default=False, init=False)  # the schema holds every name the database chose
 
     def run(self, steps: list[Step] | tuple[Step, ...]) -> None:
         started = time.perf_counter()
@@ -359,11 +370,14 @@ class Runner:
             except ValueError:  # no renderer for this dialect yet: hand-written SQL still runs
                 return [Statement(s, transactional=not needs_no_transaction(s)) for s in split_sql(op.sql)]
             return render(op, dialect, self._schema if self._schema is not None else m.Schema())
+        if not self._names_known and _needs_database_names(op, dialect) and isinstance(self.sink, DatabaseSink):
+            self._schema = None  # read again: the constraint may have been made in this run, named by the database
         return render(op, dialect, self._current_schema())
 
     def _current_schema(self) -> m.Schema:
         if self._schema is None:
             self._schema = self.sink.schema() or m.Schema()
+            self._names_known = isinstance(self.sink, DatabaseSink)
         return self._schema
 
     def _advance(self, op: o.Op) -> None:
@@ -375,7 +389,17 @@ class Runner:
                 self._schema = op.apply(self._schema)
             except (KeyError, ValueError):
                 self._schema = None
+            if isinstance(op, _NAMING):
+                self._names_known = False
 
+
+def _needs_database_names(op: o.Op, dialect: str) -> bool:
+    """Whether rendering ``op`` needs a name only the database knows: the one it gave an unnamed constraint
+    that is dropped, or (MySQL) the index InnoDB made for a foreign key that is dropped.  SQLite drops a
+    constraint by rebuilding its table, by no name."""
+    if not isinstance(op, o.DropConstraint) or dialect == "sqlite":
+        return False
+    return not op.constraint.name or (isinstance(op.constraint, m.ForeignKey) and dialect in ("mysql", "mariadb"))
 
 
 def _ms(since: float) -> int:

@@ -55,15 +55,15 @@ def parse_exclude(definition: str, name: str | None) -> m.Exclude:
     )
 
 
-def default_name(table: str, elements: tuple[str, ...]) -> str:
-    """The name PostgreSQL gives an unnamed exclusion: ``<table>_<columns>_excl``, where a call
-    stands as its function's name and any other expression as ``expr``."""
+def element_names(elements: tuple[str, ...]) -> list[str]:
+    """What PostgreSQL calls each element when it names an unnamed exclusion (``<table>_<names>_excl``):
+    a column by its name, a call by its function's name, any other expression ``expr``."""
     parts = []
     for element in elements:
         key = element.rsplit(" WITH ", 1)[0].strip()
         word = _WORD.match(key)
         parts.append(word.group(1) or word.group(2) if word else "expr")
-    return f"{table}_{'_'.join(parts)}_excl"
+    return parts
 
 
 # a column (optionally quoted, then an operator class) or a function call

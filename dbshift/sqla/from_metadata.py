@@ -1,11 +1,10 @@
 """SQLAlchemy ``MetaData`` (the models) → schema model, as a given dialect would store it.
 
-Names follow the metadata's naming convention.  Constraints the models leave
-unnamed get deterministic names (PostgreSQL's own scheme: ``t_pkey``,
-``t_col_key``, ``t_col_fkey``, ``t_col_check`` or ``t_check``), so a later
-migration can drop them by name, and a database made by ``create_all()`` on
-PostgreSQL already carries the same names.  (MySQL names unnamed CHECKs
-``CONSTRAINT_n`` or ``t_chk_n``; the differ treats such names as no name.)
+Names follow the metadata's naming convention (shortened as SQLAlchemy's
+``create_all()`` shortens them).  A constraint the models leave unnamed stays
+unnamed on every dialect: migration files write no name, the database chooses
+one, and reflection reads such a chosen name as no name (see
+:mod:`dbshift.sqla.server_names`), so one history serves every database.
 Features a dialect lacks (comments and identity on SQLite, enum types outside
 PostgreSQL) are left out of that dialect's model.
 """
@@ -14,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING, Mapping, cast, overload
 
 import sqlalchemy as sa
@@ -27,7 +25,7 @@ from ..core import model as m
 from ..core.renames import RenameHints
 from ..core.errors import DbshiftError
 from ..core.types import parse_type, safe_literals
-from .exclusion import default_name, parse_exclude
+from .exclusion import parse_exclude
 from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for, model_dialect
 from .mysql import is_foreign_key_index, mariadb_sequence
 from .types import collation_of, from_sqla
@@ -73,27 +71,21 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
     mysql = d.name in MYSQL_FAMILY
     pk = None
     if t.primary_key.columns:
-        pk_name = None if mysql else _name(t.primary_key, d) or _fit(f"{t.name}_pkey")  # MySQL's is always PRIMARY
+        pk_name = None if mysql else _name(t.primary_key, d)  # MySQL's is always PRIMARY
         pk = m.PrimaryKey(tuple(c.name for c in _pk_columns(t.primary_key)), pk_name, *_deferrable(t.primary_key, d))
     uniques, checks, fks, excludes = [], [], [], []
-    check_names: list[str] = []
-    mysql_names = _mysql_names(t, compiler) if mysql else {}
     for c in sorted(t.constraints, key=_constraint_order):
         if not _created(c, compiler):
             continue
         if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint):
             cols = tuple(col.name for col in c.columns)
-            name = _name(c, d) or mysql_names.get(id(c)) or _fit(f"{t.name}_{'_'.join(cols)}_key")
-            uniques.append(m.Unique(cols, name, *_deferrable(c, d)))
+            uniques.append(m.Unique(cols, _name(c, d), *_deferrable(c, d)))
         elif isinstance(c, sa.CheckConstraint):
-            sqltext = _sql(c.sqltext, d)
-            name = _name(c, d) or _fit(_numbered(_check_base(t, sqltext), check_names))
-            check_names.append(name)
-            checks.append(m.Check(sqltext, name))
+            checks.append(m.Check(_sql(c.sqltext, d), _name(c, d)))
         elif isinstance(c, sa.ForeignKeyConstraint):
-            fks.append(_foreign_key(c, t, d, mysql_names.get(id(c))))
+            fks.append(_foreign_key(c, d))
         elif isinstance(c, ExcludeConstraint) and d.name == "postgresql":
-            excludes.append(_exclude(c, t, compiler))
+            excludes.append(_exclude(c, compiler))
     indexes = tuple(sorted((_index(i, t, d) for i in t.indexes), key=lambda i: i.name))
     if mysql:
         uniques, indexes = _mysql_keys(uniques, indexes, fks, t)
@@ -140,10 +132,9 @@ def _pk_columns(pk: sa.PrimaryKeyConstraint) -> list[sa.Column]:
     return list(pk.columns_autoinc_first if pk._implicit_generated else pk.columns)
 
 
-def _exclude(c: ExcludeConstraint, t: sa.Table, compiler: DDLCompiler) -> m.Exclude:
+def _exclude(c: ExcludeConstraint, compiler: DDLCompiler) -> m.Exclude:
     """An exclusion constraint, read back from the DDL SQLAlchemy writes for it."""
-    exclude = parse_exclude(compiler.process(c), None)
-    return replace(exclude, name=_name(c, compiler.dialect) or _fit(default_name(t.name, exclude.elements)))
+    return parse_exclude(compiler.process(c), _name(c, compiler.dialect))
 
 
 def _deferrable(c: sa.Constraint, d: Dialect) -> tuple[bool, bool]:
@@ -153,16 +144,8 @@ def _deferrable(c: sa.Constraint, d: Dialect) -> tuple[bool, bool]:
     return True, (c.initially or "").upper() == "DEFERRED"
 
 
-def _check_base(t: sa.Table, sqltext: str) -> str:
-    """PostgreSQL's name for an unnamed CHECK: ``t_col_check`` when it uses one column, else ``t_check``."""
-    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_$]*", re.sub(r"'(?:[^']|'')*'", "", sqltext)))
-    quoted = set(re.findall(r'"((?:[^"]|"")+)"', sqltext))
-    used = [c.name for c in t.columns if c.name in words or c.name in quoted]
-    return f"{t.name}_{used[0]}_check" if len(used) == 1 else f"{t.name}_check"
-
-
 def _constraint_order(c: sa.Constraint) -> tuple:
-    """Kind, name, columns, then the order the models declared them in (which numbers unnamed CHECKs)."""
+    """Kind, name, columns, then the order the models declared them in."""
     columns = tuple(col.name for col in getattr(c, "columns", ()))
     return (type(c).__name__, _name(c) or "", columns, getattr(c, "_creation_order", 0))
 
@@ -187,14 +170,6 @@ def _name(c: sa.Constraint | sa.Index, d: Dialect | None = None) -> str | None:
     if isinstance(c, sa.Index):
         return str(preparer.truncate_and_render_index_name(c.name, _alembic_quote=False))
     return str(preparer.truncate_and_render_constraint_name(c.name, _alembic_quote=False))
-
-
-def _numbered(base: str, taken: list[str]) -> str:
-    name, n = base, 0
-    while name in taken:
-        n += 1
-        name = f"{base}{n}"
-    return name
 
 
 def _fit(name: str) -> str:
@@ -320,7 +295,7 @@ def _virtual(computed: sa.Computed, d: Dialect) -> bool:
     return not computed.persisted
 
 
-def _foreign_key(c: sa.ForeignKeyConstraint, t: sa.Table, d: Dialect, auto_name: str | None = None) -> m.ForeignKey:
+def _foreign_key(c: sa.ForeignKeyConstraint, d: Dialect) -> m.ForeignKey:
     elements = c.elements
     target = elements[0].column.table
     columns = tuple(col.name for col in c.columns)
@@ -328,7 +303,7 @@ def _foreign_key(c: sa.ForeignKeyConstraint, t: sa.Table, d: Dialect, auto_name:
         columns=columns,
         ref_table=target.name,
         ref_columns=tuple(e.column.name for e in elements),
-        name=_name(c, d) or auto_name or _fit(f"{t.name}_{'_'.join(columns)}_fkey"),
+        name=_name(c, d),
         ref_schema=_schema_name(target.schema, d),
         on_delete=_action(c.ondelete, d),
         on_update=_action(c.onupdate, d),
@@ -394,39 +369,6 @@ def _mysql_default(c: sa.Column, default: str | None, type_: str) -> str | None:
     if default is not None and fraction and _NOW.match(default):
         return f"CURRENT_TIMESTAMP({fraction.group(1)})"
     return default
-
-
-def _mysql_names(t: sa.Table, compiler: DDLCompiler) -> dict[int, str]:
-    """The names MySQL gives the constraints a model leaves unnamed, by ``id()`` of the constraint.
-
-    So that a database made by ``metadata.create_all()`` matches the models:
-    foreign keys are ``<table>_ibfk_<n>``, numbered in the order CREATE TABLE
-    lists them (then those added by ALTER TABLE, ``use_alter``); a unique key
-    is named after its first column (``col``, ``col_2``, …).
-    """
-    names: dict[int, str] = {}
-    ordered = [c for c in sorted(t.constraints, key=lambda c: c._creation_order) if _created(c, compiler)]
-    fks = [c for c in ordered if isinstance(c, sa.ForeignKeyConstraint)]
-    numbered = [c for c in fks if not c.use_alter] + [c for c in fks if c.use_alter]
-    taken = {f"{t.name}_ibfk_{n}" for n in range(1, len(numbered) + 1)} & {_name(c) for c in fks}
-    n = 0
-    for fk in numbered:
-        if _name(fk) is None:
-            n += 1
-            while f"{t.name}_ibfk_{n}" in taken:
-                n += 1
-            names[id(fk)] = f"{t.name}_ibfk_{n}"
-    keys = {"primary"} | {(_name(c) or "").lower() for c in ordered if isinstance(c, sa.UniqueConstraint)}
-    for c in ordered:
-        if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint) and _name(c) is None:
-            first = c.columns.values()[0].name if c.columns else "key"
-            name, suffix = first, 1
-            while name.lower() in keys:
-                suffix += 1
-                name = f"{first}_{suffix}"
-            keys.add(name.lower())
-            names[id(c)] = name
-    return names
 
 
 def _mysql_index_options(i: sa.Index, expressions: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:

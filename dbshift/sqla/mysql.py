@@ -2,35 +2,62 @@
 
 MySQL keeps keys as indexes: a unique constraint *is* a unique index, and a
 foreign key needs an index whose leading columns are its columns — when there
-is none, InnoDB creates one, named after the constraint (or, for an unnamed
-``t_ibfk_N`` constraint, after its first column), and drops it by itself as
-soon as another index can serve.  That implicit index belongs to the foreign
-key: neither the models nor reflection list it.
+is none, InnoDB creates one, named after the constraint (or, for one created
+unnamed, ``t_ibfk_N``, after its first column), and drops it by itself as soon
+as another index can serve.  That implicit index belongs to the foreign key:
+neither the models nor reflection list it; reflection keeps its name on the key
+(``own_index``), as it stays when the key is dropped and must go with it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Iterable, cast
 
 from ..core import model as m
 
 
-def implicit_index_name(fk: m.ForeignKey, table: str) -> str | None:
-    """The name InnoDB gives the index it creates for ``fk`` on ``table``."""
-    if fk.name and re.fullmatch(rf"{re.escape(table)}_ibfk_\d+", fk.name):
+def implicit_index_name(fk: m.ForeignKey, table: str) -> str:
+    """The name InnoDB gives the index it creates for ``fk`` on ``table``: the key's own name, or for a key
+    created unnamed (``t_ibfk_N``), its first column's."""
+    name = m.real_name(fk)
+    if name is None or re.fullmatch(rf"{re.escape(table)}_ibfk_\d+", name, re.I):
         return fk.columns[0]
-    return fk.name
+    return name
 
 
 def is_foreign_key_index(index: m.Index, fks: Iterable[m.ForeignKey], table: str) -> bool:
     """Whether ``index`` is the one InnoDB created by itself for one of ``fks``."""
+    return owner_of(index, fks, table) is not None
+
+
+def owner_of(index: m.Index, fks: Iterable[m.ForeignKey], table: str) -> m.ForeignKey | None:
+    """The foreign key (of ``fks``) for which InnoDB created ``index`` by itself, if it did."""
     if index.unique or index.using is not None or index.where is not None:
-        return False
-    return any(
-        tuple(index.expressions) == tuple(fk.columns) and index.name in (fk.name, implicit_index_name(fk, table))
-        for fk in fks
+        return None
+    return next(
+        (fk for fk in fks
+         if tuple(index.expressions) == tuple(fk.columns)
+         and index.name in (m.real_name(fk), implicit_index_name(fk, table))),  # a key named t_ibfk_N by hand: either
+        None,
     )
+
+
+def own_indexes(
+    fks: Iterable[m.ForeignKey], indexes: Iterable[m.Index], table: str
+) -> tuple[list[m.ForeignKey], list[m.Index]]:
+    """Foreign keys and indexes as read from the database, the indexes InnoDB created for keys taken out
+    and each kept on its key (``own_index``), so dropping the key drops exactly that index."""
+    keys = list(fks)
+    kept = []
+    for index in indexes:
+        owner = owner_of(index, keys, table)
+        if owner is None:
+            kept.append(index)
+        else:
+            keys[keys.index(owner)] = replace(owner, own_index=index.name)
+    return keys, kept
 
 
 def index_key(index: m.Index, column_names: Iterable[str]) -> tuple[str, ...]:

@@ -113,7 +113,6 @@ def equivalence_for(dialect: str) -> Equivalence:
             expression=normalize_expression_mysql,
             same_collation=_same_mysql_collation,
             compare_autoincrement=True,
-            server_named=_mysql_server_named,
         )
     return Equivalence(
         type=partial(comparable, dialect),
@@ -152,14 +151,6 @@ def _same_mysql_collation(current: str | None, target: str | None) -> bool:
 # ``lower(x)`` as ``lcase(`x`)``, ``a % 2`` as ``a MOD 2``, ``x = true`` as ``x = 1`` and
 # ``'it''s'`` as ``'it\\'s'``; defaults come back as ``current_timestamp()``, ``1`` for
 # ``true`` and ``0.00`` for ``0`` on a DECIMAL(10,2).
-
-
-# the names MariaDB (``CONSTRAINT_1``) and MySQL 8 (``t_chk_1``) give an unnamed CHECK
-_MYSQL_CHECK_NAME = re.compile(r"CONSTRAINT_\d+|.+_chk_\d+")
-
-
-def _mysql_server_named(name: str) -> bool:
-    return _MYSQL_CHECK_NAME.fullmatch(name) is not None
 
 
 def _mysql_parts(text: str) -> list[tuple[bool, str]]:

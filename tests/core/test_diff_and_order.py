@@ -89,6 +89,22 @@ def test_constraint_names_only_compared_when_both_sides_have_one():
     assert len(plan(Schema.of([named]), Schema.of([renamed]))) == 2
 
 
+def test_a_name_the_database_chose_is_kept_to_drop_by_but_neither_compared_nor_written():
+    from dbshift.core.diff import find_constraint
+    from dbshift.project.codegen import render_value
+
+    read = Unique(("x",), server_name="t_x_key")  # as reflection gives an unnamed unique key
+    assert read == Unique(("x",)) and render_value(read) == 'Unique(("x",))'
+    t = table("t", Column("x", "integer"), Column("y", "integer"), uniques=(read,),
+              checks=(Check("(x > 0)", server_name="t_x_check"),))
+    assert find_constraint(t, Unique(("x",))).server_name == "t_x_key"
+    # named in a migration written elsewhere, unnamed here: found by what it does
+    assert find_constraint(t, Unique(("x",), "uq_x")).server_name == "t_x_key"
+    assert find_constraint(t, Unique(("y",))) is None
+    assert find_constraint(t, Check("x > 0")) is None
+    assert find_constraint(t, Check("x > 0"), Equivalence(expression=lambda e: e.strip("()"))).server_name == "t_x_check"
+
+
 def test_index_and_check_changes():
     before = table("t", Column("x", "integer"), indexes=(Index("ix_t_x", ("x",)),), checks=(Check("x > 0", "ck"),))
     after = table("t", Column("x", "integer"), indexes=(Index("ix_t_x", ("x",), unique=True),),

@@ -202,15 +202,22 @@ def test_book_keys_and_actions(schema: Schema) -> None:
     book = schema.table("book")
     assert book.primary_key == PrimaryKey(("seq", "author_id"))
     assert book.foreign_keys == (
-        ForeignKey(("reviewer_id",), "author", ("id",), "book_ibfk_1"),
         ForeignKey(("author_id",), "author", ("id",), "fk_book_author", on_delete="CASCADE"),
         ForeignKey(("editor_id",), "author", ("id",), "fk_book_editor", on_delete="SET NULL", on_update="CASCADE"),
         ForeignKey(("translator_id",), "author", ("id",), "fk_book_translator"),
+        ForeignKey(("reviewer_id",), "author", ("id",)),  # book_ibfk_1: MariaDB's name, read as none
     )
     assert book.uniques == (Unique(("author_id", "title"), "uq_book_title"),)
-    assert book.checks == (Check("`title` <> ''", "CONSTRAINT_1"), Check("`seq` > 0", "ck_book_seq"))
-    # the indexes InnoDB made for fk_book_editor and book_ibfk_1 are the foreign keys' own; the
-    # explicit ix_book_translator serves fk_book_translator
+    assert book.checks == (Check("`seq` > 0", "ck_book_seq"), Check("`title` <> ''"))  # and CONSTRAINT_1
+    assert [(fk.server_name, fk.own_index) for fk in book.foreign_keys] == [
+        (None, None),  # uq_book_title (author_id, title) serves fk_book_author
+        (None, "fk_book_editor"),
+        (None, None),  # served by ix_book_translator
+        ("book_ibfk_1", "reviewer_id"),
+    ]
+    assert book.checks[1].server_name == "CONSTRAINT_1"
+    # the indexes InnoDB made for fk_book_editor and book_ibfk_1 are the foreign keys' own (kept on each, to
+    # drop with it); the explicit ix_book_translator serves fk_book_translator
     assert book.indexes == (Index("ix_book_translator", ("translator_id", "title")),)
 
 
@@ -221,7 +228,8 @@ def test_quoted_names_and_column_checks(schema: Schema) -> None:
         Column("Value", "varchar(10)", collation=COLLATION),
         Column("positive", "integer"),
     )
-    assert mixed.checks == (Check("`positive` > 0", "positive"),)
+    assert mixed.checks == (Check("`positive` > 0"),)  # a column's own CHECK: MariaDB names it after the column
+    assert mixed.checks[0].server_name == "positive"
     assert mixed.indexes == (Index("Ix Mixed", ("Value",)),)
 
 

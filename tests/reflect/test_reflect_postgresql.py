@@ -174,7 +174,7 @@ def test_author(schema: Schema) -> None:
             Column("bio", "text", default="'none'::text"),
             Column("created", "timestamptz", nullable=False, default="now()"),
         ),
-        primary_key=PrimaryKey(("id",), "author_pkey"),
+        primary_key=PrimaryKey(("id",)),  # author_pkey: the name PostgreSQL chose, read as none
         uniques=(Unique(("email",), "uq_author_email"),),
         checks=(Check("(length((name)::text) > 0)", "ck_author_name"),),
         indexes=(
@@ -184,6 +184,7 @@ def test_author(schema: Schema) -> None:
         ),
         comment="People who write",
     )
+    assert schema.table("author").primary_key.server_name == "author_pkey"  # kept, to drop it by
 
 
 def test_types_and_defaults(schema: Schema) -> None:
@@ -243,7 +244,8 @@ def test_identity_and_generated(schema: Schema) -> None:
         Column("qty", "integer", nullable=False),
         Column("total", "numeric", computed="(price * (qty)::numeric)"),
     )
-    assert t.primary_key == PrimaryKey(("a",), "ident_pkey")
+    assert t.primary_key == PrimaryKey(("a",))
+    assert t.primary_key.server_name == "ident_pkey"
 
 
 def test_composite_key_foreign_keys_uniques_checks(schema: Schema) -> None:
@@ -258,11 +260,12 @@ def test_composite_key_foreign_keys_uniques_checks(schema: Schema) -> None:
         ),
     )
     assert t.uniques == (Unique(("author_id", "title"), "uq_book_title"),)
-    assert t.checks == (  # by name
-        Check("(title <> ''::text)", "book_title_check"),
+    assert t.checks == (  # by name, the unnamed last
         Check("(seq < 1000)", "ck_book_later"),  # NOT VALID is dropped
         Check("(seq > 0)", "ck_book_seq"),
+        Check("(title <> ''::text)"),  # book_title_check, as PostgreSQL names an unnamed CHECK on one column
     )
+    assert t.checks[-1].server_name == "book_title_check"
     assert t.indexes == (
         Index("ix_book_desc", ("author_id DESC", "seq")),
         Index("ix_book_title", ("title",), include=("editor_id", "reviewer_id")),
@@ -272,22 +275,23 @@ def test_composite_key_foreign_keys_uniques_checks(schema: Schema) -> None:
 
 def test_composite_foreign_key_to_implicit_primary_key(schema: Schema) -> None:
     assert schema.table("chapter").foreign_keys == (
-        ForeignKey(("book_seq", "author_id"), "book", ("seq", "author_id"), "chapter_book_seq_author_id_fkey",
-                   deferrable=True),
+        ForeignKey(("book_seq", "author_id"), "book", ("seq", "author_id"), deferrable=True),
     )
+    assert schema.table("chapter").foreign_keys[0].server_name == "chapter_book_seq_author_id_fkey"
     assert schema.table("chapter").primary_key is None
 
 
 def test_quoted_names(schema: Schema) -> None:
     t = schema.table("Mixed Case")
     assert t.column_names == ("Id", "Value")
-    assert t.primary_key == PrimaryKey(("Id",), "Mixed Case_pkey")
+    assert t.primary_key == PrimaryKey(("Id",))
+    assert t.primary_key.server_name == "Mixed Case_pkey"
     assert t.indexes == (Index("Ix Mixed", ("Value", 'lower("Value")')),)
 
 
 def test_partitioned_table_and_inheritance(schema: Schema) -> None:
     events = schema.table("events")
-    assert events.primary_key == PrimaryKey(("id", "at"), "events_pkey")
+    assert events.primary_key == PrimaryKey(("id", "at"))
     assert events.column_names == ("id", "at")
     assert schema.table("parent_t").checks == (Check("(id > 0)", "ck_parent"),)
     # the inherited ck_parent belongs to the parent; the child's own check is reported
@@ -305,10 +309,10 @@ def test_second_schema(schema: Schema) -> None:
             Column("parent_id", "integer"),
             Column("color", "enum:other.color('red','green')", nullable=False, default="'red'::other.color"),
         ),
-        primary_key=PrimaryKey(("id",), "note_pkey"),
+        primary_key=PrimaryKey(("id",)),
         foreign_keys=(
-            ForeignKey(("author_id",), "author", ("id",), "note_author_id_fkey"),
             ForeignKey(("parent_id",), "note", ("id",), "note_parent", ref_schema="other", on_delete="CASCADE"),
+            ForeignKey(("author_id",), "author", ("id",)),  # note_author_id_fkey, PostgreSQL's name
         ),
         comment="In another schema",
     )

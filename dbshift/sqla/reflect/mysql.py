@@ -24,7 +24,10 @@ How MySQL's catalog maps onto the model:
   index over whole columns is a :class:`~dbshift.core.model.Unique` (MySQL has
   no other kind of unique constraint); one with prefix lengths, a descending
   column or a FULLTEXT/SPATIAL method stays an index.  The index InnoDB
-  creates by itself for a foreign key is left out (see :mod:`dbshift.sqla.mysql`).
+  creates by itself for a foreign key is left out, its name kept on the key
+  (see :mod:`dbshift.sqla.mysql`).
+* A name MySQL chose itself (``t_ibfk_1``, ``CONSTRAINT_1``, a unique key named
+  after its first column) reads as no name (see :mod:`dbshift.sqla.server_names`).
 * ``RESTRICT`` and ``NO ACTION`` (the same thing in InnoDB) are no action.
 * MariaDB 10.3+ keeps a sequence as a table of type ``SEQUENCE``: it is never
   a table here, but a :class:`~dbshift.core.model.Sequence`, listed with the
@@ -50,7 +53,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...core import model as m
-from ..mysql import is_foreign_key_index, mariadb_sequence
+from ..mysql import mariadb_sequence, own_indexes
+from ..server_names import C, as_unnamed, mysql_server_named
 from ..types import canonical, mysql_quote
 from ...core.sqltext import strip_outer_parens
 from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
@@ -148,16 +152,18 @@ class _Table:
     uniques: list[m.Unique] = field(default_factory=list)
     checks: list[m.Check] = field(default_factory=list)
     indexes: list[m.Index] = field(default_factory=list)
+    column_checks: set[str] = field(default_factory=set)  # CHECKs written on a column (MariaDB names them after it)
 
     def freeze(self) -> m.Table:
-        indexes = [i for i in self.indexes if not is_foreign_key_index(i, self.foreign_keys, self.name)]
+        fks, indexes = own_indexes(self.foreign_keys, self.indexes, self.name)
+        checks = [_named(self, c, column_check=c.name in self.column_checks) for c in self.checks]
         return m.Table(
             name=self.name,
             columns=tuple(self.columns),
             primary_key=self.primary_key,
-            foreign_keys=sorted_fks(self.foreign_keys),
+            foreign_keys=sorted_fks(fks),
             uniques=sorted_uniques(self.uniques),
-            checks=sorted_checks(self.checks),
+            checks=sorted_checks(checks),
             indexes=sorted_indexes(indexes),
             comment=self.comment,
             schema=self.schema,
@@ -203,7 +209,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
     for (db, table_name, _), fk_rows in by_fk.items():
         table = tables.get((db, table_name))
         if table is not None:
-            table.foreign_keys.append(_foreign_key(fk_rows, current_db if None in schemas else None))
+            table.foreign_keys.append(_named(table, _foreign_key(fk_rows, current_db if None in schemas else None)))
 
     expression = "NULL" if mariadb or version < (8, 0, 13) else "s.EXPRESSION"
     index_query = INDEXES.format(expression=expression, where=_WHERE.format(column="s.TABLE_SCHEMA"))
@@ -246,6 +252,14 @@ def _sequences(connection: sa.engine.Connection, found: list[Any], current: bool
     return result
 
 
+def _named(table: _Table, constraint: C, column_check: bool = False) -> C:
+    """A name MySQL chose itself (the constraint was made unnamed) reads as no name; the real one is kept."""
+    columns = [c.name for c in table.columns]
+    if mysql_server_named(constraint, table.name, columns, column_check):
+        return as_unnamed(constraint)
+    return constraint
+
+
 def _checks_query(mariadb: bool, version: tuple) -> str | None:
     if mariadb:
         if version and version < (10, 2, 22):
@@ -264,6 +278,8 @@ def _check(table: _Table, row: Any) -> None:
         table.json_columns.add(json.group(1).replace("``", "`"))  # MariaDB's JSON type: not a constraint
         return
     table.checks.append(m.Check(clause, row.name))
+    if row.level == "Column":
+        table.column_checks.add(row.name)
 
 
 def _column(row: Any, table: _Table, mariadb: bool) -> m.Column:
@@ -336,7 +352,7 @@ def _index(table: _Table, name: str, rows: list[Any]) -> None:
     unique = not int(rows[0].non_unique)
     plain = all(r.column_name is not None and r.sub_part is None and r.collation != "D" for r in rows)
     if unique and plain and using is None:
-        table.uniques.append(m.Unique(tuple(r.column_name for r in rows), name))
+        table.uniques.append(_named(table, m.Unique(tuple(r.column_name for r in rows), name)))
         return
     expressions = []
     for r in rows:

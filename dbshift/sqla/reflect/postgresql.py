@@ -4,7 +4,9 @@ Tables, columns, constraints, indexes, enum types, sequences and schemas are eac
 with one query filtered by the list of schemas, then joined in Python by the
 table's oid.  Objects that belong to an extension are left out (they are the
 extension's, not the application's), and so are partitions (the partitioned
-parent is reflected; its partitions are created outside the models).
+parent is reflected; its partitions are created outside the models).  A
+constraint name PostgreSQL chose itself (``t_pkey``, ``t_a_fkey``…) reads as no
+name (see :mod:`dbshift.sqla.server_names`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from ...core import model as m
 from ...core.types import enum_type
 from ..exclusion import parse_exclude
+from ..server_names import C, as_unnamed, pg_server_named
 from ..types import canonical
 from ...core.sqltext import strip_outer_parens
 from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
@@ -210,7 +213,7 @@ class _Table:
             unlogged=self.unlogged,
             cluster_on=self.cluster_on,
             schema=self.schema,
-            excludes=tuple(sorted(self.excludes, key=lambda x: (x.name or "", x.elements))),
+            excludes=tuple(sorted(self.excludes, key=lambda x: (x.name is None, x.name or "", x.elements))),
         )
 
 
@@ -351,28 +354,33 @@ def _type(row: Any, enums: dict) -> str:
 def _constraint(table: _Table, row: Any) -> None:
     columns = tuple(row.columns)
     if row.contype == "p":
-        table.primary_key = m.PrimaryKey(columns, row.conname, bool(row.condeferrable), bool(row.condeferred))
+        table.primary_key = _named(table, m.PrimaryKey(columns, row.conname, bool(row.condeferrable), bool(row.condeferred)))
     elif row.contype == "u":
-        table.uniques.append(m.Unique(columns, row.conname, bool(row.condeferrable), bool(row.condeferred)))
+        table.uniques.append(_named(table, m.Unique(columns, row.conname, bool(row.condeferrable), bool(row.condeferred))))
     elif row.contype == "f":
-        table.foreign_keys.append(
-            m.ForeignKey(
-                columns=columns,
-                ref_table=row.ref_table,
-                ref_columns=tuple(row.ref_columns),
-                name=row.conname,
-                ref_schema=_model_schema(row.ref_schema),
-                on_delete=_ACTIONS.get(row.confdeltype),
-                on_update=_ACTIONS.get(row.confupdtype),
-                deferrable=bool(row.condeferrable),
-                initially_deferred=bool(row.condeferred),
-            )
-        )
+        table.foreign_keys.append(_named(table, m.ForeignKey(
+            columns=columns,
+            ref_table=row.ref_table,
+            ref_columns=tuple(row.ref_columns),
+            name=row.conname,
+            ref_schema=_model_schema(row.ref_schema),
+            on_delete=_ACTIONS.get(row.confdeltype),
+            on_update=_ACTIONS.get(row.confupdtype),
+            deferrable=bool(row.condeferrable),
+            initially_deferred=bool(row.condeferred),
+        )))
     elif row.contype == "c" and row.conislocal:
         # a check only inherited from a parent table is the parent's (it cannot be dropped here)
-        table.checks.append(m.Check(_check_text(row.definition), row.conname))
+        table.checks.append(_named(table, m.Check(_check_text(row.definition), row.conname)))
     elif row.contype == "x":
-        table.excludes.append(parse_exclude(row.definition, row.conname))
+        table.excludes.append(_named(table, parse_exclude(row.definition, row.conname)))
+
+
+def _named(table: _Table, constraint: C) -> C:
+    """A name PostgreSQL chose itself (the constraint was made unnamed) reads as no name; the real one is kept."""
+    if pg_server_named(constraint, table.name, table.attnames.values()):
+        return as_unnamed(constraint)
+    return constraint
 
 
 def _check_text(definition: str) -> str:
