@@ -14,7 +14,7 @@ from ..core.unmodelled import Dependant
 from ..project import files
 from ..project.config import Config
 from ..sqla.dialect import server_dialect
-from .context import connection, current_of, enums_in_history, load_graph, read_rows
+from .context import connection, current_of, load_graph, read_rows
 from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
 from .schemas import (
@@ -47,6 +47,8 @@ def revision(
     if autogenerate:
         from ..sqla.declared import bind, declare
         from ..sqla.from_metadata import backfill_values
+        from ..sqla.normalize import equivalence_for
+        from .history_schema import as_history_states, replay
 
         with connection(config) as conn:
             dialect = server_dialect(conn.dialect)
@@ -65,8 +67,10 @@ def revision(
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))
             check_comments(ops, dialect)
             dependants = dependants_of(conn, config, model, ops)
-            written = declare(ops, safe_downgrade(ops), metadata(config), conn.dialect,
-                              None if dialect == "postgresql" else enums_in_history(graph))
+            history = replay(graph, conn.dialect)
+            stated = as_history_states(ops, safe_downgrade(ops), history, equivalence_for(dialect))
+            written = declare(*stated, metadata(config), conn.dialect,
+                              None if dialect == "postgresql" else history.enums)
             ops = tuple(bind(written[0], conn.dialect))
         if not ops:
             return RevisionResult(None, None, ())

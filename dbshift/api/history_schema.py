@@ -1,0 +1,182 @@
+"""The schema the migration history states, and the old sides of generated operations taken from it.
+
+Replaying every migration's upgrade, parents first, gives the schema as the files
+state it (:attr:`History.declared`: SQLAlchemy types and defaults as written) and
+the same schema bound to the database autogenerate compares with
+(:attr:`History.bound`).  Each file is read once.
+
+An operation that drops or alters an object carries the object as it was (its
+old side), for its downgrade to re-create.  Compared on one database, that object
+comes spelled that database's way (a MariaDB ``COLLATE utf8mb4_general_ci``, a
+PostgreSQL ``(price >= (0)::numeric)``), which another database refuses or reads
+as something else.  :func:`as_history_states` puts in its place the object as the
+history states it, wherever the history's object, bound to this database, is the
+one the database holds (under the differ's :class:`~dbshift.core.diff.Equivalence`);
+an object the history does not state that way (drift, a change made by hand)
+stays as the database reports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Union
+
+from ..core import model as m
+from ..core import ops as o
+from ..core.diff import Equivalence, diff_table
+from ..core.graph import RevisionGraph
+from ..project import files
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+
+OLD_SIDES = (m.Column, m.Table, m.PrimaryKey, m.ForeignKey, m.Unique, m.Check, m.Exclude, m.Index)
+OldSide = Union[m.Column, m.Table, m.Constraint, m.Index]
+"""What an operation that changes or removes something holds of it as it was."""
+
+
+@dataclass(frozen=True)
+class History:
+    """What the migrations' upgrades leave, in order: ``declared`` as the files state it, ``bound`` to one
+    database (the same objects, position for position), and the enum types they create, by key."""
+
+    declared: m.Schema = m.Schema()
+    bound: m.Schema = m.Schema()
+    enums: dict[str, m.Enum] = field(default_factory=dict)
+
+
+def replay(graph: RevisionGraph, dialect: Dialect) -> History:
+    """The history of ``graph`` (every revision, parents first), bound to ``dialect``.
+
+    An operation that does not apply to the schema replayed so far (its object
+    was made by hand-written SQL, or is already there) leaves it unchanged, as
+    hand-written steps do.  Alembic scripts state no operations and are not read.
+    """
+    import sqlalchemy as sa
+
+    from ..project.alembic.scripts import is_script
+    from ..sqla.declared import bind
+
+    declared, bound = m.Schema(), m.Schema()
+    enums: dict[str, m.Enum] = {}
+    for rev_id in graph.topological():
+        revision = graph.get(rev_id)
+        if revision.path and is_script(Path(revision.path)):
+            continue
+        upgrade = files.load(revision).upgrade
+        try:
+            upgrade_bound = bind(upgrade, dialect)
+        except sa.exc.SQLAlchemyError as exc:
+            raise files.BadMigrationFile(
+                revision.path or rev_id, f"a column type or default cannot be built on {dialect.name}: {exc}"
+            ) from exc
+        _note_enums(upgrade, enums)
+        for op, op_bound in zip(upgrade, upgrade_bound, strict=True):
+            try:
+                declared, bound = op.apply(declared), op_bound.apply(bound)
+            except (KeyError, ValueError):
+                continue
+    return History(declared, bound, enums)
+
+
+def _note_enums(upgrade: Iterable[o.Op], enums: dict[str, m.Enum]) -> None:
+    """Follow the enum types ``upgrade`` creates, alters and drops in ``enums`` (by key)."""
+    for op in upgrade:
+        if isinstance(op, o.CreateEnum):
+            enums[op.enum.key] = op.enum
+        elif isinstance(op, o.AlterEnum):
+            enums.pop(op.old.key, None)
+            enums[op.new.key] = op.new
+        elif isinstance(op, o.DropEnum):
+            enums.pop(op.enum.key, None)
+
+
+# --- old sides as the history states them ---------------------------------------------------------
+
+
+def as_history_states(
+    upgrade: Iterable[o.Op], downgrade: Iterable[o.Op] | None, history: History, eq: Equivalence
+) -> tuple[tuple[o.Op, ...], tuple[o.Op, ...] | None]:
+    """``upgrade`` and ``downgrade`` with each old side of ``upgrade`` (the column an AlterColumn changes,
+    the column, table, constraint or index a drop removes), wherever else it appears in them, as the
+    history states it, when the history's object bound to the database is the one compared (``eq``).
+
+    Both lists hold the objects as compared (type strings and SQL text), as the differ gave them.
+    """
+    upgrade = tuple(upgrade)
+    found: dict[tuple[str, OldSide], OldSide] = {}
+    for op in upgrade:
+        old = _old_side(op)
+        if old is not None:
+            key, value = old
+            stated = _stated(key, value, history, eq)
+            if stated is not None:
+                found[(key, value)] = stated
+    if not found:
+        return upgrade, None if downgrade is None else tuple(downgrade)
+    up = tuple(_substituted(op, found) for op in upgrade)
+    return up, None if downgrade is None else tuple(_substituted(op, found) for op in downgrade)
+
+
+def _old_side(op: o.Op) -> tuple[str, OldSide] | None:
+    """(table key, the object as it was) for an operation that changes or removes one."""
+    if isinstance(op, o.DropTable):
+        return op.table.key, op.table
+    if isinstance(op, o.AlterColumn):
+        return m.qualified(op.table, op.schema), op.old
+    if isinstance(op, o.DropColumn):
+        return m.qualified(op.table, op.schema), op.column
+    if isinstance(op, o.DropConstraint):
+        return m.qualified(op.table, op.schema), op.constraint
+    if isinstance(op, o.DropIndex):
+        return m.qualified(op.table, op.schema), op.index
+    return None
+
+
+def _stated(key: str, value: OldSide, history: History, eq: Equivalence) -> OldSide | None:
+    """``value`` (of table ``key``, as compared) as the history states it; None when it states no such object."""
+    if not history.bound.has_table(key):
+        return None
+    bound, declared = history.bound.table(key), history.declared.table(key)
+    if isinstance(value, m.Table):
+        return declared if not diff_table(value, bound, eq) else None
+    if isinstance(value, m.Column):
+        if not bound.has_column(value.name) or not eq.same_column(value, bound.column(value.name)):
+            return None
+        return declared.column(value.name)
+    if isinstance(value, m.Index):
+        for candidate, stated_index in zip(bound.indexes, declared.indexes, strict=True):
+            if not diff_table(_alone(key, value), _alone(key, candidate), eq):
+                return stated_index
+        return None
+    for constraint, stated in zip(bound.constraints, declared.constraints, strict=True):
+        if type(constraint) is type(value) and not diff_table(_alone(key, value), _alone(key, constraint), eq):
+            return stated
+    return None
+
+
+def _alone(key: str, value: m.Constraint | m.Index) -> m.Table:
+    """A table holding nothing but ``value``: two such tables differ by what the differ finds between them."""
+    if isinstance(value, m.Index):
+        return m.Table(key, (), indexes=(value,))
+    return m.Table(key, ()).with_constraint(value)
+
+
+def _substituted(op: o.Op, found: dict[tuple[str, OldSide], OldSide]) -> o.Op:
+    """``op`` with each object ``found`` (by table key and value) replaced."""
+    if isinstance(op, (o.CreateTable, o.DropTable)):
+        table = found.get((op.table.key, op.table))
+        return replace(op, table=table) if isinstance(table, m.Table) else op
+    name = getattr(op, "table", None)
+    if not isinstance(name, str):
+        return op
+    key = m.qualified(name, getattr(op, "schema", None))
+    changed = {}
+    for f in fields(op):  # type: ignore[arg-type]  # every operation is a dataclass
+        value = getattr(op, f.name)
+        if isinstance(value, OLD_SIDES):
+            stated = found.get((key, value))
+            if stated is not None:
+                changed[f.name] = stated
+    return replace(op, **changed) if changed else op  # type: ignore[type-var]
