@@ -27,6 +27,7 @@ from sqlalchemy.types import TypeEngine
 from ..core import model as m
 from ..core import ops as o
 from .dialect import DEFAULT_SCHEMA, dialect_for, model_dialect
+from .from_metadata import _virtual as virtual_of
 from .from_metadata import declared_spelling, named_enum
 from .source import NotWritable, default_source, type_source
 from .types import collation_of, from_sqla
@@ -42,13 +43,22 @@ def bind(ops: Iterable[o.Op], dialect: str | Dialect) -> tuple[o.Op, ...]:
 
 
 def is_declared(column: m.Column) -> bool:
-    """Whether ``column`` holds a SQLAlchemy type or default still to be bound."""
-    return not isinstance(column.type, str) or not (column.default is None or isinstance(column.default, str))
+    """Whether ``column`` holds a SQLAlchemy type or default still to be bound, or a computed column's kind
+    left to the database (``virtual=None``)."""
+    return (
+        not isinstance(column.type, str)
+        or not (column.default is None or isinstance(column.default, str))
+        or column.virtual is None
+    )
 
 
 def _bound(column: m.Column, d: Dialect) -> m.Column:
     if not is_declared(column):
         return column
+    if column.virtual is None:
+        column = dataclasses.replace(column, virtual=_virtual_by_default(column, d))
+        if not is_declared(column):
+            return column
     type_ = column.type if isinstance(column.type, TypeEngine) else None
     default = None if column.default is None or isinstance(column.default, str) else column.default
     spelled_type, spelled_default, collation = declared_spelling(column.name, type_, default, d)
@@ -105,7 +115,25 @@ def _schema_name(schema: str | None, d: Dialect) -> str | None:
     return None if schema in (None, DEFAULT_SCHEMA.get(d.name)) else schema
 
 
+def _virtual_by_default(column: m.Column, d: Dialect) -> bool:
+    """Whether computed ``column`` is VIRTUAL on ``d`` when the models leave its kind to the database."""
+    return column.computed is not None and virtual_of(sa.Computed(column.computed), d)
+
+
 def _declared(column: m.Column, model: sa.Column, d: Dialect) -> m.Column:
+    """``column`` (as the models spell it on ``d``) as the models declare it: a computed column whose model
+    leaves its kind to the database (``sa.Computed(...)`` without ``persisted``) with ``virtual=None``, and
+    (:func:`_declared_type`) the model's type and default."""
+    declared = _declared_type(column, model, d)
+    computed = model.computed
+    if isinstance(computed, sa.Computed) and computed.persisted is None and column.computed is not None:
+        kind_left = dataclasses.replace(declared, virtual=None)  # type: ignore[arg-type]  # bound when loaded
+        if _bound(kind_left, d) == _bound(declared, d):
+            return kind_left
+    return declared
+
+
+def _declared_type(column: m.Column, model: sa.Column, d: Dialect) -> m.Column:
     """``column`` (as the models spell it on ``d``) with the model's type, and its default where that is
     not the same SQL on every database; as it was when the model's would not build the same column."""
     spelled_type, spelled_default, collation = declared_spelling(column.name, model.type, _server_default(model), d)
