@@ -48,7 +48,7 @@ def revision(
         from ..sqla.declared import bind, declare
         from ..sqla.from_metadata import backfill_values
         from ..sqla.normalize import equivalence_for
-        from .history_schema import as_history_states, replay
+        from .history_schema import as_history_states, replay, with_autoincrement_changes
 
         with connection(config) as conn:
             dialect = server_dialect(conn.dialect)
@@ -61,14 +61,15 @@ def revision(
             if not model.tables and database.tables:
                 raise EmptyModels([t.key for t in database.tables])
             policy = rename_policy(config, dialect, renames, ask)
-            ops = changes(model, database, dialect, policy)
+            eq = equivalence_for(dialect)
+            history = replay(graph, conn.dialect)
+            ops = with_autoincrement_changes(changes(model, database, dialect, policy), model, database, history, eq)
             possible = tuple(policy.unresolved)
             hints = {p.new: p.hint for p in possible if p.kind == "column"}
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))
             check_comments(ops, dialect)
             dependants = dependants_of(conn, config, model, ops)
-            history = replay(graph, conn.dialect)
-            stated = as_history_states(ops, safe_downgrade(ops), history, equivalence_for(dialect))
+            stated = as_history_states(ops, safe_downgrade(ops), history, eq)
             written = declare(*stated, metadata(config), conn.dialect,
                               None if dialect == "postgresql" else history.enums)
             ops = tuple(bind(written[0], conn.dialect))

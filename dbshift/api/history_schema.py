@@ -180,3 +180,42 @@ def _substituted(op: o.Op, found: dict[tuple[str, OldSide], OldSide]) -> o.Op:
             if stated is not None:
                 changed[f.name] = stated
     return replace(op, **changed) if changed else op  # type: ignore[type-var]
+
+
+# --- changes only the history shows --------------------------------------------------------------
+
+
+def with_autoincrement_changes(
+    ops: Iterable[o.Op], model: m.Schema, database: m.Schema, history: History, eq: Equivalence
+) -> tuple[o.Op, ...]:
+    """``ops`` (in order) with the autoincrement changes the models make where ``eq`` does not compare
+    autoincrement (SQLite, whose key numbers itself whatever the models say), as the history shows them:
+    a column the history left numbering itself (or not) that the models now number otherwise is changed,
+    so that the migration changes it on the databases that tell the difference."""
+    from ..core.order import order
+
+    ops = tuple(ops)
+    if eq.compare_autoincrement:
+        return ops
+    altered = {(m.qualified(op.table, op.schema), op.old.name): op for op in ops if isinstance(op, o.AlterColumn)}
+    changed: dict[tuple[str, str], o.AlterColumn] = {}
+    for table in model.tables:
+        if not (database.has_table(table.key) and history.bound.has_table(table.key)):
+            continue
+        now, stated = database.table(table.key), history.bound.table(table.key)
+        for column in table.columns:
+            if not (now.has_column(column.name) and stated.has_column(column.name)):
+                continue
+            before, was = now.column(column.name), stated.column(column.name)
+            if was.autoincrement == column.autoincrement or not eq.same_column(before, was):
+                continue
+            op = altered.get((table.key, column.name))
+            old, new = (op.old, op.new) if op is not None else (before, column)
+            changed[(table.key, column.name)] = o.AlterColumn(
+                table.name, replace(old, autoincrement=was.autoincrement),
+                replace(new, autoincrement=column.autoincrement), table.schema, op.accept_loss if op else False,
+            )
+    if not changed:
+        return ops
+    replaced = {id(altered[k]) for k in changed if k in altered}
+    return tuple(order([op for op in ops if id(op) not in replaced] + list(changed.values())))
