@@ -27,6 +27,7 @@ from ..core import ops as o
 from ..core.diff import Equivalence, diff_table
 from ..core.graph import RevisionGraph
 from ..project import files
+from ..sqla.dialect import MYSQL_FAMILY
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -44,6 +45,8 @@ class History:
     declared: m.Schema = m.Schema()
     bound: m.Schema = m.Schema()
     enums: dict[str, m.Enum] = field(default_factory=dict)
+    dialect: str = ""
+    """The name of the dialect ``bound`` is bound to."""
 
 
 def replay(graph: RevisionGraph, dialect: Dialect) -> History:
@@ -77,7 +80,7 @@ def replay(graph: RevisionGraph, dialect: Dialect) -> History:
                 declared, bound = op.apply(declared), op_bound.apply(bound)
             except (KeyError, ValueError):
                 continue
-    return History(declared, bound, enums)
+    return History(declared, bound, enums, dialect.name)
 
 
 def _note_enums(upgrade: Iterable[o.Op], enums: dict[str, m.Enum]) -> None:
@@ -140,7 +143,7 @@ def _stated(key: str, value: OldSide, history: History, eq: Equivalence) -> OldS
         return None
     bound, declared = history.bound.table(key), history.declared.table(key)
     if isinstance(value, m.Table):
-        return declared if not diff_table(value, bound, eq) else None
+        return declared if not diff_table(value, _as_held(bound, history.dialect), eq) else None
     if isinstance(value, m.Column):
         if not bound.has_column(value.name) or not eq.same_column(value, bound.column(value.name)):
             return None
@@ -152,6 +155,38 @@ def _stated(key: str, value: OldSide, history: History, eq: Equivalence) -> OldS
         return None
     for constraint, stated in zip(bound.constraints, declared.constraints, strict=True):
         if type(constraint) is type(value) and not diff_table(_alone(key, value), _alone(key, constraint), eq):
+            return stated
+    if isinstance(value, m.Unique) and history.dialect in MYSQL_FAMILY:
+        return _unique_index(value, bound, declared)
+    return None
+
+
+def _as_held(table: m.Table, dialect: str) -> m.Table:
+    """``table`` as ``dialect`` holds it: on MySQL, a unique index over whole columns is a unique key."""
+    if dialect not in MYSQL_FAMILY:
+        return table
+    keys = [i for i in table.indexes if _is_unique_key(i, table)]
+    if not keys:
+        return table
+    return replace(
+        table,
+        uniques=table.uniques + tuple(m.Unique(i.expressions, i.name) for i in keys),
+        indexes=tuple(i for i in table.indexes if i not in keys),
+    )
+
+
+def _is_unique_key(index: m.Index, table: m.Table) -> bool:
+    """Whether MySQL holds ``index`` of ``table`` as a unique key: unique, over whole columns of the table,
+    with no method of its own."""
+    plain = index.where is None and index.using is None and not index.include
+    return index.unique and plain and all(table.has_column(e) for e in index.expressions)
+
+
+def _unique_index(unique: m.Unique, bound: m.Table, declared: m.Table) -> m.Index | None:
+    """The unique index the history states that MySQL holds as ``unique`` (it has no unique constraint
+    apart from a unique index over whole columns)."""
+    for index, stated in zip(bound.indexes, declared.indexes, strict=True):
+        if _is_unique_key(index, bound) and index.name == unique.name and index.expressions == unique.columns:
             return stated
     return None
 
@@ -179,6 +214,10 @@ def _substituted(op: o.Op, found: dict[tuple[str, OldSide], OldSide]) -> o.Op:
             stated = found.get((key, value))
             if stated is not None:
                 changed[f.name] = stated
+    index = changed.get("constraint")
+    if isinstance(op, (o.AddConstraint, o.DropConstraint)) and isinstance(index, m.Index):
+        # a MySQL unique key the history states as a unique index
+        return (o.CreateIndex if isinstance(op, o.AddConstraint) else o.DropIndex)(op.table, index, op.schema)
     return replace(op, **changed) if changed else op  # type: ignore[type-var]
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.types import TypeEngine
 
 from ..core import model as m
 from ..core import ops as o
-from .dialect import DEFAULT_SCHEMA, dialect_for, model_dialect
+from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for, model_dialect
 from .from_metadata import _virtual as virtual_of
 from .from_metadata import declared_spelling, named_enum
 from .source import NotWritable, default_source, type_source
@@ -102,6 +102,9 @@ def declare(
 
     up = tuple(_walk(op, declared) for op in upgrade)
     down = None if downgrade is None else tuple(_walk(op, declared) for op in downgrade)
+    if d.name in MYSQL_FAMILY:
+        up = tuple(_unique_indexes(op, tables) for op in up)
+        down = None if down is None else tuple(_unique_indexes(op, tables) for op in down)
     if enums_before is None or d.name == "postgresql":
         return up, down
     creates, drops = _enum_changes(up, tables.values(), enums_before)
@@ -220,6 +223,40 @@ def _enum_changes(
     creates = [e for key, e in used.items() if key not in before]
     drops = [e for key, e in sorted(before.items()) if key not in modelled]
     return creates, drops
+
+
+def _unique_indexes(op: o.Op, tables: Mapping[str, sa.Table]) -> o.Op:
+    """``op`` with each unique key that the models declare as a unique index (``sa.Index(..., unique=True)``)
+    written as that index: MySQL has no unique constraint apart from a unique index, so the models and the
+    database it was compared on both hold it as a unique constraint, which another database makes of it."""
+    if isinstance(op, o.CreateTable):
+        model = tables.get(op.table.key)
+        indexes = {u: i for u in op.table.uniques if (i := _declared_index(model, u)) is not None}
+        if not indexes:
+            return op
+        table = dataclasses.replace(
+            op.table,
+            uniques=tuple(u for u in op.table.uniques if u not in indexes),
+            indexes=tuple(sorted(op.table.indexes + tuple(indexes.values()), key=lambda i: i.name)),
+        )
+        return dataclasses.replace(op, table=table)
+    if isinstance(op, (o.AddConstraint, o.DropConstraint)) and isinstance(op.constraint, m.Unique):
+        index = _declared_index(tables.get(m.qualified(op.table, op.schema)), op.constraint)
+        if index is not None:
+            return (o.CreateIndex if isinstance(op, o.AddConstraint) else o.DropIndex)(op.table, index, op.schema)
+    return op
+
+
+def _declared_index(model: sa.Table | None, unique: m.Unique) -> m.Index | None:
+    """The unique index ``model`` declares that MySQL holds as ``unique``; None when it declares none."""
+    if model is None or unique.name is None:
+        return None
+    for index in model.indexes:
+        columns = tuple(c.name for c in index.columns)
+        if index.name == unique.name and index.unique and len(index.expressions) == len(columns) == len(unique.columns) \
+                and columns == unique.columns:
+            return m.Index(unique.name, unique.columns, unique=True)
+    return None
 
 
 # --- walking operations ------------------------------------------------------------------------
