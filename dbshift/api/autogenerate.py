@@ -48,7 +48,7 @@ def revision(
         from ..sqla.declared import bind, declare
         from ..sqla.from_metadata import backfill_values
         from ..sqla.normalize import equivalence_for
-        from .history_schema import as_history_states, replay, with_autoincrement_changes
+        from .history_schema import History, as_history_states, has_old_sides, replay, with_autoincrement_changes
 
         with connection(config) as conn:
             dialect = server_dialect(conn.dialect)
@@ -62,8 +62,10 @@ def revision(
                 raise EmptyModels([t.key for t in database.tables])
             policy = rename_policy(config, dialect, renames, ask)
             eq = equivalence_for(dialect)
-            history = replay(graph, conn.dialect)
-            ops = with_autoincrement_changes(changes(model, database, dialect, policy), model, database, history, eq)
+            ops = changes(model, database, dialect, policy)
+            # PostgreSQL needs the history only for what ops change or remove; the others for their enum types
+            history = replay(graph, conn.dialect) if dialect != "postgresql" or has_old_sides(ops) else History()
+            ops = with_autoincrement_changes(ops, model, database, history, eq)
             possible = tuple(policy.unresolved)
             hints = {p.new: p.hint for p in possible if p.kind == "column"}
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))

@@ -1,9 +1,9 @@
 """The schema the migration history states, and the old sides of generated operations taken from it.
 
 Replaying every migration's upgrade, parents first, gives the schema as the files
-state it (:attr:`History.declared`: SQLAlchemy types and defaults as written) and
-the same schema bound to the database autogenerate compares with
-(:attr:`History.bound`).  Each file is read once.
+state it (:attr:`History.declared`: SQLAlchemy types and defaults as written);
+:meth:`History.bound` spells a table of it for the database autogenerate compares
+with.  Each file is read once; only the tables an operation touches are bound.
 
 An operation that drops or alters an object carries the object as it was (its
 old side), for its downgrade to re-create.  Compared on one database, that object
@@ -39,48 +39,67 @@ OldSide = Union[m.Column, m.Table, m.Constraint, m.Index]
 
 @dataclass(frozen=True)
 class History:
-    """What the migrations' upgrades leave, in order: ``declared`` as the files state it, ``bound`` to one
-    database (the same objects, position for position), and the enum types they create, by key."""
+    """What the migrations' upgrades leave, in order: the schema as the files state it (``declared``) and the
+    enum types they create, by key; each table also bound to one database (:meth:`bound`), when asked for."""
 
     declared: m.Schema = m.Schema()
-    bound: m.Schema = m.Schema()
     enums: dict[str, m.Enum] = field(default_factory=dict)
-    dialect: str = ""
-    """The name of the dialect ``bound`` is bound to."""
+    dialect: Dialect | None = field(default=None, compare=False)
+    """The database :meth:`bound` binds to."""
+    _bound: dict[str, m.Table | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def dialect_name(self) -> str:
+        return self.dialect.name if self.dialect is not None else ""
+
+    def bound(self, key: str) -> m.Table | None:
+        """Table ``key`` as the history states it, its types and defaults spelled for :attr:`dialect` (position
+        for position the declared table's objects); None when the history has no such table, or states a type
+        or default that cannot be built there."""
+        if key not in self._bound:
+            self._bound[key] = self._bind(key)
+        return self._bound[key]
+
+    def _bind(self, key: str) -> m.Table | None:
+        import sqlalchemy as sa
+
+        from ..sqla.declared import bind
+
+        if self.dialect is None or not self.declared.has_table(key):
+            return None
+        try:
+            created = bind((o.CreateTable(self.declared.table(key)),), self.dialect)[0]
+        except sa.exc.SQLAlchemyError:
+            return None  # running that migration here fails too, and says why
+        assert isinstance(created, o.CreateTable)
+        return created.table
 
 
 def replay(graph: RevisionGraph, dialect: Dialect) -> History:
-    """The history of ``graph`` (every revision, parents first), bound to ``dialect``.
+    """The history of ``graph`` (every revision, parents first), to be bound to ``dialect``.
 
     An operation that does not apply to the schema replayed so far (its object
     was made by hand-written SQL, or is already there) leaves it unchanged, as
     hand-written steps do.  Alembic scripts state no operations and are not read.
+    Binding a column does not change how operations apply, so the tables are
+    bound after the replay, and only those asked for.
     """
-    import sqlalchemy as sa
-
     from ..project.alembic.scripts import is_script
-    from ..sqla.declared import bind
 
-    declared, bound = m.Schema(), m.Schema()
+    declared = m.Schema()
     enums: dict[str, m.Enum] = {}
     for rev_id in graph.topological():
         revision = graph.get(rev_id)
         if revision.path and is_script(Path(revision.path)):
             continue
         upgrade = files.load(revision).upgrade
-        try:
-            upgrade_bound = bind(upgrade, dialect)
-        except sa.exc.SQLAlchemyError as exc:
-            raise files.BadMigrationFile(
-                revision.path or rev_id, f"a column type or default cannot be built on {dialect.name}: {exc}"
-            ) from exc
         _note_enums(upgrade, enums)
-        for op, op_bound in zip(upgrade, upgrade_bound, strict=True):
+        for op in upgrade:
             try:
-                declared, bound = op.apply(declared), op_bound.apply(bound)
+                declared = op.apply(declared)
             except (KeyError, ValueError):
                 continue
-    return History(declared, bound, enums, dialect.name)
+    return History(declared, enums, dialect)
 
 
 def _note_enums(upgrade: Iterable[o.Op], enums: dict[str, m.Enum]) -> None:
@@ -122,6 +141,11 @@ def as_history_states(
     return up, None if downgrade is None else tuple(_substituted(op, found) for op in downgrade)
 
 
+def has_old_sides(ops: Iterable[o.Op]) -> bool:
+    """Whether any of ``ops`` changes or removes an object (which the history may state)."""
+    return any(_old_side(op) is not None for op in ops)
+
+
 def _old_side(op: o.Op) -> tuple[str, OldSide] | None:
     """(table key, the object as it was) for an operation that changes or removes one."""
     if isinstance(op, o.DropTable):
@@ -139,11 +163,12 @@ def _old_side(op: o.Op) -> tuple[str, OldSide] | None:
 
 def _stated(key: str, value: OldSide, history: History, eq: Equivalence) -> OldSide | None:
     """``value`` (of table ``key``, as compared) as the history states it; None when it states no such object."""
-    if not history.bound.has_table(key):
+    bound = history.bound(key)
+    if bound is None:
         return None
-    bound, declared = history.bound.table(key), history.declared.table(key)
+    declared = history.declared.table(key)
     if isinstance(value, m.Table):
-        return declared if not diff_table(value, _as_held(bound, history.dialect), eq) else None
+        return declared if not diff_table(value, _as_held(bound, history.dialect_name), eq) else None
     if isinstance(value, m.Column):
         if not bound.has_column(value.name) or not eq.same_column(value, bound.column(value.name)):
             return None
@@ -156,7 +181,7 @@ def _stated(key: str, value: OldSide, history: History, eq: Equivalence) -> OldS
     for constraint, stated in zip(bound.constraints, declared.constraints, strict=True):
         if type(constraint) is type(value) and not diff_table(_alone(key, value), _alone(key, constraint), eq):
             return stated
-    if isinstance(value, m.Unique) and history.dialect in MYSQL_FAMILY:
+    if isinstance(value, m.Unique) and history.dialect_name in MYSQL_FAMILY:
         return _unique_index(value, bound, declared)
     return None
 
@@ -239,14 +264,17 @@ def with_autoincrement_changes(
     altered = {(m.qualified(op.table, op.schema), op.old.name): op for op in ops if isinstance(op, o.AlterColumn)}
     changed: dict[tuple[str, str], o.AlterColumn] = {}
     for table in model.tables:
-        if not (database.has_table(table.key) and history.bound.has_table(table.key)):
+        if not (database.has_table(table.key) and history.declared.has_table(table.key)):
             continue
-        now, stated = database.table(table.key), history.bound.table(table.key)
+        now, declared = database.table(table.key), history.declared.table(table.key)
         for column in table.columns:
-            if not (now.has_column(column.name) and stated.has_column(column.name)):
+            if not (now.has_column(column.name) and declared.has_column(column.name)):
                 continue
-            before, was = now.column(column.name), stated.column(column.name)
-            if was.autoincrement == column.autoincrement or not eq.same_column(before, was):
+            if declared.column(column.name).autoincrement == column.autoincrement:
+                continue  # (binding keeps a column's autoincrement: only tables with a change are bound)
+            stated = history.bound(table.key)
+            before, was = now.column(column.name), stated.column(column.name) if stated is not None else None
+            if was is None or not eq.same_column(before, was):
                 continue
             op = altered.get((table.key, column.name))
             old, new = (op.old, op.new) if op is not None else (before, column)
