@@ -223,6 +223,16 @@ def _alone(key: str, value: m.Constraint | m.Index) -> m.Table:
     return m.Table(key, ()).with_constraint(value)
 
 
+def _found(found: dict[tuple[str, OldSide], OldSide], key: str, value: OldSide) -> OldSide | None:
+    """``value`` as the history states it, if ``found``; a NOT NULL column a downgrade first adds as nullable
+    (to fill its rows) is found as nullable too."""
+    stated = found.get((key, value))
+    if stated is None and isinstance(value, m.Column) and value.nullable:
+        strict = found.get((key, replace(value, nullable=False)))
+        return replace(strict, nullable=True) if isinstance(strict, m.Column) else None
+    return stated
+
+
 def _substituted(op: o.Op, found: dict[tuple[str, OldSide], OldSide]) -> o.Op:
     """``op`` with each object ``found`` (by table key and value) replaced."""
     if isinstance(op, (o.CreateTable, o.DropTable)):
@@ -236,7 +246,7 @@ def _substituted(op: o.Op, found: dict[tuple[str, OldSide], OldSide]) -> o.Op:
     for f in fields(op):  # type: ignore[arg-type]  # every operation is a dataclass
         value = getattr(op, f.name)
         if isinstance(value, OLD_SIDES):
-            stated = found.get((key, value))
+            stated = _found(found, key, value)
             if stated is not None:
                 changed[f.name] = stated
     index = changed.get("constraint")

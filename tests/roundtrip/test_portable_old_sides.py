@@ -58,6 +58,28 @@ def test_a_dropped_table_comes_back_as_the_history_created_it(
     _run_elsewhere(case, generated_on, applied_on, database_of, rows, execute, tmp_path / "project")
 
 
+def author_with_codes(md: sa.MetaData) -> None:
+    author(md, sa.Column("nick", sa.String(20), nullable=False, server_default="x"),
+           sa.Column("code", sa.String(20), nullable=False))
+
+
+def author(md: sa.MetaData, *extra: sa.Column) -> None:
+    sa.Table("author", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(50)), *extra)
+
+
+@KINDS
+def test_dropped_not_null_columns_come_back_as_the_history_created_them(
+    generated_on: str, applied_on: str, database_of, rows, execute, tmp_path: Path
+) -> None:
+    """The downgrade re-adds a dropped NOT NULL column without a default (first as nullable, to fill the
+    rows, then NOT NULL) and one with a default, both as the history created them."""
+    case = Case(
+        a=author_with_codes, b=author,
+        seed=["INSERT INTO author (id, name, nick, code) VALUES (1, 'Ann', 'a', 'c')"], keep={"author": "id, name"},
+    )
+    _run_elsewhere(case, generated_on, applied_on, database_of, rows, execute, tmp_path / "project")
+
+
 def item_indexed(md: sa.MetaData, *, unique_index: bool) -> None:
     extra = [sa.Index("ix_item_name_code", "name", "code", unique=True)] if unique_index else []
     sa.Table(
