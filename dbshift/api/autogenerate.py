@@ -14,7 +14,7 @@ from ..core.unmodelled import Dependant
 from ..project import files
 from ..project.config import Config
 from ..sqla.dialect import server_dialect
-from .context import connection, current_of, enums_in_history, load_graph, read_rows
+from .context import connection, current_of, load_graph, read_rows
 from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
 from .schemas import (
@@ -47,6 +47,8 @@ def revision(
     if autogenerate:
         from ..sqla.declared import bind, declare
         from ..sqla.from_metadata import backfill_values
+        from ..sqla.normalize import equivalence_for
+        from .history_schema import History, as_history_states, has_old_sides, replay, with_autoincrement_changes
 
         with connection(config) as conn:
             dialect = server_dialect(conn.dialect)
@@ -59,14 +61,19 @@ def revision(
             if not model.tables and database.tables:
                 raise EmptyModels([t.key for t in database.tables])
             policy = rename_policy(config, dialect, renames, ask)
+            eq = equivalence_for(dialect)
             ops = changes(model, database, dialect, policy)
+            # PostgreSQL needs the history only for what ops change or remove; the others for their enum types
+            history = replay(graph, conn.dialect) if dialect != "postgresql" or has_old_sides(ops) else History()
+            ops = with_autoincrement_changes(ops, model, database, history, eq)
             possible = tuple(policy.unresolved)
             hints = {p.new: p.hint for p in possible if p.kind == "column"}
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))
             check_comments(ops, dialect)
             dependants = dependants_of(conn, config, model, ops)
-            written = declare(ops, safe_downgrade(ops), metadata(config), conn.dialect,
-                              None if dialect == "postgresql" else enums_in_history(graph))
+            stated = as_history_states(ops, safe_downgrade(ops), history, eq)
+            written = declare(*stated, metadata(config), conn.dialect,
+                              None if dialect == "postgresql" else history.enums)
             ops = tuple(bind(written[0], conn.dialect))
         if not ops:
             return RevisionResult(None, None, ())

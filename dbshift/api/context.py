@@ -7,9 +7,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from ..core import ops as o
 from ..core.graph import RevisionGraph
-from ..core.model import Enum
 from ..database import history
 from ..database.history import HistoryRow
 from ..project import files
@@ -152,18 +150,3 @@ def record_checksums(conn: sa.Connection, before: list[HistoryRow], after: list[
             if old.get(row.revision) != row.checksum:
                 history.set_checksum(conn, row.revision, row.checksum)
 
-
-def enums_in_history(graph: RevisionGraph) -> dict[str, Enum]:
-    """The enum types the migrations create, by key, as their upgrades leave them in order (for PostgreSQL,
-    where a migration generated on another database must create the ones its columns use)."""
-    enums: dict[str, Enum] = {}
-    for rev_id in graph.topological():
-        for op in files.load(graph.get(rev_id)).upgrade:
-            if isinstance(op, o.CreateEnum):
-                enums[op.enum.key] = op.enum
-            elif isinstance(op, o.AlterEnum):
-                enums.pop(op.old.key, None)
-                enums[op.new.key] = op.new
-            elif isinstance(op, o.DropEnum):
-                enums.pop(op.enum.key, None)
-    return enums

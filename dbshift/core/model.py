@@ -45,7 +45,8 @@ class Column:
     In a migration file as written, ``type`` and ``default`` may also be what the
     models declare (a SQLAlchemy type, a SQLAlchemy expression): values opaque here,
     which :mod:`dbshift.sqla.declared` binds to the strings above when the
-    migration is loaded for a database, before anything else reads them.
+    migration is loaded for a database, before anything else reads them; likewise
+    ``virtual=None``, a computed column whose kind is the database's default.
     """
 
     name: str

@@ -257,6 +257,8 @@ class MySQLRenderer(Renderer):
         alter = self._alter(op.table, op.schema)
         table = _table(schema, op.table, op.schema)
         if isinstance(c, m.PrimaryKey):
+            # the table's one primary key, whatever name the operation gives it (MySQL's is always PRIMARY)
+            c = table.primary_key if table is not None and table.primary_key is not None else c
             keep = self._keep_foreign_keys_indexed(table, c)
             return [f"{alter} {self._unkey_auto_columns(table, c)}DROP PRIMARY KEY" + (f", {keep}" if keep else "")]
         name, note = self.constraint_name(op, schema)

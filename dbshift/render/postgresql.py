@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from ..core import model as m
 from ..core import ops as o
+from ..core.identifiers import pg_object_name
 from ..core.types import parse_type
 from .base import Renderer, Statement
 
@@ -125,6 +126,16 @@ class PostgresRenderer(Renderer):
             f"SELECT setval({self.literal(seq)}, COALESCE(MAX({self.q(column)}), 0) + 1, false) FROM {target}",
             f"ALTER TABLE {target} ALTER COLUMN {self.q(column)} SET DEFAULT nextval({self.literal(seq)}::regclass)",
         ]
+
+    def render_drop_constraint(self, op: o.DropConstraint, schema: m.Schema) -> list:
+        """An unnamed primary key (a migration written on MySQL, where every one is PRIMARY) is the table's
+        primary key: dropped by the name it has, else by the one PostgreSQL gives it (``<table>_pkey``)."""
+        if isinstance(op.constraint, m.PrimaryKey) and not op.constraint.name:
+            key = m.qualified(op.table, op.schema)
+            current = schema.table(key).primary_key if schema.has_table(key) else None
+            name = current.name if current is not None and current.name else pg_object_name(op.table, None, "pkey")
+            op = replace(op, constraint=replace(op.constraint, name=name))
+        return super().render_drop_constraint(op, schema)
 
     def render_create_enum(self, op: o.CreateEnum, schema: m.Schema) -> list:
         values = ", ".join(self.literal(v) for v in op.enum.values)

@@ -26,7 +26,8 @@ from sqlalchemy.types import TypeEngine
 
 from ..core import model as m
 from ..core import ops as o
-from .dialect import DEFAULT_SCHEMA, dialect_for, model_dialect
+from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for, model_dialect
+from .from_metadata import _virtual as virtual_of
 from .from_metadata import declared_spelling, named_enum
 from .source import NotWritable, default_source, type_source
 from .types import collation_of, from_sqla
@@ -42,13 +43,22 @@ def bind(ops: Iterable[o.Op], dialect: str | Dialect) -> tuple[o.Op, ...]:
 
 
 def is_declared(column: m.Column) -> bool:
-    """Whether ``column`` holds a SQLAlchemy type or default still to be bound."""
-    return not isinstance(column.type, str) or not (column.default is None or isinstance(column.default, str))
+    """Whether ``column`` holds a SQLAlchemy type or default still to be bound, or a computed column's kind
+    left to the database (``virtual=None``)."""
+    return (
+        not isinstance(column.type, str)
+        or not (column.default is None or isinstance(column.default, str))
+        or column.virtual is None
+    )
 
 
 def _bound(column: m.Column, d: Dialect) -> m.Column:
     if not is_declared(column):
         return column
+    if column.virtual is None:
+        column = dataclasses.replace(column, virtual=_virtual_by_default(column, d))
+        if not is_declared(column):
+            return column
     type_ = column.type if isinstance(column.type, TypeEngine) else None
     default = None if column.default is None or isinstance(column.default, str) else column.default
     spelled_type, spelled_default, collation = declared_spelling(column.name, type_, default, d)
@@ -92,6 +102,9 @@ def declare(
 
     up = tuple(_walk(op, declared) for op in upgrade)
     down = None if downgrade is None else tuple(_walk(op, declared) for op in downgrade)
+    if d.name in MYSQL_FAMILY:
+        up = tuple(_unique_indexes(op, tables) for op in up)
+        down = None if down is None else tuple(_unique_indexes(op, tables) for op in down)
     if enums_before is None or d.name == "postgresql":
         return up, down
     creates, drops = _enum_changes(up, tables.values(), enums_before)
@@ -105,7 +118,25 @@ def _schema_name(schema: str | None, d: Dialect) -> str | None:
     return None if schema in (None, DEFAULT_SCHEMA.get(d.name)) else schema
 
 
+def _virtual_by_default(column: m.Column, d: Dialect) -> bool:
+    """Whether computed ``column`` is VIRTUAL on ``d`` when the models leave its kind to the database."""
+    return column.computed is not None and virtual_of(sa.Computed(column.computed), d)
+
+
 def _declared(column: m.Column, model: sa.Column, d: Dialect) -> m.Column:
+    """``column`` (as the models spell it on ``d``) as the models declare it: a computed column whose model
+    leaves its kind to the database (``sa.Computed(...)`` without ``persisted``) with ``virtual=None``, and
+    (:func:`_declared_type`) the model's type and default."""
+    declared = _declared_type(column, model, d)
+    computed = model.computed
+    if isinstance(computed, sa.Computed) and computed.persisted is None and column.computed is not None:
+        kind_left = dataclasses.replace(declared, virtual=None)  # type: ignore[arg-type]  # bound when loaded
+        if _bound(kind_left, d) == _bound(declared, d):
+            return kind_left
+    return declared
+
+
+def _declared_type(column: m.Column, model: sa.Column, d: Dialect) -> m.Column:
     """``column`` (as the models spell it on ``d``) with the model's type, and its default where that is
     not the same SQL on every database; as it was when the model's would not build the same column."""
     spelled_type, spelled_default, collation = declared_spelling(column.name, model.type, _server_default(model), d)
@@ -192,6 +223,40 @@ def _enum_changes(
     creates = [e for key, e in used.items() if key not in before]
     drops = [e for key, e in sorted(before.items()) if key not in modelled]
     return creates, drops
+
+
+def _unique_indexes(op: o.Op, tables: Mapping[str, sa.Table]) -> o.Op:
+    """``op`` with each unique key that the models declare as a unique index (``sa.Index(..., unique=True)``)
+    written as that index: MySQL has no unique constraint apart from a unique index, so the models and the
+    database it was compared on both hold it as a unique constraint, which another database makes of it."""
+    if isinstance(op, o.CreateTable):
+        model = tables.get(op.table.key)
+        indexes = {u: i for u in op.table.uniques if (i := _declared_index(model, u)) is not None}
+        if not indexes:
+            return op
+        table = dataclasses.replace(
+            op.table,
+            uniques=tuple(u for u in op.table.uniques if u not in indexes),
+            indexes=tuple(sorted(op.table.indexes + tuple(indexes.values()), key=lambda i: i.name)),
+        )
+        return dataclasses.replace(op, table=table)
+    if isinstance(op, (o.AddConstraint, o.DropConstraint)) and isinstance(op.constraint, m.Unique):
+        index = _declared_index(tables.get(m.qualified(op.table, op.schema)), op.constraint)
+        if index is not None:
+            return (o.CreateIndex if isinstance(op, o.AddConstraint) else o.DropIndex)(op.table, index, op.schema)
+    return op
+
+
+def _declared_index(model: sa.Table | None, unique: m.Unique) -> m.Index | None:
+    """The unique index ``model`` declares that MySQL holds as ``unique``; None when it declares none."""
+    if model is None or unique.name is None:
+        return None
+    for index in model.indexes:
+        columns = tuple(c.name for c in index.columns)
+        if index.name == unique.name and index.unique and len(index.expressions) == len(columns) == len(unique.columns) \
+                and columns == unique.columns:
+            return m.Index(unique.name, unique.columns, unique=True)
+    return None
 
 
 # --- walking operations ------------------------------------------------------------------------

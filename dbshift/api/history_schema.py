@@ -1,0 +1,298 @@
+"""The schema the migration history states, and the old sides of generated operations taken from it.
+
+Replaying every migration's upgrade, parents first, gives the schema as the files
+state it (:attr:`History.declared`: SQLAlchemy types and defaults as written);
+:meth:`History.bound` spells a table of it for the database autogenerate compares
+with.  Each file is read once; only the tables an operation touches are bound.
+
+An operation that drops or alters an object carries the object as it was (its
+old side), for its downgrade to re-create.  Compared on one database, that object
+comes spelled that database's way (a MariaDB ``COLLATE utf8mb4_general_ci``, a
+PostgreSQL ``(price >= (0)::numeric)``), which another database refuses or reads
+as something else.  :func:`as_history_states` puts in its place the object as the
+history states it, wherever the history's object, bound to this database, is the
+one the database holds (under the differ's :class:`~dbshift.core.diff.Equivalence`);
+an object the history does not state that way (drift, a change made by hand)
+stays as the database reports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Union
+
+from ..core import model as m
+from ..core import ops as o
+from ..core.diff import Equivalence, diff_table
+from ..core.graph import RevisionGraph
+from ..project import files
+from ..sqla.dialect import MYSQL_FAMILY
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+
+OLD_SIDES = (m.Column, m.Table, m.PrimaryKey, m.ForeignKey, m.Unique, m.Check, m.Exclude, m.Index)
+OldSide = Union[m.Column, m.Table, m.Constraint, m.Index]
+"""What an operation that changes or removes something holds of it as it was."""
+
+
+@dataclass(frozen=True)
+class History:
+    """What the migrations' upgrades leave, in order: the schema as the files state it (``declared``) and the
+    enum types they create, by key; each table also bound to one database (:meth:`bound`), when asked for."""
+
+    declared: m.Schema = m.Schema()
+    enums: dict[str, m.Enum] = field(default_factory=dict)
+    dialect: Dialect | None = field(default=None, compare=False)
+    """The database :meth:`bound` binds to."""
+    _bound: dict[str, m.Table | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def dialect_name(self) -> str:
+        return self.dialect.name if self.dialect is not None else ""
+
+    def bound(self, key: str) -> m.Table | None:
+        """Table ``key`` as the history states it, its types and defaults spelled for :attr:`dialect` (position
+        for position the declared table's objects); None when the history has no such table, or states a type
+        or default that cannot be built there."""
+        if key not in self._bound:
+            self._bound[key] = self._bind(key)
+        return self._bound[key]
+
+    def _bind(self, key: str) -> m.Table | None:
+        import sqlalchemy as sa
+
+        from ..sqla.declared import bind
+
+        if self.dialect is None or not self.declared.has_table(key):
+            return None
+        try:
+            created = bind((o.CreateTable(self.declared.table(key)),), self.dialect)[0]
+        except sa.exc.SQLAlchemyError:
+            return None  # running that migration here fails too, and says why
+        assert isinstance(created, o.CreateTable)
+        return created.table
+
+
+def replay(graph: RevisionGraph, dialect: Dialect) -> History:
+    """The history of ``graph`` (every revision, parents first), to be bound to ``dialect``.
+
+    An operation that does not apply to the schema replayed so far (its object
+    was made by hand-written SQL, or is already there) leaves it unchanged, as
+    hand-written steps do.  Alembic scripts state no operations and are not read.
+    Binding a column does not change how operations apply, so the tables are
+    bound after the replay, and only those asked for.
+    """
+    from ..project.alembic.scripts import is_script
+
+    declared = m.Schema()
+    enums: dict[str, m.Enum] = {}
+    for rev_id in graph.topological():
+        revision = graph.get(rev_id)
+        if revision.path and is_script(Path(revision.path)):
+            continue
+        upgrade = files.load(revision).upgrade
+        _note_enums(upgrade, enums)
+        for op in upgrade:
+            try:
+                declared = op.apply(declared)
+            except (KeyError, ValueError):
+                continue
+    return History(declared, enums, dialect)
+
+
+def _note_enums(upgrade: Iterable[o.Op], enums: dict[str, m.Enum]) -> None:
+    """Follow the enum types ``upgrade`` creates, alters and drops in ``enums`` (by key)."""
+    for op in upgrade:
+        if isinstance(op, o.CreateEnum):
+            enums[op.enum.key] = op.enum
+        elif isinstance(op, o.AlterEnum):
+            enums.pop(op.old.key, None)
+            enums[op.new.key] = op.new
+        elif isinstance(op, o.DropEnum):
+            enums.pop(op.enum.key, None)
+
+
+# --- old sides as the history states them ---------------------------------------------------------
+
+
+def as_history_states(
+    upgrade: Iterable[o.Op], downgrade: Iterable[o.Op] | None, history: History, eq: Equivalence
+) -> tuple[tuple[o.Op, ...], tuple[o.Op, ...] | None]:
+    """``upgrade`` and ``downgrade`` with each old side of ``upgrade`` (the column an AlterColumn changes,
+    the column, table, constraint or index a drop removes), wherever else it appears in them, as the
+    history states it, when the history's object bound to the database is the one compared (``eq``).
+
+    Both lists hold the objects as compared (type strings and SQL text), as the differ gave them.
+    """
+    upgrade = tuple(upgrade)
+    found: dict[tuple[str, OldSide], OldSide] = {}
+    for op in upgrade:
+        old = _old_side(op)
+        if old is not None:
+            key, value = old
+            stated = _stated(key, value, history, eq)
+            if stated is not None:
+                found[(key, value)] = stated
+    if not found:
+        return upgrade, None if downgrade is None else tuple(downgrade)
+    up = tuple(_substituted(op, found) for op in upgrade)
+    return up, None if downgrade is None else tuple(_substituted(op, found) for op in downgrade)
+
+
+def has_old_sides(ops: Iterable[o.Op]) -> bool:
+    """Whether any of ``ops`` changes or removes an object (which the history may state)."""
+    return any(_old_side(op) is not None for op in ops)
+
+
+def _old_side(op: o.Op) -> tuple[str, OldSide] | None:
+    """(table key, the object as it was) for an operation that changes or removes one."""
+    if isinstance(op, o.DropTable):
+        return op.table.key, op.table
+    if isinstance(op, o.AlterColumn):
+        return m.qualified(op.table, op.schema), op.old
+    if isinstance(op, o.DropColumn):
+        return m.qualified(op.table, op.schema), op.column
+    if isinstance(op, o.DropConstraint):
+        return m.qualified(op.table, op.schema), op.constraint
+    if isinstance(op, o.DropIndex):
+        return m.qualified(op.table, op.schema), op.index
+    return None
+
+
+def _stated(key: str, value: OldSide, history: History, eq: Equivalence) -> OldSide | None:
+    """``value`` (of table ``key``, as compared) as the history states it; None when it states no such object."""
+    bound = history.bound(key)
+    if bound is None:
+        return None
+    declared = history.declared.table(key)
+    if isinstance(value, m.Table):
+        return declared if not diff_table(value, _as_held(bound, history.dialect_name), eq) else None
+    if isinstance(value, m.Column):
+        if not bound.has_column(value.name) or not eq.same_column(value, bound.column(value.name)):
+            return None
+        return declared.column(value.name)
+    if isinstance(value, m.Index):
+        for candidate, stated_index in zip(bound.indexes, declared.indexes, strict=True):
+            if not diff_table(_alone(key, value), _alone(key, candidate), eq):
+                return stated_index
+        return None
+    for constraint, stated in zip(bound.constraints, declared.constraints, strict=True):
+        if type(constraint) is type(value) and not diff_table(_alone(key, value), _alone(key, constraint), eq):
+            return stated
+    if isinstance(value, m.Unique) and history.dialect_name in MYSQL_FAMILY:
+        return _unique_index(value, bound, declared)
+    return None
+
+
+def _as_held(table: m.Table, dialect: str) -> m.Table:
+    """``table`` as ``dialect`` holds it: on MySQL, a unique index over whole columns is a unique key."""
+    if dialect not in MYSQL_FAMILY:
+        return table
+    keys = [i for i in table.indexes if _is_unique_key(i, table)]
+    if not keys:
+        return table
+    return replace(
+        table,
+        uniques=table.uniques + tuple(m.Unique(i.expressions, i.name) for i in keys),
+        indexes=tuple(i for i in table.indexes if i not in keys),
+    )
+
+
+def _is_unique_key(index: m.Index, table: m.Table) -> bool:
+    """Whether MySQL holds ``index`` of ``table`` as a unique key: unique, over whole columns of the table,
+    with no method of its own."""
+    plain = index.where is None and index.using is None and not index.include
+    return index.unique and plain and all(table.has_column(e) for e in index.expressions)
+
+
+def _unique_index(unique: m.Unique, bound: m.Table, declared: m.Table) -> m.Index | None:
+    """The unique index the history states that MySQL holds as ``unique`` (it has no unique constraint
+    apart from a unique index over whole columns)."""
+    for index, stated in zip(bound.indexes, declared.indexes, strict=True):
+        if _is_unique_key(index, bound) and index.name == unique.name and index.expressions == unique.columns:
+            return stated
+    return None
+
+
+def _alone(key: str, value: m.Constraint | m.Index) -> m.Table:
+    """A table holding nothing but ``value``: two such tables differ by what the differ finds between them."""
+    if isinstance(value, m.Index):
+        return m.Table(key, (), indexes=(value,))
+    return m.Table(key, ()).with_constraint(value)
+
+
+def _found(found: dict[tuple[str, OldSide], OldSide], key: str, value: OldSide) -> OldSide | None:
+    """``value`` as the history states it, if ``found``; a NOT NULL column a downgrade first adds as nullable
+    (to fill its rows) is found as nullable too."""
+    stated = found.get((key, value))
+    if stated is None and isinstance(value, m.Column) and value.nullable:
+        strict = found.get((key, replace(value, nullable=False)))
+        return replace(strict, nullable=True) if isinstance(strict, m.Column) else None
+    return stated
+
+
+def _substituted(op: o.Op, found: dict[tuple[str, OldSide], OldSide]) -> o.Op:
+    """``op`` with each object ``found`` (by table key and value) replaced."""
+    if isinstance(op, (o.CreateTable, o.DropTable)):
+        table = found.get((op.table.key, op.table))
+        return replace(op, table=table) if isinstance(table, m.Table) else op
+    name = getattr(op, "table", None)
+    if not isinstance(name, str):
+        return op
+    key = m.qualified(name, getattr(op, "schema", None))
+    changed = {}
+    for f in fields(op):  # type: ignore[arg-type]  # every operation is a dataclass
+        value = getattr(op, f.name)
+        if isinstance(value, OLD_SIDES):
+            stated = _found(found, key, value)
+            if stated is not None:
+                changed[f.name] = stated
+    index = changed.get("constraint")
+    if isinstance(op, (o.AddConstraint, o.DropConstraint)) and isinstance(index, m.Index):
+        # a MySQL unique key the history states as a unique index
+        return (o.CreateIndex if isinstance(op, o.AddConstraint) else o.DropIndex)(op.table, index, op.schema)
+    return replace(op, **changed) if changed else op  # type: ignore[type-var]
+
+
+# --- changes only the history shows --------------------------------------------------------------
+
+
+def with_autoincrement_changes(
+    ops: Iterable[o.Op], model: m.Schema, database: m.Schema, history: History, eq: Equivalence
+) -> tuple[o.Op, ...]:
+    """``ops`` (in order) with the autoincrement changes the models make where ``eq`` does not compare
+    autoincrement (SQLite, whose key numbers itself whatever the models say), as the history shows them:
+    a column the history left numbering itself (or not) that the models now number otherwise is changed,
+    so that the migration changes it on the databases that tell the difference."""
+    from ..core.order import order
+
+    ops = tuple(ops)
+    if eq.compare_autoincrement:
+        return ops
+    altered = {(m.qualified(op.table, op.schema), op.old.name): op for op in ops if isinstance(op, o.AlterColumn)}
+    changed: dict[tuple[str, str], o.AlterColumn] = {}
+    for table in model.tables:
+        if not (database.has_table(table.key) and history.declared.has_table(table.key)):
+            continue
+        now, declared = database.table(table.key), history.declared.table(table.key)
+        for column in table.columns:
+            if not (now.has_column(column.name) and declared.has_column(column.name)):
+                continue
+            if declared.column(column.name).autoincrement == column.autoincrement:
+                continue  # (binding keeps a column's autoincrement: only tables with a change are bound)
+            stated = history.bound(table.key)
+            before, was = now.column(column.name), stated.column(column.name) if stated is not None else None
+            if was is None or not eq.same_column(before, was):
+                continue
+            op = altered.get((table.key, column.name))
+            old, new = (op.old, op.new) if op is not None else (before, column)
+            changed[(table.key, column.name)] = o.AlterColumn(
+                table.name, replace(old, autoincrement=was.autoincrement),
+                replace(new, autoincrement=column.autoincrement), table.schema, op.accept_loss if op else False,
+            )
+    if not changed:
+        return ops
+    replaced = {id(altered[k]) for k in changed if k in altered}
+    return tuple(order([op for op in ops if id(op) not in replaced] + list(changed.values())))
