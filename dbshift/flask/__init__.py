@@ -32,9 +32,10 @@ Flask-Migrate's module-level functions are here too, with its signatures
   ``instance/``), not from the working directory, so ``flask db`` and an
   in-process upgrade at start-up find the same files wherever they run.
   ``DBSHIFT_DIRECTORY`` in ``app.config`` overrides it.
-* Coming from Flask-Migrate: its folder (``env.py``, ``alembic.ini``) is refused
-  with the steps to switch (:class:`AlembicDirectory`), and its ``alembic_version``
-  table is left alone.
+* Coming from Flask-Migrate: its folder (``env.py`` beside ``versions/``) stays the
+  default database's history, its scripts run as they are, and ``flask db adopt``
+  takes over a database they migrated (``--dry-run``, ``--undo``, ``--confirm``);
+  a bind cannot use such a folder (:class:`AlembicDirectory`).
 * Any other ``DBSHIFT_*`` key in ``app.config`` (``DBSHIFT_MIGRATION_URI``) stops
   every command with :class:`BadSetting` rather than migrating the wrong database.
 

@@ -105,14 +105,20 @@ def project_folder(app: Any) -> Path:
 def migrations_directory(app: Any, bind: Bind = None, directory: str | os.PathLike[str] | None = None) -> Path:
     """Where ``bind``'s migrations live; ``directory`` (e.g. ``flask db -d``) is taken from the working directory.
 
-    Raises :class:`AlembicDirectory` when that is still Flask-Migrate's folder.
+    Flask-Migrate's folder (``env.py`` beside ``versions/``) is the default database's history: its
+    scripts join dbshift's (``flask db adopt`` takes over a database they migrated).  Raises
+    :class:`AlembicDirectory` for a bind there, or for Alembic files without ``versions/``.
     """
+    from ..project.alembic import is_script_folder
+
     if directory is not None:
         root = Path(directory).expanduser().resolve()
     else:
         root = Path(state_of(app).directory).expanduser()
         root = root if root.is_absolute() else project_folder(app) / root
     if (root / "alembic.ini").is_file() or (root / "env.py").is_file():
+        if bind is None and is_script_folder(root):
+            return root
         raise AlembicDirectory(root)
     return root if bind is None else root / bind
 

@@ -544,6 +544,22 @@ def stamp(output: Output, revision: str, purge: bool, lock_wait: str | None, whe
 
 
 @db_group.command()
+@click.option("--dry-run", "step", flag_value="plan", help="Show what would be recorded; change nothing.")
+@click.option("--undo", "step", flag_value="undo", help="Remove what adopt recorded (before dbshift runs anything).")
+@click.option("--confirm", "step", flag_value="confirm", help="Drop alembic_version: dbshift alone keeps the history.")
+@click.option("--version-table", metavar="NAME",
+              help="Alembic's version table (default: as env.py configures it, else alembic_version).")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before recording.")
+@_click_option(LOCK_WAIT)
+@_common()
+@_friendly
+def adopt(output: Output, step: str | None, version_table: str | None, yes: bool, lock_wait: str | None,
+          where: Where) -> int:
+    """Take over a database Flask-Migrate migrated: record its alembic_version in dbshift's history."""
+    return run.adopt(output, _one(where), step, version_table=version_table, yes=yes, lock_wait=seconds(lock_wait))
+
+
+@db_group.command()
 @click.argument("revisions", nargs=-1)
 @click.option("-m", "--message", default="merge", help="What the merge is.")
 @_refused("--branch-label", takes_value=True, reason=_NO_LABELS)
