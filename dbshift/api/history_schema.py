@@ -180,10 +180,19 @@ def _stated(key: str, value: OldSide, history: History, eq: Equivalence) -> OldS
         return None
     for constraint, stated in zip(bound.constraints, declared.constraints, strict=True):
         if type(constraint) is type(value) and not diff_table(_alone(key, value), _alone(key, constraint), eq):
-            return stated
+            return _as_named_by_the_database(stated, value)
     if isinstance(value, m.Unique) and history.dialect_name in MYSQL_FAMILY:
         return _unique_index(value, bound, declared)
     return None
+
+
+def _as_named_by_the_database(stated: m.Constraint, held: m.Constraint) -> m.Constraint:
+    """``stated`` with the database's naming of ``held``: no name where the database chose it (an older file
+    may state the name dbshift used to predict), and the real name (and a foreign key's own index) to drop by."""
+    kept: dict[str, object] = {f.name: getattr(held, f.name) for f in fields(held) if f.metadata.get("written") is False}
+    if held.name is None:
+        kept["name"] = None
+    return replace(stated, **kept)  # type: ignore[arg-type]  # fields of the constraint's own class
 
 
 def _as_held(table: m.Table, dialect: str) -> m.Table:

@@ -165,6 +165,9 @@ def from_sqla(type_: sa.types.TypeEngine, dialect: Dialect) -> str:
     type_ = _resolve(type_, dialect)
     if isinstance(type_, sa.ARRAY) and isinstance(_resolve(type_.item_type, dialect), sa.Enum):
         return from_sqla(type_.item_type, dialect) + "[]"  # an array of an enum type (which must be created)
+    overridden = _compiled_by_the_application(type_, dialect)
+    if overridden is not None:
+        return overridden
     if dialect.name in MYSQL_FAMILY:
         mysql = _mysql_from_sqla(type_, dialect)
         if mysql is not None:
@@ -173,6 +176,27 @@ def from_sqla(type_: sa.types.TypeEngine, dialect: Dialect) -> str:
     if generic is not None:
         return generic
     return canonical(dialect.name, type_.compile(dialect=dialect))
+
+
+def _compiled_by_the_application(type_: sa.types.TypeEngine, dialect: Dialect) -> str | None:
+    """The type as an ``@compiles`` override the application registered for ``dialect`` spells it, if any.
+
+    An override for ``"mysql"`` also holds on MariaDB: SQLAlchemy calls a MariaDB server reached through
+    a ``mysql://`` URL "mysql", so that is what such an application's ``create_all()`` builds there.
+    """
+    for klass in type(type_).__mro__:
+        dispatcher = klass.__dict__.get("_compiler_dispatcher")
+        specs = getattr(dispatcher, "specs", None)
+        if not specs:
+            continue
+        if dialect.name in specs:
+            return canonical(dialect.name, type_.compile(dialect=dialect))
+        if dialect.name == "mariadb" and "mysql" in specs:
+            from .dialect import dialect_for
+
+            return canonical(dialect.name, type_.compile(dialect=dialect_for("mysql")))
+        return None
+    return None
 
 
 def collation_of(type_: sa.types.TypeEngine, dialect: Dialect) -> str | None:

@@ -372,7 +372,7 @@ def test_a_connection_killed_while_waiting_for_the_run_lock(pg_url, tmp_path):
         # the spawned run's sessions (not one this process's own earlier run left in its pool)
         waiting = f"SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'dbshift pid {process.pid} %%'"
         deadline = time.monotonic() + 60
-        while not (found := _first(engine, waiting)):
+        while not _first(engine, waiting):
             assert time.monotonic() < deadline and process.poll() is None, process.communicate()
             time.sleep(0.1)
         time.sleep(1)  # it is polling for the lock now
