@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Union, cast
 
 from .identifiers import pg_object_name
+from .types import quote_literal
 
 
 def qualified(name: str, schema: str | None) -> str:
@@ -59,6 +60,25 @@ class Column:
     comment: str | None = None
     collation: str | None = None  # None: the table's (or database's) default
     virtual: bool = False  # a computed column evaluated when read (VIRTUAL) rather than STORED
+    server_default: object = field(default=None, compare=False, repr=False)
+    """How migration files state ``default``, as SQLAlchemy's ``server_default`` does: a string is a
+    string value (``server_default="0"`` is ``default="'0'"``), ``sa.text("now()")`` is SQL, any other
+    SQLAlchemy expression is bound with the column's type.  It only fills ``default`` and stays None."""
+
+    def __post_init__(self) -> None:
+        given = self.server_default
+        if given is None:
+            return
+        if self.default is not None:
+            raise ValueError(f"column {self.name}: give default or server_default, not both")
+        if isinstance(given, str):
+            value: object = quote_literal(given)
+        elif type(given).__name__ == "TextClause" and isinstance(getattr(given, "text", None), str):
+            value = given.text  # type: ignore[attr-defined]  # sa.text("..."): SQL as written
+        else:
+            value = given
+        object.__setattr__(self, "default", value)
+        object.__setattr__(self, "server_default", None)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import sys
 from datetime import datetime, timezone
 from typing import Any, Iterable, NamedTuple, Sequence
@@ -213,8 +214,29 @@ def _call(value: Any) -> _Bracket:
             continue
         if type(current) is type(default) and current == default:
             continue
+        if isinstance(value, Column) and f.name == "default":
+            items.append(("server_default=", _server_default(current)))
+            continue
         items.append((f"{f.name}=", current))
     return _Bracket(f"{cls.__name__}(", items, ")")
+
+
+_STRING_VALUE = re.compile(r"'((?:[^'\\]|'')*)'", re.S)
+
+
+class _SqlText:
+    """A server default given as SQL text, written ``sa.text("...")``."""
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+
+
+def _server_default(default: Any) -> Any:
+    """A column's server default as the models state one: a string value, ``sa.text(...)`` or an expression."""
+    if not isinstance(default, str):
+        return default
+    value = _STRING_VALUE.fullmatch(default)
+    return value.group(1).replace("''", "'") if value else _SqlText(default)
 
 
 def _run_python(op: RunPython) -> _Bracket:
@@ -269,6 +291,8 @@ def _sqla_source(value: Any) -> Any:
 
 
 def _leaf(value: Any) -> str:
+    if isinstance(value, _SqlText):
+        return f"sa.text({_string(value.sql)})"
     source = _sqla_source(value)
     if source is not None:
         return str(source.text)

@@ -404,7 +404,7 @@ def test_a_declared_server_default_is_written_as_an_expression_and_spelled_for_e
     value = eval(default, {"sa": sa})  # noqa: S307 - a model's server default
     column = Column("c", sa.Integer(), default=value)
     rendered = render_value(column)
-    assert rendered == f'Column("c", sa.Integer(), default={text})'
+    assert rendered == f'Column("c", sa.Integer(), server_default={text})'
     again = eval(rendered, dict(NAMESPACE))  # noqa: S307 - the contract under test
     assert {d: c.default for d, c in _spellings(again, tuple(spelled)).items()} == spelled
 
@@ -425,7 +425,7 @@ def test_a_migration_names_the_modules_its_types_come_from_and_loads_bound(tmp_p
     source = render_migration("r1", (), "people", ops, created=CREATED)
     assert "from dbshift.migration import *  # noqa: F401,F403\nimport tests.roundtrip.portable_models\n" in source
     assert "                tests.roundtrip.portable_models.Email(length=120),\n" in source
-    assert '            Column("mood", sa.Enum("happy", "sad", name="mood"), default=sa.literal("happy")),\n' in source
+    assert 'sa.Enum("happy", "sad", name="mood"),' in source and 'server_default=sa.literal("happy"),' in source
     assert all(len(line) <= WIDTH for line in source.splitlines())
     path = tmp_path / "r1_people.py"
     path.write_text(source)
@@ -456,3 +456,22 @@ def test_a_type_no_source_rebuilds_is_refused_naming_it():
 
     with pytest.raises(NotWritable, match="not defined at the top level of an importable module"):
         type_source(Local(3))
+
+
+@pytest.mark.parametrize("default, written", [
+    ("'0'", 'server_default="0"'),
+    ("'it''s'", 'server_default="it\'s"'),
+    ("now()", 'server_default=sa.text("now()")'),
+    ("'a\\b'", 'server_default=sa.text("\'a\\\\b\'")'),
+])
+def test_a_server_default_is_written_as_a_server_default(default: str, written: str) -> None:
+    column = Column("c", "integer", default=default)
+    rendered = render_value(column)
+    assert rendered == f'Column("c", "integer", {written})'
+    assert "default=\"'" not in rendered  # never a Python default holding a quoted string
+    assert eval(rendered, dict(NAMESPACE)) == column  # noqa: S307 - the contract under test
+
+
+def test_a_column_takes_default_or_server_default_not_both() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        Column("c", "integer", default="'0'", server_default="0")
