@@ -17,9 +17,10 @@ from ..sqla.dialect import server_dialect
 from .context import connection, current_of, load_graph, read_rows
 from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
+from .declared_objects import as_printed
 from .schemas import (
-    changes, check_comments, check_writable, database_schema_for, dependants_of, metadata, model_schema, rename_policy,
-    with_passengers,
+    changes, check_comments, check_writable, database_schema_for, dependants_of, excluded, metadata, model_schema,
+    rename_policy, undeclared, with_passengers,
 )
 
 
@@ -61,12 +62,17 @@ def revision(
             database = database_schema_for(conn, config, model)
             if not model.tables and database.tables:
                 raise EmptyModels([t.key for t in database.tables])
-            model = with_passengers(model, database)
+            model = as_printed(conn, model, database, excluded(config))
+            # the objects the models no longer declare are dropped when an earlier migration created them
+            history = replay(graph, conn.dialect) if undeclared(model, database) else None
+            created = (x.id for x in history.declared.objects) if history else ()
+            model = with_passengers(model, database, created, manage=config.manage_objects)
             policy = rename_policy(config, dialect, renames, ask)
             eq = equivalence_for(dialect)
             ops = changes(model, database, dialect, policy)
             # PostgreSQL needs the history only for what ops change or remove; the others for their enum types
-            history = replay(graph, conn.dialect) if dialect != "postgresql" or has_old_sides(ops) else History()
+            if history is None:
+                history = replay(graph, conn.dialect) if dialect != "postgresql" or has_old_sides(ops) else History()
             ops = with_autoincrement_changes(ops, model, database, history, eq)
             possible = tuple(policy.unresolved)
             hints = {p.new: p.hint for p in possible if p.kind == "column"}

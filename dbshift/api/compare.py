@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core import ops as o
+from ..core.graph import RevisionGraph
 from ..core.model import Schema
 from ..database import history
 from ..project.config import Config
@@ -13,8 +15,13 @@ from ..sqla.dialect import server_dialect
 from .context import applied_ids, connection, load_graph
 from .records import history_problems
 from .results import CheckResult, DiffResult
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+from .declared_objects import as_printed
 from .schemas import (
-    changes, check_writable, database_schema_for, dependants_of, has_models, model_schema, with_passengers,
+    changes, check_writable, database_schema_for, dependants_of, excluded, has_models, model_schema, undeclared,
+    unverified, with_passengers,
 )
 
 
@@ -34,8 +41,18 @@ def check(config: Config) -> CheckResult:
         model = model_schema(config, conn.dialect)
         check_writable(model, dialect)
         database = database_schema_for(conn, config, model)
-        ops = changes(with_passengers(model, database), database, dialect)
-        return CheckResult(ops, problems, dependants_of(conn, config, model, ops))
+        model = as_printed(conn, model, database, excluded(config))
+        created = objects_created(graph, conn.dialect) if undeclared(model, database) else ()
+        target = with_passengers(model, database, created, manage=config.manage_objects)
+        ops = changes(target, database, dialect)
+        return CheckResult(ops, problems, dependants_of(conn, config, model, ops), unverified(config, dialect))
+
+
+def objects_created(graph: RevisionGraph, dialect: sa.engine.Dialect) -> frozenset[str]:
+    """The ids of the views, functions, triggers… the history's migrations create (and do not drop again)."""
+    from .history_schema import replay
+
+    return frozenset(x.id for x in replay(graph, dialect).declared.objects)
 
 
 def database_schema(config: Config) -> tuple[Schema, str]:

@@ -142,6 +142,7 @@ class CheckResult:
     ops: tuple[o.Op, ...]
     issues: tuple[str, ...] = ()  # the problems, naming commands through core.errors.command
     dependants: tuple[Dependant, ...] = ()  # views, triggers… that ``ops`` would drop or change under
+    unverified: tuple[str, ...] = ()  # DDL the models attach through SQLAlchemy events that cannot be compared
 
     @property
     def ok(self) -> bool:

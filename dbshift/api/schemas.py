@@ -46,10 +46,33 @@ def excluded(config: Config) -> frozenset[str]:
 
 
 def model_schema(config: Config, dialect: str | sa.engine.Dialect) -> Schema:
-    """The models' schema on ``dialect``; a connection's dialect also knows the server (MariaDB's native UUID)."""
+    """The models' schema on ``dialect``; a connection's dialect also knows the server (MariaDB's native UUID).
+    Its views, functions, triggers… are as declared: see :func:`~.declared_objects.as_printed`."""
     from ..sqla.from_metadata import from_metadata
 
-    return from_metadata(metadata(config), dialect, exclude=excluded(config))
+    return from_metadata(metadata(config), dialect, exclude=excluded(config), objects=configured_objects(config))
+
+
+def configured_objects(config: Config) -> tuple[Any, ...]:
+    """The views, functions and triggers ``[tool.dbshift] objects`` names (``"package.module:OBJECTS"``)."""
+    if not config.objects:
+        return ()
+    from ..objects import declarations
+    from ..project.models import ModelsNotFound, load_attribute
+
+    found = load_attribute(config.objects, config.root, "package.module:OBJECTS")
+    try:
+        return declarations(found)
+    except TypeError as exc:
+        raise ModelsNotFound(config.objects, str(exc)) from None
+
+
+def unverified(config: Config, dialect: str | sa.engine.Dialect) -> tuple[str, ...]:
+    """What DDL attached to the models through SQLAlchemy events does that dbshift cannot compare."""
+    from ..sqla.dialect import model_dialect
+    from ..sqla.model_objects import model_objects
+
+    return model_objects(metadata(config), model_dialect(dialect), (), excluded(config)).unverified
 
 
 def check_writable(schema: Schema, dialect: str) -> None:
@@ -100,14 +123,27 @@ def as_models_express(schema: Schema) -> Schema:
     )
 
 
-def with_passengers(model: Schema, database: Schema) -> Schema:
+def with_passengers(
+    model: Schema, database: Schema, created: Iterable[str] = (), *, manage: bool = False
+) -> Schema:
     """The models' schema plus the database's views, functions, triggers… that the models do not declare.
 
     Those are left as they are: never created or dropped for the models' sake, but dropped and
-    re-created around a change of what they use (a view over a column whose type changes).
+    re-created around a change of what they use (a view over a column whose type changes).  Except
+    those an earlier migration ``created`` (by id: the models declared them, and no longer do) and,
+    with ``manage`` (``[tool.dbshift] manage_objects``), every one: they are to be dropped.
     """
-    declared = {x.id for x in model.objects}
+    if manage:
+        return model
+    declared = {x.id for x in model.objects} | set(created)
     return model.with_objects(model.objects + tuple(x for x in database.objects if x.id not in declared))
+
+
+def undeclared(model: Schema, database: Schema) -> bool:
+    """Whether the database holds views, functions, triggers… the models do not declare (an earlier
+    migration may have created them: the history tells)."""
+    declared = {x.id for x in model.objects}
+    return any(x.id not in declared for x in database.objects)
 
 
 def database_schema_for(conn: sa.Connection, config: Config, model: Schema | None = None) -> Schema:

@@ -223,13 +223,16 @@ def rebase_lines(result: RebaseResult) -> list[str]:
 
 
 def check_lines(result: CheckResult, program: str = "dbshift") -> list[str]:
+    unverified = [f"warning: cannot tell whether the database has what this does: {u}" for u in result.unverified]
+    if result.ok and unverified:
+        return ["The database matches the models, except what dbshift cannot compare:", *unverified]
     if result.ok:
         return ["The database matches the models."]
     lines = [f"problem: {p}" for p in result.problems_for(program)]
     if result.ops:
         lines.append(f"{len(result.ops)} difference(s) between the models and the database:")
         lines += [f"  - {op.describe()}" for op in result.ops]
-    return lines + dependant_lines(result)
+    return lines + dependant_lines(result) + unverified
 
 
 def resolve_lines(result: ResolveResult) -> list[str]:

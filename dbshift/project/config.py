@@ -7,6 +7,8 @@
     url_env = "SHOP_DATABASE_URL"            # the application's own URL variable (optional)
     url = "postgresql://app@db/shop"         # a fixed URL (optional)
     app = "shop"                             # names the embedded SQLite default
+    objects = "shop.db:OBJECTS"              # views, functions, triggers declared beside the models (optional)
+    manage_objects = true                    # drop the database's objects the models do not declare (optional)
 
 The database URL is the first of: ``--url``, ``$DBSHIFT_URL``, the variable
 named by ``url_env``, ``url``, and finally an embedded SQLite database under
@@ -71,6 +73,8 @@ class Config:
     app: str = "dbshift"
     exclude_tables: frozenset[str] = field(default_factory=frozenset)
     metadata_object: object | None = None  # a MetaData given directly (Flask, tests)
+    objects: str | None = None  # ``module:attribute`` naming a list of views, functions, triggers (dbshift.objects)
+    manage_objects: bool = False  # every object of the database the models do not declare is to be dropped
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -115,6 +119,11 @@ def load_config(
             raise
         raise BadConfig(path, "url in [tool.dbshift] is empty: give the database URL, or remove the line") from None
     folder = Path(migrations or section.get("migrations", "migrations"))
+    objects, manage_objects = section.get("objects"), section.get("manage_objects", False)
+    if objects is not None and not (isinstance(objects, str) and ":" in objects):
+        raise BadConfig(path, f"objects in [tool.dbshift] must name a list, as \"package.module:OBJECTS\" (not {objects!r})")
+    if not isinstance(manage_objects, bool):
+        raise BadConfig(path, f"manage_objects in [tool.dbshift] must be true or false (not {manage_objects!r})")
     return Config(
         root=root,
         migrations=folder if folder.is_absolute() else root / folder,
@@ -123,6 +132,8 @@ def load_config(
         metadata=section.get("metadata"),
         app=app,
         exclude_tables=frozenset(section.get("exclude_tables", ())),
+        objects=objects,
+        manage_objects=manage_objects,
     )
 
 

@@ -23,9 +23,20 @@ def load_metadata(reference: str, root: Path) -> MetaData:
     """Import ``package.module:Attr.metadata`` with ``root`` on the import path."""
     import sqlalchemy as sa
 
+    obj = load_attribute(reference, root, "package.module:Base.metadata")
+    if isinstance(obj, sa.MetaData):
+        return obj
+    if isinstance(getattr(obj, "metadata", None), sa.MetaData):
+        return obj.metadata
+    attribute = reference.partition(":")[2]
+    raise ModelsNotFound(reference, f"{attribute} is a {type(obj).__name__}, not a SQLAlchemy MetaData")
+
+
+def load_attribute(reference: str, root: Path, expected: str) -> Any:
+    """Import ``package.module:attribute.path`` with ``root`` on the import path (``expected`` shows the form)."""
     module_name, _, attribute = reference.partition(":")
     if not module_name or not attribute:
-        raise ModelsNotFound(reference, "expected 'package.module:Base.metadata'")
+        raise ModelsNotFound(reference, f"expected {expected!r}")
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     obj: Any
@@ -39,8 +50,4 @@ def load_metadata(reference: str, root: Path) -> MetaData:
             obj = getattr(obj, part)
         except AttributeError:
             raise ModelsNotFound(reference, f"{module_name} has no attribute {attribute!r}") from None
-    if isinstance(obj, sa.MetaData):
-        return obj
-    if isinstance(getattr(obj, "metadata", None), sa.MetaData):
-        return obj.metadata
-    raise ModelsNotFound(reference, f"{attribute} is a {type(obj).__name__}, not a SQLAlchemy MetaData")
+    return obj

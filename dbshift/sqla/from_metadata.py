@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Mapping, cast, overload
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, cast, overload
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
@@ -26,6 +26,7 @@ from ..core.renames import RenameHints
 from ..core.errors import DbshiftError
 from ..core.types import parse_type, safe_literals
 from .exclusion import parse_exclude
+from .model_objects import model_objects
 from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for, model_dialect
 from .mysql import is_foreign_key_index, mariadb_sequence
 from .types import collation_of, from_sqla
@@ -45,8 +46,12 @@ class UnsupportedModel(DbshiftError):
         super().__init__(f"{where}: {detail}")
 
 
-def from_metadata(metadata: sa.MetaData, dialect: str | Dialect, exclude: frozenset[str] = frozenset()) -> m.Schema:
-    """The schema the models describe, for ``dialect`` (a name, or a connection's dialect: see ``model_dialect``)."""
+def from_metadata(
+    metadata: sa.MetaData, dialect: str | Dialect, exclude: frozenset[str] = frozenset(), objects: Iterable[Any] = ()
+) -> m.Schema:
+    """The schema the models describe, for ``dialect`` (a name, or a connection's dialect: see ``model_dialect``),
+    with the views, functions, triggers… they declare (registered, given as ``objects``, or DDL events: see
+    :mod:`dbshift.sqla.model_objects`)."""
     d = model_dialect(dialect)
     # no statement: the compiler only lends its helpers (column defaults, constraint DDL); SQLAlchemy allows None
     compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
@@ -55,7 +60,10 @@ def from_metadata(metadata: sa.MetaData, dialect: str | Dialect, exclude: frozen
     sequences = [_sequence(s, d) for s in metadata._sequences.values()] if d.name in SEQUENCE_DIALECTS else []
     named: tuple[m.Table | m.Enum | m.Sequence, ...] = (*tables, *enums.values(), *sequences)
     used = [x.schema for x in named if x.schema] if d.name == "postgresql" else []
-    return m.Schema.of(tables, enums.values(), sequences, used)
+    declared = model_objects(metadata, d, objects, exclude).objects
+    if d.name == "postgresql":
+        used += [x.name.split(".")[0] for x in declared if x.table is None and not x.name.startswith("public.")]
+    return m.Schema.of(tables, enums.values(), sequences, used, declared)
 
 
 def _schema_name(schema: str | None, d: Dialect) -> str | None:
