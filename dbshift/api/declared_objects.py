@@ -50,6 +50,8 @@ LOCK_TIMEOUT = "10s"
 
 SCRATCH_PREFIX = "dbshift_scratch_"
 
+_VERBATIM = {"no_parameters": True}  # no placeholder processing: '%' in SQL stays '%'
+
 
 class DeclaredObjectFails(DbshiftError):
     """A declared object the database refuses to create (a syntax error, a table or function it lacks)."""
@@ -200,7 +202,8 @@ def _scratch_database(conn: sa.Connection, model: m.Schema, exclude: frozenset[s
 
 def _drop_abandoned(conn: sa.Connection) -> None:
     """Drop the scratch databases whose run is gone (nobody holds their lock): a run killed before its end."""
-    names = [r[0] for r in conn.exec_driver_sql(f"SHOW DATABASES LIKE '{SCRATCH_PREFIX}%'")]
+    pattern = SCRATCH_PREFIX.replace("_", "\\_") + "%"
+    names = [r[0] for r in conn.exec_driver_sql(f"SHOW DATABASES LIKE '{pattern}'", execution_options=_VERBATIM)]
     quote = conn.dialect.identifier_preparer.quote_identifier
     for name in names:
         if name.startswith(SCRATCH_PREFIX) and conn.exec_driver_sql(f"SELECT IS_FREE_LOCK('{name}')").scalar() == 1:
@@ -249,7 +252,7 @@ def _run_plan(conn: sa.Connection, ops: Iterable[o.Op], state: m.Schema, *, save
         try:
             with _savepoint(conn, savepoints):
                 for statement in statements:
-                    conn.exec_driver_sql(statement.sql, execution_options={"no_parameters": True})
+                    conn.exec_driver_sql(statement.sql, execution_options=_VERBATIM)
         except sa.exc.DBAPIError:
             pass
         state = op.apply(state)
@@ -335,7 +338,7 @@ def _create_all(
             def create(statements: list = statements) -> None:
                 with _savepoint(conn, savepoints):
                     for statement in statements:
-                        conn.exec_driver_sql(statement.sql, execution_options={"no_parameters": True})
+                        conn.exec_driver_sql(statement.sql, execution_options=_VERBATIM)
 
             try:
                 note(obj, create)

@@ -209,29 +209,29 @@ def _ddl_events(metadata: sa.MetaData, dialect: Dialect, exclude: frozenset[str]
     objects: list[DbObject] = []
     unverified: list[str] = []
     db = server_dialect(dialect)
-    targets: list[tuple[Any, str]] = [(metadata, "the models' MetaData")]
+    targets: list[tuple[Any, str]] = [(metadata, "the models' tables are created")]
     targets += [
-        (t, f"table {qualified(t.name, t.schema)}") for t in metadata.tables.values() if t.name not in exclude
+        (t, f"table {qualified(t.name, t.schema)} is created") for t in metadata.tables.values() if t.name not in exclude
     ]
     for target, where in targets:
         for event in _CREATE_EVENTS:
-            when = event.replace("_", " ")
+            when = event.split("_")[0]
             for listener in getattr(target.dispatch, event):
                 if _sqlalchemy_own(listener):
                     continue
                 if not isinstance(listener, ExecutableDDLElement):
-                    unverified.append(f"{_callable_name(listener)} runs {when} of {where}")
+                    unverified.append(f"{_callable_name(listener)} runs {when} {where}")
                     continue
                 runs = _runs_on(listener, target, dialect)
                 if runs is False:
                     continue
                 if runs is None:
-                    unverified.append(f"DDL run {when} of {where} on some databases: {_first_line(listener)}")
+                    unverified.append(f"DDL run {when} {where} on some databases: {_first_line(listener)}")
                     continue
                 for statement in split_sql(_ddl_text(listener, target, dialect)):
                     found = statement_target(statement)
                     if found is None or (found.kind == "materialized view" and db != "postgresql"):
-                        unverified.append(f"DDL run {when} of {where}: {_first_line(statement)}")
+                        unverified.append(f"DDL run {when} {where}: {_first_line(statement)}")
                     else:
                         objects.append(statement_object(found, statement, dialect))
     return objects, unverified

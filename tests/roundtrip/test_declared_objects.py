@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift import api
+from dbshift.api.declared_objects import DeclaredObjectFails
 from dbshift.config import Config
 from dbshift.core import ops as o
 from dbshift.database.connect import create_engine
@@ -164,3 +165,248 @@ def test_postgresql_objects_the_models_do_not_declare_are_left_alone(project, pg
     # opting in: every object the models do not declare is a drop
     managed = p.check(pg_objects(), manage_objects=True)
     assert sorted(described(managed.ops)) == ["drop function public.answer()", "drop view public.hand_made"]
+
+
+def pg_view_over_email(email_type: sa.types.TypeEngine) -> Build:
+    def build(metadata: sa.MetaData) -> None:
+        users(metadata, email_type)
+        register(metadata, View("emails", "SELECT id, email FROM users"))
+
+    return build
+
+
+def test_postgresql_view_over_a_column_whose_type_changes_is_created_again_around_it(project, pg_url):
+    p = project(pg_url)
+    short, long = pg_view_over_email(sa.String(100)), pg_view_over_email(sa.Text())
+    p.revision(short, "short")
+    p.upgrade(short)
+    p.sql("INSERT INTO users (id, email) VALUES (1, 'a@x')")
+    changed = p.revision(long, "long")
+    assert described(changed.ops) == [
+        "drop view public.emails", "alter column users.email (type)", "create view public.emails",
+    ]
+    p.upgrade(long)
+    assert p.check(long).ok
+    assert p.sql("SELECT email FROM emails") == [("a@x",)]
+    assert p.sql("SELECT data_type FROM information_schema.columns WHERE table_name = 'emails'"
+                 " AND column_name = 'email'") == [("text",)]
+    p.downgrade(short)
+    assert p.check(short).ops == ()
+    assert p.sql("SELECT email FROM emails") == [("a@x",)]
+
+
+def pg_view_only(where: str) -> Build:
+    def build(metadata: sa.MetaData) -> None:
+        users(metadata)
+        register(metadata, View("active_users", f"SELECT id, email FROM users WHERE {where}"))
+
+    return build
+
+
+def test_postgresql_declared_object_made_by_hand_is_compared_and_never_dropped_for_the_models(project, pg_url):
+    p = project(pg_url)
+    p.revision(pg_plain, "users")
+    p.upgrade(pg_plain)
+    p.sql("CREATE VIEW active_users AS SELECT id, email FROM users WHERE active")
+    assert p.check(pg_view_only("active")).ok  # written otherwise, printed the same
+    assert described(p.check(pg_view_only("NOT active")).ops) == ["replace view public.active_users"]
+    # no migration created it: when the models stop declaring it, it stays
+    assert p.check(pg_plain).ok
+    assert p.revision(pg_plain, "nothing").path is None
+
+
+def test_postgresql_a_declaration_the_database_refuses_is_one_line_and_leaves_nothing(project, pg_url):
+    p = project(pg_url)
+
+    def broken(metadata: sa.MetaData) -> None:
+        users(metadata)
+        register(metadata, View("broken", "SELECT nothing FROM users"))
+
+    with pytest.raises(DeclaredObjectFails, match=r"view public\.broken.*nothing"):
+        p.revision(broken, "broken")
+    assert p.sql("SELECT count(*) FROM pg_class WHERE relname IN ('users', 'broken')") == [(0,)]
+    assert not list((p.root / "migrations").glob("*.py"))
+
+
+# --- DDL attached through SQLAlchemy events ----------------------------------------------------
+
+PG_LOWER = """
+CREATE FUNCTION articles_lower() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.title_lower := lower(NEW.title); RETURN NEW; END $$;
+CREATE TRIGGER articles_lower BEFORE INSERT OR UPDATE ON %(fullname)s FOR EACH ROW EXECUTE FUNCTION articles_lower();
+"""
+
+
+def articles(metadata: sa.MetaData, *, untold: bool = False) -> None:
+    table = sa.Table(
+        "articles", metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("title_lower", sa.Text),
+    )
+    sa.event.listen(table, "after_create", sa.DDL(PG_LOWER).execute_if(dialect="postgresql"))
+    sa.event.listen(table, "after_create", sa.DDL("CREATE INDEX ix_articles_title ON articles (lower(title))"))
+    sa.event.listen(table, "after_create", sa.DDL("CREATE TRIGGER never AFTER INSERT ON articles BEGIN SELECT 1; END")
+                    .execute_if(dialect="sqlite"))
+    sa.event.listen(table, "before_drop", sa.DDL("DROP TRIGGER IF EXISTS articles_lower ON articles"))
+    if untold:
+        sa.event.listen(table, "after_create", sa.DDL("ALTER TABLE articles ALTER COLUMN title SET STATISTICS 500"))
+        sa.event.listen(table, "after_create", lambda target, connection, **kw: None)
+
+
+def test_ddl_events_create_what_they_declare_with_the_table(project, pg_url):
+    p = project(pg_url)
+    created = p.revision(articles, "articles")
+    assert sorted(described(created.ops)) == [
+        "create function public.articles_lower()", "create table articles",
+        "create trigger articles_lower on public.articles",
+    ]
+    table = next(op.table for op in created.ops if isinstance(op, o.CreateTable))
+    assert [i.name for i in table.indexes] == ["ix_articles_title"]
+    p.upgrade(articles)
+    result = p.check(articles)
+    assert result.ok and result.unverified == ()
+    p.sql("INSERT INTO articles (id, title) VALUES (1, 'Hello')")
+    assert p.sql("SELECT title_lower FROM articles") == [("hello",)]
+    assert p.sql("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_articles_title'") == [
+        ("CREATE INDEX ix_articles_title ON public.articles USING btree (lower(title))",),
+    ]
+    p.sql("DROP TRIGGER articles_lower ON articles")
+    assert described(p.check(articles).ops) == ["create trigger articles_lower on public.articles"]
+
+
+def test_ddl_events_that_cannot_be_compared_are_reported_never_matched_silently(project, pg_url):
+    from dbshift.console.words import check_lines
+
+    p = project(pg_url)
+    p.revision(articles, "articles")
+    p.upgrade(articles)
+    result = p.check(lambda m: articles(m, untold=True))
+    assert result.ops == ()
+    assert len(result.unverified) == 2
+    assert "ALTER TABLE articles ALTER COLUMN title SET STATISTICS 500" in result.unverified[0]
+    assert "<lambda> runs after table articles is created" in result.unverified[1]
+    lines = check_lines(result)
+    assert lines[0] != "The database matches the models." and "cannot compare" in lines[0]
+
+
+# --- MariaDB and SQLite: views and triggers ------------------------------------------------------
+
+MYSQL_TRIGGER = "CREATE TRIGGER touch_users BEFORE UPDATE ON users FOR EACH ROW SET NEW.touched = NEW.touched + {step}"
+SQLITE_TRIGGER = """
+CREATE TRIGGER touch_users AFTER UPDATE OF email ON users FOR EACH ROW
+BEGIN
+    UPDATE users SET touched = touched + {step} WHERE id = NEW.id;
+END"""
+
+
+def view_and_trigger(step: int = 1, where: str = "active") -> Build:
+    def build(metadata: sa.MetaData) -> None:
+        users(metadata)
+        register(
+            metadata,
+            View("active_users", f"SELECT id, email FROM users WHERE {where}"),
+            Trigger(MYSQL_TRIGGER.format(step=step), dialect="mysql"),
+            Trigger(SQLITE_TRIGGER.format(step=step), dialect="sqlite"),
+        )
+
+    return build
+
+
+def plain(metadata: sa.MetaData) -> None:
+    users(metadata)
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def other_url(request, tmp_path: Path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    server = request.getfixturevalue("mariadb_server")
+    url = server.create()
+    yield url
+    server.drop(url)
+
+
+def scratch_databases(url: str) -> list[str]:
+    if not url.startswith("mysql"):
+        return []
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = [r[0] for r in conn.exec_driver_sql("SHOW DATABASES LIKE 'dbshift\\_scratch\\_%'",
+                                                            execution_options={"no_parameters": True})]
+    engine.dispose()
+    return found
+
+
+def test_views_and_triggers_on_mariadb_and_sqlite(project, other_url):
+    p = project(other_url)
+    before = scratch_databases(other_url)
+    created = p.revision(view_and_trigger(), "objects")
+    assert sorted(described(created.ops)) == ["create table users", "create trigger touch_users",
+                                              "create view active_users"]
+    p.upgrade(view_and_trigger())
+    assert p.check(view_and_trigger()).ok
+    p.sql("INSERT INTO users (id, email, active) VALUES (1, 'a@x', 1), (2, 'b@x', 0)")
+    assert p.sql("SELECT id FROM active_users") == [(1,)]
+    p.sql("UPDATE users SET email = 'c@x' WHERE id = 1")
+    assert p.sql("SELECT touched FROM users WHERE id = 1") == [(1,)]
+
+    changed = p.revision(view_and_trigger(step=10, where="NOT active"), "change")
+    replaced = "replace view active_users" if other_url.startswith("mysql") else "create view active_users"
+    assert replaced in described(changed.ops) and "create trigger touch_users" in described(changed.ops)
+    p.upgrade(view_and_trigger(step=10, where="NOT active"))
+    assert p.check(view_and_trigger(step=10, where="NOT active")).ok
+    assert p.sql("SELECT id FROM active_users") == [(2,)]
+    p.sql("UPDATE users SET email = 'd@x' WHERE id = 1")
+    assert p.sql("SELECT touched FROM users WHERE id = 1") == [(11,)]
+    p.downgrade(view_and_trigger())
+    assert p.check(view_and_trigger()).ops == ()
+    assert p.sql("SELECT id FROM active_users") == [(1,)]
+    p.upgrade(view_and_trigger(step=10, where="NOT active"))
+
+    removed = p.revision(plain, "remove")
+    assert sorted(described(removed.ops)) == ["drop trigger touch_users", "drop view active_users"]
+    p.upgrade(plain)
+    assert p.check(plain).ok
+    p.sql("UPDATE users SET email = 'e@x' WHERE id = 1")
+    assert p.sql("SELECT touched FROM users WHERE id = 1") == [(11,)]
+    p.downgrade(view_and_trigger(step=10, where="NOT active"))
+    assert p.check(view_and_trigger(step=10, where="NOT active")).ops == ()
+    p.sql("UPDATE users SET email = 'f@x' WHERE id = 1")
+    assert p.sql("SELECT touched FROM users WHERE id = 1") == [(21,)]
+    assert scratch_databases(other_url) == before
+
+
+def test_mariadb_and_sqlite_leave_undeclared_objects_alone(project, other_url):
+    p = project(other_url)
+    p.revision(plain, "users")
+    p.upgrade(plain)
+    p.sql("CREATE VIEW hand_made AS SELECT id FROM users")
+    assert p.check(view_and_trigger()).ops and p.check(plain).ok
+    p.revision(view_and_trigger(), "objects")
+    p.upgrade(view_and_trigger())
+    assert p.check(view_and_trigger()).ok
+    assert described(p.check(view_and_trigger(), manage_objects=True).ops) == ["drop view hand_made"]
+
+
+def test_mariadb_scratch_database_is_dropped_whatever_happens(project, mariadb_server):
+    url = mariadb_server.create()
+    try:
+        p = project(url)
+        before = scratch_databases(url)
+
+        def broken(metadata: sa.MetaData) -> None:
+            users(metadata)
+            register(metadata, View("broken", "SELECT nothing FROM users"))
+
+        with pytest.raises(DeclaredObjectFails, match="view broken"):
+            p.check(broken)
+        assert scratch_databases(url) == before
+        # a run killed while its scratch database existed: the next run drops it (nobody holds its lock)
+        p.sql("CREATE DATABASE dbshift_scratch_abandoned")
+        assert p.check(view_and_trigger()).ops
+        assert scratch_databases(url) == before
+        assert p.sql("SELECT DATABASE()")[0][0] == sa.engine.make_url(url).database
+    finally:
+        mariadb_server.drop(url)
