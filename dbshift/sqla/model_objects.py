@@ -252,7 +252,8 @@ def _runs_on(ddl: ExecutableDDLElement, target: Any, dialect: Dialect) -> bool |
     if condition is None:
         return True
     try:
-        return bool(condition._should_execute(ddl, target, None, compiler=dialect.ddl_compiler(dialect, None)))
+        compiler = dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]  # only lends its dialect
+        return bool(condition._should_execute(ddl, target, None, compiler=compiler))
     except Exception:  # noqa: BLE001 - a condition of the application's own may need a live connection
         return None
 
