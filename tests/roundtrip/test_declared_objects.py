@@ -18,7 +18,7 @@ from dbshift.api.declared_objects import DeclaredObjectFails
 from dbshift.config import Config
 from dbshift.core import ops as o
 from dbshift.database.connect import create_engine
-from dbshift.objects import Function, Trigger, View, register
+from dbshift.objects import Function, Procedure, Trigger, View, register
 
 Build = Callable[[sa.MetaData], None]
 
@@ -410,3 +410,32 @@ def test_mariadb_scratch_database_is_dropped_whatever_happens(project, mariadb_s
         assert p.sql("SELECT DATABASE()")[0][0] == sa.engine.make_url(url).database
     finally:
         mariadb_server.drop(url)
+
+
+def mariadb_routines(factor: int) -> Build:
+    def build(metadata: sa.MetaData) -> None:
+        users(metadata)
+        register(
+            metadata,
+            Function(f"CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * {factor}"),
+            Procedure("CREATE PROCEDURE wipe() BEGIN DELETE FROM users; END"),
+            View("like_x", "SELECT id FROM users WHERE email LIKE '%x%'"),
+        )
+
+    return build
+
+
+def test_mariadb_functions_and_procedures(project, mysql_url):
+    p = project(mysql_url)
+    created = p.revision(mariadb_routines(2), "routines")
+    assert sorted(described(created.ops)) == [
+        "create function twice", "create procedure wipe", "create table users", "create view like_x",
+    ]
+    p.upgrade(mariadb_routines(2))
+    assert p.check(mariadb_routines(2)).ok
+    assert p.sql("SELECT twice(4)") == [(8,)]
+    assert described(p.revision(mariadb_routines(3), "thrice").ops) == ["replace function twice"]
+    p.upgrade(mariadb_routines(3))
+    assert p.check(mariadb_routines(3)).ok and p.sql("SELECT twice(4)") == [(12,)]
+    p.downgrade(mariadb_routines(2))
+    assert p.check(mariadb_routines(2)).ops == () and p.sql("SELECT twice(4)") == [(8,)]
