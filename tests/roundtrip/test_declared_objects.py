@@ -18,7 +18,7 @@ from dbshift.api.declared_objects import DeclaredObjectFails
 from dbshift.config import Config
 from dbshift.core import ops as o
 from dbshift.database.connect import create_engine
-from dbshift.objects import Function, Procedure, Trigger, View, register
+from dbshift.objects import Function, MaterializedView, Procedure, Trigger, View, register
 
 Build = Callable[[sa.MetaData], None]
 
@@ -439,3 +439,38 @@ def test_mariadb_functions_and_procedures(project, mysql_url):
     assert p.check(mariadb_routines(3)).ok and p.sql("SELECT twice(4)") == [(12,)]
     p.downgrade(mariadb_routines(2))
     assert p.check(mariadb_routines(2)).ops == () and p.sql("SELECT twice(4)") == [(8,)]
+
+
+def pg_chain(columns: str) -> Build:
+    def build(metadata: sa.MetaData) -> None:
+        users(metadata)
+        register(
+            metadata,
+            View("recent", "SELECT count(*) AS n FROM active"),  # declared before the view it reads
+            View("active", f"SELECT {columns} FROM users WHERE active"),
+            MaterializedView("totals", "SELECT active, count(*) AS n FROM users GROUP BY active"),
+        )
+
+    return build
+
+
+def test_postgresql_views_over_views_and_a_materialized_view(project, pg_url):
+    p = project(pg_url)
+    first = p.revision(pg_chain("id"), "chain")
+    assert described(first.ops)[1:] == [
+        "create view public.active", "create materialized view public.totals", "create view public.recent",
+    ]
+    p.upgrade(pg_chain("id"))
+    assert p.check(pg_chain("id")).ok
+    p.sql("INSERT INTO users (id, email) VALUES (1, 'a@x')", "REFRESH MATERIALIZED VIEW totals")
+    assert p.sql("SELECT n FROM recent") == [(1,)] and p.sql("SELECT n FROM totals") == [(1,)]
+    # the view changes its columns: it cannot be replaced in place, so the view reading it goes and comes back
+    changed = p.revision(pg_chain("email"), "email")
+    assert described(changed.ops) == [
+        "drop view public.recent", "drop view public.active", "create view public.active", "create view public.recent",
+    ]
+    p.upgrade(pg_chain("email"))
+    assert p.check(pg_chain("email")).ok
+    p.downgrade(pg_chain("id"))
+    assert p.check(pg_chain("id")).ops == ()
+    assert p.sql("SELECT n FROM recent") == [(1,)]
