@@ -59,7 +59,20 @@ class DeclaredObjectFails(DbshiftError):
     def __init__(self, label: str, error: str) -> None:
         self.label, self.error = label, error
         first = error.strip().splitlines()[0] if error.strip() else "refused"
+        if "lock timeout" in first:
+            first += f" (another session held a lock it needs for {LOCK_TIMEOUT}: try again)"
         super().__init__(f"the models declare {label}, which the database refuses to create: {first}")
+
+
+class DeclaredObjectUnseen(DbshiftError):
+    """A declared object the database created without error, but that reading it back does not find."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        super().__init__(
+            f"the models declare {label}, but once created the database shows no such object: give the name "
+            "its statement creates (or leave name= out to read it from the statement)"
+        )
 
 
 class NoScratchDatabase(DbshiftError):
@@ -90,11 +103,13 @@ def as_printed(conn: sa.Connection, model: m.Schema, database: m.Schema, exclude
 
     Raises :class:`DeclaredObjectFails` when the database refuses a declared object.
     """
+    exclude = frozenset(exclude)
+    kept = [x for x in model.objects if x.table is None or x.table.rsplit(".", 1)[-1] not in exclude]
+    model = model.with_objects(kept)  # those of tables no command touches are left out, as the database's are
     if not model.objects:
         return model
     dialect = server_dialect(conn.dialect)
     schemas: tuple[str | None, ...] = (None, *model.schemas)
-    exclude = frozenset(exclude)
     if dialect == "postgresql":
         trial = _rolled_back(conn, model, database, schemas, exclude)
     elif dialect in MYSQL_FAMILY:
@@ -111,7 +126,9 @@ def _printed(model: m.Schema, trial: _Trial) -> m.Schema:
         if declared.kind == "index":
             model = _with_index(model, declared, trial.tables)
             continue
-        for id in trial.made.get(declared.id, ()):
+        if not trial.made.get(declared.id):
+            raise DeclaredObjectUnseen(declared.label)
+        for id in trial.made[declared.id]:
             printed = read[id]
             objects.setdefault(id, replace(
                 printed, create=declared.create, replace=declared.replace if printed.replace else (),
@@ -123,7 +140,7 @@ def _with_index(model: m.Schema, declared: DbObject, tables: m.Schema | None) ->
     """``model`` with the index ``declared`` (from a DDL event) as the database read it in its table."""
     key, name = declared.table or "", declared.name.split(" on ", 1)[0]
     if tables is None or not tables.has_table(key) or not model.has_table(key):
-        return model
+        raise DeclaredObjectUnseen(f"index {name} on {key}")
     table = model.table(key)
     read = tables.table(key)
     if any(i.name == name for i in table.indexes) or any(u.name == name for u in table.uniques):
@@ -135,7 +152,7 @@ def _with_index(model: m.Schema, declared: DbObject, tables: m.Schema | None) ->
     for unique in read.uniques:  # MySQL: a unique index over whole columns is a unique key
         if unique.name == name:
             return model.replace_table(key, table.with_constraint(unique))
-    return model
+    raise DeclaredObjectUnseen(f"index {name} on {key}")
 
 
 # --- creating them where nothing is kept --------------------------------------------------------

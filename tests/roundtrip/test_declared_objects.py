@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift import api
-from dbshift.api.declared_objects import DeclaredObjectFails
+from dbshift.api.declared_objects import DeclaredObjectFails, DeclaredObjectUnseen
 from dbshift.config import Config
 from dbshift.core import ops as o
 from dbshift.database.connect import create_engine
@@ -227,6 +227,14 @@ def test_postgresql_a_declaration_the_database_refuses_is_one_line_and_leaves_no
     assert p.sql("SELECT count(*) FROM pg_class WHERE relname IN ('users', 'broken')") == [(0,)]
     assert not list((p.root / "migrations").glob("*.py"))
 
+    def misnamed(metadata: sa.MetaData) -> None:
+        users(metadata)
+        register(metadata, Function(PG_TOUCH.format(step=1)), Trigger(PG_TRIGGER, name="other"))
+
+    with pytest.raises(DeclaredObjectUnseen, match="trigger other on public.users"):
+        p.check(misnamed)
+    assert p.sql("SELECT count(*) FROM pg_proc WHERE proname = 'touch'") == [(0,)]
+
 
 # --- DDL attached through SQLAlchemy events ----------------------------------------------------
 
@@ -403,6 +411,7 @@ def test_mariadb_scratch_database_is_dropped_whatever_happens(project, mariadb_s
         with pytest.raises(DeclaredObjectFails, match="view broken"):
             p.check(broken)
         assert scratch_databases(url) == before
+        assert p.sql("SHOW FULL TABLES") == []  # nothing was made in the database itself
         # a run killed while its scratch database existed: the next run drops it (nobody holds its lock)
         p.sql("CREATE DATABASE dbshift_scratch_abandoned")
         assert p.check(view_and_trigger()).ops
