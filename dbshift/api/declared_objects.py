@@ -257,7 +257,8 @@ def _in_memory(model: m.Schema, exclude: frozenset[str]) -> _Trial:
 def _run_plan(conn: sa.Connection, ops: Iterable[o.Op], state: m.Schema, *, savepoints: bool) -> None:
     """Run ``ops`` (from ``state``) as well as they go: a step that fails (data a type change refuses, a
     view of the database that cannot be created again) is skipped; what the declared objects need of it
-    shows when they are created."""
+    shows when they are created.  With ``savepoints`` (PostgreSQL, rolled back), a drop that fails because
+    something the readers did not tell of uses the object is tried again with ``CASCADE``."""
     import sqlalchemy as sa
 
     from ..render import render
@@ -265,13 +266,18 @@ def _run_plan(conn: sa.Connection, ops: Iterable[o.Op], state: m.Schema, *, save
 
     dialect = server_dialect(conn.dialect)
     for op in ops:
-        statements = [s for s in render(op, dialect, state) if not isinstance(s, (Guard, Replay))]
-        try:
-            with _savepoint(conn, savepoints):
-                for statement in statements:
-                    conn.exec_driver_sql(statement.sql, execution_options=_VERBATIM)
-        except sa.exc.DBAPIError:
-            pass
+        statements = [s.sql for s in render(op, dialect, state) if not isinstance(s, (Guard, Replay))]
+        tries = [statements]
+        if savepoints and isinstance(op, o.DropObject):  # nothing is kept: what else uses it may go too
+            tries.append([f"{s} CASCADE" if s.lstrip().upper().startswith("DROP") else s for s in statements])
+        for attempt in tries:
+            try:
+                with _savepoint(conn, savepoints):
+                    for sql in attempt:
+                        conn.exec_driver_sql(sql, execution_options=_VERBATIM)
+                break
+            except sa.exc.DBAPIError:
+                continue
         state = op.apply(state)
 
 
