@@ -123,12 +123,16 @@ def _printed(model: m.Schema, trial: _Trial) -> m.Schema:
     read = {x.id: x for x in trial.objects}
     objects: dict[str, DbObject] = {}
     for declared in model.objects:
+        made = trial.made.get(declared.id, ())
         if declared.kind == "index":
-            model = _with_index(model, declared, trial.tables)
-            continue
-        if not trial.made.get(declared.id):
+            if model.has_table(declared.table or ""):
+                model = _with_index(model, declared, trial.tables)
+                continue
+            name = declared.name.split(" on ", 1)[0]  # an index of a materialized view is an object of its own
+            made = tuple(x.id for x in trial.objects if x.kind == "index" and x.name.rsplit(".", 1)[-1] == name)
+        if not made:
             raise DeclaredObjectUnseen(declared.label)
-        for id in trial.made[declared.id]:
+        for id in made:
             printed = read[id]
             objects.setdefault(id, replace(
                 printed, create=declared.create, replace=declared.replace if printed.replace else (),
@@ -139,7 +143,7 @@ def _printed(model: m.Schema, trial: _Trial) -> m.Schema:
 def _with_index(model: m.Schema, declared: DbObject, tables: m.Schema | None) -> m.Schema:
     """``model`` with the index ``declared`` (from a DDL event) as the database read it in its table."""
     key, name = declared.table or "", declared.name.split(" on ", 1)[0]
-    if tables is None or not tables.has_table(key) or not model.has_table(key):
+    if tables is None or not tables.has_table(key):
         raise DeclaredObjectUnseen(f"index {name} on {key}")
     table = model.table(key)
     read = tables.table(key)

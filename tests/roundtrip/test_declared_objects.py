@@ -483,3 +483,19 @@ def test_postgresql_views_over_views_and_a_materialized_view(project, pg_url):
     p.downgrade(pg_chain("id"))
     assert p.check(pg_chain("id")).ops == ()
     assert p.sql("SELECT n FROM recent") == [(1,)]
+
+
+def pg_totals(metadata: sa.MetaData) -> None:
+    users(metadata)
+    register(metadata, MaterializedView("totals", "SELECT active, count(*) AS n FROM users GROUP BY active"))
+    sa.event.listen(metadata, "after_create", sa.DDL("CREATE UNIQUE INDEX totals_active ON totals (active)"))
+
+
+def test_postgresql_an_index_ddl_events_create_on_a_materialized_view(project, pg_url):
+    p = project(pg_url)
+    created = p.revision(pg_totals, "totals")
+    assert described(created.ops)[1:] == ["create materialized view public.totals", "create index public.totals_active"]
+    p.upgrade(pg_totals)
+    assert p.check(pg_totals).ok
+    p.sql("INSERT INTO users (id, email) VALUES (1, 'a@x')", "REFRESH MATERIALIZED VIEW CONCURRENTLY totals")
+    assert p.sql("SELECT n FROM totals") == [(1,)]
