@@ -131,12 +131,21 @@ def with_passengers(
     Those are left as they are: never created or dropped for the models' sake, but dropped and
     re-created around a change of what they use (a view over a column whose type changes).  Except
     those an earlier migration ``created`` (by id: the models declared them, and no longer do) and,
-    with ``manage`` (``[tool.dbshift] manage_objects``), every one: they are to be dropped.
+    with ``manage`` (``[tool.dbshift] manage_objects``), every view, function, procedure and trigger
+    (what models can declare; extensions, types, policies… stay): they are to be dropped, and so is
+    what requires them.
     """
-    if manage:
-        return model
-    declared = {x.id for x in model.objects} | set(created)
-    return model.with_objects(model.objects + tuple(x for x in database.objects if x.id not in declared))
+    from ..core.declarations import DECLARABLE_KINDS
+    from ..core.objects import dependants
+
+    declared, created = {x.id for x in model.objects}, set(created)
+    kept = [
+        x for x in database.objects
+        if x.id not in declared and x.id not in created and not (manage and x.kind in DECLARABLE_KINDS)
+    ]
+    gone = {x.id for x in database.objects} - declared - {x.id for x in kept}
+    broken = {x.id for x in dependants(kept, gone)}  # what needs a dropped object goes with it
+    return model.with_objects(model.objects + tuple(x for x in kept if x.id not in broken))
 
 
 def undeclared(model: Schema, database: Schema) -> bool:

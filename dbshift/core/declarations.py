@@ -246,4 +246,7 @@ class Trigger:
 
 
 Declaration = Union[View, MaterializedView, Function, Procedure, Trigger]
+
+#: the kinds of object models declare (with the indexes of materialized views, which DDL events create)
+DECLARABLE_KINDS = frozenset({"view", "materialized view", "function", "procedure", "trigger", "index"})
 DECLARATION_TYPES = (View, Function, Trigger)  # MaterializedView and Procedure are subclasses

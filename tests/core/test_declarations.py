@@ -99,3 +99,26 @@ def test_register_keeps_each_once_and_takes_alembic_utils_entities():
     assert (kept[3].schema, kept[3].name, kept[3].target.arguments) == ("public", "f", "a int")
     with pytest.raises(TypeError):
         from_alembic_utils(object())
+
+
+def test_passengers_stay_unless_a_migration_made_them_or_the_models_manage_them():
+    from dbshift.api.schemas import with_passengers
+    from dbshift.core.model import Schema
+    from dbshift.core.objects import DbObject
+
+    view = DbObject("view", "public.v", ("CREATE VIEW v AS SELECT 1",), ("DROP VIEW v",))
+    mv = DbObject("materialized view", "public.mv", ("CREATE MATERIALIZED VIEW mv AS SELECT 1",), ("DROP …",))
+    index = DbObject("index", "public.ix", ("CREATE INDEX ix ON mv (x)",), ("DROP INDEX ix",),
+                     requires=("materialized view:public.mv",))
+    extension = DbObject("extension", "pg_trgm", ("CREATE EXTENSION pg_trgm",), ("DROP EXTENSION pg_trgm",))
+    database = Schema(objects=(view, mv, index, extension))
+    declared = Schema(objects=(view,))
+
+    def kept(**kw) -> list[str]:
+        return [x.id for x in with_passengers(declared, database, **kw).objects]
+
+    assert kept() == ["extension:pg_trgm", "index:public.ix", "materialized view:public.mv", "view:public.v"]
+    # a migration created the materialized view: it goes, and the index that needs it with it
+    assert kept(created={"materialized view:public.mv"}) == ["extension:pg_trgm", "view:public.v"]
+    # managed: every view, function, trigger… the models do not declare goes; an extension stays
+    assert kept(manage=True) == ["extension:pg_trgm", "view:public.v"]
