@@ -20,6 +20,7 @@ index from DDL events has kind ``index`` and belongs to its table.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -202,6 +203,8 @@ def _dotted(name: tuple[Part, ...]) -> str:
 
 _CREATE_EVENTS = ("before_create", "after_create")
 
+_CLEARS = re.compile(r"^DROP\s+(?:\w+\s+){1,2}IF\s+EXISTS\b", re.I)
+
 
 def _ddl_events(metadata: sa.MetaData, dialect: Dialect, exclude: frozenset[str]) -> tuple[list[DbObject], list[str]]:
     """The objects DDL listening to the creation of ``metadata`` and its tables creates, and what else
@@ -229,6 +232,8 @@ def _ddl_events(metadata: sa.MetaData, dialect: Dialect, exclude: frozenset[str]
                     unverified.append(f"DDL run {when} {where} on some databases: {_first_line(listener)}")
                     continue
                 for statement in split_sql(_ddl_text(listener, target, dialect)):
+                    if _CLEARS.match(strip_comments(statement)):
+                        continue  # clears the way for what follows: nothing of it is left to compare
                     found = statement_target(statement)
                     if found is None or (found.kind == "materialized view" and db != "postgresql"):
                         unverified.append(f"DDL run {when} {where}: {_first_line(statement)}")

@@ -82,6 +82,7 @@ def test_ddl_events_become_objects_or_are_named():
         "ALTER TABLE %(table)s ALTER COLUMN mood SET STATISTICS 100"
     ).execute_if(dialect="postgresql"))
     sa.event.listen(users, "before_drop", sa.DDL("DROP FUNCTION f"))
+    sa.event.listen(users, "before_create", sa.DDL("DROP TYPE IF EXISTS state CASCADE"))
     sa.event.listen(metadata, "after_create", sa.DDL("CREATE VIEW everything AS SELECT 1"))
     found = model_objects(metadata, dialect_for("postgresql"))
     assert [x.id for x in found.objects] == [
