@@ -7,6 +7,7 @@ finds, and what is left of the scratch places the declared objects are tried in.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -14,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift import api
-from dbshift.api.declared_objects import DeclaredObjectFails, DeclaredObjectUnseen
+from dbshift.api.declared_objects import DeclaredObjectFails, DeclaredObjectUnseen, NoScratchDatabase
 from dbshift.config import Config
 from dbshift.core import ops as o
 from dbshift.database.connect import create_engine
@@ -499,3 +500,22 @@ def test_postgresql_an_index_ddl_events_create_on_a_materialized_view(project, p
     assert p.check(pg_totals).ok
     p.sql("INSERT INTO users (id, email) VALUES (1, 'a@x')", "REFRESH MATERIALIZED VIEW CONCURRENTLY totals")
     assert p.sql("SELECT n FROM totals") == [(1,)]
+
+
+def test_mariadb_a_user_who_cannot_make_the_scratch_database_is_told_what_to_grant(project, mysql_url, mariadb_server):
+    user = f"dbshift_u_{uuid.uuid4().hex[:8]}"
+    database = sa.engine.make_url(mysql_url).database
+    before = scratch_databases(mysql_url)
+    with mariadb_server.admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY 'pw-42'")
+        conn.exec_driver_sql(f"GRANT ALL ON `{database}`.* TO '{user}'@'%%'")
+    try:
+        url = sa.engine.make_url(mysql_url).set(username=user, password="pw-42")
+        p = project(url.render_as_string(hide_password=False))
+        with pytest.raises(NoScratchDatabase, match=r"grant CREATE and DROP on `dbshift_scratch_%`") as raised:
+            p.check(view_and_trigger())
+        assert "pw-42" not in str(raised.value)
+        assert scratch_databases(mysql_url) == before
+    finally:
+        with mariadb_server.admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%%'")
