@@ -14,15 +14,15 @@ from ..project.config import Config
 from ..sqla.dialect import server_dialect
 from .context import applied_ids, connection, load_graph
 from .records import history_problems
-from .results import CheckResult, DiffResult
-
-if TYPE_CHECKING:
-    import sqlalchemy as sa
 from .declared_objects import as_printed
+from .results import CheckResult, DiffResult
 from .schemas import (
     changes, check_writable, database_schema_for, dependants_of, excluded, has_models, model_schema, undeclared,
     unverified, with_passengers,
 )
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 
 def check(config: Config) -> CheckResult:

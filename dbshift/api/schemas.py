@@ -130,10 +130,10 @@ def with_passengers(
 
     Those are left as they are: never created or dropped for the models' sake, but dropped and
     re-created around a change of what they use (a view over a column whose type changes).  Except
-    those an earlier migration ``created`` (by id: the models declared them, and no longer do) and,
-    with ``manage`` (``[tool.dbshift] manage_objects``), every view, function, procedure and trigger
-    (what models can declare; extensions, types, policies… stay): they are to be dropped, and so is
-    what requires them.
+    the views, functions, procedures and triggers (what models can declare; extensions, types,
+    policies… always stay) that an earlier migration ``created`` (by id: the models declared them, and
+    no longer do) and, with ``manage`` (``[tool.dbshift] manage_objects``), every one of them: they are
+    to be dropped, and so is what requires them.
     """
     from ..core.declarations import DECLARABLE_KINDS
     from ..core.objects import dependants
@@ -141,7 +141,7 @@ def with_passengers(
     declared, created = {x.id for x in model.objects}, set(created)
     kept = [
         x for x in database.objects
-        if x.id not in declared and x.id not in created and not (manage and x.kind in DECLARABLE_KINDS)
+        if x.id not in declared and not (x.kind in DECLARABLE_KINDS and (manage or x.id in created))
     ]
     gone = {x.id for x in database.objects} - declared - {x.id for x in kept}
     broken = {x.id for x in dependants(kept, gone)}  # what needs a dropped object goes with it
@@ -149,10 +149,12 @@ def with_passengers(
 
 
 def undeclared(model: Schema, database: Schema) -> bool:
-    """Whether the database holds views, functions, triggers… the models do not declare (an earlier
-    migration may have created them: the history tells)."""
+    """Whether the database holds views, functions, procedures or triggers the models do not declare (an
+    earlier migration may have created them: the history tells)."""
+    from ..core.declarations import DECLARABLE_KINDS
+
     declared = {x.id for x in model.objects}
-    return any(x.id not in declared for x in database.objects)
+    return any(x.id not in declared and x.kind in DECLARABLE_KINDS for x in database.objects)
 
 
 def database_schema_for(conn: sa.Connection, config: Config, model: Schema | None = None) -> Schema:

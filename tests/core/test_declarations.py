@@ -122,3 +122,5 @@ def test_passengers_stay_unless_a_migration_made_them_or_the_models_manage_them(
     assert kept(created={"materialized view:public.mv"}) == ["extension:pg_trgm", "view:public.v"]
     # managed: every view, function, trigger… the models do not declare goes; an extension stays
     assert kept(manage=True) == ["extension:pg_trgm", "view:public.v"]
+    # an extension a migration created by hand cannot be declared: it is never dropped for the models
+    assert "extension:pg_trgm" in kept(created={"extension:pg_trgm"}, manage=True)
