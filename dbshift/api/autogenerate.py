@@ -15,8 +15,8 @@ from ..project import files
 from ..project.config import Config
 from ..sqla.dialect import server_dialect
 from .context import connection, current_of, load_graph, read_rows
-from .errors import EmptyModels, NotAtHead
 from .declared_objects import as_printed
+from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
 from .schemas import (
     changes, check_comments, check_writable, database_schema_for, dependants_of, excluded, metadata, model_schema,
