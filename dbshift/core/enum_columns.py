@@ -122,8 +122,9 @@ def longest(values: Iterable[str]) -> int:
     return max((len(v) for v in values), default=1)
 
 
-def renamed_default(default: object, renamed: Renamed) -> object:
-    """A server default that is a renamed value (``'sad'``, ``'sad'::mood``) written with its new value."""
+def renamed_default(default: str | None, renamed: Renamed) -> str | None:
+    """A server default that is a renamed value (``'sad'``, ``'sad'::mood``) written with its new value; any
+    other (or one still to be bound) as it is."""
     match = _QUOTED_DEFAULT.match(default) if isinstance(default, str) else None
     if match is None:
         return default

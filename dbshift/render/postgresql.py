@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from ..core import model as m
 from ..core import ops as o
+from ..core.enum_columns import renamed_default
 from ..core.identifiers import pg_object_name
 from ..core.types import parse_type
 from .base import Renderer, Statement
@@ -195,7 +196,8 @@ class PostgresRenderer(Renderer):
                 result.append(f"{alter} DROP DEFAULT")
             result.append(f"{alter} TYPE {target} USING ({value})::{target}")
             if c.default is not None:
-                result.append(f"{alter} SET DEFAULT {c.default.replace(old_name, op.new.name)}")
+                default = renamed_default(c.default, op.renamed) or c.default  # a renamed value: its new name
+                result.append(f"{alter} SET DEFAULT {default.replace(old_name, op.new.name)}")
         result.append(f"DROP TYPE {self.table_name(old_name, op.old.schema)}")
         return result
 

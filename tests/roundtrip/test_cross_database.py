@@ -163,6 +163,9 @@ ENUM_CHANGES: dict[str, EnumChange] = {
     "longer_value_added": EnumChange(moods("happy", "sad"), moods("happy", "sad", "disgusted")),
     "value_renamed": EnumChange(moods("happy", "sad", default="sad"), moods("happy", "blue", default="blue"),
                                 renames=("mood.sad:blue",), at_b=AT_B_RENAMED),
+    "value_renamed_and_unused_one_removed": EnumChange(
+        moods("happy", "sad", "meh", default="sad"), moods("happy", "blue", default="blue"),
+        renames=("mood.sad:blue",), at_b=AT_B_RENAMED),
     "unused_value_removed": EnumChange(moods("happy", "sad", "meh"), moods("happy", "sad")),
     "used_value_removed": EnumChange(moods("happy", "sad"), moods("happy"),
                                      refused="cannot remove value(s) sad from enum type mood"),
