@@ -106,3 +106,31 @@ def test_a_change_generated_on_postgresql_keeps_what_else_mariadb_columns_have(
     api.downgrade(_config(root, mysql_url, a), "-1")
     assert _column(mysql_url) == ("enum('happy','sad')", "NO", "'sad'", "how they feel")
     assert rows(mysql_url, "person", "id, mood") == [(1, "sad"), (2, "happy")]
+
+
+def pets(*values: str, with_mood: bool = True):  # noqa: ANN201
+    def build(md: sa.MetaData) -> None:
+        mood = (sa.Column("mood", sa.Enum(*values, name="mood")),) if with_mood else ()
+        sa.Table("person", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("mood", sa.Enum(*values, name="mood")))
+        sa.Table("pet", md, sa.Column("id", sa.Integer, primary_key=True), *mood)
+    return build
+
+
+def test_a_column_dropped_after_its_values_changed_comes_back_with_them_on_another_database(
+    mysql_url, pg_url, tmp_path: Path
+):
+    """The history follows the change: a later migration generated on MariaDB drops the column as the history
+    types it (with the new values), so PostgreSQL's downgrade re-adds a column of the enum type."""
+    root = tmp_path / "p"
+    (root / "migrations").mkdir(parents=True)
+    steps = [pets("happy", "sad"), pets("happy", "sad", "meh"), pets("happy", "sad", "meh", with_mood=False)]
+    for n, build in enumerate(steps):
+        api.revision(_config(root, mysql_url, build), f"step {n}", autogenerate=True)
+        api.upgrade(_config(root, mysql_url, build))
+    dropped = sorted((root / "migrations").glob("*_step_2.py"))[0].read_text()
+    assert 'sa.Enum("happy", "sad", "meh", name="mood")' in dropped
+
+    api.upgrade(_config(root, pg_url, steps[2]))
+    assert api.check(_config(root, pg_url, steps[2])).ops == ()
+    api.downgrade(_config(root, pg_url, steps[1]), "-1")
+    assert api.check(_config(root, pg_url, steps[1])).ops == (), "pet.mood is back, of enum type mood"
