@@ -17,8 +17,9 @@ from .core.ops import (
     AlterTableCluster, AlterTableOptions, BulkInsert, CreateEnum,
     CreateIndex, CreateSequence, CreateTable, AlterSequence, AttachSequence, DetachSequence,
     CreateSchema, DropSchema, DropColumn, DropConstraint, DropEnum, DropIndex, DropSequence,
-    DropTable, RenameColumn, RenameTable, RunPython, RunSQL,
+    DropTable, RenameColumn, RenameTable, RunPython, RunSQL, CreateObject, DropObject, ReplaceObject,
 )
+from .core.objects import DbObject
 
 __all__ = [
     "Check", "Column", "Enum", "Exclude", "ForeignKey", "Identity", "Index", "PrimaryKey", "Sequence", "Table",
@@ -27,6 +28,6 @@ __all__ = [
     "CreateEnum", "CreateIndex", "CreateSequence", "CreateTable", "DropColumn", "DropConstraint", "DropEnum",
     "DropIndex", "DropSequence", "DropTable", "RenameColumn", "RenameTable", "RunPython", "RunSQL",
     "AlterTableLogging", "AlterTableCluster", "AlterTableOptions", "AlterSequence", "AttachSequence", "DetachSequence",
-    "CreateSchema", "DropSchema",
+    "CreateSchema", "DropSchema", "DbObject", "CreateObject", "DropObject", "ReplaceObject",
     "sa", "postgresql", "mysql", "sqlite",
 ]

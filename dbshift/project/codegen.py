@@ -31,6 +31,7 @@ from ..core.model import (
     Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Schema, Table, TableOptions, Unique,
 )
 from ..core.model import Sequence as SequenceDef
+from ..core.objects import DbObject
 from ..core.ops import Op, RunPython
 
 __all__ = ["render_value", "render_ops", "render_migration", "WIDTH"]
@@ -42,7 +43,7 @@ INDENT = "    "
 
 _MODEL_TYPES = (
     Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, SequenceDef, Table, TableOptions, Unique,
-    Schema,
+    Schema, DbObject,
 )
 
 HAND_WRITTEN_HINT = '# RunSQL("UPDATE ..."), RunPython(fill_prices), BulkInsert("table", [{...}]), ...'

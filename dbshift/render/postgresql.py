@@ -6,11 +6,13 @@ PostgreSQL has SQL for every operation: nothing is rendered as nothing, nothing 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Sequence
 
 from ..core import model as m
 from ..core import ops as o
 from ..core.enum_columns import renamed_default
 from ..core.identifiers import pg_object_name
+from ..core.objects import DbObject
 from ..core.types import parse_type
 from .base import Renderer, Statement
 
@@ -29,6 +31,15 @@ class PostgresRenderer(Renderer):
     def create_table_sql(self, table: m.Table, name: str | None = None) -> str:
         sql = super().create_table_sql(table, name)
         return sql.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1) if table.unlogged else sql
+
+    def object_statements(self, obj: DbObject, statements: Sequence[str]) -> list:
+        """A function's or procedure's body is checked when it runs, not when it is created: it may use
+        tables this migration creates later, as a database's own functions do after a restore."""
+        found = super().object_statements(obj, statements)
+        creates = any(s.lstrip().upper().startswith("CREATE") for s in statements)
+        if found and creates and obj.kind in ("function", "procedure"):
+            return [Statement("SET LOCAL check_function_bodies = off"), *found]
+        return found
 
     def render_create_table(self, op: o.CreateTable, schema: m.Schema) -> list:
         t = op.table
