@@ -73,8 +73,9 @@ class PostgresRenderer(Renderer):
         for column in table.columns:
             if column.name not in table.inherited_columns:
                 continue
-            parent = _parent_column(schema, table, column.name)
-            default = parent.default if parent is not None else None
+            found = _parent_column(schema, table, column.name)
+            parent = found[1] if found is not None else None
+            default = _inherited_default(*found) if found is not None else None
             alter = f"ALTER TABLE {self.table_name(table.name, table.schema)} ALTER COLUMN {self.q(column.name)}"
             if (column.default is None) != (default is None) or (
                     column.default is not None and default is not None and eq.default(column.default) != eq.default(default)):
@@ -458,12 +459,20 @@ def _children(schema: m.Schema, key: str) -> list[m.Table]:
     return [t for t in schema.tables if any(p.key == key for p in t.parents)]
 
 
-def _parent_column(schema: m.Schema, table: m.Table, name: str) -> m.Column | None:
-    """Column ``name`` as the first of ``table``'s parents in ``schema`` that has it defines it."""
+def _parent_column(schema: m.Schema, table: m.Table, name: str) -> tuple[m.Table, m.Column] | None:
+    """The first of ``table``'s parents in ``schema`` that has column ``name``, and that column."""
     for parent in table.parents:
         if schema.has_table(parent.key) and schema.table(parent.key).has_column(name):
-            return schema.table(parent.key).column(name)
+            return schema.table(parent.key), schema.table(parent.key).column(name)
     return None
+
+
+def _inherited_default(parent: m.Table, column: m.Column) -> str | None:
+    """The default a child gets with ``parent``'s ``column``: a serial column's is ``nextval`` of its sequence."""
+    if column.autoincrement and column.identity is None and column.default is None:
+        sequence = m.qualified(m.serial_sequence_name(parent.name, column.name), parent.schema)
+        return f"nextval('{sequence}'::regclass)"
+    return column.default
 
 
 def _enum_users(schema: m.Schema, key: str) -> list[tuple[m.Table, m.Column]]:
