@@ -74,13 +74,14 @@ class PostgresRenderer(Renderer):
             if column.name not in table.inherited_columns:
                 continue
             found = _parent_column(schema, table, column.name)
-            parent = found[1] if found is not None else None
-            default = _inherited_default(*found) if found is not None else None
+            if found is None:
+                continue  # the parent has it not yet: its ADD COLUMN gives it to the child, default included
+            parent, default = found[1], _inherited_default(*found)
             alter = f"ALTER TABLE {self.table_name(table.name, table.schema)} ALTER COLUMN {self.q(column.name)}"
             if (column.default is None) != (default is None) or (
                     column.default is not None and default is not None and eq.default(column.default) != eq.default(default)):
                 result.append(f"{alter} SET DEFAULT {column.default}" if column.default is not None else f"{alter} DROP DEFAULT")
-            if not column.nullable and (parent is None or parent.nullable):
+            if not column.nullable and parent.nullable:
                 result.append(f"{alter} SET NOT NULL")
         return result
 
@@ -93,8 +94,28 @@ class PostgresRenderer(Renderer):
         return [f"ALTER TABLE {parent} ATTACH PARTITION {self.table_name(op.table, op.schema)} {op.partition_of.bound}"]
 
     def render_detach_partition(self, op: o.DetachPartition, schema: m.Schema) -> list:
+        """Detach, then drop what the partition only had as copies of its parent's (constraints, indexes),
+        which PostgreSQL leaves on it as its own: the table keeps its rows and columns, and has the
+        indexes and constraints it states itself, as the schema model says."""
         parent = self.table_name(op.partition_of.parent.name, op.partition_of.parent.schema)
-        return [f"ALTER TABLE {parent} DETACH PARTITION {self.table_name(op.table, op.schema)}"]
+        table = self.literal(self.table_name(op.table, op.schema))
+        body = f"""DECLARE
+    copies text[];
+    statement text;
+BEGIN
+    SELECT coalesce(array_agg(format('ALTER TABLE %s DROP CONSTRAINT %I', con.conrelid::regclass, con.conname)), '{{}}')
+    INTO copies FROM pg_catalog.pg_constraint con
+    WHERE con.conrelid = {table}::regclass AND (con.conparentid <> 0 OR NOT con.conislocal);
+    SELECT copies || coalesce(array_agg(format('DROP INDEX %s', inh.inhrelid::regclass)), '{{}}')
+    INTO copies FROM pg_catalog.pg_inherits inh JOIN pg_catalog.pg_index i ON i.indexrelid = inh.inhrelid
+    WHERE i.indrelid = {table}::regclass AND NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = inh.inhrelid AND con.conrelid = i.indrelid);
+    ALTER TABLE {parent} DETACH PARTITION {self.table_name(op.table, op.schema)};
+    FOREACH statement IN ARRAY copies LOOP
+        EXECUTE statement;
+    END LOOP;
+END"""
+        return [f"DO {_dollar_quote(body)}"]
 
     def render_create_statistics(self, op: o.CreateStatistics, schema: m.Schema) -> list:
         return [self._create_statistics_sql(op.table, op.schema, op.statistics)]
@@ -122,6 +143,9 @@ class PostgresRenderer(Renderer):
                 f"ALTER COLUMN {self.q(column)} SET STATISTICS {value}")
 
     def render_add_column(self, op: o.AddColumn, schema: m.Schema) -> list:
+        key = m.qualified(op.table, op.schema)
+        if schema.has_table(key) and _parent_column(schema, schema.table(key), op.column.name) is not None:
+            return []  # a parent has it: the table has it from that parent already
         target = op.column.statistics_target
         statistics = [self._statistics_target_sql(op.table, op.schema, op.column.name, target, only=False)]
         return super().render_add_column(op, schema) + (statistics if target is not None else [])
