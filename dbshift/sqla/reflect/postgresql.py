@@ -267,14 +267,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
     for row in rows(TABLES):
         schema = _model_schema(row.nspname)
         if not excluded(row.relname, schema, exclude):
-            table = _Table(row.oid, row.relname, schema, row.comment, bool(row.unlogged), row.cluster_on)
-            parents = tuple(m.TableRef(name, _model_schema(nspname)) for nspname, name in row.parents or ())
-            table.partition_by = row.partition_by
-            if row.relispartition and parents:
-                table.partition_of = m.PartitionOf(parents[0], row.partition_bound)
-            else:
-                table.inherits = parents
-            tables[row.oid] = table
+            tables[row.oid] = _table(row, schema)
 
     enums: dict[int, tuple[str, tuple[str, ...]]] = {}  # type oid -> (type name for the column, labels)
     scoped_enums: list[m.Enum] = []
@@ -326,6 +319,18 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
 
     namespaces = [row.nspname for row in rows(SCHEMAS)]
     return m.Schema.of((t.freeze() for t in tables.values()), scoped_enums, sequences, namespaces)
+
+
+def _table(row: Any, schema: str | None) -> _Table:
+    """A table as the TABLES query reads it: its parents are those of a partition or those it inherits from."""
+    table = _Table(row.oid, row.relname, schema, row.comment, bool(row.unlogged), row.cluster_on)
+    parents = tuple(m.TableRef(name, _model_schema(nspname)) for nspname, name in row.parents or ())
+    table.partition_by = row.partition_by
+    if row.relispartition and parents:
+        table.partition_of = m.PartitionOf(parents[0], row.partition_bound)
+    else:
+        table.inherits = parents
+    return table
 
 
 def schema_names(connection: sa.engine.Connection) -> tuple[str | None, ...]:
