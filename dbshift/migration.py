@@ -18,9 +18,10 @@ from .core.ops import (
     AlterTableCluster, AlterTableOptions, BulkInsert, CreateEnum,
     CreateIndex, CreateSequence, CreateTable, AlterSequence, AttachSequence, DetachSequence,
     CreateSchema, DropSchema, DropColumn, DropConstraint, DropEnum, DropIndex, DropSequence,
-    DropTable, RenameColumn, RenameTable, RunPython, RunSQL,
+    DropTable, RenameColumn, RenameTable, RunPython, RunSQL, CreateObject, DropObject, ReplaceObject,
     AlterTableInherit, AttachPartition, DetachPartition, CreateStatistics, DropStatistics, AlterColumnStatistics,
 )
+from .core.objects import DbObject
 
 __all__ = [
     "Check", "Column", "Enum", "Exclude", "ForeignKey", "Identity", "Index", "PrimaryKey", "Sequence", "Table",
@@ -29,7 +30,7 @@ __all__ = [
     "CreateEnum", "CreateIndex", "CreateSequence", "CreateTable", "DropColumn", "DropConstraint", "DropEnum",
     "DropIndex", "DropSequence", "DropTable", "RenameColumn", "RenameTable", "RunPython", "RunSQL",
     "AlterTableLogging", "AlterTableCluster", "AlterTableOptions", "AlterSequence", "AttachSequence", "DetachSequence",
-    "CreateSchema", "DropSchema",
+    "CreateSchema", "DropSchema", "DbObject", "CreateObject", "DropObject", "ReplaceObject",
     "AlterTableInherit", "AttachPartition", "DetachPartition", "CreateStatistics", "DropStatistics",
     "AlterColumnStatistics",
     "sa", "postgresql", "mysql", "sqlite",

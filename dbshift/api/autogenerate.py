@@ -19,6 +19,7 @@ from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
 from .schemas import (
     changes, check_comments, check_writable, database_schema_for, dependants_of, metadata, model_schema, rename_policy,
+    with_passengers,
 )
 
 
@@ -60,6 +61,7 @@ def revision(
             database = database_schema_for(conn, config, model)
             if not model.tables and database.tables:
                 raise EmptyModels([t.key for t in database.tables])
+            model = with_passengers(model, database)
             policy = rename_policy(config, dialect, renames, ask)
             eq = equivalence_for(dialect)
             ops = changes(model, database, dialect, policy)

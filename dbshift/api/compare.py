@@ -13,7 +13,9 @@ from ..sqla.dialect import server_dialect
 from .context import applied_ids, connection, load_graph
 from .records import history_problems
 from .results import CheckResult, DiffResult
-from .schemas import changes, check_writable, database_schema_for, dependants_of, has_models, model_schema
+from .schemas import (
+    changes, check_writable, database_schema_for, dependants_of, has_models, model_schema, with_passengers,
+)
 
 
 def check(config: Config) -> CheckResult:
@@ -31,7 +33,8 @@ def check(config: Config) -> CheckResult:
         dialect = server_dialect(conn.dialect)
         model = model_schema(config, conn.dialect)
         check_writable(model, dialect)
-        ops = changes(model, database_schema_for(conn, config, model), dialect)
+        database = database_schema_for(conn, config, model)
+        ops = changes(with_passengers(model, database), database, dialect)
         return CheckResult(ops, problems, dependants_of(conn, config, model, ops))
 
 

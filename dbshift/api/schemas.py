@@ -103,7 +103,19 @@ def as_models_express(schema: Schema) -> Schema:
         )
         for t in schema.tables if t.partition_of is None
     )
-    return Schema.of(tables, schema.enums, (s for s in schema.sequences if s.owned_by is None), schema.schemas)
+    return Schema.of(
+        tables, schema.enums, (s for s in schema.sequences if s.owned_by is None), schema.schemas, schema.objects,
+    )
+
+
+def with_passengers(model: Schema, database: Schema) -> Schema:
+    """The models' schema plus the database's views, functions, triggers… that the models do not declare.
+
+    Those are left as they are: never created or dropped for the models' sake, but dropped and
+    re-created around a change of what they use (a view over a column whose type changes).
+    """
+    declared = {x.id for x in model.objects}
+    return model.with_objects(model.objects + tuple(x for x in database.objects if x.id not in declared))
 
 
 def database_schema_for(conn: sa.Connection, config: Config, model: Schema | None = None) -> Schema:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Protocol
 
 from . import ops as o
+from .objects import DbObject, by_id, dependants
 from .model import (
     Check, Column, Constraint, Exclude, ForeignKey, Index, PrimaryKey, Schema, Statistics, Table, Unique, qualified,
     serial_sequence_name,
@@ -109,6 +110,7 @@ def diff(
         result += diff_table(old_tables[key], new_tables[key], eq, renames)
     result += diff_sequences(current, target)
     result += diff_schemas(current, target)
+    result += diff_objects(current, target, result)
     return result
 
 
@@ -480,3 +482,48 @@ def diff_schemas(current: Schema, target: Schema) -> list[o.Op]:
     old, new = set(current.schemas), set(target.schemas)
     return [o.DropSchema(s) for s in sorted(old - new)] + [o.CreateSchema(s) for s in sorted(new - old)]
 
+
+
+def diff_objects(current: Schema, target: Schema, table_ops: Iterable[o.Op] = ()) -> list[o.Op]:
+    """Create, drop and change views, functions, triggers…; and drop and re-create, around ``table_ops``,
+    the unchanged ones those operations would break, with every object that requires them.
+
+    A changed object is replaced in place when its new version allows it (same shape: a view's columns,
+    a function's result); otherwise it is dropped and created, and so are the objects that require it.
+    """
+    old, new = by_id(current.objects), by_id(target.objects)
+    result: list[o.Op] = [o.DropObject(old[k]) for k in sorted(old.keys() - new.keys())]
+    result += [o.CreateObject(new[k]) for k in sorted(new.keys() - old.keys())]
+    recreated: set[str] = set()
+    for k in sorted(old.keys() & new.keys()):
+        a, b = old[k], new[k]
+        if a == b:
+            continue
+        if a.replaceable_by(b) and b.replaceable_by(a):
+            result.append(o.ReplaceObject(a, b))
+        else:
+            recreated.add(k)
+    table_ops = list(table_ops)
+    kept = [old[k] for k in sorted(old.keys() & new.keys()) if k not in recreated]
+    recreated |= {x.id for x in kept if any(_breaks(op, x) for op in table_ops)}
+    gone = (old.keys() - new.keys()) | recreated
+    recreated |= {x.id for x in dependants(kept, gone)}
+    result = [op for op in result if not (isinstance(op, o.ReplaceObject) and op.old.id in recreated)]
+    for k in sorted(recreated):
+        result += [o.DropObject(old[k]), o.CreateObject(new[k])]
+    return result
+
+
+def _breaks(op: o.Op, obj: DbObject) -> bool:
+    """Whether ``op`` fails, or leaves ``obj`` broken, while ``obj`` exists.
+
+    PostgreSQL refuses to drop a table or column an object uses, or to change such a column's type;
+    objects that ``survives_alters`` (kept as text) break only when what they use is dropped.
+    """
+    if isinstance(op, o.DropTable):
+        return obj.uses(op.table.key)
+    if isinstance(op, o.DropColumn):
+        return obj.uses(qualified(op.table, op.schema), op.column.name)
+    if isinstance(op, o.AlterColumn) and not obj.survives_alters:
+        return op.old.type != op.new.type and obj.uses(qualified(op.table, op.schema), op.old.name)
+    return False

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Union, cast
 
 from .identifiers import pg_object_name
+from .objects import DbObject
 from .types import quote_literal
 
 
@@ -447,16 +448,19 @@ class Sequence:
 
 @dataclass(frozen=True)
 class Schema:
-    """A whole schema: tables, enum types and sequences, each kept sorted by key.
+    """A whole schema: tables, enum types, sequences and other objects, each kept sorted by key.
 
     ``schemas`` names the database schemas (namespaces) besides the default
     one that hold, or may hold, these objects; sorted, without duplicates.
+    ``objects`` are the views, functions, triggers… (:class:`~dbshift.core.objects.DbObject`),
+    sorted by id.
     """
 
     tables: tuple[Table, ...] = ()
     enums: tuple[Enum, ...] = ()
     sequences: tuple[Sequence, ...] = field(default=())
     schemas: tuple[str, ...] = ()
+    objects: tuple[DbObject, ...] = ()
 
     @classmethod
     def of(
@@ -465,12 +469,14 @@ class Schema:
         enums: Iterable[Enum] = (),
         sequences: Iterable[Sequence] = (),
         schemas: Iterable[str] = (),
+        objects: Iterable[DbObject] = (),
     ) -> "Schema":
         return cls(
             tuple(sorted(tables, key=lambda t: t.key)),
             tuple(sorted(enums, key=lambda e: e.key)),
             tuple(sorted(sequences, key=lambda s: s.key)),
             tuple(sorted(set(schemas))),
+            tuple(sorted(objects, key=lambda x: x.id)),
         )
 
     def table(self, key: str) -> Table:
@@ -494,16 +500,25 @@ class Schema:
                 return sequence
         raise KeyError(f"no sequence {key!r}")
 
+    def object(self, id: str) -> DbObject:
+        for obj in self.objects:
+            if obj.id == id:
+                return obj
+        raise KeyError(f"no {id.replace(':', ' ', 1)!r}")
+
     def replace_table(self, key: str, table: Table | None) -> "Schema":
         """A copy with table ``key`` replaced by ``table`` (removed when None)."""
         others = [t for t in self.tables if t.key != key]
-        return Schema.of(others + ([table] if table else []), self.enums, self.sequences, self.schemas)
+        return replace(self, tables=tuple(sorted(others + ([table] if table else []), key=lambda t: t.key)))
 
     def with_enums(self, enums: Iterable[Enum]) -> "Schema":
-        return Schema.of(self.tables, enums, self.sequences, self.schemas)
+        return replace(self, enums=tuple(sorted(enums, key=lambda e: e.key)))
 
     def with_sequences(self, sequences: Iterable[Sequence]) -> "Schema":
-        return Schema.of(self.tables, self.enums, sequences, self.schemas)
+        return replace(self, sequences=tuple(sorted(sequences, key=lambda s: s.key)))
 
     def with_schemas(self, schemas: Iterable[str]) -> "Schema":
-        return Schema.of(self.tables, self.enums, self.sequences, schemas)
+        return replace(self, schemas=tuple(sorted(set(schemas))))
+
+    def with_objects(self, objects: Iterable[DbObject]) -> "Schema":
+        return replace(self, objects=tuple(sorted(objects, key=lambda x: x.id)))

@@ -21,6 +21,7 @@ from .model import (
     qualified,
 )
 from .narrowing import Loss, loss
+from .objects import DbObject
 
 
 class IrreversibleOperation(DbshiftError):
@@ -776,6 +777,76 @@ class DropSchema(Op):
         return f"drop schema {self.name}"
 
 
+# --- other objects: views, functions, triggers… ------------------------------
+
+
+@dataclass(frozen=True)
+class CreateObject(Op):
+    """Create a view, function, trigger… (:class:`~dbshift.core.objects.DbObject`) by its ``create`` statements."""
+
+    object: DbObject
+
+    def apply(self, schema: Schema) -> Schema:
+        if any(x.id == self.object.id for x in schema.objects):
+            raise ValueError(f"{self.object.label} already exists")
+        return schema.with_objects(schema.objects + (self.object,))
+
+    def reverse(self) -> Op:
+        return DropObject(self.object)
+
+    def describe(self) -> str:
+        return f"create {self.object.label}"
+
+
+@dataclass(frozen=True)
+class DropObject(Op):
+    """Drop a view, function, trigger… by its ``drop`` statements; it carries its definition for the reverse."""
+
+    object: DbObject
+
+    def apply(self, schema: Schema) -> Schema:
+        schema.object(self.object.id)
+        return schema.with_objects(x for x in schema.objects if x.id != self.object.id)
+
+    def reverse(self) -> Op:
+        return CreateObject(self.object)
+
+    @property
+    def risk(self) -> str | None:
+        if self.object.kind == "materialized view":
+            return f"drops {self.object.label} and the rows it holds (refreshing it computes them again)"
+        return None
+
+    def describe(self) -> str:
+        return f"drop {self.object.label}"
+
+
+@dataclass(frozen=True)
+class ReplaceObject(Op):
+    """Change a view, function… in place: ``new``'s ``replace`` statements (``CREATE OR REPLACE``)."""
+
+    old: DbObject
+    new: DbObject
+
+    def __post_init__(self) -> None:
+        if self.old.id != self.new.id:
+            raise ValueError(f"cannot replace {self.old.label} by {self.new.label}: not the same object")
+        if not self.new.replace:
+            raise ValueError(f"{self.new.label} cannot be changed in place: drop it and create it")
+
+    def apply(self, schema: Schema) -> Schema:
+        schema.object(self.old.id)
+        return schema.with_objects([x for x in schema.objects if x.id != self.old.id] + [self.new])
+
+    def reverse(self) -> Op:
+        if not self.old.replace:
+            raise IrreversibleOperation(self)
+        return ReplaceObject(self.new, self.old)
+
+    def describe(self) -> str:
+        return f"replace {self.new.label}"
+
+
 @dataclass(frozen=True)
 class Backfill(Op):
     """Set ``column`` to ``value`` (SQL expression text) in rows where it is NULL.
@@ -893,7 +964,7 @@ SCHEMA_OPS = (
     AddColumn, DropColumn, AlterColumn,
     RenameColumn, CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnum, DropEnum,
     AlterEnum, CreateSequence, DropSequence, AlterSequence, AttachSequence, DetachSequence, CreateSchema, DropSchema,
-    Backfill,
+    CreateObject, DropObject, ReplaceObject, Backfill,
 )
 
 __all__ = [c.__name__ for c in SCHEMA_OPS] + [

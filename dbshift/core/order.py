@@ -4,6 +4,10 @@ Drops of foreign keys come first, then other drops, then new schemas,
 types and sequences, renames, table creation (referenced tables before
 referencing ones), column changes, and finally new constraints and indexes,
 foreign keys last; schemas are dropped at the very end, once empty.
+Views, triggers, policies… are dropped first and created last; functions,
+domains, extensions… are created before the tables (unless they use a new
+table) and dropped after the columns that used them; among themselves each
+comes after what it requires (:func:`~dbshift.core.objects.needed_first`).
 
 A foreign key stays inside its table's ``CREATE TABLE`` unless it closes a
 cycle among the tables created together (a self-reference closes none): only
@@ -19,15 +23,22 @@ deterministic for a given set of operations.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import Callable, Mapping
 
 from . import ops as o
 from .model import ForeignKey, Table, qualified
+from .objects import DbObject, needed_first
 
 
-def _phase(op: o.Op) -> float:
+def _phase(op: o.Op, late: frozenset[str] = frozenset(), recreated: frozenset[str] = frozenset()) -> float:
     if isinstance(op, o.AlterTableInherit):
         return 9.5 if op.inherit else 1.5  # leave a parent before it is dropped; join one once it has the columns
+    if isinstance(op, o.DropObject):
+        early_drop = op.object.early and op.object.id not in recreated
+        return 9.5 if early_drop else -1  # what uses it is gone by then; views, triggers… go first
+    if isinstance(op, (o.CreateObject, o.ReplaceObject)):
+        obj = op.object if isinstance(op, o.CreateObject) else op.new
+        return 3.5 if obj.early and obj.id not in late else 12.9
     if isinstance(op, o.DropConstraint):
         return 0 if isinstance(op.constraint, ForeignKey) else 1
     if isinstance(op, o.AddConstraint):
@@ -60,6 +71,14 @@ _PHASES: dict[type, float] = {
 
 def order(ops: list[o.Op]) -> list[o.Op]:
     """Return ``ops`` in an order that a database accepts."""
+    late, recreated, positions = _object_places(ops)
+
+    def phase(op: o.Op) -> float:
+        return _phase(op, late, recreated)
+
+    def sort_key(op: o.Op) -> str:
+        return f"{positions[id(op)]:08d}" if id(op) in positions else _sort_key(op)
+
     creates = [op for op in ops if isinstance(op, o.CreateTable)]
     drops = [op for op in ops if isinstance(op, o.DropTable)]
     rest = [op for op in ops if not isinstance(op, (o.CreateTable, o.DropTable))]
@@ -68,19 +87,53 @@ def order(ops: list[o.Op]) -> list[o.Op]:
     rest += [o.AddConstraint(t.name, fk, t.schema) for t, fk in deferred_adds]
     rest += [o.DropConstraint(t.name, fk, t.schema) for t, fk in early_drops]
     readded = {(op.table, op.schema, op.column.name) for op in rest if isinstance(op, o.DropColumn)}
-    rest.sort(key=lambda op: (_readd_phase(op, readded), _sort_key(op)))  # stable: added columns keep their order
-    head = [op for op in rest if _phase(op) < 2]
-    middle = [op for op in rest if 2 < _phase(op) < 6]
-    tail = [op for op in rest if _phase(op) > 6]
+    rest.sort(key=lambda op: (_readd_phase(op, readded, phase), sort_key(op)))  # stable: added columns keep their order
+    head = [op for op in rest if phase(op) < 2]
+    middle = [op for op in rest if 2 < phase(op) < 6]
+    tail = [op for op in rest if phase(op) > 6]
     return head + [o.DropTable(t) for t in dropped] + middle + [o.CreateTable(t) for t in created] + tail
 
 
-def _readd_phase(op: o.Op, dropped: set[tuple[str, str | None, str]]) -> float:
+def _readd_phase(op: o.Op, dropped: set[tuple[str, str | None, str]], phase: Callable[[o.Op], float]) -> float:
     """An added column its table drops in the same plan (one it had from a parent, now its own) comes back
-    once the drops have run; every other operation keeps its phase."""
+    once the drops have run; every other operation keeps its ``phase``."""
     if isinstance(op, o.AddColumn) and (op.table, op.schema, op.column.name) in dropped:
         return 9.2
-    return _phase(op)
+    return phase(op)
+
+
+def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dict[int, int]]:
+    """Where views, functions, triggers… go: the ids of early kinds that must wait for the tables (they use
+    a table this plan creates, or need an object that waits), the ids dropped to be created again, and each
+    object operation's position among its kind of operation (what it requires first; drops the other way)."""
+    made: list[o.CreateObject | o.ReplaceObject] = [
+        op for op in ops if isinstance(op, (o.CreateObject, o.ReplaceObject))
+    ]
+    dropped = [op for op in ops if isinstance(op, o.DropObject)]
+    new_tables = {op.table.key for op in ops if isinstance(op, o.CreateTable)}
+    objects = {_made(op).id: op for op in made}
+    late = {k for k, op in objects.items() if not _made(op).early}
+    grew = True
+    while grew:
+        waiting = {
+            k for k, op in objects.items() if k not in late
+            and (any(t in new_tables for t, _ in _made(op).depends_on) or any(r in late for r in _made(op).requires))
+        }
+        late |= waiting
+        grew = bool(waiting)
+    recreated = frozenset(op.object.id for op in dropped if op.object.id in objects)
+    positions: dict[int, int] = {}
+    by_object = {obj.id: i for i, obj in enumerate(needed_first(_made(op) for op in made))}
+    for op in made:
+        positions[id(op)] = by_object[_made(op).id]
+    gone = {obj.id: i for i, obj in enumerate(reversed(needed_first(op.object for op in dropped)))}
+    for drop in dropped:
+        positions[id(drop)] = gone[drop.object.id]
+    return frozenset(late), recreated, positions
+
+
+def _made(op: o.CreateObject | o.ReplaceObject) -> DbObject:
+    return op.object if isinstance(op, o.CreateObject) else op.new
 
 
 def _sort_key(op: o.Op) -> str:

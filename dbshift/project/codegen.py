@@ -32,6 +32,7 @@ from ..core.model import (
     TableOptions, TableRef, Unique,
 )
 from ..core.model import Sequence as SequenceDef
+from ..core.objects import DbObject
 from ..core.ops import Op, RunPython
 
 __all__ = ["render_value", "render_ops", "render_migration", "WIDTH"]
@@ -43,7 +44,7 @@ INDENT = "    "
 
 _MODEL_TYPES = (
     Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, SequenceDef, Table, TableOptions, Unique,
-    Schema, TableRef, PartitionOf, Statistics,
+    Schema, DbObject, TableRef, PartitionOf, Statistics,
 )
 
 HAND_WRITTEN_HINT = '# RunSQL("UPDATE ..."), RunPython(fill_prices), BulkInsert("table", [{...}]), ...'

@@ -49,6 +49,7 @@ from ..core import ops as o
 from ..core.diff import find_constraint
 from ..core.errors import DbshiftError
 from ..core.model import qualified
+from ..core.objects import DbObject
 from ..core.narrowing import Loss
 from ..core.sqltext import needs_no_transaction, split_sql
 from ..core.types import string_literal
@@ -503,6 +504,21 @@ class Renderer:
 
     def render_run_sql(self, op: o.RunSQL, schema: m.Schema) -> list:
         return [Statement(s, transactional=not needs_no_transaction(s)) for s in split_sql(op.sql)]
+
+    # --- views, functions, triggers…: the statements each object carries ----------------------
+
+    def render_create_object(self, op: o.CreateObject, schema: m.Schema) -> list:
+        return self.object_statements(op.object, op.object.create)
+
+    def render_drop_object(self, op: o.DropObject, schema: m.Schema) -> list:
+        return self.object_statements(op.object, op.object.drop)
+
+    def render_replace_object(self, op: o.ReplaceObject, schema: m.Schema) -> list:
+        return self.object_statements(op.new, op.new.replace)
+
+    def object_statements(self, obj: DbObject, statements: Sequence[str]) -> list:
+        """``statements`` of ``obj``, each one whole (a function body holds semicolons of its own)."""
+        return [Statement(s, transactional=not needs_no_transaction(s)) for s in statements]
 
 
 _ORDERING = re.compile(r"(\s+(ASC|DESC))?(\s+NULLS\s+(FIRST|LAST))?\s*$", re.I)

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Sequence
 
 from ..core import model as m
 from ..core import ops as o
 from ..core.identifiers import pg_object_name
+from ..core.objects import DbObject
 from ..core.types import parse_type
 from ..sqla.normalize import equivalence_for
 from .base import Renderer, Statement
@@ -53,6 +55,15 @@ class PostgresRenderer(Renderer):
         if table.partition_by:
             sql += f" PARTITION BY {table.partition_by}"
         return sql
+
+    def object_statements(self, obj: DbObject, statements: Sequence[str]) -> list:
+        """A function's or procedure's body is checked when it runs, not when it is created: it may use
+        tables this migration creates later, as a database's own functions do after a restore."""
+        found = super().object_statements(obj, statements)
+        creates = any(s.lstrip().upper().startswith("CREATE") for s in statements)
+        if found and creates and obj.kind in ("function", "procedure"):
+            return [Statement("SET LOCAL check_function_bodies = off"), *found]
+        return found
 
     def render_create_table(self, op: o.CreateTable, schema: m.Schema) -> list:
         t = op.table

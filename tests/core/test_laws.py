@@ -60,6 +60,7 @@ from dbshift.core.model import (
     serial_sequence_name,
 )
 from dbshift.core.types import enum_type, parse_type
+from dbshift.core.objects import DbObject
 
 # CI runs a fixed set of examples (a red build is then reproducible); elsewhere each run explores new ones.
 # DBSHIFT_PROPERTY_EXAMPLES raises the counts for a longer search.
@@ -75,6 +76,7 @@ NAMESPACES = ["app", "audit", "stats"]
 TABLE_NAMES = [f"t{i}" for i in range(6)]
 COLUMN_NAMES = [f"c{i}" for i in range(6)]
 ENUM_NAMES = ["mood", "level", "color"]
+OBJECT_NAMES = ["v1", "f1", "v2"]
 ENUM_VALUES = ["a", "b", "c", "d", "e"]
 SEQUENCE_NAMES = ["s0", "s1", "s2"]
 COMMENTS = [None, "", "a note", "it's quoted"]
@@ -253,7 +255,19 @@ def schemas(draw) -> Schema:
             if c.autoincrement and flip(draw):
                 seq = sequences(draw, serial_sequence_name(t.name, c.name), t.schema)
                 seqs[seq.key] = seq
-    return Schema.of(table_list, enums, seqs.values(), namespaces)
+    objects = [db_object(draw, name) for name in some(draw, OBJECT_NAMES)]
+    return Schema.of(table_list, enums, seqs.values(), namespaces, objects)
+
+
+def db_object(draw, name: str) -> DbObject:
+    """A view (replaceable in place, or not when its shape changes) or a function, of one of two versions."""
+    version = draw(st.sampled_from(["1", "2"]))
+    kind = draw(st.sampled_from(["view", "function"]))
+    create = f"CREATE {kind.upper()} {name} AS {version}"
+    shape = draw(st.sampled_from(["a", "b"]))
+    replacing = (create.replace("CREATE", "CREATE OR REPLACE"),)
+    return DbObject(kind, name, (create,), (f"DROP {kind.upper()} {name}",), replacing,
+                    shape=shape)
 
 
 # --- valid ops for a schema ---------------------------------------------------------
@@ -543,6 +557,24 @@ def create_schema(draw, s):
     return name and o.CreateSchema(name)
 
 
+def create_object(draw, s):
+    name = pick(draw, (n for n in OBJECT_NAMES if not any(x.name == n for x in s.objects)))
+    return name and o.CreateObject(db_object(draw, name))
+
+
+def drop_object(draw, s):
+    found = pick(draw, s.objects)
+    return found and o.DropObject(found)
+
+
+def replace_object(draw, s):
+    found = pick(draw, s.objects)
+    if found is None:
+        return None
+    new = replace(found, create=(found.create[0] + " changed",), definition=None)
+    return o.ReplaceObject(found, new)
+
+
 def drop_schema(draw, s):
     used = {x.schema for x in (*s.tables, *s.enums, *s.sequences)}
     name = pick(draw, (n for n in s.schemas if n not in used))
@@ -563,6 +595,7 @@ BUILDERS = {
     o.CreateSequence: create_sequence, o.DropSequence: drop_sequence, o.AlterSequence: alter_sequence,
     o.AttachSequence: attach_sequence, o.DetachSequence: detach_sequence,
     o.CreateSchema: create_schema, o.DropSchema: drop_schema,
+    o.CreateObject: create_object, o.DropObject: drop_object, o.ReplaceObject: replace_object,
 }
 KINDS = sorted(BUILDERS, key=lambda k: k.__name__)
 # An op that makes room for one of these kinds when a schema has none to offer
@@ -574,6 +607,7 @@ MAKES_ROOM = {
     o.AddColumn: drop_column, o.CreateIndex: drop_index,
     o.AddConstraint: drop_constraint, o.CreateTable: drop_table, o.RenameTable: drop_table,
     o.CreateEnum: drop_enum, o.CreateSequence: drop_sequence, o.CreateSchema: drop_schema,
+    o.DropObject: create_object, o.ReplaceObject: create_object, o.CreateObject: drop_object,
 }
 # Steps that leave the schema alone: data steps and steps written by hand (laws of their own below)
 DATA_STEPS = {o.Backfill, o.RunSQL, o.RunPython, o.BulkInsert, o.BulkDelete}
@@ -722,6 +756,12 @@ def valid(op: o.Op, s: Schema) -> bool:
             return sequences.get(old.key) == old
         case o.CreateSchema(name=name):
             return name not in s.schemas
+        case o.CreateObject(object=obj):
+            return all(x.id != obj.id for x in s.objects)
+        case o.DropObject(object=obj):
+            return obj in s.objects
+        case o.ReplaceObject(old=old, new=new):
+            return old in s.objects and old.id == new.id
         case o.DropSchema(name=name):
             return name in s.schemas and all(x.schema != name for x in (*s.tables, *s.enums, *s.sequences))
     raise AssertionError(f"no validity rule for {op!r}")

@@ -65,13 +65,18 @@ def reflect(
     ``schemas`` lists the database schemas to read; ``None`` is the default
     one (``public`` on PostgreSQL, ``main`` on SQLite), whose tables get
     ``schema=None`` in the model.  Tables named in ``exclude`` (by bare or
-    schema-qualified name) are skipped entirely.
+    schema-qualified name) are skipped entirely, with their triggers, policies….
+    Views, functions, triggers… are read too (:mod:`.objects`).
     """
     module = _module(connection)
     if isinstance(schemas, str):
         schemas = (schemas,)
+    from .objects import read_objects
+
+    schemas = tuple(dict.fromkeys(schemas))
     with _standard_strings(connection):
-        return module.reflect(connection, schemas=tuple(dict.fromkeys(schemas)), exclude=frozenset(exclude))
+        schema = module.reflect(connection, schemas=schemas, exclude=frozenset(exclude))
+        return schema.with_objects(read_objects(connection, schemas=schemas, exclude=exclude))
 
 
 @contextmanager

@@ -1,0 +1,52 @@
+"""Reading views, functions, triggers… (:class:`~dbshift.core.objects.DbObject`) from a live database.
+
+``read_objects(connection, schemas=..., exclude=...)`` returns every such
+object of the schemas asked for, each with the statements that create, drop
+and replace it as the database prints them, and what it depends on.  One
+module per group of kinds and dialect, each exposing
+``read(connection, schemas) -> list[DbObject]`` with a fixed handful of bulk
+catalog queries (never a few per object).
+
+Naming, shared by every reader so that ``requires`` can point across them:
+PostgreSQL names are schema-qualified (``public.v``), a function's carries its
+identity arguments (``public.total(integer, text)``), an object of a table
+says so (``audit on public.orders``); MySQL/MariaDB and SQLite names are bare.
+Tables are referred to by their model key (``orders``, ``audit.orders``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Collection, Sequence
+
+import sqlalchemy as sa
+
+from ....core.objects import DbObject
+
+__all__ = ["read_objects", "READERS"]
+
+#: dialect name → the modules (in this package) that read its objects
+READERS: dict[str, tuple[str, ...]] = {
+    "postgresql": ("pg_types", "pg_routines", "pg_views", "pg_triggers", "pg_security"),
+    "mysql": ("mysql",),
+    "mariadb": ("mysql",),
+    "sqlite": ("sqlite",),
+}
+
+
+def read_objects(
+    connection: sa.engine.Connection,
+    *,
+    schemas: Sequence[str | None] = (None,),
+    exclude: Collection[str] = (),
+) -> tuple[DbObject, ...]:
+    """The objects of ``schemas`` (None: the default one), sorted by id; those of tables in ``exclude``
+    (by bare or qualified key) are left out."""
+    found: list[DbObject] = []
+    for name in READERS.get(connection.dialect.name, ()):
+        found += importlib.import_module(f"{__name__}.{name}").read(connection, tuple(schemas))
+    excluded = frozenset(exclude)
+    return tuple(sorted(
+        (x for x in found if x.table is None or not (x.table in excluded or x.table.rsplit(".", 1)[-1] in excluded)),
+        key=lambda x: x.id,
+    ))

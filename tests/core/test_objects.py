@@ -1,0 +1,121 @@
+"""Views, functions, triggers… in the differ and the order: created, replaced, dropped, and re-created
+around the changes that would break them."""
+
+from __future__ import annotations
+
+from dbshift.core import ops as o
+from dbshift.core.diff import diff
+from dbshift.core.model import Column, Schema, Table
+from dbshift.core.objects import DbObject
+from dbshift.core.order import order
+
+USERS = Table("users", (Column("id", "integer", nullable=False), Column("email", "varchar(50)")))
+WIDER = Table("users", (Column("id", "integer", nullable=False), Column("email", "text")))
+
+
+def view(name: str, body: str, *, shape: str = "email text", requires: tuple[str, ...] = (),
+         uses: tuple[tuple[str, str | None], ...] = (("users", "email"),)) -> DbObject:
+    return DbObject(
+        "view", f"public.{name}", (f"CREATE VIEW public.{name} AS {body}",), (f"DROP VIEW public.{name}",),
+        (f"CREATE OR REPLACE VIEW public.{name} AS {body}",), shape=shape, depends_on=uses, requires=requires,
+    )
+
+
+def function(name: str, body: str, *, returns: str = "integer") -> DbObject:
+    create = f"CREATE FUNCTION public.{name}() RETURNS {returns} AS $$ {body} $$ LANGUAGE sql"
+    return DbObject(
+        "function", f"public.{name}()", (create,), (f"DROP FUNCTION public.{name}()",),
+        (create.replace("CREATE", "CREATE OR REPLACE", 1),), shape=returns,
+    )
+
+
+def trigger(name: str, function_id: str) -> DbObject:
+    return DbObject(
+        "trigger", f"{name} on public.users", (f"CREATE TRIGGER {name} ... EXECUTE FUNCTION x()",),
+        (f"DROP TRIGGER {name} ON public.users",), table="users", requires=(function_id,),
+    )
+
+
+def planned(current: Schema, target: Schema) -> list[str]:
+    ops = order(diff(current, target))
+    assert o.apply_all(current, ops).objects == target.objects
+    return [op.describe() for op in ops]
+
+
+def test_new_objects_come_after_what_they_need_and_functions_before_tables():
+    f = function("next_id", "SELECT 1")
+    target = Schema.of([USERS], objects=[view("emails", "SELECT email FROM users"), f, trigger("t", f.id)])
+    assert planned(Schema(), target) == [
+        "create function public.next_id()", "create table users", "create view public.emails",
+        "create trigger t on public.users",
+    ]
+
+
+def test_a_function_that_uses_a_new_table_waits_for_it():
+    f = DbObject("function", "public.f()", ("CREATE FUNCTION f() ...",), ("DROP FUNCTION f()",),
+                 depends_on=(("users", None),))
+    assert planned(Schema(), Schema.of([USERS], objects=[f])) == ["create table users", "create function public.f()"]
+
+
+def test_a_changed_view_of_the_same_shape_is_replaced_in_place():
+    current = Schema.of([USERS], objects=[view("emails", "SELECT email FROM users")])
+    target = Schema.of([USERS], objects=[view("emails", "SELECT email FROM users WHERE id > 0")])
+    assert planned(current, target) == ["replace view public.emails"]
+
+
+def test_a_view_whose_columns_change_is_dropped_and_created_with_the_views_over_it():
+    inner, outer = view("emails", "SELECT email FROM users"), view("outer_v", "SELECT * FROM emails",
+                                                                  requires=("view:public.emails",), uses=())
+    current = Schema.of([USERS], objects=[inner, outer])
+    changed = view("emails", "SELECT id, email FROM users", shape="id integer, email text")
+    target = Schema.of([USERS], objects=[changed, outer])
+    assert planned(current, target) == [
+        "drop view public.outer_v", "drop view public.emails", "create view public.emails", "create view public.outer_v",
+    ]
+
+
+def test_a_view_over_a_column_whose_type_changes_is_dropped_and_created_around_the_change():
+    v = view("emails", "SELECT email FROM users")
+    assert planned(Schema.of([USERS], objects=[v]), Schema.of([WIDER], objects=[v])) == [
+        "drop view public.emails", "alter column users.email (type)", "create view public.emails",
+    ]
+
+
+def test_objects_kept_as_text_survive_a_type_change():
+    v = DbObject("view", "emails", ("CREATE VIEW emails AS SELECT email FROM users",), ("DROP VIEW emails",),
+                 depends_on=(("users", "email"),), survives_alters=True)
+    assert planned(Schema.of([USERS], objects=[v]), Schema.of([WIDER], objects=[v])) == [
+        "alter column users.email (type)",
+    ]
+
+
+def test_a_trigger_goes_before_its_table_and_its_function_after_it():
+    f = function("stamp", "SELECT 1")
+    current = Schema.of([USERS], objects=[f, trigger("t", f.id)])
+    assert planned(current, Schema()) == [
+        "drop trigger t on public.users", "drop table users", "drop function public.stamp()",
+    ]
+
+
+def test_a_function_whose_result_changes_is_recreated_with_its_trigger():
+    f, g = function("stamp", "SELECT 1"), function("stamp", "SELECT 'a'", returns="text")
+    current = Schema.of([USERS], objects=[f, trigger("t", f.id)])
+    target = Schema.of([USERS], objects=[g, trigger("t", g.id)])
+    assert planned(current, target) == [
+        "drop trigger t on public.users", "drop function public.stamp()", "create function public.stamp()",
+        "create trigger t on public.users",
+    ]
+
+
+def test_the_reverse_of_a_plan_restores_the_objects():
+    f = function("stamp", "SELECT 1")
+    current = Schema.of([USERS], objects=[f, view("emails", "SELECT email FROM users")])
+    target = Schema.of([WIDER], objects=[function("stamp", "SELECT 2")])
+    ops = order(diff(current, target))
+    assert o.apply_all(o.apply_all(current, ops), o.reverse_all(ops)) == current
+
+
+def test_a_definition_differing_only_in_white_space_is_the_same():
+    a = DbObject("view", "v", ("CREATE VIEW v AS SELECT 1",), ("DROP VIEW v",))
+    b = DbObject("view", "v", ("CREATE VIEW v AS\n    SELECT   1",), ("DROP VIEW v",))
+    assert a == b and diff(Schema.of(objects=[a]), Schema.of(objects=[b])) == []
