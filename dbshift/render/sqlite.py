@@ -74,6 +74,11 @@ _NO_SEQUENCES = "SQLite has no sequences (an INTEGER PRIMARY KEY numbers rows by
 _NO_ENUMS = "SQLite has no enum types (a column's values are limited by a CHECK constraint on its table)"
 
 
+_NO_INHERITANCE = "SQLite has no table inheritance (PostgreSQL's INHERITS)"
+_NO_PARTITIONS = "dbshift partitions tables on PostgreSQL only (PARTITION OF)"
+_NO_STATISTICS = "SQLite has no extended statistics or statistics targets (PostgreSQL's CREATE STATISTICS, SET STATISTICS)"
+
+
 class SqliteRenderer(Renderer):
     name = "sqlite"
     supports_comments = False
@@ -85,6 +90,7 @@ class SqliteRenderer(Renderer):
         o.DropEnum: "SQLite has no enum types, so there is none to drop",
         o.DropSequence: "SQLite has no sequences, so there is none to drop",
         o.DropSchema: "SQLite has no schemas, so there is none to drop",
+        o.DropStatistics: "SQLite has no extended statistics, so there are none to drop",
     }
     unsupported = {
         o.CreateSchema: _NO_SCHEMAS,
@@ -93,6 +99,11 @@ class SqliteRenderer(Renderer):
         o.AttachSequence: _NO_SEQUENCES,
         o.DetachSequence: _NO_SEQUENCES,
         o.AlterEnum: _NO_ENUMS,
+        o.AlterTableInherit: _NO_INHERITANCE,
+        o.AttachPartition: _NO_PARTITIONS,
+        o.DetachPartition: _NO_PARTITIONS,
+        o.CreateStatistics: _NO_STATISTICS,
+        o.AlterColumnStatistics: _NO_STATISTICS,
     }
 
     def loss_condition(self, column: str, loss: Loss, new_type: str) -> str | None:
