@@ -93,10 +93,18 @@ def _comments_written(ops: tuple[o.Op, ...]) -> list[tuple[str, str | None]]:
 
 def as_models_express(schema: Schema) -> Schema:
     """``schema`` without what models cannot express: options of a serial column's own sequence,
-    CLUSTER marks.  Applied to a database's schema whenever it is compared with models."""
+    CLUSTER marks, inheritance, partitions (created outside the models; the partitioned table is
+    kept), extended statistics and statistics targets.  Applied to a database's schema whenever it
+    is compared with models."""
+    tables = (
+        replace(
+            t, cluster_on=None, inherits=(), inherited_columns=(), statistics=(),
+            columns=tuple(replace(c, statistics_target=None) for c in t.columns),
+        )
+        for t in schema.tables if t.partition_of is None
+    )
     return Schema.of(
-        (replace(t, cluster_on=None) for t in schema.tables), schema.enums,
-        (s for s in schema.sequences if s.owned_by is None), schema.schemas, schema.objects,
+        tables, schema.enums, (s for s in schema.sequences if s.owned_by is None), schema.schemas, schema.objects,
     )
 
 

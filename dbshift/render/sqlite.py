@@ -83,6 +83,11 @@ _UNNAMED_COLUMNS = (
 )
 
 
+_NO_INHERITANCE = "SQLite has no table inheritance (PostgreSQL's INHERITS)"
+_NO_PARTITIONS = "dbshift partitions tables on PostgreSQL only (PARTITION OF)"
+_NO_STATISTICS = "SQLite has no extended statistics or statistics targets (PostgreSQL's CREATE STATISTICS, SET STATISTICS)"
+
+
 class SqliteRenderer(Renderer):
     name = "sqlite"
     supports_comments = False
@@ -94,6 +99,7 @@ class SqliteRenderer(Renderer):
         o.DropEnum: "SQLite has no enum types, so there is none to drop",
         o.DropSequence: "SQLite has no sequences, so there is none to drop",
         o.DropSchema: "SQLite has no schemas, so there is none to drop",
+        o.DropStatistics: "SQLite has no extended statistics, so there are none to drop",
     }
     unsupported = {
         o.CreateSchema: _NO_SCHEMAS,
@@ -101,6 +107,11 @@ class SqliteRenderer(Renderer):
         o.AlterSequence: _NO_SEQUENCES,
         o.AttachSequence: _NO_SEQUENCES,
         o.DetachSequence: _NO_SEQUENCES,
+        o.AlterTableInherit: _NO_INHERITANCE,
+        o.AttachPartition: _NO_PARTITIONS,
+        o.DetachPartition: _NO_PARTITIONS,
+        o.CreateStatistics: _NO_STATISTICS,
+        o.AlterColumnStatistics: _NO_STATISTICS,
     }
 
     def loss_condition(self, column: str, loss: Loss, new_type: str) -> str | None:

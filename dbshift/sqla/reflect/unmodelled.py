@@ -120,23 +120,15 @@ SELECT 'row-level security', n.nspname, '', n.nspname, c.relname,
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND n.nspname = ANY(:schemas)
 UNION ALL
-SELECT 'statistics', n.nspname, s.stxname, cn.nspname, c.relname, pg_get_statisticsobjdef(s.oid),
-       {_pg_depends("pg_catalog.pg_statistic_ext", "d.objid = s.oid")}
-FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
-JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
-WHERE n.nspname = ANY(:schemas)
+SELECT 'collation', n.nspname, coll.collname, NULL, NULL,
+       (to_jsonb(coll) - 'oid' - 'collname' - 'collnamespace' - 'collowner' - 'collversion')::text, ARRAY[]::text[]
+FROM pg_catalog.pg_collation coll JOIN pg_catalog.pg_namespace n ON n.oid = coll.collnamespace
+WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_collation", "coll.oid")}
 UNION ALL
 SELECT 'storage parameters', n.nspname, '', n.nspname, c.relname, array_to_string(c.reloptions, ','),
        ARRAY[]::text[]
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL AND n.nspname = ANY(:schemas)
-UNION ALL
-SELECT 'statistics target', n.nspname, a.attname, n.nspname, c.relname, a.attstattarget::text,
-       ARRAY[]::text[]
-FROM pg_catalog.pg_attribute a
-JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget >= 0
-  AND n.nspname = ANY(:schemas)
 UNION ALL
 SELECT 'privileges', n.nspname, c.relname, n.nspname, CASE WHEN c.relkind IN ('r', 'p') THEN c.relname END,
        c.relacl::text, ARRAY[]::text[]
@@ -240,8 +232,6 @@ def _postgresql(connection: sa.engine.Connection, schemas: Sequence[str | None])
             name = f"on {row.schema}.{row.name}" if row.name else f"on schema {row.schema}"
         elif row.kind in ("row-level security", "storage parameters"):
             name = f"of {row.on_schema}.{row.on_table}"
-        elif row.kind == "statistics target":
-            name = f"of {row.on_schema}.{row.on_table}.{row.name}"
         elif table:
             name = f"{row.name} on {row.on_schema}.{row.on_table}"
         else:
