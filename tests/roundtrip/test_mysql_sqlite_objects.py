@@ -411,3 +411,54 @@ def test_sqlite_a_view_over_a_dropped_column_is_dropped_first_and_created_after(
                   "CREATE VIEW v AS SELECT id, c AS b FROM t"])
     sql = converge(sqlite.a, sqlite.b)
     assert sql.index("DROP VIEW v;") < sql.index("DROP COLUMN b") < sql.index("CREATE VIEW v")
+
+
+# --- models: the database's own views and triggers ride along ------------------------------------------
+
+
+def _shop(a_type: type[sa.types.TypeEngine], with_u: bool) -> Callable[[sa.MetaData], None]:
+    def build(metadata: sa.MetaData) -> None:
+        sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                 sa.Column("a", a_type))
+        sa.Table("log", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("msg", sa.String(100)))
+        if with_u:
+            sa.Table("u", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False))
+
+    return build
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "mariadb"])
+def test_models_that_drop_a_table_drop_its_trigger_and_keep_the_views_they_do_not_declare(
+    kind: str, database_of, tmp_path: Path,
+):
+    url = database_of(kind)
+    root = tmp_path / "project"
+    (root / "migrations").mkdir(parents=True)
+
+    def config(build: Callable[[sa.MetaData], None]) -> Config:
+        metadata = sa.MetaData()
+        build(metadata)
+        return Config(root=root, migrations=root / "migrations", url=url, url_source="test", metadata_object=metadata)
+
+    a, b = config(_shop(sa.Integer, True)), config(_shop(sa.BigInteger, False))
+    api.revision(a, "a", autogenerate=True)
+    api.upgrade(a)
+    body = "INSERT INTO log (msg) VALUES ('u')"
+    execute(url, [
+        "INSERT INTO t (id, a) VALUES (1, 5)", "CREATE VIEW v AS SELECT id, a FROM t",
+        f"CREATE TRIGGER u_log AFTER INSERT ON u FOR EACH ROW {body}" if kind == "mariadb"
+        else f"CREATE TRIGGER u_log AFTER INSERT ON u BEGIN {body}; END",
+    ])
+    assert api.check(a).ops == ()  # the models need not declare them
+
+    api.revision(b, "b", autogenerate=True)
+    api.upgrade(b)
+    assert api.check(b).ops == ()
+    assert rows(url, "SELECT id, a FROM v") == [(1, 5)]  # kept over the type change
+
+    api.downgrade(a, "-1")  # u comes back, and its trigger with it
+    assert api.check(a).ops == ()
+    execute(url, ["INSERT INTO u (id) VALUES (1)"])
+    assert rows(url, "SELECT msg FROM log") == [("u",)]
+    api.upgrade(b)
+    assert api.check(b).ops == ()
