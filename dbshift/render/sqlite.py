@@ -10,14 +10,20 @@ keeps everything the table had:
 * every row, with its rowid, also in a table without an INTEGER PRIMARY KEY
   (the rowid is copied, so rows keep the rowids other data may point at);
 * its indexes (from the model) and its triggers (read from ``sqlite_master``
-  before the drop and re-created after the rename: the model has no
-  triggers, so a :class:`~.base.Replay` runs them); a trigger whose body
-  uses a column the rebuild dropped fails the migration, naming the trigger;
+  before the drop and re-created after the rename by a :class:`~.base.Replay`,
+  so that those the schema does not know of, made by hand since it was read,
+  come back too); a trigger whose body uses a column the rebuild dropped
+  fails the migration, naming the trigger.  A script cannot replay: it holds
+  the CREATE TRIGGER of each trigger the schema knows the table has.  A plan
+  that changes a trigger of the table drops it before the rebuild and creates
+  it after (:mod:`dbshift.core.order`), so none is lost or made twice;
 * the views over it: the rename runs with ``legacy_alter_table`` on, which
   leaves views and other tables' triggers as they were written instead of
   refusing because the table is briefly absent; each view that names the
-  table is then queried, so one that no longer works (it read a dropped
-  column) fails the migration, naming the view;
+  table is then queried (in a script, each the schema knows uses it), so one
+  that no longer works (it read a dropped column) fails the migration, naming
+  the view.  A view the plan creates is queried too: SQLite takes any view,
+  and would fail only when it is read;
 * its AUTOINCREMENT counter in ``sqlite_sequence``, so no id is handed out twice;
 * WITHOUT ROWID and STRICT (:class:`~dbshift.core.model.TableOptions`).
 
