@@ -85,7 +85,7 @@ FROM information_schema.EVENTS e WHERE e.EVENT_SCHEMA = DATABASE()
 
 _STATUS = {"ENABLED": "ENABLE", "DISABLED": "DISABLE", "SLAVESIDE_DISABLED": "DISABLE ON SLAVE"}
 
-# `db`.`name` (a table or view), maybe followed by an alias, or `name`.`column` / `db`.`table`.`column`
+# a name in backquotes, as the server writes view definitions; NEW.column / OLD.column in a trigger's body
 _NAME = r"`((?:[^`]|``)+)`"
 _ROW_REF = re.compile(r"\b(?:NEW|OLD)\s*\.\s*`?(\w+)`?", re.I)
 
