@@ -9,9 +9,8 @@ depend on) so that nothing escapes unnoticed:
 * :func:`differences` says which of them differ between two databases
   (``dbshift diff`` cannot write that change, so it reports it);
 * :func:`dependants` says which of them a plan breaks or removes (a view on a
-  dropped column makes the ``DROP`` fail).  A SQLite table rebuild keeps the
-  views and triggers over the table (it re-creates the triggers and checks the
-  views): only one that uses a column the plan drops is named.
+  dropped column makes the ``DROP`` fail).  One kept as text
+  (``survives_alters``) is named only when a column it uses is dropped.
 
 Pure values, no I/O.
 """
