@@ -462,3 +462,25 @@ def test_models_that_drop_a_table_drop_its_trigger_and_keep_the_views_they_do_no
     assert rows(url, "SELECT msg FROM log") == [("u",)]
     api.upgrade(b)
     assert api.check(b).ops == ()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "mariadb"])
+def test_a_view_the_models_do_not_declare_over_a_column_they_drop_is_named_before_anything_runs(
+    kind: str, database_of, tmp_path: Path,
+):
+    url = database_of(kind)
+    root = tmp_path / "project"
+    (root / "migrations").mkdir(parents=True)
+
+    def config(with_a: bool) -> Config:
+        metadata = sa.MetaData()
+        columns = [sa.Column("id", sa.Integer, primary_key=True)] + ([sa.Column("a", sa.Integer)] if with_a else [])
+        sa.Table("t", metadata, *columns)
+        return Config(root=root, migrations=root / "migrations", url=url, url_source="test", metadata_object=metadata)
+
+    api.revision(config(True), "a", autogenerate=True)
+    api.upgrade(config(True))
+    execute(url, ["INSERT INTO t (id, a) VALUES (1, 5)", "CREATE VIEW v AS SELECT id, a FROM t"])
+    result = api.revision(config(False), "drop a", autogenerate=True)
+    said = [d.describe() for d in result.dependants]
+    assert any("view v depends on column t.a" in s and "will fail" in s for s in said), said
