@@ -130,15 +130,16 @@ def database_schema_for(conn: sa.Connection, config: Config, model: Schema | Non
 
 
 def dependants_of(conn: sa.Connection, config: Config, model: Schema, ops: tuple[o.Op, ...]) -> tuple[Dependant, ...]:
-    """The database's views, triggers… (which models cannot express) that ``ops`` drop or change under."""
+    """The database's objects that ``ops`` drop or change under: views, triggers… they re-create as they
+    were over a column they drop, and objects dbshift does not model."""
     if not ops:
         return ()
-    from ..core.unmodelled import dependants
+    from ..core.unmodelled import dependants, recreated_over_dropped
     from ..sqla.reflect.unmodelled import unmodelled
 
     found = unmodelled(conn, schemas=[None] + list(model.schemas), exclude=excluded(config))
     conn.rollback()
-    return dependants(ops, found)
+    return recreated_over_dropped(ops) + dependants(ops, found)
 
 
 def changes(target: Schema, current: Schema, dialect: str, policy: RenamePolicy | None = None) -> tuple[o.Op, ...]:

@@ -554,8 +554,12 @@ def diff_objects(current: Schema, target: Schema, table_ops: Iterable[o.Op] = ()
 
     A changed object is replaced in place when its new version allows it (same shape: a view's columns,
     a function's result); otherwise it is dropped and created, and so are the objects that require it.
+    An object of a table that ``table_ops`` drop (a trigger) goes with it, whatever ``target`` says.
     """
-    old, new = by_id(current.objects), by_id(target.objects)
+    table_ops = list(table_ops)
+    dropped = {op.table.key for op in table_ops if isinstance(op, o.DropTable)}
+    old = by_id(current.objects)
+    new = {k: x for k, x in by_id(target.objects).items() if x.table is None or x.table not in dropped}
     result: list[o.Op] = [o.DropObject(old[k]) for k in sorted(old.keys() - new.keys())]
     result += [o.CreateObject(new[k]) for k in sorted(new.keys() - old.keys())]
     recreated: set[str] = set()
@@ -567,7 +571,6 @@ def diff_objects(current: Schema, target: Schema, table_ops: Iterable[o.Op] = ()
             result.append(o.ReplaceObject(a, b))
         else:
             recreated.add(k)
-    table_ops = list(table_ops)
     kept = [old[k] for k in sorted(old.keys() & new.keys()) if k not in recreated]
     recreated |= {x.id for x in kept if any(_breaks(op, x) for op in table_ops)}
     gone = (old.keys() - new.keys()) | recreated
