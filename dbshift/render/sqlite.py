@@ -10,14 +10,20 @@ keeps everything the table had:
 * every row, with its rowid, also in a table without an INTEGER PRIMARY KEY
   (the rowid is copied, so rows keep the rowids other data may point at);
 * its indexes (from the model) and its triggers (read from ``sqlite_master``
-  before the drop and re-created after the rename: the model has no
-  triggers, so a :class:`~.base.Replay` runs them); a trigger whose body
-  uses a column the rebuild dropped fails the migration, naming the trigger;
+  before the drop and re-created after the rename by a :class:`~.base.Replay`,
+  so that those the schema does not know of, made by hand since it was read,
+  come back too); a trigger whose body uses a column the rebuild dropped
+  fails the migration, naming the trigger.  A script cannot replay: it holds
+  the CREATE TRIGGER of each trigger the schema knows the table has.  A plan
+  that changes a trigger of the table drops it before the rebuild and creates
+  it after (:mod:`dbshift.core.order`), so none is lost or made twice;
 * the views over it: the rename runs with ``legacy_alter_table`` on, which
   leaves views and other tables' triggers as they were written instead of
   refusing because the table is briefly absent; each view that names the
-  table is then queried, so one that no longer works (it read a dropped
-  column) fails the migration, naming the view;
+  table is then queried (in a script, each the schema knows uses it), so one
+  that no longer works (it read a dropped column) fails the migration, naming
+  the view.  A view the plan creates is queried too: SQLite takes any view,
+  and would fail only when it is read;
 * its AUTOINCREMENT counter in ``sqlite_sequence``, so no id is handed out twice;
 * WITHOUT ROWID and STRICT (:class:`~dbshift.core.model.TableOptions`).
 
@@ -42,10 +48,11 @@ only those render as nothing.  A named enum type is nothing of its own either: a
 column of an enum holds its values as text, its length in the column's type
 (``sa.Enum`` is spelled per database when the migration runs), so creating or
 dropping one renders as nothing — a migration generated on PostgreSQL, MySQL or
-MariaDB applies here.  It has no schemas or sequences: creating or changing one
-is refused (the migration would otherwise be recorded without its effect), as is
-changing an enum type's values, while dropping one renders as nothing, as there
-is none to drop.  Autogenerate never writes these for SQLite, apart from the enum
+MariaDB applies here.  Changing its values changes the columns the operation
+names (:meth:`SqliteRenderer.render_alter_enum`).  It has no schemas or
+sequences: creating or changing one is refused (the migration would otherwise be
+recorded without its effect), while dropping one renders as nothing, as there is
+none to drop.  Autogenerate never writes these for SQLite, apart from the enum
 types PostgreSQL needs: the models' comments, sequences and schemas are left out
 of its schema.
 """
@@ -54,13 +61,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Mapping
 
 from ..core import model as m
 from ..core import ops as o
+from ..core.enum_columns import changed_table
+from ..core.enum_columns import users as enum_users
 from ..core.model import qualified
 from ..core.types import quote_literal
 from ..core.narrowing import Loss
-from .base import ConstraintNotThere, Renderer, Replay, Statement, UnsupportedConstraint
+from .base import ConstraintNotThere, Renderer, Replay, Statement, UnsupportedConstraint, UnsupportedOperation
+from .enum_values import refuse_removed_values, rename_rows, renamed_value
 
 _CONSTANT = r"""'(?:[^']|'')*'|-?\d+(?:\.\d+)?|null|true|false"""
 # a default SQLite takes without parentheses
@@ -72,6 +83,15 @@ _CONSTANT_DEFAULT = re.compile(rf"^\s*\(?\s*(?:{_CONSTANT})\s*\)?\s*$", re.I | r
 _NO_SCHEMAS = "SQLite has no schemas (each database is one file; attach another with RunSQL)"
 _NO_SEQUENCES = "SQLite has no sequences (an INTEGER PRIMARY KEY numbers rows by itself)"
 _NO_ENUMS = "SQLite has no enum types (a column's values are limited by a CHECK constraint on its table)"
+_UNNAMED_COLUMNS = (
+    "SQLite holds an enum's values as text in each column, and the migration does not name the columns of "
+    "enum type {key}: add them, as generated migrations do (AlterEnum(..., columns=((\"table\", \"column\"), ...)))"
+)
+
+
+_NO_INHERITANCE = "SQLite has no table inheritance (PostgreSQL's INHERITS)"
+_NO_PARTITIONS = "dbshift partitions tables on PostgreSQL only (PARTITION OF)"
+_NO_STATISTICS = "SQLite has no extended statistics or statistics targets (PostgreSQL's CREATE STATISTICS, SET STATISTICS)"
 
 
 class SqliteRenderer(Renderer):
@@ -85,6 +105,7 @@ class SqliteRenderer(Renderer):
         o.DropEnum: "SQLite has no enum types, so there is none to drop",
         o.DropSequence: "SQLite has no sequences, so there is none to drop",
         o.DropSchema: "SQLite has no schemas, so there is none to drop",
+        o.DropStatistics: "SQLite has no extended statistics, so there are none to drop",
     }
     unsupported = {
         o.CreateSchema: _NO_SCHEMAS,
@@ -92,7 +113,11 @@ class SqliteRenderer(Renderer):
         o.AlterSequence: _NO_SEQUENCES,
         o.AttachSequence: _NO_SEQUENCES,
         o.DetachSequence: _NO_SEQUENCES,
-        o.AlterEnum: _NO_ENUMS,
+        o.AlterTableInherit: _NO_INHERITANCE,
+        o.AttachPartition: _NO_PARTITIONS,
+        o.DetachPartition: _NO_PARTITIONS,
+        o.CreateStatistics: _NO_STATISTICS,
+        o.AlterColumnStatistics: _NO_STATISTICS,
     }
 
     def loss_condition(self, column: str, loss: Loss, new_type: str) -> str | None:
@@ -123,6 +148,18 @@ class SqliteRenderer(Renderer):
     def render_drop_index(self, op: o.DropIndex, schema: m.Schema) -> list:
         return [f"DROP INDEX {self.q(op.index.name)}"]
 
+    def render_create_object(self, op: o.CreateObject, schema: m.Schema) -> list:
+        """A view is queried once created: SQLite takes any view and fails only when it is read, so one
+        naming a column that is gone fails the migration, named, rather than every later read."""
+        statements = super().render_create_object(op, schema)
+        if op.object.kind == "view":
+            query = f"SELECT * FROM main.{self.q(op.object.name)} LIMIT 0"
+            statements.append(Replay(
+                f"SELECT {quote_literal(query)}, {quote_literal(f'view {op.object.name} does not work')}",
+                what=f"check that view {op.object.name} works", offline=(query,),
+            ))
+        return statements
+
     # operations that need a rebuild ----------------------------------------------
 
     def render_alter_column(self, op: o.AlterColumn, schema: m.Schema) -> list:
@@ -141,6 +178,33 @@ class SqliteRenderer(Renderer):
 
     def render_alter_table_options(self, op: o.AlterTableOptions, schema: m.Schema) -> list:
         return self.rebuild(schema, op) if op.old != op.new else []
+
+    def render_alter_enum(self, op: o.AlterEnum, schema: m.Schema) -> list:
+        """The change of the columns ``op`` names (a column of an enum is text here, so only the migration can
+        say which they are: one that does not say is refused).
+
+        A check per column first refuses, with a count, to remove a value rows
+        still hold.  A table whose columns or CHECKs change (text as long as the
+        longest value, a CHECK listing the values) is rebuilt, renamed values
+        given their new value as the rows are copied; otherwise the rows holding
+        a renamed value are updated, and nothing else changes.
+        """
+        if op.columns is None:
+            raise UnsupportedOperation(op, self.name, _UNNAMED_COLUMNS.format(key=op.old.key))
+        found = enum_users(schema, op.old, op.columns)
+        result: list = [g for t, c in found for g in refuse_removed_values(self, op, t, c)]
+        names: dict[str, list[m.Column]] = {}
+        for table, column in found:
+            names.setdefault(table.key, []).append(column)
+        for key, columns in names.items():
+            before = schema.table(key)
+            after = changed_table(before, (c.name for c in columns), op.old, op.new, op.renamed)
+            if after != before:
+                values = {c.name: v for c in columns if (v := renamed_value(self, op, c)) is not None}
+                result += self.rebuild_table(schema, before, after, values)
+            else:
+                result += [sql for c in columns for sql in rename_rows(self, op, before, c)]
+        return result
 
     # creating tables -----------------------------------------------------------------
 
@@ -202,8 +266,12 @@ class SqliteRenderer(Renderer):
         key = qualified(op.table, op.schema)  # type: ignore[attr-defined]
         return self.rebuild_table(schema, schema.table(key), op.apply(schema).table(key))
 
-    def rebuild_table(self, schema: m.Schema, before: m.Table, after: m.Table) -> list[Statement | str]:
-        """Statements that turn table ``before`` (in ``schema``) into ``after``, keeping its rows and all it had."""
+    def rebuild_table(
+        self, schema: m.Schema, before: m.Table, after: m.Table, values: Mapping[str, str] | None = None
+    ) -> list[Statement | str]:
+        """Statements that turn table ``before`` (in ``schema``) into ``after``, keeping its rows and all it had;
+        ``values`` gives, by column name, the SQL a copied column takes its new value from (its old value when
+        not given)."""
         name, temp = before.name, f"_dbshift_new_{after.name}"
         old, new, literal = self.q(name), self.q(temp), quote_literal(name)
         shown = _braced(name)
@@ -219,6 +287,7 @@ class SqliteRenderer(Renderer):
         ]
         rowid = self._rowid_to_copy(before, after, copied)
         columns = ", ".join(([rowid] if rowid else []) + [self.q(c) for c in copied])
+        taken = ", ".join(([rowid] if rowid else []) + [(values or {}).get(c, self.q(c)) for c in copied])
 
         statements: list[Statement | str] = []
         if children:
@@ -236,7 +305,7 @@ class SqliteRenderer(Renderer):
             "CREATE TEMP TABLE _dbshift_triggers AS SELECT name, sql FROM main.sqlite_master "
             f"WHERE type = 'trigger' AND lower(tbl_name) = lower({literal})",
             self.create_table_sql(after, name=temp),
-            f"INSERT INTO {new} ({columns}) SELECT {columns} FROM {old}",
+            f"INSERT INTO {new} ({columns}) SELECT {taken} FROM {old}",
             self.guard(
                 f"SELECT had, kept FROM (SELECT (SELECT count(*) FROM {old}) AS had, (SELECT count(*) FROM {new}) AS kept)"
                 " WHERE had <> kept",
@@ -262,10 +331,7 @@ class SqliteRenderer(Renderer):
             Replay(
                 self._triggers_replay(after),
                 what=f"re-create the triggers of {name}",
-                offline=(
-                    f"-- re-create the triggers of {name} here: dbshift does when it runs the migration, a script cannot "
-                    f"(list them beforehand: SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = {literal})",
-                ),
+                offline=self._triggers_offline(schema, before),
             ),
             "DROP TABLE temp._dbshift_triggers",
             Replay(
@@ -273,7 +339,7 @@ class SqliteRenderer(Renderer):
                 f"' no longer works after the rebuild of ' || {literal} FROM main.sqlite_master "
                 f"WHERE type = 'view' AND instr(lower(sql), lower({literal})) > 0",
                 what=f"check that the views naming {name} still work",
-                offline=(f"-- not checked by this script: the views naming {name} still work",),
+                offline=self._views_offline(schema, before),
             ),
         ]
         if checked:
@@ -298,6 +364,27 @@ class SqliteRenderer(Renderer):
                 "DROP TABLE temp._dbshift_counts",
             ]
         return statements
+
+    def _triggers_offline(self, schema: m.Schema, table: m.Table) -> tuple[str, ...]:
+        """What a script holds in place of the triggers' replay: the CREATE TRIGGER of each trigger ``schema``
+        knows the table has (the plan drops before and creates after the rebuild those it changes), or, when it
+        knows none, a comment saying to re-create them by hand."""
+        known = [x for x in schema.objects if x.kind == "trigger" and (x.table or "").lower() == table.key.lower()]
+        if known:
+            return tuple(statement for x in known for statement in x.create)
+        return (
+            f"-- re-create the triggers of {table.name} here: dbshift does when it runs the migration, a script "
+            "cannot (list them beforehand: SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = "
+            f"{quote_literal(table.name)})",
+        )
+
+    def _views_offline(self, schema: m.Schema, table: m.Table) -> tuple[str, ...]:
+        """What a script holds in place of the views' check: a query of each view ``schema`` knows uses the
+        table (it fails when the view no longer works), or, when it knows none, a comment."""
+        known = [x for x in schema.objects if x.kind == "view" and x.uses(table.key)]
+        if known:
+            return tuple(f"SELECT * FROM main.{self.q(x.name)} LIMIT 0" for x in known)
+        return (f"-- not checked by this script: the views naming {table.name} still work",)
 
     def _triggers_replay(self, table: m.Table) -> str:
         """Each saved trigger's CREATE TRIGGER, then statements that do nothing but make SQLite compile the
