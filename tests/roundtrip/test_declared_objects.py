@@ -519,3 +519,19 @@ def test_mariadb_a_user_who_cannot_make_the_scratch_database_is_told_what_to_gra
     finally:
         with mariadb_server.admin.begin() as conn:
             conn.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%%'")
+
+
+def test_mariadb_and_sqlite_a_view_over_a_column_whose_type_changes_keeps_working(project, other_url):
+    p = project(other_url)
+    short, long = pg_view_over_email(sa.String(100)), pg_view_over_email(sa.Text())
+    p.revision(short, "short")
+    p.upgrade(short)
+    p.sql("INSERT INTO users (id, email) VALUES (1, 'a@x')")
+    changed = p.revision(long, "long")
+    assert described(changed.ops) == ["alter column users.email (type)"]  # the view, kept as text, survives it
+    p.upgrade(long)
+    assert p.check(long).ok
+    assert p.sql("SELECT email FROM emails") == [("a@x",)]
+    p.downgrade(short)
+    assert p.check(short).ops == ()
+    assert p.sql("SELECT email FROM emails") == [("a@x",)]
