@@ -19,7 +19,7 @@ EVERY = float(os.environ.get("DBSHIFT_SLOW_TEST", "20"))
 
 class SlowTests:
     def __init__(self, config: pytest.Config) -> None:
-        self.config = config
+        self.out = _terminal(config)
         self.running: dict[str, float] = {}
         self.lock = threading.Lock()
         self.stop = threading.Event()
@@ -53,9 +53,19 @@ class SlowTests:
                     self._say(f"still running ({now - started:.0f} s): {nodeid}")
 
     def _say(self, line: str) -> None:
-        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(line)
+        os.write(self.out, f"\n{line}\n".encode())
+
+
+def _terminal(config: pytest.Config) -> int:
+    """A file descriptor of the terminal pytest writes to, which a running test's output capture leaves alone."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if capture is None:
+        return os.dup(1)
+    capture.suspend_global_capture()
+    try:
+        return os.dup(1)
+    finally:
+        capture.resume_global_capture()
 
 
 def pytest_configure(config: pytest.Config) -> None:
