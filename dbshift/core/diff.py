@@ -593,4 +593,6 @@ def _breaks(op: o.Op, obj: DbObject) -> bool:
         return obj.uses(qualified(op.table, op.schema), op.column.name)
     if isinstance(op, o.AlterColumn) and not obj.survives_alters:
         return op.old.type != op.new.type and obj.uses(qualified(op.table, op.schema), op.old.name)
+    if isinstance(op, o.AlterEnum) and not op.in_place and not obj.survives_alters:
+        return any(obj.uses(table, column) for table, column in op.columns or ())  # its columns change type
     return False

@@ -639,6 +639,15 @@ class AlterEnum(Op):
         return tuple(v for v in self.old.values if v in gone)
 
     @property
+    def in_place(self) -> bool:
+        """Values are only added and renamed, the old ones keeping their order: PostgreSQL changes the type
+        itself (``ALTER TYPE``) rather than re-creating it and converting every column."""
+        renamed = dict(self.renamed)
+        after_rename = [renamed.get(v, v) for v in self.old.values]
+        kept = [v for v in after_rename if v in self.new.values]
+        return not self.removed and kept == [v for v in self.new.values if v in after_rename]
+
+    @property
     def risk(self) -> str | None:
         if self.removed:
             return f"removes values {', '.join(self.removed)} from enum type {self.old.key}"

@@ -284,12 +284,10 @@ END"""
 
     def render_alter_enum(self, op: o.AlterEnum, schema: m.Schema) -> list:
         old, new = op.old, op.new
+        if not op.in_place:
+            return self._rebuild_enum(op, schema)
         renamed = dict(op.renamed)
         after_rename = tuple(renamed.get(v, v) for v in old.values)
-        kept = [v for v in after_rename if v in new.values]
-        in_place = not op.removed and kept == [v for v in new.values if v in after_rename]
-        if not in_place:
-            return self._rebuild_enum(op, schema)
         name = self.enum_name(old)
         result: list = [
             f"ALTER TYPE {name} RENAME VALUE {self.literal(a)} TO {self.literal(b)}" for a, b in op.renamed
