@@ -85,10 +85,15 @@ class MultipleHeads(DbshiftError):
 
 
 def join_heads_hint(heads: list[str] | tuple[str, ...]) -> str:
-    """``merge them with 'dbshift merge', or put LAST on top of FIRST with 'dbshift rebase LAST'``."""
+    """When to merge and when to rebase: merging is always safe; rebasing LAST onto FIRST keeps the history
+    linear but edits LAST's file, so only while no database has applied it (one that has must then accept it)."""
     last, first = heads[-1], heads[0]
     onto = f" --onto {first}" if len(heads) > 2 else ""
-    return f"merge them with {command('merge')}, or put {last} on top of {first} with {command(f'rebase {last}{onto}')}"
+    return (
+        f"merge them with {command('merge')} (safe wherever either branch was applied), or, while no database "
+        f"has applied {last} yet, put {last} on top of {first} with {command(f'rebase {last}{onto}')} for a linear "
+        f"history (it edits {last}'s file: a database that did apply it must then run {command(f'accept {last}')})"
+    )
 
 
 class NothingToRebase(DbshiftError):
