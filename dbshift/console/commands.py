@@ -220,7 +220,8 @@ def check(output: Output, config: Config, *, as_json: bool = False) -> int:
     if as_json:
         output.line(json.dumps(check_json(result, config, output.program)))
     else:
-        output.lines(words.check_lines(result, output.program))
+        models = config.metadata is not None or config.metadata_object is not None
+        output.lines(words.check_lines(result, output.program, models=models))
     return EXIT_OK if result.ok else EXIT_DIFFERENCES
 
 

@@ -47,12 +47,12 @@ def database_source(config: Config) -> str:
     if source == "default":
         return f"the embedded default of app {config.app!r}; choose another with --url, $DBSHIFT_URL or url_env"
     if source == "config":
-        return "url in [tool.dbshift]"
+        return "from url in [tool.dbshift]"
     if source.startswith(_FLASK_SOURCES):
-        return f"the app's {source}"
+        return f"from {source} in the app's config"
     if source.isidentifier() and source.upper() == source:
-        return f"${source}"
-    return source
+        return f"from ${source}"
+    return f"from {source}"
 
 
 def revision_lines(result: RevisionResult) -> list[str]:
@@ -80,7 +80,8 @@ def op_lines(ops: Iterable[o.Op], indent: str = "  ") -> list[str]:
     """``- <what it does>   !! <risk>`` per operation; a risk is read in the context of the steps before it
     (a NOT NULL change right after the step that fills its NULLs carries no warning about NULLs)."""
     ops = tuple(ops)
-    return [f"{indent}- {op.describe()}" + (f"   !! {risk}" if risk else "") for op, risk in zip(ops, step_risks(ops))]
+    risks = step_risks(ops)
+    return [f"{indent}- {op.describe()}" + (f"   !! {risk}" if risk else "") for op, risk in zip(ops, risks, strict=True)]
 
 
 def dependant_lines(result: RevisionResult | CheckResult) -> list[str]:
@@ -346,9 +347,11 @@ def rebase_lines(result: RebaseResult, program: str = "dbshift") -> list[str]:
     return lines
 
 
-def check_lines(result: CheckResult, program: str = "dbshift") -> list[str]:
+def check_lines(result: CheckResult, program: str = "dbshift", *, models: bool = True) -> list[str]:
+    """What ``check`` found; ``models``: the project has models to compare (else only the history is checked)."""
     if result.ok:
-        return ["The database matches the models."]
+        return ["The database matches the models." if models else
+                "The history is in order and fully applied (no models to compare: migrations are written by hand)."]
     lines = [f"problem: {p}" for p in result.problems_for(program)]
     if result.ops:
         lines.append(f"{len(result.ops)} difference(s) between the models and the database:")

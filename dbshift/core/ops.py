@@ -295,7 +295,7 @@ class AlterColumn(Op):
     def describe(self) -> str:
         """``alter column t.c (type, set NOT NULL)``: a nullability change is named as what it does."""
         where = f"{qualified(self.table, self.schema)}.{self.old.name}"
-        nullability = "drop NOT NULL" if self.new.nullable else "set NOT NULL"
+        nullability = "allow NULL" if self.new.nullable else "set NOT NULL"
         changes = [nullability if c == "nullable" else c for c in self.changes]
         return f"alter column {where} ({', '.join(changes) or 'no change'})"
 

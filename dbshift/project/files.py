@@ -381,7 +381,8 @@ def _python_ops(
         raise BadMigrationFile(path, f"line {exc.lineno}: SyntaxError: {exc.msg}") from exc
     except Exception as exc:
         detail = f"{type(exc).__name__}: {_first_line(str(exc))}" if str(exc).strip() else type(exc).__name__
-        raise BadMigrationFile(path, detail) from exc
+        line = _failing_line(exc, path)
+        raise BadMigrationFile(path, f"line {line}: {detail}" if line else detail) from exc
     finally:
         sys.modules.pop(name, None)
     declared = getattr(module, "revision", revision.id)
@@ -397,6 +398,14 @@ def _python_ops(
     if not isinstance(ignore, (tuple, list)) or not all(isinstance(c, str) for c in ignore):
         raise BadMigrationFile(path, "lint_ignore must be a tuple of codes such as (\"DS106\",)")
     return upgrade, None if downgrade is None else _op_list(path, "downgrade", downgrade), tuple(ignore)
+
+
+def _failing_line(exc: BaseException, path: Path) -> int | None:
+    """The line of the migration file ``path`` where running it raised ``exc`` (its innermost frame there)."""
+    import traceback
+
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+    return lines[-1] if lines else None
 
 
 def _op_list(path: Path, name: str, value: object) -> tuple[Op, ...]:

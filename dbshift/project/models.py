@@ -52,6 +52,7 @@ def failing_line(exc: BaseException, root: Path) -> str | None:
     innermost such frame (a syntax error: its own file and line); None when no project file is involved."""
     import traceback
 
+    frames: list[tuple[str, int | None]]
     if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
         frames = [(exc.filename, exc.lineno)]
     else:

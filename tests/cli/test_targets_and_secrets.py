@@ -184,7 +184,7 @@ def test_a_relative_sqlite_path_is_taken_from_the_project_root_wherever_the_comm
     assert databases_under(tmp_path) == [root / "var" / "shop.db"], "not var/shop.db under the working directory"
     assert tables(root / "var" / "shop.db") == {"a", "dbshift_history"}
     out, _ = dbshift(below, "current", "-v")
-    assert f"Database: sqlite:///{root}/var/shop.db (url in [tool.dbshift])" in out and "20260101000001_0001" in out
+    assert f"Database: sqlite:///{root}/var/shop.db (from url in [tool.dbshift])" in out and "20260101000001_0001" in out
 
     monkeypatch.setenv("DBSHIFT_URL", "sqlite:///other.db")
     dbshift(below, "upgrade")
