@@ -65,7 +65,10 @@ def one_revision(graph: RevisionGraph, word: str, current: Iterable[str] = ()) -
     word = word.strip()
     if word in ("head", "heads") and len(graph.heads()) > 1:
         raise MultipleHeads(list(graph.heads()))
-    found = _point(graph, word, word, tuple(current))
+    try:
+        found = _point(graph, word, word, tuple(current))
+    except BadRange as exc:
+        raise BadRevisionWord(word, exc.detail) from None
     if not found:
         what = "no migrations yet" if not graph.revisions else (
             "the database is at base (nothing applied)" if needs_database(word) else "base is before the first migration")
@@ -83,7 +86,10 @@ def offline_start(graph: RevisionGraph, word: str) -> set[str]:
     if needs_database(word):
         raise BadRevisionWord(word, "an offline script reads no database: start from a revision, head or base "
                                     "(for example head:-1 or REV:base)")
-    found = _point(graph, word, word, ()) or ()
+    try:
+        found = _point(graph, word, word, ()) or ()
+    except BadRange as exc:
+        raise BadRevisionWord(word, exc.detail) from None
     return {a for rev in found for a in graph.ancestors(rev)}
 
 
