@@ -25,7 +25,7 @@ def graph_rows(nodes: Sequence[Node]) -> list[Row]:
     """For each node (newest first, each after all its children): the joining lines drawn before it, the
     prefix of its own line (``* `` applied, ``o `` not), and the prefix of lines printed under it."""
     known = {node[0] for node in nodes}
-    lanes: list[str | None] = []
+    lanes: list[str | None] = []  # the revision each lane waits for (None: the lane ends here)
     drawn: list[tuple[list[str], int, str, int, bool]] = []
     for rev_id, parents, applied in nodes:
         before: list[str] = []
@@ -43,8 +43,10 @@ def graph_rows(nodes: Sequence[Node]) -> list[Row]:
         for extra, parent in enumerate(mine[1:], 1):  # a merge: each further parent opens a lane to its right
             lanes.insert(column + extra, parent)
             after.append(_fork(len(lanes), column + extra))
-        while lanes and lanes[-1] is None:
-            lanes.pop()
+        if lanes[column] is None:  # a first revision: its lane ends, the lanes right of it move left
+            if column < len(lanes) - 1:
+                after.append(_shift(len(lanes), column))
+            del lanes[column]
         drawn.append((before, column, "*" if applied else "o", node_lanes, bool(mine)))
         if after:
             drawn.append((after, -1, "", 0, False))
@@ -90,4 +92,14 @@ def _fork(count: int, lane: int) -> str:
     chars[2 * lane - 1] = "\\"
     for i in range(lane + 1, count):
         chars[2 * i - 1] = "\\"
+    return "".join(chars).rstrip()
+
+
+def _shift(count: int, lane: int) -> str:
+    """``|  /``: lane ``lane`` ended; the lanes right of it move left."""
+    chars = [" "] * (2 * count)
+    for i in range(lane):
+        chars[2 * i] = "|"
+    for i in range(lane + 1, count):
+        chars[2 * i - 1] = "/"
     return "".join(chars).rstrip()

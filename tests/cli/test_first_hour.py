@@ -244,3 +244,21 @@ def test_check_names_a_pending_migration_that_does_not_load(sqlite_url: str, tmp
     out = project.cli("check", expect=2)
     assert f"pending migration {project.files[2]} does not load: line 8: NameError" in out
     assert "no models to compare" not in out and "1 migration(s) not applied" in out
+
+
+def _drawn(nodes: list[tuple[str, tuple[str, ...], bool]]) -> list[str]:
+    from dbshift.console.lanes import graph_rows
+
+    lines = []
+    for (before, node, _), (rev, _, _) in zip(graph_rows(nodes), nodes, strict=True):
+        lines += before + [(node + rev).rstrip()]
+    return lines
+
+
+def test_the_graph_is_drawn_as_git_log_graph_draws_it():
+    merged = [("m", ("a", "b"), True), ("b", ("r",), False), ("a", ("r",), True), ("r", (), True)]
+    assert _drawn(merged) == ["*    m", "|\\", "| o  b", "* |  a", "|/", "*    r"]
+    three = [("c", ("r",), False), ("b", ("r",), False), ("a", ("r",), True), ("r", (), True)]
+    assert _drawn(three) == ["o      c", "| o    b", "| | *  a", "|_|/", "|/", "*      r"]
+    second_root = [("m", ("a", "x"), False), ("x", (), False), ("a", (), True)]
+    assert _drawn(second_root) == ["o    m", "|\\", "| o  x", "*    a"], "a lane ends at its first revision"
