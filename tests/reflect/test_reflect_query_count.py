@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from dbshift.sqla.reflect import UnsupportedDialect, reflect
 
-# the queries each dialect module issues (per schema on SQLite); on PostgreSQL one of them reads
-# standard_conforming_strings, which reflection turns on while it reads defaults and CHECKs
-EXPECTED = {"postgresql": 8, "sqlite": 4}
+# the queries each dialect module issues (per schema on SQLite, and one for its views and triggers); on
+# PostgreSQL one of them reads standard_conforming_strings, which reflection turns on while it reads defaults
+# and CHECKs
+EXPECTED = {"postgresql": 9, "sqlite": 5}
 
 
 def _tables(n: int) -> str:
