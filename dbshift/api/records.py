@@ -60,7 +60,7 @@ def history_problems(graph: RevisionGraph, rows: list[HistoryRow], applied: set[
     problems = []
     if len(graph.heads()) > 1:
         problems.append(f"the history has {len(graph.heads())} heads ({', '.join(graph.heads())}); "
-                        + join_heads_hint(graph.heads()))
+                        + join_heads_hint(graph.heads(), applied))
     unknown = sorted(r for r in applied if r not in graph)
     if unknown:
         problems.append(f"the database is at revision(s) the migrations directory does not know: {', '.join(unknown)}")

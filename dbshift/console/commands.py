@@ -127,7 +127,7 @@ def history(
     if rev_range is not None and not entries:
         output.line(f"No revisions in range {rev_range}.")
         return EXIT_OK
-    output.lines(words.history_lines(entries, verbose=verbose))
+    output.lines(words.history_lines(entries, verbose=verbose, program=output.program))
     return EXIT_OK
 
 

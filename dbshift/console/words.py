@@ -79,7 +79,7 @@ def hand_written_lines(result: RevisionResult, program: str = "dbshift") -> list
 def op_lines(ops: Iterable[o.Op], indent: str = "  ") -> list[str]:
     """``- <what it does>   !! <risk>`` per operation; a risk is read in the context of the steps before it
     (a NOT NULL change right after the step that fills its NULLs carries no warning about NULLs)."""
-    ops = tuple(ops)
+    ops = tuple(op for op in ops if not (isinstance(op, o.RunSQL) and not op.sql.strip()))  # steps that do nothing
     risks = step_risks(ops)
     return [f"{indent}- {op.describe()}" + (f"   !! {risk}" if risk else "") for op, risk in zip(ops, risks, strict=True)]
 
@@ -209,7 +209,7 @@ def pending_lines(status: Status) -> list[str]:
     return [f"{len(status.pending)} migration(s) pending: {', '.join(status.pending)}"] if status.pending else []
 
 
-def history_lines(entries: list[HistoryEntry], *, verbose: bool = False) -> list[str]:
+def history_lines(entries: list[HistoryEntry], *, verbose: bool = False, program: str = "dbshift") -> list[str]:
     """Newest first; ``*`` marks applied revisions.  A forked history is drawn as a graph (as ``git log
     --graph`` draws one: ``*`` an applied revision, ``o`` one not applied).  ``verbose``: each migration's
     file, when it was written and, once applied, when, how long it took and who ran it."""
@@ -232,6 +232,12 @@ def history_lines(entries: list[HistoryEntry], *, verbose: bool = False) -> list
             lines += [f"{lane}{detail}" for detail in entry_details(e)]
     if rows is not None:
         lines.append("(* applied, o not applied)")
+    heads = sorted(e.revision.id for e in entries if e.head)
+    if len(heads) > 1:
+        from ..core.errors import for_program, join_heads_hint
+
+        hint = join_heads_hint(heads, {e.revision.id for e in entries if e.head and e.applied})
+        lines.append(f"The history has {len(heads)} heads: {for_program(hint, program)}.")
     return lines
 
 
@@ -276,7 +282,8 @@ def heads_lines(revisions: Iterable[Revision], *, verbose: bool = False) -> list
 
 
 def show_lines(result: ShowResult) -> list[str]:
-    """One migration: its header, then every statement of its upgrade and of its downgrade, in full."""
+    """One migration: its header, then for each direction its operations (Python migrations) and every
+    statement it runs on the configured database's family, in full."""
     rev = result.revision
     lines = [
         f"Revision: {rev.id}",
@@ -284,25 +291,26 @@ def show_lines(result: ShowResult) -> list[str]:
         f"Message:  {rev.message}",
         f"File:     {rev.path}",
     ]
-    for title, ops, preview in (("Upgrade", result.upgrade, result.up), ("Downgrade", None, result.down)):
-        if title == "Downgrade":
-            if preview is None:
-                lines.append(f"Downgrade: none: {result.no_downgrade}")
-                continue
-            ops = preview.step.ops
-            title += " (written by hand)" if result.downgrade is not None and result.kind != "sql" else ""
-        lines.append(f"{title} ({_statements(preview)}, as SQL for {result.dialect}):")
-        if result.kind == "python" and ops:
-            lines += op_lines(ops)
-        if preview is not None:
-            lines += statement_lines(preview, "    ")
-            lines += [f"    ?? {preview.problem}"] if preview.problem else []
+    lines += _direction_lines("Upgrade", result.up, result)
+    if result.down is None:
+        lines.append(f"Downgrade: none: {result.no_downgrade}")
+    else:
+        by_hand = result.downgrade is not None and result.kind == "python"
+        lines += _direction_lines("Downgrade (written by hand)" if by_hand else "Downgrade", result.down, result)
     return lines
 
 
-def _statements(preview: StepPreview | None) -> str:
-    count = len(preview.statements) if preview is not None else 0
-    return "no statements" if not count else f"{count} statement(s)"
+def _direction_lines(title: str, preview: StepPreview | None, result: ShowResult) -> list[str]:
+    lines = [f"{title}:"]
+    if preview is None:
+        return lines
+    if result.kind == "python":
+        lines += op_lines(preview.step.ops)
+    count = len(preview.statements)
+    lines.append(f"  SQL for {result.dialect} ({'no statements' if not count else f'{count} statement(s)'}):")
+    lines += statement_lines(preview, "    ")
+    lines += [f"    ?? {preview.problem}"] if preview.problem else []
+    return lines
 
 
 def stamp_lines(result: StampResult) -> list[str]:

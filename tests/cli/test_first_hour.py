@@ -193,7 +193,7 @@ def test_show_names_revisions_as_every_command_does_and_prints_both_directions(s
     head = shop("show")
     assert head == shop("show", "head") and "Message:  sku" in head
     assert "UPDATE product SET sku = 'none' WHERE sku IS NULL" in " ".join(head.split())
-    assert "Downgrade (" in head and "fails if any row" not in head
+    assert "Downgrade:\n" in head and "fails if any row" not in head
     assert "Message:  initial" in shop("show", "head-1")
     shop("upgrade", "+1")
     assert "Message:  sku" in shop("show", "current") and "Message:  initial" in shop("show", "-1")
@@ -214,7 +214,8 @@ def test_a_fork_is_drawn_named_by_current_and_explained(sqlite_url: str, tmp_pat
     assert f"Not applied: head {third}" in current
     history = project.cli("history", "-v")
     lines = history.splitlines()
-    assert lines[0].startswith(f"o    {third}") and lines[-1] == "(* applied, o not applied)"
+    assert lines[0].startswith(f"o    {third}") and lines[-2] == "(* applied, o not applied)"
+    assert lines[-1].startswith("The history has 2 heads: merge them with 'dbshift merge'"), "and what to do about it"
     assert "|/" in history and any(line.startswith("| *  " + rev_id(2)) for line in lines), history
     assert any(line.startswith("| |  applied: ") for line in lines), "details stay in their lane"
     stopped = project.cli("upgrade", expect=1)
@@ -223,6 +224,9 @@ def test_a_fork_is_drawn_named_by_current_and_explained(sqlite_url: str, tmp_pat
     entries = json.loads(project.cli("history", "--json"))["revisions"]
     assert [e["revision"] for e in entries if e["applied"]] == [rev_id(2), rev_id(1)]
     assert all(e["applied_at"].endswith("+00:00") for e in entries if e["applied"])
+    project.cli("upgrade", "heads")
+    both = project.cli("check", expect=2)
+    assert "'dbshift merge'" in both and "'dbshift rebase" not in both, "both applied here: only a merge joins them"
 
 
 # --- failures that say where ----------------------------------------------------------------------------------
