@@ -85,6 +85,8 @@ def sql(output: Output, config: Config, direction: str, target: str) -> int:
 def current(output: Output, config: Config, *, verbose: bool = False, as_json: bool = False) -> int:
     from ..database.connect import sqlite_file
 
+    if not (as_json or verbose):  # -v says it on stdout, JSON in its object
+        announce(output, config)
     status = api.status(config)
     graph = api.load_graph(config)
     if as_json:
@@ -94,8 +96,6 @@ def current(output: Output, config: Config, *, verbose: bool = False, as_json: b
         output.named.add(config.url)
         output.line(words.database_line(config))
         output.line(f"Migrations: {config.migrations}/")
-    else:
-        announce(output, config)
     output.lines(words.current_lines(status, graph, output.program))
     path = sqlite_file(config.url)
     if path is not None and not path.exists():
@@ -112,6 +112,8 @@ def history(
     from ..database.connect import DatabaseUnreachable
     from ..database.problems import DatabaseProblem
 
+    if not as_json:
+        announce(output, config)
     try:
         entries = api.history_entries(config, rev_range=rev_range)
         read: Config | None = config
@@ -122,8 +124,6 @@ def history(
     if as_json:
         output.line(json.dumps(history_json(entries, read)))
         return EXIT_OK
-    if read is not None:
-        announce(output, config)
     if rev_range is not None and not entries:
         output.line(f"No revisions in range {rev_range}.")
         return EXIT_OK

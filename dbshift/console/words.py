@@ -16,6 +16,7 @@ from ..api.results import (
     RunResult, ShowResult, StampResult, Status,
 )
 from ..core import ops as o
+from ..core.errors import for_program, join_heads_hint
 from ..core.graph import Revision, RevisionGraph
 from ..core.renames import PossibleRename
 from ..core.risks import step_risks
@@ -234,8 +235,6 @@ def history_lines(entries: list[HistoryEntry], *, verbose: bool = False, program
         lines.append("(* applied, o not applied)")
     heads = sorted(e.revision.id for e in entries if e.head)
     if len(heads) > 1:
-        from ..core.errors import for_program, join_heads_hint
-
         hint = join_heads_hint(heads, {e.revision.id for e in entries if e.head and e.applied})
         lines.append(f"The history has {len(heads)} heads: {for_program(hint, program)}.")
     return lines
