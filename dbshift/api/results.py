@@ -32,6 +32,7 @@ class RevisionResult:
     ops: tuple[o.Op, ...]
     possible_renames: tuple[PossibleRename, ...] = ()
     dependants: tuple[Dependant, ...] = ()  # views, triggers… that ops drop or change under
+    notes: tuple[str, ...] = ()  # what the file cannot do that a run would (a .sql file: checks, triggers)
 
 
 @dataclass(frozen=True)

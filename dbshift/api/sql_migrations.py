@@ -27,32 +27,36 @@ if TYPE_CHECKING:
     from ..core.unmodelled import Dependant
 
 
-def sql_text(ops: Iterable[o.Op], dialect: str, start: Schema) -> str:
+def sql_text(ops: Iterable[o.Op], dialect: str, start: Schema) -> tuple[str, int]:
     """The statements of ``ops`` on ``dialect`` (a name, as :func:`dbshift.render.render` takes it), each
-    ending in ``;``, from schema ``start``.  A check the runner would make inside the transaction is written
-    in its offline form (statements that fail by themselves, or a comment saying what is not checked)."""
+    ending in ``;``, from schema ``start``, and how many steps a run would do that the text can only name in a
+    comment: a check SQL cannot make fail by itself, the triggers a table rebuild re-creates, a Python step.
+    (A check that can, is written as statements that fail by themselves.)"""
     from ..render import Guard, Replay, render
     from ..render.rows import row_statements
     from ..sqla.dialect import dialect_for
 
     statements: list[str] = []
+    offline = 0
     state = start
     for op in ops:
         if isinstance(op, (o.BulkInsert, o.BulkDelete)):
             statements += [f"{sql};" for sql in row_statements(op, dialect_for(dialect))]
         elif isinstance(op, o.RunPython):
             statements.append(f"-- {op.describe()} cannot be written as SQL; write its statements here")
+            offline += 1
         else:
             for statement in render(op, dialect, state):
                 if isinstance(statement, (Guard, Replay)):
                     statements += [line if line.startswith("--") else _ended(line) for line in statement.offline]
+                    offline += all(line.startswith("--") for line in statement.offline)  # only said, not done
                 else:
                     statements.append(_ended(statement.sql))
         try:
             state = op.apply(state)
         except (KeyError, ValueError):  # opaque to the schema model (hand-written SQL): render the rest as is
             pass
-    return "\n\n".join(statements)
+    return "\n\n".join(statements), offline
 
 
 def _ended(sql: str) -> str:
@@ -107,6 +111,12 @@ def as_sql_file(
         return write(config, message)
     name = server_dialect(dialect)
     down_ops = o.reverse_all(ops) if downgrade is None else tuple(bind(downgrade, dialect))
-    up = sql_text(ops, name, start)
-    down = sql_text(down_ops, name, o.apply_all(start, ops))
-    return replace(write(config, message, up, down, ops), possible_renames=possible, dependants=dependants)
+    up, up_offline = sql_text(ops, name, start)
+    down, down_offline = sql_text(down_ops, name, o.apply_all(start, ops))
+    notes = () if not (up_offline or down_offline) else (
+        f"{up_offline + down_offline} step(s) a run would do cannot be written as SQL and are only named in '--' "
+        "comments of the file (a check, re-creating the triggers of a rebuilt table): a Python migration "
+        "(without --sql) does them",
+    )
+    written = write(config, message, up, down, ops)
+    return replace(written, possible_renames=possible, dependants=dependants, notes=notes)

@@ -62,7 +62,7 @@ def revision_lines(result: RevisionResult) -> list[str]:
         return ["No changes: the models match the database; nothing written."]
     lines = [f"Wrote {result.path}"]
     lines += op_lines(result.ops)
-    return lines + dependant_lines(result)
+    return lines + dependant_lines(result) + [f"  note: {note}" for note in result.notes]
 
 
 def hand_written_lines(result: RevisionResult, program: str = "dbshift") -> list[str]:

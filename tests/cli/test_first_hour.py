@@ -135,11 +135,22 @@ def test_revision_sql_autogenerate_holds_the_ddl_of_the_configured_database(serv
     text = shop.newest().read_text()
     assert shop.newest().suffix == ".sql" and "create table product" in out
     assert ("SERIAL" in text) if server == "postgresql" else ("AUTO_INCREMENT" in text), text
-    assert "-- down\nDROP TABLE product;" in text
+    assert "-- down\nDROP TABLE product;" in text and "note:" not in out, "nothing left out of the file"
     shop("upgrade")
     assert "product" in _tables(url) and "matches" in shop("check")
     shop("downgrade", "base")
     assert "product" not in _tables(url), "the -- down section takes it back"
+
+
+def test_a_sql_file_says_what_it_cannot_do_that_a_run_would(shop: Shop):
+    shop("init")
+    shop("revision", "--autogenerate", "-m", "initial")
+    shop("upgrade")
+    shop.write(MODELS.replace("String(100))", "String(100), nullable=True)"))  # SQLite: a table rebuild
+    out = shop("revision", "--autogenerate", "--sql", "-m", "relax")
+    assert "note: " in out and "re-creating the triggers of a rebuilt table" in out
+    shop("upgrade")
+    assert "matches" in shop("check")
 
 
 def test_a_sql_migration_without_a_down_section_says_so_and_names_its_file(sqlite_url: str, tmp_path: Path):
