@@ -33,6 +33,18 @@ ROUTINE_NAME = "{ns}.nspname || '.' || {p}.proname || '(' || oidvectortypes({p}.
 ROUTINE_KIND = "CASE {p}.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END"
 
 
+def owning_table(relation: str) -> str:
+    """SQL: a LEFT JOIN LATERAL giving ``owner.nspname``/``owner.relname``, the table whose column owns sequence
+    ``relation`` (an oid: serial and identity columns' sequences), NULLs for other relations."""
+    return f"""LEFT JOIN LATERAL (
+        SELECT own_n.nspname, own_c.relname FROM pg_catalog.pg_depend own
+        JOIN pg_catalog.pg_class own_c ON own_c.oid = own.refobjid AND own_c.relkind IN ('r', 'p')
+        JOIN pg_catalog.pg_namespace own_n ON own_n.oid = own_c.relnamespace
+        WHERE own.classid = 'pg_catalog.pg_class'::regclass AND own.objid = {relation}
+          AND own.refclassid = 'pg_catalog.pg_class'::regclass AND own.refobjsubid > 0 AND own.deptype IN ('a', 'i')
+        LIMIT 1) owner ON true"""
+
+
 def not_member(catalog: str, oid: str) -> str:
     """SQL: the object ``oid`` of ``catalog`` does not belong to an extension (it is the extension's, not the
     application's)."""

@@ -21,7 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ....core.objects import DbObject
-from ._pg_catalog import QUOTED_NAME, QUOTED_ROUTINE, ROUTINE_KIND, ROUTINE_NAME, literal, not_member, table_key
+from ._pg_catalog import (
+    QUOTED_NAME, QUOTED_ROUTINE, ROUTINE_KIND, ROUTINE_NAME, literal, not_member, owning_table, table_key,
+)
 
 _REL = QUOTED_NAME.format(ns="n", alias="c", column="relname")
 _RELATION_KIND = "CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE NULL END"
@@ -36,13 +38,14 @@ SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHE
                       WHEN 'i' THEN 'index' ELSE 'foreign table' END || ' ' || n.nspname || '.' || c.relname AS name,
        COALESCE({_RELATION_KIND} || ':' || n.nspname || '.' || c.relname,
                 CASE WHEN ic.relkind = 'm' THEN 'materialized view:' || n.nspname || '.' || ic.relname END) AS required,
-       CASE WHEN ic.relkind IN ('r', 'p') THEN n.nspname END AS table_schema,
-       CASE WHEN ic.relkind IN ('r', 'p') THEN ic.relname END AS table_name,
+       CASE WHEN ic.relkind IN ('r', 'p') THEN n.nspname ELSE owner.nspname END AS table_schema,
+       CASE WHEN ic.relkind IN ('r', 'p') THEN ic.relname ELSE owner.relname END AS table_name,
        d.description AS comment, NULL AS default_comment
 FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_class c ON d.classoid = 'pg_catalog.pg_class'::regclass AND c.oid = d.objoid AND d.objsubid = 0
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_catalog.pg_class ic ON ic.oid = i.indrelid
+{owning_table("c.oid")}
 WHERE c.relkind IN ('v', 'm', 'S', 'i', 'f') AND n.nspname = ANY(:schemas)
   AND {not_member("pg_catalog.pg_class", "COALESCE(ic.oid, c.oid)")}
 UNION ALL

@@ -24,7 +24,7 @@ from typing import Iterable
 import sqlalchemy as sa
 
 from ....core.objects import DbObject
-from ._pg_catalog import QUOTED_NAME, QUOTED_ROUTINE, ROUTINE_KIND, ROUTINE_NAME, not_member, table_key
+from ._pg_catalog import QUOTED_NAME, QUOTED_ROUTINE, ROUTINE_KIND, ROUTINE_NAME, not_member, owning_table, table_key
 
 _RELATION_KIND = """CASE {c}.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
                       WHEN 'f' THEN 'foreign table' ELSE 'table' END"""
@@ -34,15 +34,19 @@ GRANTS = sa.text(f"""
 WITH granted AS (
     SELECT {_RELATION_KIND.format(c="c")} AS what, n.nspname AS schema, n.nspname || '.' || c.relname AS name,
            {QUOTED_NAME.format(ns="n", alias="c", column="relname")} AS quoted,
-           c.relname AS relation, NULL::name AS column_name, NULL::text AS quoted_column,
+           COALESCE(owner.nspname, n.nspname) AS table_schema,
+           CASE WHEN c.relkind IN ('r', 'p') THEN c.relname ELSE owner.relname END AS table_name,
+           NULL::name AS column_name, NULL::text AS quoted_column,
            c.relowner AS owner, c.relacl AS acl,
            acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS initial
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    {owning_table("c.oid")}
     WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname = ANY(:schemas)
       AND {not_member("pg_catalog.pg_class", "c.oid")}
     UNION ALL
     SELECT {_RELATION_KIND.format(c="c")}, n.nspname, n.nspname || '.' || c.relname,
-           {QUOTED_NAME.format(ns="n", alias="c", column="relname")}, c.relname, a.attname, quote_ident(a.attname),
+           {QUOTED_NAME.format(ns="n", alias="c", column="relname")}, n.nspname,
+           CASE WHEN c.relkind IN ('r', 'p') THEN c.relname END, a.attname, quote_ident(a.attname),
            c.relowner, a.attacl, acldefault('c', c.relowner)
     FROM pg_catalog.pg_attribute a
     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -50,11 +54,11 @@ WITH granted AS (
       AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_class", "c.oid")}
     UNION ALL
     SELECT {ROUTINE_KIND.format(p="p")}, n.nspname, {ROUTINE_NAME.format(ns="n", p="p")},
-           {QUOTED_ROUTINE.format(ns="n", p="p")}, NULL, NULL, NULL, p.proowner, p.proacl, acldefault('f', p.proowner)
+           {QUOTED_ROUTINE.format(ns="n", p="p")}, NULL, NULL, NULL, NULL, p.proowner, p.proacl, acldefault('f', p.proowner)
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     WHERE p.proacl IS NOT NULL AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_proc", "p.oid")}
     UNION ALL
-    SELECT 'schema', n.nspname, n.nspname, quote_ident(n.nspname), NULL, NULL, NULL, n.nspowner, n.nspacl,
+    SELECT 'schema', n.nspname, n.nspname, quote_ident(n.nspname), NULL, NULL, NULL, NULL, n.nspowner, n.nspacl,
            acldefault('n', n.nspowner)
     FROM pg_catalog.pg_namespace n
     WHERE n.nspacl IS NOT NULL AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_namespace", "n.oid")}
@@ -62,13 +66,13 @@ WITH granted AS (
     SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' WHEN 'e' THEN 'enum type'
                           ELSE 'composite type' END,
            n.nspname, n.nspname || '.' || t.typname, {QUOTED_NAME.format(ns="n", alias="t", column="typname")},
-           NULL, NULL, NULL, t.typowner, t.typacl, acldefault('T', t.typowner)
+           NULL, NULL, NULL, NULL, t.typowner, t.typacl, acldefault('T', t.typowner)
     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
     LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid
     WHERE t.typacl IS NOT NULL AND (t.typtype IN ('d', 'r', 'e') OR (t.typtype = 'c' AND tc.relkind = 'c'))
       AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_type", "t.oid")}
 )
-SELECT g.what, g.schema, g.name, g.quoted, g.relation, g.column_name, g.quoted_column,
+SELECT g.what, g.name, g.quoted, g.table_schema, g.table_name, g.column_name, g.quoted_column,
        CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(e.grantee)::text END AS role,
        CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(e.grantee)) END AS quoted_role,
        e.privilege_type AS privilege, e.is_grantable AS grantable, e.initial
@@ -103,10 +107,9 @@ class _Grantee:
     """One role's privileges on one object, and PostgreSQL's default for it."""
 
     what: str
-    schema: str
     name: str
     quoted: str
-    relation: str | None
+    table: str | None
     role: str
     quoted_role: str
     held: set[Privilege] = field(default_factory=set)
@@ -121,8 +124,8 @@ def read(connection: sa.engine.Connection, params: dict) -> list[DbObject]:
         key = (row.what, row.name, row.role)
         grantee = found.get(key)
         if grantee is None:
-            grantee = found[key] = _Grantee(
-                row.what, row.schema, row.name, row.quoted, row.relation, row.role, row.quoted_role)
+            table = table_key(row.table_schema, row.table_name) if row.table_name else None
+            grantee = found[key] = _Grantee(row.what, row.name, row.quoted, table, row.role, row.quoted_role)
         (grantee.initial if row.initial else grantee.held).add((row.privilege, row.quoted_column, row.grantable))
         if row.column_name is not None:
             grantee.columns.add(row.column_name)
@@ -142,14 +145,13 @@ def _grant(g: _Grantee) -> DbObject:
     create = _statements("REVOKE", on, "FROM", g.quoted_role, {(p, c, False) for p, c in gone})
     create += _statements("GRANT", on, "TO", g.quoted_role, held - initial)
     revoke_all = f"REVOKE ALL ON {on} FROM {g.quoted_role}"
-    table = table_key(g.schema, g.relation) if g.what == "table" and g.relation else None
     return DbObject(
         "grant", f"on {g.what} {g.name} to {g.role}", tuple(create),
         (revoke_all, *_statements("GRANT", on, "TO", g.quoted_role, initial)),
         (revoke_all, *_statements("GRANT", on, "TO", g.quoted_role, held)),
-        table=table,
+        table=g.table,
         definition="\n".join(_statements("GRANT", on, "TO", g.quoted_role, held)) or f"nothing on {on}",
-        depends_on=((table, None), *((table, c) for c in sorted(g.columns))) if table else (),
+        depends_on=((g.table, None), *((g.table, c) for c in sorted(g.columns))) if g.what == "table" and g.table else (),
         requires=(f"{g.what}:{g.name}",) if g.what in _OBJECT_KINDS else (),
         survives_alters=True,
     )
