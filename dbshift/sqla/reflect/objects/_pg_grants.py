@@ -36,7 +36,7 @@ WITH granted AS (
            {QUOTED_NAME.format(ns="n", alias="c", column="relname")} AS quoted,
            COALESCE(owner.nspname, n.nspname) AS table_schema,
            CASE WHEN c.relkind IN ('r', 'p') THEN c.relname ELSE owner.relname END AS table_name,
-           NULL::name AS column_name, NULL::text AS quoted_column,
+           NULL::text AS quoted_column,
            c.relowner AS owner, c.relacl AS acl,
            acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS initial
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -46,7 +46,7 @@ WITH granted AS (
     UNION ALL
     SELECT {_RELATION_KIND.format(c="c")}, n.nspname, n.nspname || '.' || c.relname,
            {QUOTED_NAME.format(ns="n", alias="c", column="relname")}, n.nspname,
-           CASE WHEN c.relkind IN ('r', 'p') THEN c.relname END, a.attname, quote_ident(a.attname),
+           CASE WHEN c.relkind IN ('r', 'p') THEN c.relname END, quote_ident(a.attname),
            c.relowner, a.attacl, acldefault('c', c.relowner)
     FROM pg_catalog.pg_attribute a
     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -54,11 +54,11 @@ WITH granted AS (
       AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_class", "c.oid")}
     UNION ALL
     SELECT {ROUTINE_KIND.format(p="p")}, n.nspname, {ROUTINE_NAME.format(ns="n", p="p")},
-           {QUOTED_ROUTINE.format(ns="n", p="p")}, NULL, NULL, NULL, NULL, p.proowner, p.proacl, acldefault('f', p.proowner)
+           {QUOTED_ROUTINE.format(ns="n", p="p")}, NULL, NULL, NULL, p.proowner, p.proacl, acldefault('f', p.proowner)
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     WHERE p.proacl IS NOT NULL AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_proc", "p.oid")}
     UNION ALL
-    SELECT 'schema', n.nspname, n.nspname, quote_ident(n.nspname), NULL, NULL, NULL, NULL, n.nspowner, n.nspacl,
+    SELECT 'schema', n.nspname, n.nspname, quote_ident(n.nspname), NULL, NULL, NULL, n.nspowner, n.nspacl,
            acldefault('n', n.nspowner)
     FROM pg_catalog.pg_namespace n
     WHERE n.nspacl IS NOT NULL AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_namespace", "n.oid")}
@@ -66,13 +66,13 @@ WITH granted AS (
     SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' WHEN 'e' THEN 'enum type'
                           ELSE 'composite type' END,
            n.nspname, n.nspname || '.' || t.typname, {QUOTED_NAME.format(ns="n", alias="t", column="typname")},
-           NULL, NULL, NULL, NULL, t.typowner, t.typacl, acldefault('T', t.typowner)
+           NULL, NULL, NULL, t.typowner, t.typacl, acldefault('T', t.typowner)
     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
     LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid
     WHERE t.typacl IS NOT NULL AND (t.typtype IN ('d', 'r', 'e') OR (t.typtype = 'c' AND tc.relkind = 'c'))
       AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_type", "t.oid")}
 )
-SELECT g.what, g.name, g.quoted, g.table_schema, g.table_name, g.column_name, g.quoted_column,
+SELECT g.what, g.name, g.quoted, g.table_schema, g.table_name, g.quoted_column,
        CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(e.grantee)::text END AS role,
        CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(e.grantee)) END AS quoted_role,
        e.privilege_type AS privilege, e.is_grantable AS grantable, e.initial
@@ -114,7 +114,6 @@ class _Grantee:
     quoted_role: str
     held: set[Privilege] = field(default_factory=set)
     initial: set[Privilege] = field(default_factory=set)
-    columns: set[str] = field(default_factory=set)
 
 
 def read(connection: sa.engine.Connection, params: dict) -> list[DbObject]:
@@ -127,8 +126,6 @@ def read(connection: sa.engine.Connection, params: dict) -> list[DbObject]:
             table = table_key(row.table_schema, row.table_name) if row.table_name else None
             grantee = found[key] = _Grantee(row.what, row.name, row.quoted, table, row.role, row.quoted_role)
         (grantee.initial if row.initial else grantee.held).add((row.privilege, row.quoted_column, row.grantable))
-        if row.column_name is not None:
-            grantee.columns.add(row.column_name)
     return [_grant(g) for g in found.values() if _normal(g.held) != _normal(g.initial)]
 
 
@@ -151,9 +148,7 @@ def _grant(g: _Grantee) -> DbObject:
         (revoke_all, *_statements("GRANT", on, "TO", g.quoted_role, held)),
         table=g.table,
         definition="\n".join(_statements("GRANT", on, "TO", g.quoted_role, held)) or f"nothing on {on}",
-        depends_on=((g.table, None), *((g.table, c) for c in sorted(g.columns))) if g.what == "table" and g.table else (),
         requires=(f"{g.what}:{g.name}",) if g.what in _OBJECT_KINDS else (),
-        survives_alters=True,
     )
 
 
