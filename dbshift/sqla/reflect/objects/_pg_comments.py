@@ -37,7 +37,7 @@ SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHE
        CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
                       WHEN 'i' THEN 'index' ELSE 'foreign table' END || ' ' || n.nspname || '.' || c.relname AS name,
        COALESCE({_RELATION_KIND} || ':' || n.nspname || '.' || c.relname,
-                CASE WHEN ic.relkind = 'm' THEN 'materialized view:' || n.nspname || '.' || ic.relname END) AS required,
+                CASE WHEN ic.relkind = 'm' THEN 'index:' || n.nspname || '.' || c.relname END) AS required,
        CASE WHEN ic.relkind IN ('r', 'p') THEN n.nspname ELSE owner.nspname END AS table_schema,
        CASE WHEN ic.relkind IN ('r', 'p') THEN ic.relname ELSE owner.relname END AS table_name,
        d.description AS comment, NULL AS default_comment
