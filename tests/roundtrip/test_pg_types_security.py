@@ -152,6 +152,21 @@ def test_composite_types_gain_and_lose_attributes_in_place_and_range_types_are_m
     assert _scalar(a, "SELECT (descr).name FROM t1") == "first"
 
 
+def test_a_composite_type_whose_attributes_change_order_is_made_again_while_unused(database):
+    forward, backward, a = round_trip(database, "CREATE TYPE c AS (a integer, b text, d date);",
+                                      "CREATE TYPE c AS (d date, a bigint);")
+    assert _scalar(a, "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) "
+                      "FROM pg_attribute WHERE attrelid = 'c'::regclass AND attnum > 0 AND NOT attisdropped") == (
+        "a integer, b text, d date")
+
+
+def test_a_domain_check_added_not_valid_stays_not_valid(database):
+    rows = "CREATE DOMAIN d AS integer; CREATE TABLE t (x d); INSERT INTO t VALUES (-1);"
+    forward, _, a = round_trip(database, rows, rows + "ALTER DOMAIN d ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;")
+    assert "ALTER DOMAIN public.d ADD CONSTRAINT positive CHECK ((VALUE > 0)) NOT VALID" in forward
+    assert _scalar(a, "SELECT count(*) FROM t") == 1
+
+
 # --- extensions -----------------------------------------------------------------------------------------
 
 EXTENSIONS_A = """

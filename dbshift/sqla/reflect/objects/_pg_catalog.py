@@ -113,7 +113,7 @@ LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
 LEFT JOIN pg_catalog.pg_collation col ON d.refclassid = 'pg_catalog.pg_collation'::regclass AND col.oid = d.refobjid
 LEFT JOIN pg_catalog.pg_namespace coln ON coln.oid = col.collnamespace
-WHERE d.deptype IN ('n', 'a') AND d.classid::regclass::text = ANY(:catalogs) AND d.objid = ANY(:oids)
+WHERE d.classid = ANY(CAST(:catalogs AS regclass[])) AND d.objid = ANY(:oids) AND d.deptype IN ('n', 'a')
 """)
 
 _TYPE_KINDS = {"d": "domain", "r": "range type"}
