@@ -112,14 +112,10 @@ def with_passengers(model: Schema, database: Schema) -> Schema:
     """The models' schema plus the database's views, functions, triggers… that the models do not declare.
 
     Those are left as they are: never created or dropped for the models' sake, but dropped and
-    re-created around a change of what they use (a view over a column whose type changes).  Those
-    of a table the models drop (its triggers, policies, grants…) go with it.
+    re-created around a change of what they use (a view over a column whose type changes).
     """
     declared = {x.id for x in model.objects}
-    tables = {t.key for t in model.tables}
-    return model.with_objects(model.objects + tuple(
-        x for x in database.objects if x.id not in declared and (x.table is None or x.table in tables)
-    ))
+    return model.with_objects(model.objects + tuple(x for x in database.objects if x.id not in declared))
 
 
 def database_schema_for(conn: sa.Connection, config: Config, model: Schema | None = None) -> Schema:
