@@ -44,10 +44,31 @@ def load_attribute(reference: str, root: Path, expected: str) -> Any:
         obj = importlib.import_module(module_name)
     except Exception as exc:  # noqa: BLE001 - the user's module may raise anything at import
         first_line = str(exc).splitlines()[0] if str(exc) else ""
-        raise ModelsNotFound(reference, f"{type(exc).__name__}: {first_line}") from None
+        where = failing_line(exc, root)
+        raise ModelsNotFound(reference, f"{where + ': ' if where else ''}{type(exc).__name__}: {first_line}") from None
     for part in attribute.split("."):
         try:
             obj = getattr(obj, part)
         except AttributeError:
             raise ModelsNotFound(reference, f"{module_name} has no attribute {attribute!r}") from None
     return obj
+
+
+def failing_line(exc: BaseException, root: Path) -> str | None:
+    """``shop/models.py, line 3``: where in the project (under ``root``) importing the models failed; the
+    innermost such frame (a syntax error: its own file and line); None when no project file is involved."""
+    import traceback
+
+    frames: list[tuple[str, int | None]]
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        frames = [(exc.filename, exc.lineno)]
+    else:
+        frames = [(f.filename, f.lineno) for f in traceback.extract_tb(exc.__traceback__)]
+    for filename, line in reversed(frames):
+        path = Path(filename)
+        try:
+            shown = path.resolve().relative_to(root.resolve())
+        except (ValueError, OSError):
+            continue
+        return f"{shown}, line {line}"
+    return None

@@ -178,8 +178,9 @@ GRANT SELECT ON users TO PUBLIC;
     assert code == 2
     assert [w.split(";")[0] for w in warnings] == [
         "warning: function public.bump(n integer) differs between A and B",  # white space in a body is a change
-        "warning: privileges on public.users is only in B",
-        "warning: row-level security of public.users is only in B",
         "warning: storage parameters of public.users is only in B",
         "warning: trigger users_touch on public.users differs between A and B",
     ]
+    # row-level security and grants are compared: written, not warned about
+    assert "ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;" in sql
+    assert "GRANT SELECT ON TABLE public.users TO PUBLIC;" in sql
