@@ -54,32 +54,8 @@ def _pg_not_extension(catalog: str, oid: str) -> str:
 
 # kind, schema, name, the table it belongs to (schema, name), definition, dependencies [[schema, table, column]]
 POSTGRESQL = f"""
-SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END AS kind, n.nspname AS schema,
-       c.relname AS name, NULL AS on_schema, NULL AS on_table, pg_get_viewdef(c.oid) AS definition,
-       {_pg_depends("pg_catalog.pg_rewrite",
-                    "d.objid IN (SELECT r.oid FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid)")} AS depends
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(:schemas)
-  AND {_pg_not_extension("pg_catalog.pg_class", "c.oid")}
-UNION ALL
-SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, n.nspname,
-       p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL, NULL,
-       CASE WHEN p.prokind = 'a'
-            THEN (SELECT a::text FROM pg_catalog.pg_aggregate a WHERE a.aggfnoid = p.oid)
-                 || pg_get_function_result(p.oid)
-            ELSE pg_get_functiondef(p.oid) END,
-       {_pg_depends("pg_catalog.pg_proc", "d.objid = p.oid")}
-FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_proc", "p.oid")}
-UNION ALL
-SELECT 'trigger', n.nspname, t.tgname, n.nspname, c.relname, pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text,
-       {_pg_depends("pg_catalog.pg_trigger", "d.objid = t.oid")}
-FROM pg_catalog.pg_trigger t
-JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT t.tgisinternal AND n.nspname = ANY(:schemas)
-UNION ALL
-SELECT CASE t.typtype WHEN 'c' THEN 'composite type' WHEN 'r' THEN 'range type' ELSE 'domain' END,
-       n.nspname, t.typname, NULL, NULL,
+SELECT CASE t.typtype WHEN 'c' THEN 'composite type' WHEN 'r' THEN 'range type' ELSE 'domain' END AS kind,
+       n.nspname AS schema, t.typname AS name, NULL AS on_schema, NULL AS on_table,
        CASE WHEN t.typtype = 'c' THEN
             (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', '
                                ORDER BY a.attnum)
@@ -93,8 +69,8 @@ SELECT CASE t.typtype WHEN 'c' THEN 'composite type' WHEN 'r' THEN 'range type' 
             || COALESCE((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' '
                                            || pg_get_constraintdef(k.oid),
                                            '' ORDER BY k.conname)
-                         FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), '') END,
-       ARRAY[]::text[]
+                         FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), '') END AS definition,
+       ARRAY[]::text[] AS depends
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_type", "t.oid")}
   AND (t.typtype IN ('d', 'r') OR (t.typtype = 'c'
