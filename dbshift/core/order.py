@@ -91,8 +91,9 @@ def order(ops: list[o.Op]) -> list[o.Op]:
 
 def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dict[int, int]]:
     """Where views, functions, triggers… go: the ids of early kinds that must wait for the tables (they use
-    a table this plan creates, or need an object that waits), the ids dropped to be created again, and each
-    object operation's position among its kind of operation (what it requires first; drops the other way)."""
+    a table this plan creates, or need an object that waits), the ids dropped first (to be created again, or
+    whose name an object of another kind takes), and each object operation's position among its kind of
+    operation (what it requires first; drops the other way)."""
     made: list[o.CreateObject | o.ReplaceObject] = [
         op for op in ops if isinstance(op, (o.CreateObject, o.ReplaceObject))
     ]
@@ -108,7 +109,10 @@ def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dic
         }
         late |= waiting
         grew = bool(waiting)
-    recreated = frozenset(op.object.id for op in dropped if op.object.id in objects)
+    names = {_made(op).name for op in made}
+    # dropped to be created again, or to free its name for an object of another kind (a function becoming a
+    # procedure, a composite type a view): dropped first, before anything is created
+    recreated = frozenset(op.object.id for op in dropped if op.object.id in objects or op.object.name in names)
     positions: dict[int, int] = {}
     by_object = {obj.id: i for i, obj in enumerate(needed_first(_made(op) for op in made))}
     for op in made:

@@ -119,3 +119,12 @@ def test_a_definition_differing_only_in_white_space_is_the_same():
     a = DbObject("view", "v", ("CREATE VIEW v AS SELECT 1",), ("DROP VIEW v",))
     b = DbObject("view", "v", ("CREATE VIEW v AS\n    SELECT   1",), ("DROP VIEW v",))
     assert a == b and diff(Schema.of(objects=[a]), Schema.of(objects=[b])) == []
+
+
+def test_a_function_that_becomes_a_procedure_is_dropped_before_the_procedure_takes_its_name():
+    f = function("archive", "SELECT 1")
+    p = DbObject("procedure", "public.archive()", ("CREATE PROCEDURE public.archive() ...",),
+                 ("DROP PROCEDURE public.archive()",))
+    assert planned(Schema.of([USERS], objects=[f]), Schema.of([USERS], objects=[p])) == [
+        "drop function public.archive()", "create procedure public.archive()",
+    ]
