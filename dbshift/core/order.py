@@ -91,7 +91,7 @@ def order(ops: list[o.Op]) -> list[o.Op]:
 
 def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dict[int, int]]:
     """Where views, functions, triggers… go: the ids of early kinds that must wait for the tables (they use
-    a table this plan creates, or need an object that waits), the ids dropped first (to be created again, or
+    a table this plan creates or a column it adds, renames or alters, or need an object that waits), the ids dropped first (to be created again, or
     whose name an object of another kind takes), and each object operation's position among its kind of
     operation (what it requires first; drops the other way)."""
     made: list[o.CreateObject | o.ReplaceObject] = [
@@ -99,13 +99,15 @@ def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dic
     ]
     dropped = [op for op in ops if isinstance(op, o.DropObject)]
     new_tables = {op.table.key for op in ops if isinstance(op, o.CreateTable)}
+    new_columns = _columns_made(ops)
     objects = {_made(op).id: op for op in made}
     late = {k for k, op in objects.items() if not _made(op).early}
     grew = True
     while grew:
         waiting = {
             k for k, op in objects.items() if k not in late
-            and (any(t in new_tables for t, _ in _made(op).depends_on) or any(r in late for r in _made(op).requires))
+            and (any(t in new_tables or (t, c) in new_columns for t, c in _made(op).depends_on)
+                 or any(r in late for r in _made(op).requires))
         }
         late |= waiting
         grew = bool(waiting)
@@ -121,6 +123,19 @@ def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dic
     for drop in dropped:
         positions[id(drop)] = gone[drop.object.id]
     return frozenset(late), recreated, positions
+
+
+def _columns_made(ops: list[o.Op]) -> set[tuple[str, str]]:
+    """``(table key, column)`` of the columns ``ops`` add, rename or alter: an object using one is made after."""
+    found: set[tuple[str, str]] = set()
+    for op in ops:
+        if isinstance(op, o.AddColumn):
+            found.add((qualified(op.table, op.schema), op.column.name))
+        elif isinstance(op, o.AlterColumn):
+            found.add((qualified(op.table, op.schema), op.new.name))
+        elif isinstance(op, o.RenameColumn):
+            found.add((qualified(op.table, op.schema), op.new))
+    return found
 
 
 def _made(op: o.CreateObject | o.ReplaceObject) -> DbObject:

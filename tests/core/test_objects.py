@@ -128,3 +128,20 @@ def test_a_function_that_becomes_a_procedure_is_dropped_before_the_procedure_tak
     assert planned(Schema.of([USERS], objects=[f]), Schema.of([USERS], objects=[p])) == [
         "drop function public.archive()", "create procedure public.archive()",
     ]
+
+
+def test_a_function_over_a_column_whose_type_changes_is_created_again_after_the_change():
+    f = DbObject("function", "public.total()", ("CREATE FUNCTION public.total() ... BEGIN ATOMIC ... END",),
+                 ("DROP FUNCTION public.total()",), depends_on=(("users", "email"),))
+    assert planned(Schema.of([USERS], objects=[f]), Schema.of([WIDER], objects=[f])) == [
+        "drop function public.total()", "alter column users.email (type)", "create function public.total()",
+    ]
+
+
+def test_a_new_function_over_a_new_column_waits_for_the_column():
+    f = DbObject("function", "public.total()", ("CREATE FUNCTION public.total() ... BEGIN ATOMIC ... END",),
+                 ("DROP FUNCTION public.total()",), depends_on=(("users", "email"),))
+    before = Table("users", (Column("id", "integer", nullable=False),))
+    assert planned(Schema.of([before]), Schema.of([USERS], objects=[f])) == [
+        "add column users.email", "create function public.total()",
+    ]
