@@ -27,12 +27,12 @@ from typing import Mapping
 
 from . import ops as o
 from .model import ForeignKey, Table, qualified
-from .objects import DbObject, needed_first
+from .objects import EVERY_COLUMN, DbObject, needed_first
 
 
-def _phase(op: o.Op, late: frozenset[str] = frozenset(), recreated: frozenset[str] = frozenset()) -> float:
+def _phase(op: o.Op, late: frozenset[str] = frozenset(), first: frozenset[str] = frozenset()) -> float:
     if isinstance(op, o.DropObject):
-        early_drop = op.object.early and op.object.id not in recreated
+        early_drop = op.object.early and op.object.id not in first
         return 9.5 if early_drop else -1  # what uses it is gone by then; views, triggers… go first
     if isinstance(op, (o.CreateObject, o.ReplaceObject)):
         obj = op.object if isinstance(op, o.CreateObject) else op.new
@@ -67,10 +67,10 @@ _PHASES: dict[type, float] = {
 
 def order(ops: list[o.Op]) -> list[o.Op]:
     """Return ``ops`` in an order that a database accepts."""
-    late, recreated, positions = _object_places(ops)
+    late, first, positions = _object_places(ops)
 
     def phase(op: o.Op) -> float:
-        return _phase(op, late, recreated)
+        return _phase(op, late, first)
 
     def sort_key(op: o.Op) -> str:
         return f"{positions[id(op)]:08d}" if id(op) in positions else _sort_key(op)
@@ -91,8 +91,8 @@ def order(ops: list[o.Op]) -> list[o.Op]:
 
 def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dict[int, int]]:
     """Where views, functions, triggers… go: the ids of early kinds that must wait for the tables (they use
-    a table this plan creates or a column it adds, renames or alters, or need an object that waits), the ids dropped first (to be created again, or
-    whose name an object of another kind takes), and each object operation's position among its kind of
+    a table this plan creates or a column it adds, renames or alters, or need an object that waits), the ids
+    of early kinds dropped first (see below), and each object operation's position among its kind of
     operation (what it requires first; drops the other way)."""
     made: list[o.CreateObject | o.ReplaceObject] = [
         op for op in ops if isinstance(op, (o.CreateObject, o.ReplaceObject))
@@ -112,9 +112,14 @@ def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dic
         late |= waiting
         grew = bool(waiting)
     names = {_made(op).name for op in made}
-    # dropped to be created again, or to free its name for an object of another kind (a function becoming a
-    # procedure, a composite type a view): dropped first, before anything is created
-    recreated = frozenset(op.object.id for op in dropped if op.object.id in objects or op.object.name in names)
+    undone = _columns_undone(ops)
+    # dropped first, before the tables change and anything is created: to be created again, to free its name
+    # for an object of another kind (a function becoming a procedure), or using what the plan drops or retypes
+    first = frozenset(
+        op.object.id for op in dropped
+        if op.object.id in objects or op.object.name in names
+        or any((t, c) in undone or (t, None) in undone for t, c in op.object.depends_on)
+    )
     positions: dict[int, int] = {}
     by_object = {obj.id: i for i, obj in enumerate(needed_first(_made(op) for op in made))}
     for op in made:
@@ -122,7 +127,7 @@ def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dic
     gone = {obj.id: i for i, obj in enumerate(reversed(needed_first(op.object for op in dropped)))}
     for drop in dropped:
         positions[id(drop)] = gone[drop.object.id]
-    return frozenset(late), recreated, positions
+    return frozenset(late), first, positions
 
 
 def _columns_made(ops: list[o.Op]) -> set[tuple[str, str]]:
@@ -135,6 +140,20 @@ def _columns_made(ops: list[o.Op]) -> set[tuple[str, str]]:
             found.add((qualified(op.table, op.schema), op.new.name))
         elif isinstance(op, o.RenameColumn):
             found.add((qualified(op.table, op.schema), op.new))
+    return found
+
+
+def _columns_undone(ops: list[o.Op]) -> set[tuple[str, str | None]]:
+    """``(table key, column)`` of the columns ``ops`` drop or retype, ``(table key, None)`` for the tables they
+    drop: an object still using one must be gone before."""
+    found: set[tuple[str, str | None]] = set()
+    for op in ops:
+        if isinstance(op, o.DropTable):
+            found.add((op.table.key, None))
+        elif isinstance(op, o.DropColumn):
+            found |= {(qualified(op.table, op.schema), op.column.name), (qualified(op.table, op.schema), EVERY_COLUMN)}
+        elif isinstance(op, o.AlterColumn) and op.old.type != op.new.type:
+            found |= {(qualified(op.table, op.schema), op.old.name), (qualified(op.table, op.schema), EVERY_COLUMN)}
     return found
 
 

@@ -145,3 +145,12 @@ def test_a_new_function_over_a_new_column_waits_for_the_column():
     assert planned(Schema.of([before]), Schema.of([USERS], objects=[f])) == [
         "add column users.email", "create function public.total()",
     ]
+
+
+def test_a_dropped_function_using_a_dropped_table_goes_before_the_table():
+    f = DbObject("function", "public.all_users()", ("CREATE FUNCTION public.all_users() RETURNS SETOF users ...",),
+                 ("DROP FUNCTION public.all_users()",), depends_on=(("users", None),))
+    g = function("unrelated", "SELECT 1")
+    assert planned(Schema.of([USERS], objects=[f, g]), Schema()) == [
+        "drop function public.all_users()", "drop table users", "drop function public.unrelated()",
+    ]
