@@ -75,7 +75,7 @@ def schema_list(schemas: Sequence[str | None]) -> list[str]:
 
 
 def split_references(
-    references: Iterable[Sequence[str | None]] | None, *, itself: str = "",
+    references: Iterable[Sequence[str]] | None, *, itself: str = "",
 ) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...]]:
     """``(depends_on, requires)`` from :func:`references_sql`'s array; ``itself`` (an id) left out, and enum
     types too (they belong to the schema model, not to the objects)."""
