@@ -1,4 +1,5 @@
-"""``dbshift diff`` carries PostgreSQL views, materialized views, functions, procedures, aggregates and triggers.
+"""``dbshift diff`` carries PostgreSQL views, materialized views, functions, procedures, aggregates, triggers and
+event triggers.
 
 Each case loads schema A and schema B into real databases, applies the diff A → B to A and finds nothing left to
 change, then applies the diff back to a copy of A and finds A again.
@@ -325,3 +326,16 @@ def test_objects_of_an_extension_are_not_listed(load):
         ids = [x.id for x in read_objects(conn) if x.kind in ("function", "procedure", "aggregate")]
     engine.dispose()
     assert ids == ["function:public.mine()"]
+
+
+def test_event_triggers_with_their_tags_and_enabled_state(both_ways):
+    function = "CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;\n"
+    a = function + "CREATE EVENT TRIGGER watch ON ddl_command_start EXECUTE FUNCTION on_ddl();"
+    b = function + """
+CREATE EVENT TRIGGER watch ON ddl_command_start WHEN TAG IN ('DROP TABLE') EXECUTE FUNCTION on_ddl();
+ALTER EVENT TRIGGER watch DISABLE;
+CREATE EVENT TRIGGER dropped ON sql_drop EXECUTE FUNCTION on_ddl();
+"""
+    forward, backward, _ = both_ways(a, b)
+    assert "WHEN TAG IN ('DROP TABLE')" in forward and "ALTER EVENT TRIGGER watch DISABLE" in forward
+    assert "DROP EVENT TRIGGER dropped" in backward
