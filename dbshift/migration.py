@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from .core.model import (
-    Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Sequence, Table, TableOptions, Unique,
+    Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PartitionOf, PrimaryKey, Sequence, Statistics, Table,
+    TableOptions, TableRef, Unique,
 )
 from .core.ops import (
     AddColumn, AddConstraint, AlterColumn, Backfill, AlterEnum, AlterTableComment, AlterTableLogging, BulkDelete,
@@ -18,16 +19,19 @@ from .core.ops import (
     CreateIndex, CreateSequence, CreateTable, AlterSequence, AttachSequence, DetachSequence,
     CreateSchema, DropSchema, DropColumn, DropConstraint, DropEnum, DropIndex, DropSequence,
     DropTable, RenameColumn, RenameTable, RunPython, RunSQL, CreateObject, DropObject, ReplaceObject,
+    AlterTableInherit, AttachPartition, DetachPartition, CreateStatistics, DropStatistics, AlterColumnStatistics,
 )
 from .core.objects import DbObject
 
 __all__ = [
     "Check", "Column", "Enum", "Exclude", "ForeignKey", "Identity", "Index", "PrimaryKey", "Sequence", "Table",
-    "TableOptions", "Unique",
+    "TableOptions", "Unique", "TableRef", "PartitionOf", "Statistics",
     "AddColumn", "AddConstraint", "AlterColumn", "Backfill", "AlterEnum", "AlterTableComment", "BulkDelete", "BulkInsert",
     "CreateEnum", "CreateIndex", "CreateSequence", "CreateTable", "DropColumn", "DropConstraint", "DropEnum",
     "DropIndex", "DropSequence", "DropTable", "RenameColumn", "RenameTable", "RunPython", "RunSQL",
     "AlterTableLogging", "AlterTableCluster", "AlterTableOptions", "AlterSequence", "AttachSequence", "DetachSequence",
     "CreateSchema", "DropSchema", "DbObject", "CreateObject", "DropObject", "ReplaceObject",
+    "AlterTableInherit", "AttachPartition", "DetachPartition", "CreateStatistics", "DropStatistics",
+    "AlterColumnStatistics",
     "sa", "postgresql", "mysql", "sqlite",
 ]

@@ -66,7 +66,7 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
     sides are databases, so everything either holds is compared.
     """
     from ..core.unmodelled import dependants, differences
-    from ..render import render
+    from ..render import Guard, Replay, render
     from ..sqla.reflect import reflect, schema_names
     from ..sqla.reflect.unmodelled import unmodelled
 
@@ -81,8 +81,10 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
     (a, dialect), (b, _) = found
     ops = changes(b, a, dialect)
     statements, state = [], a
-    for op in ops:
-        statements += [s.sql.rstrip(";") + ";" for s in render(op, dialect, state)]
+    for op in ops:  # a check or a replay is written as a script holds it, as `upgrade --sql` writes it
+        lines = [line for s in render(op, dialect, state)
+                 for line in (s.offline if isinstance(s, (Guard, Replay)) else (s.sql,))]
+        statements += [line if line.startswith("--") else line.rstrip(";") + ";" for line in lines]
         state = op.apply(state)
     changed, broken = differences(*others), dependants(ops, others[0])
     header = [f"-- not compared: {d.describe()} ({d.not_compared}; write that change by hand)" for d in changed]

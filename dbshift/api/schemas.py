@@ -93,10 +93,18 @@ def _comments_written(ops: tuple[o.Op, ...]) -> list[tuple[str, str | None]]:
 
 def as_models_express(schema: Schema) -> Schema:
     """``schema`` without what models cannot express: options of a serial column's own sequence,
-    CLUSTER marks.  Applied to a database's schema whenever it is compared with models."""
+    CLUSTER marks, inheritance, partitions (created outside the models; the partitioned table is
+    kept), extended statistics and statistics targets.  Applied to a database's schema whenever it
+    is compared with models."""
+    tables = (
+        replace(
+            t, cluster_on=None, inherits=(), inherited_columns=(), statistics=(),
+            columns=tuple(replace(c, statistics_target=None) for c in t.columns),
+        )
+        for t in schema.tables if t.partition_of is None
+    )
     return Schema.of(
-        (replace(t, cluster_on=None) for t in schema.tables), schema.enums,
-        (s for s in schema.sequences if s.owned_by is None), schema.schemas, schema.objects,
+        tables, schema.enums, (s for s in schema.sequences if s.owned_by is None), schema.schemas, schema.objects,
     )
 
 
@@ -122,15 +130,16 @@ def database_schema_for(conn: sa.Connection, config: Config, model: Schema | Non
 
 
 def dependants_of(conn: sa.Connection, config: Config, model: Schema, ops: tuple[o.Op, ...]) -> tuple[Dependant, ...]:
-    """The database's views, triggers… (which models cannot express) that ``ops`` drop or change under."""
+    """The database's objects that ``ops`` drop or change under: views, triggers… they re-create as they
+    were over a column they drop, and objects dbshift does not model."""
     if not ops:
         return ()
-    from ..core.unmodelled import dependants
+    from ..core.unmodelled import dependants, recreated_over_dropped
     from ..sqla.reflect.unmodelled import unmodelled
 
     found = unmodelled(conn, schemas=[None] + list(model.schemas), exclude=excluded(config))
     conn.rollback()
-    return dependants(ops, found)
+    return recreated_over_dropped(ops) + dependants(ops, found)
 
 
 def changes(target: Schema, current: Schema, dialect: str, policy: RenamePolicy | None = None) -> tuple[o.Op, ...]:

@@ -70,10 +70,26 @@ def _run_command(commands: argparse._SubParsersAction, name: str, help_text: str
         _add(p, flag)
 
 
+_URL_HELP = "database URL (default: $DBSHIFT_URL, the configured URL, or the embedded SQLite)"
+_DIRECTORY_HELP = "migrations directory (default: from [tool.dbshift])"
+
+#: commands that take neither --url nor --directory after their name (they name their databases themselves)
+_OWN_TARGETS = ("diff", "demo")
+
+
+def _global_options_after(commands: argparse._SubParsersAction) -> None:
+    """``dbshift current --url …`` as well as ``dbshift --url … current``: each command takes the global
+    options too; given there, they win."""
+    for name, p in commands.choices.items():
+        if name not in _OWN_TARGETS:
+            p.add_argument("--url", default=argparse.SUPPRESS, help=_URL_HELP)
+            p.add_argument("-d", "--directory", default=argparse.SUPPRESS, help=_DIRECTORY_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dbshift", description="Schema migrations for SQLAlchemy applications.")
-    parser.add_argument("--url", help="database URL (default: $DBSHIFT_URL, the configured URL, or the embedded SQLite)")
-    parser.add_argument("-d", "--directory", help="migrations directory (default: from [tool.dbshift])")
+    parser.add_argument("--url", help=_URL_HELP)
+    parser.add_argument("-d", "--directory", help=_DIRECTORY_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = commands.add_parser("init", help="add [tool.dbshift] to pyproject.toml and create the migrations directory")
@@ -158,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", dest="as_json", action="store_true", help="one JSON object with every finding")
     p.add_argument("--ignore", action="append", default=[], metavar="CODE", help="leave out a code (repeatable)")
     commands.add_parser("demo", help="a short tour on a throw-away SQLite database")
+    _global_options_after(commands)
     return parser
 
 

@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Protocol
 from . import ops as o
 from .objects import DbObject, by_id, dependants
 from .model import (
-    Check, Column, Constraint, Exclude, ForeignKey, Index, PrimaryKey, Schema, Table, Unique, qualified,
+    Check, Column, Constraint, Exclude, ForeignKey, Index, PrimaryKey, Schema, Statistics, Table, Unique, qualified,
     serial_sequence_name,
 )
 
@@ -127,9 +127,17 @@ def _table_renames(old: dict[str, Table], new: dict[str, Table], renames: Rename
 
 
 def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = _NO_RENAMES) -> list[o.Op]:
-    """Operations that turn table ``old`` into ``new`` (same key)."""
+    """Operations that turn table ``old`` into ``new`` (same key).
+
+    A change of how a table is partitioned (``PARTITION BY``, which only ``CREATE TABLE`` states) drops the
+    table and creates it anew: :class:`~dbshift.core.ops.DropTable` names the rows it loses.
+    """
+    if not same_partitioning(old.partition_by, new.partition_by, eq):
+        return [o.DropTable(old), o.CreateTable(new)]
     result: list[o.Op] = []
+    result += diff_parents(old, new)
     result += diff_columns(old, new, eq, renames)
+    result += diff_statistics_targets(old, new)
     original = old
     old = o.apply_all(Schema.of([old]), [op for op in result if isinstance(op, o.RenameColumn)]).tables[0]
     keys = diff_primary_key(old, new) + diff_foreign_keys(old, new) + diff_uniques(old, new)
@@ -143,7 +151,78 @@ def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = _NO_R
         result.append(o.AlterTableCluster(new.name, old.cluster_on, new.cluster_on, new.schema))
     if old.options != new.options:
         result.append(o.AlterTableOptions(new.name, old.options, new.options, new.schema))
+    result += diff_statistics(old, new, eq)
     return result
+
+
+def same_partitioning(a: str | None, b: str | None, eq: Equivalence = Equivalence()) -> bool:
+    """Whether two ``PARTITION BY`` clauses (``RANGE (logdate)``) spread rows alike: the same strategy and
+    the same key, each element compared as an expression."""
+    if a is None or b is None:
+        return a is None and b is None
+    return _partitioning_key(a, eq) == _partitioning_key(b, eq)
+
+
+def _partitioning_key(clause: str, eq: Equivalence) -> tuple:
+    strategy, _, rest = clause.strip().partition("(")
+    elements = split_top_level(rest.rstrip().removesuffix(")"))
+    return (strategy.strip().upper(), tuple(eq.expression(e.strip()) for e in elements))
+
+
+def split_top_level(text: str) -> list[str]:
+    """``text`` split at the commas outside parentheses and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def diff_parents(old: Table, new: Table) -> list[o.Op]:
+    """Inheritance (``INHERIT``/``NO INHERIT``) and partitions (``ATTACH``/``DETACH PARTITION``): a
+    partition whose bound changes is detached and attached again, its rows kept."""
+    result: list[o.Op] = [
+        o.AlterTableInherit(new.name, p, False, new.schema) for p in old.inherits if p not in new.inherits
+    ]
+    result += [o.AlterTableInherit(new.name, p, True, new.schema) for p in new.inherits if p not in old.inherits]
+    if old.partition_of != new.partition_of:
+        if old.partition_of is not None:
+            result.append(o.DetachPartition(new.name, old.partition_of, new.schema))
+        if new.partition_of is not None:
+            result.append(o.AttachPartition(new.name, new.partition_of, new.schema))
+    return result
+
+
+def diff_statistics(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
+    """Extended statistics, matched by name; one whose columns or kinds change is dropped and created again."""
+
+    def key(s: Statistics) -> tuple:
+        return (s.name, tuple(eq.expression(e) for e in s.expressions), tuple(sorted(s.kinds)))
+
+    dropped, added = _match(old.statistics, new.statistics, key)
+    return [o.DropStatistics(new.name, s, new.schema) for s in dropped] + [
+        o.CreateStatistics(new.name, s, new.schema) for s in added
+    ]
+
+
+def diff_statistics_targets(old: Table, new: Table) -> list[o.Op]:
+    """Columns of both whose statistics target (``SET STATISTICS``) differs."""
+    before = {c.name: c.statistics_target for c in old.columns}
+    return [
+        o.AlterColumnStatistics(new.name, c.name, before[c.name], c.statistics_target, new.schema)
+        for c in new.columns
+        if c.name in before and before[c.name] != c.statistics_target
+    ]
 
 
 def _as_before_renames(op: o.Op, original: Table, renamed: Table) -> o.Op:
@@ -164,11 +243,27 @@ def _as_before_renames(op: o.Op, original: Table, renamed: Table) -> o.Op:
 
 
 def diff_columns(old: Table, new: Table, eq: Equivalence, renames: Renames) -> list[o.Op]:
+    """Columns added, dropped, renamed and altered.
+
+    A column a table only has from its parents (``inherited_columns``) is the parent's: it is not added
+    to the table (the parent's ``ADD COLUMN`` adds it) unless the table is about to inherit it, and its
+    type is the parent's to change; what a child may set on its own (default, ``NOT NULL``, comment) is
+    compared.  One the table had from a parent it keeps and now holds as its own can only come back
+    once the parent has dropped it: it is dropped (with the parent's) and added again, its values lost.
+    """
     result: list[o.Op] = []
     old_cols = {c.name: c for c in old.columns}
     new_cols = {c.name: c for c in new.columns}
+    kept_parents = set(old.parents) <= set(new.parents)
+    gained_parents = not set(new.parents) <= set(old.parents)
+    for name in [n for n in old_cols if n in new_cols]:
+        if name in old.inherited_columns and name not in new.inherited_columns and kept_parents:
+            result.append(o.DropColumn(new.name, old_cols.pop(name), new.schema))
     gone = [c for c in old.columns if c.name not in new_cols]
-    came = [c for c in new.columns if c.name not in old_cols]
+    came = [
+        c for c in new.columns
+        if c.name not in old_cols and (c.name not in new.inherited_columns or gained_parents)
+    ]
     for g in gone:
         for c in came:
             if renames.column(new.key, g, c):
@@ -183,11 +278,25 @@ def diff_columns(old: Table, new: Table, eq: Equivalence, renames: Renames) -> l
         result.append(o.AddColumn(new.name, c, new.schema))
     for name, before in old_cols.items():
         after = new_cols.get(name)
+        if after is not None and (name in old.inherited_columns or name in new.inherited_columns):
+            after = _as_child_sets(before, after)
         if after is not None and not eq.same_column(before, after):
             if not eq.compare_autoincrement:
                 after = replace(after, autoincrement=before.autoincrement)
             result.append(o.AlterColumn(new.name, before, after, new.schema))
     return result
+
+
+def _as_child_sets(before: Column, after: Column) -> Column:
+    """``after``, an inherited column, with only what a child table sets on its own changed from ``before``:
+    default, comment, and ``NOT NULL`` (a child may add it; dropping it is the parent's to do)."""
+    return replace(
+        before,
+        default=after.default,
+        comment=after.comment,
+        nullable=before.nullable and after.nullable,
+        statistics_target=after.statistics_target,
+    )
 
 
 def diff_primary_key(old: Table, new: Table) -> list[o.Op]:
@@ -381,8 +490,12 @@ def diff_objects(current: Schema, target: Schema, table_ops: Iterable[o.Op] = ()
 
     A changed object is replaced in place when its new version allows it (same shape: a view's columns,
     a function's result); otherwise it is dropped and created, and so are the objects that require it.
+    An object of a table that ``table_ops`` drop (a trigger) goes with it, whatever ``target`` says.
     """
-    old, new = by_id(current.objects), by_id(target.objects)
+    table_ops = list(table_ops)
+    dropped = {op.table.key for op in table_ops if isinstance(op, o.DropTable)}
+    old = by_id(current.objects)
+    new = {k: x for k, x in by_id(target.objects).items() if x.table is None or x.table not in dropped}
     result: list[o.Op] = [o.DropObject(old[k]) for k in sorted(old.keys() - new.keys())]
     result += [o.CreateObject(new[k]) for k in sorted(new.keys() - old.keys())]
     recreated: set[str] = set()
@@ -394,7 +507,6 @@ def diff_objects(current: Schema, target: Schema, table_ops: Iterable[o.Op] = ()
             result.append(o.ReplaceObject(a, b))
         else:
             recreated.add(k)
-    table_ops = list(table_ops)
     kept = [old[k] for k in sorted(old.keys() & new.keys()) if k not in recreated]
     recreated |= {x.id for x in kept if any(_breaks(op, x) for op in table_ops)}
     gone = (old.keys() - new.keys()) | recreated

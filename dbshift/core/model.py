@@ -61,6 +61,9 @@ class Column:
     comment: str | None = None
     collation: str | None = None  # None: the table's (or database's) default
     virtual: bool = False  # a computed column evaluated when read (VIRTUAL) rather than STORED
+    statistics_target: int | None = None
+    """PostgreSQL: how many values ANALYZE samples for this column (``ALTER COLUMN … SET STATISTICS``);
+    None the server's default.  Compared between databases only (models cannot express it)."""
     server_default: object = field(default=None, compare=False, repr=False)
     """How migration files state ``default``, as SQLAlchemy's ``server_default`` does: a string is a
     string value (``server_default="0"`` is ``default="'0'"``), ``sa.text("now()")`` is SQL, any other
@@ -213,6 +216,44 @@ class TableOptions:
 
 
 @dataclass(frozen=True)
+class TableRef:
+    """Another table, by name: the parent a table inherits from or is a partition of."""
+
+    name: str
+    schema: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualified(self.name, self.schema)
+
+
+@dataclass(frozen=True)
+class PartitionOf:
+    """PostgreSQL: the table is a partition of ``parent`` holding the rows ``bound`` admits.
+
+    ``bound`` is the clause as PostgreSQL prints it: ``FOR VALUES FROM ('2006-02-01') TO ('2006-03-01')``,
+    ``FOR VALUES IN (1, 2)``, ``FOR VALUES WITH (modulus 4, remainder 0)`` or ``DEFAULT``.
+    """
+
+    parent: TableRef
+    bound: str
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """PostgreSQL extended statistics on a table (``CREATE STATISTICS name (kinds) ON … FROM table``).
+
+    ``expressions`` are column names or SQL expressions; ``kinds`` some of ``ndistinct``,
+    ``dependencies`` and ``mcv`` (empty: every kind, as when none is named).  The statistics
+    object lives in its table's schema.
+    """
+
+    name: str
+    expressions: tuple[str, ...]
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     columns: tuple[Column, ...]
@@ -230,6 +271,19 @@ class Table:
     excludes: tuple[Exclude, ...] = ()
     options: TableOptions = TableOptions()
     """SQLite: WITHOUT ROWID, STRICT, AUTOINCREMENT (see :class:`TableOptions`)."""
+    inherits: tuple[TableRef, ...] = ()
+    """PostgreSQL: the tables this one inherits from (``INHERITS (…)``), in order; compared between
+    databases only (models cannot express it)."""
+    inherited_columns: tuple[str, ...] = ()
+    """PostgreSQL: the columns (among ``columns``) this table only has from its parents or the table it
+    is a partition of: they are the parent's, created and dropped with it, not on this table."""
+    partition_by: str | None = None
+    """PostgreSQL: how a partitioned table spreads its rows, ``RANGE (logdate)``, ``LIST (region)``,
+    ``HASH (id)``; None for a table that holds its rows itself."""
+    partition_of: PartitionOf | None = None
+    """PostgreSQL: the partitioned table this one is a partition of, and its bound."""
+    statistics: tuple[Statistics, ...] = ()
+    """PostgreSQL: extended statistics on this table (see :class:`Statistics`), sorted by name."""
 
     @property
     def key(self) -> str:
@@ -247,6 +301,16 @@ class Table:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def own_columns(self) -> tuple[Column, ...]:
+        """The columns this table declares itself: all but those it only has from its parents."""
+        return tuple(c for c in self.columns if c.name not in self.inherited_columns)
+
+    @property
+    def parents(self) -> tuple[TableRef, ...]:
+        """The tables this one inherits from or is a partition of: created before it, dropped after it."""
+        return self.inherits + ((self.partition_of.parent,) if self.partition_of else ())
 
     @property
     def constraints(self) -> tuple[Constraint, ...]:

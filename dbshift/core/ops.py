@@ -16,7 +16,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
 from .errors import DbshiftError
-from .model import Column, Constraint, Enum, ForeignKey, Index, Schema, Sequence, Table, TableOptions, qualified
+from .model import (
+    Column, Constraint, Enum, ForeignKey, Index, PartitionOf, Schema, Sequence, Statistics, Table, TableOptions, TableRef,
+    qualified,
+)
 from .narrowing import Loss, loss
 from .objects import DbObject
 
@@ -179,6 +182,160 @@ class AlterTableOptions(Op):
 
     def describe(self) -> str:
         return f"set options of table {qualified(self.table, self.schema)} to {', '.join(self.new.names) or 'none'}"
+
+
+@dataclass(frozen=True)
+class AlterTableInherit(Op):
+    """Make a table inherit from ``parent`` (``inherit=True``: ``INHERIT``) or stop (``NO INHERIT``), PostgreSQL.
+
+    Rows stay where they are.  To inherit, the table must already have every column of the parent; when
+    it stops, the columns it had from the parent stay, as its own.
+    """
+
+    table: str
+    parent: TableRef
+    inherit: bool
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        def change(table: Table) -> Table:
+            if self.inherit:
+                if self.parent in table.inherits:
+                    raise ValueError(f"table {table.key!r} already inherits from {self.parent.key!r}")
+                return replace(table, inherits=table.inherits + (self.parent,))
+            if self.parent not in table.inherits:
+                raise KeyError(f"table {table.key!r} does not inherit from {self.parent.key!r}")
+            return replace(table, inherits=tuple(p for p in table.inherits if p != self.parent))
+
+        return _change_table(schema, qualified(self.table, self.schema), change)
+
+    def reverse(self) -> Op:
+        return AlterTableInherit(self.table, self.parent, not self.inherit, self.schema)
+
+    def describe(self) -> str:
+        how = "inherit from" if self.inherit else "stop inheriting from"
+        return f"make table {qualified(self.table, self.schema)} {how} {self.parent.key}"
+
+
+@dataclass(frozen=True)
+class AttachPartition(Op):
+    """Make a table a partition of a partitioned table (PostgreSQL ``ATTACH PARTITION``); its rows stay and
+    must all fall within the bound, which PostgreSQL checks."""
+
+    table: str
+    partition_of: PartitionOf
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        def attach(table: Table) -> Table:
+            if table.partition_of is not None:
+                raise ValueError(f"table {table.key!r} is a partition of {table.partition_of.parent.key!r} already")
+            return replace(table, partition_of=self.partition_of)
+
+        return _change_table(schema, qualified(self.table, self.schema), attach)
+
+    def reverse(self) -> Op:
+        return DetachPartition(self.table, self.partition_of, self.schema)
+
+    def describe(self) -> str:
+        return (f"attach table {qualified(self.table, self.schema)} as a partition of "
+                f"{self.partition_of.parent.key} ({self.partition_of.bound})")
+
+
+@dataclass(frozen=True)
+class DetachPartition(Op):
+    """Make a partition an ordinary table again (PostgreSQL ``DETACH PARTITION``); its rows stay with it."""
+
+    table: str
+    partition_of: PartitionOf
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        def detach(table: Table) -> Table:
+            if table.partition_of != self.partition_of:
+                raise KeyError(f"table {table.key!r} is not the partition {self.partition_of!r}")
+            return replace(table, partition_of=None)
+
+        return _change_table(schema, qualified(self.table, self.schema), detach)
+
+    def reverse(self) -> Op:
+        return AttachPartition(self.table, self.partition_of, self.schema)
+
+    def describe(self) -> str:
+        return f"detach partition {qualified(self.table, self.schema)} from {self.partition_of.parent.key}"
+
+
+@dataclass(frozen=True)
+class CreateStatistics(Op):
+    """Create extended statistics on a table (PostgreSQL ``CREATE STATISTICS``)."""
+
+    table: str
+    statistics: Statistics
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        def add(table: Table) -> Table:
+            if any(s.name == self.statistics.name for s in table.statistics):
+                raise ValueError(f"table {table.key!r} has statistics {self.statistics.name!r} already")
+            return replace(table, statistics=tuple(sorted(table.statistics + (self.statistics,), key=lambda s: s.name)))
+
+        return _change_table(schema, qualified(self.table, self.schema), add)
+
+    def reverse(self) -> Op:
+        return DropStatistics(self.table, self.statistics, self.schema)
+
+    def describe(self) -> str:
+        return f"create statistics {self.statistics.name} on {qualified(self.table, self.schema)}"
+
+
+@dataclass(frozen=True)
+class DropStatistics(Op):
+    """Drop extended statistics from a table (PostgreSQL ``DROP STATISTICS``); no row is touched."""
+
+    table: str
+    statistics: Statistics
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        def drop(table: Table) -> Table:
+            if self.statistics not in table.statistics:
+                raise KeyError(f"table {table.key!r} has no statistics {self.statistics!r}")
+            return replace(table, statistics=tuple(s for s in table.statistics if s != self.statistics))
+
+        return _change_table(schema, qualified(self.table, self.schema), drop)
+
+    def reverse(self) -> Op:
+        return CreateStatistics(self.table, self.statistics, self.schema)
+
+    def describe(self) -> str:
+        return f"drop statistics {self.statistics.name} on {qualified(self.table, self.schema)}"
+
+
+@dataclass(frozen=True)
+class AlterColumnStatistics(Op):
+    """Set how many values ANALYZE samples for a column (PostgreSQL ``ALTER COLUMN … SET STATISTICS``);
+    None is the server's default."""
+
+    table: str
+    column: str
+    old: int | None
+    new: int | None
+    schema: str | None = None
+
+    def apply(self, schema: Schema) -> Schema:
+        def change(table: Table) -> Table:
+            found = table.column(self.column)
+            columns = tuple(replace(c, statistics_target=self.new) if c is found else c for c in table.columns)
+            return replace(table, columns=columns)
+
+        return _change_table(schema, qualified(self.table, self.schema), change)
+
+    def reverse(self) -> Op:
+        return AlterColumnStatistics(self.table, self.column, self.new, self.old, self.schema)
+
+    def describe(self) -> str:
+        target = "the default" if self.new is None else str(self.new)
+        return f"set statistics of column {qualified(self.table, self.schema)}.{self.column} to {target}"
 
 
 # --- columns ----------------------------------------------------------------
@@ -803,6 +960,7 @@ def apply_all(schema: Schema, ops: list[Op] | tuple[Op, ...]) -> Schema:
 
 SCHEMA_OPS = (
     CreateTable, DropTable, RenameTable, AlterTableComment, AlterTableLogging, AlterTableCluster, AlterTableOptions,
+    AlterTableInherit, AttachPartition, DetachPartition, CreateStatistics, DropStatistics, AlterColumnStatistics,
     AddColumn, DropColumn, AlterColumn,
     RenameColumn, CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnum, DropEnum,
     AlterEnum, CreateSequence, DropSequence, AlterSequence, AttachSequence, DetachSequence, CreateSchema, DropSchema,

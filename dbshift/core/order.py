@@ -23,7 +23,7 @@ deterministic for a given set of operations.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import Callable, Mapping
 
 from . import ops as o
 from .model import ForeignKey, Table, qualified
@@ -31,6 +31,8 @@ from .objects import EVERY_COLUMN, DbObject, needed_first
 
 
 def _phase(op: o.Op, late: frozenset[str] = frozenset(), first: frozenset[str] = frozenset()) -> float:
+    if isinstance(op, o.AlterTableInherit):
+        return 9.5 if op.inherit else 1.5  # leave a parent before it is dropped; join one once it has the columns
     if isinstance(op, o.DropObject):
         early_drop = op.object.early and op.object.id not in first
         return 9.5 if early_drop else -1  # what uses it is gone by then; views, triggers… go first
@@ -47,7 +49,8 @@ def _phase(op: o.Op, late: frozenset[str] = frozenset(), first: frozenset[str] =
 
 
 _PHASES: dict[type, float] = {
-    o.DropIndex: 1,
+    o.DropIndex: 1, o.DropStatistics: 1,
+    o.DetachPartition: 1.5,  # before its parent, or itself, is dropped
     o.DropTable: 2,
     o.CreateSchema: 2.5,  # before anything is created in it
     o.CreateEnum: 3, o.AlterEnum: 3, o.CreateSequence: 3, o.AlterSequence: 3, o.DetachSequence: 3,
@@ -55,11 +58,12 @@ _PHASES: dict[type, float] = {
     o.RenameColumn: 5,
     o.CreateTable: 6,
     o.AddColumn: 7,
-    o.AlterColumn: 8, o.AlterTableComment: 8, o.AlterTableLogging: 8, o.AlterTableOptions: 8,
+    o.AlterColumn: 8, o.AlterColumnStatistics: 8, o.AlterTableComment: 8, o.AlterTableLogging: 8, o.AlterTableOptions: 8,
     o.AttachSequence: 8.5,  # after the column's default is set to it
     o.DropColumn: 9,
+    o.AttachPartition: 9.5,  # once the parent and the table have their columns
     o.DropEnum: 10, o.DropSequence: 10,
-    o.CreateIndex: 11,
+    o.CreateIndex: 11, o.CreateStatistics: 11,
     o.AlterTableCluster: 12.5,  # once its index exists
     o.DropSchema: 14,  # after everything in it is gone
 }
@@ -82,11 +86,20 @@ def order(ops: list[o.Op]) -> list[o.Op]:
     dropped, early_drops = _sort_tables([d.table for d in drops], reverse=True)
     rest += [o.AddConstraint(t.name, fk, t.schema) for t, fk in deferred_adds]
     rest += [o.DropConstraint(t.name, fk, t.schema) for t, fk in early_drops]
-    rest.sort(key=lambda op: (phase(op), sort_key(op)))  # stable: added columns keep their order
+    readded = {(op.table, op.schema, op.column.name) for op in rest if isinstance(op, o.DropColumn)}
+    rest.sort(key=lambda op: (_readd_phase(op, readded, phase), sort_key(op)))  # stable: added columns keep their order
     head = [op for op in rest if phase(op) < 2]
     middle = [op for op in rest if 2 < phase(op) < 6]
     tail = [op for op in rest if phase(op) > 6]
     return head + [o.DropTable(t) for t in dropped] + middle + [o.CreateTable(t) for t in created] + tail
+
+
+def _readd_phase(op: o.Op, dropped: set[tuple[str, str | None, str]], phase: Callable[[o.Op], float]) -> float:
+    """An added column its table drops in the same plan (one it had from a parent, now its own) comes back
+    once the drops have run; every other operation keeps its ``phase``."""
+    if isinstance(op, o.AddColumn) and (op.table, op.schema, op.column.name) in dropped:
+        return 9.2
+    return phase(op)
 
 
 def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dict[int, int]]:
@@ -169,6 +182,7 @@ def _sort_key(op: o.Op) -> str:
 
 #: what splitting out one foreign key costs: one the models mark ``use_alter`` is nearly free
 _USE_ALTER_COST, _COST = 1, 1_000_000
+_PARENT_COST = 10**15  # a table cannot be created before the table it inherits from: never the edge cut
 
 #: the largest cycle (in tables) whose cheapest cut is searched exhaustively; larger ones are cut greedily
 EXACT_LIMIT = 10
@@ -182,13 +196,21 @@ def _sort_tables(tables: list[Table], reverse: bool) -> tuple[list[Table], list[
     """
     by_key = {t.key: t for t in tables}
     edges: dict[str, dict[str, list[ForeignKey]]] = {k: {} for k in by_key}
+    parents: dict[str, set[str]] = {k: set() for k in by_key}  # inherited from, partition of: never cut
     for key, table in by_key.items():
         for fk in table.foreign_keys:
             ref = qualified(fk.ref_table, fk.ref_schema)
             if ref in by_key and ref != key:
                 edges[key].setdefault(ref, []).append(fk)
+        for parent in table.parents:
+            if parent.key in by_key and parent.key != key:
+                edges[key].setdefault(parent.key, [])
+                parents[key].add(parent.key)
     costs = {
-        key: {ref: sum(_USE_ALTER_COST if fk.use_alter else _COST for fk in fks) for ref, fks in refs.items()}
+        key: {
+            ref: _PARENT_COST if ref in parents[key] else sum(_USE_ALTER_COST if fk.use_alter else _COST for fk in fks)
+            for ref, fks in refs.items()
+        }
         for key, refs in edges.items()
     }
     split: list[tuple[Table, ForeignKey]] = []

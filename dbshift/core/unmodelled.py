@@ -9,9 +9,8 @@ depend on) so that nothing escapes unnoticed:
 * :func:`differences` says which of them differ between two databases
   (``dbshift diff`` cannot write that change, so it reports it);
 * :func:`dependants` says which of them a plan breaks or removes (a view on a
-  dropped column makes the ``DROP`` fail).  A SQLite table rebuild keeps the
-  views and triggers over the table (it re-creates the triggers and checks the
-  views): only one that uses a column the plan drops is named.
+  dropped column makes the ``DROP`` fail).  One kept as text
+  (``survives_alters``) is named only when a column it uses is dropped.
 
 Pure values, no I/O.
 """
@@ -23,6 +22,7 @@ from typing import Iterable
 
 from . import ops as o
 from .model import qualified
+from .objects import DbObject
 
 #: a dependency on every column of a table: any change of the table's structure breaks the object
 EVERY_COLUMN = "*"
@@ -105,20 +105,47 @@ def differences(a: Iterable[Unmodelled], b: Iterable[Unmodelled]) -> tuple[Diffe
 class Dependant:
     """An unmodelled object that depends on a table or column an operation drops or changes."""
 
-    object: Unmodelled
+    object: Unmodelled | DbObject
     target: str  # "table users" or "column users.email"
     change: str  # what the plan does to the target: "drops", "changes the type of", "alters"
     goes_with_table: bool = False  # a trigger, policy or rule of a dropped table: dropped with it
+    recreated: bool = False  # the plan re-creates it as it was, which fails: it still uses the target
 
     def describe(self, plan: str = "this migration") -> str:
         what = f"{self.object.label} depends on {self.target}, which {plan} {self.change}"
         if self.change == "changes the type of":
             what = f"{self.object.label} depends on {self.target}, whose type {plan} changes"
+        if self.recreated:
+            return (
+                f"{what}: re-creating the {self.object.kind} as it is will fail; change it (or drop it) "
+                "in a hand-written step first"
+            )
         if self.goes_with_table:
             return (
                 f"{what}: the {self.object.kind} is dropped with the table; re-create it by hand if it is still needed"
             )
         return f"{what}: drop and re-create the {self.object.kind} in a hand-written step"
+
+
+def recreated_over_dropped(plan: Iterable[o.Op]) -> tuple[Dependant, ...]:
+    """The objects ``plan`` drops and re-creates as they were although they use a column or table it drops
+    (a view the models do not declare, over a column they no longer have): that re-creation fails."""
+    plan = tuple(plan)
+    dropped_columns = {(qualified(op.table, op.schema), op.column.name) for op in plan if isinstance(op, o.DropColumn)}
+    dropped_tables = {op.table.key for op in plan if isinstance(op, o.DropTable)}
+    found = []
+    for op in plan:
+        if not isinstance(op, o.CreateObject) or not any(
+            isinstance(d, o.DropObject) and d.object == op.object for d in plan
+        ):
+            continue
+        obj = op.object
+        for table, column in obj.depends_on:
+            if table in dropped_tables and obj.table != table:
+                found.append(Dependant(obj, f"table {table}", "drops", recreated=True))
+            elif (table, column) in dropped_columns:
+                found.append(Dependant(obj, f"column {table}.{column}", "drops", recreated=True))
+    return tuple(dict.fromkeys(found))
 
 
 def dependants(plan: Iterable[o.Op], objects: Iterable[Unmodelled]) -> tuple[Dependant, ...]:

@@ -28,7 +28,8 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from ..core.model import (
-    Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, Schema, Table, TableOptions, Unique,
+    Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PartitionOf, PrimaryKey, Schema, Statistics, Table,
+    TableOptions, TableRef, Unique,
 )
 from ..core.model import Sequence as SequenceDef
 from ..core.objects import DbObject
@@ -43,7 +44,7 @@ INDENT = "    "
 
 _MODEL_TYPES = (
     Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PrimaryKey, SequenceDef, Table, TableOptions, Unique,
-    Schema, DbObject,
+    Schema, DbObject, TableRef, PartitionOf, Statistics,
 )
 
 HAND_WRITTEN_HINT = '# RunSQL("UPDATE ..."), RunPython(fill_prices), BulkInsert("table", [{...}]), ...'

@@ -65,6 +65,11 @@ _NO_SEQUENCES = "MySQL has no sequences (an AUTO_INCREMENT column numbers rows b
 _DATABASES = "a MySQL schema is a database, which dbshift does not create or drop (use RunSQL)"
 
 
+_NO_INHERITANCE = "MySQL has no table inheritance (PostgreSQL's INHERITS)"
+_NO_PARTITIONS = "dbshift partitions tables on PostgreSQL only (PARTITION OF)"
+_NO_STATISTICS = "MySQL has no extended statistics or statistics targets (PostgreSQL's CREATE STATISTICS, SET STATISTICS)"
+
+
 class MySQLRenderer(Renderer):
     name = "mysql"
     supports_comments = True
@@ -75,6 +80,7 @@ class MySQLRenderer(Renderer):
         o.DropEnum: _INLINE_ENUMS + ": it goes with the columns that use it",
         o.DropSequence: "MySQL has no sequences, so there is none to drop",
         o.AlterTableOptions: SQLITE_TABLE_OPTIONS,
+        o.DropStatistics: "MySQL has no extended statistics, so there are none to drop",
     }
     unsupported = {
         o.AlterEnum: _INLINE_ENUMS + ": change the values with AlterColumn on each column that uses it",
@@ -84,6 +90,11 @@ class MySQLRenderer(Renderer):
         o.DetachSequence: _NO_SEQUENCES,
         o.CreateSchema: _DATABASES,
         o.DropSchema: _DATABASES,
+        o.AlterTableInherit: _NO_INHERITANCE,
+        o.AttachPartition: _NO_PARTITIONS,
+        o.DetachPartition: _NO_PARTITIONS,
+        o.CreateStatistics: _NO_STATISTICS,
+        o.AlterColumnStatistics: _NO_STATISTICS,
     }
 
     # --- pieces --------------------------------------------------------------------

@@ -1,10 +1,18 @@
-"""PostgreSQL: serial columns, in-place ALTER COLUMN, native enum types, sequences, schemas.
+"""PostgreSQL: serial columns, in-place ALTER COLUMN, native enum types, sequences, schemas,
+inheritance, partitions and statistics.
 
 PostgreSQL has SQL for every operation: nothing is rendered as nothing, nothing is refused.
+
+A table that inherits (``INHERITS``) or is a partition (``PARTITION OF``) is created with
+only its own columns; what it sets on the columns it has from its parent (a default of
+its own, ``NOT NULL``) follows.  Such a column is dropped with the parent's: dropping it
+from the child alone renders nothing.  A default or statistics target set on a table that
+has children is set on that table ``ONLY``: each child states its own.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Sequence
 
@@ -13,6 +21,7 @@ from ..core import ops as o
 from ..core.identifiers import pg_object_name
 from ..core.objects import DbObject
 from ..core.types import parse_type
+from ..sqla.normalize import equivalence_for
 from .base import Renderer, Statement
 
 _SERIAL = {"integer": "SERIAL", "bigint": "BIGSERIAL", "smallint": "SMALLSERIAL"}
@@ -28,8 +37,24 @@ class PostgresRenderer(Renderer):
         return super().column_sql(column, table)
 
     def create_table_sql(self, table: m.Table, name: str | None = None) -> str:
-        sql = super().create_table_sql(table, name)
-        return sql.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1) if table.unlogged else sql
+        target = self.table_name(name or table.name, table.schema)
+        create = "CREATE UNLOGGED TABLE" if table.unlogged else "CREATE TABLE"
+        if table.partition_of is not None:
+            parent = table.partition_of.parent
+            constraints = [self.constraint_sql(c) for c in table.constraints]
+            listed = " (\n    " + ",\n    ".join(constraints) + "\n)" if constraints else ""
+            sql = f"{create} {target} PARTITION OF {self.table_name(parent.name, parent.schema)}{listed} " + (
+                table.partition_of.bound
+            )
+        else:
+            lines = [self.column_sql(c, table) for c in table.own_columns]
+            lines += [self.constraint_sql(c) for c in table.constraints]
+            sql = f"{create} {target} (" + ("\n    " + ",\n    ".join(lines) + "\n" if lines else "") + ")"
+            if table.inherits:
+                sql += " INHERITS (" + ", ".join(self.table_name(p.name, p.schema) for p in table.inherits) + ")"
+        if table.partition_by:
+            sql += f" PARTITION BY {table.partition_by}"
+        return sql
 
     def object_statements(self, obj: DbObject, statements: Sequence[str]) -> list:
         """A function's or procedure's body is checked when it runs, not when it is created: it may use
@@ -43,7 +68,105 @@ class PostgresRenderer(Renderer):
     def render_create_table(self, op: o.CreateTable, schema: m.Schema) -> list:
         t = op.table
         cluster = [self._cluster_sql(t.name, t.schema, t.cluster_on)] if t.cluster_on else []
-        return super().render_create_table(op, schema) + cluster
+        return (
+            super().render_create_table(op, schema)
+            + self._as_child_sets(t, schema)
+            + [self._statistics_target_sql(t.name, t.schema, c.name, c.statistics_target, only=False)
+               for c in t.columns if c.statistics_target is not None]
+            + [self._create_statistics_sql(t.name, t.schema, s) for s in t.statistics]
+            + cluster
+        )
+
+    def _as_child_sets(self, table: m.Table, schema: m.Schema) -> list[str]:
+        """What a new child sets on the columns it has from its parent: its own default, ``NOT NULL``."""
+        eq = equivalence_for(self.name)
+        result = []
+        for column in table.columns:
+            if column.name not in table.inherited_columns:
+                continue
+            found = _parent_column(schema, table, column.name)
+            if found is None:
+                continue  # the parent has it not yet: its ADD COLUMN gives it to the child, default included
+            parent, default = found[1], _inherited_default(*found)
+            alter = f"ALTER TABLE {self.table_name(table.name, table.schema)} ALTER COLUMN {self.q(column.name)}"
+            if (column.default is None) != (default is None) or (
+                    column.default is not None and default is not None and eq.default(column.default) != eq.default(default)):
+                result.append(f"{alter} SET DEFAULT {column.default}" if column.default is not None else f"{alter} DROP DEFAULT")
+            if not column.nullable and parent.nullable:
+                result.append(f"{alter} SET NOT NULL")
+        return result
+
+    def render_alter_table_inherit(self, op: o.AlterTableInherit, schema: m.Schema) -> list:
+        how = "INHERIT" if op.inherit else "NO INHERIT"
+        return [f"ALTER TABLE {self.table_name(op.table, op.schema)} {how} {self.table_name(op.parent.name, op.parent.schema)}"]
+
+    def render_attach_partition(self, op: o.AttachPartition, schema: m.Schema) -> list:
+        parent = self.table_name(op.partition_of.parent.name, op.partition_of.parent.schema)
+        return [f"ALTER TABLE {parent} ATTACH PARTITION {self.table_name(op.table, op.schema)} {op.partition_of.bound}"]
+
+    def render_detach_partition(self, op: o.DetachPartition, schema: m.Schema) -> list:
+        """Detach, then drop what the partition only had as copies of its parent's (constraints, indexes),
+        which PostgreSQL leaves on it as its own: the table keeps its rows and columns, and has the
+        indexes and constraints it states itself, as the schema model says."""
+        parent = self.table_name(op.partition_of.parent.name, op.partition_of.parent.schema)
+        table = self.literal(self.table_name(op.table, op.schema))
+        body = f"""DECLARE
+    copies text[];
+    statement text;
+BEGIN
+    SELECT coalesce(array_agg(format('ALTER TABLE %s DROP CONSTRAINT %I', con.conrelid::regclass, con.conname)), '{{}}')
+    INTO copies FROM pg_catalog.pg_constraint con
+    WHERE con.conrelid = {table}::regclass AND (con.conparentid <> 0 OR NOT con.conislocal);
+    SELECT copies || coalesce(array_agg(format('DROP INDEX %s', inh.inhrelid::regclass)), '{{}}')
+    INTO copies FROM pg_catalog.pg_inherits inh JOIN pg_catalog.pg_index i ON i.indexrelid = inh.inhrelid
+    WHERE i.indrelid = {table}::regclass AND NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = inh.inhrelid AND con.conrelid = i.indrelid);
+    ALTER TABLE {parent} DETACH PARTITION {self.table_name(op.table, op.schema)};
+    FOREACH statement IN ARRAY copies LOOP
+        EXECUTE statement;
+    END LOOP;
+END"""
+        return [f"DO {_dollar_quote(body)}"]
+
+    def render_create_statistics(self, op: o.CreateStatistics, schema: m.Schema) -> list:
+        return [self._create_statistics_sql(op.table, op.schema, op.statistics)]
+
+    def _create_statistics_sql(self, table: str, schema: str | None, statistics: m.Statistics) -> str:
+        kinds = f" ({', '.join(statistics.kinds)})" if statistics.kinds else ""
+        keys = ", ".join(
+            self.q(e) if _is_name(e) else e if e.startswith("(") and e.endswith(")") else f"({e})"
+            for e in statistics.expressions
+        )
+        return (f"CREATE STATISTICS {self.table_name(statistics.name, schema)}{kinds} ON {keys} "
+                f"FROM {self.table_name(table, schema)}")
+
+    def render_drop_statistics(self, op: o.DropStatistics, schema: m.Schema) -> list:
+        return [f"DROP STATISTICS {self.table_name(op.statistics.name, op.schema)}"]
+
+    def render_alter_column_statistics(self, op: o.AlterColumnStatistics, schema: m.Schema) -> list:
+        only = bool(_children(schema, m.qualified(op.table, op.schema)))
+        return [self._statistics_target_sql(op.table, op.schema, op.column, op.new, only)]
+
+    def _statistics_target_sql(self, table: str, schema: str | None, column: str, target: int | None, only: bool) -> str:
+        """``SET STATISTICS``; ``only``: on this table alone, not on its children (which state their own)."""
+        value = -1 if target is None else target
+        return (f"ALTER TABLE {'ONLY ' if only else ''}{self.table_name(table, schema)} "
+                f"ALTER COLUMN {self.q(column)} SET STATISTICS {value}")
+
+    def render_add_column(self, op: o.AddColumn, schema: m.Schema) -> list:
+        key = m.qualified(op.table, op.schema)
+        if schema.has_table(key) and _parent_column(schema, schema.table(key), op.column.name) is not None:
+            return []  # a parent has it: the table has it from that parent already
+        target = op.column.statistics_target
+        statistics = [self._statistics_target_sql(op.table, op.schema, op.column.name, target, only=False)]
+        return super().render_add_column(op, schema) + (statistics if target is not None else [])
+
+    def render_drop_column(self, op: o.DropColumn, schema: m.Schema) -> list:
+        key = m.qualified(op.table, op.schema)
+        table = schema.table(key) if schema.has_table(key) else None
+        if table is not None and table.parents and op.column.name in table.inherited_columns:
+            return []  # the parent's column: it goes with the parent's DROP COLUMN
+        return super().render_drop_column(op, schema)
 
     def render_alter_table_cluster(self, op: o.AlterTableCluster, schema: m.Schema) -> list:
         return [self._cluster_sql(op.table, op.schema, op.new)]
@@ -93,7 +216,10 @@ class PostgresRenderer(Renderer):
         elif "collation" in op.changes:
             result.append(f"{alter} TYPE {self.type_sql(new.type)}{self._collate(op)}")
         if "default" in op.changes:
-            result.append(f"{alter} SET DEFAULT {new.default}" if new.default is not None else f"{alter} DROP DEFAULT")
+            alone = alter.replace("ALTER TABLE ", "ALTER TABLE ONLY ", 1)  # children state their own default
+            if not _children(schema, m.qualified(op.table, op.schema)):
+                alone = alter
+            result.append(f"{alone} SET DEFAULT {new.default}" if new.default is not None else f"{alone} DROP DEFAULT")
         if "nullable" in op.changes:
             result.append(f"{alter} {'DROP' if new.nullable else 'SET'} NOT NULL")
         if reidentify and old.identity is not None and new.identity is not None:
@@ -356,6 +482,32 @@ def _dollar_quote(body: str) -> str:
         n += 1
         tag = f"$dbshift{n}$"
     return f"{tag}{body}{tag}"
+
+
+def _is_name(expression: str) -> bool:
+    """Whether ``expression`` is a plain column name (quoted as needed), not an expression."""
+    return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", expression))
+
+
+def _children(schema: m.Schema, key: str) -> list[m.Table]:
+    """The tables of ``schema`` that inherit from, or are partitions of, table ``key``."""
+    return [t for t in schema.tables if any(p.key == key for p in t.parents)]
+
+
+def _parent_column(schema: m.Schema, table: m.Table, name: str) -> tuple[m.Table, m.Column] | None:
+    """The first of ``table``'s parents in ``schema`` that has column ``name``, and that column."""
+    for parent in table.parents:
+        if schema.has_table(parent.key) and schema.table(parent.key).has_column(name):
+            return schema.table(parent.key), schema.table(parent.key).column(name)
+    return None
+
+
+def _inherited_default(parent: m.Table, column: m.Column) -> str | None:
+    """The default a child gets with ``parent``'s ``column``: a serial column's is ``nextval`` of its sequence."""
+    if column.autoincrement and column.identity is None and column.default is None:
+        sequence = m.qualified(m.serial_sequence_name(parent.name, column.name), parent.schema)
+        return f"nextval('{sequence}'::regclass)"
+    return column.default
 
 
 def _enum_users(schema: m.Schema, key: str) -> list[tuple[m.Table, m.Column]]:

@@ -10,14 +10,20 @@ keeps everything the table had:
 * every row, with its rowid, also in a table without an INTEGER PRIMARY KEY
   (the rowid is copied, so rows keep the rowids other data may point at);
 * its indexes (from the model) and its triggers (read from ``sqlite_master``
-  before the drop and re-created after the rename: the model has no
-  triggers, so a :class:`~.base.Replay` runs them); a trigger whose body
-  uses a column the rebuild dropped fails the migration, naming the trigger;
+  before the drop and re-created after the rename by a :class:`~.base.Replay`,
+  so that those the schema does not know of, made by hand since it was read,
+  come back too); a trigger whose body uses a column the rebuild dropped
+  fails the migration, naming the trigger.  A script cannot replay: it holds
+  the CREATE TRIGGER of each trigger the schema knows the table has.  A plan
+  that changes a trigger of the table drops it before the rebuild and creates
+  it after (:mod:`dbshift.core.order`), so none is lost or made twice;
 * the views over it: the rename runs with ``legacy_alter_table`` on, which
   leaves views and other tables' triggers as they were written instead of
   refusing because the table is briefly absent; each view that names the
-  table is then queried, so one that no longer works (it read a dropped
-  column) fails the migration, naming the view;
+  table is then queried (in a script, each the schema knows uses it), so one
+  that no longer works (it read a dropped column) fails the migration, naming
+  the view.  A view the plan creates is queried too: SQLite takes any view,
+  and would fail only when it is read;
 * its AUTOINCREMENT counter in ``sqlite_sequence``, so no id is handed out twice;
 * WITHOUT ROWID and STRICT (:class:`~dbshift.core.model.TableOptions`).
 
@@ -74,6 +80,11 @@ _NO_SEQUENCES = "SQLite has no sequences (an INTEGER PRIMARY KEY numbers rows by
 _NO_ENUMS = "SQLite has no enum types (a column's values are limited by a CHECK constraint on its table)"
 
 
+_NO_INHERITANCE = "SQLite has no table inheritance (PostgreSQL's INHERITS)"
+_NO_PARTITIONS = "dbshift partitions tables on PostgreSQL only (PARTITION OF)"
+_NO_STATISTICS = "SQLite has no extended statistics or statistics targets (PostgreSQL's CREATE STATISTICS, SET STATISTICS)"
+
+
 class SqliteRenderer(Renderer):
     name = "sqlite"
     supports_comments = False
@@ -85,6 +96,7 @@ class SqliteRenderer(Renderer):
         o.DropEnum: "SQLite has no enum types, so there is none to drop",
         o.DropSequence: "SQLite has no sequences, so there is none to drop",
         o.DropSchema: "SQLite has no schemas, so there is none to drop",
+        o.DropStatistics: "SQLite has no extended statistics, so there are none to drop",
     }
     unsupported = {
         o.CreateSchema: _NO_SCHEMAS,
@@ -93,6 +105,11 @@ class SqliteRenderer(Renderer):
         o.AttachSequence: _NO_SEQUENCES,
         o.DetachSequence: _NO_SEQUENCES,
         o.AlterEnum: _NO_ENUMS,
+        o.AlterTableInherit: _NO_INHERITANCE,
+        o.AttachPartition: _NO_PARTITIONS,
+        o.DetachPartition: _NO_PARTITIONS,
+        o.CreateStatistics: _NO_STATISTICS,
+        o.AlterColumnStatistics: _NO_STATISTICS,
     }
 
     def loss_condition(self, column: str, loss: Loss, new_type: str) -> str | None:
@@ -122,6 +139,18 @@ class SqliteRenderer(Renderer):
 
     def render_drop_index(self, op: o.DropIndex, schema: m.Schema) -> list:
         return [f"DROP INDEX {self.q(op.index.name)}"]
+
+    def render_create_object(self, op: o.CreateObject, schema: m.Schema) -> list:
+        """A view is queried once created: SQLite takes any view and fails only when it is read, so one
+        naming a column that is gone fails the migration, named, rather than every later read."""
+        statements = super().render_create_object(op, schema)
+        if op.object.kind == "view":
+            query = f"SELECT * FROM main.{self.q(op.object.name)} LIMIT 0"
+            statements.append(Replay(
+                f"SELECT {quote_literal(query)}, {quote_literal(f'view {op.object.name} does not work')}",
+                what=f"check that view {op.object.name} works", offline=(query,),
+            ))
+        return statements
 
     # operations that need a rebuild ----------------------------------------------
 
@@ -262,10 +291,7 @@ class SqliteRenderer(Renderer):
             Replay(
                 self._triggers_replay(after),
                 what=f"re-create the triggers of {name}",
-                offline=(
-                    f"-- re-create the triggers of {name} here: dbshift does when it runs the migration, a script cannot "
-                    f"(list them beforehand: SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = {literal})",
-                ),
+                offline=self._triggers_offline(schema, before),
             ),
             "DROP TABLE temp._dbshift_triggers",
             Replay(
@@ -273,7 +299,7 @@ class SqliteRenderer(Renderer):
                 f"' no longer works after the rebuild of ' || {literal} FROM main.sqlite_master "
                 f"WHERE type = 'view' AND instr(lower(sql), lower({literal})) > 0",
                 what=f"check that the views naming {name} still work",
-                offline=(f"-- not checked by this script: the views naming {name} still work",),
+                offline=self._views_offline(schema, before),
             ),
         ]
         if checked:
@@ -298,6 +324,27 @@ class SqliteRenderer(Renderer):
                 "DROP TABLE temp._dbshift_counts",
             ]
         return statements
+
+    def _triggers_offline(self, schema: m.Schema, table: m.Table) -> tuple[str, ...]:
+        """What a script holds in place of the triggers' replay: the CREATE TRIGGER of each trigger ``schema``
+        knows the table has (the plan drops before and creates after the rebuild those it changes), or, when it
+        knows none, a comment saying to re-create them by hand."""
+        known = [x for x in schema.objects if x.kind == "trigger" and (x.table or "").lower() == table.key.lower()]
+        if known:
+            return tuple(statement for x in known for statement in x.create)
+        return (
+            f"-- re-create the triggers of {table.name} here: dbshift does when it runs the migration, a script "
+            "cannot (list them beforehand: SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = "
+            f"{quote_literal(table.name)})",
+        )
+
+    def _views_offline(self, schema: m.Schema, table: m.Table) -> tuple[str, ...]:
+        """What a script holds in place of the views' check: a query of each view ``schema`` knows uses the
+        table (it fails when the view no longer works), or, when it knows none, a comment."""
+        known = [x for x in schema.objects if x.kind == "view" and x.uses(table.key)]
+        if known:
+            return tuple(f"SELECT * FROM main.{self.q(x.name)} LIMIT 0" for x in known)
+        return (f"-- not checked by this script: the views naming {table.name} still work",)
 
     def _triggers_replay(self, table: m.Table) -> str:
         """Each saved trigger's CREATE TRIGGER, then statements that do nothing but make SQLite compile the

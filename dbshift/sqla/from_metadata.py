@@ -102,7 +102,14 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
         unlogged=d.name == "postgresql" and "UNLOGGED" in (str(p).upper() for p in t._prefixes),
         excludes=tuple(sorted(excludes, key=lambda x: (x.name or "", x.elements))),
         options=_sqlite_options(t) if d.name == "sqlite" else m.TableOptions(),
+        partition_by=_partition_by(t) if d.name == "postgresql" else None,
     )
+
+
+def _partition_by(t: sa.Table) -> str | None:
+    """``postgresql_partition_by="RANGE (logdate)"``: how a partitioned table spreads its rows, as written."""
+    clause = t.dialect_options["postgresql"].get("partition_by")
+    return " ".join(str(clause).split()) if clause else None
 
 
 def _sqlite_options(t: sa.Table) -> m.TableOptions:

@@ -47,11 +47,14 @@ from dbshift.core.model import (
     ForeignKey,
     Identity,
     Index,
+    PartitionOf,
     PrimaryKey,
     Schema,
     Sequence,
+    Statistics,
     Table,
     TableOptions,
+    TableRef,
     Unique,
     qualified,
     serial_sequence_name,
@@ -67,7 +70,7 @@ LAWS = settings(
     derandomize=os.environ.get("CI", "").lower() == "true",
     deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow],
 )
-PER_KIND = settings(LAWS, max_examples=max(25, EXAMPLES))  # for each of the 24 kinds; runs of ops add more
+PER_KIND = settings(LAWS, max_examples=max(25, EXAMPLES))  # for each kind; runs of ops add more
 
 NAMESPACES = ["app", "audit", "stats"]
 TABLE_NAMES = [f"t{i}" for i in range(6)]
@@ -344,6 +347,49 @@ def alter_table_options(draw, s):
     return o.AlterTableOptions(t.name, t.options, new, t.schema) if t and new != t.options else None
 
 
+def alter_table_inherit(draw, s):
+    t = pick(draw, s.tables)
+    if t is None:
+        return None
+    if t.inherits and flip(draw):
+        return o.AlterTableInherit(t.name, pick(draw, t.inherits), False, t.schema)
+    parent = pick(draw, (TableRef(p.name, p.schema) for p in s.tables if p.key != t.key))
+    return parent and parent not in t.inherits and o.AlterTableInherit(t.name, parent, True, t.schema)
+
+
+def attach_partition(draw, s):
+    t = pick(draw, (t for t in s.tables if t.partition_of is None))
+    parent = t and pick(draw, (p for p in s.tables if p.key != t.key))
+    bound = pick(draw, ["DEFAULT", "FOR VALUES IN (1, 2)"])
+    return parent and o.AttachPartition(t.name, PartitionOf(TableRef(parent.name, parent.schema), bound), t.schema)
+
+
+def detach_partition(draw, s):
+    t = pick(draw, (t for t in s.tables if t.partition_of is not None))
+    return t and o.DetachPartition(t.name, t.partition_of, t.schema)
+
+
+def create_statistics(draw, s):
+    t = pick(draw, (t for t in s.tables if len(t.columns) >= 2))
+    name = t and pick(draw, (n for n in ("st0", "st1") if n not in {x.name for x in t.statistics}))
+    if not name:
+        return None
+    kinds = some(draw, ("ndistinct", "dependencies", "mcv"))
+    return o.CreateStatistics(t.name, Statistics(name, some(draw, t.column_names, min_size=2), kinds), t.schema)
+
+
+def drop_statistics(draw, s):
+    t = pick(draw, (t for t in s.tables if t.statistics))
+    return t and o.DropStatistics(t.name, pick(draw, t.statistics), t.schema)
+
+
+def alter_column_statistics(draw, s):
+    t = pick(draw, (t for t in s.tables if t.columns))
+    column = t and pick(draw, t.columns)
+    new = column and pick(draw, (n for n in (None, 100, 1000) if n != column.statistics_target))
+    return column and o.AlterColumnStatistics(t.name, column.name, column.statistics_target, new, t.schema)
+
+
 def add_column(draw, s):
     t = pick(draw, (t for t in s.tables if set(COLUMN_NAMES) - set(t.column_names)))
     name = t and pick(draw, (n for n in COLUMN_NAMES if not t.has_column(n)))
@@ -539,6 +585,9 @@ BUILDERS = {
     o.CreateTable: create_table, o.DropTable: drop_table, o.RenameTable: rename_table,
     o.AlterTableComment: alter_table_comment, o.AlterTableLogging: alter_table_logging,
     o.AlterTableCluster: alter_table_cluster, o.AlterTableOptions: alter_table_options,
+    o.AlterTableInherit: alter_table_inherit, o.AttachPartition: attach_partition, o.DetachPartition: detach_partition,
+    o.CreateStatistics: create_statistics, o.DropStatistics: drop_statistics,
+    o.AlterColumnStatistics: alter_column_statistics,
     o.AddColumn: add_column, o.DropColumn: drop_column, o.AlterColumn: alter_column, o.RenameColumn: rename_column,
     o.CreateIndex: create_index, o.DropIndex: drop_index,
     o.AddConstraint: add_constraint, o.DropConstraint: drop_constraint,
@@ -554,7 +603,8 @@ MAKES_ROOM = {
     o.DropTable: create_table, o.DropColumn: add_column, o.DropIndex: create_index, o.DropConstraint: add_constraint,
     o.DropEnum: create_enum, o.AlterEnum: create_enum, o.DropSequence: create_sequence,
     o.AlterSequence: create_sequence, o.AttachSequence: detach_or_make_serial, o.DetachSequence: attach_or_make_serial,
-    o.DropSchema: create_schema, o.AddColumn: drop_column, o.CreateIndex: drop_index,
+    o.DropSchema: create_schema, o.DetachPartition: attach_partition, o.DropStatistics: create_statistics,
+    o.AddColumn: drop_column, o.CreateIndex: drop_index,
     o.AddConstraint: drop_constraint, o.CreateTable: drop_table, o.RenameTable: drop_table,
     o.CreateEnum: drop_enum, o.CreateSequence: drop_sequence, o.CreateSchema: drop_schema,
     o.DropObject: create_object, o.ReplaceObject: create_object, o.CreateObject: drop_object,
@@ -661,6 +711,18 @@ def valid(op: o.Op, s: Schema) -> bool:
             return table is not None and table.options == old
         case o.AlterTableCluster(old=old, new=new):
             return table is not None and table.cluster_on == old and new in (None, *(i.name for i in table.indexes))
+        case o.AlterTableInherit(parent=parent, inherit=inherit):
+            return table is not None and (parent not in table.inherits) == inherit
+        case o.AttachPartition():
+            return table is not None and table.partition_of is None
+        case o.DetachPartition(partition_of=partition_of):
+            return table is not None and table.partition_of == partition_of
+        case o.CreateStatistics(statistics=statistics):
+            return table is not None and statistics.name not in {x.name for x in table.statistics}
+        case o.DropStatistics(statistics=statistics):
+            return table is not None and statistics in table.statistics
+        case o.AlterColumnStatistics(column=column, old=old):
+            return table is not None and table.has_column(column) and table.column(column).statistics_target == old
         case o.AddColumn(column=column):
             return table is not None and not table.has_column(column.name)
         case o.DropColumn(column=column):

@@ -121,6 +121,18 @@ def test_a_definition_differing_only_in_white_space_is_the_same():
     assert a == b and diff(Schema.of(objects=[a]), Schema.of(objects=[b])) == []
 
 
+def test_an_object_of_a_dropped_table_goes_with_it_even_when_the_target_keeps_it():
+    """A trigger the models do not declare (kept from the database) cannot outlive its table: it is dropped
+    before the table, never created again after it."""
+    logs = Table("logs", (Column("id", "integer", nullable=False),))
+    stamp = DbObject("trigger", "stamp", ("CREATE TRIGGER stamp ...",), ("DROP TRIGGER stamp",), table="logs",
+                     survives_alters=True)
+    current = Schema.of([USERS, logs], objects=[stamp])
+    assert [op.describe() for op in order(diff(current, Schema.of([USERS], objects=[stamp])))] == [
+        "drop trigger stamp", "drop table logs",
+    ]
+
+
 def test_a_function_that_becomes_a_procedure_is_dropped_before_the_procedure_takes_its_name():
     f = function("archive", "SELECT 1")
     p = DbObject("procedure", "public.archive()", ("CREATE PROCEDURE public.archive() ...",),

@@ -19,7 +19,10 @@ from pathlib import Path
 import pytest
 
 from dbshift.core import ops as o
-from dbshift.core.model import Column, Enum, PrimaryKey, Schema, Sequence, Table, TableOptions
+from dbshift.core.model import (
+    Column, Enum, PartitionOf, PrimaryKey, Schema, Sequence, Statistics, Table, TableOptions, TableRef,
+)
+from dbshift.core.objects import DbObject
 from dbshift.render import UnsupportedOperation, renderer_for
 from dbshift.render.base import DATA_STEPS, Renderer
 
@@ -40,6 +43,7 @@ OPS = operation_types()
 TABLE = Table("t", (Column("id", "integer", nullable=False), Column("a", "integer")), primary_key=PrimaryKey(("id",)))
 MOOD = Enum("mood", ("happy", "sad"))
 SEQ = Sequence("s")
+VIEW = DbObject("view", "v", ("CREATE VIEW v AS SELECT 1",), ("DROP VIEW v",), ("CREATE OR REPLACE VIEW v AS SELECT 1",))
 
 SAMPLES: dict[type[o.Op], o.Op] = {
     o.CreateTable: o.CreateTable(TABLE),
@@ -67,7 +71,16 @@ SAMPLES: dict[type[o.Op], o.Op] = {
     o.DetachSequence: o.DetachSequence("t", "id", SEQ),
     o.CreateSchema: o.CreateSchema("audit"),
     o.DropSchema: o.DropSchema("audit"),
+    o.CreateObject: o.CreateObject(VIEW),
+    o.DropObject: o.DropObject(VIEW),
+    o.ReplaceObject: o.ReplaceObject(VIEW, VIEW),
     o.Backfill: o.Backfill("t", "a", "0"),
+    o.AlterTableInherit: o.AlterTableInherit("t", TableRef("base"), True),
+    o.AttachPartition: o.AttachPartition("t", PartitionOf(TableRef("m"), "DEFAULT")),
+    o.DetachPartition: o.DetachPartition("t", PartitionOf(TableRef("m"), "DEFAULT")),
+    o.CreateStatistics: o.CreateStatistics("t", Statistics("st_t", ("id", "a"))),
+    o.DropStatistics: o.DropStatistics("t", Statistics("st_t", ("id", "a"))),
+    o.AlterColumnStatistics: o.AlterColumnStatistics("t", "a", None, 200),
     o.RunSQL: o.RunSQL("SELECT 1"),
     o.RunPython: o.RunPython(lambda connection: None),
     o.BulkInsert: o.BulkInsert("t", ({"id": 1},)),

@@ -6,6 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift.core.model import (
+    PartitionOf,
+    TableRef,
     Check,
     Column,
     Enum,
@@ -157,10 +159,10 @@ def public_only(engine: sa.Engine) -> Schema:
 
 
 def test_tables_listed(schema: Schema) -> None:
-    # no view, no partition, no excluded history table
+    # no view, no excluded history table
     assert [t.key for t in schema.tables] == [
-        "Mixed Case", "author", "book", "chapter", "child_t", "events", "everything", "ident", "other.note",
-        "parent_t",
+        "Mixed Case", "author", "book", "chapter", "child_t", "events", "events_2024", "everything", "ident",
+        "other.note", "parent_t",
     ]
 
 
@@ -297,6 +299,13 @@ def test_partitioned_table_and_inheritance(schema: Schema) -> None:
     # the inherited ck_parent belongs to the parent; the child's own check is reported
     assert schema.table("child_t").checks == (Check("(extra > 0)", "ck_child"),)
     assert schema.table("child_t").column_names == ("id", "extra")
+    assert events.partition_by == "RANGE (at)"
+    partition = schema.table("events_2024")
+    assert partition.partition_of == PartitionOf(TableRef("events"), "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')")
+    # the partition's columns, primary key and index copies are its parent's
+    assert partition.inherited_columns == ("id", "at") and partition.primary_key is None and partition.indexes == ()
+    assert schema.table("child_t").inherits == (TableRef("parent_t"),)
+    assert schema.table("child_t").inherited_columns == ("id",)
 
 
 def test_second_schema(schema: Schema) -> None:

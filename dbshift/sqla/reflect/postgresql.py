@@ -1,12 +1,17 @@
-"""PostgreSQL reflection in seven catalog queries, whatever the number of tables.
+"""PostgreSQL reflection in eight catalog queries, whatever the number of tables.
 
-Tables, columns, constraints, indexes, enum types, sequences and schemas are each read
-with one query filtered by the list of schemas, then joined in Python by the
-table's oid.  Objects that belong to an extension are left out (they are the
-extension's, not the application's), and so are partitions (the partitioned
-parent is reflected; its partitions are created outside the models).  A
-constraint name PostgreSQL chose itself (``t_pkey``, ``t_a_fkey``…) reads as no
-name (see :mod:`dbshift.sqla.server_names`).
+Tables, columns, constraints, indexes, extended statistics, enum types, sequences and
+schemas are each read with one query filtered by the list of schemas, then joined in
+Python by the table's oid.  Objects that belong to an extension are left out (they
+are the extension's, not the application's).  A constraint name PostgreSQL chose
+itself (``t_pkey``, ``t_a_fkey``…) reads as no name (see :mod:`dbshift.sqla.server_names`).
+
+Inheritance and partitions are read as PostgreSQL keeps them: a table's parents
+(``INHERITS``, in order), a partitioned table's ``PARTITION BY`` clause, a
+partition's parent and bound.  What a table only has from its parents is the
+parents': columns it does not declare itself are listed in ``inherited_columns``,
+and the constraints and indexes a partition holds as copies of its parent's are
+not read as its own.
 """
 
 from __future__ import annotations
@@ -37,10 +42,17 @@ TABLES = sa.text(
 SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class') AS comment,
        c.relpersistence = 'u' AS unlogged,
        (SELECT ic.relname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-        WHERE i.indrelid = c.oid AND i.indisclustered) AS cluster_on
+        WHERE i.indrelid = c.oid AND i.indisclustered) AS cluster_on,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
+       c.relispartition, pg_get_expr(c.relpartbound, c.oid) AS partition_bound,
+       ARRAY(SELECT ARRAY[pn.nspname, pc.relname]
+             FROM pg_catalog.pg_inherits inh
+             JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
+             JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+             WHERE inh.inhrelid = c.oid ORDER BY inh.inhseqno) AS parents
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE c.relkind IN ('r', 'p')
   AND n.nspname = ANY(:schemas)
   AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_class", oid="c.oid")}
 """
@@ -51,7 +63,7 @@ COLUMNS = sa.text(
 SELECT a.attrelid, a.attnum, a.attname,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.atttypid, t.typtype, t.typelem, et.typtype AS elem_typtype,
-       a.attnotnull, a.attidentity, a.attgenerated,
+       a.attnotnull, a.attidentity, a.attgenerated, a.attislocal, a.attstattarget,
        pg_get_expr(ad.adbin, ad.adrelid) AS default,
        col_description(a.attrelid, a.attnum) AS comment,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
@@ -72,7 +84,7 @@ JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE c.relkind IN ('r', 'p')
   AND n.nspname = ANY(:schemas)
   AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
@@ -99,7 +111,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0
-  AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND c.relkind IN ('r', 'p')
   AND n.nspname = ANY(:schemas)
 """
 )
@@ -119,11 +131,24 @@ JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE c.relkind IN ('r', 'p') AND NOT ic.relispartition
   AND n.nspname = ANY(:schemas)
   AND NOT EXISTS (
       SELECT 1 FROM pg_catalog.pg_constraint con
       WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
+"""
+)
+
+# extended statistics: plain columns (by attnum) then expressions, as CREATE STATISTICS lists them
+STATISTICS = sa.text(
+    f"""
+SELECT s.stxrelid, s.stxname, s.stxkind::text[] AS kinds,
+       {_ATTNAMES.format(keys="s.stxkeys::int2[]", rel="s.stxrelid")} AS columns,
+       COALESCE(pg_get_statisticsobjdef_expressions(s.oid), ARRAY[]::text[]) AS expressions
+FROM pg_catalog.pg_statistic_ext s
+JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY(:schemas)
 """
 )
 
@@ -179,6 +204,7 @@ ORDER BY n.nspname
 """
 )
 
+_STATISTICS_KINDS = {"d": "ndistinct", "f": "dependencies", "m": "mcv"}  # 'e': expressions, implied by them
 _ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 _CHECK_SUFFIXES = re.compile(r"(\s+(NOT VALID|NO INHERIT))+$")
 
@@ -199,6 +225,11 @@ class _Table:
     checks: list[m.Check] = field(default_factory=list)
     excludes: list[m.Exclude] = field(default_factory=list)
     indexes: list[m.Index] = field(default_factory=list)
+    statistics: list[m.Statistics] = field(default_factory=list)
+    inherits: tuple[m.TableRef, ...] = ()
+    inherited_columns: list[str] = field(default_factory=list)
+    partition_by: str | None = None
+    partition_of: m.PartitionOf | None = None
 
     def freeze(self) -> m.Table:
         return m.Table(
@@ -214,6 +245,11 @@ class _Table:
             cluster_on=self.cluster_on,
             schema=self.schema,
             excludes=tuple(sorted(self.excludes, key=lambda x: (x.name is None, x.name or "", x.elements))),
+            inherits=self.inherits,
+            inherited_columns=tuple(self.inherited_columns),
+            partition_by=self.partition_by,
+            partition_of=self.partition_of,
+            statistics=tuple(sorted(self.statistics, key=lambda s: s.name)),
         )
 
 
@@ -231,7 +267,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
     for row in rows(TABLES):
         schema = _model_schema(row.nspname)
         if not excluded(row.relname, schema, exclude):
-            tables[row.oid] = _Table(row.oid, row.relname, schema, row.comment, bool(row.unlogged), row.cluster_on)
+            tables[row.oid] = _table(row, schema)
 
     enums: dict[int, tuple[str, tuple[str, ...]]] = {}  # type oid -> (type name for the column, labels)
     scoped_enums: list[m.Enum] = []
@@ -261,6 +297,8 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
             continue
         table.attnames[row.attnum] = row.attname
         table.columns.append(_column(row, enums, identities))
+        if not row.attislocal:
+            table.inherited_columns.append(row.attname)
 
     sequences += _customized_serial_sequences(tables, owned)
 
@@ -274,8 +312,25 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
         if table is not None:
             table.indexes.append(_index(table, row))
 
+    for row in rows(STATISTICS):
+        table = tables.get(row.stxrelid)
+        if table is not None:
+            table.statistics.append(_statistics(row))
+
     namespaces = [row.nspname for row in rows(SCHEMAS)]
     return m.Schema.of((t.freeze() for t in tables.values()), scoped_enums, sequences, namespaces)
+
+
+def _table(row: Any, schema: str | None) -> _Table:
+    """A table as the TABLES query reads it: its parents are those of a partition or those it inherits from."""
+    table = _Table(row.oid, row.relname, schema, row.comment, bool(row.unlogged), row.cluster_on)
+    parents = tuple(m.TableRef(name, _model_schema(nspname)) for nspname, name in row.parents or ())
+    table.partition_by = row.partition_by
+    if row.relispartition and parents:
+        table.partition_of = m.PartitionOf(parents[0], row.partition_bound)
+    else:
+        table.inherits = parents
+    return table
 
 
 def schema_names(connection: sa.engine.Connection) -> tuple[str | None, ...]:
@@ -297,6 +352,15 @@ def _customized_serial_sequences(tables: dict[int, _Table], owned: dict) -> list
         if sequence != m.serial_sequence(table.name, column, table.schema):
             found.append(replace(sequence, owned_by=(table.name, column.name)))
     return found
+
+
+def _statistics(row: Any) -> m.Statistics:
+    kinds = tuple(_STATISTICS_KINDS[k] for k in _STATISTICS_KINDS if k in (row.kinds or ()))
+    return m.Statistics(
+        row.stxname,
+        tuple(row.columns) + tuple(row.expressions),
+        () if len(kinds) == len(_STATISTICS_KINDS) else kinds,
+    )
 
 
 def _sequence(row: Any) -> m.Sequence:
@@ -338,6 +402,7 @@ def _column(row: Any, enums: dict, identities: dict) -> m.Column:
         virtual=row.attgenerated == "v",
         comment=row.comment,
         collation=row.collation,
+        statistics_target=row.attstattarget if row.attstattarget is not None and row.attstattarget >= 0 else None,
     )
 
 
