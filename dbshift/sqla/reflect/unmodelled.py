@@ -1,12 +1,14 @@
 """What the schema model does not cover, read in one catalog query per dialect.
 
-``unmodelled(connection, schemas=..., exclude=...)`` lists the views,
-functions, triggers, domains, extensions… of the schemas asked for as
+``unmodelled(connection, schemas=..., exclude=...)`` lists the domains,
+extensions, policies, rules… of the schemas asked for as
 :class:`~dbshift.core.unmodelled.Unmodelled` values: kind, name, a digest of the
 definition as the server prints it, and the tables and columns each one
 depends on, from ``pg_depend``.  That is PostgreSQL only: every kind of object
 MySQL/MariaDB and SQLite have (views, triggers, routines, events) is modelled
-(:mod:`dbshift.sqla.reflect.objects`), so there is nothing left to list there.
+(:mod:`dbshift.sqla.reflect.objects`), so there is nothing left to list there; so
+are PostgreSQL's views, materialized views, functions, procedures, aggregates
+and triggers.
 
 Definitions are compared exactly as PostgreSQL prints them (a function whose
 body changed only in white space differs).
