@@ -70,20 +70,26 @@ WHERE n.nspname = ANY(:schemas)
 
 _DROP = {"function": "DROP FUNCTION", "procedure": "DROP PROCEDURE", "aggregate": "DROP AGGREGATE"}
 
+#: the first version with ``CREATE OR REPLACE AGGREGATE``
+_REPLACE_AGGREGATE_SINCE = (12,)
+
 
 def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The functions, procedures and aggregates of ``schemas`` (None: ``public``)."""
     found = []
+    replaceable_aggregates = (connection.dialect.server_version_info or (0,)) >= _REPLACE_AGGREGATE_SINCE
     for row in connection.execute(sa.text(QUERY), {"schemas": schema_list(schemas)}):
         name = f"{row.schema}.{row.name}({row.argtypes})"
+        replace: tuple[str, ...]
         if row.kind == "aggregate":
             create = f"CREATE AGGREGATE {row.qname}({row.arguments}) (\n    {row.aggregate}\n)"
-            replace = create.replace("CREATE", "CREATE OR REPLACE", 1)
+            replace = (create.replace("CREATE", "CREATE OR REPLACE", 1),) if replaceable_aggregates else ()
         else:
-            create = replace = row.definition.strip()
+            create = row.definition.strip()
+            replace = (create,)
         depends_on, requires = split_references(row.refs, itself=f"{row.kind}:{name}")
         found.append(DbObject(
-            row.kind, name, (create,), (f"{_DROP[row.kind]} {row.qname}({row.argtypes})",), (replace,),
+            row.kind, name, (create,), (f"{_DROP[row.kind]} {row.qname}({row.argtypes})",), replace,
             definition=create, shape=row.shape, depends_on=depends_on, requires=requires,
         ))
     return found
