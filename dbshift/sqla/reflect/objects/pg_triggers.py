@@ -34,7 +34,7 @@ SELECT 'trigger' AS kind, t.tgname AS name, n.nspname AS schema, c.relname AS on
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND n.nspname = ANY(:schemas)
+WHERE NOT t.tgisinternal {{not_cloned}} AND n.nspname = ANY(:schemas)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                   WHERE e.classid = 'pg_catalog.pg_trigger'::regclass AND e.objid = t.oid AND e.deptype = 'e')
 UNION ALL
@@ -57,13 +57,17 @@ _ENABLED = {"O": "ENABLE TRIGGER", "D": "DISABLE TRIGGER", "R": "ENABLE REPLICA 
 #: the first version with ``CREATE OR REPLACE TRIGGER``
 _REPLACE_SINCE = (14,)
 
+#: the first version where a partition's copy of its parent's trigger is not internal, but says its parent
+_PARENT_SINCE = (13,)
+
 
 def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The triggers of the tables and views of ``schemas`` (None: ``public``)."""
-    replaceable = (connection.dialect.server_version_info or (0,)) >= _REPLACE_SINCE
+    version = connection.dialect.server_version_info or (0,)
+    query = QUERY.format(not_cloned="AND t.tgparentid = 0" if version >= _PARENT_SINCE else "")
     return [
-        _trigger(row, replaceable) if row.kind == "trigger" else _event_trigger(row)
-        for row in connection.execute(sa.text(QUERY), {"schemas": schema_list(schemas)})
+        _trigger(row, version >= _REPLACE_SINCE) if row.kind == "trigger" else _event_trigger(row)
+        for row in connection.execute(sa.text(query), {"schemas": schema_list(schemas)})
     ]
 
 
