@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Protocol
 
 from . import ops as o
 from .objects import DbObject, by_id, dependants
+from .types import parse_type
 from .model import (
     Check, Column, Constraint, Exclude, ForeignKey, Index, PrimaryKey, Schema, Statistics, Table, Unique, qualified,
     serial_sequence_name,
@@ -508,13 +509,40 @@ def diff_objects(current: Schema, target: Schema, table_ops: Iterable[o.Op] = ()
         else:
             recreated.add(k)
     kept = [old[k] for k in sorted(old.keys() & new.keys()) if k not in recreated]
-    recreated |= {x.id for x in kept if any(_breaks(op, x) for op in table_ops)}
+    enums, enum_columns = _rebuilt_enums(current, table_ops)
+    recreated |= {
+        x.id for x in kept
+        if any(_breaks(op, x) for op in table_ops) or (not x.survives_alters and (
+            any(r in enums for r in x.requires) or any(d in enum_columns for d in x.depends_on)))
+    }
     gone = (old.keys() - new.keys()) | recreated
     recreated |= {x.id for x in dependants(kept, gone)}
     result = [op for op in result if not (isinstance(op, o.ReplaceObject) and op.old.id in recreated)]
     for k in sorted(recreated):
         result += [o.DropObject(old[k]), o.CreateObject(new[k])]
     return result
+
+
+def _rebuilt_enums(current: Schema, ops: Iterable[o.Op]) -> tuple[set[str], set[tuple[str, str | None]]]:
+    """The enum types ``ops`` replace by a new type (a value removed or moved: PostgreSQL cannot do that in
+    place), as ``enum:key`` ids, and the ``(table key, column)`` of ``current`` converted to them:
+    an object using either is dropped before and created again after."""
+    ids: set[str] = set()
+    columns: set[tuple[str, str | None]] = set()
+    for op in ops:
+        if not isinstance(op, o.AlterEnum):
+            continue
+        renamed = dict(op.renamed)
+        after = [renamed.get(v, v) for v in op.old.values]
+        if not op.removed and [v for v in after if v in op.new.values] == [v for v in op.new.values if v in after]:
+            continue
+        ids.add(f"enum:{op.old.key}")
+        for table in current.tables:
+            for column in table.columns:
+                spec = parse_type(column.type.removesuffix("[]"))
+                if spec.is_enum and spec.enum_name == op.old.key:
+                    columns.add((table.key, column.name))
+    return ids, columns
 
 
 def _breaks(op: o.Op, obj: DbObject) -> bool:

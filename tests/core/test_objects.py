@@ -166,3 +166,22 @@ def test_a_dropped_function_using_a_dropped_table_goes_before_the_table():
     assert planned(Schema.of([USERS], objects=[f, g]), Schema()) == [
         "drop function public.all_users()", "drop table users", "drop function public.unrelated()",
     ]
+
+
+def test_objects_using_an_enum_type_that_loses_a_value_are_dropped_and_created_around_the_new_type():
+    from dbshift.core.model import Enum
+    from dbshift.core.types import enum_type
+
+    moods = Table("people", (Column("id", "integer", nullable=False),
+                             Column("mood", enum_type(("sad", "ok", "happy"), "mood"))))
+    v = view("moods", "SELECT mood FROM people", uses=(("people", "mood"),))
+    f = DbObject("function", "public.cheer(mood)", ("CREATE FUNCTION public.cheer(m mood) ...",),
+                 ("DROP FUNCTION public.cheer(mood)",), requires=("enum:mood",))
+    current = Schema.of([moods], [Enum("mood", ("sad", "ok", "happy"))], objects=[v, f])
+    target = Schema.of([moods], [Enum("mood", ("sad", "happy"))], objects=[v, f])
+    assert planned(current, target) == [
+        "drop view public.moods", "drop function public.cheer(mood)", "alter enum type mood",
+        "create function public.cheer(mood)", "create view public.moods",
+    ]
+    added = Schema.of([moods], [Enum("mood", ("sad", "ok", "happy", "calm"))], objects=[v, f])
+    assert planned(current, added) == ["alter enum type mood"]  # a value added in place breaks nothing

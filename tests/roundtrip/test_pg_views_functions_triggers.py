@@ -339,3 +339,18 @@ CREATE EVENT TRIGGER dropped ON sql_drop EXECUTE FUNCTION on_ddl();
     forward, backward, _ = both_ways(a, b)
     assert "WHEN TAG IN ('DROP TABLE')" in forward and "ALTER EVENT TRIGGER watch DISABLE" in forward
     assert "DROP EVENT TRIGGER dropped" in backward
+
+
+def test_views_and_functions_over_an_enum_that_loses_a_value_are_dropped_and_created_around_the_new_type(both_ways):
+    b = """
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+CREATE TABLE people (id integer PRIMARY KEY, mood mood);
+CREATE VIEW moods AS SELECT id, mood, 'happy'::mood AS best FROM people;
+CREATE FUNCTION cheer(m mood) RETURNS mood LANGUAGE sql AS $$ SELECT 'happy'::mood $$;
+INSERT INTO people VALUES (1, 'sad');
+"""
+    forward, backward, url = both_ways(b.replace("'sad', 'happy'", "'sad', 'ok', 'happy'"), b)
+    assert forward.index("DROP VIEW public.moods") < forward.index("ALTER TYPE mood RENAME")
+    assert forward.index("DROP FUNCTION public.cheer(mood)") < forward.index("ALTER TYPE mood RENAME")
+    assert "DROP VIEW" not in backward  # a value added in place keeps them
+    assert _rows(url, "SELECT id, mood::text FROM moods") == [(1, "sad")]

@@ -77,13 +77,17 @@ def schema_list(schemas: Sequence[str | None]) -> list[str]:
 def split_references(
     references: Iterable[Sequence[str]] | None, *, itself: str = "",
 ) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...]]:
-    """``(depends_on, requires)`` from :func:`references_sql`'s array; ``itself`` (an id) left out, and enum
-    types too (they belong to the schema model, not to the objects)."""
+    """``(depends_on, requires)`` from :func:`references_sql`'s array (its column empty or NULL for none),
+    ``itself`` (an id) left out.  An enum type is required as ``enum:`` and its model key (``enum:mood``,
+    ``enum:audit.mood``): not an object (the schema model holds enums), but what tells that replacing the type
+    breaks the object."""
     depends: set[tuple[str, str | None]] = set()
     requires: set[str] = set()
     for kind, schema, name, column in references or ():
         if kind == "table":
             depends.add((table_key(schema, name), column or None))
-        elif kind != "enum" and f"{kind}:{schema}.{name}" != itself:
+        elif kind == "enum":
+            requires.add(f"enum:{table_key(schema, name)}")
+        elif f"{kind}:{schema}.{name}" != itself:
             requires.add(f"{kind}:{schema}.{name}")
     return tuple(sorted(depends, key=lambda d: (d[0], d[1] or ""))), tuple(sorted(requires))
