@@ -17,6 +17,8 @@ PG_ADMIN_URL = os.environ.get("DBSHIFT_TEST_PG", "postgresql+psycopg://postgres@
 MYSQL_ADMIN_URL = os.environ.get("DBSHIFT_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+pytest_plugins = ["tests.slow_tests"]
+
 
 def _unavailable(what: str, exc: Exception) -> None:
     message = f"{what} is not reachable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"

@@ -46,10 +46,13 @@ def revision(
     possible: tuple[PossibleRename, ...] = ()
     dependants: tuple[Dependant, ...] = ()
     if autogenerate:
+        from ..core.diff import fold_enum_changes
         from ..sqla.declared import bind, declare
         from ..sqla.from_metadata import backfill_values
         from ..sqla.normalize import equivalence_for
-        from .history_schema import History, as_history_states, has_old_sides, replay, with_autoincrement_changes
+        from .history_schema import (
+            History, as_history_states, has_old_sides, replay, with_autoincrement_changes, with_enum_value_changes,
+        )
 
         with connection(config) as conn:
             dialect = server_dialect(conn.dialect)
@@ -67,6 +70,10 @@ def revision(
             ops = changes(model, database, dialect, policy)
             # PostgreSQL needs the history only for what ops change or remove; the others for their enum types
             history = replay(graph, conn.dialect) if dialect != "postgresql" or has_old_sides(ops) else History()
+            if dialect == "postgresql":  # the columns as a change of their enum type's values leaves them
+                ops = tuple(fold_enum_changes(ops, [op for op in ops if isinstance(op, o.AlterEnum)], eq))
+            else:  # a change of an enum type's values, for PostgreSQL, in place of its columns'
+                ops = with_enum_value_changes(ops, history, metadata(config), database, policy, eq)
             ops = with_autoincrement_changes(ops, model, database, history, eq)
             possible = tuple(policy.unresolved)
             hints = {p.new: p.hint for p in possible if p.kind == "column"}

@@ -20,17 +20,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Union
+from typing import TYPE_CHECKING, Any, Iterable, Union
 
+from ..core import enum_columns
 from ..core import model as m
 from ..core import ops as o
-from ..core.diff import Equivalence, diff_table
+from ..core.diff import Equivalence, diff_enums, diff_table, fold_enum_changes
 from ..core.graph import RevisionGraph
+from ..core.types import parse_type
 from ..project import files
 from ..sqla.dialect import MYSQL_FAMILY
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
+
+    from ..core.diff import Renames
 
 OLD_SIDES = (m.Column, m.Table, m.PrimaryKey, m.ForeignKey, m.Unique, m.Check, m.Exclude, m.Index)
 OldSide = Union[m.Column, m.Table, m.Constraint, m.Index]
@@ -99,7 +103,43 @@ def replay(graph: RevisionGraph, dialect: Dialect) -> History:
                 declared = op.apply(declared)
             except (KeyError, ValueError):
                 continue
+            if isinstance(op, o.AlterEnum):
+                declared = _declared_values_changed(declared, op)
     return History(declared, enums, dialect)
+
+
+def _declared_values_changed(declared: m.Schema, op: o.AlterEnum) -> m.Schema:
+    """``declared`` with each column the files type with ``op``'s enum (``sa.Enum(..., name="mood")``) typed with
+    its new values, and a default holding a renamed value renamed (type strings ``op.apply`` has changed)."""
+    import sqlalchemy as sa
+
+    from ..sqla.from_metadata import named_enum
+
+    for table in declared.tables:
+        columns = []
+        for c in table.columns:
+            if isinstance(c.type, sa.Enum) and getattr(named_enum(c.type), "key", None) == op.old.key:
+                c = replace(c, type=_with_values(c.type, op.old, op.new),
+                            default=enum_columns.renamed_default(c.default, op.renamed))
+            columns.append(c)
+        if tuple(columns) != table.columns:
+            declared = declared.replace_table(table.key, replace(table, columns=tuple(columns)))
+    return declared
+
+
+def _with_values(type_: Any, old: m.Enum, new: m.Enum) -> Any:
+    """A copy of ``type_`` (an ``sa.Enum``) with ``new``'s values; a length of its own is kept unless a new value
+    is longer, one taken from the longest old value follows the new ones."""
+    import sqlalchemy as sa
+
+    length = type_.length if type_.length != enum_columns.longest(old.values) else None
+    options: dict[str, Any] = {
+        "name": type_.name, "schema": type_.schema, "native_enum": type_.native_enum,
+        "create_constraint": type_.create_constraint, "validate_strings": type_.validate_strings,
+    }
+    if length is not None:
+        options["length"] = max(length, enum_columns.longest(new.values))
+    return sa.Enum(*new.values, **options)
 
 
 def _note_enums(upgrade: Iterable[o.Op], enums: dict[str, m.Enum]) -> None:
@@ -305,3 +345,72 @@ def with_autoincrement_changes(
         return ops
     replaced = {id(altered[k]) for k in changed if k in altered}
     return tuple(order([op for op in ops if id(op) not in replaced] + list(changed.values())))
+
+
+# --- named enum types on a database without them ---------------------------------------------------
+
+
+def with_enum_value_changes(
+    ops: Iterable[o.Op], history: History, metadata: Any, database: m.Schema, renames: Renames, eq: Equivalence
+) -> tuple[o.Op, ...]:
+    """``ops`` (compared on a database without enum types: SQLite, MySQL, MariaDB) with the changes of values of
+    the named enum types the history created and the models still use (:func:`enum_value_changes`), in place of
+    the changes to their columns those make (:func:`~dbshift.core.diff.fold_enum_changes`): the same migration
+    then changes PostgreSQL's enum type, and the columns of the databases that hold the values in each column."""
+    from ..core.order import order
+
+    ops = tuple(ops)
+    changes = enum_value_changes(history, metadata, database, renames)
+    if not changes:
+        return ops
+    return tuple(order([*changes, *fold_enum_changes(ops, changes, eq)]))
+
+
+def enum_value_changes(history: History, metadata: Any, database: m.Schema, renames: Renames) -> list[o.AlterEnum]:
+    """A change of values for each named enum type whose values the models (``sa.Enum(..., name=…)`` in
+    ``metadata``) and the history (as its migrations leave it) both have, and differ on.
+
+    Each names the columns of ``database`` the models type with it and the history typed with it too (or, for a
+    column the history does not state, whose type holds exactly its old values): a column only now becoming
+    one of the type is changed by its own AlterColumn.
+    """
+    from ..sqla.from_metadata import named_enum
+
+    modelled: dict[str, m.Enum] = {}
+    typed: dict[tuple[str, str], str] = {}
+    for table in metadata.tables.values():
+        for column in table.columns:
+            enum = named_enum(column.type)
+            if enum is not None:
+                modelled.setdefault(enum.key, enum)
+                typed[(m.qualified(table.name, table.schema), column.name)] = enum.key
+    before = [e for key, e in sorted(history.enums.items()) if key in modelled]
+    if not before:
+        return []
+
+    def users(enum: m.Enum) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (t.key, c.name) for t in database.tables for c in t.columns
+            if typed.get((t.key, c.name)) == enum.key and _typed_with(history.declared, t.key, c, enum)
+        )
+
+    found = diff_enums(m.Schema.of(enums=before), m.Schema.of(enums=[modelled[e.key] for e in before]), renames, users)
+    return [op for op in found if isinstance(op, o.AlterEnum)]
+
+
+def _typed_with(declared: m.Schema, key: str, column: m.Column, enum: m.Enum) -> bool:
+    """Whether the history types column ``column`` of table ``key`` with enum type ``enum`` (by its name); for a
+    column it does not state, whether the database's type of it holds exactly the enum's values."""
+    from ..sqla.from_metadata import named_enum
+
+    if declared.has_table(key) and declared.table(key).has_column(column.name):
+        stated = declared.table(key).column(column.name).type
+        if isinstance(stated, str):
+            spec = parse_type(stated.removesuffix("[]"))
+            return spec.enum_name == enum.key or (spec.enum_name is None and spec.values == enum.values)
+        found = named_enum(stated)
+        return found is not None and found.key == enum.key
+    spec = parse_type(column.type)
+    if spec.is_enum:
+        return spec.values == enum.values
+    return spec.name in ("varchar", "char") and spec.args == (enum_columns.longest(enum.values),)

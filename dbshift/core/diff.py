@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Protocol
 
 from . import ops as o
+from .enum_columns import Users, changed_check, changed_column, named_users
 from .objects import DbObject, by_id, dependants
-from .types import parse_type
 from .model import (
-    Check, Column, Constraint, Exclude, ForeignKey, Index, PrimaryKey, Schema, Statistics, Table, Unique, qualified,
+    Check, Column, Constraint, Enum, Exclude, ForeignKey, Index, PrimaryKey, Schema, Statistics, Table, Unique,
+    qualified,
     serial_sequence_name,
 )
 
@@ -411,15 +412,77 @@ def diff_indexes(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
     ]
 
 
-def diff_enums(current: Schema, target: Schema, renames: Renames = _NO_RENAMES) -> list[o.Op]:
+def diff_enums(
+    current: Schema,
+    target: Schema,
+    renames: Renames = _NO_RENAMES,
+    users: Callable[[Enum], Users] | None = None,
+) -> list[o.Op]:
+    """Enum types to drop, create, and change the values of.
+
+    A change names the columns of the type (``AlterEnum.columns``), for the
+    databases that hold its values in each column: ``users(enum)``, by default
+    those of ``current`` typed with it by name (as PostgreSQL's are).
+    """
     old = {e.key: e for e in current.enums}
     new = {e.key: e for e in target.enums}
     result: list[o.Op] = [o.DropEnum(old[k]) for k in sorted(old.keys() - new.keys())]
     result += [o.CreateEnum(new[k]) for k in sorted(new.keys() - old.keys())]
     for k in sorted(old.keys() & new.keys()):
         if old[k] != new[k]:
-            result.append(o.AlterEnum(old[k], new[k], _value_renames(k, old[k].values, new[k].values, renames)))
+            renamed = _value_renames(k, old[k].values, new[k].values, renames)
+            columns = users(old[k]) if users is not None else named_users(current, k)
+            result.append(o.AlterEnum(old[k], new[k], renamed, columns))
     return result
+
+
+def fold_enum_changes(ops: Iterable[o.Op], changes: Iterable[o.AlterEnum], eq: Equivalence) -> list[o.Op]:
+    """``ops`` without what the enum ``changes`` do to the columns they name (see
+    :mod:`~dbshift.core.enum_columns`): an AlterColumn of such a column keeps only what else it changes, from the
+    column as the change leaves it (none is left when nothing else changes), and a CHECK the change rewrites is
+    neither dropped nor added again.
+
+    ``ops`` compare a database that holds an enum's values in each column with the models, so they change
+    those columns themselves; with ``changes`` run first, they must not do it twice.
+    """
+    named: dict[tuple[str, str], o.AlterEnum] = {}
+    for change in changes:
+        named.update({column: change for column in change.columns or ()})
+    result = []
+    for op in ops:
+        if isinstance(op, o.AlterColumn) and (qualified(op.table, op.schema), op.old.name) in named:
+            change = named[(qualified(op.table, op.schema), op.old.name)]
+            old = changed_column(op.old, change.old, change.new, change.renamed)
+            if eq.same_column(old, op.new):
+                continue
+            op = replace(op, old=old)
+        result.append(op)
+    return _without_rewritten_checks(result, named, eq)
+
+
+def _without_rewritten_checks(
+    ops: list[o.Op], named: dict[tuple[str, str], o.AlterEnum], eq: Equivalence
+) -> list[o.Op]:
+    """``ops`` without each CHECK dropped and added again as an enum change named in ``named`` rewrites it."""
+    adds = [op for op in ops if isinstance(op, o.AddConstraint) and isinstance(op.constraint, Check)]
+    gone: set[int] = set()
+    for op in ops:
+        if not (isinstance(op, o.DropConstraint) and isinstance(op.constraint, Check)):
+            continue
+        key, check = qualified(op.table, op.schema), op.constraint
+        for (table, column), change in named.items():
+            if table != key:
+                continue
+            rewritten = changed_check(check.sqltext, (column,), change.old, change.new)
+            if rewritten == check.sqltext:
+                continue
+            added = next((a for a in adds if id(a) not in gone and qualified(a.table, a.schema) == key
+                          and eq.expression(a.constraint.sqltext) == eq.expression(rewritten)  # type: ignore[union-attr]
+                          and names_agree(a.constraint, check)), None)
+            if added is not None:
+                gone |= {id(op), id(added)}
+                break
+    return [op for op in ops if id(op) not in gone]
 
 
 def _value_renames(
@@ -509,40 +572,13 @@ def diff_objects(current: Schema, target: Schema, table_ops: Iterable[o.Op] = ()
         else:
             recreated.add(k)
     kept = [old[k] for k in sorted(old.keys() & new.keys()) if k not in recreated]
-    enums, enum_columns = _rebuilt_enums(current, table_ops)
-    recreated |= {
-        x.id for x in kept
-        if any(_breaks(op, x) for op in table_ops) or (not x.survives_alters and (
-            any(r in enums for r in x.requires) or any(d in enum_columns for d in x.depends_on)))
-    }
+    recreated |= {x.id for x in kept if any(_breaks(op, x) for op in table_ops)}
     gone = (old.keys() - new.keys()) | recreated
     recreated |= {x.id for x in dependants(kept, gone)}
     result = [op for op in result if not (isinstance(op, o.ReplaceObject) and op.old.id in recreated)]
     for k in sorted(recreated):
         result += [o.DropObject(old[k]), o.CreateObject(new[k])]
     return result
-
-
-def _rebuilt_enums(current: Schema, ops: Iterable[o.Op]) -> tuple[set[str], set[tuple[str, str | None]]]:
-    """The enum types ``ops`` replace by a new type (a value removed or moved: PostgreSQL cannot do that in
-    place), as ``enum:key`` ids, and the ``(table key, column)`` of ``current`` converted to them:
-    an object using either is dropped before and created again after."""
-    ids: set[str] = set()
-    columns: set[tuple[str, str | None]] = set()
-    for op in ops:
-        if not isinstance(op, o.AlterEnum):
-            continue
-        renamed = dict(op.renamed)
-        after = [renamed.get(v, v) for v in op.old.values]
-        if not op.removed and [v for v in after if v in op.new.values] == [v for v in op.new.values if v in after]:
-            continue
-        ids.add(f"enum:{op.old.key}")
-        for table in current.tables:
-            for column in table.columns:
-                spec = parse_type(column.type.removesuffix("[]"))
-                if spec.is_enum and spec.enum_name == op.old.key:
-                    columns.add((table.key, column.name))
-    return ids, columns
 
 
 def _breaks(op: o.Op, obj: DbObject) -> bool:
@@ -557,4 +593,7 @@ def _breaks(op: o.Op, obj: DbObject) -> bool:
         return obj.uses(qualified(op.table, op.schema), op.column.name)
     if isinstance(op, o.AlterColumn) and not obj.survives_alters:
         return op.old.type != op.new.type and obj.uses(qualified(op.table, op.schema), op.old.name)
+    if isinstance(op, o.AlterEnum) and not op.in_place and not obj.survives_alters:
+        # its columns change type; an object naming the type itself (``enum:`` and its key) needs the new one
+        return f"enum:{op.old.key}" in obj.requires or any(obj.uses(table, column) for table, column in op.columns or ())
     return False

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
+from . import enum_columns
 from .errors import DbshiftError
 from .model import (
     Column, Constraint, Enum, ForeignKey, Index, PartitionOf, Schema, Sequence, Statistics, Table, TableOptions, TableRef,
@@ -609,23 +610,42 @@ class DropEnum(Op):
 
 @dataclass(frozen=True)
 class AlterEnum(Op):
-    """Change the values of an enum type (add, rename or remove values)."""
+    """Change the values of an enum type (add, rename or remove values), and so of the columns of that type.
+
+    ``columns`` names those columns as ``(table key, column)`` when the operation
+    runs: MySQL and MariaDB hold the values in each column, SQLite holds them as
+    text, so there the columns named are changed (PostgreSQL also finds them by
+    the type's name).  None when not stated (a file written before they were):
+    MySQL then changes each inline enum with exactly the old values; SQLite
+    refuses.  See :mod:`dbshift.core.enum_columns`.
+    """
 
     old: Enum
     new: Enum
     renamed: tuple[tuple[str, str], ...] = ()
+    columns: tuple[tuple[str, str], ...] | None = None
 
     def apply(self, schema: Schema) -> Schema:
         schema.enum(self.old.key)
+        schema = enum_columns.changed(schema, self.old, self.new, self.renamed, self.columns)
         return schema.with_enums(self.new if e.key == self.old.key else e for e in schema.enums)
 
     def reverse(self) -> Op:
-        return AlterEnum(self.new, self.old, tuple((b, a) for a, b in self.renamed))
+        return AlterEnum(self.new, self.old, tuple((b, a) for a, b in self.renamed), self.columns)
 
     @property
     def removed(self) -> tuple[str, ...]:
         gone = set(self.old.values) - set(self.new.values) - {a for a, _ in self.renamed}
         return tuple(v for v in self.old.values if v in gone)
+
+    @property
+    def in_place(self) -> bool:
+        """Values are only added and renamed, the old ones keeping their order: PostgreSQL changes the type
+        itself (``ALTER TYPE``) rather than re-creating it and converting every column."""
+        renamed = dict(self.renamed)
+        after_rename = [renamed.get(v, v) for v in self.old.values]
+        kept = [v for v in after_rename if v in self.new.values]
+        return not self.removed and kept == [v for v in self.new.values if v in after_rename]
 
     @property
     def risk(self) -> str | None:

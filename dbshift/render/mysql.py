@@ -6,8 +6,8 @@ What differs from the shared renderer:
   whole new definition (type, nullability, default, AUTO_INCREMENT, comment);
   enum values change the same way, as enums are inline (``ENUM('a','b')``): a
   named enum type is nothing of its own, so creating or dropping one renders
-  nothing, while changing its values (``AlterEnum``) is refused — the columns
-  would keep the old ones;
+  nothing, and changing its values (``AlterEnum``) changes each column of it
+  (see :meth:`MySQLRenderer.render_alter_enum`);
 * MySQL has no sequences, and neither has unlogged or clustered tables; schemas
   are databases, which dbshift does not create or drop: see ``renders_nothing``
   and ``unsupported``.  MariaDB (10.3+) has sequences: :class:`MariaDBRenderer`
@@ -43,10 +43,13 @@ from sqlalchemy.schema import CreateSequence, DropSequence
 
 from ..core import model as m
 from ..core import ops as o
-from ..core.types import mysql_comment_literal, parse_type
+from ..core.enum_columns import changed_column
+from ..core.enum_columns import users as enum_users
+from ..core.types import enum_type, mysql_comment_literal, parse_type
 from ..sqla.dialect import dialect_for
 from ..sqla.mysql import has_key_for, implicit_index_name, index_key, is_foreign_key_index, mariadb_sequence_options
 from .base import SQLITE_TABLE_OPTIONS, Renderer, UnsupportedOperation
+from .enum_values import refuse_removed_values, rename_rows
 
 _IDENTIFIER = re.compile(
     r"^(?P<name>[^\s()`]+|`(?:[^`]|``)+`)(?:\s*\((?P<length>\d+)\))?(?P<order>\s+(?:ASC|DESC))?$", re.I
@@ -83,7 +86,6 @@ class MySQLRenderer(Renderer):
         o.DropStatistics: "MySQL has no extended statistics, so there are none to drop",
     }
     unsupported = {
-        o.AlterEnum: _INLINE_ENUMS + ": change the values with AlterColumn on each column that uses it",
         o.CreateSequence: _NO_SEQUENCES,
         o.AlterSequence: _NO_SEQUENCES,
         o.AttachSequence: _NO_SEQUENCES,
@@ -232,6 +234,31 @@ class MySQLRenderer(Renderer):
             new = _not_auto(new)  # AUTO_INCREMENT needs a key: the key's AddConstraint writes it
         # without strict mode MODIFY cuts, rounds and blanks values silently; the check refuses first
         return self.loss_check(op, schema) + [f"{self._alter(op.table, op.schema)} MODIFY COLUMN {self.column_sql(new)}"]
+
+    def render_alter_enum(self, op: o.AlterEnum, schema: m.Schema) -> list:
+        """``MODIFY COLUMN`` of each column of the enum type (those ``op`` names, or when it names none, each
+        inline enum with exactly the old values), keeping all else the column has.
+
+        First a check per column refuses, with a count, to remove a value rows
+        still hold (MySQL would blank it, or refuse in strict mode).  A renamed
+        value is moved in three steps, so no row loses it: the column is widened
+        to the old values and the new, the rows are updated, and the column is
+        narrowed to the new values.
+        """
+        found = [(t, c) for t, c in enum_users(schema, op.old, op.columns) if parse_type(c.type).is_enum]
+        result: list = [g for t, c in found for g in refuse_removed_values(self, op, t, c)]
+        for table, column in found:
+            alter = self._alter(table.name, table.schema)
+            after = changed_column(column, op.old, op.new, op.renamed)
+            renames = rename_rows(self, op, table, column)
+            if renames:
+                held = parse_type(column.type).values
+                wide = held + tuple(b for _, b in op.renamed if b not in held)
+                wider = replace(column, type=enum_type(wide))
+                result += [f"{alter} MODIFY COLUMN {self.column_sql(wider, table)}", *renames]
+            if renames or after != column:
+                result.append(f"{alter} MODIFY COLUMN {self.column_sql(after, table)}")
+        return result
 
     def render_create_index(self, op: o.CreateIndex, schema: m.Schema) -> list:
         table = _table(schema, op.table, op.schema)

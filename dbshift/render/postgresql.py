@@ -18,6 +18,7 @@ from typing import Sequence
 
 from ..core import model as m
 from ..core import ops as o
+from ..core.enum_columns import renamed_default
 from ..core.identifiers import pg_object_name
 from ..core.objects import DbObject
 from ..core.types import parse_type
@@ -283,12 +284,10 @@ END"""
 
     def render_alter_enum(self, op: o.AlterEnum, schema: m.Schema) -> list:
         old, new = op.old, op.new
+        if not op.in_place:
+            return self._rebuild_enum(op, schema)
         renamed = dict(op.renamed)
         after_rename = tuple(renamed.get(v, v) for v in old.values)
-        kept = [v for v in after_rename if v in new.values]
-        in_place = not op.removed and kept == [v for v in new.values if v in after_rename]
-        if not in_place:
-            return self._rebuild_enum(op, schema)
         name = self.enum_name(old)
         result: list = [
             f"ALTER TYPE {name} RENAME VALUE {self.literal(a)} TO {self.literal(b)}" for a, b in op.renamed
@@ -332,7 +331,8 @@ END"""
                 result.append(f"{alter} DROP DEFAULT")
             result.append(f"{alter} TYPE {target} USING ({value})::{target}")
             if c.default is not None:
-                result.append(f"{alter} SET DEFAULT {c.default.replace(old_name, op.new.name)}")
+                default = renamed_default(c.default, op.renamed) or c.default  # a renamed value: its new name
+                result.append(f"{alter} SET DEFAULT {default.replace(old_name, op.new.name)}")
         result.append(f"DROP TYPE {self.table_name(old_name, op.old.schema)}")
         return result
 

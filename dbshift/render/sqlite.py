@@ -48,10 +48,11 @@ only those render as nothing.  A named enum type is nothing of its own either: a
 column of an enum holds its values as text, its length in the column's type
 (``sa.Enum`` is spelled per database when the migration runs), so creating or
 dropping one renders as nothing — a migration generated on PostgreSQL, MySQL or
-MariaDB applies here.  It has no schemas or sequences: creating or changing one
-is refused (the migration would otherwise be recorded without its effect), as is
-changing an enum type's values, while dropping one renders as nothing, as there
-is none to drop.  Autogenerate never writes these for SQLite, apart from the enum
+MariaDB applies here.  Changing its values changes the columns the operation
+names (:meth:`SqliteRenderer.render_alter_enum`).  It has no schemas or
+sequences: creating or changing one is refused (the migration would otherwise be
+recorded without its effect), while dropping one renders as nothing, as there is
+none to drop.  Autogenerate never writes these for SQLite, apart from the enum
 types PostgreSQL needs: the models' comments, sequences and schemas are left out
 of its schema.
 """
@@ -60,13 +61,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Mapping
 
 from ..core import model as m
 from ..core import ops as o
+from ..core.enum_columns import changed_table
+from ..core.enum_columns import users as enum_users
 from ..core.model import qualified
 from ..core.types import quote_literal
 from ..core.narrowing import Loss
-from .base import ConstraintNotThere, Renderer, Replay, Statement, UnsupportedConstraint
+from .base import ConstraintNotThere, Renderer, Replay, Statement, UnsupportedConstraint, UnsupportedOperation
+from .enum_values import refuse_removed_values, rename_rows, renamed_value
 
 _CONSTANT = r"""'(?:[^']|'')*'|-?\d+(?:\.\d+)?|null|true|false"""
 # a default SQLite takes without parentheses
@@ -78,6 +83,10 @@ _CONSTANT_DEFAULT = re.compile(rf"^\s*\(?\s*(?:{_CONSTANT})\s*\)?\s*$", re.I | r
 _NO_SCHEMAS = "SQLite has no schemas (each database is one file; attach another with RunSQL)"
 _NO_SEQUENCES = "SQLite has no sequences (an INTEGER PRIMARY KEY numbers rows by itself)"
 _NO_ENUMS = "SQLite has no enum types (a column's values are limited by a CHECK constraint on its table)"
+_UNNAMED_COLUMNS = (
+    "SQLite holds an enum's values as text in each column, and the migration does not name the columns of "
+    "enum type {key}: add them, as generated migrations do (AlterEnum(..., columns=((\"table\", \"column\"), ...)))"
+)
 
 
 _NO_INHERITANCE = "SQLite has no table inheritance (PostgreSQL's INHERITS)"
@@ -104,7 +113,6 @@ class SqliteRenderer(Renderer):
         o.AlterSequence: _NO_SEQUENCES,
         o.AttachSequence: _NO_SEQUENCES,
         o.DetachSequence: _NO_SEQUENCES,
-        o.AlterEnum: _NO_ENUMS,
         o.AlterTableInherit: _NO_INHERITANCE,
         o.AttachPartition: _NO_PARTITIONS,
         o.DetachPartition: _NO_PARTITIONS,
@@ -171,6 +179,33 @@ class SqliteRenderer(Renderer):
     def render_alter_table_options(self, op: o.AlterTableOptions, schema: m.Schema) -> list:
         return self.rebuild(schema, op) if op.old != op.new else []
 
+    def render_alter_enum(self, op: o.AlterEnum, schema: m.Schema) -> list:
+        """The change of the columns ``op`` names (a column of an enum is text here, so only the migration can
+        say which they are: one that does not say is refused).
+
+        A check per column first refuses, with a count, to remove a value rows
+        still hold.  A table whose columns or CHECKs change (text as long as the
+        longest value, a CHECK listing the values) is rebuilt, renamed values
+        given their new value as the rows are copied; otherwise the rows holding
+        a renamed value are updated, and nothing else changes.
+        """
+        if op.columns is None:
+            raise UnsupportedOperation(op, self.name, _UNNAMED_COLUMNS.format(key=op.old.key))
+        found = enum_users(schema, op.old, op.columns)
+        result: list = [g for t, c in found for g in refuse_removed_values(self, op, t, c)]
+        names: dict[str, list[m.Column]] = {}
+        for table, column in found:
+            names.setdefault(table.key, []).append(column)
+        for key, columns in names.items():
+            before = schema.table(key)
+            after = changed_table(before, (c.name for c in columns), op.old, op.new, op.renamed)
+            if after != before:
+                values = {c.name: v for c in columns if (v := renamed_value(self, op, c)) is not None}
+                result += self.rebuild_table(schema, before, after, values)
+            else:
+                result += [sql for c in columns for sql in rename_rows(self, op, before, c)]
+        return result
+
     # creating tables -----------------------------------------------------------------
 
     def create_table_sql(self, table: m.Table, name: str | None = None) -> str:
@@ -231,8 +266,12 @@ class SqliteRenderer(Renderer):
         key = qualified(op.table, op.schema)  # type: ignore[attr-defined]
         return self.rebuild_table(schema, schema.table(key), op.apply(schema).table(key))
 
-    def rebuild_table(self, schema: m.Schema, before: m.Table, after: m.Table) -> list[Statement | str]:
-        """Statements that turn table ``before`` (in ``schema``) into ``after``, keeping its rows and all it had."""
+    def rebuild_table(
+        self, schema: m.Schema, before: m.Table, after: m.Table, values: Mapping[str, str] | None = None
+    ) -> list[Statement | str]:
+        """Statements that turn table ``before`` (in ``schema``) into ``after``, keeping its rows and all it had;
+        ``values`` gives, by column name, the SQL a copied column takes its new value from (its old value when
+        not given)."""
         name, temp = before.name, f"_dbshift_new_{after.name}"
         old, new, literal = self.q(name), self.q(temp), quote_literal(name)
         shown = _braced(name)
@@ -248,6 +287,7 @@ class SqliteRenderer(Renderer):
         ]
         rowid = self._rowid_to_copy(before, after, copied)
         columns = ", ".join(([rowid] if rowid else []) + [self.q(c) for c in copied])
+        taken = ", ".join(([rowid] if rowid else []) + [(values or {}).get(c, self.q(c)) for c in copied])
 
         statements: list[Statement | str] = []
         if children:
@@ -265,7 +305,7 @@ class SqliteRenderer(Renderer):
             "CREATE TEMP TABLE _dbshift_triggers AS SELECT name, sql FROM main.sqlite_master "
             f"WHERE type = 'trigger' AND lower(tbl_name) = lower({literal})",
             self.create_table_sql(after, name=temp),
-            f"INSERT INTO {new} ({columns}) SELECT {columns} FROM {old}",
+            f"INSERT INTO {new} ({columns}) SELECT {taken} FROM {old}",
             self.guard(
                 f"SELECT had, kept FROM (SELECT (SELECT count(*) FROM {old}) AS had, (SELECT count(*) FROM {new}) AS kept)"
                 " WHERE had <> kept",

@@ -16,7 +16,7 @@ collations, primary keys, indexes, unique, check, foreign-key and exclusion
 constraints, enum types, sequences) and ops that are valid for the schema they
 apply to: drops and alters carry the object exactly as the schema holds it,
 creates and renames use free names, and no table, column, index, enum type or
-schema still referred to is dropped.  Each kind is tested on its own, and in
+schema still referred to is dropped (nor an enum value a column's default holds).  Each kind is tested on its own, and in
 runs of ops of random kinds.
 
 One exception is built in: undoing a drop re-adds a column, index or
@@ -477,6 +477,12 @@ def enum_in_use(s: Schema, e: Enum) -> bool:
     return any(parse_type(c.type).enum_name == e.key for t in s.tables for c in t.columns)
 
 
+def enum_defaults(s: Schema, e: Enum) -> list[str]:
+    """The values the defaults of the columns of enum type ``e`` hold."""
+    return [c.default.strip("'") for t in s.tables for c in t.columns
+            if c.default and parse_type(c.type).enum_name == e.key]
+
+
 def drop_enum(draw, s):
     e = pick(draw, (e for e in s.enums if not enum_in_use(s, e)))
     return e and o.DropEnum(e)
@@ -486,7 +492,9 @@ def alter_enum(draw, s):
     e = pick(draw, s.enums)
     if e is None:
         return None
-    new = replace(e, values=enum_values(draw))
+    drawn = enum_values(draw)
+    held = [v for v in enum_defaults(s, e) if v not in drawn]  # no database removes a value a default holds
+    new = replace(e, values=drawn + tuple(dict.fromkeys(held)))
     gone = [v for v in e.values if v not in new.values]
     came = [v for v in new.values if v not in e.values]
     return o.AlterEnum(e, new, tuple(pair for pair in zip(gone, came) if flip(draw)))

@@ -4,7 +4,7 @@ around the changes that would break them."""
 from __future__ import annotations
 
 from dbshift.core import ops as o
-from dbshift.core.diff import diff
+from dbshift.core.diff import Equivalence, diff
 from dbshift.core.model import Column, Schema, Table
 from dbshift.core.objects import DbObject
 from dbshift.core.order import order
@@ -36,8 +36,8 @@ def trigger(name: str, function_id: str) -> DbObject:
     )
 
 
-def planned(current: Schema, target: Schema) -> list[str]:
-    ops = order(diff(current, target))
+def planned(current: Schema, target: Schema, eq: Equivalence = Equivalence()) -> list[str]:
+    ops = order(diff(current, target, eq))
     assert o.apply_all(current, ops).objects == target.objects
     return [op.describe() for op in ops]
 
@@ -130,6 +130,25 @@ def test_an_object_of_a_dropped_table_goes_with_it_even_when_the_target_keeps_it
     current = Schema.of([USERS, logs], objects=[stamp])
     assert [op.describe() for op in order(diff(current, Schema.of([USERS], objects=[stamp])))] == [
         "drop trigger stamp", "drop table logs",
+    ]
+
+
+def test_a_view_over_an_enum_column_is_recreated_when_the_type_is_rebuilt_but_not_when_a_value_is_added():
+    from dbshift.core.model import Enum
+    from dbshift.core.types import enum_type
+
+    def schema(*values: str) -> Schema:
+        mood = Enum("mood", values)
+        people = Table("people", (Column("id", "integer", nullable=False), Column("mood", enum_type(values, "mood"))))
+        v = view("moods", "SELECT mood FROM people", uses=(("people", "mood"),))
+        return Schema.of([people], [mood], objects=[v])
+
+    from dbshift.sqla.normalize import equivalence_for
+
+    eq = equivalence_for("postgresql")  # a column typed with the enum keeps its type when the values change
+    assert planned(schema("happy", "sad"), schema("happy", "sad", "meh"), eq) == ["alter enum type mood"]
+    assert planned(schema("happy", "sad"), schema("happy"), eq) == [
+        "drop view public.moods", "alter enum type mood", "create view public.moods",
     ]
 
 

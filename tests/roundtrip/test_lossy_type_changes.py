@@ -149,7 +149,8 @@ def test_an_enum_that_drops_a_value_in_use_refuses_on_mariadb(tmp_path, mysql_ur
     _execute(url, "INSERT INTO m VALUES (1, 'happy'), (2, 'sad')")
 
     api.revision(_config(root, url, _moods("happy", "meh")), "no sad", autogenerate=True)
-    with pytest.raises(MigrationFailed, match=r"1 row\(s\) of m.mood would be cut, rounded or refused .*: 2;"):
+    # a named enum's change of values (AlterEnum) checks its columns' rows before it MODIFYs them
+    with pytest.raises(MigrationFailed, match=r"from enum type mood: 1 row\(s\) of m.mood still hold them \(row\(s\) 2\)"):
         api.upgrade(_config(root, url, _moods("happy", "meh")))
     engine = create_engine(url)
     try:
