@@ -6,9 +6,9 @@ extensions, policies, rules… of the schemas asked for as
 definition as the server prints it, and the tables and columns each one
 depends on, from ``pg_depend``.  That is PostgreSQL only: every kind of object
 MySQL/MariaDB and SQLite have (views, triggers, routines, events) is modelled
-(:mod:`dbshift.sqla.reflect.objects`), so there is nothing left to list there; so
-are PostgreSQL's views, materialized views, functions, procedures, aggregates
-and triggers.
+(:mod:`dbshift.sqla.reflect.objects`), so there is nothing left to list there.
+PostgreSQL's views, materialized views, functions, procedures, aggregates and
+triggers are modelled too.
 
 Definitions are compared exactly as PostgreSQL prints them (a function whose
 body changed only in white space differs).
