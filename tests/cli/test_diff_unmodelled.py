@@ -183,7 +183,10 @@ GRANT SELECT ON users TO PUBLIC;
     code, sql, warnings = diff(a, b)
     assert code == 2
     assert [w.split(";")[0] for w in warnings] == [
-        "warning: privileges on public.users is only in B",
-        "warning: row-level security of public.users is only in B",
         "warning: storage parameters of public.users is only in B",
     ]
+    # row-level security, grants, functions and triggers are compared: written, not warned about
+    assert "ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;" in sql
+    assert "GRANT SELECT ON TABLE public.users TO PUBLIC;" in sql
+    assert "AS $function$SELECT  n + 2$function$;" in sql  # white space in a body is a change
+    assert "ALTER TABLE public.users DISABLE TRIGGER users_touch;" in sql

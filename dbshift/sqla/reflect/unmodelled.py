@@ -1,14 +1,14 @@
 """What the schema model does not cover, read in one catalog query per dialect.
 
-``unmodelled(connection, schemas=..., exclude=...)`` lists the domains,
-extensions, policies, rules… of the schemas asked for as
+``unmodelled(connection, schemas=..., exclude=...)`` lists the collations,
+storage parameters and rules of the schemas asked for as
 :class:`~dbshift.core.unmodelled.Unmodelled` values: kind, name, a digest of the
 definition as the server prints it, and the tables and columns each one
 depends on, from ``pg_depend``.  That is PostgreSQL only: every kind of object
 MySQL/MariaDB and SQLite have (views, triggers, routines, events) is modelled
-(:mod:`dbshift.sqla.reflect.objects`), so there is nothing left to list there.
-PostgreSQL's views, materialized views, functions, procedures, aggregates and
-triggers are modelled too.
+(:mod:`dbshift.sqla.reflect.objects`), so there is nothing left to list there,
+and so are most of PostgreSQL's (views, routines, triggers, types, extensions,
+policies, grants, comments).
 
 Definitions are compared exactly as PostgreSQL prints them (a function whose
 body changed only in white space differs).
@@ -51,50 +51,9 @@ def _pg_not_extension(catalog: str, oid: str) -> str:
 
 # kind, schema, name, the table it belongs to (schema, name), definition, dependencies [[schema, table, column]]
 POSTGRESQL = f"""
-SELECT CASE t.typtype WHEN 'c' THEN 'composite type' WHEN 'r' THEN 'range type' ELSE 'domain' END AS kind,
-       n.nspname AS schema, t.typname AS name, NULL AS on_schema, NULL AS on_table,
-       CASE WHEN t.typtype = 'c' THEN
-            (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', '
-                               ORDER BY a.attnum)
-             FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped)
-       WHEN t.typtype = 'r' THEN
-            (SELECT format_type(rg.rngsubtype, NULL) || ' '
-                    || (SELECT oc.opcname FROM pg_catalog.pg_opclass oc WHERE oc.oid = rg.rngsubopc)
-             FROM pg_catalog.pg_range rg WHERE rg.rngtypid = t.oid)
-       ELSE format_type(t.typbasetype, t.typtypmod) || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
-            || COALESCE(' DEFAULT ' || t.typdefault, '')
-            || COALESCE((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' '
-                                           || pg_get_constraintdef(k.oid),
-                                           '' ORDER BY k.conname)
-                         FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), '') END AS definition,
+SELECT 'collation' AS kind, n.nspname AS schema, coll.collname AS name, NULL AS on_schema, NULL AS on_table,
+       (to_jsonb(coll) - 'oid' - 'collname' - 'collnamespace' - 'collowner' - 'collversion')::text AS definition,
        ARRAY[]::text[] AS depends
-FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_type", "t.oid")}
-  AND (t.typtype IN ('d', 'r') OR (t.typtype = 'c'
-       AND EXISTS (SELECT 1 FROM pg_catalog.pg_class tc WHERE tc.oid = t.typrelid AND tc.relkind = 'c')))
-UNION ALL
-SELECT 'extension', n.nspname, x.extname, NULL, NULL, x.extversion, ARRAY[]::text[]
-FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
-WHERE x.extname <> 'plpgsql' AND n.nspname = ANY(:schemas)
-UNION ALL
-SELECT 'policy', n.nspname, pol.polname, n.nspname, c.relname,
-       concat_ws(' ', pol.polcmd, pol.polpermissive,
-                 (SELECT string_agg(CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END, ',' ORDER BY 1)
-                  FROM unnest(pol.polroles) AS r),
-                 pg_get_expr(pol.polqual, pol.polrelid), '/', pg_get_expr(pol.polwithcheck, pol.polrelid)),
-       {_pg_depends("pg_catalog.pg_policy", "d.objid = pol.oid")}
-FROM pg_catalog.pg_policy pol
-JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY(:schemas)
-UNION ALL
-SELECT 'row-level security', n.nspname, '', n.nspname, c.relname,
-       concat_ws(' ', CASE WHEN c.relrowsecurity THEN 'enabled' END, CASE WHEN c.relforcerowsecurity THEN 'forced' END),
-       ARRAY[]::text[]
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND n.nspname = ANY(:schemas)
-UNION ALL
-SELECT 'collation', n.nspname, coll.collname, NULL, NULL,
-       (to_jsonb(coll) - 'oid' - 'collname' - 'collnamespace' - 'collowner' - 'collversion')::text, ARRAY[]::text[]
 FROM pg_catalog.pg_collation coll JOIN pg_catalog.pg_namespace n ON n.oid = coll.collnamespace
 WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_collation", "coll.oid")}
 UNION ALL
@@ -103,26 +62,13 @@ SELECT 'storage parameters', n.nspname, '', n.nspname, c.relname, array_to_strin
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL AND n.nspname = ANY(:schemas)
 UNION ALL
-SELECT 'privileges', n.nspname, c.relname, n.nspname, CASE WHEN c.relkind IN ('r', 'p') THEN c.relname END,
-       c.relacl::text, ARRAY[]::text[]
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname = ANY(:schemas)
-  AND {_pg_not_extension("pg_catalog.pg_class", "c.oid")}
-UNION ALL
-SELECT 'privileges', n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL, NULL,
-       p.proacl::text, ARRAY[]::text[]
-FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-WHERE p.proacl IS NOT NULL AND n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_proc", "p.oid")}
-UNION ALL
-SELECT 'privileges', n.nspname, '', NULL, NULL, n.nspacl::text, ARRAY[]::text[]
-FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL AND n.nspname = ANY(:schemas)
-UNION ALL
 SELECT 'rule', n.nspname, r.rulename, n.nspname, c.relname, pg_get_ruledef(r.oid),
        {_pg_depends("pg_catalog.pg_rewrite", "d.objid = r.oid")}
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT (r.rulename = '_RETURN' AND c.relkind IN ('v', 'm')) AND n.nspname = ANY(:schemas)
 """
+
 
 def unmodelled(
     connection: sa.engine.Connection,
@@ -161,14 +107,12 @@ def _postgresql(connection: sa.engine.Connection, schemas: Sequence[str | None])
     found = []
     for row in connection.execute(sa.text(POSTGRESQL), params):
         table = key(row.on_schema, row.on_table) if row.on_table else None
-        if row.kind == "privileges":
-            name = f"on {row.schema}.{row.name}" if row.name else f"on schema {row.schema}"
-        elif row.kind in ("row-level security", "storage parameters"):
+        if row.kind == "storage parameters":
             name = f"of {row.on_schema}.{row.on_table}"
         elif table:
             name = f"{row.name} on {row.on_schema}.{row.on_table}"
         else:
-            name = row.name if row.kind == "extension" else f"{row.schema}.{row.name}"
+            name = f"{row.schema}.{row.name}"
         depends = frozenset((key(nsp, rel), col or None) for nsp, rel, col in (row.depends or ()))
         found.append(Unmodelled(row.kind, name, _digest(row.definition), depends, table))
     return found
