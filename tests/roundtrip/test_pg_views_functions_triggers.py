@@ -319,8 +319,9 @@ ALTER TABLE "Sales Team"."Deal" DISABLE TRIGGER "On Deal";
     assert 'DROP FUNCTION "Sales Team"."Stamp It"()' in backward
 
 
-def test_objects_of_an_extension_are_not_listed(load):
-    (url,) = load("CREATE EXTENSION pg_trgm;\nCREATE FUNCTION mine() RETURNS integer LANGUAGE sql AS 'SELECT 1';")
+def test_objects_of_an_extension_or_made_for_another_object_are_not_listed(load):
+    (url,) = load("CREATE EXTENSION pg_trgm;\nCREATE FUNCTION mine() RETURNS integer LANGUAGE sql AS 'SELECT 1';\n"
+                  "CREATE TYPE spans AS RANGE (subtype = integer);")  # with constructors spans(), spans_multirange()
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         ids = [x.id for x in read_objects(conn) if x.kind in ("function", "procedure", "aggregate")]

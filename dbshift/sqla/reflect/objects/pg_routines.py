@@ -14,7 +14,8 @@ An aggregate is created from ``pg_aggregate`` (``CREATE AGGREGATE`` with its
 support functions, which it requires) and replaced with ``CREATE OR REPLACE
 AGGREGATE`` while its kind, arguments and result stay.  What a routine uses
 (types, and the tables, columns and routines of a SQL-standard body) comes
-from ``pg_depend``.  Routines that belong to an extension are left out.
+from ``pg_depend``.  Routines that belong to an extension are left out, and so
+are those PostgreSQL makes for another object (a range type's constructors).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ SELECT {ROUTINE_KIND_SQL.format(proc="p")} AS kind, n.nspname AS schema, p.prona
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = ANY(:schemas)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
-                  WHERE e.classid = 'pg_catalog.pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
+                  WHERE e.classid = 'pg_catalog.pg_proc'::regclass AND e.objid = p.oid AND e.deptype IN ('e', 'i'))
 """
 
 _DROP = {"function": "DROP FUNCTION", "procedure": "DROP PROCEDURE", "aggregate": "DROP AGGREGATE"}
