@@ -30,8 +30,11 @@ def revision(
     autogenerate: bool = False,
     renames: Iterable[str] = (),
     ask: Ask | None = None,
+    sql: bool = False,
 ) -> RevisionResult:
     """Write a new migration; with ``autogenerate``, its operations come from models vs. database.
+    With ``sql``, the migration is a ``.sql`` file (:mod:`.sql_migrations`): its statements rendered for
+    the configured database, and their reverse after ``-- down``; without ``autogenerate``, one to fill in.
 
     ``renames`` are hints such as ``"author.name:full_name"``; ``ask`` is called for
     each vanished object that a new compatible one might be the rename of.  Possible
@@ -86,6 +89,12 @@ def revision(
             ops = tuple(bind(written[0], conn.dialect))
         if not ops:
             return RevisionResult(None, None, ())
+    if sql:
+        from .sql_migrations import as_sql_file
+
+        return as_sql_file(config, message, ops, written[1] if autogenerate else None,
+                           database if autogenerate else None, conn.dialect if autogenerate else None, possible,
+                           dependants)
     now = datetime.now(timezone.utc)
     rev_id = files.new_revision_id(now, set(graph.revisions))
     path = files.write_migration(config.migrations, rev_id, tuple(heads), message, list(written[0]),

@@ -23,7 +23,10 @@ class NotAtHead(DbshiftError):
 
 class NoModels(DbshiftError):
     def __init__(self) -> None:
-        super().__init__("no models configured: set metadata = \"package.module:Base.metadata\" in [tool.dbshift]")
+        super().__init__(
+            "no models configured: set metadata = \"package.module:Base.metadata\" in [tool.dbshift] "
+            f"(without models, write migrations by hand: {command('revision --sql -m MESSAGE')})"
+        )
 
 
 class EmptyModels(DbshiftError):
@@ -34,6 +37,12 @@ class EmptyModels(DbshiftError):
             f"the models define no tables but the database has {len(tables)} ({shown}); "
             "are the model modules imported? nothing was written"
         )
+
+
+class BadModelsReference(DbshiftError):
+    def __init__(self, reference: str, detail: str) -> None:
+        self.reference, self.detail = reference, detail
+        super().__init__(f"--metadata {reference!r}: {detail}")
 
 
 class NothingToMerge(DbshiftError):
@@ -53,7 +62,8 @@ class ModelsNotFoundForInit(DbshiftError):
         self.root = root
         super().__init__(
             f"could not find SQLAlchemy models under {root}; "
-            "pass them explicitly: dbshift init --metadata package.module:Base.metadata"
+            "pass them explicitly: dbshift init --metadata package.module:Base.metadata "
+            "(or, for migrations written in SQL alone: dbshift init --no-models)"
         )
 
 
@@ -192,5 +202,11 @@ class NoDowngrade(DbshiftError):
     def __init__(self, revision: str, path: str | None, step: str, kind: str) -> None:
         self.revision, self.path, self.step, self.kind = revision, path, step, kind
         where = f"{revision} ({path})" if path else revision
-        how = "a '-- down' section after its SQL" if kind == "sql" else "a downgrade = [...] list"
+        if kind == "sql":  # its one step is the whole file: say what the file lacks
+            super().__init__(
+                f"cannot downgrade {where}: the SQL migration has no '-- down' section; end the file with a line "
+                "'-- down' followed by the SQL that undoes it (nothing after it if there is nothing to undo)"
+            )
+            return
+        how = "a downgrade = [...] list"
         super().__init__(f"cannot downgrade {where}: {step} has no reverse; write its downgrade by hand ({how})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,31 +11,73 @@ from ..core.graph import Revision, plan_rebase
 from ..project import files
 from ..project.config import Config, find_pyproject
 from .context import connection, load_graph, read_rows
-from .errors import AlreadyInitialized, ModelsNotFoundForInit, NothingToMerge, RebaseApplied, RebaseUnchecked
+from .errors import (
+    AlreadyInitialized, BadModelsReference, ModelsNotFoundForInit, NothingToMerge, RebaseApplied, RebaseUnchecked,
+)
 from .results import InitResult, RebaseResult, RevisionResult
 
 
-def init(root: Path, *, metadata: str | None = None, migrations: str = "migrations") -> InitResult:
-    """Add ``[tool.dbshift]`` to ``root/pyproject.toml`` and create the migrations directory."""
+def init(
+    root: Path, *, metadata: str | None = None, migrations: str = "migrations", models: bool = True,
+    app: str | None = None,
+) -> InitResult:
+    """Add ``[tool.dbshift]`` to ``root/pyproject.toml`` and create the migrations directory.
+
+    ``metadata`` names the models (``package.module:Base.metadata``; found when left out); ``models=False``
+    sets up a project without models, whose migrations are written by hand (SQL or Python).  ``app``
+    names the embedded SQLite default (``~/.local/share/<app>/main.db``), written into the section so that
+    nobody has to guess it (default: the project's name, else the folder's).
+    """
     pyproject = root / "pyproject.toml"
     existing = find_pyproject(root)
     if existing is not None and existing.parent == root:
         raise AlreadyInitialized(existing)
-    metadata = metadata or _guess_metadata(root)
-    if metadata is None:
-        raise ModelsNotFoundForInit(root)
+    if not models:
+        if metadata is not None:
+            raise BadModelsReference(metadata, "--no-models sets up a project without models: leave --metadata out")
+        metadata = None
+    else:
+        metadata = metadata or _guess_metadata(root)
+        if metadata is None:
+            raise ModelsNotFoundForInit(root)
+        _check_reference(metadata)
+    text = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
+    app = app or _project_name(text) or root.name
+    models_line = (f'metadata = "{metadata}"\n' if metadata else
+                   "# metadata = \"package.module:Base.metadata\"   # none: migrations are written by hand\n")
     section = (
         "\n[tool.dbshift]\n"
-        f'metadata = "{metadata}"\n'
-        f'migrations = "{migrations}"\n'
+        + models_line
+        + f'migrations = "{migrations}"\n'
+        f"app = {json.dumps(app)}   # the embedded SQLite default is <user data dir>/{app}/main.db\n"
         '# url_env = "MYAPP_DATABASE_URL"   # the variable your application reads its URL from\n'
     )
-    text = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
     if text and not text.endswith("\n"):
         text += "\n"
     pyproject.write_text(text + section, encoding="utf-8")
     (root / migrations).mkdir(parents=True, exist_ok=True)
-    return InitResult(pyproject, root / migrations, metadata)
+    return InitResult(pyproject, root / migrations, metadata or "")
+
+
+_REFERENCE = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*")
+
+
+def _check_reference(metadata: str) -> None:
+    """Refuse a models reference that cannot name a MetaData (``none``, a path): said now, not at the next command."""
+    if not _REFERENCE.fullmatch(metadata):
+        raise BadModelsReference(metadata, "expected package.module:Base.metadata; for a project without models, "
+                                           "use --no-models")
+
+
+def _project_name(pyproject_text: str) -> str | None:
+    """``[project] name`` of a pyproject.toml's text, if it has one."""
+    import tomllib
+
+    try:
+        name = tomllib.loads(pyproject_text).get("project", {}).get("name")
+    except tomllib.TOMLDecodeError:
+        return None
+    return name if isinstance(name, str) and name.strip() else None
 
 
 _DECLARATIVE_BASE = re.compile(

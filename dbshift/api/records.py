@@ -8,11 +8,11 @@ schema), holding the run lock.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ..core.errors import MultipleHeads, command, join_heads_hint
 from ..core.graph import Revision, RevisionGraph
-from ..core.ranges import in_range
+from ..core.ranges import in_range, needs_database, one_revision
 from ..database import history
 from ..database.history import HistoryRow
 from ..project import files
@@ -22,8 +22,14 @@ from .context import (
     read_rows, record_checksums,
 )
 from .options import DEFAULT_WAIT_S
-from .errors import NothingToResolve
+from .errors import NoDowngrade, NothingToResolve
 from .results import AcceptResult, HistoryEntry, ResolveResult, ShowResult, StampResult, Status
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from ..core.model import Schema
+    from ..core.ops import Op
 
 
 def current(config: Config) -> tuple[str, ...]:
@@ -54,7 +60,7 @@ def history_problems(graph: RevisionGraph, rows: list[HistoryRow], applied: set[
     problems = []
     if len(graph.heads()) > 1:
         problems.append(f"the history has {len(graph.heads())} heads ({', '.join(graph.heads())}); "
-                        + join_heads_hint(graph.heads()))
+                        + join_heads_hint(graph.heads(), applied))
     unknown = sorted(r for r in applied if r not in graph)
     if unknown:
         problems.append(f"the database is at revision(s) the migrations directory does not know: {', '.join(unknown)}")
@@ -62,6 +68,8 @@ def history_problems(graph: RevisionGraph, rows: list[HistoryRow], applied: set[
     if pending:
         problems.append(f"{len(pending)} migration(s) not applied ({', '.join(pending[:3])}"
                         f"{', …' if len(pending) > 3 else ''}); run {command('upgrade')}")
+    problems += [f"pending migration {error.path} does not load: {error.detail}; fix it before "
+                 f"{command('upgrade')}" for error in unloadable(graph, pending)]
     for row in rows:
         if not row.applied:
             problems.append(f"migration {row.revision} was left {row.status}; see {command('resolve --help')}")
@@ -69,6 +77,18 @@ def history_problems(graph: RevisionGraph, rows: list[HistoryRow], applied: set[
         problems.append(f"applied migration {row.revision} was edited since it ran ({path}); "
                         f"restore it or {command('accept')} it")
     return tuple(problems)
+
+
+def unloadable(graph: RevisionGraph, revisions: Iterable[str]) -> list[files.BadMigrationFile]:
+    """Why each of ``revisions`` whose file does not load (a syntax error, an import that fails, a bad
+    operation) cannot run."""
+    broken = []
+    for rev_id in revisions:
+        try:
+            files.load(graph.get(rev_id))
+        except files.BadMigrationFile as exc:
+            broken.append(exc)
+    return broken
 
 
 def heads(config: Config) -> tuple[Revision, ...]:
@@ -80,29 +100,75 @@ def history_entries(
     config: Config, *, with_database: bool = True, rev_range: str | None = None
 ) -> list[HistoryEntry]:
     """Every revision (or those in ``rev_range``, see :mod:`dbshift.core.ranges`), newest first,
-    marked applied/current/head."""
+    marked applied/current/head, with what ``dbshift_history`` records of each applied one."""
     graph = load_graph(config)
-    applied: set[str] = set()
+    rows: dict[str, HistoryRow] = {}
     cur: tuple[str, ...] = ()
     if with_database:
         with connection(config) as conn:
-            applied = applied_ids(read_rows(conn))
-        cur = current_of(graph, applied)
+            rows = {row.revision: row for row in read_rows(conn)}
+        cur = current_of(graph, applied_ids(rows.values()))
+    applied = applied_ids(rows.values())
     head_ids = set(graph.heads())
     wanted = set(in_range(graph, rev_range, cur)) if rev_range is not None else None
     return [
-        HistoryEntry(graph.get(r), r in applied, r in cur, r in head_ids)
+        HistoryEntry(graph.get(r), r in applied, r in cur, r in head_ids, rows.get(r), files.created_at(graph.get(r)))
         for r in reversed(graph.topological())
         if wanted is None or r in wanted
     ]
 
 
 def show(config: Config, ref: str) -> ShowResult:
+    """One migration (``ref``: an id, prefix, ``head``, ``current``, ``-1``, ``head-1``…) and every statement of
+    its upgrade and downgrade, rendered for the configured database's family without connecting (as
+    ``upgrade --sql`` renders them: the schema before it is the one its ancestors build).  The database is
+    read only when ``ref`` says where it is (``current``, ``-1``)."""
+    from ..core import ops as o
+    from ..core.model import Schema
+    from ..runner import Step, preview
+
     graph = load_graph(config)
-    rev = graph.get(graph.resolve(ref))
-    migration = files.load(rev)
+    at: tuple[str, ...] = ()
+    if needs_database(ref):
+        with connection(config) as conn:
+            at = current_of(graph, applied_ids(read_rows(conn)))
+    rev = graph.get(one_revision(graph, ref, at))
+    dialect = _offline_dialect(config)
+    migration = files.load(rev, dialect)
+    before, ancestors = Schema(), graph.ancestors(rev.id) - {rev.id}
+    for rev_id in graph.topological():
+        if rev_id in ancestors:
+            before = _replayed(before, files.load(graph.get(rev_id), dialect).upgrade)
+    up = preview([Step(rev, "up", migration.upgrade, migration.checksum)], dialect, before)[0]
+    down, why = None, None
+    try:
+        down_ops = migration.downgrade_ops()
+    except o.IrreversibleOperation as exc:
+        why = NoDowngrade(rev.id, rev.path, exc.op.describe(), migration.kind).message
+    else:
+        after = _replayed(before, migration.upgrade)
+        down = preview([Step(rev, "down", down_ops, migration.checksum)], dialect, after)[0]
     source = Path(rev.path).read_text(encoding="utf-8") if rev.path else ""
-    return ShowResult(rev, None, tuple(migration.upgrade), migration.downgrade, source)
+    return ShowResult(rev, None, tuple(migration.upgrade), migration.downgrade, source, dialect.name, up, down, why,
+                      migration.kind)
+
+
+def _offline_dialect(config: Config) -> sa.engine.Dialect:
+    """The dialect of the configured database, from its URL alone (nothing connects)."""
+    from ..database.connect import normalize_url
+    from ..sqla.dialect import dialect_for
+
+    return dialect_for(normalize_url(config.url).get_backend_name())
+
+
+def _replayed(schema: Schema, ops: Iterable[Op]) -> Schema:
+    """``schema`` after ``ops``, as far as the schema model follows them (hand-written SQL it does not)."""
+    for op in ops:
+        try:
+            schema = op.apply(schema)
+        except (KeyError, ValueError):
+            pass
+    return schema
 
 
 def stamp(config: Config, target: str, *, emit: Emit | None = None, lock_wait: float = DEFAULT_WAIT_S) -> StampResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from ..core import ops as o
@@ -31,6 +32,7 @@ class RevisionResult:
     ops: tuple[o.Op, ...]
     possible_renames: tuple[PossibleRename, ...] = ()
     dependants: tuple[Dependant, ...] = ()  # views, triggers… that ops drop or change under
+    notes: tuple[str, ...] = ()  # what the file cannot do that a run would (a .sql file: checks, triggers)
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,15 @@ class AdoptResult:
 
 @dataclass(frozen=True)
 class HistoryEntry:
+    """One revision of ``history``: whether it is applied, where the database is, and (``row``) what
+    ``dbshift_history`` records of its run: when, how long, by whom."""
+
     revision: Revision
     applied: bool
     current: bool
     head: bool
+    row: HistoryRow | None = None
+    created: datetime | None = None  # when the migration was written (from its id or its file's header)
 
 
 @dataclass(frozen=True)
@@ -95,11 +102,23 @@ class Status:
 
 @dataclass(frozen=True)
 class ShowResult:
+    """One migration: its operations and, rendered for ``dialect`` (the configured database's, without
+    connecting), every statement of its upgrade and of its downgrade.
+
+    ``downgrade`` holds the operations written by hand (None: the reverse of ``upgrade``);
+    ``down`` is None when there is no downgrade at all, ``no_downgrade`` then says why.
+    """
+
     revision: Revision
     applied: bool | None
     upgrade: tuple[o.Op, ...]
     downgrade: tuple[o.Op, ...] | None
     source: str
+    dialect: str = ""
+    up: StepPreview | None = None
+    down: StepPreview | None = None
+    no_downgrade: str | None = None
+    kind: str = "python"  # python | sql | alembic
 
 
 @dataclass(frozen=True)

@@ -237,14 +237,13 @@ def _script(config: Config, direction: Direction, target: str) -> SqlScript:
     from ..runner import Runner, SqlSink
     from ..sqla.dialect import dialect_for
 
+    from ..core.ranges import offline_start
+
     graph = load_graph(config)
     start, _, end = target.rpartition(":")
-    if direction == "up":
-        applied = set(graph.ancestors(graph.resolve(start))) if start and start != "base" else set()
-    else:
-        if not start:
-            raise TargetReached(target, f"offline downgrades need a starting revision: {command('downgrade START:END --sql')}")
-        applied = set(graph.ancestors(graph.resolve(start)))
+    if direction == "down" and not start:
+        raise TargetReached(target, f"offline downgrades need a starting revision: {command('downgrade START:END --sql')}")
+    applied = offline_start(graph, start) if start else set()
     dialect = dialect_for(normalize_url(config.url).get_backend_name())
     steps = _plan(graph, direction, applied, end, dialect)
     state = Schema()

@@ -84,11 +84,18 @@ def _seconds(text: str | None) -> float | None:
 
 def cmd_init(args: argparse.Namespace, output: Output) -> int:
     from .. import api
+    from ..console import words
 
-    result = api.init(Path.cwd(), metadata=args.metadata, migrations=args.migrations)
-    output.line(f"Added [tool.dbshift] to {result.pyproject} (models: {result.metadata})")
+    result = api.init(Path.cwd(), metadata=args.metadata, migrations=args.migrations, models=not args.no_models,
+                      app=args.app)
+    models = f"models: {result.metadata}" if result.metadata else "no models: migrations are written by hand"
+    output.line(f"Added [tool.dbshift] to {result.pyproject} ({models})")
     output.line(f"Created {result.migrations}/")
-    output.line("Next: dbshift revision --autogenerate -m \"initial\"")
+    output.line(words.database_line(_config(args)))
+    if result.metadata:
+        output.line('Next: dbshift revision --autogenerate -m "initial"')
+    else:
+        output.line('Next: dbshift revision --sql -m "initial" (then write its SQL), and dbshift upgrade')
     return EXIT_OK
 
 
@@ -97,7 +104,7 @@ def cmd_revision(args: argparse.Namespace, output: Output) -> int:
 
     ask = ask_rename(output) if output.interactive and not args.no_input else None
     return _commands().revision(output, _config(args), args.message, autogenerate=args.autogenerate, renames=args.rename,
-                        ask=ask)
+                                ask=ask, sql=args.sql)
 
 
 def _migrate(direction: str, args: argparse.Namespace, output: Output) -> int:
@@ -124,19 +131,20 @@ def cmd_downgrade(args: argparse.Namespace, output: Output) -> int:
 
 
 def cmd_current(args: argparse.Namespace, output: Output) -> int:
-    return _commands().current(output, _config(args), verbose=args.verbose)
+    return _commands().current(output, _config(args), verbose=args.verbose, as_json=args.as_json)
 
 
 def cmd_history(args: argparse.Namespace, output: Output) -> int:
-    return _commands().history(output, _config(args), rev_range=args.rev_range, verbose=args.verbose)
+    return _commands().history(output, _config(args), rev_range=args.rev_range, verbose=args.verbose,
+                               as_json=args.as_json)
 
 
 def cmd_heads(args: argparse.Namespace, output: Output) -> int:
-    return _commands().heads(output, _config(args), verbose=args.verbose)
+    return _commands().heads(output, _config(args), verbose=args.verbose, as_json=args.as_json)
 
 
 def cmd_show(args: argparse.Namespace, output: Output) -> int:
-    return _commands().show(output, _config(args), args.revision)
+    return _commands().show(output, _config(args), args.revision, as_json=args.as_json)
 
 
 def cmd_stamp(args: argparse.Namespace, output: Output) -> int:
@@ -165,17 +173,35 @@ def cmd_rebase(args: argparse.Namespace, output: Output) -> int:
 
 
 def cmd_check(args: argparse.Namespace, output: Output) -> int:
-    return _commands().check(output, _config(args))
+    return _commands().check(output, _config(args), as_json=args.as_json)
 
 
 def cmd_diff(args: argparse.Namespace, output: Output) -> int:
+    """Print the SQL that turns A into B; with ``-m``, write it as a new ``.sql`` migration instead."""
     from .. import api
     from ..console import words
 
-    result = api.diff_databases(args.url_a, args.url_b, schemas=tuple(args.schema) or None)
+    schemas = tuple(args.schema) or None
+    if args.message is None:
+        result = api.diff_databases(args.url_a, args.url_b, schemas=schemas)
+    else:
+        from ..api.sql_migrations import diff_revision
+        from ..project.config import load_config
+
+        config = load_config(migrations=getattr(args, "directory", None))
+        written, result = diff_revision(config, args.url_a, args.url_b, args.message, schemas=schemas)
     for text in words.diff_warning_lines(result):
         output.warn(text)
-    output.write(result.sql)
+    if args.message is None:
+        output.write(result.sql)
+    elif written.path is None:
+        output.line("No differences: the two schemas match; nothing written.")
+    else:
+        output.lines(words.revision_lines(written))
+        output.line(f"Next: '{output.program} show {written.revision.id if written.revision else ''}', then "
+                    f"'{output.program} upgrade' where it should run")
+    if args.message is not None:
+        return EXIT_OK
     return EXIT_DIFFERENCES if result.ops or result.unmodelled else EXIT_OK
 
 

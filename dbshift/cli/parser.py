@@ -86,6 +86,11 @@ def _global_options_after(commands: argparse._SubParsersAction) -> None:
             p.add_argument("-d", "--directory", default=argparse.SUPPRESS, help=_DIRECTORY_HELP)
 
 
+def _json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", dest="as_json", action="store_true",
+                   help="print one JSON object (it names the database, password hidden)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dbshift", description="Schema migrations for SQLAlchemy applications.")
     parser.add_argument("--url", help=_URL_HELP)
@@ -93,12 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = commands.add_parser("init", help="add [tool.dbshift] to pyproject.toml and create the migrations directory")
-    p.add_argument("--metadata", help="the models' MetaData, e.g. shop.models:Base.metadata (found automatically if omitted)")
+    models = p.add_mutually_exclusive_group()
+    models.add_argument("--metadata",
+                        help="the models' MetaData, e.g. shop.models:Base.metadata (found automatically if omitted)")
+    models.add_argument("--no-models", action="store_true",
+                        help="a project without models: migrations are written by hand (revision --sql)")
     p.add_argument("--migrations", default="migrations", help="migrations directory (default: migrations)")
+    p.add_argument("--app", help="names the embedded SQLite default, <user data dir>/APP/main.db "
+                                 "(default: the project's name)")
 
     p = commands.add_parser("revision", help="write a new migration")
     p.add_argument("-m", "--message", required=True, help="what the migration does")
     p.add_argument("--autogenerate", action="store_true", help="fill it from the differences between models and database")
+    p.add_argument("--sql", action="store_true",
+                   help="write a .sql migration (with --autogenerate: the SQL for the configured database)")
     p.add_argument("--rename", action="append", default=[], metavar="OLD:NEW",
                    help="declare a rename: old_table:new_table or table.old_column:new_column (repeatable)")
     p.add_argument("--no-input", action="store_true", help="never ask questions (possible renames are reported)")
@@ -131,14 +144,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("current", help="the revision(s) the database is at")
     p.add_argument("-v", "--verbose", action="store_true", help="also the database (password hidden) and what is pending")
-    p = commands.add_parser("history", help="all revisions, newest first, marking the current one")
+    _json(p)
+    p = commands.add_parser("history", help="all revisions, newest first, marking the applied ones (a graph when forked)")
     p.add_argument("-r", "--rev-range", metavar="START:END",
                    help="only these revisions, e.g. -3:current, base:head, REV: (ends: base, head, current, REV, -N, +N)")
-    p.add_argument("-v", "--verbose", action="store_true", help="also each migration's file")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also each migration's file, when it was written, and when, how fast and by whom it was applied")
+    _json(p)
     p = commands.add_parser("heads", help="the latest revision(s)")
     p.add_argument("-v", "--verbose", action="store_true", help="also each head's file")
-    p = commands.add_parser("show", help="one revision's operations")
-    p.add_argument("revision")
+    _json(p)
+    p = commands.add_parser("show", help="one revision: every statement of its upgrade and downgrade")
+    p.add_argument("revision", nargs="?", default="head",
+                   help="head (default), current, -1, head-1, a revision id, its prefix or its random part")
+    _json(p)
     p = commands.add_parser("stamp", help="record a revision as applied without running anything")
     p.add_argument("target", help="head, heads, base or a revision")
     _add(p, LOCK_WAIT)
@@ -163,11 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--onto", help="the revision to build on (default: the other of two heads)")
     p.add_argument("--no-db-check", action="store_true",
                    help="do not read the database to check the branch is unapplied (when it is unreachable)")
-    commands.add_parser("check", help="exit 2 if the models and the database (at head) differ")
+    p = commands.add_parser("check", help="exit 2 if the models and the database (at head) differ")
+    _json(p)
     p = commands.add_parser("diff", help="print the SQL that turns database A's schema into database B's")
     p.add_argument("url_a")
     p.add_argument("url_b")
     p.add_argument("--schema", action="append", default=[], help="a schema to compare, repeatable (default: every schema)")
+    p.add_argument("-m", "--message",
+                   help="write the SQL as a new .sql migration with this message (its '-- down': B into A)")
+    p.add_argument("-d", "--directory", default=argparse.SUPPRESS, help=_DIRECTORY_HELP + " (with -m)")
     p = commands.add_parser("lint", help="exit 2 if migrations hold unsafe operations (data loss, long locks)")
     p.add_argument("revisions", nargs="*", metavar="REV", help="migrations to lint (default: those not yet applied)")
     p.add_argument("--all", action="store_true", help="lint every migration file, without connecting")

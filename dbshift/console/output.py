@@ -42,11 +42,23 @@ class Output:
         self.out, self.err, self.stdin = out, err, stdin
         self.program, self.error_prefix = program, error_prefix
         self.closed: set[int] = set()  # ids of the streams whose reader went away
+        self.named: set[str] = set()  # the databases already named to the person at the terminal
 
     @property
     def interactive(self) -> bool:
         """Someone at a terminal can answer questions."""
         return self.stdin is not None and isatty(self.stdin)
+
+    @property
+    def on_terminal(self) -> bool:
+        """Someone watches ``err`` on a terminal: notes for a person (which database) go there."""
+        return isatty(self.err)
+
+    def note(self, key: str, text: str) -> None:
+        """Tell a person at the terminal ``text`` once per ``key`` (on ``err``: results on ``out`` stay clean)."""
+        if self.on_terminal and key not in self.named:
+            self.named.add(key)
+            self.warn(text)
 
     def line(self, text: str = "") -> None:
         self._send(self.out, printable(text) + "\n")

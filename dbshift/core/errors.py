@@ -76,19 +76,35 @@ class RevisionCycle(DbshiftError):
 
 
 class MultipleHeads(DbshiftError):
-    def __init__(self, heads: list[str]) -> None:
-        self.heads = heads
+    """``applied``: the heads the database at hand has applied, when known (the advice then moves another)."""
+
+    def __init__(self, heads: list[str], applied: frozenset[str] | set[str] = frozenset()) -> None:
+        self.heads, self.applied = heads, frozenset(applied)
         super().__init__(
             f"the history has {len(heads)} heads ({', '.join(heads)}); name one revision, use 'heads', "
-            + join_heads_hint(heads)
+            + join_heads_hint(heads, self.applied)
         )
 
 
-def join_heads_hint(heads: list[str] | tuple[str, ...]) -> str:
-    """``merge them with 'dbshift merge', or put LAST on top of FIRST with 'dbshift rebase LAST'``."""
-    last, first = heads[-1], heads[0]
+def join_heads_hint(heads: list[str] | tuple[str, ...], applied: frozenset[str] | set[str] = frozenset()) -> str:
+    """When to merge and when to rebase: merging is always safe; rebasing LAST onto FIRST keeps the history
+    linear but edits LAST's file, so only while no database has applied it (one that has must then accept it).
+
+    LAST is the newest head this database has not applied (``applied``: the heads it has); when it has
+    applied them all, rebasing is no way out here and only merging is offered.
+    """
+    pending = [h for h in heads if h not in applied]
+    merge = f"merge them with {command('merge')} (safe wherever either branch was applied)"
+    if not pending:
+        return f"{merge}; this database has applied every head, so none can be moved on top of another"
+    last = pending[-1]
+    first = next((h for h in heads if h in applied), None) or next(h for h in heads if h != last)
     onto = f" --onto {first}" if len(heads) > 2 else ""
-    return f"merge them with {command('merge')}, or put {last} on top of {first} with {command(f'rebase {last}{onto}')}"
+    return (
+        f"{merge}, or, while no database has applied {last} yet, put {last} on top of {first} with "
+        f"{command(f'rebase {last}{onto}')} for a linear history (it edits {last}'s file: a database that did "
+        f"apply it must then run {command(f'accept {last}')})"
+    )
 
 
 class NothingToRebase(DbshiftError):

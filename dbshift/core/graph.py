@@ -194,7 +194,7 @@ class RevisionGraph:
         """
         done = self._known(applied)
         if target in ("head", "heads"):
-            return self._pending(done, self._tips(target))
+            return self._pending(done, self._tips(target, done))
         if not target:
             raise BadTarget(target, "no target given; use 'head', a revision or '+N'")
         if target == "base" or target.startswith("-"):
@@ -260,10 +260,11 @@ class RevisionGraph:
     def _undo(self, ids: Iterable[str]) -> tuple[str, ...]:
         return self._in_order(ids)[::-1]
 
-    def _tips(self, word: str) -> tuple[str, ...]:
-        """All heads for ``heads``; the single head for ``head`` (``MultipleHeads`` if several)."""
+    def _tips(self, word: str, done: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """All heads for ``heads``; the single head for ``head`` (``MultipleHeads`` if several; its advice
+        knows which heads ``done``, the applied set, holds)."""
         if word == "head" and len(self._heads) > 1:
-            raise MultipleHeads(list(self._heads))
+            raise MultipleHeads(list(self._heads), done & set(self._heads))
         return self._heads
 
     def _pending(self, done: frozenset[str], tips: Iterable[str]) -> tuple[str, ...]:
@@ -277,7 +278,7 @@ class RevisionGraph:
             ahead = self._in_order(self.descendants(rev_id) - done - {rev_id})
             where, tips = f" after {rev_id}", [rev_id, *ahead[:n]]
         else:
-            ahead = self._pending(done, self._tips("head"))
+            ahead = self._pending(done, self._tips("head", done))
             where, tips = "", list(ahead[:n])
         if len(ahead) < n:
             raise BadTarget(target, f"only {_plural(len(ahead), 'revision')} pending{where}")

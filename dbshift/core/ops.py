@@ -451,8 +451,11 @@ class AlterColumn(Op):
         return None
 
     def describe(self) -> str:
+        """``alter column t.c (type, set NOT NULL)``: a nullability change is named as what it does."""
         where = f"{qualified(self.table, self.schema)}.{self.old.name}"
-        return f"alter column {where} ({', '.join(self.changes) or 'no change'})"
+        nullability = "allow NULL" if self.new.nullable else "set NOT NULL"
+        changes = [nullability if c == "nullable" else c for c in self.changes]
+        return f"alter column {where} ({', '.join(changes) or 'no change'})"
 
 
 @dataclass(frozen=True)

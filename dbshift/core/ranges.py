@@ -11,6 +11,9 @@ Either end may be left out (``START:``, ``:END``).  Each end is one of:
 
 A revision is in range when it descends from (or is) a START revision and is an
 ancestor of (or is) an END revision.
+
+The same words name one revision (:func:`one_revision`, as ``show`` takes it) and
+the start of an offline script (:func:`offline_start`, ``downgrade --sql head:-1``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,58 @@ def in_range(graph: RevisionGraph, text: str, current: Iterable[str] = ()) -> tu
     if end is not None:
         selected &= {a for e in end for a in graph.ancestors(e)}
     return tuple(r for r in graph.topological() if r in selected)
+
+
+def needs_database(word: str) -> bool:
+    """Whether ``word`` is read from where the database is (``current``, ``-1``, ``current+2``)."""
+    word = word.strip()
+    if word == "current" or word.startswith("current"):
+        return True
+    return bool(_RELATIVE.fullmatch(word)) and not _RELATIVE.fullmatch(word)["ref"]  # type: ignore[index]
+
+
+def one_revision(graph: RevisionGraph, word: str, current: Iterable[str] = ()) -> str:
+    """The one revision ``word`` names (``head``, ``current``, ``-1``, ``head-2``, an id or prefix);
+    :class:`BadRange` when it names none or several."""
+    from .errors import MultipleHeads
+
+    word = word.strip()
+    if word in ("head", "heads") and len(graph.heads()) > 1:
+        raise MultipleHeads(list(graph.heads()))
+    try:
+        found = _point(graph, word, word, tuple(current))
+    except BadRange as exc:
+        raise BadRevisionWord(word, exc.detail) from None
+    if not found:
+        what = "no migrations yet" if not graph.revisions else (
+            "the database is at base (nothing applied)" if needs_database(word) else "base is before the first migration")
+        raise BadRevisionWord(word, f"{what}; name a revision")
+    if len(found) > 1:
+        raise BadRevisionWord(word, f"it names {len(found)} revisions ({', '.join(found)}); name one")
+    return found[0]
+
+
+def offline_start(graph: RevisionGraph, word: str) -> set[str]:
+    """The revisions a database is taken to have applied at the start of an offline script: ``word`` (``base``,
+    ``head``, ``heads``, ``head-1``, an id or prefix) and everything it builds on.  There is no database to ask
+    where it is: ``current`` and ``-N`` are refused."""
+    word = word.strip()
+    if needs_database(word):
+        raise BadRevisionWord(word, "an offline script reads no database: start from a revision, head or base "
+                                    "(for example head:-1 or REV:base)")
+    try:
+        found = _point(graph, word, word, ()) or ()
+    except BadRange as exc:
+        raise BadRevisionWord(word, exc.detail) from None
+    return {a for rev in found for a in graph.ancestors(rev)}
+
+
+class BadRevisionWord(DbshiftError):
+    """A word that names no single revision where one is needed."""
+
+    def __init__(self, word: str, detail: str) -> None:
+        self.word, self.detail = word, detail
+        super().__init__(f"{word!r} names no single revision: {detail}")
 
 
 def _point(graph: RevisionGraph, text: str, word: str, current: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -6,11 +6,13 @@
     migrations = "migrations"                # the migrations directory
     url_env = "SHOP_DATABASE_URL"            # the application's own URL variable (optional)
     url = "postgresql://app@db/shop"         # a fixed URL (optional)
-    app = "shop"                             # names the embedded SQLite default
+    app = "shop"                             # names the embedded SQLite default (see below)
 
 The database URL is the first of: ``--url``, ``$DBSHIFT_URL``, the variable
 named by ``url_env``, ``url``, and finally an embedded SQLite database under
-the user's data directory (``~/.local/share/<app>/main.db``).  A variable that
+the user's data directory (``~/.local/share/<app>/main.db``), where ``<app>`` is
+``app``, else ``[project] name``, else the project folder's name (``init``
+writes ``app`` so that it is in plain sight).  A variable that
 is set but empty is an error (:class:`EmptyUrl`), not a reason to fall back to
 the embedded database: a deploy whose secret is missing must not migrate a
 local file.  A relative SQLite path is taken from the project root (the folder
@@ -163,6 +165,11 @@ def under_root(url: str, root: Path) -> str:
 
 def default_sqlite_url(app: str) -> str:
     """``sqlite:///<user data dir>/<app>/main.db``; the directory and the file are created by the first write."""
+    return f"sqlite:///{default_sqlite_path(app)}"
+
+
+def default_sqlite_path(app: str) -> Path:
+    """The embedded database's file for ``app``: ``<user data dir>/<app>/main.db`` (``~/.local/share`` on Linux)."""
     from platformdirs import user_data_dir
 
-    return f"sqlite:///{Path(user_data_dir(app, appauthor=False)) / 'main.db'}"
+    return Path(user_data_dir(app, appauthor=False)) / "main.db"

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BadMigrationFile", "MigrationFileExists", "Migration", "new_revision_id", "slugify", "file_name",
     "scan", "read_header", "load", "checksum", "file_checksum", "write_migration", "set_parents",
+    "render_sql_migration", "write_sql_migration", "created_at",
 ]
 
 SUFFIXES = (".py", ".sql")
@@ -380,7 +381,8 @@ def _python_ops(
         raise BadMigrationFile(path, f"line {exc.lineno}: SyntaxError: {exc.msg}") from exc
     except Exception as exc:
         detail = f"{type(exc).__name__}: {_first_line(str(exc))}" if str(exc).strip() else type(exc).__name__
-        raise BadMigrationFile(path, detail) from exc
+        line = _failing_line(exc, path)
+        raise BadMigrationFile(path, f"line {line}: {detail}" if line else detail) from exc
     finally:
         sys.modules.pop(name, None)
     declared = getattr(module, "revision", revision.id)
@@ -396,6 +398,14 @@ def _python_ops(
     if not isinstance(ignore, (tuple, list)) or not all(isinstance(c, str) for c in ignore):
         raise BadMigrationFile(path, "lint_ignore must be a tuple of codes such as (\"DS106\",)")
     return upgrade, None if downgrade is None else _op_list(path, "downgrade", downgrade), tuple(ignore)
+
+
+def _failing_line(exc: BaseException, path: Path) -> int | None:
+    """The line of the migration file ``path`` where running it raised ``exc`` (its innermost frame there)."""
+    import traceback
+
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+    return lines[-1] if lines else None
 
 
 def _op_list(path: Path, name: str, value: object) -> tuple[Op, ...]:
@@ -473,20 +483,106 @@ def write_migration(
     )
     compile(source, "<generated migration>", "exec", dont_inherit=True)  # never write a broken file
     path = directory / file_name(revision_id, message)
+    _write_new(path, source)
+    return path
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Create ``path`` holding ``text``, in one step; ``MigrationFileExists`` if it is there already."""
     if path.exists():
         raise MigrationFileExists(path)
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".dbshift-", suffix=".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".dbshift-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(source)
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         _publish(Path(temp), path)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+SQL_UPGRADE_HINT = "-- Write the upgrade's SQL below; end each statement with ';'."
+SQL_DOWN_HINT = (
+    "-- To make it reversible, end the file with a line '-- down' followed by the SQL that undoes it\n"
+    "-- (without one, 'downgrade' refuses to go back past this migration)."
+)
+
+
+def render_sql_migration(
+    revision_id: str, parents: Sequence[str], message: str, upgrade_sql: str = "", downgrade_sql: str | None = None,
+    *, created: datetime,
+) -> str:
+    """The text of a SQL migration: its header comments, the upgrade, and a ``-- down`` section when
+    ``downgrade_sql`` is given (empty: a downgrade that runs nothing).  Without SQL, hints where it goes."""
+    stamp = _utc(created).strftime("%Y-%m-%d %H:%M:%S UTC")
+    lines = [
+        f"-- revision: {revision_id}",
+        f"-- parents: {', '.join(parents)}".rstrip(),
+        f"-- message: {' '.join(message.split())}".rstrip(),
+        f"-- created: {stamp}",
+        "",
+    ]
+    if upgrade_sql.strip():
+        lines.append(upgrade_sql.strip())
+    else:
+        lines.append(SQL_UPGRADE_HINT)
+        if downgrade_sql is None:
+            lines.append(SQL_DOWN_HINT)
+    if downgrade_sql is not None:
+        lines += ["", "-- down"] + ([downgrade_sql.strip()] if downgrade_sql.strip() else [])
+    return "\n".join(lines) + "\n"
+
+
+def write_sql_migration(
+    directory: Path, revision_id: str, parents: Sequence[str], message: str, upgrade_sql: str = "",
+    downgrade_sql: str | None = None, *, now: datetime,
+) -> Path:
+    """Write a new ``.sql`` migration atomically (see :func:`render_sql_migration`); ``MigrationFileExists``
+    rather than overwrite.  The file is read back as the history will read it: its header must name it."""
+    text = render_sql_migration(revision_id, parents, message, upgrade_sql, downgrade_sql, created=now)
+    path = Path(directory) / file_name(revision_id, message, ".sql")
+    _write_new(path, text)
+    declared = read_header(path)
+    if (declared.id, declared.parents) != (revision_id, tuple(parents)):  # never leave a file that misreads
+        path.unlink()
+        raise BadMigrationFile(path, "its header could not be written so that it reads back; this is a bug")
     return path
+
+
+def created_at(revision: Revision) -> datetime | None:
+    """When a migration was written: the time its id starts with (``20261121142301_9f3a``), else the
+    ``Created:``/``Create Date:`` line near the top of its file (Alembic's scripts have one); None if neither."""
+    match = re.match(r"(\d{14})_", revision.id)
+    if match:
+        try:
+            return datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        except ValueError:
+            pass
+    if not revision.path:
+        return None
+    try:
+        with open(revision.path, encoding="utf-8-sig", errors="replace") as f:
+            head = [next(f, "") for _ in range(30)]
+    except OSError:
+        return None
+    for line in head:
+        found = _CREATED.search(line)
+        if found:
+            try:
+                return datetime.fromisoformat(found.group(1).strip().removesuffix(" UTC").replace(" ", "T"))
+            except ValueError:
+                return None
+    return None
+
+
+_CREATED = re.compile(r"^\W*(?:created|create date)\s*:\s*([0-9][0-9:. T+-]*(?:UTC)?)", re.IGNORECASE)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 _BOM = b"\xef\xbb\xbf"

@@ -33,7 +33,8 @@ def load_metadata(reference: str, root: Path) -> MetaData:
         obj = importlib.import_module(module_name)
     except Exception as exc:  # noqa: BLE001 - the user's module may raise anything at import
         first_line = str(exc).splitlines()[0] if str(exc) else ""
-        raise ModelsNotFound(reference, f"{type(exc).__name__}: {first_line}") from None
+        where = failing_line(exc, root)
+        raise ModelsNotFound(reference, f"{where + ': ' if where else ''}{type(exc).__name__}: {first_line}") from None
     for part in attribute.split("."):
         try:
             obj = getattr(obj, part)
@@ -44,3 +45,23 @@ def load_metadata(reference: str, root: Path) -> MetaData:
     if isinstance(getattr(obj, "metadata", None), sa.MetaData):
         return obj.metadata
     raise ModelsNotFound(reference, f"{attribute} is a {type(obj).__name__}, not a SQLAlchemy MetaData")
+
+
+def failing_line(exc: BaseException, root: Path) -> str | None:
+    """``shop/models.py, line 3``: where in the project (under ``root``) importing the models failed; the
+    innermost such frame (a syntax error: its own file and line); None when no project file is involved."""
+    import traceback
+
+    frames: list[tuple[str, int | None]]
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        frames = [(exc.filename, exc.lineno)]
+    else:
+        frames = [(f.filename, f.lineno) for f in traceback.extract_tb(exc.__traceback__)]
+    for filename, line in reversed(frames):
+        path = Path(filename)
+        try:
+            shown = path.resolve().relative_to(root.resolve())
+        except (ValueError, OSError):
+            continue
+        return f"{shown}, line {line}"
+    return None

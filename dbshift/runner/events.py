@@ -109,3 +109,4 @@ class StepPreview:
     statements: tuple[str, ...]
     risks: tuple[str, ...]
     problem: str | None = None  # the statements could not all be rendered
+    outside: frozenset[int] = frozenset()  # indexes (0-based) of the statements run outside a transaction

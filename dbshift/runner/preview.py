@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from ..core import model as m
 from ..core.errors import DbshiftError
+from ..core.risks import shown_risks
 from .events import Event, StatementExecuted, Step, StepPreview
 from .failures import MigrationFailed
 from .loop import Runner
@@ -15,9 +16,12 @@ from .sinks import SqlSink
 def preview(steps: list[Step] | tuple[Step, ...], dialect: sa.engine.Dialect, schema: m.Schema) -> tuple[StepPreview, ...]:
     """Render ``steps`` offline from ``schema`` (the database's, as it is now) without running anything."""
     per_step: dict[str, list[str]] = {s.revision.id: [] for s in steps}
+    outside: dict[str, set[int]] = {s.revision.id: set() for s in steps}
 
     def collect(event: Event) -> None:
         if isinstance(event, StatementExecuted):
+            if not event.transactional:
+                outside[event.step.revision.id].add(len(per_step[event.step.revision.id]))
             per_step[event.step.revision.id].append(event.sql)
 
     problem: dict[str, str] = {}
@@ -31,8 +35,9 @@ def preview(steps: list[Step] | tuple[Step, ...], dialect: sa.engine.Dialect, sc
         StepPreview(
             s,
             tuple(per_step[s.revision.id]),
-            tuple(op.risk for op in s.ops if op.risk),
+            shown_risks(s.ops),
             problem.get(s.revision.id),
+            frozenset(outside[s.revision.id]),
         )
         for s in steps
     )

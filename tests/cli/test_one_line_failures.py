@@ -292,9 +292,10 @@ def test_a_full_disk(tmp_path):
 
 def test_a_sqlite_database_another_connection_holds_locked(tmp_path):
     project = sqlite_project(tmp_path / "p")
+    project.url += "?timeout=1"  # the driver waits a second for the lock, not five: the same failure, sooner
     other = sqlite3.connect(project.root / "shop.db", isolation_level=None)
     try:
-        other.execute("BEGIN IMMEDIATE")  # a write lock: readers go on, writers wait (5 s), then give up
+        other.execute("BEGIN IMMEDIATE")  # a write lock: readers go on, writers wait (the timeout), then give up
         other.execute("INSERT INTO a VALUES (2)")
         line = one_line(*run(project, "upgrade"))
         assert "database is locked; the database is left at the previous revision" in line

@@ -150,7 +150,7 @@ def test_unset_variables_still_lead_to_the_embedded_database_which_is_created_on
     embedded = tmp_path / "data" / "shop" / "main.db"
 
     out, _ = dbshift(root, "current", "-v")
-    assert f"Database: sqlite:///{embedded} (from default)" in out
+    assert f"Database: sqlite:///{embedded} (the embedded default of app 'shop'" in out
     assert f"No database file yet: {embedded}" in out and not embedded.parent.exists(), "reading creates nothing"
 
     dbshift(root, "upgrade")
@@ -184,7 +184,7 @@ def test_a_relative_sqlite_path_is_taken_from_the_project_root_wherever_the_comm
     assert databases_under(tmp_path) == [root / "var" / "shop.db"], "not var/shop.db under the working directory"
     assert tables(root / "var" / "shop.db") == {"a", "dbshift_history"}
     out, _ = dbshift(below, "current", "-v")
-    assert f"Database: sqlite:///{root}/var/shop.db (from config)" in out and "20260101000001_0001" in out
+    assert f"Database: sqlite:///{root}/var/shop.db (from url in [tool.dbshift])" in out and "20260101000001_0001" in out
 
     monkeypatch.setenv("DBSHIFT_URL", "sqlite:///other.db")
     dbshift(below, "upgrade")

@@ -127,7 +127,8 @@ def test_the_whole_workflow(project: Run):
     recent = project("history", "-r", "-1:current")
     assert second in recent and first in recent
     only_head = project("history", "-r", "current:", "-v")
-    assert len(only_head.splitlines()) == 2 and only_head.startswith(f"* {second}") and "file:" in only_head
+    assert len(only_head.splitlines()) == 4 and only_head.startswith(f"* {second}") and "file:" in only_head
+    assert "created: " in only_head and " ms by pid " in only_head, "-v: written when, applied when, how fast, by whom"
 
     project("downgrade", "base")
     assert _tables(project.url) & {"product", "tag"} == set()

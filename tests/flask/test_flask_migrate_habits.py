@@ -15,8 +15,6 @@ from flaskapps import FlaskDb, history_rows, revisions, tables
 
 # (argv, what the one-line refusal must say: the reason and what to do instead)
 REFUSED = [
-    (["migrate", "--sql"], "see its SQL with 'flask db upgrade --sql'"),
-    (["revision", "--sql"], "see its SQL with 'flask db upgrade --sql'"),
     (["migrate", "--head", "abc"], "use 'flask db merge' to join heads"),
     (["revision", "--splice"], "use 'flask db merge' to join heads"),
     (["migrate", "--branch-label", "x"], "use 'flask db merge' to join heads"),
@@ -108,7 +106,7 @@ def test_every_flask_migrate_verb_and_option_that_works(db: FlaskDb, sqlite_url:
 def _cli_options(command: str) -> set[str]:
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
-    return {o for a in sub._actions for o in a.option_strings} - {"-h", "--help"}
+    return {o for a in sub._actions for o in a.option_strings} - {"-h", "--help", "--url"}  # flask db: the app's URL
 
 
 def _flask_options(command: str) -> set[str]:
