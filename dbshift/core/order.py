@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Callable, Mapping
 
 from . import ops as o
-from .model import ForeignKey, Table, qualified
+from .model import ForeignKey, PrimaryKey, Table, Unique, qualified
 from .objects import EVERY_COLUMN, DbObject, needed_first
 
 
@@ -82,16 +82,43 @@ def order(ops: list[o.Op]) -> list[o.Op]:
     creates = [op for op in ops if isinstance(op, o.CreateTable)]
     drops = [op for op in ops if isinstance(op, o.DropTable)]
     rest = [op for op in ops if not isinstance(op, (o.CreateTable, o.DropTable))]
+    keys_added = _keys_changed(rest, o.AddConstraint)
+    keys_dropped = _keys_changed(rest, o.DropConstraint)
     created, deferred_adds = _sort_tables([c.table for c in creates], reverse=False)
     dropped, early_drops = _sort_tables([d.table for d in drops], reverse=True)
-    rest += [o.AddConstraint(t.name, fk, t.schema) for t, fk in deferred_adds]
-    rest += [o.DropConstraint(t.name, fk, t.schema) for t, fk in early_drops]
+    created, waiting = _split_references(created, keys_added)
+    dropped, going = _split_references(dropped, keys_dropped)
+    rest += [o.AddConstraint(t.name, fk, t.schema) for t, fk in deferred_adds + waiting]
+    rest += [o.DropConstraint(t.name, fk, t.schema) for t, fk in early_drops + going]
     readded = {(op.table, op.schema, op.column.name) for op in rest if isinstance(op, o.DropColumn)}
     rest.sort(key=lambda op: (_readd_phase(op, readded, phase), sort_key(op)))  # stable: added columns keep their order
     head = [op for op in rest if phase(op) < 2]
     middle = [op for op in rest if 2 < phase(op) < 6]
     tail = [op for op in rest if phase(op) > 6]
     return head + [o.DropTable(t) for t in dropped] + middle + [o.CreateTable(t) for t in created] + tail
+
+
+def _keys_changed(ops: list[o.Op], kind: type[o.AddConstraint] | type[o.DropConstraint]) -> set[str]:
+    """The tables whose primary key or unique constraints ``ops`` of ``kind`` add (or drop)."""
+    return {
+        qualified(op.table, op.schema) for op in ops
+        if isinstance(op, kind) and isinstance(op.constraint, (PrimaryKey, Unique))
+    }
+
+
+def _split_references(
+    tables: list[Table], keys: set[str]
+) -> tuple[list[Table], list[tuple[Table, ForeignKey]]]:
+    """Take out of ``tables`` the foreign keys referencing a table in ``keys``, whose key the plan adds (or
+    drops) apart: a new table's reference to it waits for that key; a dropped table's goes before it."""
+    kept, split = [], []
+    for table in tables:
+        out = [fk for fk in table.foreign_keys if qualified(fk.ref_table, fk.ref_schema) in keys]
+        if out:
+            split += [(replace(table, foreign_keys=()), fk) for fk in out]
+            table = replace(table, foreign_keys=tuple(fk for fk in table.foreign_keys if fk not in out))
+        kept.append(table)
+    return kept, split
 
 
 def _readd_phase(op: o.Op, dropped: set[tuple[str, str | None, str]], phase: Callable[[o.Op], float]) -> float:

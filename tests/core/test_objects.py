@@ -204,3 +204,15 @@ def test_objects_using_an_enum_type_that_loses_a_value_are_dropped_and_created_a
     ]
     added = Schema.of([moods], [Enum("mood", ("sad", "ok", "happy", "calm"))], objects=[v, f])
     assert planned(current, added) == ["alter enum type mood"]  # a value added in place breaks nothing
+
+
+def test_a_new_table_referencing_a_key_the_plan_adds_to_another_waits_for_that_key():
+    from dbshift.core.model import ForeignKey, PrimaryKey
+
+    products = Table("products", (Column("no", "integer", nullable=False),))
+    keyed = Table("products", products.columns, primary_key=PrimaryKey(("no",)))
+    items = Table("items", (Column("no", "integer"),), foreign_keys=(ForeignKey(("no",), "products", ("no",)),))
+    forward = planned(Schema.of([products]), Schema.of([keyed, items]))
+    assert forward == ["create table items", "add primarykey on products", "add foreignkey on items"]
+    back = planned(Schema.of([keyed, items]), Schema.of([products]))
+    assert back == ["drop foreignkey on items", "drop primarykey on products", "drop table items"]
