@@ -594,5 +594,6 @@ def _breaks(op: o.Op, obj: DbObject) -> bool:
     if isinstance(op, o.AlterColumn) and not obj.survives_alters:
         return op.old.type != op.new.type and obj.uses(qualified(op.table, op.schema), op.old.name)
     if isinstance(op, o.AlterEnum) and not op.in_place and not obj.survives_alters:
-        return any(obj.uses(table, column) for table, column in op.columns or ())  # its columns change type
+        # its columns change type; an object naming the type itself (``enum:`` and its key) needs the new one
+        return f"enum:{op.old.key}" in obj.requires or any(obj.uses(table, column) for table, column in op.columns or ())
     return False

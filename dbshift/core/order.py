@@ -26,15 +26,15 @@ from dataclasses import replace
 from typing import Callable, Mapping
 
 from . import ops as o
-from .model import ForeignKey, Table, qualified
-from .objects import DbObject, needed_first
+from .model import ForeignKey, PrimaryKey, Table, Unique, qualified
+from .objects import EVERY_COLUMN, DbObject, needed_first
 
 
-def _phase(op: o.Op, late: frozenset[str] = frozenset(), recreated: frozenset[str] = frozenset()) -> float:
+def _phase(op: o.Op, late: frozenset[str] = frozenset(), first: frozenset[str] = frozenset()) -> float:
     if isinstance(op, o.AlterTableInherit):
         return 9.5 if op.inherit else 1.5  # leave a parent before it is dropped; join one once it has the columns
     if isinstance(op, o.DropObject):
-        early_drop = op.object.early and op.object.id not in recreated
+        early_drop = op.object.early and op.object.id not in first
         return 9.5 if early_drop else -1  # what uses it is gone by then; views, triggers… go first
     if isinstance(op, (o.CreateObject, o.ReplaceObject)):
         obj = op.object if isinstance(op, o.CreateObject) else op.new
@@ -71,10 +71,10 @@ _PHASES: dict[type, float] = {
 
 def order(ops: list[o.Op]) -> list[o.Op]:
     """Return ``ops`` in an order that a database accepts."""
-    late, recreated, positions = _object_places(ops)
+    late, first, positions = _object_places(ops)
 
     def phase(op: o.Op) -> float:
-        return _phase(op, late, recreated)
+        return _phase(op, late, first)
 
     def sort_key(op: o.Op) -> str:
         return f"{positions[id(op)]:08d}" if id(op) in positions else _sort_key(op)
@@ -82,16 +82,43 @@ def order(ops: list[o.Op]) -> list[o.Op]:
     creates = [op for op in ops if isinstance(op, o.CreateTable)]
     drops = [op for op in ops if isinstance(op, o.DropTable)]
     rest = [op for op in ops if not isinstance(op, (o.CreateTable, o.DropTable))]
+    keys_added = _keys_changed(rest, o.AddConstraint)
+    keys_dropped = _keys_changed(rest, o.DropConstraint)
     created, deferred_adds = _sort_tables([c.table for c in creates], reverse=False)
     dropped, early_drops = _sort_tables([d.table for d in drops], reverse=True)
-    rest += [o.AddConstraint(t.name, fk, t.schema) for t, fk in deferred_adds]
-    rest += [o.DropConstraint(t.name, fk, t.schema) for t, fk in early_drops]
+    created, waiting = _split_references(created, keys_added)
+    dropped, going = _split_references(dropped, keys_dropped)
+    rest += [o.AddConstraint(t.name, fk, t.schema) for t, fk in deferred_adds + waiting]
+    rest += [o.DropConstraint(t.name, fk, t.schema) for t, fk in early_drops + going]
     readded = {(op.table, op.schema, op.column.name) for op in rest if isinstance(op, o.DropColumn)}
     rest.sort(key=lambda op: (_readd_phase(op, readded, phase), sort_key(op)))  # stable: added columns keep their order
     head = [op for op in rest if phase(op) < 2]
     middle = [op for op in rest if 2 < phase(op) < 6]
     tail = [op for op in rest if phase(op) > 6]
     return head + [o.DropTable(t) for t in dropped] + middle + [o.CreateTable(t) for t in created] + tail
+
+
+def _keys_changed(ops: list[o.Op], kind: type[o.AddConstraint] | type[o.DropConstraint]) -> set[str]:
+    """The tables whose primary key or unique constraints ``ops`` of ``kind`` add (or drop)."""
+    return {
+        qualified(op.table, op.schema) for op in ops
+        if isinstance(op, kind) and isinstance(op.constraint, (PrimaryKey, Unique))
+    }
+
+
+def _split_references(
+    tables: list[Table], keys: set[str]
+) -> tuple[list[Table], list[tuple[Table, ForeignKey]]]:
+    """Take out of ``tables`` the foreign keys referencing a table in ``keys``, whose key the plan adds (or
+    drops) apart: a new table's reference to it waits for that key; a dropped table's goes before it."""
+    kept, split = [], []
+    for table in tables:
+        out = [fk for fk in table.foreign_keys if qualified(fk.ref_table, fk.ref_schema) in keys]
+        if out:
+            split += [(replace(table, foreign_keys=()), fk) for fk in out]
+            table = replace(table, foreign_keys=tuple(fk for fk in table.foreign_keys if fk not in out))
+        kept.append(table)
+    return kept, split
 
 
 def _readd_phase(op: o.Op, dropped: set[tuple[str, str | None, str]], phase: Callable[[o.Op], float]) -> float:
@@ -104,24 +131,35 @@ def _readd_phase(op: o.Op, dropped: set[tuple[str, str | None, str]], phase: Cal
 
 def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dict[int, int]]:
     """Where views, functions, triggers… go: the ids of early kinds that must wait for the tables (they use
-    a table this plan creates, or need an object that waits), the ids dropped to be created again, and each
-    object operation's position among its kind of operation (what it requires first; drops the other way)."""
+    a table this plan creates or a column it adds, renames or alters, or need an object that waits), the ids
+    of early kinds dropped first (see below), and each object operation's position among its kind of
+    operation (what it requires first; drops the other way)."""
     made: list[o.CreateObject | o.ReplaceObject] = [
         op for op in ops if isinstance(op, (o.CreateObject, o.ReplaceObject))
     ]
     dropped = [op for op in ops if isinstance(op, o.DropObject)]
     new_tables = {op.table.key for op in ops if isinstance(op, o.CreateTable)}
+    new_columns = _columns_made(ops)
     objects = {_made(op).id: op for op in made}
     late = {k for k, op in objects.items() if not _made(op).early}
     grew = True
     while grew:
         waiting = {
             k for k, op in objects.items() if k not in late
-            and (any(t in new_tables for t, _ in _made(op).depends_on) or any(r in late for r in _made(op).requires))
+            and (any(t in new_tables or (t, c) in new_columns for t, c in _made(op).depends_on)
+                 or any(r in late for r in _made(op).requires))
         }
         late |= waiting
         grew = bool(waiting)
-    recreated = frozenset(op.object.id for op in dropped if op.object.id in objects)
+    names = {_made(op).name for op in made}
+    undone = _columns_undone(ops)
+    # dropped first, before the tables change and anything is created: to be created again, to free its name
+    # for an object of another kind (a function becoming a procedure), or using what the plan drops or retypes
+    first = frozenset(
+        op.object.id for op in dropped
+        if op.object.id in objects or op.object.name in names
+        or any((t, c) in undone or (t, None) in undone for t, c in op.object.depends_on)
+    )
     positions: dict[int, int] = {}
     by_object = {obj.id: i for i, obj in enumerate(needed_first(_made(op) for op in made))}
     for op in made:
@@ -129,7 +167,34 @@ def _object_places(ops: list[o.Op]) -> tuple[frozenset[str], frozenset[str], dic
     gone = {obj.id: i for i, obj in enumerate(reversed(needed_first(op.object for op in dropped)))}
     for drop in dropped:
         positions[id(drop)] = gone[drop.object.id]
-    return frozenset(late), recreated, positions
+    return frozenset(late), first, positions
+
+
+def _columns_made(ops: list[o.Op]) -> set[tuple[str, str]]:
+    """``(table key, column)`` of the columns ``ops`` add, rename or alter: an object using one is made after."""
+    found: set[tuple[str, str]] = set()
+    for op in ops:
+        if isinstance(op, o.AddColumn):
+            found.add((qualified(op.table, op.schema), op.column.name))
+        elif isinstance(op, o.AlterColumn):
+            found.add((qualified(op.table, op.schema), op.new.name))
+        elif isinstance(op, o.RenameColumn):
+            found.add((qualified(op.table, op.schema), op.new))
+    return found
+
+
+def _columns_undone(ops: list[o.Op]) -> set[tuple[str, str | None]]:
+    """``(table key, column)`` of the columns ``ops`` drop or retype, ``(table key, None)`` for the tables they
+    drop: an object still using one must be gone before."""
+    found: set[tuple[str, str | None]] = set()
+    for op in ops:
+        if isinstance(op, o.DropTable):
+            found.add((op.table.key, None))
+        elif isinstance(op, o.DropColumn):
+            found |= {(qualified(op.table, op.schema), op.column.name), (qualified(op.table, op.schema), EVERY_COLUMN)}
+        elif isinstance(op, o.AlterColumn) and op.old.type != op.new.type:
+            found |= {(qualified(op.table, op.schema), op.old.name), (qualified(op.table, op.schema), EVERY_COLUMN)}
+    return found
 
 
 def _made(op: o.CreateObject | o.ReplaceObject) -> DbObject:

@@ -230,7 +230,7 @@ END"""
         if "autoincrement" in op.changes and new.autoincrement:
             # a sequence under the serial name is there already when it is being attached to the column
             there = any(s.key == m.qualified(serial_name, op.schema) for s in schema.sequences)
-            result += self._make_serial(op.table, op.schema, new.name)[2 if there else 0:]
+            result += self._make_serial(op.table, op.schema, new.name, new.type)[2 if there else 0:]
         if "comment" in op.changes:
             result.append(self.column_comment_sql(op.table, op.schema, new))
         return result
@@ -256,11 +256,14 @@ END"""
         """The sequence a serial column owns, as SERIAL names it."""
         return self.table_name(m.serial_sequence_name(table, column), schema)
 
-    def _make_serial(self, table: str, schema: str | None, column: str) -> list[str]:
+    def _make_serial(self, table: str, schema: str | None, column: str, data_type: str = "integer") -> list[str]:
+        """What SERIAL does for an existing column: its own sequence, of the column's type, owned by it and
+        starting after the rows' values, as the column's default."""
         seq = self._serial_sequence(table, schema, column)
         target = self.table_name(table, schema)
+        as_type = f" AS {data_type}" if data_type in m.SEQUENCE_RANGES else ""
         return [
-            f"CREATE SEQUENCE {seq} OWNED BY {target}.{self.q(column)}",
+            f"CREATE SEQUENCE {seq}{as_type} OWNED BY {target}.{self.q(column)}",
             f"SELECT setval({self.literal(seq)}, COALESCE(MAX({self.q(column)}), 0) + 1, false) FROM {target}",
             f"ALTER TABLE {target} ALTER COLUMN {self.q(column)} SET DEFAULT nextval({self.literal(seq)}::regclass)",
         ]

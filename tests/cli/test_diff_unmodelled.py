@@ -1,7 +1,9 @@
-"""PostgreSQL views, functions, triggers… are not compared, and never silently: ``dbshift diff`` warns about
-the ones that differ, and diff, autogenerate and check name those that the generated SQL would break.
+"""Objects dbshift does not model on PostgreSQL (rules, storage parameters…) are not compared, and never silently:
+``dbshift diff`` warns about the ones that differ, and diff, autogenerate and check name those that the generated
+SQL would break.
 
-(MySQL/MariaDB and SQLite objects are compared and migrated: tests/roundtrip/test_mysql_sqlite_objects.py.)"""
+(Views, functions and triggers are compared and migrated: tests/roundtrip/test_pg_views_functions_triggers.py for
+PostgreSQL, tests/roundtrip/test_mysql_sqlite_objects.py for MySQL/MariaDB and SQLite.)"""
 
 from __future__ import annotations
 
@@ -26,6 +28,11 @@ CREATE VIEW active_users AS SELECT id, email FROM users WHERE active;
 CREATE OR REPLACE FUNCTION bump(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n + 2';
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
+"""
+
+PG_B_RULES = """
+CREATE RULE users_gone AS ON DELETE TO users DO ALSO NOTIFY users_gone;
+CREATE RULE same_rule AS ON INSERT TO users DO ALSO NOTIFY users_new;
 """
 
 
@@ -56,27 +63,20 @@ def two_pg(postgres_server):
 
 def test_postgresql_objects_that_differ_are_reported_on_stderr_and_in_the_sql(two_pg):
     a, b = two_pg
-    _execute(a, PG_COMMON)
-    _execute(b, PG_COMMON + PG_B_EXTRA)
+    _execute(a, PG_COMMON + "CREATE RULE same_rule AS ON INSERT TO users DO ALSO NOTIFY users_added;")
+    _execute(b, PG_COMMON + PG_B_RULES)
     code, sql, warnings = diff(a, b)
     assert code == 2  # the databases differ, though there is no statement to write
     assert warnings == [
-        "warning: function public.bump(n integer) differs between A and B; "
-        "dbshift diff does not compare functions: write that change by hand",
-        "warning: function public.touch() is only in B; dbshift diff does not compare functions: write that change by hand",
-        "warning: trigger users_touch on public.users is only in B; "
-        "dbshift diff does not compare triggers: write that change by hand",
-        "warning: view public.active_users is only in B; dbshift diff does not compare views: write that change by hand",
+        "warning: rule same_rule on public.users differs between A and B; "
+        "dbshift diff does not compare rules: write that change by hand",
+        "warning: rule users_gone on public.users is only in B; dbshift diff does not compare rules: write that change by hand",
     ]
     assert sql.splitlines() == [
-        "-- not compared: function public.bump(n integer) differs between A and B "
-        "(dbshift diff does not compare functions; write that change by hand)",
-        "-- not compared: function public.touch() is only in B "
-        "(dbshift diff does not compare functions; write that change by hand)",
-        "-- not compared: trigger users_touch on public.users is only in B "
-        "(dbshift diff does not compare triggers; write that change by hand)",
-        "-- not compared: view public.active_users is only in B "
-        "(dbshift diff does not compare views; write that change by hand)",
+        "-- not compared: rule same_rule on public.users differs between A and B "
+        "(dbshift diff does not compare rules; write that change by hand)",
+        "-- not compared: rule users_gone on public.users is only in B "
+        "(dbshift diff does not compare rules; write that change by hand)",
     ]
     _execute(a, sql)  # comments only: applying them changes nothing, and fails on nothing
 
@@ -84,24 +84,24 @@ def test_postgresql_objects_that_differ_are_reported_on_stderr_and_in_the_sql(tw
 def test_postgresql_identical_objects_say_nothing(two_pg):
     a, b = two_pg
     for url in two_pg:
-        _execute(url, PG_COMMON + PG_B_EXTRA)
+        _execute(url, PG_COMMON + PG_B_EXTRA + PG_B_RULES)
     assert diff(a, b) == (0, "", [])
 
 
-def test_postgresql_a_view_on_a_dropped_table_or_column_is_named(two_pg):
+def test_postgresql_a_rule_on_a_dropped_table_or_column_is_named(two_pg):
     a, b = two_pg
     _execute(a, PG_COMMON + "CREATE TABLE old_log (id integer, note text);\n"
-             "CREATE VIEW notes AS SELECT note FROM old_log;\n"
-             "CREATE VIEW mailing AS SELECT email FROM users;")
-    _execute(b, PG_COMMON.replace("email text, ", "") + "CREATE VIEW notes AS SELECT 'x'::text AS note;\n"
-             "CREATE VIEW mailing AS SELECT 'x'::text AS email;")
+             "CREATE RULE notes AS ON DELETE TO users DO ALSO INSERT INTO old_log (note) VALUES ('gone');\n"
+             "CREATE RULE mailing AS ON UPDATE TO users WHERE new.email IS NULL DO INSTEAD NOTHING;")
+    _execute(b, PG_COMMON.replace("email text, ", "") + "CREATE RULE notes AS ON DELETE TO users DO ALSO NOTIFY gone;\n"
+             "CREATE RULE mailing AS ON UPDATE TO users WHERE new.id IS NULL DO INSTEAD NOTHING;")
     code, sql, warnings = diff(a, b)
     assert code == 2
     expected = [
-        "view public.mailing depends on column users.email, which this script drops: "
-        "drop and re-create the view in a hand-written step",
-        "view public.notes depends on table old_log, which this script drops: "
-        "drop and re-create the view in a hand-written step",
+        "rule mailing on public.users depends on column users.email, which this script drops: "
+        "drop and re-create the rule in a hand-written step",
+        "rule notes on public.users depends on table old_log, which this script drops: "
+        "drop and re-create the rule in a hand-written step",
     ]
     assert sorted(w for w in warnings if "depends on" in w) == [f"warning: {e}" for e in expected]
     assert sorted(line for line in sql.splitlines() if line.startswith("-- depends: ")) == [
@@ -142,7 +142,15 @@ def _run(root: Path, url: str, *argv: str) -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
-def test_autogenerate_and_check_name_a_view_on_a_dropped_column(tmp_path: Path, pg_url: str):
+@pytest.mark.parametrize("sql, warning", [
+    ("CREATE RULE active_users AS ON UPDATE TO users WHERE new.email IS NULL DO INSTEAD NOTHING",
+     "!! rule active_users on public.users depends on column users.email, which this migration drops: "
+     "drop and re-create the rule in a hand-written step"),
+    ("CREATE VIEW active_users AS SELECT id, email FROM users",  # compared, but the models do not declare it
+     "!! view public.active_users depends on column users.email, which this migration drops: "
+     "re-creating the view as it is will fail; change it (or drop it) in a hand-written step first"),
+], ids=["rule", "view"])
+def test_autogenerate_and_check_name_an_object_on_a_dropped_column(tmp_path: Path, pg_url: str, sql: str, warning: str):
     root = tmp_path / "proj"
     (root / "app").mkdir(parents=True)
     (root / "app" / "__init__.py").write_text("")
@@ -151,14 +159,12 @@ def test_autogenerate_and_check_name_a_view_on_a_dropped_column(tmp_path: Path, 
     assert _run(root, pg_url, "init", "--metadata", "app.models:Base.metadata")[0] == 0
     assert _run(root, pg_url, "revision", "--autogenerate", "-m", "users", "--no-input")[0] == 0
     assert _run(root, pg_url, "upgrade")[0] == 0
-    _execute(pg_url, "CREATE VIEW active_users AS SELECT id, email FROM users")
+    _execute(pg_url, sql)
 
-    # the models cannot express views: their presence alone is no difference
+    # the models do not declare it: its presence alone is no difference
     assert _run(root, pg_url, "check") == (0, "The database matches the models.\n")
 
     (root / "app" / "models.py").write_text(MODELS)
-    warning = ("!! view public.active_users depends on column users.email, which this migration drops: "
-               "drop and re-create the view in a hand-written step")
     code, text = _run(root, pg_url, "check")
     assert code == 2 and warning in text
     code, text = _run(root, pg_url, "revision", "--autogenerate", "-m", "drop email", "--no-input")
@@ -177,10 +183,10 @@ GRANT SELECT ON users TO PUBLIC;
     code, sql, warnings = diff(a, b)
     assert code == 2
     assert [w.split(";")[0] for w in warnings] == [
-        "warning: function public.bump(n integer) differs between A and B",  # white space in a body is a change
         "warning: storage parameters of public.users is only in B",
-        "warning: trigger users_touch on public.users differs between A and B",
     ]
-    # row-level security and grants are compared: written, not warned about
+    # row-level security, grants, functions and triggers are compared: written, not warned about
     assert "ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;" in sql
     assert "GRANT SELECT ON TABLE public.users TO PUBLIC;" in sql
+    assert "AS $function$SELECT  n + 2$function$;" in sql  # white space in a body is a change
+    assert "ALTER TABLE public.users DISABLE TRIGGER users_touch;" in sql

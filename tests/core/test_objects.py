@@ -150,3 +150,69 @@ def test_a_view_over_an_enum_column_is_recreated_when_the_type_is_rebuilt_but_no
     assert planned(schema("happy", "sad"), schema("happy"), eq) == [
         "drop view public.moods", "alter enum type mood", "create view public.moods",
     ]
+
+
+def test_a_function_that_becomes_a_procedure_is_dropped_before_the_procedure_takes_its_name():
+    f = function("archive", "SELECT 1")
+    p = DbObject("procedure", "public.archive()", ("CREATE PROCEDURE public.archive() ...",),
+                 ("DROP PROCEDURE public.archive()",))
+    assert planned(Schema.of([USERS], objects=[f]), Schema.of([USERS], objects=[p])) == [
+        "drop function public.archive()", "create procedure public.archive()",
+    ]
+
+
+def test_a_function_over_a_column_whose_type_changes_is_created_again_after_the_change():
+    f = DbObject("function", "public.total()", ("CREATE FUNCTION public.total() ... BEGIN ATOMIC ... END",),
+                 ("DROP FUNCTION public.total()",), depends_on=(("users", "email"),))
+    assert planned(Schema.of([USERS], objects=[f]), Schema.of([WIDER], objects=[f])) == [
+        "drop function public.total()", "alter column users.email (type)", "create function public.total()",
+    ]
+
+
+def test_a_new_function_over_a_new_column_waits_for_the_column():
+    f = DbObject("function", "public.total()", ("CREATE FUNCTION public.total() ... BEGIN ATOMIC ... END",),
+                 ("DROP FUNCTION public.total()",), depends_on=(("users", "email"),))
+    before = Table("users", (Column("id", "integer", nullable=False),))
+    assert planned(Schema.of([before]), Schema.of([USERS], objects=[f])) == [
+        "add column users.email", "create function public.total()",
+    ]
+
+
+def test_a_dropped_function_using_a_dropped_table_goes_before_the_table():
+    f = DbObject("function", "public.all_users()", ("CREATE FUNCTION public.all_users() RETURNS SETOF users ...",),
+                 ("DROP FUNCTION public.all_users()",), depends_on=(("users", None),))
+    g = function("unrelated", "SELECT 1")
+    assert planned(Schema.of([USERS], objects=[f, g]), Schema()) == [
+        "drop function public.all_users()", "drop table users", "drop function public.unrelated()",
+    ]
+
+
+def test_objects_using_an_enum_type_that_loses_a_value_are_dropped_and_created_around_the_new_type():
+    from dbshift.core.model import Enum
+    from dbshift.core.types import enum_type
+
+    moods = Table("people", (Column("id", "integer", nullable=False),
+                             Column("mood", enum_type(("sad", "ok", "happy"), "mood"))))
+    v = view("moods", "SELECT mood FROM people", uses=(("people", "mood"),))
+    f = DbObject("function", "public.cheer(mood)", ("CREATE FUNCTION public.cheer(m mood) ...",),
+                 ("DROP FUNCTION public.cheer(mood)",), requires=("enum:mood",))
+    current = Schema.of([moods], [Enum("mood", ("sad", "ok", "happy"))], objects=[v, f])
+    target = Schema.of([moods], [Enum("mood", ("sad", "happy"))], objects=[v, f])
+    assert planned(current, target) == [
+        "drop view public.moods", "drop function public.cheer(mood)", "alter enum type mood",
+        "create function public.cheer(mood)", "create view public.moods",
+    ]
+    added = Schema.of([moods], [Enum("mood", ("sad", "ok", "happy", "calm"))], objects=[v, f])
+    assert planned(current, added) == ["alter enum type mood"]  # a value added in place breaks nothing
+
+
+def test_a_new_table_referencing_a_key_the_plan_adds_to_another_waits_for_that_key():
+    from dbshift.core.model import ForeignKey, PrimaryKey
+
+    products = Table("products", (Column("no", "integer", nullable=False),))
+    keyed = Table("products", products.columns, primary_key=PrimaryKey(("no",)))
+    items = Table("items", (Column("no", "integer"),), foreign_keys=(ForeignKey(("no",), "products", ("no",)),))
+    forward = planned(Schema.of([products]), Schema.of([keyed, items]))
+    assert forward == ["create table items", "add primarykey on products", "add foreignkey on items"]
+    back = planned(Schema.of([keyed, items]), Schema.of([products]))
+    assert back == ["drop foreignkey on items", "drop primarykey on products", "drop table items"]

@@ -1,12 +1,14 @@
 """What the schema model does not cover, read in one catalog query per dialect.
 
-``unmodelled(connection, schemas=..., exclude=...)`` lists the views,
-functions, triggers, domains, extensions… of the schemas asked for as
+``unmodelled(connection, schemas=..., exclude=...)`` lists the collations,
+storage parameters and rules of the schemas asked for as
 :class:`~dbshift.core.unmodelled.Unmodelled` values: kind, name, a digest of the
 definition as the server prints it, and the tables and columns each one
 depends on, from ``pg_depend``.  That is PostgreSQL only: every kind of object
 MySQL/MariaDB and SQLite have (views, triggers, routines, events) is modelled
-(:mod:`dbshift.sqla.reflect.objects`), so there is nothing left to list there.
+(:mod:`dbshift.sqla.reflect.objects`), so there is nothing left to list there,
+and so are most of PostgreSQL's (views, routines, triggers, types, extensions,
+policies, grants, comments).
 
 Definitions are compared exactly as PostgreSQL prints them (a function whose
 body changed only in white space differs).
@@ -49,32 +51,9 @@ def _pg_not_extension(catalog: str, oid: str) -> str:
 
 # kind, schema, name, the table it belongs to (schema, name), definition, dependencies [[schema, table, column]]
 POSTGRESQL = f"""
-SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END AS kind, n.nspname AS schema,
-       c.relname AS name, NULL AS on_schema, NULL AS on_table, pg_get_viewdef(c.oid) AS definition,
-       {_pg_depends("pg_catalog.pg_rewrite",
-                    "d.objid IN (SELECT r.oid FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid)")} AS depends
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(:schemas)
-  AND {_pg_not_extension("pg_catalog.pg_class", "c.oid")}
-UNION ALL
-SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, n.nspname,
-       p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL, NULL,
-       CASE WHEN p.prokind = 'a'
-            THEN (SELECT a::text FROM pg_catalog.pg_aggregate a WHERE a.aggfnoid = p.oid)
-                 || pg_get_function_result(p.oid)
-            ELSE pg_get_functiondef(p.oid) END,
-       {_pg_depends("pg_catalog.pg_proc", "d.objid = p.oid")}
-FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_proc", "p.oid")}
-UNION ALL
-SELECT 'trigger', n.nspname, t.tgname, n.nspname, c.relname, pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text,
-       {_pg_depends("pg_catalog.pg_trigger", "d.objid = t.oid")}
-FROM pg_catalog.pg_trigger t
-JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT t.tgisinternal AND n.nspname = ANY(:schemas)
-UNION ALL
-SELECT 'collation', n.nspname, coll.collname, NULL, NULL,
-       (to_jsonb(coll) - 'oid' - 'collname' - 'collnamespace' - 'collowner' - 'collversion')::text, ARRAY[]::text[]
+SELECT 'collation' AS kind, n.nspname AS schema, coll.collname AS name, NULL AS on_schema, NULL AS on_table,
+       (to_jsonb(coll) - 'oid' - 'collname' - 'collnamespace' - 'collowner' - 'collversion')::text AS definition,
+       ARRAY[]::text[] AS depends
 FROM pg_catalog.pg_collation coll JOIN pg_catalog.pg_namespace n ON n.oid = coll.collnamespace
 WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_collation", "coll.oid")}
 UNION ALL
@@ -89,6 +68,7 @@ FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT (r.rulename = '_RETURN' AND c.relkind IN ('v', 'm')) AND n.nspname = ANY(:schemas)
 """
+
 
 def unmodelled(
     connection: sa.engine.Connection,
