@@ -267,6 +267,7 @@ def test_a_forked_history_joined_as_the_advice_says(terminal: Terminal, tmp_path
     you("dbshift upgrade", database=f"sqlite:///{alice}")
     # each on a branch of their own: alice's migration is not in bob's checkout when he writes his
     mine = _sql_migration(you, "orders", "CREATE TABLE orders (id integer PRIMARY KEY);", "DROP TABLE orders;")
+    you("dbshift upgrade", database=f"sqlite:///{alice}")
     aside = mine.rename(you.root / "aside.sql")
     theirs = _sql_migration(you, "tags", "CREATE TABLE tags (id integer PRIMARY KEY);", "DROP TABLE tags;")
     you(f"dbshift upgrade {as_bob}", database=f"sqlite:///{bob}")
