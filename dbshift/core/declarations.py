@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Union
 
 from .errors import DbshiftError
-from .sqltext import closing_paren
+from .sqltext import closing_paren, strip_leading_comments
 
 #: where :func:`dbshift.objects.register` keeps a ``MetaData``'s declarations (in ``metadata.info``)
 REGISTRY_KEY = "dbshift.objects"
@@ -78,15 +78,7 @@ _PART = re.compile(_IDENT)
 
 def strip_comments(sql: str) -> str:
     """``sql`` without its leading comments and white space, and without a final ``;``."""
-    while True:
-        sql = sql.lstrip()
-        if sql.startswith("--"):
-            sql = sql.split("\n", 1)[1] if "\n" in sql else ""
-        elif sql.startswith("/*") and "*/" in sql:
-            sql = sql.split("*/", 1)[1]
-        else:
-            break
-    sql = sql.rstrip()
+    sql = strip_leading_comments(sql).rstrip()
     while sql.endswith(";"):
         sql = sql[:-1].rstrip()
     return sql

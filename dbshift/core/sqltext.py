@@ -15,7 +15,7 @@ _NON_TRANSACTIONAL = re.compile(
 
 def needs_no_transaction(sql: str) -> bool:
     """True for statements PostgreSQL refuses (or handles badly) inside a transaction block."""
-    return bool(_NON_TRANSACTIONAL.match(_strip_leading_comments(sql)))
+    return bool(_NON_TRANSACTIONAL.match(strip_leading_comments(sql)))
 
 
 # MySQL/MariaDB statements that commit the open transaction and themselves (the "implicit commit" list)
@@ -27,10 +27,11 @@ _IMPLICIT_COMMIT = re.compile(
 
 def commits_implicitly(sql: str) -> bool:
     """True for MySQL/MariaDB statements that commit by themselves once they succeed (DDL and the like)."""
-    return bool(_IMPLICIT_COMMIT.match(_strip_leading_comments(sql)))
+    return bool(_IMPLICIT_COMMIT.match(strip_leading_comments(sql)))
 
 
-def _strip_leading_comments(sql: str) -> str:
+def strip_leading_comments(sql: str) -> str:
+    """``sql`` without the comments and white space before its first word."""
     while True:
         sql = sql.lstrip()
         if sql.startswith("--"):
@@ -91,7 +92,7 @@ def split_sql(script: str) -> list[str]:
             buf.append(ch)
             i += 1
     statements.append("".join(buf))
-    return [s.strip() for s in statements if _strip_leading_comments(s).strip()]
+    return [s.strip() for s in statements if strip_leading_comments(s).strip()]
 
 
 def _depths(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:

@@ -3,45 +3,15 @@ grants and comments: the SQL from A to B applied to A leaves nothing to change, 
 
 from __future__ import annotations
 
-import io
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
-from dbshift.cli import main
 from dbshift.sqla.reflect import reflect
-
-
-def _execute(url: str, sql: str) -> None:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(sql, execution_options={"no_parameters": True})  # '%' stays '%'
-    engine.dispose()
-
-
-def _scalar(url: str, sql: str):
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        value = conn.exec_driver_sql(sql).scalar()
-    engine.dispose()
-    return value
-
-
-def diff(a: str, b: str) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["diff", a, b], out, err)
-    assert err.getvalue() == ""
-    return code, out.getvalue()
-
-
-def converge(a: str, b: str) -> str:
-    """Apply ``dbshift diff a b`` to ``a``; a second diff must find nothing.  Returns the SQL applied."""
-    code, sql = diff(a, b)
-    assert code == 2, "A and B differ"
-    _execute(a, sql)
-    assert diff(a, b) == (0, "")
-    return sql
+from tests.roundtrip.database_pairs import converge, diff
+from tests.roundtrip.database_pairs import execute as _execute
+from tests.roundtrip.database_pairs import scalar as _scalar
 
 
 @pytest.fixture

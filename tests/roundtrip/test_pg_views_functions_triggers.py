@@ -7,45 +7,13 @@ change, then applies the diff back to a copy of A and finds A again.
 
 from __future__ import annotations
 
-import io
-
 import pytest
 import sqlalchemy as sa
 
-from dbshift.cli import main
 from dbshift.sqla.reflect.objects import read_objects
-
-
-def _execute(url: str, sql: str) -> None:
-    """Run ``sql`` as psql would (no parameters: a ``%`` in a function body is just a character)."""
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        conn.connection.driver_connection.execute(sql)
-    engine.dispose()
-
-
-def _rows(url: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        rows = [tuple(r) for r in conn.exec_driver_sql(sql)]
-    engine.dispose()
-    return rows
-
-
-def diff(a: str, b: str) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["diff", a, b], out, err)
-    assert err.getvalue() == ""
-    return code, out.getvalue()
-
-
-def converge(a: str, b: str) -> str:
-    """Apply ``dbshift diff a b`` to ``a``: nothing is left to change.  Returns the SQL applied."""
-    code, sql = diff(a, b)
-    assert code == 2, "the databases differ"
-    _execute(a, sql)
-    assert diff(a, b) == (0, "")
-    return sql
+from tests.roundtrip.database_pairs import converge
+from tests.roundtrip.database_pairs import execute as _execute
+from tests.roundtrip.database_pairs import rows as _rows
 
 
 @pytest.fixture

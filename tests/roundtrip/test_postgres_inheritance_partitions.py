@@ -21,6 +21,7 @@ from dbshift.migration import Column
 from dbshift.project.codegen import render_value
 from dbshift.render import render
 from dbshift.sqla.reflect import reflect
+from tests.roundtrip.database_pairs import execute, rows
 
 
 @pytest.fixture
@@ -35,21 +36,6 @@ def databases(postgres_server):
     yield make
     for url in made:
         postgres_server.drop(url)
-
-
-def execute(url: str, sql: str) -> None:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(sql, execution_options={"no_parameters": True})  # as the runner does: '%' stays '%'
-    engine.dispose()
-
-
-def rows(url: str, query: str) -> list[tuple]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        found = [tuple(r) for r in conn.exec_driver_sql(query)]
-    engine.dispose()
-    return found
 
 
 def apply_ops(url: str, ops: list[o.Op]) -> str:
