@@ -14,7 +14,8 @@ dialect-specific, the dialect's own lower-case spelling (``"inet"``, ``"jsonb"``
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Union, cast
+from functools import cached_property
+from typing import Callable, Iterable, TypeVar, Union, cast
 
 from .identifiers import pg_object_name
 from .objects import DbObject
@@ -25,6 +26,8 @@ def qualified(name: str, schema: str | None) -> str:
     """``schema.name`` or just ``name`` when no schema is given."""
     return f"{schema}.{name}" if schema else name
 
+
+_T = TypeVar("_T")
 
 READ_ONLY = {"written": False}
 """Field metadata of what only a database says of itself (the name it gave a constraint the models leave
@@ -479,32 +482,38 @@ class Schema:
             tuple(sorted(objects, key=lambda x: x.id)),
         )
 
+    @cached_property
+    def _by_key(self) -> tuple[dict[str, Table], dict[str, Enum], dict[str, Sequence], dict[str, DbObject]]:
+        """Tables, enums, sequences and objects by key (the first of each key), built on first lookup."""
+        return (_first_by(self.tables, lambda t: t.key), _first_by(self.enums, lambda e: e.key),
+                _first_by(self.sequences, lambda s: s.key), _first_by(self.objects, lambda x: x.id))
+
     def table(self, key: str) -> Table:
-        for table in self.tables:
-            if table.key == key:
-                return table
-        raise KeyError(f"no table {key!r}")
+        try:
+            return self._by_key[0][key]
+        except KeyError:
+            raise KeyError(f"no table {key!r}") from None
 
     def has_table(self, key: str) -> bool:
-        return any(t.key == key for t in self.tables)
+        return key in self._by_key[0]
 
     def enum(self, key: str) -> Enum:
-        for enum in self.enums:
-            if enum.key == key:
-                return enum
-        raise KeyError(f"no enum type {key!r}")
+        try:
+            return self._by_key[1][key]
+        except KeyError:
+            raise KeyError(f"no enum type {key!r}") from None
 
     def sequence(self, key: str) -> Sequence:
-        for sequence in self.sequences:
-            if sequence.key == key:
-                return sequence
-        raise KeyError(f"no sequence {key!r}")
+        try:
+            return self._by_key[2][key]
+        except KeyError:
+            raise KeyError(f"no sequence {key!r}") from None
 
     def object(self, id: str) -> DbObject:
-        for obj in self.objects:
-            if obj.id == id:
-                return obj
-        raise KeyError(f"no {id.replace(':', ' ', 1)!r}")
+        try:
+            return self._by_key[3][id]
+        except KeyError:
+            raise KeyError(f"no {id.replace(':', ' ', 1)!r}") from None
 
     def replace_table(self, key: str, table: Table | None) -> "Schema":
         """A copy with table ``key`` replaced by ``table`` (removed when None)."""
@@ -522,3 +531,10 @@ class Schema:
 
     def with_objects(self, objects: Iterable[DbObject]) -> "Schema":
         return replace(self, objects=tuple(sorted(objects, key=lambda x: x.id)))
+
+
+def _first_by(items: Iterable[_T], key: Callable[[_T], str]) -> dict[str, _T]:
+    found: dict[str, _T] = {}
+    for item in items:
+        found.setdefault(key(item), item)
+    return found

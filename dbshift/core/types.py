@@ -20,6 +20,7 @@ migration runs on, when the file is loaded (see ``dbshift.sqla.declared``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from .errors import DbshiftError
@@ -52,6 +53,7 @@ class TypeSpec:
         return self.name in GENERIC or self.is_enum
 
 
+@lru_cache(maxsize=16384)
 def parse_type(text: str) -> TypeSpec:
     """Split a type string into its parts; unknown spellings keep their text as name."""
     text = text.strip()

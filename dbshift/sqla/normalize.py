@@ -10,7 +10,7 @@ operations.
 from __future__ import annotations
 
 import re
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable
 
 from ..core.diff import Equivalence
@@ -67,6 +67,7 @@ _REWRITES = [
 ]
 
 
+@lru_cache(maxsize=16384)
 def normalize_expression(text: str) -> str:
     """Case, whitespace, casts, identifier quotes, parentheses and brackets folded away.
 
@@ -81,6 +82,7 @@ def normalize_expression(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=16384)
 def normalize_default(dialect: str, text: str) -> str:
     if dialect == "postgresql":
         text = pg_standard_literals(text)  # E'a\\b' is 'a\b'
@@ -100,6 +102,7 @@ def normalize_default(dialect: str, text: str) -> str:
     return normalize_expression(text) if not text.startswith("'") else text
 
 
+@lru_cache(maxsize=16384)
 def _normalize_pg_expression(text: str) -> str:
     return normalize_expression(pg_standard_literals(text))
 
@@ -194,6 +197,7 @@ def _mysql_code(piece: str) -> str:
     return piece
 
 
+@lru_cache(maxsize=16384)
 def normalize_expression_mysql(text: str) -> str:
     """:func:`normalize_expression` after undoing MySQL's own rewrites of an expression."""
     text = mysql_plain_literals(text)  # CONVERT(X'615c62' USING utf8mb4) is 'a\\\\b'
@@ -207,6 +211,7 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _ON_UPDATE = re.compile(r"\s+on\s+update\s+", re.I)
 
 
+@lru_cache(maxsize=16384)
 def normalize_default_mysql(text: str) -> str:
     """One spelling for a MySQL column default, as a model gives it or MariaDB/MySQL report it."""
     text = mysql_plain_literals(text)

@@ -13,6 +13,7 @@ Two type strings are the same on a dialect when
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -51,6 +52,7 @@ _SPELLING = re.compile(
 _CHARSET_COLLATE = re.compile(r"(?:\s+(?:(?:character\s+set|charset)\s+\w+|collate\s+(?:\w+|\"[^\"]+\")))+$", re.I)
 
 
+@lru_cache(maxsize=16384)
 def canonical(dialect: str, text: str) -> str:
     """The type string for a dialect's DDL spelling (``"CHARACTER VARYING(20)"`` → ``"varchar(20)"``).
 
@@ -90,6 +92,7 @@ def canonical(dialect: str, text: str) -> str:
     return format_type(name, *numbers)
 
 
+@lru_cache(maxsize=16384)
 def render(dialect: str, type_string: str) -> str:
     """The DDL spelling of a type string on ``dialect``."""
     if type_string.endswith("[]"):
@@ -148,6 +151,7 @@ def _quote_pg(name: str) -> str:
     return ".".join(p if re.fullmatch(r"[a-z_][a-z0-9_]*", p) else '"' + p.replace('"', '""') + '"' for p in parts)
 
 
+@lru_cache(maxsize=16384)
 def comparable(dialect: str, type_string: str) -> str:
     """The form in which two type strings compare on ``dialect``."""
     spec = parse_type(type_string)

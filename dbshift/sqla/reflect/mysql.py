@@ -179,7 +179,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
 
     def rows(query: str) -> list[Any]:
         statement = sa.text(query).bindparams(sa.bindparam("names", expanding=True))
-        return list(connection.execute(statement, params))
+        return connection.execute(statement, params).all()
 
     tables: dict[tuple[str, str], _Table] = {}
     current_db = None

@@ -39,7 +39,7 @@ _NOT_EXTENSION = """NOT EXISTS (
 
 TABLES = sa.text(
     f"""
-SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class') AS comment,
+SELECT c.oid, n.nspname, c.relname, d.description AS comment,
        c.relpersistence = 'u' AS unlogged,
        (SELECT ic.relname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
         WHERE i.indrelid = c.oid AND i.indisclustered) AS cluster_on,
@@ -52,6 +52,8 @@ SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class') AS commen
              WHERE inh.inhrelid = c.oid ORDER BY inh.inhseqno) AS parents
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
 WHERE c.relkind IN ('r', 'p')
   AND n.nspname = ANY(:schemas)
   AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_class", oid="c.oid")}
@@ -64,10 +66,11 @@ SELECT a.attrelid, a.attnum, a.attname,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.atttypid, t.typtype, t.typelem, et.typtype AS elem_typtype,
        a.attnotnull, a.attidentity, a.attgenerated, a.attislocal, a.attstattarget,
-       pg_get_expr(ad.adbin, ad.adrelid) AS default,
-       col_description(a.attrelid, a.attnum) AS comment,
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) ELSE pg_get_expr(ad.adbin, ad.adrelid) END
+           AS default,
+       d.description AS comment,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
-       EXISTS (
+       ad.oid IS NOT NULL AND EXISTS (
            SELECT 1
            FROM pg_catalog.pg_depend used
            JOIN pg_catalog.pg_depend owned
@@ -84,6 +87,8 @@ JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p')
   AND n.nspname = ANY(:schemas)
   AND a.attnum > 0 AND NOT a.attisdropped
@@ -121,7 +126,7 @@ INDEXES = sa.text(
 SELECT i.indrelid, ic.relname AS name, i.indisunique, i.indnkeyatts,
        i.indkey::int2[] AS indkey, i.indoption::int2[] AS indoption, am.amname,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
-       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+       ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
              FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) AS key_texts,
        ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname END
              FROM unnest(i.indclass::oid[]) WITH ORDINALITY AS k(opclass, ord)
@@ -261,7 +266,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
     params = {"schemas": sorted({s or DEFAULT_SCHEMA for s in schemas})}
 
     def rows(query: sa.TextClause) -> list[Any]:
-        return list(connection.execute(query, params))
+        return connection.execute(query, params).all()
 
     tables: dict[int, _Table] = {}
     for row in rows(TABLES):

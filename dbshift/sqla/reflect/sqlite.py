@@ -109,7 +109,7 @@ def _reflect_database(connection: sa.engine.Connection, database: str, exclude: 
     params = {"schema": database}
 
     def rows(query: str) -> list[Any]:
-        return list(connection.execute(sa.text(query.format(schema=_quote(database))), params))
+        return connection.execute(sa.text(query.format(schema=_quote(database))), params).all()
 
     all_tables: dict[str, _Table] = {}  # every table, excluded ones too (FKs may point at them)
     index_sql: dict[str, str | None] = {}

@@ -1,0 +1,141 @@
+"""Models vs database on a large schema: ``dbshift check`` and ``revision --autogenerate`` against Alembic and the floor.
+
+    python3 bench/bench_schema.py [--tables 1000] [--repeat 5] [--dialects postgresql,sqlite,mariadb]
+    python3 bench/bench_schema.py --scaling [--sizes 250,500,1000,2000]
+
+Each database holds ``--tables`` tables made by ``create_all()`` from the models (8 columns, a primary key, a
+foreign key, two indexes and a unique constraint each), so there is nothing to change: the steady-state cost of
+a CI ``check`` and of an autogenerate that finds nothing.  Every measurement is a whole fresh process, run
+``--repeat`` times; medians are shown.
+
+- ``import models``: ``python -c "import bench_models"`` (Python, SQLAlchemy and the 1,000 ``Table`` objects);
+  "net" times subtract it, as every tool pays it before comparing anything.
+- ``floor``: the statements ``dbshift check`` sends (captured once below the cursor), sent again by a process
+  that imports the driver alone (psycopg / sqlite3 / PyMySQL) and fetches every row: reading the catalog
+  with nothing built from it.  ``net/floor`` compares dbshift's net time with that whole process.
+- ``--scaling``: dbshift's net cost per table at several sizes (linear means a flat ms/table column).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from schema_fixtures import (
+    DIALECTS, Database, Timing, alembic_project, bench_env, capture_statements, clear_versions, dbshift_project,
+    load_average, load_models, python, statement_count, timed,
+)
+
+DBSHIFT = python() + ["-m", "dbshift"]
+ALEMBIC = python() + ["-m", "alembic"]
+
+
+def build(work: Path, dialect: str, tables: int) -> tuple[Database, dict[str, str]]:
+    """A database of ``tables`` tables, the models module and both tools' projects, under ``work``."""
+    work.mkdir(parents=True, exist_ok=True)
+    metadata = load_models(work, tables)
+    db = Database(dialect, work)
+    try:
+        db.create_all(metadata)
+        env = bench_env(work)
+        project = dbshift_project(work, f"dbshift_{dialect}")
+        timed(DBSHIFT + ["--url", db.url, "stamp", "head"], project, env, 1)
+        alembic_project(work, f"alembic_{dialect}", db.url)
+    except BaseException:
+        db.drop()
+        raise
+    return db, env
+
+
+def measure(work: Path, db: Database, env: dict[str, str], repeat: int, alembic: bool = True) -> dict[str, Timing]:
+    project, ref = work / f"dbshift_{db.dialect}", work / f"alembic_{db.dialect}"
+    found = {
+        "import models": timed(python() + ["-c", "import bench_models"], work, env, repeat),
+        "dbshift check": timed(DBSHIFT + ["--url", db.url, "check"], project, env, repeat),
+        "dbshift autogenerate": timed(DBSHIFT + ["--url", db.url, "revision", "--autogenerate", "-m", "noop"],
+                                      project, env, repeat),
+    }
+    statements = capture_statements(db, work, env)
+    found["floor"] = timed(python() + [str(work / "floor.py"), db.dialect, db.driver_url, str(statements)], work, env,
+                           repeat)
+    found["floor"].statements = statement_count(statements)  # type: ignore[attr-defined]
+    if alembic:
+        found["alembic check"] = timed(ALEMBIC + ["check"], ref, env, repeat, ok=(0, 1, 255))
+        found["alembic autogenerate"] = timed(ALEMBIC + ["revision", "--autogenerate", "-m", "noop"], ref, env, repeat,
+                                              before=clear_versions(ref))
+    if list((project / "migrations").iterdir()):
+        raise SystemExit(f"dbshift autogenerate found changes on {db.dialect}: the benchmark measures the wrong path")
+    return found
+
+
+def report(dialect: str, tables: int, t: dict[str, Timing]) -> None:
+    base = t["import models"].median
+    floor = t["floor"].median
+
+    def net(key: str) -> float:
+        return t[key].median - base
+
+    print(f"\n{dialect}, {tables} tables — medians in seconds; net = minus 'import models' ({base:.3f} s); "
+          f"floor = {getattr(t['floor'], 'statements', '?')} statements, driver only: {floor:.3f} s")
+    print(f"{'command':14} {'dbshift':>8} {'net':>7} {'alembic':>8} {'net':>7} {'alembic/dbshift (net)':>22} "
+          f"{'dbshift net/floor':>18} {'max RSS MiB':>12}")
+    for what in ("check", "autogenerate"):
+        ours = t[f"dbshift {what}"]
+        theirs = t.get(f"alembic {what}")
+        ref = (f"{theirs.median:8.3f} {net(f'alembic {what}'):7.3f} {net(f'alembic {what}') / net(f'dbshift {what}'):22.1f}"
+               if theirs else f"{'-':>8} {'-':>7} {'-':>22}")
+        print(f"{what:14} {ours.median:8.3f} {net(f'dbshift {what}'):7.3f} {ref} "
+              f"{net(f'dbshift {what}') / floor:18.2f} {ours.max_rss_mib:12.0f}")
+
+
+def scaling(root: Path, dialects: list[str], sizes: list[int], repeat: int) -> None:
+    rows = []
+    for dialect in dialects:
+        for n in sizes:
+            db, env = build(root / f"{dialect}_{n}", dialect, n)
+            try:
+                t = measure(root / f"{dialect}_{n}", db, env, repeat, alembic=False)
+            finally:
+                db.drop()
+            base = t["import models"].median
+            rows.append((dialect, n, base, t["dbshift check"].median - base, t["dbshift autogenerate"].median - base,
+                         t["floor"].median))
+            print(f"  … {dialect} {n}: done (load {load_average()})", file=sys.stderr)
+    print(f"\nscaling — net seconds (minus importing the models) and ms per table; load average {load_average()}")
+    print(f"{'dialect':11} {'tables':>6} {'import':>7} {'check':>7} {'ms/table':>9} {'autogen':>8} {'ms/table':>9} "
+          f"{'floor':>7} {'ms/table':>9}")
+    for dialect, n, base, check, auto, floor in rows:
+        print(f"{dialect:11} {n:6d} {base:7.3f} {check:7.3f} {check / n * 1000:9.3f} {auto:8.3f} "
+              f"{auto / n * 1000:9.3f} {floor:7.3f} {floor / n * 1000:9.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tables", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--dialects", default=",".join(DIALECTS))
+    parser.add_argument("--scaling", action="store_true", help="dbshift's cost per table at --sizes")
+    parser.add_argument("--sizes", default="250,500,1000,2000")
+    parser.add_argument("--no-alembic", action="store_true")
+    args = parser.parse_args()
+    dialects = [d for d in args.dialects.split(",") if d]
+    with tempfile.TemporaryDirectory(prefix="dbshift_bench_") as tmp:
+        root = Path(tmp)
+        if args.scaling:
+            scaling(root, dialects, [int(n) for n in args.sizes.split(",")], args.repeat)
+            return
+        print(f"load average at start: {load_average()}")
+        for dialect in dialects:
+            db, env = build(root / dialect, dialect, args.tables)
+            try:
+                found = measure(root / dialect, db, env, args.repeat, alembic=not args.no_alembic)
+            finally:
+                db.drop()
+            report(dialect, args.tables, found)
+        print(f"\nload average at end: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
