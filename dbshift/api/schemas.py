@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ..core import ops as o
-from ..core.model import Schema, qualified
+from ..core.model import Schema, Table, qualified
 from ..core.renames import Ask, RenameHints, RenamePolicy
 from ..core.unmodelled import Dependant
 from ..database import history
@@ -119,15 +119,21 @@ def as_models_express(schema: Schema) -> Schema:
     CLUSTER marks, inheritance, partitions (created outside the models; the partitioned table is
     kept), extended statistics and statistics targets.  Applied to a database's schema whenever it
     is compared with models."""
-    tables = (
-        replace(
-            t, cluster_on=None, inherits=(), inherited_columns=(), statistics=(),
-            columns=tuple(replace(c, statistics_target=None) for c in t.columns),
-        )
-        for t in schema.tables if t.partition_of is None
-    )
+    tables = (_as_models_express(t) for t in schema.tables if t.partition_of is None)
     return Schema.of(
         tables, schema.enums, (s for s in schema.sequences if s.owned_by is None), schema.schemas, schema.objects,
+    )
+
+
+def _as_models_express(t: Table) -> Table:
+    """Table ``t`` without what :func:`as_models_express` leaves out (``t`` itself when it has none of it)."""
+    if t.cluster_on is None and not (t.inherits or t.inherited_columns or t.statistics) and all(
+        c.statistics_target is None for c in t.columns
+    ):
+        return t
+    return replace(
+        t, cluster_on=None, inherits=(), inherited_columns=(), statistics=(),
+        columns=tuple(c if c.statistics_target is None else replace(c, statistics_target=None) for c in t.columns),
     )
 
 

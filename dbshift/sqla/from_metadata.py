@@ -12,6 +12,7 @@ PostgreSQL) are left out of that dialect's model.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, cast, overload
 
@@ -55,8 +56,9 @@ def from_metadata(
     d = model_dialect(dialect)
     # no statement: the compiler only lends its helpers (column defaults, constraint DDL); SQLAlchemy allows None
     compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
-    tables = [_table(t, d, compiler) for t in metadata.tables.values() if t.name not in exclude]
-    enums = {e.key: e for e in _enums(metadata.tables, d)}
+    converted = {key: _table(t, d, compiler) for key, t in metadata.tables.items() if t.name not in exclude}
+    tables = list(converted.values())
+    enums = {e.key: e for e in _enums(metadata.tables, d, converted)}
     sequences = [_sequence(s, d) for s in metadata._sequences.values()] if d.name in SEQUENCE_DIALECTS else []
     named: tuple[m.Table | m.Enum | m.Sequence, ...] = (*tables, *enums.values(), *sequences)
     used = [x.schema for x in named if x.schema] if d.name == "postgresql" else []
@@ -114,16 +116,30 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
     )
 
 
+def _options(item: sa.Table | sa.Index, dialect: str) -> Mapping[str, Any]:
+    """``item.dialect_options[dialect]``: what the models give, or else the defaults of the item's kind, shared
+    (SQLAlchemy builds that mapping anew for each object on first use, which dominates on a thousand tables)."""
+    given = item.__dict__.get("dialect_options")  # set once the object was given an option for any dialect
+    if given is not None and dialect in given:
+        return given[dialect]  # type: ignore[no-any-return]
+    return _defaults(type(item), dialect)
+
+
+@lru_cache(maxsize=None)
+def _defaults(kind: type, dialect: str) -> Mapping[str, Any]:
+    return kind._kw_reg_for_dialect_cls(dialect)  # type: ignore[attr-defined,no-any-return]
+
+
 def _partition_by(t: sa.Table) -> str | None:
     """``postgresql_partition_by="RANGE (logdate)"``: how a partitioned table spreads its rows, as written."""
-    clause = t.dialect_options["postgresql"].get("partition_by")
+    clause = _options(t, "postgresql").get("partition_by")
     return " ".join(str(clause).split()) if clause else None
 
 
 def _sqlite_options(t: sa.Table) -> m.TableOptions:
     """``sqlite_with_rowid=False``, ``sqlite_strict=True`` and ``sqlite_autoincrement=True``, as ``create_all()``
     applies them: AUTOINCREMENT only on a lone integer primary-key column that is not also a foreign key."""
-    options = t.dialect_options["sqlite"]
+    options = _options(t, "sqlite")
     key = list(t.primary_key.columns)
     autoincrement = (
         bool(options.get("autoincrement"))
@@ -338,18 +354,17 @@ def _action(action: str | None, d: Dialect) -> str | None:
 def _index(i: sa.Index, t: sa.Table, d: Dialect) -> m.Index:
     """Index ``i`` of table ``t``."""
     expressions = tuple(e.name if isinstance(e, sa.Column) else _sql(e, d) for e in i.expressions)
-    options = i.dialect_options
     where = using = None
     include: tuple[str, ...] = ()
     opclasses: dict[str, str] = {}
     if d.name == "postgresql":
-        pg = options["postgresql"]
+        pg = _options(i, "postgresql")
         where = pg.get("where")
         using = pg.get("using")
         include = tuple(getattr(c, "name", c) for c in pg.get("include") or ())
         opclasses = pg.get("ops") or {}
     elif d.name == "sqlite":
-        where = options["sqlite"].get("where")
+        where = _options(i, "sqlite").get("where")
     elif d.name in MYSQL_FAMILY:
         expressions, using = _mysql_index_options(i, expressions)
     name = _name(i, d) or _fit(f"ix_{t.name}_{'_'.join(expressions)}")
@@ -388,7 +403,7 @@ def _mysql_default(c: sa.Column, default: str | None, type_: str) -> str | None:
 
 def _mysql_index_options(i: sa.Index, expressions: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
     """``mysql_length`` becomes a prefix length in the expression (``name(10)``); ``mysql_prefix`` the method."""
-    options = i.dialect_options["mysql"]
+    options = _options(i, "mysql")
     length = options.get("length")
     if length is not None:
         expressions = tuple(
@@ -420,13 +435,17 @@ def _mysql_keys(
     return sorted(uniques, key=lambda u: (u.name or "", u.columns)), tuple(kept)
 
 
-def _enums(tables: Mapping[str, sa.Table], d: Dialect) -> list[m.Enum]:
+def _enums(tables: Mapping[str, sa.Table], d: Dialect, converted: Mapping[str, m.Table]) -> list[m.Enum]:
+    """The enum types the columns of every table use, excluded ones too; ``converted`` tables' columns have
+    their type strings already."""
     if d.name != "postgresql":
         return []
     found = []
-    for t in tables.values():
-        for c in t.columns:
-            spec = parse_type(from_sqla(c.type, d).removesuffix("[]"))
+    for key, t in tables.items():
+        done = converted.get(key)
+        types = (c.type for c in done.columns) if done is not None else (from_sqla(c.type, d) for c in t.columns)
+        for type_ in types:
+            spec = parse_type(type_.removesuffix("[]"))
             if spec.is_enum and spec.enum_name:
                 schema, _, name = spec.enum_name.rpartition(".")
                 found.append(m.Enum(name, spec.values, schema or None))

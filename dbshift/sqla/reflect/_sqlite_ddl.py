@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import cast
+from typing import NamedTuple, cast
 
 _TOKEN = re.compile(
     r"""
@@ -26,8 +26,9 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token of the SQL text: a tuple, as thousands are made for each schema read."""
+
     kind: str  # "string", "ident", "word", "punct"
     text: str
     start: int
@@ -50,16 +51,15 @@ class Token:
         return self.kind == "word" and self.text.upper() in words
 
     def is_punct(self, ch: str) -> bool:
-        return self.kind == "punct" and self.text == ch
+        return self.text == ch and self.kind == "punct"
 
 
 def tokenize(sql: str) -> list[Token]:
-    tokens = []
-    for match in _TOKEN.finditer(sql):
-        kind = cast(str, match.lastgroup)  # every alternative of _TOKEN is a named group
-        if kind != "space":
-            tokens.append(Token(kind, match.group(), match.start(), match.end()))
-    return tokens
+    # every alternative of _TOKEN is a named group
+    return [
+        Token(cast(str, match.lastgroup), match.group(), *match.span())
+        for match in _TOKEN.finditer(sql) if match.lastgroup != "space"
+    ]
 
 
 def _close(tokens: list[Token], i: int) -> int:

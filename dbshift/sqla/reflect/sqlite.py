@@ -237,10 +237,11 @@ def _index(table: _Table, name: str, rows: list[Any], sql: str | None) -> None:
     if origin == "u":
         table.uniques.append(m.Unique(columns, _unique_name(table.parsed, columns)))
         return
-    parsed = parse_create_index(sql)
+    # only the CREATE INDEX text has an expression's text and a predicate: read it for those alone
+    parsed = parse_create_index(sql) if rows[0].partial or any(r.cid == -2 for r in rows) else None
     expressions = []
     for position, row in enumerate(rows):
-        if row.cid == -2:  # an expression: only the CREATE INDEX text has it
+        if row.cid == -2 and parsed is not None:  # an expression: only the CREATE INDEX text has it
             text = parsed.expressions[position] if position < len(parsed.expressions) else "?"
         elif row.cid == -1:
             text = "rowid"
@@ -252,7 +253,7 @@ def _index(table: _Table, name: str, rows: list[Any], sql: str | None) -> None:
             name=name,
             expressions=tuple(expressions),
             unique=bool(rows[0].unique),
-            where=parsed.where if rows[0].partial else None,
+            where=parsed.where if parsed is not None and rows[0].partial else None,
         )
     )
 
