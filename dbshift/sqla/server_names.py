@@ -78,14 +78,27 @@ def mysql_server_named(c: m.Constraint, table: str, columns: Iterable[str] = (),
     if not name:
         return False
     if isinstance(c, m.ForeignKey):
-        return re.fullmatch(rf"{re.escape(table)}_ibfk_\d+", name, re.I) is not None
+        return _named_after(name, table, _IBFK)
     if isinstance(c, m.Unique):
-        return re.fullmatch(rf"{re.escape(c.columns[0])}(_\d+)?", name, re.I) is not None
+        return _named_after(name, c.columns[0], _NUMBERED)
     if isinstance(c, m.Check):
         if column_check and name in set(columns):
             return True
-        return re.fullmatch(rf"CONSTRAINT_\d+|{re.escape(table)}_chk_\d+", name, re.I) is not None
+        return _CONSTRAINT_N.fullmatch(name) is not None or _named_after(name, table, _CHK)
     return False
+
+
+_IBFK, _CHK, _NUMBERED = re.compile(r"_ibfk_\d+", re.I), re.compile(r"_chk_\d+", re.I), re.compile(r"(_\d+)?")
+_CONSTRAINT_N = re.compile(r"CONSTRAINT_\d+", re.I)
+
+
+def _named_after(name: str, prefix: str, rest: re.Pattern[str]) -> bool:
+    """Whether ``name`` is ``prefix`` (in any case) followed by what ``rest`` matches: ``re.fullmatch`` of
+    both with IGNORECASE, without compiling a pattern for each table (thousands of them on a large schema)."""
+    if not (name.isascii() and prefix.isascii()):  # Unicode case folding: leave it to re
+        return re.fullmatch(re.escape(prefix) + rest.pattern, name, re.I) is not None
+    n = len(prefix)
+    return name[:n].lower() == prefix.lower() and rest.fullmatch(name, n) is not None
 
 
 # --- predicting (no database to read) -------------------------------------------------

@@ -70,16 +70,7 @@ SELECT a.attrelid, a.attnum, a.attname,
            AS default,
        d.description AS comment,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
-       ad.oid IS NOT NULL AND EXISTS (
-           SELECT 1
-           FROM pg_catalog.pg_depend used
-           JOIN pg_catalog.pg_depend owned
-             ON owned.classid = 'pg_catalog.pg_class'::regclass AND owned.objid = used.refobjid
-            AND owned.refclassid = 'pg_catalog.pg_class'::regclass
-            AND owned.refobjid = a.attrelid AND owned.refobjsubid = a.attnum AND owned.deptype = 'a'
-           WHERE used.classid = 'pg_catalog.pg_attrdef'::regclass AND used.objid = ad.oid
-             AND used.refclassid = 'pg_catalog.pg_class'::regclass
-       ) AS uses_owned_sequence
+       seq.attrdef IS NOT NULL AS uses_owned_sequence
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -87,6 +78,15 @@ JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+-- the default uses a sequence owned by the column (serial): joined once, not looked up for each column
+LEFT JOIN (
+    SELECT DISTINCT used.objid AS attrdef, owned.refobjid AS relid, owned.refobjsubid AS attnum
+    FROM pg_catalog.pg_depend used
+    JOIN pg_catalog.pg_depend owned
+      ON owned.classid = 'pg_catalog.pg_class'::regclass AND owned.objid = used.refobjid
+     AND owned.refclassid = 'pg_catalog.pg_class'::regclass AND owned.deptype = 'a'
+    WHERE used.classid = 'pg_catalog.pg_attrdef'::regclass AND used.refclassid = 'pg_catalog.pg_class'::regclass
+) seq ON seq.attrdef = ad.oid AND seq.relid = a.attrelid AND seq.attnum = a.attnum
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p')
@@ -96,10 +96,10 @@ ORDER BY a.attrelid, a.attnum
 """
 )
 
+# each name looked up by its key (a join here is planned as a scan for each constraint)
 _ATTNAMES = """ARRAY(
-    SELECT att.attname
+    SELECT (SELECT att.attname FROM pg_catalog.pg_attribute att WHERE att.attrelid = {rel} AND att.attnum = k.attnum)
     FROM unnest({keys}) WITH ORDINALITY AS k(attnum, ord)
-    JOIN pg_catalog.pg_attribute att ON att.attrelid = {rel} AND att.attnum = k.attnum
     ORDER BY k.ord)"""
 
 CONSTRAINTS = sa.text(
@@ -128,9 +128,9 @@ SELECT i.indrelid, ic.relname AS name, i.indisunique, i.indnkeyatts,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
        ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
              FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) AS key_texts,
-       ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname END
-             FROM unnest(i.indclass::oid[]) WITH ORDINALITY AS k(opclass, ord)
-             JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opclass ORDER BY k.ord) AS opclasses
+       ARRAY(SELECT (SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname END
+                     FROM pg_catalog.pg_opclass oc WHERE oc.oid = k.opclass)
+             FROM unnest(i.indclass::oid[]) WITH ORDINALITY AS k(opclass, ord) ORDER BY k.ord) AS opclasses
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
