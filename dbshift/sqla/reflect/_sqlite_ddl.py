@@ -66,9 +66,12 @@ def _close(tokens: list[Token], i: int) -> int:
     """Index of the ``)`` matching the ``(`` at ``tokens[i]`` (len(tokens) if unbalanced)."""
     depth = 0
     for j in range(i, len(tokens)):
-        if tokens[j].is_punct("("):
+        token = tokens[j]
+        if token.kind != "punct":
+            continue
+        if token.text == "(":
             depth += 1
-        elif tokens[j].is_punct(")"):
+        elif token.text == ")":
             depth -= 1
             if depth == 0:
                 return j
@@ -80,14 +83,15 @@ def _split(tokens: list[Token]) -> list[list[Token]]:
     parts: list[list[Token]] = [[]]
     depth = 0
     for token in tokens:
-        if token.is_punct("("):
-            depth += 1
-        elif token.is_punct(")"):
-            depth -= 1
-        if depth == 0 and token.is_punct(","):
-            parts.append([])
-        else:
-            parts[-1].append(token)
+        if token.kind == "punct":
+            if token.text == "(":
+                depth += 1
+            elif token.text == ")":
+                depth -= 1
+            elif depth == 0 and token.text == ",":
+                parts.append([])
+                continue
+        parts[-1].append(token)
     return [p for p in parts if p]
 
 
@@ -132,8 +136,8 @@ class ParsedTable:
 
 _TABLE_CONSTRAINT_START = ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
 # words that start a column constraint (and so end a pending ``CONSTRAINT name``)
-_COLUMN_CONSTRAINT_WORDS = ("PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES",
-                            "GENERATED", "AS")
+_COLUMN_CONSTRAINT_WORDS = frozenset(("PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES",
+                                      "GENERATED", "AS"))
 
 
 def parse_create_table(sql: str | None) -> ParsedTable:
@@ -188,33 +192,37 @@ def _column_definition(sql: str, tokens: list[Token], parsed: ParsedTable) -> No
     i = 1
     while i < len(tokens):
         token = tokens[i]
-        if token.is_punct("("):
-            i = _close(tokens, i) + 1  # type arguments, DEFAULT (expr), …
+        if token.kind != "word":  # (each word is upper-cased once: thousands of columns on a large schema)
+            if token.is_punct("("):
+                i = _close(tokens, i) + 1  # type arguments, DEFAULT (expr), …
+                continue
+            i += 1
             continue
-        if token.is_word("CONSTRAINT") and i + 1 < len(tokens):
+        word = token.text.upper()
+        if word == "CONSTRAINT" and i + 1 < len(tokens):
             pending, i = tokens[i + 1].value, i + 2
             continue
-        if token.is_word("AUTOINCREMENT"):  # PRIMARY KEY [ASC|DESC] [ON CONFLICT …] AUTOINCREMENT
+        if word == "AUTOINCREMENT":  # PRIMARY KEY [ASC|DESC] [ON CONFLICT …] AUTOINCREMENT
             parsed.autoincrement = True
-        if token.is_word(*_COLUMN_CONSTRAINT_WORDS):
+        if word in _COLUMN_CONSTRAINT_WORDS:
             name, pending = pending, None
-            if token.is_word("PRIMARY"):
+            if word == "PRIMARY":
                 parsed.primary_key_name = name
-            elif token.is_word("UNIQUE"):
+            elif word == "UNIQUE":
                 parsed.uniques.append((name, (column,)))
-            elif token.is_word("CHECK") and i + 1 < len(tokens) and tokens[i + 1].is_punct("("):
+            elif word == "CHECK" and i + 1 < len(tokens) and tokens[i + 1].is_punct("("):
                 text, i = _inner(sql, tokens, i + 1)
                 parsed.checks.append((name, text))
                 continue
-            elif token.is_word("REFERENCES"):
+            elif word == "REFERENCES":
                 fk, i = _references(tokens, i + 1, name, (column,))
                 parsed.foreign_keys.append(fk)
                 continue
-            elif token.is_word("COLLATE") and i + 1 < len(tokens):
+            elif word == "COLLATE" and i + 1 < len(tokens):
                 parsed.collations[column] = tokens[i + 1].value
                 i += 2
                 continue
-            elif token.is_word("AS") and i + 1 < len(tokens) and tokens[i + 1].is_punct("("):
+            elif word == "AS" and i + 1 < len(tokens) and tokens[i + 1].is_punct("("):
                 text, i = _inner(sql, tokens, i + 1)
                 parsed.generated[column] = text
                 continue

@@ -25,8 +25,11 @@ from ....core.objects import DbObject
 OBJECTS = """
 SELECT m.type AS kind, m.name, m.tbl_name AS on_table, m.sql FROM main.sqlite_master m
 WHERE m.type IN ('view', 'trigger', 'table') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-UNION ALL
-SELECT 'column', c.name, m.name, NULL FROM main.sqlite_master m JOIN pragma_table_info(m.name) c
+"""
+
+# read only when there is a view or trigger to find the columns of
+COLUMNS = """
+SELECT 'column' AS kind, c.name, m.name AS on_table, NULL AS sql FROM main.sqlite_master m JOIN pragma_table_info(m.name) c
 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 """
 
@@ -39,6 +42,9 @@ def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> l
     if None not in schemas and "main" not in schemas:
         return []
     rows = list(connection.execute(sa.text(OBJECTS)))
+    if all(row.kind == "table" for row in rows):
+        return []
+    rows += list(connection.execute(sa.text(COLUMNS)))
     tables = {row.name.lower(): row.name for row in rows if row.kind == "table"}
     views = {row.name.lower(): row.name for row in rows if row.kind == "view"}
     columns: dict[str, dict[str, str]] = {}
