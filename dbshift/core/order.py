@@ -247,17 +247,27 @@ def _sort_tables(tables: list[Table], reverse: bool) -> tuple[list[Table], list[
         split += [(replace(table, foreign_keys=()), fk) for fk in cut]
         by_key[key] = replace(table, foreign_keys=tuple(fk for fk in table.foreign_keys if fk not in cut))
 
+    # in rounds: the tables whose references are all placed, by key; each round only looks at the tables
+    # the previous one freed (a long chain of references takes as many rounds as it has tables)
     result: list[Table] = []
-    done: set[str] = set()
-    pending = sorted(by_key)
-    while pending:
-        ready = [k for k in pending if set(edges[k]) <= done]
-        if not ready:  # cannot happen: the feedback edges leave no cycle
-            raise ValueError(f"foreign keys still form a cycle among {', '.join(pending)}")
+    users: dict[str, list[str]] = {k: [] for k in by_key}
+    waiting = {k: len(refs) for k, refs in edges.items()}
+    for key, refs in edges.items():
+        for ref in refs:
+            users[ref].append(key)
+    ready = sorted(k for k, n in waiting.items() if n == 0)
+    while ready:
+        result += [by_key[k] for k in ready]
+        freed = []
         for k in ready:
-            result.append(by_key[k])
-            done.add(k)
-        pending = [k for k in pending if k not in done]
+            for user in users[k]:
+                waiting[user] -= 1
+                if waiting[user] == 0:
+                    freed.append(user)
+        ready = sorted(freed)
+    if len(result) < len(by_key):  # cannot happen: the feedback edges leave no cycle
+        placed = {t.key for t in result}
+        raise ValueError(f"foreign keys still form a cycle among {', '.join(sorted(set(by_key) - placed))}")
     if reverse:
         result.reverse()
     return result, split
