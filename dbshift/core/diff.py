@@ -504,8 +504,10 @@ def diff_sequences(current: Schema, target: Schema) -> list[o.Op]:
     """Standalone sequences; one that becomes (or stops being) a serial column's own is attached (detached)."""
     old = {s.key: s for s in current.sequences}
     new = {s.key: s for s in target.sequences}
-    serial_old, serial_new = _serial_sequences(current, target), _serial_sequences(target, current)
     result: list[o.Op] = []
+    if old.keys() == new.keys():  # nothing created or dropped: no serial column's own sequence to look for
+        return [o.AlterSequence(old[k], new[k]) for k in sorted(old) if old[k] != new[k]]
+    serial_old, serial_new = _serial_sequences(current, target), _serial_sequences(target, current)
     for k in sorted(old.keys() - new.keys()):
         owner = serial_new.get(k)
         if owner and k not in serial_old:

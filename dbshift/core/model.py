@@ -14,7 +14,7 @@ dialect-specific, the dialect's own lower-case spelling (``"inet"``, ``"jsonb"``
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Callable, Iterable, TypeVar, Union, cast
 
 from .identifiers import pg_object_name
@@ -363,6 +363,7 @@ class Enum:
         return qualified(self.name, self.schema)
 
 
+@lru_cache(maxsize=16384)
 def serial_sequence_name(table: str, column: str) -> str:
     """The name PostgreSQL gives the sequence behind serial column ``table.column`` (``table_column_seq``,
     the longer part shortened when the whole would pass 63 bytes)."""
