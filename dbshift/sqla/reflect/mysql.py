@@ -92,17 +92,22 @@ WHERE {where}
 ORDER BY s.TABLE_SCHEMA, s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX
 """
 
+# a foreign key's columns, then its actions: two queries joined in Python (MariaDB fills the second
+# information_schema table again for each row of the first when they are joined in SQL)
 FOREIGN_KEYS = f"""
 SELECT k.TABLE_SCHEMA AS db, k.TABLE_NAME AS table_name, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS column_name,
        k.ORDINAL_POSITION AS position, k.REFERENCED_TABLE_SCHEMA AS ref_db,
-       k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_column,
-       r.UPDATE_RULE AS update_rule, r.DELETE_RULE AS delete_rule
+       k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_column
 FROM information_schema.KEY_COLUMN_USAGE k
-JOIN information_schema.REFERENTIAL_CONSTRAINTS r
-  ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME
- AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
 WHERE ({_WHERE.format(column="k.TABLE_SCHEMA")}) AND k.REFERENCED_TABLE_NAME IS NOT NULL
 ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION
+"""
+
+FOREIGN_KEY_RULES = f"""
+SELECT r.CONSTRAINT_SCHEMA AS db, r.TABLE_NAME AS table_name, r.CONSTRAINT_NAME AS name,
+       r.UPDATE_RULE AS update_rule, r.DELETE_RULE AS delete_rule
+FROM information_schema.REFERENTIAL_CONSTRAINTS r
+WHERE {_WHERE.format(column="r.CONSTRAINT_SCHEMA")}
 """
 
 # MariaDB: CHECK_CONSTRAINTS has TABLE_NAME (names are unique per table) and LEVEL
@@ -206,10 +211,13 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
     by_fk: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
     for row in rows(FOREIGN_KEYS):
         by_fk[(row.db, row.table_name, row.name)].append(row)
-    for (db, table_name, _), fk_rows in by_fk.items():
+    rules = {(r.db, r.table_name, r.name): r for r in rows(FOREIGN_KEY_RULES)} if by_fk else {}
+    for (db, table_name, name), fk_rows in by_fk.items():
         table = tables.get((db, table_name))
-        if table is not None:
-            table.foreign_keys.append(_named(table, _foreign_key(fk_rows, current_db if None in schemas else None)))
+        rule = rules.get((db, table_name, name))
+        if table is not None and rule is not None:
+            fk = _foreign_key(fk_rows, rule, current_db if None in schemas else None)
+            table.foreign_keys.append(_named(table, fk))
 
     expression = "NULL" if mariadb or version < (8, 0, 13) else "s.EXPRESSION"
     index_query = INDEXES.format(expression=expression, where=_WHERE.format(column="s.TABLE_SCHEMA"))
@@ -328,8 +336,9 @@ def _default(row: Any, mariadb: bool) -> str | None:
     return mysql_quote(value)
 
 
-def _foreign_key(rows: list[Any], default_db: str | None) -> m.ForeignKey:
-    """``default_db``: the database whose tables have no schema in the model."""
+def _foreign_key(rows: list[Any], rule: Any, default_db: str | None) -> m.ForeignKey:
+    """A foreign key from its KEY_COLUMN_USAGE ``rows`` and its REFERENTIAL_CONSTRAINTS ``rule``;
+    ``default_db``: the database whose tables have no schema in the model."""
     first = rows[0]
     ref_schema = None if first.ref_db == default_db else first.ref_db
     return m.ForeignKey(
@@ -338,8 +347,8 @@ def _foreign_key(rows: list[Any], default_db: str | None) -> m.ForeignKey:
         ref_columns=tuple(r.ref_column for r in rows),
         name=first.name,
         ref_schema=ref_schema,
-        on_delete=None if (first.delete_rule or "") in _NO_ACTION else first.delete_rule,
-        on_update=None if (first.update_rule or "") in _NO_ACTION else first.update_rule,
+        on_delete=None if (rule.delete_rule or "") in _NO_ACTION else rule.delete_rule,
+        on_update=None if (rule.update_rule or "") in _NO_ACTION else rule.update_rule,
     )
 
 
