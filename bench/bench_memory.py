@@ -45,11 +45,11 @@ def main() -> None:
             rows.append((dialect, auto, check))
     print(f"\n{args.tables} tables — one run each; max RSS of the child process (limit {LIMIT_MIB} MiB); "
           f"load average {load_average()}")
-    print(f"import models alone: {models[0]:.2f} s, {models[1]:.0f} MiB")
+    print(f"import models alone: {models.wall:.2f} s, {models.rss_mib:.0f} MiB")
     print(f"{'dialect':11} {'autogenerate s':>15} {'MiB':>6} {'check s':>8} {'MiB':>6}  under the limit")
     for dialect, auto, check in rows:
-        ok = "yes" if max(auto[1], check[1]) < LIMIT_MIB else "NO"
-        print(f"{dialect:11} {auto[0]:15.2f} {auto[1]:6.0f} {check[0]:8.2f} {check[1]:6.0f}  {ok}")
+        ok = "yes" if max(auto.rss_mib, check.rss_mib) < LIMIT_MIB else "NO"
+        print(f"{dialect:11} {auto.wall:15.2f} {auto.rss_mib:6.0f} {check.wall:8.2f} {check.rss_mib:6.0f}  {ok}")
 
 
 if __name__ == "__main__":

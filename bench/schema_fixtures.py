@@ -123,13 +123,22 @@ def bench_env(work: Path) -> dict[str, str]:
 
 @dataclass
 class Timing:
-    median: float
+    median: float  # wall seconds
     runs: list[float]
     max_rss_mib: float  # the largest of the runs' own max RSS
+    cpu: float = 0.0  # median user + system CPU seconds of the process itself (a server's work is not in it)
 
 
-def run_once(argv: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """One run of ``argv`` as a fresh process: (wall seconds, max RSS in MiB of that child alone, from ``wait4``)."""
+@dataclass
+class Run:
+    wall: float
+    rss_mib: float
+    cpu: float
+
+
+def run_once(argv: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> Run:
+    """One run of ``argv`` as a fresh process: wall seconds, and from ``wait4``'s rusage of that child alone
+    its max RSS and CPU time."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -139,20 +148,20 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...
         if code not in ok:
             err.seek(0)
             raise SystemExit(f"{' '.join(argv[:6])} … exited {code}: {err.read().decode().strip()[-800:]}")
-    return took, usage.ru_maxrss / 1024
+    return Run(took, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def timed(argv: list[str], cwd: Path, env: dict[str, str], repeat: int, ok: tuple[int, ...] = (0,),
           before: Callable[[], None] | None = None) -> Timing:
-    """Run ``argv`` ``repeat`` times (``before`` untimed ahead of each run): median wall seconds and peak RSS."""
-    times, rss = [], 0.0
+    """Run ``argv`` ``repeat`` times (``before`` untimed ahead of each run): medians of wall and CPU seconds,
+    and the peak RSS."""
+    runs = []
     for _ in range(repeat):
         if before is not None:
             before()
-        took, peak = run_once(argv, cwd, env, ok)
-        times.append(took)
-        rss = max(rss, peak)
-    return Timing(statistics.median(times), times, rss)
+        runs.append(run_once(argv, cwd, env, ok))
+    return Timing(statistics.median(r.wall for r in runs), [r.wall for r in runs], max(r.rss_mib for r in runs),
+                  statistics.median(r.cpu for r in runs))
 
 
 # ---------------------------------------------------------------- databases
