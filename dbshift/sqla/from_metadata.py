@@ -118,16 +118,17 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
 
 def _options(item: sa.Table | sa.Index, dialect: str) -> Mapping[str, Any]:
     """``item.dialect_options[dialect]``: what the models give, or else the defaults of the item's kind, shared
-    (SQLAlchemy builds that mapping anew for each object on first use, which dominates on a thousand tables)."""
+    (SQLAlchemy builds that mapping anew for each object on first use: a tenth of a second on a thousand tables)."""
     given = item.__dict__.get("dialect_options")  # set once the object was given an option for any dialect
     if given is not None and dialect in given:
-        return given[dialect]  # type: ignore[no-any-return]
-    return _defaults(type(item), dialect)
+        return given[dialect]
+    kind: Any = type(item)
+    return _defaults(kind, dialect)
 
 
 @lru_cache(maxsize=None)
-def _defaults(kind: type, dialect: str) -> Mapping[str, Any]:
-    return kind._kw_reg_for_dialect_cls(dialect)  # type: ignore[attr-defined,no-any-return]
+def _defaults(kind: Any, dialect: str) -> Mapping[str, Any]:
+    return kind._kw_reg_for_dialect_cls(dialect)
 
 
 def _partition_by(t: sa.Table) -> str | None:

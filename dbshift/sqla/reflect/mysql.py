@@ -48,7 +48,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 
@@ -182,7 +182,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
     names = sorted({s for s in schemas if s})
     params = {"names": names or [""], "current": 1 if None in schemas else 0}
 
-    def rows(query: str) -> list[Any]:
+    def rows(query: str) -> Sequence[Any]:
         statement = sa.text(query).bindparams(sa.bindparam("names", expanding=True))
         return connection.execute(statement, params).all()
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 
@@ -265,7 +265,7 @@ def _model_schema(nspname: str | None) -> str | None:
 def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...], exclude: frozenset[str]) -> m.Schema:
     params = {"schemas": sorted({s or DEFAULT_SCHEMA for s in schemas})}
 
-    def rows(query: sa.TextClause) -> list[Any]:
+    def rows(query: sa.TextClause) -> Sequence[Any]:
         return connection.execute(query, params).all()
 
     tables: dict[int, _Table] = {}

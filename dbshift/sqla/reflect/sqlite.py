@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 
@@ -108,7 +108,7 @@ def _reflect_database(connection: sa.engine.Connection, database: str, exclude: 
     schema = None if database == DEFAULT_SCHEMA else database
     params = {"schema": database}
 
-    def rows(query: str) -> list[Any]:
+    def rows(query: str) -> Sequence[Any]:
         return connection.execute(sa.text(query.format(schema=_quote(database))), params).all()
 
     all_tables: dict[str, _Table] = {}  # every table, excluded ones too (FKs may point at them)
