@@ -102,7 +102,9 @@ class _Asker:
         estimate, size = self._catalog_size(probe)
         if counted < limit:
             return Answer(counted, bytes=size)
-        return Answer(max(counted, estimate or 0), exact=False, bytes=size)
+        if estimate is not None and estimate > counted:
+            return Answer(estimate, exact=False, bytes=size)
+        return Answer(counted, exact=False, bytes=size, at_least=True)
 
     def _catalog_size(self, probe: Probe) -> tuple[int | None, int | None]:
         """The catalog's estimate of the rows and the bytes of the table (with its indexes), where it keeps them."""

@@ -49,7 +49,8 @@ def result_json(result: RunResult, config: Config | None = None) -> dict[str, An
     if result.dry_run:
         data["plan"] = [
             {"revision": p.step.revision.id, "statements": list(p.statements), "risks": list(p.risks),
-             "problem": p.problem, "outside_transaction": sorted(p.outside)}
+             "problem": p.problem, "outside_transaction": sorted(p.outside),
+             "findings": [finding_json(f) for f in p.findings]}
             for p in result.plan
         ]
     return data

@@ -133,9 +133,15 @@ def confirm_lines(plan: tuple[StepPreview, ...], masked_url: str) -> list[str]:
     for index, preview in enumerate(plan, 1):
         lines.append(f"  [{index}/{len(plan)}] {short(preview.step.revision)}  ({len(preview.statements)} statement(s))")
         lines += [f"        !! {risk}" for risk in preview.risks]
+        lines += plan_finding_lines(preview, "        ")
         if preview.problem:
             lines.append(f"        ?? {preview.problem}")
     return lines
+
+
+def plan_finding_lines(preview: StepPreview, indent: str) -> list[str]:
+    """Lint's findings on the database's rows for a step of a plan: ``lint DS111 (error): …``."""
+    return [f"{indent}lint {f.code} ({f.severity}): {f.message} ({f.suggestion})" for f in preview.findings]
 
 
 def data_loss_lines(plan: tuple[StepPreview, ...], masked_url: str) -> list[str]:
@@ -159,6 +165,7 @@ def plan_lines(result: RunResult) -> list[str]:
         lines.append(f"[{index}/{total}] {verb} {short(preview.step.revision)}")
         lines += statement_lines(preview, "    ")
         lines += [f"    !! {risk}" for risk in preview.risks]
+        lines += plan_finding_lines(preview, "    ")
         if preview.problem:
             lines.append(f"    ?? {preview.problem}")
     lines.append(f"Dry run: nothing was changed; the database is still at {', '.join(result.current) or 'base'}.")

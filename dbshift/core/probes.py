@@ -98,14 +98,18 @@ class EnumRows(Probe):
 
 @dataclass(frozen=True)
 class Answer:
-    """``count`` rows answer the question (for :class:`Size`: the rows the table holds, ``exact`` when
-    counted rather than estimated, and ``bytes`` on disk when the database says); ``samples``: a few
-    of them, as ``key=value`` text."""
+    """``count`` rows answer the question; ``samples``: a few of them, as ``key=value`` text.
+
+    For :class:`Size`: the rows the table holds, ``exact`` when all were
+    counted, else the catalog's estimate, or (``at_least``) the rows counted
+    before the count stopped; ``bytes`` on disk when the database says.
+    """
 
     count: int
     samples: tuple[str, ...] = ()
     exact: bool = True
     bytes: int | None = None
+    at_least: bool = False
 
 
 @dataclass
@@ -132,8 +136,9 @@ class Facts:
 
 
 def rows_text(size: Answer) -> str:
-    """``"120,000 rows, 14 MB"``: a table's size as a warning says it (``"over 100,000"`` when not counted)."""
-    rows = f"{size.count:,} rows" if size.exact else f"about {size.count:,} rows"
+    """``"120,000 rows, 14 MB"``: a table's size as a warning says it (``"about"``/``"at least"`` when not all
+    were counted)."""
+    rows = f"{size.count:,} rows" if size.exact else f"{'at least' if size.at_least else 'about'} {size.count:,} rows"
     return rows + (f", {_bytes(size.bytes)}" if size.bytes else "")
 
 
