@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..core.errors import DbshiftError
-from ..core.lint import CODES, Finding, lint as lint_ops, lint_downgrade
+from ..core.findings import CODES, Finding
+from ..core.lint import lint as lint_ops, lint_downgrade
 from ..core.ops import IrreversibleOperation, Op
 from ..core.probes import Facts
 from ..project import files

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from ..core import ops as o
 from ..core.errors import DbshiftError, TargetReached, command
 from ..core.graph import RevisionGraph
-from ..core.lint import Finding
+from ..core.findings import Finding
 from ..core.model import Schema
 from ..database import history
 from ..database.history import HistoryRow

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..core import ops as o
 from ..core.graph import Revision
-from ..core.lint import Finding
+from ..core.findings import Finding
 
 if TYPE_CHECKING:
     from .failures import MigrationFailed

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from dbshift.api.linting import data_findings
 from dbshift.core import ops as o
-from dbshift.core.lint import SEVERITY, Finding
+from dbshift.core.findings import SEVERITY, Finding
 from dbshift.core.model import Check, Column, Enum, ForeignKey, Index, Table, Unique
 
 LARGE = 150  # large_table_rows in these tests
