@@ -48,7 +48,7 @@ from ..core.enum_columns import users as enum_users
 from ..core.types import enum_type, mysql_comment_literal, parse_type
 from ..sqla.dialect import dialect_for
 from ..sqla.mysql import has_key_for, implicit_index_name, index_key, is_foreign_key_index, mariadb_sequence_options
-from .base import SQLITE_TABLE_OPTIONS, Renderer, UnsupportedOperation
+from .base import SQLITE_TABLE_OPTIONS, VALIDATED_ALREADY, Renderer, UnsupportedOperation
 from .enum_values import refuse_removed_values, rename_rows
 
 _IDENTIFIER = re.compile(
@@ -84,6 +84,7 @@ class MySQLRenderer(Renderer):
         o.DropSequence: "MySQL has no sequences, so there is none to drop",
         o.AlterTableOptions: SQLITE_TABLE_OPTIONS,
         o.DropStatistics: "MySQL has no extended statistics, so there are none to drop",
+        o.ValidateConstraint: VALIDATED_ALREADY,
     }
     unsupported = {
         o.CreateSequence: _NO_SEQUENCES,
