@@ -118,9 +118,10 @@ def write_lock_timeout(conn: sa.Connection, value: float | LockSetting) -> None:
         conn.exec_driver_sql("SELECT set_config('lock_timeout', %(v)s, false)", {"v": setting})
     elif name in ("mysql", "mariadb"):
         if isinstance(value, (int, float)):
-            whole = str(max(1, math.ceil(value)))
-            value = (whole, whole)
-        conn.exec_driver_sql(f"SET SESSION lock_wait_timeout = {int(value[0])}, innodb_lock_wait_timeout = {int(value[1])}")
+            metadata = innodb = str(max(1, math.ceil(value)))
+        else:
+            metadata, innodb = value
+        conn.exec_driver_sql(f"SET SESSION lock_wait_timeout = {int(metadata)}, innodb_lock_wait_timeout = {int(innodb)}")
 
 
 _LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL lock_not_available
@@ -134,5 +135,5 @@ def lock_not_granted(exc: BaseException | None) -> bool:
         return False
     if getattr(orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE or getattr(orig, "pgcode", None) == _LOCK_NOT_AVAILABLE:
         return True
-    args = getattr(orig, "args", ())
+    args: tuple[object, ...] = tuple(getattr(orig, "args", ()))
     return bool(args) and isinstance(args[0], int) and args[0] in _LOCK_WAIT_TIMEOUT
