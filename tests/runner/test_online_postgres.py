@@ -376,3 +376,48 @@ def test_a_batched_backfill_fills_every_row_on_mariadb_and_sqlite(url_fixture, r
     _write(config, [o.Backfill("item", "qty", "0", batch_size=1000), o.AlterColumn("item", QTY, QTY_NOT_NULL)])
     api.upgrade(config)
     assert _scalar(url, "SELECT count(*) FROM item WHERE qty = 0") == 2500
+
+
+# --- autogenerate ------------------------------------------------------------------------------------------------
+
+
+def _models() -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("owner", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False))
+    sa.Table(
+        "item", metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("owner_id", sa.Integer, sa.ForeignKey("owner.id", name="item_owner_fk")),
+        sa.Column("code", sa.Text, unique=True),
+        sa.Column("qty", sa.Integer, nullable=False, default=0),
+        sa.Index("ix_item_qty", "qty"),
+        sa.CheckConstraint("qty >= 0", name="item_qty_check"),
+    )
+    return metadata
+
+
+def test_autogenerate_writes_the_online_forms_and_lock_settings_for_the_large_tables_it_is_given(pg_url, tmp_path):
+    _populate(pg_url, rows=5_000)
+    config = Config(root=tmp_path, migrations=tmp_path / "migrations", url=pg_url, url_source="test",
+                    metadata_object=_models(), lock_timeout="750ms", lock_retries=4)
+    config.migrations.mkdir()
+    written = api.revision(config, "online", autogenerate=True, large_tables={"item"})
+    assert written.path is not None
+    text = written.path.read_text()
+    assert 'lock_timeout = "750ms"\nlock_retries = 4\n' in text
+    assert "concurrently=True" in text and "valid=False" in text and "ValidateConstraint(" in text
+    assert "using_index=" in text and "batch_size=10000" in text
+    api.upgrade(config)
+    assert api.check(config).ops == ()
+    assert _scalar(pg_url, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
+    api.downgrade(config, "base")
+    assert _scalar(pg_url, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'item'::regclass") == 1  # the pkey
+
+
+def test_without_large_tables_autogenerate_writes_the_plain_forms(pg_url, tmp_path):
+    _populate(pg_url, rows=100)
+    config = Config(root=tmp_path, migrations=tmp_path / "migrations", url=pg_url, url_source="test",
+                    metadata_object=_models())
+    config.migrations.mkdir()
+    text = api.revision(config, "plain", autogenerate=True).path.read_text()
+    assert "concurrently" not in text and "lock_timeout" not in text and "ValidateConstraint" not in text
