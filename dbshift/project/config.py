@@ -9,6 +9,7 @@
     app = "shop"                             # names the embedded SQLite default (see below)
     objects = "shop.db:OBJECTS"              # views, functions, triggers declared beside the models (optional)
     manage_objects = true                    # drop the database's objects the models do not declare (optional)
+    large_table_rows = 100000                # from how many rows lint warns of locks and rewrites (optional)
 
 The database URL is the first of: ``--url``, ``$DBSHIFT_URL``, the variable
 named by ``url_env``, ``url``, and finally an embedded SQLite database under
@@ -80,6 +81,7 @@ class Config:
     online_forms: bool = True  # autogenerate writes the online forms of changes to large tables (PostgreSQL)
     lock_timeout: str = "2s"  # what a generated migration that locks an existing table declares (a duration)
     lock_retries: int = 5  # and how many times it is retried when a lock is not granted in time
+    large_table_rows: int = 100_000  # from this many rows a lock or a table rewrite is worth a warning
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -130,6 +132,9 @@ def load_config(
     if not isinstance(manage_objects, bool):
         raise BadConfig(path, f"manage_objects in [tool.dbshift] must be true or false (not {manage_objects!r})")
     online, lock_timeout, lock_retries = _online_settings(path, section)
+    large = section.get("large_table_rows", Config.large_table_rows)
+    if isinstance(large, bool) or not isinstance(large, int) or large < 0:
+        raise BadConfig(path, f"large_table_rows in [tool.dbshift] must be a whole number of rows (not {large!r})")
     return Config(
         root=root,
         migrations=folder if folder.is_absolute() else root / folder,
@@ -143,6 +148,7 @@ def load_config(
         online_forms=online,
         lock_timeout=lock_timeout,
         lock_retries=lock_retries,
+        large_table_rows=large,
     )
 
 
