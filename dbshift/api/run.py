@@ -253,12 +253,12 @@ def _step(graph: RevisionGraph, rev_id: str, direction: Direction, dialect: sa.e
     rev = graph.get(rev_id)
     migration = files.load(rev, dialect)
     if direction == "up":
-        return Step(rev, direction, tuple(migration.upgrade), migration.checksum)
+        return Step(rev, direction, tuple(migration.upgrade), migration.checksum, *migration.lock)
     try:
         ops = migration.downgrade_ops()
     except o.IrreversibleOperation as exc:
         raise NoDowngrade(rev_id, rev.path, exc.op.describe(), migration.kind) from None
-    return Step(rev, direction, tuple(ops), migration.checksum)
+    return Step(rev, direction, tuple(ops), migration.checksum, *migration.lock)
 
 
 # --- as SQL text ----------------------------------------------------------------------

@@ -208,8 +208,16 @@ class _Walk:
         if isinstance(op, o.CreateIndex):
             return _create_index(op, key, self.dialect, self.data(table, schema))
         if isinstance(op, o.AddConstraint):
-            return _add_constraint(op, key, self.dialect, self.data(table, schema))
+            facts = self.data(table, schema)
+            if isinstance(op.constraint, Check) and self._filled_in(key, op.constraint.sqltext):
+                facts = None  # a Backfill earlier in the plan changed the rows the check reads
+            return _add_constraint(op, key, self.dialect, facts)
         return []
+
+    def _filled_in(self, key: str, sql: str) -> bool:
+        """Whether ``sql`` names a column of table ``key`` that a Backfill earlier in the plan filled."""
+        columns = [f[len(key) + 1:] for f in self.filled if f.startswith(key + ".")]
+        return any(re.search(rf"(?<![\w$]){re.escape(c)}(?![\w$])", sql, re.I) for c in columns)
 
 
 # --- the rules --------------------------------------------------------------------------
