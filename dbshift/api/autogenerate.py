@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Collection, Iterable
+from typing import TYPE_CHECKING, Collection, Iterable
 
 from ..core import ops as o
 from ..core.online import lock_settings, online_forms
 from ..core.errors import MultipleHeads
 from ..core.graph import Revision
+from ..core.model import Schema, qualified
 from ..core.renames import Ask, PossibleRename
 from ..core.safety import make_safe, safe_downgrade
 from ..core.unmodelled import Dependant
@@ -24,6 +25,9 @@ from .schemas import (
     rename_policy, undeclared, with_passengers,
 )
 
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
 
 def revision(
     config: Config,
@@ -33,7 +37,7 @@ def revision(
     renames: Iterable[str] = (),
     ask: Ask | None = None,
     sql: bool = False,
-    large_tables: Collection[str] = (),
+    large_tables: Collection[str] | None = None,
 ) -> RevisionResult:
     """Write a new migration; with ``autogenerate``, its operations come from models vs. database.
     With ``sql``, the migration is a ``.sql`` file (:mod:`.sql_migrations`): its statements rendered for
@@ -45,7 +49,8 @@ def revision(
 
     ``large_tables``: keys (``schema.table``) of existing tables large enough that changes to them are
     written in their online forms (:mod:`dbshift.core.online`, unless the config's ``online_forms`` is
-    off), and a migration that locks one of them declares the config's ``lock_timeout``/``lock_retries``.
+    off), and a migration that locks one of them declares the config's ``lock_timeout``/``lock_retries``;
+    None (the default): the tables the changes touch holding ``large_table_rows`` rows or more.
     """
     graph = load_graph(config)
     heads = graph.heads()
@@ -95,6 +100,8 @@ def revision(
             hints = {p.new: p.hint for p in possible if p.kind == "column"}
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))
             # online forms for the large tables, and the lock settings of the migration
+            if large_tables is None:
+                large_tables = _large(conn, config, ops, database)
             ops, downgrade, lock = _online(config, ops, dialect, large_tables)
             check_comments(ops, dialect)
             dependants = dependants_of(conn, config, model, ops)
@@ -115,6 +122,15 @@ def revision(
     path = files.write_migration(config.migrations, rev_id, tuple(heads), message, list(written[0]),
                                  downgrade_ops=written[1], now=now, lock_timeout=lock[0], lock_retries=lock[1])
     return RevisionResult(Revision(rev_id, tuple(heads), message, str(path)), path, ops, possible, dependants)
+
+
+def _large(conn: sa.Connection, config: Config, ops: Iterable[o.Op], database: Schema) -> set[str]:
+    """The existing tables ``ops`` change that hold at least ``large_table_rows`` rows."""
+    from .probing import large_tables
+
+    existing = {t.key for t in database.tables}
+    keys = {qualified(t, getattr(op, "schema", None)) for op in ops if isinstance(t := getattr(op, "table", None), str)}
+    return large_tables(conn, keys & existing, config.large_table_rows) if keys & existing else set()
 
 
 def _online(

@@ -57,8 +57,8 @@ migration's upgrade created, which only undo it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Sequence
 
 from . import ops as o
 from .findings import Finding, finding
@@ -76,9 +76,16 @@ DOWNGRADE_CODES = frozenset({"DS101", "DS102", "DS103", "DS104", "DS105", "DS109
                              "DS113", "DS114", "DS115"})
 
 
+Advise = Callable[[o.Op], "str | None"]
+"""The safe form of an operation a lock warning names, as the migration would be written (None: no such form)."""
+
+ONLINE_CODES = frozenset({"DS104", "DS106", "DS107"})
+"""The lock warnings an online form of the operation answers (see :mod:`dbshift.core.online`)."""
+
+
 def lint(
     ops: Sequence[o.Op], dialect: str, ignore: Iterable[str] = (), *, made: frozenset[str] = frozenset(),
-    facts: Facts | None = None, prior: Sequence[o.Op] = (),
+    facts: Facts | None = None, prior: Sequence[o.Op] = (), advise: Advise | None = None,
 ) -> list[Finding]:
     """The findings for ``ops`` run in order on ``dialect`` (``postgresql``, ``sqlite``, ``mysql``, ``mariadb``).
 
@@ -86,14 +93,15 @@ def lint(
     drop loses nothing worth a finding — what the upgrade being undone created.
     ``facts``: what the database holds (see the module); ``prior``: operations
     that run before ``ops`` (earlier pending migrations), followed for what
-    they create and change but not linted.
+    they create and change but not linted.  ``advise``: the suggestion of a lock warning, in place of the
+    generic one, so that it is exactly what autogenerate writes.
     """
-    walk = _Walk("mysql" if dialect == "mariadb" else dialect, facts, made)
+    walk = _Walk("mysql" if dialect == "mariadb" else dialect, facts, made, advise)
     for op in prior:
         walk.follow(op)
     findings: list[Finding] = []
     for op in ops:
-        findings += walk.findings(op)
+        findings += walk.advised(op, walk.findings(op))
         walk.follow(op)
     skip = set(ignore)
     return [f for f in findings if f.code not in skip]
@@ -134,6 +142,7 @@ class _Walk:
     dialect: str
     facts: Facts | None
     made: frozenset[str]
+    advise: Advise | None = None
     created: set[str] = field(default_factory=set)
     filled: set[str] = field(default_factory=set)  # "table.column" a Backfill filled earlier
     changed: set[str] = field(default_factory=set)  # bare tables, and bare "table.column", earlier steps changed
@@ -177,6 +186,15 @@ class _Walk:
         if any(name.search(sql) for sql in self.sql):
             return None
         return self.facts
+
+    def advised(self, op: o.Op, found: list[Finding]) -> list[Finding]:
+        """``found`` with each lock warning's suggestion the online form of ``op``, where there is one."""
+        if self.advise is None or not any(f.code in ONLINE_CODES and not f.heuristic for f in found):
+            return found
+        advice = self.advise(op)
+        if advice is None:
+            return found
+        return [replace(f, suggestion=advice) if f.code in ONLINE_CODES and not f.heuristic else f for f in found]
 
     def findings(self, op: o.Op) -> list[Finding]:
         if isinstance(op, o.RunSQL):
