@@ -10,6 +10,9 @@
     objects = "shop.db:OBJECTS"              # views, functions, triggers declared beside the models (optional)
     manage_objects = true                    # drop the database's objects the models do not declare (optional)
     large_table_rows = 100000                # from how many rows lint warns of locks and rewrites (optional)
+    online_forms = true                      # autogenerate writes online forms for such tables (optional)
+    lock_timeout = "2s"                      # what a generated migration locking such a table declares (optional)
+    lock_retries = 5                         # and how many times it retries a lock not granted in time (optional)
 
 The database URL is the first of: ``--url``, ``$DBSHIFT_URL``, the variable
 named by ``url_env``, ``url``, and finally an embedded SQLite database under
