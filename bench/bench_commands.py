@@ -16,6 +16,10 @@ What is measured:
   and ``upgrade`` of that whole chain on a fresh SQLite database
   (each revision is one small ``CREATE TABLE``).
 
+For the large-schema commands in depth (SQLite and MariaDB too, the catalog-read floor, net of importing the
+models, scaling, memory) see ``bench_schema.py``, ``bench_diff.py`` and ``bench_memory.py``; results are in
+``RESULTS.md``.
+
 Needs PostgreSQL at ``$DBSHIFT_BENCH_PG`` (default ``postgresql://postgres@127.0.0.1:5432``);
 creates and drops its own databases.
 """
