@@ -50,10 +50,11 @@ def main() -> None:
         finally:
             a.drop()
             b.drop()
-    print(f"\nPostgreSQL, {args.tables} tables in each database, {args.changed} changed — medians of {args.repeat}, seconds")
-    print(f"{'dbshift diff':>14} {'migra':>8} {'migra/dbshift':>14} {'dbshift max RSS MiB':>20} {'migra max RSS MiB':>18}")
-    print(f"{ours.median:14.3f} {theirs.median:8.3f} {theirs.median / ours.median:14.1f} {ours.max_rss_mib:20.0f} "
-          f"{theirs.max_rss_mib:18.0f}")
+    print(f"\nPostgreSQL, {args.tables} tables in each database, {args.changed} changed — medians of {args.repeat}")
+    print(f"{'':28} {'dbshift diff':>12} {'migra':>8} {'migra/dbshift':>14}")
+    print(f"{'wall seconds':28} {ours.median:12.3f} {theirs.median:8.3f} {theirs.median / ours.median:14.1f}")
+    print(f"{'CPU seconds of the process':28} {ours.cpu:12.3f} {theirs.cpu:8.3f} {theirs.cpu / ours.cpu:14.1f}")
+    print(f"{'max RSS MiB':28} {ours.max_rss_mib:12.0f} {theirs.max_rss_mib:8.0f}")
     print(f"load average at end: {load_average()}")
 
 
