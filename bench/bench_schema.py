@@ -109,7 +109,9 @@ def scaling(root: Path, dialects: list[str], sizes: list[int], repeat: int) -> N
             base, cpu = t["import models"].median, t["import models"].cpu
             rows.append((dialect, n, base, t["dbshift check"].median - base, t["dbshift autogenerate"].median - base,
                          t["floor"].median, t["dbshift check"].cpu - cpu, t["dbshift autogenerate"].cpu - cpu))
-            print(f"  … {dialect} {n}: done (load {load_average()})", file=sys.stderr)
+            d, n_, base_, check, auto, floor, check_cpu, auto_cpu = rows[-1]
+            print(f"  … {dialect} {n}: net check {check:.3f} s ({check_cpu:.3f} s CPU), autogenerate {auto:.3f} s "
+                  f"({auto_cpu:.3f} s CPU), floor {floor:.3f} s; load {load_average()}", file=sys.stderr, flush=True)
     print(f"\nscaling — net seconds (minus importing the models) and ms per table; load average {load_average()}")
     print(f"{'dialect':11} {'tables':>6} {'import':>7} {'check':>7} {'ms/table':>9} {'autogen':>8} {'ms/table':>9} "
           f"{'floor':>7} {'ms/table':>9} {'check CPU':>10} {'ms/table':>9} {'autogen CPU':>12} {'ms/table':>9}")

@@ -201,8 +201,10 @@ class Database:
         if self.dialect == "sqlite":
             with engine.begin() as conn:  # one transaction: thousands of tables in seconds
                 metadata.create_all(conn)
-        else:
-            metadata.create_all(engine)
+        else:  # in batches: one transaction would need a lock for each of thousands of tables (PostgreSQL)
+            tables = metadata.sorted_tables
+            for start in range(0, len(tables), 500):
+                metadata.create_all(engine, tables=tables[start:start + 500])
         engine.dispose()
 
     def drop(self) -> None:
