@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..core.errors import DbshiftError
 from ..core.findings import CODES, Finding
-from ..core.lint import lint as lint_ops, lint_downgrade
+from ..core.lint import lint as lint_ops, lint_downgrade, lint_plan
 from ..core.ops import IrreversibleOperation, Op
 from ..core.probes import Facts
 from ..project import files
@@ -104,19 +104,13 @@ def data_findings(
     from .probing import answer
 
     dialect = server_dialect(conn.dialect)
+    steps = [ops for _, ops in plan]
     questions = Facts(large_rows=large_rows)
-    prior: list[Op] = []
-    for _, ops in plan:
-        lint_ops(ops, dialect, facts=questions, prior=prior)
-        prior += ops
+    lint_plan(steps, dialect, facts=questions)
     facts = Facts(answer(conn, questions.asked, large_rows) if questions.asked else {}, large_rows)
     conn.rollback()
-    found: dict[str, list[Finding]] = {}
-    prior = []
-    for rev_id, ops in plan:
-        found[rev_id] = lint_ops(ops, dialect, facts=facts, prior=prior, advise=lambda op: online_advice(op, dialect))
-        prior += ops
-    return found
+    found = lint_plan(steps, dialect, facts=facts, advise=lambda op: online_advice(op, dialect))
+    return {rev_id: findings for (rev_id, _), findings in zip(plan, found, strict=True)}
 
 
 def online_advice(op: Op, dialect: str) -> str | None:

@@ -3,8 +3,8 @@
 ``lint(ops, dialect)`` returns :class:`Finding` values with stable codes; a
 code never changes meaning or severity, so CI configurations and
 ``lint_ignore`` lists stay valid.  "Existing table" means a table not created
-earlier in the same list of operations (or in ``prior``, the pending
-migrations that run before).  Findings read from hand-written SQL
+earlier in the same list of operations (or, with :func:`lint_plan`, in an
+earlier pending migration).  Findings read from hand-written SQL
 (``RunSQL``, :mod:`.lint_sql`) come from the text alone and are marked
 ``heuristic``.
 
@@ -85,26 +85,39 @@ ONLINE_CODES = frozenset({"DS104", "DS106", "DS107"})
 
 def lint(
     ops: Sequence[o.Op], dialect: str, ignore: Iterable[str] = (), *, made: frozenset[str] = frozenset(),
-    facts: Facts | None = None, prior: Sequence[o.Op] = (), advise: Advise | None = None,
+    facts: Facts | None = None, advise: Advise | None = None,
 ) -> list[Finding]:
     """The findings for ``ops`` run in order on ``dialect`` (``postgresql``, ``sqlite``, ``mysql``, ``mariadb``).
 
     ``made``: tables and ``table.column`` names (lower case, unquoted) whose
     drop loses nothing worth a finding — what the upgrade being undone created.
-    ``facts``: what the database holds (see the module); ``prior``: operations
-    that run before ``ops`` (earlier pending migrations), followed for what
-    they create and change but not linted.  ``advise``: the suggestion of a lock warning, in place of the
-    generic one, so that it is exactly what autogenerate writes.
+    ``facts``: what the database holds (see the module; :func:`lint_plan` lints
+    several migrations in a row).  ``advise``: the suggestion of a lock warning,
+    in place of the generic one, so that it is exactly what autogenerate writes.
     """
     walk = _Walk("mysql" if dialect == "mariadb" else dialect, facts, made, advise)
-    for op in prior:
-        walk.follow(op)
     findings: list[Finding] = []
     for op in ops:
         findings += walk.advised(op, walk.findings(op))
         walk.follow(op)
     skip = set(ignore)
     return [f for f in findings if f.code not in skip]
+
+
+def lint_plan(
+    plan: Sequence[Sequence[o.Op]], dialect: str, *, facts: Facts | None = None, advise: Advise | None = None,
+) -> list[list[Finding]]:
+    """The findings of each migration of ``plan`` (their operations, in the order they run), each judged
+    after the ones before it (what they created is new, what they changed is no longer as the facts say)."""
+    walk = _Walk("mysql" if dialect == "mariadb" else dialect, facts, frozenset(), advise)
+    found: list[list[Finding]] = []
+    for ops in plan:
+        findings: list[Finding] = []
+        for op in ops:
+            findings += walk.advised(op, walk.findings(op))
+            walk.follow(op)
+        found.append(findings)
+    return found
 
 
 def lint_downgrade(
