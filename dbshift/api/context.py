@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ..core.graph import RevisionGraph
-from ..database import history
+from ..database import direct, history
 from ..database.history import HistoryRow
 from ..project import files
 from ..project.config import Config
@@ -85,6 +85,16 @@ def read_rows(conn: sa.Connection) -> list[HistoryRow]:
     rows = history.rows(conn)
     conn.rollback()
     return rows
+
+
+def history_rows(config: Config) -> list[HistoryRow]:
+    """Every history row, read through the driver alone where it can (:mod:`dbshift.database.direct`: no
+    SQLAlchemy to import), else through :func:`connection`; the same rows either way."""
+    rows = direct.history_rows(config.url)
+    if rows is not None:
+        return rows
+    with connection(config) as conn:
+        return read_rows(conn)
 
 
 def ensure_history_table(conn: sa.Connection) -> tuple[str, ...]:
