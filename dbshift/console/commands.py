@@ -61,7 +61,8 @@ def run(output: Output, config: Config, direction: str, target: str, choices: Ru
     confirm = None
     remote, ask = not is_local(config.url), output.interactive and not choices.yes
     if not choices.options.dry_run and (direction == "down" or (ask and remote)):
-        
+        from .prompts import confirm_plan
+
         confirm = confirm_plan(output, config.url, direction, as_json=choices.as_json, ask=ask, remote=remote)
     progress = progress_for(output, choices.as_json)
     try:

@@ -97,7 +97,7 @@ def _open(parsed: PlainUrl) -> Any:
             host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
             dbname=parsed.database, connect_timeout=max(1, math.ceil(CONNECT_TIMEOUT_S)), application_name=name,
         )
-    import pymysql
+    import pymysql  # type: ignore[import-untyped]
 
     return pymysql.connect(
         host=parsed.host, port=parsed.port or 3306, user=parsed.username or "", password=parsed.password or "",

@@ -21,7 +21,11 @@ _HOMES = {
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
-__all__ = sorted(_HOME_OF)
+__all__ = [
+    "DatabaseSink", "Direction", "Event", "LockAcquired", "LockWaiting", "MigrationFailed", "NotInTransaction", "Notice",
+    "RunFinished", "Runner", "Sink", "SqlSink", "StatementExecuted", "StatementSkipped", "Step", "StepFailed",
+    "StepFinished", "StepPreview", "StepStarted", "preview",
+]
 
 
 def __getattr__(name: str) -> Any:
