@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import socket
 from datetime import datetime
 from typing import Any, Iterator
 
@@ -92,10 +90,10 @@ def _open(parsed: PlainUrl) -> Any:
     if parsed.backend == "postgresql":
         import psycopg
 
-        name = f"dbshift pid {os.getpid()} on {socket.gethostname()}"[:63]
+        # unnamed (no application_name): it never holds the run lock, so no waiting runner has to name it
         return psycopg.connect(
             host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
-            dbname=parsed.database, connect_timeout=max(1, math.ceil(CONNECT_TIMEOUT_S)), application_name=name,
+            dbname=parsed.database, connect_timeout=max(1, math.ceil(CONNECT_TIMEOUT_S)),
         )
     import pymysql  # type: ignore[import-untyped]
 
