@@ -256,7 +256,7 @@ def main() -> None:
                         ours = upgrade_from_empty(backend, url, pg, args.upgrade_repeat, env, project,
                                                   lambda u: dbshift + ["--url", u, "upgrade"])
                         for body, name in ((ONE_TRANSACTION, "same DDL, one transaction"), (PER_STATEMENT, "same DDL, a commit each")):
-                            floor_ddl = upgrade_from_empty(backend, url, pg, args.upgrade_repeat, env, project, lambda u, body=body: [
+                            floor_ddl = upgrade_from_empty(backend, url, pg, args.upgrade_repeat, env, project, lambda u, body=body, backend=backend, ddl=ddl: [
                                 py, "-c", FLOOR_DDL[backend].format(target=target_of(u), body=body), str(ddl)])
                             rows.append((f"upgrade empty -> {size}", backend, ours, floor_ddl, name))
                     subprocess.run(cmd + ["upgrade"], cwd=project, env=env, capture_output=True, check=True)

@@ -104,11 +104,11 @@ def as_sql_file(
     it (None: the reverse of ``ops``).  Without ``start`` (no autogenerate), a file to fill in."""
     from dataclasses import replace
 
+    if start is None or dialect is None:
+        return write(config, message)
     from ..sqla.declared import bind
     from ..sqla.dialect import server_dialect
 
-    if start is None or dialect is None:
-        return write(config, message)
     name = server_dialect(dialect)
     down_ops = o.reverse_all(ops) if downgrade is None else tuple(bind(downgrade, dialect))
     up, up_offline = sql_text(ops, name, start)
