@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,6 +31,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 PG = os.environ.get("DBSHIFT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 REPO = Path(__file__).resolve().parent.parent
@@ -136,19 +138,33 @@ def alembic_ini(project: Path, url: str) -> None:
     (project / "alembic.ini").write_text(f"[alembic]\nscript_location = .\nsqlalchemy.url = {url}\n")
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str], repeat: int, before=None) -> float:  # noqa: ANN001
-    """Median wall time of ``repeat`` runs of ``argv``; ``before()`` runs untimed before each."""
-    times = []
+class Timing(NamedTuple):
+    """Medians of one measurement: wall-clock seconds, and CPU seconds (user + system) of the process itself,
+    which a busy machine disturbs far less; a database server's own work is in the wall time only."""
+
+    wall: float
+    cpu: float
+
+
+def run_once(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), done
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str], repeat: int) -> Timing:
+    """Medians of ``repeat`` runs of ``argv``."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        if before is not None:
-            before()
-        started = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
-        took = time.perf_counter() - started
+        wall, cpu, done = run_once(argv, cwd, env)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv[:5])} … exited {done.returncode}: {(done.stderr or done.stdout).strip()[-400:]}")
-        times.append(took)
-    return statistics.median(times)
+        walls.append(wall)
+        cpus.append(cpu)
+    return Timing(statistics.median(walls), statistics.median(cpus))
 
 
 class Postgres:
@@ -194,25 +210,25 @@ def target_of(url: str) -> str:
 
 
 def upgrade_from_empty(backend: str, url: str, pg: Postgres | None, repeat: int, env: dict[str, str], cwd: Path,
-                       argv_for) -> float:  # noqa: ANN001 - argv_for(url) -> argv
+                       argv_for) -> Timing:  # noqa: ANN001 - argv_for(url) -> argv
     """Median time of ``argv_for(url)`` run on an empty database each time (``url`` is left empty after)."""
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
         if backend == "sqlite":
             Path(target_of(url)).unlink(missing_ok=True)
             where = url
         else:
             where = pg.create()
-        started = time.perf_counter()
-        done = subprocess.run(argv_for(where), cwd=cwd, env=env, capture_output=True, text=True)
-        times.append(time.perf_counter() - started)
+        wall, cpu, done = run_once(argv_for(where), cwd, env)
+        walls.append(wall)
+        cpus.append(cpu)
         if backend != "sqlite":
             pg.drop(where)
         if done.returncode != 0:
             raise SystemExit(f"upgrade from empty failed: {(done.stderr or done.stdout).strip()[-400:]}")
     if backend == "sqlite":
         Path(target_of(url)).unlink(missing_ok=True)
-    return statistics.median(times)
+    return Timing(statistics.median(walls), statistics.median(cpus))
 
 
 def main() -> None:
@@ -235,11 +251,12 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as users run it: bytecode cached
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     py, dbshift = sys.executable, [sys.executable, "-m", "dbshift"]
-    rows: list[tuple[str, str, float, float, str]] = []  # (what, backend, dbshift, floor, floor name)
-    alembic_rows: list[tuple[str, str, float, float]] = []
+    rows: list[tuple[str, str, Timing, Timing, str]] = []  # (what, backend, dbshift, floor, floor name)
+    alembic_rows: list[tuple[str, str, Timing, Timing]] = []
     pg = Postgres() if "postgresql" in backends else None
     with tempfile.TemporaryDirectory(prefix="dbshift_bench_history_") as tmp:
         root = Path(tmp)
+        env["DBSHIFT_CACHE_DIR"] = str(root / "cache")  # the header cache, kept out of the user's own
         subprocess.run(dbshift + ["--help"], env=env, capture_output=True)  # bytecode written once, untimed
         bare = timed([py, "-c", "pass"], root, env, args.repeat)
         for label, argv in (("--help", ["--help"]), ("--version", ["--version"])):
@@ -247,6 +264,8 @@ def main() -> None:
         try:
             for size in sizes:
                 project, other = write_projects(root, size, with_alembic and size == 1000)
+                time.sleep(2.1)  # files changed in the last 2 s are read afresh each time (see project/header_cache.py)
+                subprocess.run(dbshift + ["heads"], cwd=project, env=env, capture_output=True, check=True)  # cache warm
                 for backend in backends:
                     url = f"sqlite:///{root / f'{backend}_{size}.db'}" if backend == "sqlite" else pg.create()
                     cmd = dbshift + ["--url", url]
@@ -265,6 +284,9 @@ def main() -> None:
                                        ("heads", ["heads"]), ("history", ["history"])):
                         rows.append((f"{name}, {size}", backend, timed(cmd + argv, project, env, args.repeat), floor,
                                      "start-up + connect + SELECT 1"))
+                    uncached = {**env, "DBSHIFT_CACHE_DIR": ""}
+                    rows.append((f"history, no header cache, {size}", backend, timed(cmd + ["history"], project, uncached,
+                                 args.repeat), floor, "start-up + connect + SELECT 1"))
                     if other is not None:
                         alembic_url = url if backend == "postgresql" else f"sqlite:///{root / f'alembic_{size}.db'}"
                         if backend == "postgresql":
@@ -274,7 +296,7 @@ def main() -> None:
                         up = timed(a + ["upgrade", "head"], other, env, 1)
                         alembic_rows.append((f"upgrade empty -> {size}", backend,
                                              next(r[2] for r in rows if r[0] == f"upgrade empty -> {size}" and r[1] == backend)
-                                             if size in upgrade_sizes else float("nan"), up))
+                                             if size in upgrade_sizes else Timing(float("nan"), float("nan")), up))
                         for name, argv in (("upgrade (nothing to do)", ["upgrade", "head"]), ("current", ["current"]),
                                            ("heads", ["heads"]), ("history", ["history"])):
                             ours = next(r[2] for r in rows if r[0] == f"{name}, {size}" and r[1] == backend)
@@ -286,25 +308,29 @@ def main() -> None:
         finally:
             if pg is not None:
                 pg.close()
-    print(f"median of {args.repeat} runs (upgrade from empty: {args.upgrade_repeat}), seconds; ratio = dbshift / floor")
-    print(f"{'measurement':34} {'db':10} {'dbshift':>8} {'floor':>8} {'ratio':>6}  floor")
+    print(f"median of {args.repeat} runs (upgrade from empty: {args.upgrade_repeat}); seconds; ratio = dbshift / floor;")
+    print("wall: elapsed time; cpu: user + system time of the process (a busy machine disturbs it far less)")
+    print(f"{'measurement':30} {'db':10} {'wall':>7} {'floor':>7} {'ratio':>6} {'cpu':>7} {'floor':>7} {'ratio':>6}  floor")
     for what, backend, ours, floor, name in rows:
-        print(f"{what:34} {backend:10} {ours:8.3f} {floor:8.3f} {ours / floor:6.2f}  {name}")
-    by_size: dict[tuple[str, str], dict[int, float]] = {}
+        print(f"{what:30} {backend:10} {ours.wall:7.3f} {floor.wall:7.3f} {ours.wall / floor.wall:6.2f} "
+              f"{ours.cpu:7.3f} {floor.cpu:7.3f} {ours.cpu / max(floor.cpu, 1e-6):6.2f}  {name}")
+    by_size: dict[tuple[str, str], dict[int, Timing]] = {}
     for what, backend, ours, _, _ in rows:
         if ", " in what and not what.startswith("upgrade empty"):
             name, size = what.rsplit(", ", 1)
             by_size.setdefault((name, backend), {})[int(size)] = ours
     if by_size:
-        print("\nover history length (seconds):")
-        print(f"{'command':26} {'db':10} " + " ".join(f"{s:>8}" for s in sizes))
+        print("\nover history length (wall / cpu seconds):")
+        print(f"{'command':26} {'db':10} " + " ".join(f"{s:>15}" for s in sizes))
         for (name, backend), values in by_size.items():
-            print(f"{name:26} {backend:10} " + " ".join(f"{values.get(s, float('nan')):8.3f}" for s in sizes))
+            cells = [f"{values[s].wall:7.3f}/{values[s].cpu:<7.3f}" if s in values else f"{'-':>15}" for s in sizes]
+            print(f"{name:26} {backend:10} " + " ".join(cells))
     if alembic_rows:
         print("\nAlembic on an equivalent chain (ratio = alembic / dbshift; above 1: dbshift is faster):")
-        print(f"{'measurement':34} {'db':10} {'dbshift':>8} {'alembic':>8} {'ratio':>6}")
+        print(f"{'measurement':30} {'db':10} {'dbshift':>8} {'alembic':>8} {'ratio':>6} {'cpu':>7} {'cpu':>7} {'ratio':>6}")
         for what, backend, ours, theirs in alembic_rows:
-            print(f"{what:34} {backend:10} {ours:8.3f} {theirs:8.3f} {theirs / ours:6.2f}")
+            print(f"{what:30} {backend:10} {ours.wall:8.3f} {theirs.wall:8.3f} {theirs.wall / ours.wall:6.2f} "
+                  f"{ours.cpu:7.3f} {theirs.cpu:7.3f} {theirs.cpu / max(ours.cpu, 1e-6):6.2f}")
 
 
 if __name__ == "__main__":
