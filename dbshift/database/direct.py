@@ -5,7 +5,9 @@ Every function here answers None whenever it is not sure it reads the table as
 :mod:`.history` would — a URL in an unusual form (:mod:`.plain`), a SQLite file not
 created yet, a server that wants a password, a table from an earlier version, any
 error at all — and the caller then takes the general path, which says what is wrong
-in its usual words.  Only a full answer is an answer.
+in its usual words.  Only a full answer is an answer.  Nor does it wait: a table another
+run holds locked is an error here (no busy wait, a lock timeout of 100 ms), so the usual
+path waits for the run lock and says that it does.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ CONNECT_TIMEOUT_S = 10  # as :data:`dbshift.database.connect.CONNECT_TIMEOUT_S`
 
 _SELECT = f"SELECT * FROM {TABLE_NAME} ORDER BY applied_at, revision"
 _NEVER = "1 = 0"
+#: a read that would wait for a lock fails at once instead (SQLite: ``timeout=0`` when connecting)
+_NO_WAITING = {"postgresql": "SET LOCAL lock_timeout = 100", "mysql": "SET SESSION lock_wait_timeout = 1",
+               "mariadb": "SET SESSION lock_wait_timeout = 1"}
 #: the statements a run checks it may write the history with (:func:`dbshift.database.history.require_writable`)
 _PROBES = (
     f"INSERT INTO {TABLE_NAME} (revision, message, checksum, applied_at, duration_ms) "
@@ -46,6 +51,8 @@ def history_rows(url: str, *, complete: bool = False, writable: bool = False) ->
             if conn is None:
                 return None
             cursor = conn.cursor()
+            if parsed.backend in _NO_WAITING:  # a history another run has locked: the usual path waits, and says so
+                cursor.execute(_NO_WAITING[parsed.backend])
             cursor.execute(_SELECT)
             names = [str(d[0]).lower() for d in cursor.description]
             if complete and not set(COLUMNS) <= set(names):
@@ -86,7 +93,7 @@ def _open(parsed: PlainUrl) -> Any:
         path = parsed.sqlite_path
         if path is None or not path.is_file():
             return None  # a file not created yet reads as an empty database: the general path says so
-        return sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        return sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=0)
     if parsed.backend == "postgresql":
         import psycopg
 
