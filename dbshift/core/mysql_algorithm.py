@@ -194,11 +194,13 @@ class _Rules:
 
     def alter_column(self, table: m.Table, op: o.AlterColumn) -> OnlineDDL | None:
         old, new = op.old, op.new
+        held = table.column(old.name).collation if table.has_column(old.name) else None
+        collation = old.collation or held  # as the database holds it, when it was read
         where = f"{table.key}.{old.name}"
         parts: list[OnlineDDL | None] = []
         for change in op.changes:
             if change == "type":
-                parts.append(self.type_change(table, old, new, where))
+                parts.append(self.type_change(old, new, collation, where))
             elif change == "nullable":  # the table is rebuilt in place; writes go on
                 parts.append(_INPLACE if self.mariadb or new.nullable else None)  # MySQL: NOT NULL needs strict mode
             elif change == "default":
@@ -206,18 +208,19 @@ class _Rules:
             elif change == "comment":
                 parts.append(_INSTANT if self.mariadb else None)
             elif change == "collation":
-                parts.append(self.collation_change(table, old, new, where))
+                parts.append(self.collation_change(table, old.name, collation, new.collation, where))
             elif change in ("autoincrement", "identity"):
                 parts.append(self.numbering_change(table, old, new, where))
             else:  # generation (computed, virtual): the renderer drops and adds the column
                 parts.append(None)
         return _costliest(parts)
 
-    def type_change(self, table: m.Table, old: m.Column, new: m.Column, where: str) -> OnlineDDL | None:
+    def type_change(self, old: m.Column, new: m.Column, collation: str | None, where: str) -> OnlineDDL | None:
+        """A column's type changed (its collation, as far as known, being ``collation``)."""
         before, after = old.type.strip().lower(), new.type.strip().lower()
         longer = _VARIABLE.match(before), _VARIABLE.match(after)
         if longer[0] and longer[1] and longer[0].group(1) == longer[1].group(1) and old.collation == new.collation:
-            size = {1} if longer[0].group(1) == "varbinary" else _bytes_per_character(old)
+            size = {1} if longer[0].group(1) == "varbinary" else _bytes_per_character(collation)
             return self.length_change(size, int(longer[0].group(2)), int(longer[1].group(2)), where)
         values = _listed(before), _listed(after)
         if values[0] is not None and values[1] is not None and values[0][0] == values[1][0]:
@@ -252,12 +255,14 @@ class _Rules:
             return _copy(f"adds values to {where}, which then takes more bytes in every row")
         return _copy(f"changes the values of {where} other than by adding some at the end")
 
-    def collation_change(self, table: m.Table, old: m.Column, new: m.Column, where: str) -> OnlineDDL | None:
-        if old.collation is None or new.collation is None:
+    def collation_change(
+        self, table: m.Table, name: str, old: str | None, new: str | None, where: str
+    ) -> OnlineDDL | None:
+        if old is None or new is None:
             return None  # the table's default: not in the schema
-        before, after = _charset(old.collation), _charset(new.collation)
+        before, after = _charset(old), _charset(new)
         if before == after:
-            indexed = _indexed(table, old.name)
+            indexed = _indexed(table, name)
             return _INSTANT if self.mariadb and self.version >= (10, 4, 3) and not indexed else None
         if before in ("utf8", "utf8mb3") and after == "utf8mb4":
             return None  # instant on recent MariaDB, not on every server
@@ -287,8 +292,9 @@ class _Rules:
             return _copy(f"adds CHECK {c.name or c.sqltext} on {table.key}, which is checked by copying the table")
         if isinstance(c, (m.PrimaryKey, m.Unique)):
             first = table.column(c.columns[0]) if table.has_column(c.columns[0]) else None
-            if first is not None and (first.autoincrement or first.identity is not None):
-                return None  # the key brings AUTO_INCREMENT with it
+            numbered = first is not None and (first.autoincrement or first.identity is not None)
+            if numbered and not _key_starts_with(table, c.columns[0]):
+                return None  # the key brings the AUTO_INCREMENT that waited for it
             if isinstance(c, m.PrimaryKey):
                 if table.primary_key is not None or any(
                     not table.has_column(n) or table.column(n).nullable for n in c.columns
@@ -345,11 +351,11 @@ def _charset(collation: str) -> str:
     return collation.lower().split("_")[0]
 
 
-def _bytes_per_character(column: m.Column) -> AbstractSet[int]:
-    """The bytes a character of ``column`` may take: known from its collation, else any of 1 to 4."""
-    if column.collation is None:
+def _bytes_per_character(collation: str | None) -> AbstractSet[int]:
+    """The bytes a character of a column may take: known from its ``collation``, else any of 1 to 4."""
+    if collation is None:
         return _ANY_CHARSET
-    size = _CHARSET_BYTES.get(_charset(column.collation))
+    size = _CHARSET_BYTES.get(_charset(collation))
     return frozenset({size}) if size is not None else _ANY_CHARSET
 
 
