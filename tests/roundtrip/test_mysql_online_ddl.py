@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from dbshift.cli import main
 from dbshift.core import model as m
 from dbshift.core import ops as o
-from dbshift.core.mysql_algorithm import OnlineDDL, Server, online_ddl, why_copy
+from dbshift.core.mysql_algorithm import OnlineDDL, online_ddl, why_copy
 from dbshift.database.connect import create_engine
 from dbshift.render import Statement, render
 from dbshift.sqla.dialect import server_version
