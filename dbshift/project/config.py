@@ -9,6 +9,7 @@
     app = "shop"                             # names the embedded SQLite default (see below)
     objects = "shop.db:OBJECTS"              # views, functions, triggers declared beside the models (optional)
     manage_objects = true                    # drop the database's objects the models do not declare (optional)
+    large_table_rows = 100000                # from how many rows lint warns of locks and rewrites (optional)
 
 The database URL is the first of: ``--url``, ``$DBSHIFT_URL``, the variable
 named by ``url_env``, ``url``, and finally an embedded SQLite database under
@@ -77,6 +78,7 @@ class Config:
     metadata_object: object | None = None  # a MetaData given directly (Flask, tests)
     objects: str | None = None  # ``module:attribute`` naming a list of views, functions, triggers (dbshift.objects)
     manage_objects: bool = False  # every object of the database the models do not declare is to be dropped
+    large_table_rows: int = 100_000  # from this many rows a lock or a table rewrite is worth a warning
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -126,6 +128,9 @@ def load_config(
         raise BadConfig(path, f"objects in [tool.dbshift] must name a list, as \"package.module:OBJECTS\" (not {objects!r})")
     if not isinstance(manage_objects, bool):
         raise BadConfig(path, f"manage_objects in [tool.dbshift] must be true or false (not {manage_objects!r})")
+    large = section.get("large_table_rows", Config.large_table_rows)
+    if isinstance(large, bool) or not isinstance(large, int) or large < 0:
+        raise BadConfig(path, f"large_table_rows in [tool.dbshift] must be a whole number of rows (not {large!r})")
     return Config(
         root=root,
         migrations=folder if folder.is_absolute() else root / folder,
@@ -136,6 +141,7 @@ def load_config(
         exclude_tables=frozenset(section.get("exclude_tables", ())),
         objects=objects,
         manage_objects=manage_objects,
+        large_table_rows=large,
     )
 
 

@@ -34,10 +34,10 @@ import secrets
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection, Iterable, Sequence, TypeGuard
+from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence, TypeGuard
 
 from . import alembic, codegen
 from ..core.errors import DbshiftError
@@ -301,6 +301,7 @@ class Migration:
     checksum: str
     kind: str  # "python" | "sql" | "alembic"
     lint_ignore: tuple[str, ...] = ()  # lint codes the file silences for itself
+    reasons: Mapping[str, str] = field(default_factory=dict)  # code -> why the file accepts it (an acknowledgement)
 
     def downgrade_ops(self) -> tuple[Op, ...]:
         """The hand-written downgrade, else the reverse of ``upgrade`` (may raise IrreversibleOperation)."""
@@ -331,14 +332,16 @@ def load(revision: Revision, dialect: str | Dialect | None = None) -> Migration:
         raise BadMigrationFile(path, exc.strerror or str(exc)) from None
     if path.suffix == ".sql":
         upgrade, downgrade = _sql_ops(text)
-        return Migration(revision, upgrade, downgrade, checksum(text), "sql", _sql_lint_ignore(text))
+        codes, reasons = _sql_lint_ignore(text)
+        return Migration(revision, upgrade, downgrade, checksum(text), "sql", codes, reasons)
     if alembic.is_script(path):
         upgrade, downgrade = alembic.load_script(revision, text)
         return Migration(revision, upgrade, downgrade, checksum(text), "alembic")
-    upgrade, downgrade, ignore = _python_ops(revision, path, text)
+    upgrade, downgrade, reasons = _python_ops(revision, path, text)
     if dialect is not None:
         upgrade, downgrade = _bound(path, upgrade, dialect), None if downgrade is None else _bound(path, downgrade, dialect)
-    return Migration(revision, upgrade, downgrade, checksum(text), "python", ignore)
+    return Migration(revision, upgrade, downgrade, checksum(text), "python", tuple(reasons),
+                     {code: why for code, why in reasons.items() if why})
 
 
 def _bound(path: Path, ops: tuple[Op, ...], dialect: str | Dialect) -> tuple[Op, ...]:
@@ -354,20 +357,30 @@ def _bound(path: Path, ops: tuple[Op, ...], dialect: str | Dialect) -> tuple[Op,
         raise BadMigrationFile(path, f"a column type or default cannot be built on {name}: {exc}") from exc
 
 
-def _sql_lint_ignore(text: str) -> tuple[str, ...]:
-    """The codes of a ``-- lint_ignore: DS106, DS107`` line."""
+def _sql_lint_ignore(text: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The codes of the ``-- lint_ignore: DS106, DS107`` lines, and the reason each line gives after its codes
+    (``-- lint_ignore: DS101 the table was archived to cold storage``)."""
+    codes: list[str] = []
+    reasons: dict[str, str] = {}
     for line in text.splitlines():
         match = _SQL_LINT_IGNORE.match(line.strip())
-        if match:
-            return tuple(c for c in re.split(r"[\s,]+", match.group(1).strip()) if c)
-    return ()
+        if not match:
+            continue
+        listed = _LEADING_CODES.match(match.group(1).strip())
+        named = [c for c in re.split(r"[\s,]+", listed.group(1)) if c] if listed else []
+        why = (listed.group(2) if listed else match.group(1)).strip()
+        if not named:  # no code first: the words are the codes, as older files wrote them
+            named, why = [c for c in re.split(r"[\s,]+", match.group(1).strip()) if c], ""
+        codes += [c for c in named if c not in codes]
+        reasons.update({c: why for c in named if why})
+    return tuple(codes), reasons
 
 
 def _python_ops(
     revision: Revision, path: Path, text: str
-) -> tuple[tuple[Op, ...], tuple[Op, ...] | None, tuple[str, ...]]:
+) -> tuple[tuple[Op, ...], tuple[Op, ...] | None, dict[str, str]]:
     """Run the file as a module of its own (a private name; not put on ``sys.path``): its upgrade,
-    downgrade and ``lint_ignore``."""
+    downgrade and ``lint_ignore`` (each code with its reason, ``""`` when the file gives none)."""
     name = f"_dbshift_migration_{next(_load_counter)}_{re.sub(r'[^0-9A-Za-z_]', '_', revision.id)}"
     spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
     assert spec is not None
@@ -395,9 +408,16 @@ def _python_ops(
     ignore = getattr(module, "lint_ignore", ())
     if isinstance(ignore, str):
         ignore = (ignore,)
-    if not isinstance(ignore, (tuple, list)) or not all(isinstance(c, str) for c in ignore):
-        raise BadMigrationFile(path, "lint_ignore must be a tuple of codes such as (\"DS106\",)")
-    return upgrade, None if downgrade is None else _op_list(path, "downgrade", downgrade), tuple(ignore)
+    if isinstance(ignore, Mapping):
+        if not all(isinstance(c, str) and isinstance(why, str) for c, why in ignore.items()):
+            raise BadMigrationFile(path, 'lint_ignore must map codes to reasons, such as {"DS101": "archived first"}')
+        reasons = {c: why.strip() for c, why in ignore.items()}
+    elif isinstance(ignore, (tuple, list)) and all(isinstance(c, str) for c in ignore):
+        reasons = dict.fromkeys(ignore, "")
+    else:
+        raise BadMigrationFile(path, "lint_ignore must be a tuple of codes such as (\"DS106\",), "
+                                     "or codes with reasons such as {\"DS101\": \"archived first\"}")
+    return upgrade, None if downgrade is None else _op_list(path, "downgrade", downgrade), reasons
 
 
 def _failing_line(exc: BaseException, path: Path) -> int | None:
@@ -445,6 +465,7 @@ def _run_sql(lines: Sequence[str]) -> tuple[Op, ...]:
 
 
 _SQL_LINT_IGNORE = re.compile(r"--\s*lint_ignore\s*:(.*)$", re.IGNORECASE)
+_LEADING_CODES = re.compile(r"^((?:DS\d{3}\b[\s,]*)+)[:\-\u2014]?\s*(.*)$", re.IGNORECASE)
 
 
 # --- checksums --------------------------------------------------------------

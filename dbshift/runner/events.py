@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..core import ops as o
 from ..core.graph import Revision
+from ..core.lint import Finding
 
 if TYPE_CHECKING:
     from .failures import MigrationFailed
@@ -110,3 +111,4 @@ class StepPreview:
     risks: tuple[str, ...]
     problem: str | None = None  # the statements could not all be rendered
     outside: frozenset[int] = frozenset()  # indexes (0-based) of the statements run outside a transaction
+    findings: tuple[Finding, ...] = ()  # what lint finds on the database's rows (upgrades only)
