@@ -41,19 +41,29 @@ class OnlineDDL:
     algorithm: Algorithm
     concurrent: bool = True
     why: str = ""
+    least: Algorithm | None = None
+    """What a statement states when not ``algorithm`` itself: the least the server must manage where state the
+    schema does not show may make it do more.  A table that ever had a FULLTEXT index keeps a hidden
+    ``FTS_DOC_ID`` column, and InnoDB allows only so many instant column changes before a rebuild: adding or
+    dropping a column then rebuilds the table in place (writes go on).  MariaDB reads ``ALGORITHM=INPLACE`` as
+    "in place or better", so it still adds or drops the column instantly when it can.  ``"COPY"``: state
+    nothing (MySQL reads INPLACE as "rebuild in place")."""
 
     @property
     def clause(self) -> str | None:
         """What an ALTER TABLE states for it: ``ALGORITHM=INSTANT``, ``ALGORITHM=INPLACE, LOCK=NONE`` (or
         without the lock when writes must wait), None for a copy (the server is left to decide)."""
-        if self.algorithm == "INSTANT":
+        stated = self.least or self.algorithm
+        if stated == "INSTANT":
             return "ALGORITHM=INSTANT"
-        if self.algorithm == "INPLACE":
+        if stated == "INPLACE":
             return "ALGORITHM=INPLACE, LOCK=NONE" if self.concurrent else "ALGORITHM=INPLACE"
         return None
 
 
 _INSTANT = OnlineDDL("INSTANT")
+_INSTANT_COLUMN = OnlineDDL("INSTANT", least="INPLACE")  # MariaDB: a column added or dropped (see ``least``)
+_INSTANT_UNSTATED = OnlineDDL("INSTANT", least="COPY")  # MySQL: a column added or dropped
 _INPLACE = OnlineDDL("INPLACE")
 _INPLACE_LOCKED = OnlineDDL("INPLACE", concurrent=False)
 
@@ -170,7 +180,12 @@ class _Rules:
             return None  # an expression may need computing row by row
         if _has_fulltext(table):
             return _INPLACE_LOCKED if self.mariadb else None  # the table's FULLTEXT index makes it rebuild
-        return _INSTANT  # at the end of the table, where dbshift adds it (MySQL 8.0.12+; MariaDB 10.3.7+)
+        return self.column_instantly()  # at the end of the table, where dbshift adds it
+
+    def column_instantly(self) -> OnlineDDL:
+        """A column added or dropped instantly, unless the table's hidden state says otherwise (see
+        :attr:`OnlineDDL.least`)."""
+        return _INSTANT_COLUMN if self.mariadb else _INSTANT_UNSTATED
 
     def drop_column(self, table: m.Table, name: str) -> OnlineDDL | None:
         if _in_foreign_key(self.schema, table, name) or _in_check(table, name) or _has_fulltext(table):
@@ -181,9 +196,9 @@ class _Rules:
             return None  # a key of several columns loses one: not sure
         if _indexed(table, name):
             return _INPLACE  # its indexes go
-        if self.mariadb:
-            return _INSTANT if self.version >= (10, 4) else _INPLACE
-        return _INSTANT if self.version >= (8, 0, 29) else _INPLACE
+        if self.version >= ((10, 4) if self.mariadb else (8, 0, 29)):
+            return self.column_instantly()
+        return _INPLACE
 
     def rename_column(self, table: m.Table, name: str) -> OnlineDDL | None:
         if _in_foreign_key(self.schema, table, name) or _in_check(table, name):

@@ -30,15 +30,17 @@ What differs from the shared renderer:
   refused with :class:`UnsupportedOperation`.  Prefix lengths (``name(10)``) and
   FULLTEXT/SPATIAL indexes are supported.
 
-When the server is known (``MySQLRenderer(server=("mariadb", (10, 11, 6)))``,
-as a run connected to it renders), each ALTER TABLE and CREATE INDEX states
-the cheapest algorithm the server allows for its operation, as
+When the server is known (``render(op, dialect, schema, server=("mariadb",
+(10, 11, 6)))``), each ALTER TABLE and CREATE INDEX states the cheapest
+algorithm the server allows for its operation, as
 :mod:`dbshift.core.mysql_algorithm` predicts it: ``ALGORITHM=INSTANT``, or
 ``ALGORITHM=INPLACE, LOCK=NONE`` (without ``LOCK=NONE`` where writes must wait),
-so that the server refuses rather than copies the table should it not manage;
-an index is then dropped with ``ALTER TABLE … DROP INDEX``, the form that takes
-the clause.  A table copy, an unsure case, or no known server (``--sql``):
-no clause, the server decides.
+so that the server refuses rather than copies the table should it not manage
+(a column added or dropped states the least the server must manage, see
+:attr:`~dbshift.core.mysql_algorithm.OnlineDDL.least`); an index is then
+dropped with ``ALTER TABLE … DROP INDEX``, the form that takes the clause.  A
+table copy, an unsure case, or no known server (``--sql``): no clause, the
+server decides.
 
 MySQL DDL is not transactional: each statement commits on its own.
 """

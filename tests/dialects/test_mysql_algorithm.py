@@ -186,7 +186,9 @@ def test_why_a_copy_says_what_in_one_line():
 
 
 def test_the_clause_each_algorithm_states():
-    assert clause(o.AddColumn("t", m.Column("z", "integer")), SCHEMA, MARIADB) == "ALGORITHM=INSTANT"
+    assert clause(changed("a", default="7"), SCHEMA, MARIADB) == "ALGORITHM=INSTANT"
+    assert clause(o.AddColumn("t", m.Column("z", "integer")), SCHEMA, MARIADB) == "ALGORITHM=INPLACE, LOCK=NONE"
+    assert clause(o.DropColumn("t", TABLE.column("b")), SCHEMA, MARIADB) == "ALGORITHM=INPLACE, LOCK=NONE"
     assert clause(o.CreateIndex("t", m.Index("ix_b", ("b",))), SCHEMA, MARIADB) == "ALGORITHM=INPLACE, LOCK=NONE"
     assert clause(changed("a", type="bigint"), SCHEMA, MARIADB) is None
 
@@ -199,7 +201,10 @@ def sql(op: o.Op, server=MARIADB, dialect: str = "mariadb") -> list[str]:
 
 
 def test_statements_state_the_algorithm_for_a_known_server():
-    assert sql(o.AddColumn("t", m.Column("z", "integer"))) == ["ALTER TABLE t ADD COLUMN z INTEGER, ALGORITHM=INSTANT"]
+    assert sql(o.AddColumn("t", m.Column("z", "integer"))) == [  # instant, unless the table must be rebuilt
+        "ALTER TABLE t ADD COLUMN z INTEGER, ALGORITHM=INPLACE, LOCK=NONE"
+    ]
+    assert sql(o.RenameColumn("t", "b", "bb")) == ["ALTER TABLE t RENAME COLUMN b TO bb, ALGORITHM=INSTANT"]
     assert sql(changed("b", type="varchar(100)")) == ["ALTER TABLE t MODIFY COLUMN b VARCHAR(100), ALGORITHM=INSTANT"]
     assert sql(o.CreateIndex("t", m.Index("ix_b", ("b",)))) == ["CREATE INDEX ix_b ON t (b) ALGORITHM=INPLACE LOCK=NONE"]
     assert sql(o.CreateIndex("t", m.Index("ft_b", ("b",), using="fulltext"))) == [
@@ -208,7 +213,10 @@ def test_statements_state_the_algorithm_for_a_known_server():
     assert sql(o.DropIndex("t", TABLE.indexes[0])) == ["ALTER TABLE t DROP INDEX ix_a, ALGORITHM=INPLACE, LOCK=NONE"]
     assert sql(o.AlterTableComment("t", None, "rows")) == ["ALTER TABLE t COMMENT = 'rows', ALGORITHM=INSTANT"]
     assert sql(o.AddColumn("t", m.Column("z", "integer")), server=MYSQL, dialect="mysql") == [
-        "ALTER TABLE t ADD COLUMN z INTEGER, ALGORITHM=INSTANT"
+        "ALTER TABLE t ADD COLUMN z INTEGER"  # MySQL would rebuild for INPLACE, and refuse INSTANT where it must
+    ]
+    assert sql(changed("b", type="varchar(60)"), server=MYSQL, dialect="mysql") == [
+        "ALTER TABLE t MODIFY COLUMN b VARCHAR(60), ALGORITHM=INPLACE, LOCK=NONE"
     ]
 
 
