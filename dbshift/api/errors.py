@@ -190,7 +190,7 @@ class RebaseUnchecked(DbshiftError):
 
 class UnknownLintCode(DbshiftError):
     def __init__(self, code: str, where: str) -> None:
-        from ..core.lint import CODES
+        from ..core.findings import CODES
 
         self.code, self.where = code, where
         super().__init__(f"unknown lint code {code!r} in {where}; known codes: {', '.join(CODES)}")
@@ -202,6 +202,7 @@ class UnacknowledgedFinding(DbshiftError):
 
     def __init__(self, revision: str, path: str | None, code: str, message: str, more: int, unreasoned: bool) -> None:
         self.revision, self.path, self.code, self.more = revision, path, code, more
+        self.message, self.unreasoned = message, unreasoned
         suffix = Path(path or "").suffix
         form = f"-- lint_ignore: {code} <why>" if suffix == ".sql" else f'lint_ignore = {{"{code}": "<why>"}}'
         also = f" (and {more} more finding(s))" if more else ""

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..core.errors import DbshiftError
-from ..core.lint import CODES, Finding, lint as lint_ops, lint_downgrade
+from ..core.findings import CODES, Finding
+from ..core.lint import lint as lint_ops, lint_downgrade
 from ..core.ops import IrreversibleOperation, Op
 from ..core.probes import Facts
 from ..project import files
@@ -86,7 +87,7 @@ def lint(
         if rev_id in checked:
             upgrade = tuple(f for f in checked[rev_id] if f.code not in skip)
         else:
-            upgrade = tuple(lint_ops(migration.upgrade, dialect, skip))
+            upgrade = tuple(lint_ops(migration.upgrade, dialect, skip, advise=lambda op: online_advice(op, dialect)))
         reports.append(LintReport(
             migration.revision, upgrade, own, tuple(lint_downgrade(migration.upgrade, down, dialect, skip)),
             checked=rev_id in checked,
@@ -113,9 +114,26 @@ def data_findings(
     found: dict[str, list[Finding]] = {}
     prior = []
     for rev_id, ops in plan:
-        found[rev_id] = lint_ops(ops, dialect, facts=facts, prior=prior)
+        found[rev_id] = lint_ops(ops, dialect, facts=facts, prior=prior, advise=lambda op: online_advice(op, dialect))
         prior += ops
     return found
+
+
+def online_advice(op: Op, dialect: str) -> str | None:
+    """What autogenerate writes in place of ``op`` on a large table (:func:`~dbshift.core.online.online_forms`),
+    as the migration file spells it; None when ``op`` has no online form on ``dialect``."""
+    from ..core.model import qualified
+    from ..core.online import online_forms
+    from ..project.codegen import render_value
+
+    table = getattr(op, "table", None)
+    if not isinstance(table, str):
+        return None
+    forms = online_forms([op], dialect, {qualified(table, getattr(op, "schema", None))})
+    if forms == [op]:
+        return None
+    written = ", ".join(" ".join(render_value(f).split()) for f in forms)
+    return f"write [{written}], as autogenerate does for a large table, with lock_timeout and lock_retries"
 
 
 def unacknowledged(found: Sequence[Finding], reasons: Mapping[str, str]) -> list[Finding]:

@@ -44,6 +44,18 @@ def answer(conn: sa.Connection, probes: Iterable[Probe], large_rows: int) -> dic
     return answers
 
 
+def large_tables(conn: sa.Connection, keys: Iterable[str], large_rows: int) -> set[str]:
+    """The tables of ``keys`` (``schema.table`` or ``table``) holding at least ``large_rows`` rows."""
+    sizes = {key: Size(table, schema) for key in keys for schema, table in [_split_key(key)]}
+    answers = answer(conn, sizes.values(), large_rows)
+    return {key for key, probe in sizes.items() if (found := answers.get(probe)) is not None and found.count >= large_rows}
+
+
+def _split_key(key: str) -> tuple[str | None, str]:
+    schema, _, table = key.rpartition(".")
+    return schema or None, table
+
+
 class _Asker:
     """Runs one probe at a time on ``conn``, each in a savepoint rolled back after it."""
 

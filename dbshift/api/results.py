@@ -9,7 +9,7 @@ from pathlib import Path
 from ..core import ops as o
 from ..core.errors import DEFAULT_PROGRAM, for_program
 from ..core.graph import Revision
-from ..core.lint import Finding
+from ..core.findings import Finding
 from ..core.renames import PossibleRename
 from ..core.unmodelled import Dependant, Difference
 from ..database.history import HistoryRow

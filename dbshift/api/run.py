@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from ..core import ops as o
 from ..core.errors import DbshiftError, TargetReached, command
 from ..core.graph import RevisionGraph
-from ..core.lint import Finding
+from ..core.findings import Finding
 from ..core.model import Schema
 from ..database import history
 from ..database.history import HistoryRow
@@ -253,12 +253,12 @@ def _step(graph: RevisionGraph, rev_id: str, direction: Direction, dialect: sa.e
     rev = graph.get(rev_id)
     migration = files.load(rev, dialect)
     if direction == "up":
-        return Step(rev, direction, tuple(migration.upgrade), migration.checksum)
+        return Step(rev, direction, tuple(migration.upgrade), migration.checksum, *migration.lock)
     try:
         ops = migration.downgrade_ops()
     except o.IrreversibleOperation as exc:
         raise NoDowngrade(rev_id, rev.path, exc.op.describe(), migration.kind) from None
-    return Step(rev, direction, tuple(ops), migration.checksum)
+    return Step(rev, direction, tuple(ops), migration.checksum, *migration.lock)
 
 
 # --- as SQL text ----------------------------------------------------------------------

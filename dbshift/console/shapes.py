@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..api.results import CheckResult, HistoryEntry, LintResult, RunResult, ShowResult, Status
 from ..core.graph import Revision, RevisionGraph
-from ..core.lint import Finding
+from ..core.findings import Finding
 from ..runner.events import Event
 
 if TYPE_CHECKING:

@@ -57,10 +57,11 @@ migration's upgrade created, which only undo it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Sequence
 
 from . import ops as o
+from .findings import Finding, finding
 from .lint_sql import made_by_sql, run_sql
 from .model import Check, Column, ForeignKey, PrimaryKey, Unique, qualified
 from .narrowing import loss as narrowing_loss
@@ -70,59 +71,21 @@ from .probes import (
 )
 from .types import TypeSpec, parse_type
 
-CODES: dict[str, str] = {
-    "DS101": "drop table",
-    "DS102": "drop column",
-    "DS103": "column type change rewrites the table or may lose data",
-    "DS104": "SET NOT NULL on an existing column",
-    "DS105": "NOT NULL column without a default added to an existing table",
-    "DS106": "index built without CONCURRENTLY",
-    "DS107": "constraint added without NOT VALID",
-    "DS108": "rename breaks running application code",
-    "DS109": "enum values removed",
-    "DS110": "destructive hand-written SQL",
-    "DS111": "rows hold NULL in a column becoming NOT NULL",
-    "DS112": "duplicate values under a new unique key",
-    "DS113": "rows violate a new foreign key",
-    "DS114": "rows violate a new CHECK constraint",
-    "DS115": "values the new column type cannot hold",
-}
-
-SEVERITY: dict[str, str] = {
-    code: "warning" if code in ("DS103", "DS104", "DS106", "DS107", "DS108") else "error" for code in CODES
-}
-"""Each code's one severity: "error" loses data or fails on the rows, "warning" locks or breaks running code."""
-
 #: The codes a downgrade is read for: data lost, or values and rows it fails on (not locks or deploy order).
 DOWNGRADE_CODES = frozenset({"DS101", "DS102", "DS103", "DS104", "DS105", "DS109", "DS110", "DS111", "DS112",
                              "DS113", "DS114", "DS115"})
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One unsafe operation: a stable ``code`` and its ``severity``, the operation, what happens, what to do.
+Advise = Callable[[o.Op], "str | None"]
+"""The safe form of an operation a lock warning names, as the migration would be written (None: no such form)."""
 
-    ``rows``: how many rows of the database the finding is about, when it was
-    read there (None: read from the statement alone).
-    """
-
-    code: str
-    severity: str
-    op: str
-    message: str
-    suggestion: str
-    heuristic: bool = False
-    rows: int | None = None
-
-    @property
-    def confirmed(self) -> bool:
-        """The database's rows confirm it: an error the migration would really run into."""
-        return self.severity == "error" and self.rows is not None and self.rows > 0
+ONLINE_CODES = frozenset({"DS104", "DS106", "DS107"})
+"""The lock warnings an online form of the operation answers (see :mod:`dbshift.core.online`)."""
 
 
 def lint(
     ops: Sequence[o.Op], dialect: str, ignore: Iterable[str] = (), *, made: frozenset[str] = frozenset(),
-    facts: Facts | None = None, prior: Sequence[o.Op] = (),
+    facts: Facts | None = None, prior: Sequence[o.Op] = (), advise: Advise | None = None,
 ) -> list[Finding]:
     """The findings for ``ops`` run in order on ``dialect`` (``postgresql``, ``sqlite``, ``mysql``, ``mariadb``).
 
@@ -130,14 +93,15 @@ def lint(
     drop loses nothing worth a finding — what the upgrade being undone created.
     ``facts``: what the database holds (see the module); ``prior``: operations
     that run before ``ops`` (earlier pending migrations), followed for what
-    they create and change but not linted.
+    they create and change but not linted.  ``advise``: the suggestion of a lock warning, in place of the
+    generic one, so that it is exactly what autogenerate writes.
     """
-    walk = _Walk("mysql" if dialect == "mariadb" else dialect, facts, made)
+    walk = _Walk("mysql" if dialect == "mariadb" else dialect, facts, made, advise)
     for op in prior:
         walk.follow(op)
     findings: list[Finding] = []
     for op in ops:
-        findings += walk.findings(op)
+        findings += walk.advised(op, walk.findings(op))
         walk.follow(op)
     skip = set(ignore)
     return [f for f in findings if f.code not in skip]
@@ -167,12 +131,6 @@ def made_by(ops: Sequence[o.Op]) -> frozenset[str]:
     return frozenset(made)
 
 
-def finding(code: str, op: str, message: str, suggestion: str, *, heuristic: bool = False,
-            rows: int | None = None) -> Finding:
-    """A :class:`Finding` of ``code``, with the code's severity."""
-    return Finding(code, SEVERITY[code], op, message, suggestion, heuristic, rows)
-
-
 # --- following the plan ---------------------------------------------------------------
 
 
@@ -184,6 +142,7 @@ class _Walk:
     dialect: str
     facts: Facts | None
     made: frozenset[str]
+    advise: Advise | None = None
     created: set[str] = field(default_factory=set)
     filled: set[str] = field(default_factory=set)  # "table.column" a Backfill filled earlier
     changed: set[str] = field(default_factory=set)  # bare tables, and bare "table.column", earlier steps changed
@@ -228,6 +187,15 @@ class _Walk:
             return None
         return self.facts
 
+    def advised(self, op: o.Op, found: list[Finding]) -> list[Finding]:
+        """``found`` with each lock warning's suggestion the online form of ``op``, where there is one."""
+        if self.advise is None or not any(f.code in ONLINE_CODES and not f.heuristic for f in found):
+            return found
+        advice = self.advise(op)
+        if advice is None:
+            return found
+        return [replace(f, suggestion=advice) if f.code in ONLINE_CODES and not f.heuristic else f for f in found]
+
     def findings(self, op: o.Op) -> list[Finding]:
         if isinstance(op, o.RunSQL):
             return run_sql(op, self.dialect, self.created, self.made, self.data)
@@ -258,8 +226,16 @@ class _Walk:
         if isinstance(op, o.CreateIndex):
             return _create_index(op, key, self.dialect, self.data(table, schema))
         if isinstance(op, o.AddConstraint):
-            return _add_constraint(op, key, self.dialect, self.data(table, schema))
+            facts = self.data(table, schema)
+            if isinstance(op.constraint, Check) and self._filled_in(key, op.constraint.sqltext):
+                facts = None  # a Backfill earlier in the plan changed the rows the check reads
+            return _add_constraint(op, key, self.dialect, facts)
         return []
+
+    def _filled_in(self, key: str, sql: str) -> bool:
+        """Whether ``sql`` names a column of table ``key`` that a Backfill earlier in the plan filled."""
+        columns = [f[len(key) + 1:] for f in self.filled if f.startswith(key + ".")]
+        return any(re.search(rf"(?<![\w$]){re.escape(c)}(?![\w$])", sql, re.I) for c in columns)
 
 
 # --- the rules --------------------------------------------------------------------------

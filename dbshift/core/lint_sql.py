@@ -9,14 +9,12 @@ nothing, and lock warnings are kept for tables large enough for them to matter
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from . import ops as o
+from .findings import Finding, finding
 from .probes import Answer, Facts, rows_text
 from .sqltext import split_sql
-
-if TYPE_CHECKING:
-    from .lint import Finding
 
 HEURISTIC_NOTE = " (read from hand-written SQL; heuristic)"
 
@@ -58,8 +56,6 @@ def run_sql(op: o.RunSQL, dialect: str, created: set[str], made: frozenset[str],
     being undone created (its drops say nothing); ``data``: the facts still
     true of a table here, if any.
     """
-    from .lint import finding
-
     found: list[Finding] = []
     lowered = {c.lower() for c in created}
     for statement in split_sql(op.sql):

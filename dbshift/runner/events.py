@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..core import ops as o
 from ..core.graph import Revision
-from ..core.lint import Finding
+from ..core.findings import Finding
 
 if TYPE_CHECKING:
     from .failures import MigrationFailed
@@ -17,12 +17,18 @@ Direction = Literal["up", "down"]
 
 @dataclass(frozen=True)
 class Step:
-    """One migration to apply (``up``) or un-apply (``down``), with the operations to run."""
+    """One migration to apply (``up``) or un-apply (``down``), with the operations to run.
+
+    ``lock_timeout`` (seconds): how long a statement of the step may wait for a lock before it fails with
+    "lock not granted"; the step is then retried up to ``lock_retries`` times (see :mod:`.loop`).
+    """
 
     revision: Revision
     direction: Direction
     ops: tuple[o.Op, ...]
     checksum: str
+    lock_timeout: float | None = None
+    lock_retries: int = 0
 
 
 # --- events -------------------------------------------------------------------

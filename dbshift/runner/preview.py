@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ..core import model as m
 from ..core.errors import DbshiftError
-from ..core.lint import Finding
+from ..core.findings import Finding
 from ..core.risks import shown_risks
 from .events import Event, StatementExecuted, Step, StepPreview
 from .failures import MigrationFailed
