@@ -124,7 +124,7 @@ class MySQLRenderer(Renderer):
         stated = clause(op, schema, self.server)
         if stated is None:
             return statements
-        return [Statement(_with_algorithm(s.sql, stated)) if type(s) is Statement else s for s in statements]
+        return [replace(s, sql=_with_algorithm(s.sql, stated)) if type(s) is Statement else s for s in statements]
 
     # --- pieces --------------------------------------------------------------------
 
