@@ -20,6 +20,7 @@ from .core.ops import (
     CreateSchema, DropSchema, DropColumn, DropConstraint, DropEnum, DropIndex, DropSequence,
     DropTable, RenameColumn, RenameTable, RunPython, RunSQL, CreateObject, DropObject, ReplaceObject,
     AlterTableInherit, AttachPartition, DetachPartition, CreateStatistics, DropStatistics, AlterColumnStatistics,
+    ValidateConstraint,
 )
 from .core.objects import DbObject
 
@@ -32,6 +33,6 @@ __all__ = [
     "AlterTableLogging", "AlterTableCluster", "AlterTableOptions", "AlterSequence", "AttachSequence", "DetachSequence",
     "CreateSchema", "DropSchema", "DbObject", "CreateObject", "DropObject", "ReplaceObject",
     "AlterTableInherit", "AttachPartition", "DetachPartition", "CreateStatistics", "DropStatistics",
-    "AlterColumnStatistics",
+    "AlterColumnStatistics", "ValidateConstraint",
     "sa", "postgresql", "mysql", "sqlite",
 ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import TYPE_CHECKING, Collection, Iterable
 
 from ..core import ops as o
+from ..core.online import lock_settings, online_forms
 from ..core.errors import MultipleHeads
 from ..core.graph import Revision
+from ..core.model import Schema, qualified
 from ..core.renames import Ask, PossibleRename
 from ..core.safety import make_safe, safe_downgrade
 from ..core.unmodelled import Dependant
@@ -23,6 +25,9 @@ from .schemas import (
     rename_policy, undeclared, with_passengers,
 )
 
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
 
 def revision(
     config: Config,
@@ -32,6 +37,7 @@ def revision(
     renames: Iterable[str] = (),
     ask: Ask | None = None,
     sql: bool = False,
+    large_tables: Collection[str] | None = None,
 ) -> RevisionResult:
     """Write a new migration; with ``autogenerate``, its operations come from models vs. database.
     With ``sql``, the migration is a ``.sql`` file (:mod:`.sql_migrations`): its statements rendered for
@@ -40,6 +46,11 @@ def revision(
     ``renames`` are hints such as ``"author.name:full_name"``; ``ask`` is called for
     each vanished object that a new compatible one might be the rename of.  Possible
     renames nobody confirmed are returned in ``possible_renames``.
+
+    ``large_tables``: keys (``schema.table``) of existing tables large enough that changes to them are
+    written in their online forms (:mod:`dbshift.core.online`, unless the config's ``online_forms`` is
+    off), and a migration that locks one of them declares the config's ``lock_timeout``/``lock_retries``;
+    None (the default): the tables the changes touch holding ``large_table_rows`` rows or more.
     """
     graph = load_graph(config)
     heads = graph.heads()
@@ -47,6 +58,7 @@ def revision(
         raise MultipleHeads(list(heads))
     ops: tuple[o.Op, ...] = ()
     written: tuple[tuple[o.Op, ...], tuple[o.Op, ...] | None] = ((), None)
+    lock: tuple[str | None, int] = (None, 0)
     possible: tuple[PossibleRename, ...] = ()
     dependants: tuple[Dependant, ...] = ()
     if autogenerate:
@@ -87,9 +99,13 @@ def revision(
             possible = tuple(policy.unresolved)
             hints = {p.new: p.hint for p in possible if p.kind == "column"}
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))
+            # online forms for the large tables, and the lock settings of the migration
+            if large_tables is None:
+                large_tables = _large(conn, config, ops, database)
+            ops, downgrade, lock = _online(config, ops, dialect, large_tables)
             check_comments(ops, dialect)
             dependants = dependants_of(conn, config, model, ops)
-            stated = as_history_states(ops, safe_downgrade(ops), history, eq)
+            stated = as_history_states(ops, downgrade, history, eq)
             written = declare(*stated, metadata(config), conn.dialect,
                               None if dialect == "postgresql" else history.enums)
             ops = tuple(bind(written[0], conn.dialect))
@@ -100,9 +116,31 @@ def revision(
 
         return as_sql_file(config, message, ops, written[1] if autogenerate else None,
                            database if autogenerate else None, conn.dialect if autogenerate else None, possible,
-                           dependants)
+                           dependants, lock)
     now = datetime.now(timezone.utc)
     rev_id = files.new_revision_id(now, set(graph.revisions))
     path = files.write_migration(config.migrations, rev_id, tuple(heads), message, list(written[0]),
-                                 downgrade_ops=written[1], now=now)
+                                 downgrade_ops=written[1], now=now, lock_timeout=lock[0], lock_retries=lock[1])
     return RevisionResult(Revision(rev_id, tuple(heads), message, str(path)), path, ops, possible, dependants)
+
+
+def _large(conn: sa.Connection, config: Config, ops: Iterable[o.Op], database: Schema) -> set[str]:
+    """The existing tables ``ops`` change that hold at least ``large_table_rows`` rows."""
+    from .probing import large_tables
+
+    existing = {t.key for t in database.tables}
+    keys = {qualified(t, getattr(op, "schema", None)) for op in ops if isinstance(t := getattr(op, "table", None), str)}
+    return large_tables(conn, keys & existing, config.large_table_rows) if keys & existing else set()
+
+
+def _online(
+    config: Config, ops: tuple[o.Op, ...], dialect: str, large: Collection[str]
+) -> tuple[tuple[o.Op, ...], list[o.Op] | None, tuple[str | None, int]]:
+    """``ops`` in their online forms on the ``large`` tables (when the config wants them); the downgrade to
+    write (the plain reverse, made safe; None: the reverse of the upgrade, computed when it runs); and the
+    ``(lock_timeout, lock_retries)`` the migration declares (``(None, 0)``: none)."""
+    downgrade = safe_downgrade(ops)
+    online = tuple(online_forms(ops, dialect, large)) if config.online_forms else ops
+    if online != ops and downgrade is None:
+        downgrade = o.reverse_all(ops)  # the plain reverse: a downgrade needs no NOT VALID check and no batches
+    return online, downgrade, lock_settings(online, dialect, large, config.lock_timeout, config.lock_retries)

@@ -190,10 +190,27 @@ class RebaseUnchecked(DbshiftError):
 
 class UnknownLintCode(DbshiftError):
     def __init__(self, code: str, where: str) -> None:
-        from ..core.lint import CODES
+        from ..core.findings import CODES
 
         self.code, self.where = code, where
         super().__init__(f"unknown lint code {code!r} in {where}; known codes: {', '.join(CODES)}")
+
+
+class UnacknowledgedFinding(DbshiftError):
+    """A migration to run would lose rows or fail on them, as the database shows, and its file does not say
+    why that is intended."""
+
+    def __init__(self, revision: str, path: str | None, code: str, message: str, more: int, unreasoned: bool) -> None:
+        self.revision, self.path, self.code, self.more = revision, path, code, more
+        self.message, self.unreasoned = message, unreasoned
+        suffix = Path(path or "").suffix
+        form = f"-- lint_ignore: {code} <why>" if suffix == ".sql" else f'lint_ignore = {{"{code}": "<why>"}}'
+        also = f" (and {more} more finding(s))" if more else ""
+        because = "names it without a reason" if unreasoned else "does not acknowledge it"
+        super().__init__(
+            f"refusing to run {revision}: {code} {message}{also}; its file {path or ''} {because}: "
+            f"if this is intended, say why with {form} in the file (nothing was changed)"
+        )
 
 
 class NoDowngrade(DbshiftError):

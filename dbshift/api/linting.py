@@ -1,28 +1,42 @@
-"""Linting migrations: the operations that lose data or hold long locks, per migration."""
+"""Linting migrations: the operations that lose data, fail on the rows there, or hold long locks, per migration.
+
+Migrations not yet applied are judged against the configured database as it
+is (:func:`data_findings`): its table sizes and the rows each change would
+fail on or lose.  Migrations already applied, and every migration when the
+database cannot be reached, are read from their statements alone, and the
+result says so.
+"""
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
-from ..core.lint import CODES, lint as lint_ops, lint_downgrade
-from ..core.ops import IrreversibleOperation
+from ..core.errors import DbshiftError
+from ..core.findings import CODES, Finding
+from ..core.lint import lint as lint_ops, lint_downgrade
+from ..core.ops import IrreversibleOperation, Op
+from ..core.probes import Facts
 from ..project import files
 from ..project.config import Config
 from .context import applied_ids, connection, load_graph, read_rows
 from .errors import UnknownLintCode
 from .results import LintReport, LintResult
 
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
 
 def lint(
     config: Config, revisions: Iterable[str] | None = None, *, every: bool = False, ignore: Iterable[str] = ()
 ) -> LintResult:
     """Lint migrations (each one's upgrade, and its downgrade for what it would lose) for the configured
-    database's dialect (read from the URL, no connection needed).
+    database's dialect.
 
     Which: ``revisions`` (ids or references), else every file when ``every``,
     else the migrations not yet applied to the configured database (this one
-    connects).  ``ignore``: codes left out everywhere; a migration's own
-    ``lint_ignore`` silences codes for that migration only.
+    needs the database).  ``ignore``: codes left out everywhere; a migration's
+    own ``lint_ignore`` silences codes for that migration only.  The pending
+    ones are judged on the database's rows when it can be reached.
     """
     from ..database.connect import normalize_url
 
@@ -32,30 +46,97 @@ def lint(
             raise UnknownLintCode(code, "--ignore")
     dialect = normalize_url(config.url).get_backend_name()
     graph = load_graph(config)
-    if revisions is not None and tuple(revisions):
-        wanted = {graph.resolve(ref) for ref in revisions}
+    chosen = tuple(revisions or ())
+    if chosen:
+        wanted = {graph.resolve(ref) for ref in chosen}
     elif every:
         wanted = set(graph.topological())
     else:
+        wanted = None
+    loaded = {r: files.load(graph.get(r), dialect) for r in wanted or ()}
+    checked: dict[str, list[Finding]] = {}
+    note: str | None = None
+    try:
         with connection(config) as conn:
             applied = applied_ids(read_rows(conn))
-        wanted = {r for r in graph.topological() if r not in applied}
+            pending = [r for r in graph.topological() if r not in applied]
+            for rev_id in pending:
+                if rev_id not in loaded:
+                    loaded[rev_id] = files.load(graph.get(rev_id), dialect)
+            checked = data_findings(conn, [(r, loaded[r].upgrade) for r in pending], config.large_table_rows)
+    except DbshiftError as exc:
+        if wanted is None:  # which migrations are pending is the database's to say
+            raise
+        note = f"the database could not be read ({exc}): findings are read from the statements alone"
+    if wanted is None:
+        wanted = set(checked)
     reports = []
     for rev_id in graph.topological():
         if rev_id not in wanted:
             continue
-        rev = graph.get(rev_id)
-        migration = files.load(rev, dialect)
+        migration = loaded[rev_id]
         own = migration.lint_ignore
         for code in own:
             if code not in CODES:
-                raise UnknownLintCode(code, f"lint_ignore of {rev.path}")
+                raise UnknownLintCode(code, f"lint_ignore of {migration.revision.path}")
+        skip = set(ignore + own)
         try:
             down = migration.downgrade_ops()
         except IrreversibleOperation:  # no downgrade: nothing it could lose
             down = ()
+        if rev_id in checked:
+            upgrade = tuple(f for f in checked[rev_id] if f.code not in skip)
+        else:
+            upgrade = tuple(lint_ops(migration.upgrade, dialect, skip, advise=lambda op: online_advice(op, dialect)))
         reports.append(LintReport(
-            rev, tuple(lint_ops(migration.upgrade, dialect, ignore + own)), own,
-            tuple(lint_downgrade(migration.upgrade, down, dialect, ignore + own)),
+            migration.revision, upgrade, own, tuple(lint_downgrade(migration.upgrade, down, dialect, skip)),
+            checked=rev_id in checked,
         ))
-    return LintResult(dialect, tuple(reports))
+    return LintResult(dialect, tuple(reports), note)
+
+
+def data_findings(
+    conn: sa.Connection, plan: Sequence[tuple[str, Sequence[Op]]], large_rows: int
+) -> dict[str, list[Finding]]:
+    """The findings of each migration of ``plan`` (revision id, upgrade operations; in the order they run),
+    judged on the database ``conn`` reaches as it is now: each migration after the ones before it in ``plan``."""
+    from ..sqla.dialect import server_dialect
+    from .probing import answer
+
+    dialect = server_dialect(conn.dialect)
+    questions = Facts(large_rows=large_rows)
+    prior: list[Op] = []
+    for _, ops in plan:
+        lint_ops(ops, dialect, facts=questions, prior=prior)
+        prior += ops
+    facts = Facts(answer(conn, questions.asked, large_rows) if questions.asked else {}, large_rows)
+    conn.rollback()
+    found: dict[str, list[Finding]] = {}
+    prior = []
+    for rev_id, ops in plan:
+        found[rev_id] = lint_ops(ops, dialect, facts=facts, prior=prior, advise=lambda op: online_advice(op, dialect))
+        prior += ops
+    return found
+
+
+def online_advice(op: Op, dialect: str) -> str | None:
+    """What autogenerate writes in place of ``op`` on a large table (:func:`~dbshift.core.online.online_forms`),
+    as the migration file spells it; None when ``op`` has no online form on ``dialect``."""
+    from ..core.model import qualified
+    from ..core.online import online_forms
+    from ..project.codegen import render_value
+
+    table = getattr(op, "table", None)
+    if not isinstance(table, str):
+        return None
+    forms = online_forms([op], dialect, {qualified(table, getattr(op, "schema", None))})
+    if forms == [op]:
+        return None
+    written = ", ".join(" ".join(render_value(f).split()) for f in forms)
+    return f"write [{written}], as autogenerate does for a large table, with lock_timeout and lock_retries"
+
+
+def unacknowledged(found: Sequence[Finding], reasons: Mapping[str, str]) -> list[Finding]:
+    """The findings the database confirms (a migration would lose rows or fail on them) that the migration
+    does not acknowledge with a reason."""
+    return [f for f in found if f.confirmed and not reasons.get(f.code, "").strip()]

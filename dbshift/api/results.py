@@ -9,7 +9,7 @@ from pathlib import Path
 from ..core import ops as o
 from ..core.errors import DEFAULT_PROGRAM, for_program
 from ..core.graph import Revision
-from ..core.lint import Finding
+from ..core.findings import Finding
 from ..core.renames import PossibleRename
 from ..core.unmodelled import Dependant, Difference
 from ..database.history import HistoryRow
@@ -199,12 +199,16 @@ class LintReport:
     findings: tuple[Finding, ...]
     ignored: tuple[str, ...] = ()
     downgrade: tuple[Finding, ...] = ()
+    checked: bool = False  # judged on the database's rows (a pending migration), not on its statements alone
 
 
 @dataclass(frozen=True)
 class LintResult:
+    """The reports, oldest first; ``note`` says why the database's rows could not be read, when they could not."""
+
     dialect: str
-    reports: tuple[LintReport, ...]  # oldest first
+    reports: tuple[LintReport, ...]
+    note: str | None = None
 
     @property
     def findings(self) -> tuple[tuple[Revision, Finding], ...]:

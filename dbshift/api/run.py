@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..core import ops as o
 from ..core.errors import DbshiftError, TargetReached, command
 from ..core.graph import RevisionGraph
+from ..core.findings import Finding
 from ..core.model import Schema
 from ..database import history
 from ..database.history import HistoryRow
@@ -26,7 +27,7 @@ from .context import (
 )
 from .errors import (
     Cancelled, ChecksumMismatch, DatabaseAtUnknownRevision, NoDowngrade, ResumeNotInPlan, SingleTransactionUnsupported,
-    UnfinishedMigration,
+    UnacknowledgedFinding, UnfinishedMigration,
 )
 from .options import RunOptions
 from .results import RunResult, SqlScript
@@ -94,9 +95,10 @@ def _migrate(
             raise SingleTransactionUnsupported(dialect)
         if options.dry_run:  # reads only: no lock, no history-table upgrade
             rows = read_rows(conn)
-            steps, _ = _prepare(conn, graph, rows, direction, target, options)
+            steps, resume_at = _prepare(conn, graph, rows, direction, target, options)
+            found = _findings(conn, config, steps, resume_at)
             return RunResult(direction, tuple(steps), current_of(graph, applied_ids(rows)),
-                             _preview(conn, config, steps), dry_run=True)
+                             _preview(conn, config, steps, found), dry_run=True)
         prepare_session(conn)
         set_timeouts(  # before the lock: an unsupported timeout is refused before anything is written
             conn,
@@ -118,7 +120,9 @@ def _migrate(
             if resume_at:
                 (rev_id, where), = resume_at.items()
                 emit(Notice(f"resuming {rev_id} at statement {where.done + 1}"))
-            if confirm is not None and steps and not confirm(_preview(conn, config, steps)):
+            found = _findings(conn, config, steps, resume_at)
+            _refuse_unacknowledged(steps, found)
+            if confirm is not None and steps and not confirm(_preview(conn, config, steps, found)):
                 raise Cancelled()
             # writes only after the confirmation: a cancelled run changes nothing, not even the history table
             added = ensure_history_table(conn)
@@ -190,7 +194,9 @@ def _still_running(conn: sa.Connection, row: HistoryRow) -> tuple[int, str] | No
     return (int(match.group(1)), sql) if sql is not None else None
 
 
-def _preview(conn: sa.Connection, config: Config, steps: list[Step]) -> tuple[StepPreview, ...]:
+def _preview(
+    conn: sa.Connection, config: Config, steps: list[Step], found: Mapping[str, Sequence[Finding]]
+) -> tuple[StepPreview, ...]:
     from ..runner import preview
 
     try:
@@ -198,7 +204,34 @@ def _preview(conn: sa.Connection, config: Config, steps: list[Step]) -> tuple[St
     except DbshiftError:
         conn.rollback()
         start = Schema()
-    return preview(steps, conn.dialect, start)
+    return preview(steps, conn.dialect, start, found)
+
+
+def _findings(
+    conn: sa.Connection, config: Config, steps: list[Step], resume_at: Mapping[str, Resume]
+) -> dict[str, list[Finding]]:
+    """Lint's findings for the upgrade steps, judged on the database's rows (none for a step being resumed:
+    the database is part-way through it)."""
+    from .linting import data_findings
+
+    plan = [(s.revision.id, s.ops) for s in steps if s.direction == "up" and s.revision.id not in resume_at]
+    return data_findings(conn, plan, config.large_table_rows) if plan else {}
+
+
+def _refuse_unacknowledged(steps: list[Step], found: Mapping[str, Sequence[Finding]]) -> None:
+    """Refuse the run, before anything changes, when a step would lose rows or fail on them (as the database
+    shows) and its file does not acknowledge that with a reason."""
+    from .linting import unacknowledged
+
+    for step in steps:
+        if not any(f.confirmed for f in found.get(step.revision.id, ())):
+            continue
+        migration = files.load(step.revision)  # the file's acknowledgements, read only when a finding needs them
+        refused = unacknowledged(found[step.revision.id], migration.reasons)
+        if refused:
+            first = refused[0]
+            raise UnacknowledgedFinding(step.revision.id, step.revision.path, first.code, first.message,
+                                        len(refused) - 1, first.code in migration.lint_ignore)
 
 
 def _after(applied: set[str], steps: list[Step]) -> set[str]:
@@ -220,12 +253,12 @@ def _step(graph: RevisionGraph, rev_id: str, direction: Direction, dialect: sa.e
     rev = graph.get(rev_id)
     migration = files.load(rev, dialect)
     if direction == "up":
-        return Step(rev, direction, tuple(migration.upgrade), migration.checksum)
+        return Step(rev, direction, tuple(migration.upgrade), migration.checksum, *migration.lock)
     try:
         ops = migration.downgrade_ops()
     except o.IrreversibleOperation as exc:
         raise NoDowngrade(rev_id, rev.path, exc.op.describe(), migration.kind) from None
-    return Step(rev, direction, tuple(ops), migration.checksum)
+    return Step(rev, direction, tuple(ops), migration.checksum, *migration.lock)
 
 
 # --- as SQL text ----------------------------------------------------------------------

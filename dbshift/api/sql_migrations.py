@@ -65,17 +65,18 @@ def _ended(sql: str) -> str:
 
 def write(
     config: Config, message: str, upgrade_sql: str = "", downgrade_sql: str | None = None,
-    ops: tuple[o.Op, ...] = (),
+    ops: tuple[o.Op, ...] = (), lock: tuple[str | None, int] = (None, 0),
 ) -> RevisionResult:
     """Write a ``.sql`` migration on top of the single head; ``ops`` are what its SQL does (for the lines that
-    describe it)."""
+    describe it); ``lock``: the ``(lock_timeout, lock_retries)`` its header declares, when a timeout is given."""
     graph = load_graph(config)
     heads = graph.heads()
     if len(heads) > 1:
         raise MultipleHeads(list(heads))
     now = datetime.now(timezone.utc)
     rev_id = files.new_revision_id(now, set(graph.revisions))
-    path = files.write_sql_migration(config.migrations, rev_id, heads, message, upgrade_sql, downgrade_sql, now=now)
+    path = files.write_sql_migration(config.migrations, rev_id, heads, message, upgrade_sql, downgrade_sql, now=now,
+                                     lock_timeout=lock[0], lock_retries=lock[1])
     return RevisionResult(Revision(rev_id, tuple(heads), message, str(path)), path, ops)
 
 
@@ -98,10 +99,12 @@ def diff_revision(
 def as_sql_file(
     config: Config, message: str, ops: tuple[o.Op, ...], downgrade: tuple[o.Op, ...] | None, start: Schema | None,
     dialect: sa.engine.Dialect | None, possible: tuple[PossibleRename, ...] = (), dependants: tuple[Dependant, ...] = (),
+    lock: tuple[str | None, int] = (None, 0),
 ) -> RevisionResult:
     """``revision --sql``: the ``ops`` autogenerate found (bound to the connection's ``dialect``) as a
     ``.sql`` migration, rendered from the database's schema ``start``; ``downgrade`` as autogenerate states
-    it (None: the reverse of ``ops``).  Without ``start`` (no autogenerate), a file to fill in."""
+    it (None: the reverse of ``ops``).  Without ``start`` (no autogenerate), a file to fill in.  ``lock``:
+    the ``(lock_timeout, lock_retries)`` header lines, when a timeout is given."""
     from dataclasses import replace
 
     from ..sqla.declared import bind
@@ -118,5 +121,5 @@ def as_sql_file(
         "comments of the file (a check, re-creating the triggers of a rebuilt table): a Python migration "
         "(without --sql) does them",
     )
-    written = write(config, message, up, down, ops)
+    written = write(config, message, up, down, ops, lock)
     return replace(written, possible_renames=possible, dependants=dependants, notes=notes)

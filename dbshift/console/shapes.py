@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..api.results import CheckResult, HistoryEntry, LintResult, RunResult, ShowResult, Status
 from ..core.graph import Revision, RevisionGraph
-from ..core.lint import Finding
+from ..core.findings import Finding
 from ..runner.events import Event
 
 if TYPE_CHECKING:
@@ -49,7 +49,8 @@ def result_json(result: RunResult, config: Config | None = None) -> dict[str, An
     if result.dry_run:
         data["plan"] = [
             {"revision": p.step.revision.id, "statements": list(p.statements), "risks": list(p.risks),
-             "problem": p.problem, "outside_transaction": sorted(p.outside)}
+             "problem": p.problem, "outside_transaction": sorted(p.outside),
+             "findings": [finding_json(f) for f in p.findings]}
             for p in result.plan
         ]
     return data
@@ -58,15 +59,23 @@ def result_json(result: RunResult, config: Config | None = None) -> dict[str, An
 def lint_json(result: LintResult) -> dict[str, Any]:
     """``lint --json``: the revisions read, every finding of their upgrades, and what their downgrades would lose."""
 
+    checked = {r.revision.id for r in result.reports if r.checked}
+
     def shape(rev: Revision, f: Finding) -> dict[str, Any]:
-        return {"revision": rev.id, "code": f.code, "severity": f.severity, "op": f.op,
-                "message": f.message, "suggestion": f.suggestion, "heuristic": f.heuristic}
+        return finding_json(f) | {"revision": rev.id, "checked": rev.id in checked}
 
     return {
         "event": "lint", "dialect": result.dialect, "revisions": [r.revision.id for r in result.reports],
+        "checked": sorted(checked), "note": result.note,
         "findings": [shape(rev, f) for rev, f in result.findings],
         "downgrade_findings": [shape(rev, f) for rev, f in result.downgrade_findings],
     }
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """One finding: its code, severity, operation, message and suggestion, and the rows the database showed."""
+    return {"code": f.code, "severity": f.severity, "op": f.op, "message": f.message, "suggestion": f.suggestion,
+            "heuristic": f.heuristic, "rows": f.rows}
 
 
 def database_json(config: Config) -> dict[str, Any]:

@@ -133,9 +133,15 @@ def confirm_lines(plan: tuple[StepPreview, ...], masked_url: str) -> list[str]:
     for index, preview in enumerate(plan, 1):
         lines.append(f"  [{index}/{len(plan)}] {short(preview.step.revision)}  ({len(preview.statements)} statement(s))")
         lines += [f"        !! {risk}" for risk in preview.risks]
+        lines += plan_finding_lines(preview, "        ")
         if preview.problem:
             lines.append(f"        ?? {preview.problem}")
     return lines
+
+
+def plan_finding_lines(preview: StepPreview, indent: str) -> list[str]:
+    """Lint's findings on the database's rows for a step of a plan: ``lint DS111 (error): …``."""
+    return [f"{indent}lint {f.code} ({f.severity}): {f.message} ({f.suggestion})" for f in preview.findings]
 
 
 def data_loss_lines(plan: tuple[StepPreview, ...], masked_url: str) -> list[str]:
@@ -159,6 +165,7 @@ def plan_lines(result: RunResult) -> list[str]:
         lines.append(f"[{index}/{total}] {verb} {short(preview.step.revision)}")
         lines += statement_lines(preview, "    ")
         lines += [f"    !! {risk}" for risk in preview.risks]
+        lines += plan_finding_lines(preview, "    ")
         if preview.problem:
             lines.append(f"    ?? {preview.problem}")
     lines.append(f"Dry run: nothing was changed; the database is still at {', '.join(result.current) or 'base'}.")
@@ -392,7 +399,7 @@ def finding_lines(result: LintResult) -> list[str]:
 def lint_ignore_hint(revisions: Iterable[Revision]) -> str:
     """How a migration silences a code, in the form its files take (a SQL comment in a ``.sql`` file)."""
     suffixes = {str(r.path or "").rsplit(".", 1)[-1] for r in revisions}
-    python, sql = 'lint_ignore = ("CODE",) in its migration', "-- lint_ignore: CODE in its .sql file"
+    python, sql = 'lint_ignore = {"CODE": "why"} in its migration', "-- lint_ignore: CODE why in its .sql file"
     forms = [python] * bool(suffixes - {"sql"}) + [sql] * ("sql" in suffixes)
     return " or ".join(forms or [python])
 
@@ -410,4 +417,17 @@ def lint_lines(result: LintResult) -> list[str]:
                    f"silence one with {lint_ignore_hint(flagged)}, or --ignore CODE")
     if down:
         summary += f" Downgrades: {len(down)} would lose data or fail on it (not counted in the exit code)."
-    return lines + down + [summary]
+    return lines + down + [summary] + lint_source_lines(result)
+
+
+def lint_source_lines(result: LintResult) -> list[str]:
+    """What the findings were judged on: the database's rows, or the statements alone (and why)."""
+    if result.note:
+        return [f"Note: {result.note}."]
+    unchecked = [r.revision.id for r in result.reports if not r.checked]
+    if unchecked and len(unchecked) < len(result.reports):
+        return [f"Note: {len(unchecked)} applied migration(s) read from their statements alone; "
+                "the pending ones were judged on the database's rows."]
+    if unchecked:
+        return ["Note: applied migrations are read from their statements alone."]
+    return []

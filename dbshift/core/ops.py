@@ -18,8 +18,8 @@ from typing import Any, Callable, Mapping
 from . import enum_columns
 from .errors import DbshiftError
 from .model import (
-    Column, Constraint, Enum, ForeignKey, Index, PartitionOf, Schema, Sequence, Statistics, Table, TableOptions, TableRef,
-    qualified,
+    Check, Column, Constraint, Enum, ForeignKey, Index, PartitionOf, Schema, Sequence, Statistics, Table, TableOptions,
+    TableRef, Unique, qualified,
 )
 from .narrowing import Loss, loss
 from .objects import DbObject
@@ -504,9 +504,13 @@ def _rename_references(table: Table, old: str, new: str) -> Table:
 
 @dataclass(frozen=True)
 class CreateIndex(Op):
+    """Create an index; ``concurrently``: without blocking writes to the table (PostgreSQL ``CREATE INDEX
+    CONCURRENTLY``, run outside the migration's transaction; other databases build it as usual)."""
+
     table: str
     index: Index
     schema: str | None = None
+    concurrently: bool = False
 
     def apply(self, schema: Schema) -> Schema:
         return _change_table(
@@ -514,17 +518,21 @@ class CreateIndex(Op):
         )
 
     def reverse(self) -> Op:
-        return DropIndex(self.table, self.index, self.schema)
+        return DropIndex(self.table, self.index, self.schema, self.concurrently)
 
     def describe(self) -> str:
-        return f"create index {self.index.name} on {qualified(self.table, self.schema)}"
+        how = " concurrently" if self.concurrently else ""
+        return f"create index {self.index.name}{how} on {qualified(self.table, self.schema)}"
 
 
 @dataclass(frozen=True)
 class DropIndex(Op):
+    """Drop an index; ``concurrently`` as for :class:`CreateIndex`."""
+
     table: str
     index: Index
     schema: str | None = None
+    concurrently: bool = False
 
     def apply(self, schema: Schema) -> Schema:
         def drop(table: Table) -> Table:
@@ -535,27 +543,70 @@ class DropIndex(Op):
         return _change_table(schema, qualified(self.table, self.schema), drop)
 
     def reverse(self) -> Op:
-        return CreateIndex(self.table, self.index, self.schema)
+        return CreateIndex(self.table, self.index, self.schema, self.concurrently)
 
     def describe(self) -> str:
-        return f"drop index {self.index.name} on {qualified(self.table, self.schema)}"
+        how = " concurrently" if self.concurrently else ""
+        return f"drop index {self.index.name}{how} on {qualified(self.table, self.schema)}"
 
 
 @dataclass(frozen=True)
 class AddConstraint(Op):
+    """Add a constraint.
+
+    ``valid=False`` (a foreign key or CHECK, PostgreSQL): ``NOT VALID``, so the rows already there are not
+    checked now, under the lock, but by a later :class:`ValidateConstraint`; other databases add it as usual.
+    ``using_index`` (a unique key, PostgreSQL): make the constraint of the unique index of that name, built
+    before (``CreateIndex(..., concurrently=True)``), which then belongs to the constraint and leaves the
+    table's indexes; :func:`reverse_all` undoes the pair with one ``DropConstraint``.
+    """
+
     table: str
     constraint: Constraint
     schema: str | None = None
+    valid: bool = True
+    using_index: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.using_index is not None and not isinstance(self.constraint, Unique):
+            raise ValueError(f"AddConstraint(using_index={self.using_index!r}) needs a Unique constraint")
+        if not self.valid and not isinstance(self.constraint, (ForeignKey, Check)):
+            raise ValueError("AddConstraint(valid=False) is for a foreign key or CHECK constraint")
 
     def apply(self, schema: Schema) -> Schema:
-        return _change_table(schema, qualified(self.table, self.schema), lambda t: t.with_constraint(self.constraint))
+        def add(table: Table) -> Table:
+            if self.using_index is not None:
+                if not any(i.name == self.using_index for i in table.indexes):
+                    raise KeyError(f"table {table.key!r} has no index {self.using_index!r}")
+                table = replace(table, indexes=tuple(i for i in table.indexes if i.name != self.using_index))
+            return table.with_constraint(self.constraint)
+
+        return _change_table(schema, qualified(self.table, self.schema), add)
 
     def reverse(self) -> Op:
         return DropConstraint(self.table, self.constraint, self.schema)
 
     def describe(self) -> str:
         kind = type(self.constraint).__name__.lower()
-        return f"add {kind} {self.constraint.name or ''} on {qualified(self.table, self.schema)}".replace("  ", " ")
+        how = " (not valid)" if not self.valid else f" using index {self.using_index}" if self.using_index else ""
+        return f"add {kind} {self.constraint.name or ''} on {qualified(self.table, self.schema)}{how}".replace("  ", " ")
+
+
+@dataclass(frozen=True)
+class ValidateConstraint(Op):
+    """Check the rows already there against a constraint added ``NOT VALID`` (PostgreSQL ``VALIDATE
+    CONSTRAINT``: a scan that lets reads and writes go on).  Other databases: nothing.  Its reverse does
+    nothing: a constraint is not made unchecked again."""
+
+    table: str
+    name: str
+    schema: str | None = None
+
+    def reverse(self) -> Op:
+        return RunSQL("", "")
+
+    def describe(self) -> str:
+        return f"validate constraint {self.name} on {qualified(self.table, self.schema)}"
 
 
 @dataclass(frozen=True)
@@ -876,18 +927,27 @@ class Backfill(Op):
 
     Written by autogenerate between adding a column as nullable and making it
     NOT NULL.  Its reverse does nothing: the rows keep their values.
+    ``batch_size``: fill at most that many rows a statement, each batch committed
+    by itself (outside the migration's transaction) until no NULL is left, so rows
+    are locked only briefly; a run resumed after a failure goes on where it was.
     """
 
     table: str
     column: str
     value: str
     schema: str | None = None
+    batch_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.batch_size is not None and (not isinstance(self.batch_size, int) or self.batch_size < 1):
+            raise ValueError(f"Backfill batch_size must be a positive whole number, not {self.batch_size!r}")
 
     def reverse(self) -> Op:
         return RunSQL("", "")
 
     def describe(self) -> str:
-        return f"fill NULLs in {qualified(self.table, self.schema)}.{self.column} with {self.value}"
+        batches = f" in batches of {self.batch_size}" if self.batch_size else ""
+        return f"fill NULLs in {qualified(self.table, self.schema)}.{self.column} with {self.value}{batches}"
 
 
 # --- hand-written steps -----------------------------------------------------
@@ -971,8 +1031,19 @@ class BulkDelete(Op):
 
 
 def reverse_all(ops: list[Op] | tuple[Op, ...]) -> list[Op]:
-    """The operations that undo ``ops``: each reversed, in reverse order."""
-    return [op.reverse() for op in reversed(ops)]
+    """The operations that undo ``ops``: each reversed, in reverse order.
+
+    A unique index made a constraint (``AddConstraint(..., using_index=name)``) goes with that constraint:
+    the ``CreateIndex`` of ``name`` before it has no reverse of its own.
+    """
+    absorbed = {
+        (qualified(op.table, op.schema), op.using_index)
+        for op in ops if isinstance(op, AddConstraint) and op.using_index is not None
+    }
+    return [
+        op.reverse() for op in reversed(ops)
+        if not (isinstance(op, CreateIndex) and (qualified(op.table, op.schema), op.index.name) in absorbed)
+    ]
 
 
 def apply_all(schema: Schema, ops: list[Op] | tuple[Op, ...]) -> Schema:
@@ -985,7 +1056,7 @@ SCHEMA_OPS = (
     CreateTable, DropTable, RenameTable, AlterTableComment, AlterTableLogging, AlterTableCluster, AlterTableOptions,
     AlterTableInherit, AttachPartition, DetachPartition, CreateStatistics, DropStatistics, AlterColumnStatistics,
     AddColumn, DropColumn, AlterColumn,
-    RenameColumn, CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnum, DropEnum,
+    RenameColumn, CreateIndex, DropIndex, AddConstraint, ValidateConstraint, DropConstraint, CreateEnum, DropEnum,
     AlterEnum, CreateSequence, DropSequence, AlterSequence, AttachSequence, DetachSequence, CreateSchema, DropSchema,
     CreateObject, DropObject, ReplaceObject, Backfill,
 )

@@ -8,7 +8,8 @@ from typing import Iterator
 _NON_TRANSACTIONAL = re.compile(
     r"^\s*(create\s+(unique\s+)?index\s+concurrently|drop\s+index\s+concurrently|reindex\s+.*concurrently"
     r"|alter\s+type\s+\S+\s+add\s+value|vacuum|create\s+database|drop\s+database|alter\s+system"
-    r"|refresh\s+materialized\s+view\s+concurrently)",
+    r"|refresh\s+materialized\s+view\s+concurrently"
+    r"|alter\s+table\s+(only\s+)?\S+\s+validate\s+constraint|do\s+\$\w*\$.*\bcommit\s*;)",
     re.I | re.S,
 )
 

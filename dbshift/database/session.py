@@ -89,3 +89,51 @@ def statement_running(conn: sa.Connection, backend: int) -> str | None:
     if row is None or row[0] != "Query":
         return None
     return " ".join(str(row[1] or "").split())[:80]
+
+
+# --- a step's lock_timeout ----------------------------------------------------------------------------------
+
+LockSetting = tuple[str, ...]
+"""A session's lock timeout as read, to be put back: the values of the settings, in a dialect's order."""
+
+
+def read_lock_timeout(conn: sa.Connection) -> LockSetting | None:
+    """The session's lock timeout settings (PostgreSQL ``lock_timeout``; MySQL/MariaDB ``lock_wait_timeout``
+    and ``innodb_lock_wait_timeout``); None where there is none (SQLite)."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        return (str(conn.exec_driver_sql("SHOW lock_timeout").scalar()),)
+    if name in ("mysql", "mariadb"):
+        row = conn.exec_driver_sql("SELECT @@SESSION.lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout").one()
+        return (str(row[0]), str(row[1]))
+    return None
+
+
+def write_lock_timeout(conn: sa.Connection, value: float | LockSetting) -> None:
+    """Set the session's lock timeout: ``value`` seconds (MySQL/MariaDB: whole seconds, at least 1), or
+    settings :func:`read_lock_timeout` returned.  Runs in the connection's current transaction, if any."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        setting = f"{max(1, round(value * 1000))}" if isinstance(value, (int, float)) else value[0]
+        conn.exec_driver_sql("SELECT set_config('lock_timeout', %(v)s, false)", {"v": setting})
+    elif name in ("mysql", "mariadb"):
+        if isinstance(value, (int, float)):
+            metadata = innodb = str(max(1, math.ceil(value)))
+        else:
+            metadata, innodb = value
+        conn.exec_driver_sql(f"SET SESSION lock_wait_timeout = {int(metadata)}, innodb_lock_wait_timeout = {int(innodb)}")
+
+
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL lock_not_available
+_LOCK_WAIT_TIMEOUT = (1205, 3572)  # MySQL/MariaDB: lock wait timeout exceeded; NOWAIT could not lock
+
+
+def lock_not_granted(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (a driver error, maybe wrapped by SQLAlchemy) says a lock was not granted in time."""
+    orig = getattr(exc, "orig", exc)
+    if orig is None:
+        return False
+    if getattr(orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE or getattr(orig, "pgcode", None) == _LOCK_NOT_AVAILABLE:
+        return True
+    args: tuple[object, ...] = tuple(getattr(orig, "args", ()))
+    return bool(args) and isinstance(args[0], int) and args[0] in _LOCK_WAIT_TIMEOUT

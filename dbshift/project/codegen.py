@@ -49,6 +49,11 @@ _MODEL_TYPES = (
 
 HAND_WRITTEN_HINT = '# RunSQL("UPDATE ..."), RunPython(fill_prices), BulkInsert("table", [{...}]), ...'
 
+LOCK_COMMENT = (
+    "# A statement waits at most lock_timeout for its lock (queries queue behind a waiting ALTER);\n"
+    "# the migration is then retried, up to lock_retries times.\n"
+)
+
 DOWNGRADE_COMMENT = (
     "# The downgrade is the reverse of `upgrade`, computed when it runs.\n"
     "# To write it by hand, define: downgrade = [...]\n"
@@ -81,8 +86,11 @@ def render_migration(
     *,
     downgrade_ops: Iterable[Op] | None = None,
     created: datetime,
+    lock_timeout: str | None = None,
+    lock_retries: int = 0,
 ) -> str:
-    """The complete text of a migration file."""
+    """The complete text of a migration file; with ``lock_timeout`` (a duration such as ``"2s"``), the
+    ``lock_timeout`` and ``lock_retries`` lines the runner reads."""
     parents = tuple(parents)
     upgrade_ops = list(upgrade_ops)
     downgrade_ops = None if downgrade_ops is None else list(downgrade_ops)
@@ -104,6 +112,13 @@ def render_migration(
         f"message = {_string(message)}\n",
         "\n",
     ]
+    if lock_timeout is not None:
+        parts += [
+            LOCK_COMMENT,
+            f"lock_timeout = {_string(lock_timeout)}\n",
+            f"lock_retries = {int(lock_retries)}\n",
+            "\n",
+        ]
     if upgrade_ops:
         parts.append("upgrade = [\n" + render_ops(upgrade_ops) + "]\n")
     else:

@@ -9,6 +9,10 @@
     app = "shop"                             # names the embedded SQLite default (see below)
     objects = "shop.db:OBJECTS"              # views, functions, triggers declared beside the models (optional)
     manage_objects = true                    # drop the database's objects the models do not declare (optional)
+    large_table_rows = 100000                # from how many rows lint warns of locks and rewrites (optional)
+    online_forms = true                      # autogenerate writes online forms for such tables (optional)
+    lock_timeout = "2s"                      # what a generated migration locking such a table declares (optional)
+    lock_retries = 5                         # and how many times it retries a lock not granted in time (optional)
 
 The database URL is the first of: ``--url``, ``$DBSHIFT_URL``, the variable
 named by ``url_env``, ``url``, and finally an embedded SQLite database under
@@ -77,6 +81,10 @@ class Config:
     metadata_object: object | None = None  # a MetaData given directly (Flask, tests)
     objects: str | None = None  # ``module:attribute`` naming a list of views, functions, triggers (dbshift.objects)
     manage_objects: bool = False  # every object of the database the models do not declare is to be dropped
+    online_forms: bool = True  # autogenerate writes the online forms of changes to large tables (PostgreSQL)
+    lock_timeout: str = "2s"  # what a generated migration that locks an existing table declares (a duration)
+    lock_retries: int = 5  # and how many times it is retried when a lock is not granted in time
+    large_table_rows: int = 100_000  # from this many rows a lock or a table rewrite is worth a warning
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -126,6 +134,10 @@ def load_config(
         raise BadConfig(path, f"objects in [tool.dbshift] must name a list, as \"package.module:OBJECTS\" (not {objects!r})")
     if not isinstance(manage_objects, bool):
         raise BadConfig(path, f"manage_objects in [tool.dbshift] must be true or false (not {manage_objects!r})")
+    online, lock_timeout, lock_retries = _online_settings(path, section)
+    large = section.get("large_table_rows", Config.large_table_rows)
+    if isinstance(large, bool) or not isinstance(large, int) or large < 0:
+        raise BadConfig(path, f"large_table_rows in [tool.dbshift] must be a whole number of rows (not {large!r})")
     return Config(
         root=root,
         migrations=folder if folder.is_absolute() else root / folder,
@@ -136,7 +148,30 @@ def load_config(
         exclude_tables=frozenset(section.get("exclude_tables", ())),
         objects=objects,
         manage_objects=manage_objects,
+        online_forms=online,
+        lock_timeout=lock_timeout,
+        lock_retries=lock_retries,
+        large_table_rows=large,
     )
+
+
+def _online_settings(path: Path, section: Mapping[str, object]) -> tuple[bool, str, int]:
+    """``online_forms``, ``lock_timeout`` and ``lock_retries`` of ``[tool.dbshift]``, checked."""
+    from ..core.durations import BadDuration, seconds
+
+    online = section.get("online_forms", True)
+    if not isinstance(online, bool):
+        raise BadConfig(path, f"online_forms in [tool.dbshift] must be true or false (not {online!r})")
+    timeout = section.get("lock_timeout", "2s")
+    try:
+        if isinstance(timeout, bool) or not isinstance(timeout, (str, int, float)) or not (seconds(timeout) or 0) > 0:
+            raise BadDuration(str(timeout))
+    except BadDuration:
+        raise BadConfig(path, f"lock_timeout in [tool.dbshift] must be a duration such as \"2s\" (not {timeout!r})") from None
+    retries = section.get("lock_retries", 5)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise BadConfig(path, f"lock_retries in [tool.dbshift] must be a whole number, 0 or more (not {retries!r})")
+    return online, timeout if isinstance(timeout, str) else f"{timeout}s", retries
 
 
 def resolve_url(

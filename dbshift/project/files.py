@@ -34,10 +34,10 @@ import secrets
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection, Iterable, Sequence, TypeGuard
+from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence, TypeGuard
 
 from . import alembic, codegen
 from ..core.errors import DbshiftError
@@ -301,6 +301,14 @@ class Migration:
     checksum: str
     kind: str  # "python" | "sql" | "alembic"
     lint_ignore: tuple[str, ...] = ()  # lint codes the file silences for itself
+    reasons: Mapping[str, str] = field(default_factory=dict)  # code -> why the file accepts it (an acknowledgement)
+    lock_timeout: float | None = None  # seconds a statement may wait for a lock (``lock_timeout = "2s"``)
+    lock_retries: int = 0  # times the migration is retried when a lock is not granted in time
+
+    @property
+    def lock(self) -> tuple[float | None, int]:
+        """``(lock_timeout, lock_retries)``, as the runner's :class:`~dbshift.runner.events.Step` takes them."""
+        return self.lock_timeout, self.lock_retries
 
     def downgrade_ops(self) -> tuple[Op, ...]:
         """The hand-written downgrade, else the reverse of ``upgrade`` (may raise IrreversibleOperation)."""
@@ -331,14 +339,18 @@ def load(revision: Revision, dialect: str | Dialect | None = None) -> Migration:
         raise BadMigrationFile(path, exc.strerror or str(exc)) from None
     if path.suffix == ".sql":
         upgrade, downgrade = _sql_ops(text)
-        return Migration(revision, upgrade, downgrade, checksum(text), "sql", _sql_lint_ignore(text))
+        codes, reasons = _sql_lint_ignore(text)
+        timeout, retries = _sql_lock(path, text)
+        return Migration(revision, upgrade, downgrade, checksum(text), "sql", codes, reasons,
+                         lock_timeout=timeout, lock_retries=retries)
     if alembic.is_script(path):
         upgrade, downgrade = alembic.load_script(revision, text)
         return Migration(revision, upgrade, downgrade, checksum(text), "alembic")
-    upgrade, downgrade, ignore = _python_ops(revision, path, text)
+    upgrade, downgrade, reasons, (timeout, retries) = _python_ops(revision, path, text)
     if dialect is not None:
         upgrade, downgrade = _bound(path, upgrade, dialect), None if downgrade is None else _bound(path, downgrade, dialect)
-    return Migration(revision, upgrade, downgrade, checksum(text), "python", ignore)
+    return Migration(revision, upgrade, downgrade, checksum(text), "python", tuple(reasons),
+                     {code: why for code, why in reasons.items() if why}, lock_timeout=timeout, lock_retries=retries)
 
 
 def _bound(path: Path, ops: tuple[Op, ...], dialect: str | Dialect) -> tuple[Op, ...]:
@@ -354,20 +366,31 @@ def _bound(path: Path, ops: tuple[Op, ...], dialect: str | Dialect) -> tuple[Op,
         raise BadMigrationFile(path, f"a column type or default cannot be built on {name}: {exc}") from exc
 
 
-def _sql_lint_ignore(text: str) -> tuple[str, ...]:
-    """The codes of a ``-- lint_ignore: DS106, DS107`` line."""
+def _sql_lint_ignore(text: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The codes of the ``-- lint_ignore: DS106, DS107`` lines, and the reason each line gives after its codes
+    (``-- lint_ignore: DS101 the table was archived to cold storage``)."""
+    codes: list[str] = []
+    reasons: dict[str, str] = {}
     for line in text.splitlines():
         match = _SQL_LINT_IGNORE.match(line.strip())
-        if match:
-            return tuple(c for c in re.split(r"[\s,]+", match.group(1).strip()) if c)
-    return ()
+        if not match:
+            continue
+        listed = _LEADING_CODES.match(match.group(1).strip())
+        named = [c for c in re.split(r"[\s,]+", listed.group(1)) if c] if listed else []
+        why = (listed.group(2) if listed else match.group(1)).strip()
+        if not named:  # no code first: the words are the codes, as older files wrote them
+            named, why = [c for c in re.split(r"[\s,]+", match.group(1).strip()) if c], ""
+        codes += [c for c in named if c not in codes]
+        reasons.update({c: why for c in named if why})
+    return tuple(codes), reasons
 
 
 def _python_ops(
     revision: Revision, path: Path, text: str
-) -> tuple[tuple[Op, ...], tuple[Op, ...] | None, tuple[str, ...]]:
+) -> tuple[tuple[Op, ...], tuple[Op, ...] | None, dict[str, str], tuple[float | None, int]]:
     """Run the file as a module of its own (a private name; not put on ``sys.path``): its upgrade,
-    downgrade and ``lint_ignore``."""
+    downgrade, ``lint_ignore`` (each code with its reason, ``""`` when the file gives none) and
+    ``(lock_timeout, lock_retries)``."""
     name = f"_dbshift_migration_{next(_load_counter)}_{re.sub(r'[^0-9A-Za-z_]', '_', revision.id)}"
     spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
     assert spec is not None
@@ -395,9 +418,17 @@ def _python_ops(
     ignore = getattr(module, "lint_ignore", ())
     if isinstance(ignore, str):
         ignore = (ignore,)
-    if not isinstance(ignore, (tuple, list)) or not all(isinstance(c, str) for c in ignore):
-        raise BadMigrationFile(path, "lint_ignore must be a tuple of codes such as (\"DS106\",)")
-    return upgrade, None if downgrade is None else _op_list(path, "downgrade", downgrade), tuple(ignore)
+    if isinstance(ignore, Mapping):
+        if not all(isinstance(c, str) and isinstance(why, str) for c, why in ignore.items()):
+            raise BadMigrationFile(path, 'lint_ignore must map codes to reasons, such as {"DS101": "archived first"}')
+        reasons = {c: why.strip() for c, why in ignore.items()}
+    elif isinstance(ignore, (tuple, list)) and all(isinstance(c, str) for c in ignore):
+        reasons = dict.fromkeys(ignore, "")
+    else:
+        raise BadMigrationFile(path, "lint_ignore must be a tuple of codes such as (\"DS106\",), "
+                                     "or codes with reasons such as {\"DS101\": \"archived first\"}")
+    lock = _lock(path, getattr(module, "lock_timeout", None), getattr(module, "lock_retries", None))
+    return upgrade, None if downgrade is None else _op_list(path, "downgrade", downgrade), reasons, lock
 
 
 def _failing_line(exc: BaseException, path: Path) -> int | None:
@@ -445,6 +476,54 @@ def _run_sql(lines: Sequence[str]) -> tuple[Op, ...]:
 
 
 _SQL_LINT_IGNORE = re.compile(r"--\s*lint_ignore\s*:(.*)$", re.IGNORECASE)
+_LEADING_CODES = re.compile(r"^((?:DS\d{3}\b[\s,]*)+)[:\-\u2014]?\s*(.*)$", re.IGNORECASE)
+
+
+# --- lock_timeout, lock_retries -------------------------------------------------
+
+_SQL_LOCK = re.compile(r"--\s*(lock_timeout|lock_retries)\s*:(.*)$", re.IGNORECASE)
+DEFAULT_LOCK_RETRIES = 3
+"""Retries of a migration that declares ``lock_timeout`` but not ``lock_retries``."""
+
+
+def _sql_lock(path: Path, text: str) -> tuple[float | None, int]:
+    """The ``-- lock_timeout: 2s`` and ``-- lock_retries: 5`` header lines of a SQL migration."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and (not stripped.startswith("--") or _SQL_DOWN.match(stripped)):
+            break  # the header ends with the first statement
+        match = _SQL_LOCK.match(stripped)
+        if match:
+            found.setdefault(match.group(1).lower(), match.group(2).strip())
+    retries: object = found.get("lock_retries")
+    if isinstance(retries, str) and re.fullmatch(r"\d+", retries):
+        retries = int(retries)
+    return _lock(path, found.get("lock_timeout"), retries)
+
+
+def _lock(path: Path, timeout: object, retries: object) -> tuple[float | None, int]:
+    """``(seconds, retries)`` from a migration's ``lock_timeout`` (a duration such as ``"2s"``, or a number of
+    seconds) and ``lock_retries`` (a whole number, 0 or more); ``BadMigrationFile`` for anything else."""
+    from ..core.durations import BadDuration, seconds
+
+    if timeout is None:
+        if retries not in (None, 0):
+            raise BadMigrationFile(path, "lock_retries needs a lock_timeout, such as lock_timeout = \"2s\"")
+        return None, 0
+    try:
+        if isinstance(timeout, bool) or not isinstance(timeout, (str, int, float)):
+            raise BadDuration(str(timeout))
+        value = seconds(timeout)
+        if value is None or value <= 0:
+            raise BadDuration(str(timeout))
+    except BadDuration:
+        raise BadMigrationFile(path, f"lock_timeout must be a duration such as \"2s\" or \"500ms\", not {timeout!r}") from None
+    if retries is None:
+        return value, DEFAULT_LOCK_RETRIES
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise BadMigrationFile(path, f"lock_retries must be a whole number, 0 or more, not {retries!r}")
+    return value, retries
 
 
 # --- checksums --------------------------------------------------------------
@@ -475,11 +554,15 @@ def write_migration(
     *,
     downgrade_ops: Sequence[Op] | None = None,
     now: datetime,
+    lock_timeout: str | None = None,
+    lock_retries: int = 0,
 ) -> Path:
-    """Write a new migration file atomically; ``MigrationFileExists`` rather than overwrite."""
+    """Write a new migration file atomically; ``MigrationFileExists`` rather than overwrite.  ``lock_timeout``
+    and ``lock_retries``: the lines that bound its lock waits (:func:`codegen.render_migration`)."""
     directory = Path(directory)
     source = codegen.render_migration(
-        revision_id, tuple(parents), message, list(upgrade_ops), downgrade_ops=downgrade_ops, created=now
+        revision_id, tuple(parents), message, list(upgrade_ops), downgrade_ops=downgrade_ops, created=now,
+        lock_timeout=lock_timeout, lock_retries=lock_retries,
     )
     compile(source, "<generated migration>", "exec", dont_inherit=True)  # never write a broken file
     path = directory / file_name(revision_id, message)
@@ -513,18 +596,21 @@ SQL_DOWN_HINT = (
 
 def render_sql_migration(
     revision_id: str, parents: Sequence[str], message: str, upgrade_sql: str = "", downgrade_sql: str | None = None,
-    *, created: datetime,
+    *, created: datetime, lock_timeout: str | None = None, lock_retries: int = 0,
 ) -> str:
-    """The text of a SQL migration: its header comments, the upgrade, and a ``-- down`` section when
-    ``downgrade_sql`` is given (empty: a downgrade that runs nothing).  Without SQL, hints where it goes."""
+    """The text of a SQL migration: its header comments (with ``lock_timeout``, the ``-- lock_timeout:`` and
+    ``-- lock_retries:`` lines), the upgrade, and a ``-- down`` section when ``downgrade_sql`` is given
+    (empty: a downgrade that runs nothing).  Without SQL, hints where it goes."""
     stamp = _utc(created).strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [
         f"-- revision: {revision_id}",
         f"-- parents: {', '.join(parents)}".rstrip(),
         f"-- message: {' '.join(message.split())}".rstrip(),
         f"-- created: {stamp}",
-        "",
     ]
+    if lock_timeout is not None:
+        lines += [f"-- lock_timeout: {lock_timeout}", f"-- lock_retries: {int(lock_retries)}"]
+    lines.append("")
     if upgrade_sql.strip():
         lines.append(upgrade_sql.strip())
     else:
@@ -538,11 +624,12 @@ def render_sql_migration(
 
 def write_sql_migration(
     directory: Path, revision_id: str, parents: Sequence[str], message: str, upgrade_sql: str = "",
-    downgrade_sql: str | None = None, *, now: datetime,
+    downgrade_sql: str | None = None, *, now: datetime, lock_timeout: str | None = None, lock_retries: int = 0,
 ) -> Path:
     """Write a new ``.sql`` migration atomically (see :func:`render_sql_migration`); ``MigrationFileExists``
     rather than overwrite.  The file is read back as the history will read it: its header must name it."""
-    text = render_sql_migration(revision_id, parents, message, upgrade_sql, downgrade_sql, created=now)
+    text = render_sql_migration(revision_id, parents, message, upgrade_sql, downgrade_sql, created=now,
+                                lock_timeout=lock_timeout, lock_retries=lock_retries)
     path = Path(directory) / file_name(revision_id, message, ".sql")
     _write_new(path, text)
     declared = read_header(path)

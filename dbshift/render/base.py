@@ -176,13 +176,17 @@ def described(c: m.Constraint) -> str:
     return f"exclusion constraint{named} ({', '.join(c.elements)})"
 
 
+VALIDATED_ALREADY = "only PostgreSQL adds a constraint NOT VALID: here it checked the rows when it was added"
 SQLITE_TABLE_OPTIONS = "WITHOUT ROWID, STRICT and AUTOINCREMENT are SQLite's table options: this database has none"
 
 
 class Renderer:
     name = "default"
     supports_comments = True
-    renders_nothing: ClassVar[Mapping[type[o.Op], str]] = {o.AlterTableOptions: SQLITE_TABLE_OPTIONS}
+    renders_nothing: ClassVar[Mapping[type[o.Op], str]] = {
+        o.AlterTableOptions: SQLITE_TABLE_OPTIONS,
+        o.ValidateConstraint: VALIDATED_ALREADY,
+    }
     """Operation types this dialect deliberately renders as no statement, each with the reason."""
     unsupported: ClassVar[Mapping[type[o.Op], str]] = {}
     """Operation types this dialect cannot do, each with the reason :class:`UnsupportedOperation` gives."""

@@ -48,7 +48,7 @@ from ..core.enum_columns import users as enum_users
 from ..core.types import enum_type, mysql_comment_literal, parse_type
 from ..sqla.dialect import dialect_for
 from ..sqla.mysql import has_key_for, implicit_index_name, index_key, is_foreign_key_index, mariadb_sequence_options
-from .base import SQLITE_TABLE_OPTIONS, Renderer, UnsupportedOperation
+from .base import SQLITE_TABLE_OPTIONS, VALIDATED_ALREADY, Renderer, Statement, UnsupportedOperation
 from .enum_values import refuse_removed_values, rename_rows
 
 _IDENTIFIER = re.compile(
@@ -84,6 +84,7 @@ class MySQLRenderer(Renderer):
         o.DropSequence: "MySQL has no sequences, so there is none to drop",
         o.AlterTableOptions: SQLITE_TABLE_OPTIONS,
         o.DropStatistics: "MySQL has no extended statistics, so there are none to drop",
+        o.ValidateConstraint: VALIDATED_ALREADY,
     }
     unsupported = {
         o.CreateSequence: _NO_SEQUENCES,
@@ -387,6 +388,18 @@ class MariaDBRenderer(MySQLRenderer):
         o.AttachSequence: _SERIAL,
         o.DetachSequence: _SERIAL,
     }
+
+    def render_backfill(self, op: o.Backfill, schema: m.Schema) -> list:
+        """In batches (``batch_size``): a block that fills that many rows at a time, committing each batch,
+        until a batch fills none; run outside the migration's transaction."""
+        if op.batch_size is None:
+            return super().render_backfill(op, schema)
+        column = self.q(op.column)
+        body = (f"BEGIN NOT ATOMIC\n    DECLARE done BIGINT DEFAULT 1;\n    WHILE done > 0 DO\n"
+                f"        UPDATE {self.table_name(op.table, op.schema)} SET {column} = {op.value} "
+                f"WHERE {column} IS NULL LIMIT {int(op.batch_size)};\n"
+                "        SET done = ROW_COUNT();\n        COMMIT;\n    END WHILE;\nEND")
+        return [Statement(body, transactional=False)]
 
     def render_create_sequence(self, op: o.CreateSequence, schema: m.Schema) -> list:
         s = op.sequence

@@ -30,6 +30,7 @@ _SERIAL = {"integer": "SERIAL", "bigint": "BIGSERIAL", "smallint": "SMALLSERIAL"
 
 class PostgresRenderer(Renderer):
     name = "postgresql"
+    renders_nothing = {k: why for k, why in Renderer.renders_nothing.items() if k is not o.ValidateConstraint}
 
     def column_sql(self, column: m.Column, table: m.Table | None = None) -> str:
         if column.autoincrement and column.type in _SERIAL and column.identity is None:
@@ -277,6 +278,58 @@ END"""
             name = current.name if current is not None and current.name else pg_object_name(op.table, None, "pkey")
             op = replace(op, constraint=replace(op.constraint, name=name))
         return super().render_drop_constraint(op, schema)
+
+    # --- online forms: CONCURRENTLY, NOT VALID, USING INDEX, batches -----------------------------------
+
+    def render_create_index(self, op: o.CreateIndex, schema: m.Schema) -> list:
+        """``CONCURRENTLY``: the same index, built outside the migration's transaction without blocking writes."""
+        sql = self.create_index_sql(op.table, op.schema, op.index)
+        if not op.concurrently:
+            return [sql]
+        return [Statement(re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX CONCURRENTLY ", sql, count=1),
+                          transactional=False)]
+
+    def render_drop_index(self, op: o.DropIndex, schema: m.Schema) -> list:
+        if not op.concurrently:
+            return super().render_drop_index(op, schema)
+        return [Statement(f"DROP INDEX CONCURRENTLY {self.table_name(op.index.name, op.schema)}", transactional=False)]
+
+    def render_add_constraint(self, op: o.AddConstraint, schema: m.Schema) -> list:
+        """``NOT VALID`` (the rows already there are checked by a later VALIDATE), or a unique key made of the
+        unique index built before (``USING INDEX``: no scan, a brief lock)."""
+        target = self.table_name(op.table, op.schema)
+        if op.using_index is not None and isinstance(op.constraint, m.Unique):
+            head = f"CONSTRAINT {self.q(op.constraint.name)} " if op.constraint.name else ""
+            deferrable = self.deferrable_sql(op.constraint)
+            return [f"ALTER TABLE {target} ADD {head}UNIQUE USING INDEX {self.q(op.using_index)}{deferrable}"]
+        sql = f"ALTER TABLE {target} ADD {self.constraint_sql(op.constraint)}"
+        return [sql + (" NOT VALID" if not op.valid else "")]
+
+    def render_validate_constraint(self, op: o.ValidateConstraint, schema: m.Schema) -> list:
+        """Outside the migration's transaction: the lock the ADD took is released first, and the scan holds
+        only a lock that lets reads and writes go on."""
+        sql = f"ALTER TABLE {self.table_name(op.table, op.schema)} VALIDATE CONSTRAINT {self.q(op.name)}"
+        return [Statement(sql, transactional=False)]
+
+    def render_backfill(self, op: o.Backfill, schema: m.Schema) -> list:
+        """In batches (``batch_size``): one block that updates that many rows at a time and commits each batch,
+        run outside the migration's transaction, until no NULL is left; run again, it goes on where it was."""
+        if op.batch_size is None:
+            return super().render_backfill(op, schema)
+        table, column = self.table_name(op.table, op.schema), self.q(op.column)
+        nulls = f"SELECT ctid FROM {table} WHERE {column} IS NULL"
+        body = f"""DECLARE
+    done bigint;
+BEGIN
+    LOOP
+        UPDATE {table} SET {column} = {op.value}
+        WHERE ctid = ANY (ARRAY({nulls} LIMIT {int(op.batch_size)}));
+        GET DIAGNOSTICS done = ROW_COUNT;
+        COMMIT;
+        EXIT WHEN done = 0 AND NOT EXISTS ({nulls});
+    END LOOP;
+END;"""
+        return [Statement(f"DO {_dollar_quote(body)}", transactional=False)]
 
     def render_create_enum(self, op: o.CreateEnum, schema: m.Schema) -> list:
         values = ", ".join(self.literal(v) for v in op.enum.values)

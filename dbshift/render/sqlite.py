@@ -70,7 +70,7 @@ from ..core.enum_columns import users as enum_users
 from ..core.model import qualified
 from ..core.types import quote_literal
 from ..core.narrowing import Loss
-from .base import ConstraintNotThere, Renderer, Replay, Statement, UnsupportedConstraint, UnsupportedOperation
+from .base import VALIDATED_ALREADY, ConstraintNotThere, Renderer, Replay, Statement, UnsupportedConstraint, UnsupportedOperation
 from .enum_values import refuse_removed_values, rename_rows, renamed_value
 
 _CONSTANT = r"""'(?:[^']|'')*'|-?\d+(?:\.\d+)?|null|true|false"""
@@ -106,6 +106,7 @@ class SqliteRenderer(Renderer):
         o.DropSequence: "SQLite has no sequences, so there is none to drop",
         o.DropSchema: "SQLite has no schemas, so there is none to drop",
         o.DropStatistics: "SQLite has no extended statistics, so there are none to drop",
+        o.ValidateConstraint: VALIDATED_ALREADY,
     }
     unsupported = {
         o.CreateSchema: _NO_SCHEMAS,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..core import ops as o
 from ..core.graph import Revision
+from ..core.findings import Finding
 
 if TYPE_CHECKING:
     from .failures import MigrationFailed
@@ -16,12 +17,18 @@ Direction = Literal["up", "down"]
 
 @dataclass(frozen=True)
 class Step:
-    """One migration to apply (``up``) or un-apply (``down``), with the operations to run."""
+    """One migration to apply (``up``) or un-apply (``down``), with the operations to run.
+
+    ``lock_timeout`` (seconds): how long a statement of the step may wait for a lock before it fails with
+    "lock not granted"; the step is then retried up to ``lock_retries`` times (see :mod:`.loop`).
+    """
 
     revision: Revision
     direction: Direction
     ops: tuple[o.Op, ...]
     checksum: str
+    lock_timeout: float | None = None
+    lock_retries: int = 0
 
 
 # --- events -------------------------------------------------------------------
@@ -110,3 +117,4 @@ class StepPreview:
     risks: tuple[str, ...]
     problem: str | None = None  # the statements could not all be rendered
     outside: frozenset[int] = frozenset()  # indexes (0-based) of the statements run outside a transaction
+    findings: tuple[Finding, ...] = ()  # what lint finds on the database's rows (upgrades only)

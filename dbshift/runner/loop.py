@@ -38,6 +38,21 @@ Statements that cannot be atomic
     dies, the row stays ``running`` — the next run reports it as interrupted.
     Statements are numbered from 1 in execution order across the migration's
     operations; a ``RunPython``, ``BulkInsert`` or ``BulkDelete`` counts as one.
+
+Lock timeout and retries
+    A step whose migration declares ``lock_timeout`` runs with the session's
+    lock timeout set to it (PostgreSQL ``lock_timeout``; MySQL/MariaDB
+    ``lock_wait_timeout`` and ``innodb_lock_wait_timeout``, whole seconds),
+    set outside a transaction and put back once the step has ended, however it
+    ended.  A statement waiting for a lock blocks every query queued behind it;
+    with the timeout it gives up instead.  When a statement fails because its
+    lock was not granted in time, the step is retried up to ``lock_retries``
+    times after a short, doubling wait, with a :class:`Notice` each time: what
+    is not committed is rolled back, and the next attempt starts at the first
+    statement not committed (the whole step when nothing was; a tracked step
+    replays what the failed attempt planned).  After the last retry it fails as
+    any statement does.  A run that is one transaction (``single_transaction``)
+    sets the timeout but cannot retry.
 """
 
 from __future__ import annotations
@@ -65,6 +80,9 @@ _OPAQUE = (o.RunSQL, o.RunPython, o.BulkInsert, o.BulkDelete)
 # the index InnoDB makes for a foreign key)
 _NAMING = (o.CreateTable, o.AddConstraint, o.CreateIndex, o.DropIndex)
 _CALLS = (o.RunPython, o.BulkInsert, o.BulkDelete)
+RETRY_BACKOFF_S = 0.1
+"""Wait before the first retry of a step whose lock was not granted; doubled for each further one."""
+RETRY_BACKOFF_MAX_S = 2.0
 
 
 @dataclass
@@ -82,7 +100,7 @@ class _Progress:
 
     def plan_to_write(self) -> str | None:
         """The plan as the history row should hold it, when it grew since it was last written."""
-        if len(self.plan) == self.plan_written:
+        if len(self.plan) <= self.plan_written:  # a retried step replays what was written
             return None
         self.plan_written = len(self.plan)
         return encode(tuple(self.plan))
@@ -143,13 +161,18 @@ class Runner:
         if state.skip and state.planned is not None:
             self._check_resume(state)
         t0 = time.perf_counter()
+        previous = self._set_lock_timeout(step)
         try:
-            if state.tracked and not self.single_transaction:
-                sink.progress(step, state.committed, history.RUNNING)
-                sink.commit()
-            sink.begin()
-            for number, op in enumerate(step.ops):
-                self._run_op(state, op, number)
+            attempt = 0
+            while True:
+                try:
+                    self._attempt(state)
+                    break
+                except StatementFailed as failed:
+                    if not self._retries(state, failed, attempt):
+                        raise
+                    attempt += 1
+                    state = self._again(state, failed, attempt)
             self._record_done(state, t0)
         except StatementFailed as failed:
             failure = self._failed(state, failed)
@@ -158,7 +181,73 @@ class Runner:
         except BaseException as exc:  # KeyboardInterrupt, a lost connection while recording…
             self._abandon(state, f"interrupted: {reason(exc)}")
             raise
+        finally:
+            self._reset_lock_timeout(previous)
         self.emit(StepFinished(step, index, total, _ms(t0), state.number))
+
+    def _attempt(self, state: _Progress) -> None:
+        """Run the step's operations (those an earlier attempt or run committed are skipped)."""
+        if state.tracked and not self.single_transaction:
+            self.sink.progress(state.step, state.committed, history.RUNNING)
+            self.sink.commit()
+        self.sink.begin()
+        for number, op in enumerate(state.step.ops):
+            self._run_op(state, op, number)
+
+    # --- lock_timeout and retries -------------------------------------------------------
+
+    def _set_lock_timeout(self, step: Step) -> object:
+        """The step's ``lock_timeout`` set on the session, outside a transaction unless the run is one; what the
+        session had before, to put back (None: nothing was changed)."""
+        if step.lock_timeout is None:
+            return None
+        if not self.single_transaction:
+            self.sink.commit()
+        previous = self.sink.set_lock_timeout(step.lock_timeout)
+        if not self.single_transaction:
+            self.sink.commit()
+        return previous
+
+    def _reset_lock_timeout(self, previous: object) -> None:
+        """Best effort: the session's lock timeout as it was before the step."""
+        if previous is None:
+            return
+        try:
+            if not self.single_transaction:
+                self.sink.rollback()  # a failed step's transaction is over already; a finished one committed
+            self.sink.reset_lock_timeout(previous)
+            if not self.single_transaction:
+                self.sink.commit()
+        except Exception:  # noqa: BLE001 - the connection may be gone; it is closed after the run
+            pass
+
+    def _retries(self, state: _Progress, failed: StatementFailed, attempt: int) -> bool:
+        """Whether the failure is a lock not granted in time that the step may retry (``lock_retries``): not
+        in a run that is one transaction, which cannot be rolled back to the step's start."""
+        step = state.step
+        return (
+            step.lock_timeout is not None and attempt < step.lock_retries and not self.single_transaction
+            and not failed.recording and failed.statement is not None and self.sink.lock_not_granted(failed.__cause__)
+        )
+
+    def _again(self, state: _Progress, failed: StatementFailed, attempt: int) -> _Progress:
+        """After a lock not granted: roll back what is not committed, tell, wait a little, and return where the
+        next attempt starts: at the first statement not committed, replaying what this attempt planned."""
+        step = state.step
+        self.sink.rollback()
+        self._schema = None
+        if failed.statement and needs_no_transaction(failed.statement):
+            self._clear_failed_build(failed.statement)
+        self.emit(Notice(
+            f"lock not granted within {_duration(step.lock_timeout)} on {_short(failed.statement)}; "
+            f"retry {attempt} of {step.lock_retries}"
+        ))
+        time.sleep(min(RETRY_BACKOFF_S * 2 ** (attempt - 1), RETRY_BACKOFF_MAX_S))
+        if not state.committed:  # nothing of this attempt stayed: the next renders again, as the first did
+            return _Progress(step, skip=state.skip, tracked=state.tracked, committed=state.committed,
+                             planned=state.planned, plan_written=state.plan_written)
+        return _Progress(step, skip=state.committed, tracked=state.tracked, committed=state.committed,
+                         planned=tuple(state.plan), plan_written=state.plan_written)
 
     def _record_done(self, state: _Progress, started: float) -> None:
         """Write the row that says the step is done (and commit it, unless the run is one transaction);
@@ -400,6 +489,17 @@ def _needs_database_names(op: o.Op, dialect: str) -> bool:
     if not isinstance(op, o.DropConstraint) or dialect == "sqlite":
         return False
     return not op.constraint.name or (isinstance(op.constraint, m.ForeignKey) and dialect in ("mysql", "mariadb"))
+
+
+def _duration(seconds: float | None) -> str:
+    """``2s``, ``0.5s``: a lock timeout as a message shows it."""
+    return f"{seconds:g}s" if seconds is not None else "the lock timeout"
+
+
+def _short(sql: str | None) -> str:
+    """A statement on one line, cut to a length a message can hold."""
+    text = " ".join((sql or "").split())
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _ms(since: float) -> int:

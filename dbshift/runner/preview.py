@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Mapping, Sequence
+
 import sqlalchemy as sa
 
 from ..core import model as m
 from ..core.errors import DbshiftError
+from ..core.findings import Finding
 from ..core.risks import shown_risks
 from .events import Event, StatementExecuted, Step, StepPreview
 from .failures import MigrationFailed
@@ -13,8 +16,12 @@ from .loop import Runner
 from .sinks import SqlSink
 
 
-def preview(steps: list[Step] | tuple[Step, ...], dialect: sa.engine.Dialect, schema: m.Schema) -> tuple[StepPreview, ...]:
-    """Render ``steps`` offline from ``schema`` (the database's, as it is now) without running anything."""
+def preview(
+    steps: list[Step] | tuple[Step, ...], dialect: sa.engine.Dialect, schema: m.Schema,
+    findings: Mapping[str, Sequence[Finding]] | None = None,
+) -> tuple[StepPreview, ...]:
+    """Render ``steps`` offline from ``schema`` (the database's, as it is now) without running anything;
+    ``findings``: lint's, per revision id, shown with each step."""
     per_step: dict[str, list[str]] = {s.revision.id: [] for s in steps}
     outside: dict[str, set[int]] = {s.revision.id: set() for s in steps}
 
@@ -38,6 +45,7 @@ def preview(steps: list[Step] | tuple[Step, ...], dialect: sa.engine.Dialect, sc
             shown_risks(s.ops),
             problem.get(s.revision.id),
             frozenset(outside[s.revision.id]),
+            tuple((findings or {}).get(s.revision.id, ())),
         )
         for s in steps
     )

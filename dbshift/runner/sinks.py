@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from typing import Any, Iterator, Protocol
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 from ..core import model as m
 from ..core import ops as o
-from ..database import history
+from ..database import history, session
 from ..render import Guard, Replay, Statement
 from ..render.base import SHOWN_ROWS
 from ..render.rows import row_statements
@@ -35,6 +36,9 @@ class Sink(Protocol):
     def clear_failed_build(self, statement: Statement) -> str | None: ...
     def elsewhere(self) -> contextlib.AbstractContextManager[Sink]: ...
     def schema(self) -> m.Schema | None: ...
+    def set_lock_timeout(self, seconds: float) -> object: ...
+    def reset_lock_timeout(self, previous: object) -> None: ...
+    def lock_not_granted(self, exc: BaseException | None) -> bool: ...
 
 
 _ATOMIC_DDL = ("postgresql", "sqlite")
@@ -210,6 +214,23 @@ class DatabaseSink:
         self.execute(Statement(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}", transactional=False))
         return qualified
 
+    def set_lock_timeout(self, seconds: float) -> object:
+        """Set the session's lock timeout to ``seconds`` and return what it was (for :meth:`reset_lock_timeout`).
+
+        Outside a transaction (committing what is open), so that a step rolled back keeps it; within the
+        run's one transaction when one is open for the whole run."""
+        previous = session.read_lock_timeout(self.connection)
+        if previous is not None:
+            session.write_lock_timeout(self.connection, seconds)
+        return previous
+
+    def reset_lock_timeout(self, previous: object) -> None:
+        if previous is not None:
+            session.write_lock_timeout(self.connection, previous)  # type: ignore[arg-type]
+
+    def lock_not_granted(self, exc: BaseException | None) -> bool:
+        return session.lock_not_granted(exc)
+
     def forget(self, step: Step) -> None:
         """Remove the step's unfinished row: nothing of it is committed."""
         self.begin()
@@ -310,6 +331,26 @@ class SqlSink:
 
     def clear_failed_build(self, statement: Statement) -> str | None:
         return None
+
+    def set_lock_timeout(self, seconds: float) -> object:
+        """The script sets the lock timeout for the migration's statements (it cannot retry)."""
+        if self.dialect.name == "postgresql":
+            self._write(f"SET lock_timeout = '{max(1, round(seconds * 1000))}ms';", False)
+            return "postgresql"
+        if self.dialect.name in ("mysql", "mariadb"):
+            whole = max(1, math.ceil(seconds))
+            self._write(f"SET SESSION lock_wait_timeout = {whole}, innodb_lock_wait_timeout = {whole};", False)
+            return "mysql"
+        return None
+
+    def reset_lock_timeout(self, previous: object) -> None:
+        if previous == "postgresql":
+            self._write("RESET lock_timeout;", False)
+        elif previous == "mysql":
+            self._write("SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT;", False)
+
+    def lock_not_granted(self, exc: BaseException | None) -> bool:
+        return False
 
     @contextlib.contextmanager
     def elsewhere(self) -> Iterator[SqlSink]:

@@ -169,10 +169,10 @@ def test_lint_hints_use_the_form_of_the_file_they_flag(sqlite_url: str, tmp_path
     project.add_sql("CREATE TABLE a (id integer PRIMARY KEY)", down=("DROP TABLE a",))
     project.add_sql("DROP TABLE a")
     out = project.cli("lint", "--all", expect=2)
-    assert "-- lint_ignore: CODE in its .sql file" in out and "lint_ignore = (" not in out
+    assert "-- lint_ignore: CODE why in its .sql file" in out and "lint_ignore = {" not in out
     project.add_python("upgrade = [DropTable(Table('b', (Column('id', 'integer'),)))]\n")
     out = project.cli("lint", rev_id(3), expect=2)
-    assert 'lint_ignore = ("CODE",) in its migration' in out and "-- lint_ignore" not in out
+    assert 'lint_ignore = {"CODE": "why"} in its migration' in out and "-- lint_ignore" not in out
 
 
 def test_offline_ranges_take_what_alembic_users_type(sqlite_url: str, tmp_path: Path):

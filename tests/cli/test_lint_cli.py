@@ -73,14 +73,25 @@ def _codes(out: str) -> list[tuple[str, str]]:
     return [tuple(line.split()[:2]) for line in out.splitlines() if line.startswith("000")]
 
 
+UNREACHABLE = {"sqlite": "sqlite:////nonexistent-dir/lint.db", "postgresql": "postgresql://postgres@127.0.0.1:1/lint"}
+
+
 def test_lint_all_names_unsafe_operations_per_dialect(project: Run):
-    out, _ = project("lint", "--all", expect=2)
     pg = project.url.startswith("postgresql")
+    project.url = UNREACHABLE["postgresql" if pg else "sqlite"]
+    out, _ = project("lint", "--all", expect=2)
+    assert "Note: the database could not be read" in out and "statements alone" in out
     expected = [("0002", "DS106")] if pg else []
     assert _codes(out) == expected + [("0002", "DS104"), ("0003", "DS110")], out
     assert "0001" not in out, "an index on a table created in the same migration is fine"
-    assert "heuristic" in out.splitlines()[-2] and "(" in out.splitlines()[-2]
+    assert "heuristic" in out.splitlines()[-3] and "(" in out.splitlines()[-3]
     assert "CONCURRENTLY" in out if pg else "CONCURRENTLY" not in out
+
+
+def test_on_the_database_a_table_an_earlier_pending_migration_creates_is_new(project: Run):
+    out, _ = project("lint", "--all", expect=2)
+    assert _codes(out) == [("0003", "DS110")], out
+    assert "could not be read" not in out
 
 
 def test_lint_defaults_to_unapplied_migrations(project: Run):
@@ -165,10 +176,7 @@ def test_autogenerate_shows_lint_findings(models_project: Run):
     for name in [m for m in sys.modules if m.startswith("lintshop")]:
         del sys.modules[name]
     out, _ = _in(run, "revision", "--autogenerate", "-m", "index name")
-    if run.url.startswith("postgresql"):
-        assert "lint DS106: builds index" in out and "CONCURRENTLY" in out
-    else:
-        assert "  lint DS" not in out
+    assert "  lint DS" not in out, "an index on an empty table blocks nothing worth a warning"
 
 
 def _in(run: Run, *argv: str) -> tuple[str, str]:

@@ -618,7 +618,7 @@ MAKES_ROOM = {
     o.DropObject: create_object, o.ReplaceObject: create_object, o.CreateObject: drop_object,
 }
 # Steps that leave the schema alone: data steps and steps written by hand (laws of their own below)
-DATA_STEPS = {o.Backfill, o.RunSQL, o.RunPython, o.BulkInsert, o.BulkDelete}
+DATA_STEPS = {o.Backfill, o.ValidateConstraint, o.RunSQL, o.RunPython, o.BulkInsert, o.BulkDelete}
 
 
 def make_op(draw, s: Schema, kind: type[o.Op]) -> tuple[list[o.Op], o.Op | None]:

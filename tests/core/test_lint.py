@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dbshift.core import ops as o
-from dbshift.core.lint import CODES, lint
+from dbshift.core.findings import CODES, SEVERITY
+from dbshift.core.lint import lint
 from dbshift.core.model import Check, Column, Enum, ForeignKey, Index, Table, Unique
 
 DIALECTS = ("postgresql", "sqlite", "mysql")
@@ -25,8 +28,10 @@ def alter(old: Column, new: Column) -> o.AlterColumn:
 def test_every_code_is_documented_in_the_module():
     import dbshift.core.lint as module
 
-    assert list(CODES) == [f"DS1{n:02}" for n in range(1, 11)]
+    assert list(CODES) == [f"DS1{n:02}" for n in range(1, 16)]
     assert all(code in module.__doc__ for code in CODES)
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert all(f"| {code} | {SEVERITY[code]} |" in readme for code in CODES), "each code has its line in the README"
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

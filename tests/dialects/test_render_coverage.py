@@ -75,6 +75,7 @@ SAMPLES: dict[type[o.Op], o.Op] = {
     o.DropObject: o.DropObject(VIEW),
     o.ReplaceObject: o.ReplaceObject(VIEW, VIEW),
     o.Backfill: o.Backfill("t", "a", "0"),
+    o.ValidateConstraint: o.ValidateConstraint("t", "ck"),
     o.AlterTableInherit: o.AlterTableInherit("t", TableRef("base"), True),
     o.AttachPartition: o.AttachPartition("t", PartitionOf(TableRef("m"), "DEFAULT")),
     o.DetachPartition: o.DetachPartition("t", PartitionOf(TableRef("m"), "DEFAULT")),
