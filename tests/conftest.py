@@ -47,8 +47,14 @@ class Server:
         return self.databases.take()
 
     def drop(self, url: str) -> None:
+        """Drop the database at ``url`` soon (see :meth:`wait_for_drops`)."""
         assert self.databases is not None
         self.databases.give_back(url)
+
+    def wait_for_drops(self) -> None:
+        """Return once every database dropped so far is gone: before dropping a role or user owning objects in one."""
+        if self.databases is not None:
+            self.databases.wait_for_drops()
 
     def close(self) -> None:
         """Return once every database made is dropped."""
@@ -63,8 +69,8 @@ class PostgresServer(Server):
         self.admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
 
     def _databases(self) -> Databases:
-        return Databases(sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool),
-                         lambda name: f'CREATE DATABASE "{name}"', lambda name: f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return Databases(sa.engine.make_url(PG_ADMIN_URL), lambda name: f'CREATE DATABASE "{name}"',
+                         lambda name: f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -93,8 +99,8 @@ class MariaDBServer(Server):
         self.admin = sa.create_engine(MYSQL_ADMIN_URL, poolclass=sa.pool.NullPool)
 
     def _databases(self) -> Databases:
-        return Databases(sa.create_engine(MYSQL_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool),
-                         lambda name: f"CREATE DATABASE `{name}`", lambda name: f"DROP DATABASE IF EXISTS `{name}`")
+        return Databases(sa.engine.make_url(MYSQL_ADMIN_URL), lambda name: f"CREATE DATABASE `{name}`",
+                         lambda name: f"DROP DATABASE IF EXISTS `{name}`")
 
 
 @pytest.fixture(scope="session")

@@ -31,10 +31,9 @@ class Databases:
     raised by the :meth:`take` that would have had it.
     """
 
-    def __init__(self, admin: sa.Engine, create_sql: Callable[[str], str], drop_sql: Callable[[str], str],
+    def __init__(self, admin_url: sa.URL, create_sql: Callable[[str], str], drop_sql: Callable[[str], str],
                  ahead: int = AHEAD) -> None:
-        self.admin = admin
-        self.url = admin.url
+        self.url = admin_url
         self.create_sql, self.drop_sql = create_sql, drop_sql
         self.ready: queue.Queue[str] = queue.Queue(maxsize=ahead)
         self.dropping: queue.Queue[str | None] = queue.Queue()
@@ -61,6 +60,10 @@ class Databases:
         """Drop the database at ``url`` (soon, on another thread)."""
         self.dropping.put(sa.engine.make_url(url).database)
 
+    def wait_for_drops(self) -> None:
+        """Return once every database given back so far is gone (before dropping a role owning objects in one)."""
+        self.dropping.join()
+
     def close(self) -> None:
         """Stop making databases; drop the unused ones and those given back; return once all are gone.
 
@@ -75,7 +78,6 @@ class Databases:
             self.dropping.put(made)
         self.dropping.put(None)
         self.dropper.join()
-        self.admin.dispose()
         assert not self.drop_failures, "databases left behind:\n" + "\n".join(self.drop_failures)
 
     def _make(self) -> None:
@@ -117,6 +119,8 @@ class Databases:
                     thread.start()
                 for thread in threads:
                     thread.join()
+            for _ in names:
+                self.dropping.task_done()
 
     def _drop_one(self, name: str) -> None:
         try:
@@ -125,5 +129,21 @@ class Databases:
             self.drop_failures.append(f"{name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
     def _run(self, sql: str) -> None:
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(sql)
+        """Run ``sql`` on a connection of the driver's own: SQLAlchemy's event listeners (some tests add one for
+        every engine while they run) never see these."""
+        args = self.url.translate_connect_args(username="user")
+        if self.url.get_backend_name() == "postgresql":
+            import psycopg
+
+            args["dbname"] = args.pop("database")
+            with psycopg.connect(autocommit=True, **args) as conn:
+                conn.execute(sql.encode())
+        else:
+            import pymysql
+
+            conn = pymysql.connect(autocommit=True, **args)
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute(sql)
+            finally:
+                conn.close()
