@@ -17,7 +17,7 @@ from typing import Callable
 import sqlalchemy as sa
 
 AHEAD = 2  # databases kept ready per server and test process
-DROPS_AT_ONCE = 8
+DROPS_AT_ONCE = 4
 
 
 def fresh_name() -> str:
