@@ -7,11 +7,12 @@ Locally a test whose server is absent is skipped with the reason; under
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from tests.databases import Databases
 
 PG_ADMIN_URL = os.environ.get("DBSHIFT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MYSQL_ADMIN_URL = os.environ.get("DBSHIFT_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test")
@@ -27,24 +28,49 @@ def _unavailable(what: str, exc: Exception) -> None:
     pytest.skip(message)
 
 
-def _fresh_name() -> str:
-    return f"dbshift_t_{uuid.uuid4().hex[:12]}"
+class Server:
+    """A database server: one fresh, uniquely named database per test, made ahead of need and dropped behind."""
 
+    admin: sa.Engine  # for the tests' own administration (users, sessions)
 
-class PostgresServer:
     def __init__(self) -> None:
-        self.admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        self.databases: Databases | None = None
+
+    def _databases(self) -> Databases:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self.databases = self._databases()
 
     def create(self) -> str:
-        name = _fresh_name()
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        return str(sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+        assert self.databases is not None
+        return self.databases.take()
 
     def drop(self, url: str) -> None:
-        name = sa.engine.make_url(url).database
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        """Drop the database at ``url`` soon (see :meth:`wait_for_drops`)."""
+        assert self.databases is not None
+        self.databases.give_back(url)
+
+    def wait_for_drops(self) -> None:
+        """Return once every database dropped so far is gone: before dropping a role or user owning objects in one."""
+        if self.databases is not None:
+            self.databases.wait_for_drops()
+
+    def close(self) -> None:
+        """Return once every database made is dropped."""
+        if self.databases is not None:
+            self.databases.close()
+        self.admin.dispose()
+
+
+class PostgresServer(Server):
+    def __init__(self) -> None:
+        super().__init__()
+        self.admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+    def _databases(self) -> Databases:
+        return Databases(sa.engine.make_url(PG_ADMIN_URL), lambda name: f'CREATE DATABASE "{name}"',
+                         lambda name: f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +81,9 @@ def postgres_server():
             conn.exec_driver_sql("SELECT 1")
     except Exception as exc:  # noqa: BLE001
         _unavailable("PostgreSQL at 127.0.0.1:5432", exc)
+    server.start()
     yield server
-    server.admin.dispose()
+    server.close()
 
 
 @pytest.fixture
@@ -66,22 +93,14 @@ def pg_url(postgres_server) -> str:
     postgres_server.drop(url)
 
 
-class MariaDBServer:
-    """The MySQL/MariaDB server at ``DBSHIFT_TEST_MYSQL``: one fresh database per test."""
-
+class MariaDBServer(Server):
     def __init__(self) -> None:
+        super().__init__()
         self.admin = sa.create_engine(MYSQL_ADMIN_URL, poolclass=sa.pool.NullPool)
 
-    def create(self) -> str:
-        name = _fresh_name()
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE `{name}`")
-        return str(sa.engine.make_url(MYSQL_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
-
-    def drop(self, url: str) -> None:
-        name = sa.engine.make_url(url).database
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    def _databases(self) -> Databases:
+        return Databases(sa.engine.make_url(MYSQL_ADMIN_URL), lambda name: f"CREATE DATABASE `{name}`",
+                         lambda name: f"DROP DATABASE IF EXISTS `{name}`")
 
 
 @pytest.fixture(scope="session")
@@ -92,8 +111,9 @@ def mariadb_server():
             conn.exec_driver_sql("SELECT 1")
     except Exception as exc:  # noqa: BLE001
         _unavailable(f"MySQL/MariaDB at {sa.engine.make_url(MYSQL_ADMIN_URL).render_as_string()}", exc)
+    server.start()
     yield server
-    server.admin.dispose()
+    server.close()
 
 
 @pytest.fixture

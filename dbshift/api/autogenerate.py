@@ -15,9 +15,7 @@ from ..core.safety import make_safe, safe_downgrade
 from ..core.unmodelled import Dependant
 from ..project import files
 from ..project.config import Config
-from ..sqla.dialect import server_dialect
 from .context import connection, current_of, load_graph, read_rows
-from .declared_objects import as_printed
 from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
 from .schemas import (
@@ -65,7 +63,9 @@ def revision(
         from ..core.diff import fold_enum_changes
         from ..sqla.declared import bind, declare
         from ..sqla.from_metadata import backfill_values
+        from ..sqla.dialect import server_dialect
         from ..sqla.normalize import equivalence_for
+        from .declared_objects import as_printed
         from .history_schema import (
             History, as_history_states, has_old_sides, replay, with_autoincrement_changes, with_enum_value_changes,
         )

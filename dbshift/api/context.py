@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ..core.graph import RevisionGraph
-from ..database import history
+from ..database import direct, history
 from ..database.history import HistoryRow
 from ..project import files
 from ..project.config import Config
@@ -23,10 +23,44 @@ Emit = Callable[[Event], None]
 
 
 def load_graph(config: Config) -> RevisionGraph:
-    """The revision graph of the migrations directory, from file headers only."""
+    """The revision graph of the migrations directory, from file headers only.
+
+    Within a process, a directory whose files are all as they were (names, sizes, times, inodes) gives
+    the graph built before: a command that asks twice reads the headers once.
+    """
     if not config.migrations.is_dir():
         raise MigrationsMissing(config.migrations)
-    return RevisionGraph.build(files.scan(config.migrations))
+    key = _listing(config.migrations)
+    built = _graphs.get(key) if key is not None else None
+    if built is None:
+        built = RevisionGraph.build(files.scan(config.migrations))
+        if key is not None:
+            _graphs.clear()
+            _graphs[key] = built
+    return built
+
+
+_graphs: dict[tuple, RevisionGraph] = {}
+
+
+def _listing(directory: Path) -> tuple | None:
+    """What identifies the directory's files as they are now; None when it cannot be told cheaply (a folder
+    of Alembic scripts, whose ``versions/`` counts too)."""
+    import os
+
+    try:
+        with os.scandir(directory) as entries:
+            listed = []
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name == "versions":
+                        return None
+                    continue
+                st = entry.stat()
+                listed.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    except OSError:
+        return None
+    return (str(directory.resolve()), tuple(sorted(listed)))
 
 
 @contextlib.contextmanager
@@ -85,6 +119,16 @@ def read_rows(conn: sa.Connection) -> list[HistoryRow]:
     rows = history.rows(conn)
     conn.rollback()
     return rows
+
+
+def history_rows(config: Config) -> list[HistoryRow]:
+    """Every history row, read through the driver alone where it can (:mod:`dbshift.database.direct`: no
+    SQLAlchemy to import), else through :func:`connection`; the same rows either way."""
+    rows = direct.history_rows(config.url)
+    if rows is not None:
+        return rows
+    with connection(config) as conn:
+        return read_rows(conn)
 
 
 def ensure_history_table(conn: sa.Connection) -> tuple[str, ...]:

@@ -9,12 +9,13 @@ result says so.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from ..core.errors import DbshiftError
 from ..core.findings import CODES, Finding
-from ..core.lint import lint as lint_ops, lint_downgrade
-from ..core.ops import IrreversibleOperation, Op
+from ..core.lint import lint as lint_ops, lint_downgrade, lint_plan
+from ..core.model import Schema
+from ..core.ops import IrreversibleOperation, Op, apply_all
 from ..core.probes import Facts
 from ..project import files
 from ..project.config import Config
@@ -104,19 +105,40 @@ def data_findings(
     from .probing import answer
 
     dialect = server_dialect(conn.dialect)
+    steps = [ops for _, ops in plan]
+    copies = table_copies(conn)
     questions = Facts(large_rows=large_rows)
-    prior: list[Op] = []
-    for _, ops in plan:
-        lint_ops(ops, dialect, facts=questions, prior=prior)
-        prior += ops
+    lint_plan(steps, dialect, facts=questions, copies=copies)
     facts = Facts(answer(conn, questions.asked, large_rows) if questions.asked else {}, large_rows)
     conn.rollback()
-    found: dict[str, list[Finding]] = {}
-    prior = []
-    for rev_id, ops in plan:
-        found[rev_id] = lint_ops(ops, dialect, facts=facts, prior=prior, advise=lambda op: online_advice(op, dialect))
-        prior += ops
-    return found
+    found = lint_plan(steps, dialect, facts=facts, advise=lambda op: online_advice(op, dialect), copies=copies)
+    return {rev_id: findings for (rev_id, _), findings in zip(plan, found, strict=True)}
+
+
+def table_copies(conn: sa.Connection) -> Callable[[Op, Sequence[Op]], str | None] | None:
+    """On MariaDB/MySQL: why the server copies an operation's table (:func:`~dbshift.core.mysql_algorithm.why_copy`),
+    given the plan's operations before it; the database's schema is read the first time it is asked."""
+    from ..core.mysql_algorithm import why_copy
+    from ..sqla.dialect import server_version
+
+    server = server_version(conn.dialect)
+    if server is None:
+        return None
+    read: list[Schema] = []
+
+    def copies(op: Op, before: Sequence[Op]) -> str | None:
+        from ..sqla.reflect import reflect
+
+        if not read:
+            read.append(reflect(conn))
+            conn.rollback()
+        try:
+            schema = apply_all(read[0], tuple(before))
+        except (KeyError, ValueError):  # hand-written steps the model cannot follow: the copy is not known
+            return None
+        return why_copy(op, schema, server)
+
+    return copies
 
 
 def online_advice(op: Op, dialect: str) -> str | None:

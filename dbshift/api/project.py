@@ -121,11 +121,11 @@ def rebase(config: Config, rev: str, onto: str | None = None, *, check_database:
     Refuses when any moved revision is recorded in the database; when the database
     cannot be read, refuses too unless ``check_database`` is false.
     """
-    from ..database.connect import DatabaseUnreachable, PasswordRequired
-
     graph = load_graph(config)
     plan = plan_rebase(graph, rev, onto)
     if check_database:
+        from ..database.connect import DatabaseUnreachable, PasswordRequired
+
         try:
             with connection(config) as conn:
                 rows = read_rows(conn)

@@ -18,8 +18,8 @@ from ..database.history import HistoryRow
 from ..project import files
 from ..project.config import Config
 from .context import (
-    Emit, accepted, applied_ids, connection, current_of, edited, ensure_history_table, load_graph, locked, path_of,
-    read_rows, record_checksums,
+    Emit, accepted, applied_ids, connection, current_of, edited, ensure_history_table, history_rows, load_graph, locked,
+    path_of, read_rows, record_checksums,
 )
 from .options import DEFAULT_WAIT_S
 from .errors import NoDowngrade, NothingToResolve
@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 def current(config: Config) -> tuple[str, ...]:
     """The revisions the database is at (several when branches are applied); empty at base."""
     graph = load_graph(config)
-    with connection(config) as conn:
-        return current_of(graph, applied_ids(read_rows(conn)))
+    return current_of(graph, applied_ids(history_rows(config)))
 
 
 def status(config: Config) -> Status:
@@ -46,8 +45,7 @@ def status(config: Config) -> Status:
     interrupted; ``edited`` the applied revisions whose files changed since.
     """
     graph = load_graph(config)
-    with connection(config) as conn:
-        rows = read_rows(conn)
+    rows = history_rows(config)
     applied = applied_ids(rows)
     cur = current_of(graph, applied | {r.revision for r in rows if r.revision not in graph})
     pending = tuple(r for r in graph.topological() if r not in applied)
@@ -105,8 +103,7 @@ def history_entries(
     rows: dict[str, HistoryRow] = {}
     cur: tuple[str, ...] = ()
     if with_database:
-        with connection(config) as conn:
-            rows = {row.revision: row for row in read_rows(conn)}
+        rows = {row.revision: row for row in history_rows(config)}
         cur = current_of(graph, applied_ids(rows.values()))
     applied = applied_ids(rows.values())
     head_ids = set(graph.heads())
@@ -130,8 +127,7 @@ def show(config: Config, ref: str) -> ShowResult:
     graph = load_graph(config)
     at: tuple[str, ...] = ()
     if needs_database(ref):
-        with connection(config) as conn:
-            at = current_of(graph, applied_ids(read_rows(conn)))
+        at = current_of(graph, applied_ids(history_rows(config)))
     rev = graph.get(one_revision(graph, ref, at))
     dialect = _offline_dialect(config)
     migration = files.load(rev, dialect)

@@ -107,11 +107,11 @@ def as_sql_file(
     the ``(lock_timeout, lock_retries)`` header lines, when a timeout is given."""
     from dataclasses import replace
 
+    if start is None or dialect is None:
+        return write(config, message)
     from ..sqla.declared import bind
     from ..sqla.dialect import server_dialect
 
-    if start is None or dialect is None:
-        return write(config, message)
     name = server_dialect(dialect)
     down_ops = o.reverse_all(ops) if downgrade is None else tuple(bind(downgrade, dialect))
     up, up_offline = sql_text(ops, name, start)

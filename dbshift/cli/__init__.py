@@ -38,7 +38,7 @@ def main(
         args = build_parser().parse_args(glue_option_values(sys.argv[1:] if argv is None else list(argv)))
     except SystemExit as exc:
         return int(exc.code or 0)
-    from ..database.connect import password_prompt
+    from ..database.prompt import password_prompt
 
     token = password_prompt.set(_password_prompt(output))
     try:
@@ -55,9 +55,11 @@ def main(
 
 
 def _password_prompt(output: Output) -> Callable[[str], str] | None:
+    if not output.interactive:
+        return None
     from ..console.prompts import ask_password
 
-    return ask_password(output) if output.interactive else None
+    return ask_password(output)
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -92,7 +92,10 @@ def _json(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
     parser = argparse.ArgumentParser(prog="dbshift", description="Schema migrations for SQLAlchemy applications.")
+    parser.add_argument("--version", action="version", version=f"dbshift {__version__}")
     parser.add_argument("--url", help=_URL_HELP)
     parser.add_argument("-d", "--directory", help=_DIRECTORY_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -16,7 +16,6 @@ from ..project.config import Config
 from . import words
 from .output import Output
 from .progress import lock_notes, progress_for
-from .prompts import confirm_plan
 from .run_options import RunChoices
 from .shapes import check_json, current_json, heads_json, history_json, lint_json, result_json, show_json
 
@@ -54,18 +53,23 @@ def run(output: Output, config: Config, direction: str, target: str, choices: Ru
     ``--yes``) the plan is confirmed first for such a downgrade, and for any run
     against a database on another host.
     """
-    from ..database.connect import is_local
+    from ..api.up_to_date import up_to_date
+    from ..database.plain import is_local
 
     if not choices.as_json:
         announce(output, config)
     confirm = None
     remote, ask = not is_local(config.url), output.interactive and not choices.yes
     if not choices.options.dry_run and (direction == "down" or (ask and remote)):
+        from .prompts import confirm_plan
+
         confirm = confirm_plan(output, config.url, direction, as_json=choices.as_json, ask=ask, remote=remote)
     progress = progress_for(output, choices.as_json)
-    migrate = api.upgrade if direction == "up" else api.downgrade
     try:
-        result = migrate(config, target, choices.options, emit=progress, confirm=confirm)
+        result = up_to_date(config, target, choices.options, progress) if direction == "up" else None
+        if result is None:  # something to run (or to check with the lock held)
+            migrate = api.upgrade if direction == "up" else api.downgrade
+            result = migrate(config, target, choices.options, emit=progress, confirm=confirm)
     finally:
         progress.close()
     if choices.as_json:
@@ -83,7 +87,7 @@ def sql(output: Output, config: Config, direction: str, target: str) -> int:
 
 
 def current(output: Output, config: Config, *, verbose: bool = False, as_json: bool = False) -> int:
-    from ..database.connect import sqlite_file
+    from ..database.plain import sqlite_file
 
     if not (as_json or verbose):  # -v says it on stdout, JSON in its object
         announce(output, config)
@@ -109,15 +113,17 @@ def history(
     output: Output, config: Config, *, rev_range: str | None = None, verbose: bool = False, as_json: bool = False,
 ) -> int:
     """Every revision; when the database cannot be reached or read, the files alone still tell the history."""
-    from ..database.connect import DatabaseUnreachable
-    from ..database.problems import DatabaseProblem
-
     if not as_json:
         announce(output, config)
     try:
         entries = api.history_entries(config, rev_range=rev_range)
         read: Config | None = config
-    except (DatabaseUnreachable, DatabaseProblem) as exc:
+    except Exception as exc:
+        from ..database.connect import DatabaseUnreachable
+        from ..database.problems import DatabaseProblem
+
+        if not isinstance(exc, (DatabaseUnreachable, DatabaseProblem)):
+            raise
         entries = api.history_entries(config, with_database=False, rev_range=rev_range)
         read = None
         output.warn(f"Note: applied revisions are not marked: {exc}")

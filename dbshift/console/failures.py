@@ -14,9 +14,14 @@ from __future__ import annotations
 import errno
 import json
 import os
+import sys
+from typing import TYPE_CHECKING
 
 from ..core.errors import DbshiftError, for_program
 from .output import Output
+
+if TYPE_CHECKING:
+    from ..database.problems import DatabaseProblem
 
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
 
@@ -28,7 +33,6 @@ def debugging() -> bool:
 
 def error_line(exc: BaseException, program: str) -> tuple[str, int]:
     """The one line (never a password) and the exit code for ``exc``; hints name ``program``'s commands."""
-    from ..database.connect import database_error
     from ..database.problems import DatabaseProblem
     from ..database.secrets import mask_text
 
@@ -37,7 +41,7 @@ def error_line(exc: BaseException, program: str) -> tuple[str, int]:
         return "interrupted", EXIT_INTERRUPTED
     if isinstance(exc, DbshiftError):
         text = _one_line(exc.line(program))
-        cause = None if isinstance(exc, DatabaseProblem) else database_error(exc.__cause__)
+        cause = None if isinstance(exc, DatabaseProblem) else _driver_problem(exc.__cause__)
         if cause is not None:  # a migration failed on a condition the user can fix
             text = f"{text}; {for_program(cause.advice, program)}"
         return mask_text(text), exc.exit_code
@@ -49,9 +53,17 @@ def error_line(exc: BaseException, program: str) -> tuple[str, int]:
 
 def translated(exc: BaseException) -> BaseException:
     """A driver error a user can act on, as the dbshift error that says so; anything else as it is."""
+    return exc if isinstance(exc, DbshiftError) else _driver_problem(exc) or exc
+
+
+def _driver_problem(exc: BaseException | None) -> DatabaseProblem | None:
+    """``exc`` as the condition a user can act on, when it is a driver error (SQLAlchemy raises those: a
+    command that never loaded it has none, and does not load it to say so)."""
+    if exc is None or "sqlalchemy" not in sys.modules:
+        return None
     from ..database.connect import database_error
 
-    return exc if isinstance(exc, DbshiftError) else database_error(exc) or exc
+    return database_error(exc)
 
 
 def is_bug(exc: BaseException) -> bool:

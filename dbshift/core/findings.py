@@ -20,10 +20,11 @@ CODES: dict[str, str] = {
     "DS113": "rows violate a new foreign key",
     "DS114": "rows violate a new CHECK constraint",
     "DS115": "values the new column type cannot hold",
+    "DS116": "MariaDB/MySQL copies the whole table",
 }
 
 SEVERITY: dict[str, str] = {
-    code: "warning" if code in ("DS103", "DS104", "DS106", "DS107", "DS108") else "error" for code in CODES
+    code: "warning" if code in ("DS103", "DS104", "DS106", "DS107", "DS108", "DS116") else "error" for code in CODES
 }
 """Each code's one severity: "error" loses data or fails on the rows, "warning" locks or breaks running code."""
 

@@ -3,8 +3,8 @@
 ``lint(ops, dialect)`` returns :class:`Finding` values with stable codes; a
 code never changes meaning or severity, so CI configurations and
 ``lint_ignore`` lists stay valid.  "Existing table" means a table not created
-earlier in the same list of operations (or in ``prior``, the pending
-migrations that run before).  Findings read from hand-written SQL
+earlier in the same list of operations (or, with :func:`lint_plan`, in an
+earlier pending migration).  Findings read from hand-written SQL
 (``RunSQL``, :mod:`.lint_sql`) come from the text alone and are marked
 ``heuristic``.
 
@@ -47,6 +47,8 @@ DS113  error    rows reference nothing under a new foreign key (read from the da
 DS114  error    rows break a new CHECK constraint (read from the database).
 DS115  error    rows hold values the column's new type cannot hold: too long, too large, too precise
                 (read from the database).
+DS116  warning  MariaDB/MySQL copies a large table for the change (ALGORITHM=COPY: writes wait until every
+                row is copied); a column type change says so as DS103.
 
 Downgrades.  :func:`lint_downgrade` reads what a migration's downgrade would
 do to the data: the codes of :data:`DOWNGRADE_CODES` (data lost, or rows that
@@ -79,32 +81,51 @@ DOWNGRADE_CODES = frozenset({"DS101", "DS102", "DS103", "DS104", "DS105", "DS109
 Advise = Callable[[o.Op], "str | None"]
 """The safe form of an operation a lock warning names, as the migration would be written (None: no such form)."""
 
+Copies = Callable[[o.Op, Sequence[o.Op]], "str | None"]
+"""Why the server copies ``op``'s whole table to run it, given the plan's operations before it; None: it does not."""
+
 ONLINE_CODES = frozenset({"DS104", "DS106", "DS107"})
 """The lock warnings an online form of the operation answers (see :mod:`dbshift.core.online`)."""
 
 
 def lint(
     ops: Sequence[o.Op], dialect: str, ignore: Iterable[str] = (), *, made: frozenset[str] = frozenset(),
-    facts: Facts | None = None, prior: Sequence[o.Op] = (), advise: Advise | None = None,
+    facts: Facts | None = None, advise: Advise | None = None,
 ) -> list[Finding]:
     """The findings for ``ops`` run in order on ``dialect`` (``postgresql``, ``sqlite``, ``mysql``, ``mariadb``).
 
     ``made``: tables and ``table.column`` names (lower case, unquoted) whose
     drop loses nothing worth a finding — what the upgrade being undone created.
-    ``facts``: what the database holds (see the module); ``prior``: operations
-    that run before ``ops`` (earlier pending migrations), followed for what
-    they create and change but not linted.  ``advise``: the suggestion of a lock warning, in place of the
-    generic one, so that it is exactly what autogenerate writes.
+    ``facts``: what the database holds (see the module; :func:`lint_plan` lints
+    several migrations in a row).  ``advise``: the suggestion of a lock warning,
+    in place of the generic one, so that it is exactly what autogenerate writes.
     """
     walk = _Walk("mysql" if dialect == "mariadb" else dialect, facts, made, advise)
-    for op in prior:
-        walk.follow(op)
     findings: list[Finding] = []
     for op in ops:
         findings += walk.advised(op, walk.findings(op))
         walk.follow(op)
     skip = set(ignore)
     return [f for f in findings if f.code not in skip]
+
+
+def lint_plan(
+    plan: Sequence[Sequence[o.Op]], dialect: str, *, facts: Facts | None = None, advise: Advise | None = None,
+    copies: Copies | None = None,
+) -> list[list[Finding]]:
+    """The findings of each migration of ``plan`` (their operations, in the order they run), each judged
+    after the ones before it (what they created is new, what they changed is no longer as the facts say).
+    ``copies``: which operations the server runs by copying their table (MariaDB/MySQL)."""
+    walk = _Walk("mysql" if dialect == "mariadb" else dialect, facts, frozenset(), advise, copies)
+    found: list[list[Finding]] = []
+    for ops in plan:
+        findings: list[Finding] = []
+        for op in ops:
+            own = walk.advised(op, walk.findings(op))
+            findings += own + walk.copying(op, own)
+            walk.follow(op)
+        found.append(findings)
+    return found
 
 
 def lint_downgrade(
@@ -143,6 +164,8 @@ class _Walk:
     facts: Facts | None
     made: frozenset[str]
     advise: Advise | None = None
+    copies: Copies | None = None
+    seen: list[o.Op] = field(default_factory=list)  # the plan's operations so far
     created: set[str] = field(default_factory=set)
     filled: set[str] = field(default_factory=set)  # "table.column" a Backfill filled earlier
     changed: set[str] = field(default_factory=set)  # bare tables, and bare "table.column", earlier steps changed
@@ -151,6 +174,7 @@ class _Walk:
 
     def follow(self, op: o.Op) -> None:
         """Take in what ``op`` does, for the operations after it."""
+        self.seen.append(op)
         if isinstance(op, o.Backfill):
             self.filled.add(f"{qualified(op.table, op.schema)}.{op.column}")
         elif isinstance(op, o.CreateTable):
@@ -186,6 +210,24 @@ class _Walk:
         if any(name.search(sql) for sql in self.sql):
             return None
         return self.facts
+
+    def copying(self, op: o.Op, found: list[Finding]) -> list[Finding]:
+        """DS116 when the server copies a large existing table for ``op`` (and no DS103 says so already)."""
+        table = getattr(op, "table", None)
+        if self.copies is None or not isinstance(table, str) or any(f.code == "DS103" for f in found):
+            return []
+        schema = getattr(op, "schema", None)
+        key = qualified(table, schema)
+        facts = self.data(table, schema) if key not in self.created else None
+        size = facts.size(table, schema) if facts is not None else None
+        if size is None or facts is None or not facts.is_large(size):
+            return []
+        why = self.copies(op, tuple(self.seen))
+        if why is None:
+            return []
+        return [finding("DS116", op.describe(), f"{op.describe()} copies the whole table {key} ({rows_text(size)}): "
+                        f"{why}; writes wait until every row is copied",
+                        "do it in a quiet hour, or with an online schema change tool (gh-ost, pt-online-schema-change)")]
 
     def advised(self, op: o.Op, found: list[Finding]) -> list[Finding]:
         """``found`` with each lock warning's suggestion the online form of ``op``, where there is one."""

@@ -138,7 +138,10 @@ class Facts:
 def rows_text(size: Answer) -> str:
     """``"120,000 rows, 14 MB"``: a table's size as a warning says it (``"about"``/``"at least"`` when not all
     were counted)."""
-    rows = f"{size.count:,} rows" if size.exact else f"{'at least' if size.at_least else 'about'} {size.count:,} rows"
+    if size.exact:
+        rows = f"{size.count:,} row" + ("" if size.count == 1 else "s")
+    else:
+        rows = f"{'at least' if size.at_least else 'about'} {size.count:,} rows"
     return rows + (f", {_bytes(size.bytes)}" if size.bytes else "")
 
 

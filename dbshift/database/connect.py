@@ -31,13 +31,12 @@ set the session's lock and statement timeouts (:mod:`dbshift.database.session`).
 
 from __future__ import annotations
 
-import contextvars
 import math
 import os
 import re
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
@@ -47,6 +46,7 @@ from ..core.errors import DbshiftError
 from .problems import (
     ConnectionLost, DatabaseLocked, DatabaseProblem, DiskFull, PermissionDenied, ReadOnlyDatabase, condition_of, grant_for,
 )
+from .prompt import password_prompt  # noqa: F401 - where front ends have set it
 from .secrets import SECRET_KEYS, mask, mask_text, scrub, userinfo_end
 
 if TYPE_CHECKING:
@@ -164,10 +164,6 @@ def sqlite_file(url: str | URL) -> Path | None:
 
 CONNECT_TIMEOUT_S = 10
 
-#: Set by a front end that may ask for a password: ``prompt(masked_url) -> password``.
-password_prompt: contextvars.ContextVar[Callable[[str], str] | None] = contextvars.ContextVar(
-    "dbshift_password_prompt", default=None
-)
 
 
 def create_engine(

@@ -31,60 +31,47 @@ so it works against either form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 from datetime import datetime, timezone
-
-import sqlalchemy as sa
-from sqlalchemy.dialects.mysql import LONGTEXT
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import DbshiftError
-
 from ..core.types import safe_literals
+from .rows import APPLIED, COLUMNS, ERROR_MAX, FAILED, RUNNING, TABLE_NAME, HistoryRow, row_of  # noqa: F401 - re-exported
 
-TABLE_NAME = "dbshift_history"
-
-APPLIED, RUNNING, FAILED = "applied", "running", "failed"
-ERROR_MAX = 1000
-
-_metadata = sa.MetaData()
-history_table = sa.Table(
-    TABLE_NAME,
-    _metadata,
-    sa.Column("revision", sa.String(64), primary_key=True),
-    sa.Column("message", sa.String(500), nullable=False, server_default=""),
-    sa.Column("checksum", sa.String(64), nullable=False),
-    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("duration_ms", sa.Integer, nullable=False),
-    # progress of runs that cannot be atomic (added to older tables in place)
-    sa.Column("status", sa.String(16), nullable=False, server_default=APPLIED),
-    sa.Column("direction", sa.String(8), nullable=False, server_default="up"),
-    sa.Column("statements_done", sa.Integer, nullable=True),
-    sa.Column("error", sa.String(ERROR_MAX), nullable=True),
-    sa.Column("run_by", sa.String(200), nullable=True),
-    # the statements such a run rendered, per operation (JSON): a resumed run replays them
-    sa.Column("plan", sa.Text().with_variant(LONGTEXT(), "mysql", "mariadb"), nullable=True),
-)
-_ORIGINAL = ("revision", "message", "checksum", "applied_at", "duration_ms")
-_DEFAULTS = {"status": APPLIED, "direction": "up", "statements_done": None, "error": None, "run_by": None, "plan": None}
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 
-@dataclass(frozen=True)
-class HistoryRow:
-    revision: str
-    message: str
-    checksum: str
-    applied_at: datetime
-    duration_ms: int
-    status: str = APPLIED
-    direction: str = "up"
-    statements_done: int | None = None
-    error: str | None = None
-    run_by: str | None = None
-    plan: str | None = None
+@functools.cache
+def _table() -> sa.Table:
+    """The table's SQLAlchemy definition, built on first use (reading the history needs no SQLAlchemy)."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects.mysql import LONGTEXT
 
-    @property
-    def applied(self) -> bool:
-        return self.status == APPLIED
+    return sa.Table(
+        TABLE_NAME,
+        sa.MetaData(),
+        sa.Column("revision", sa.String(64), primary_key=True),
+        sa.Column("message", sa.String(500), nullable=False, server_default=""),
+        sa.Column("checksum", sa.String(64), nullable=False),
+        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("duration_ms", sa.Integer, nullable=False),
+        # progress of runs that cannot be atomic (added to older tables in place)
+        sa.Column("status", sa.String(16), nullable=False, server_default=APPLIED),
+        sa.Column("direction", sa.String(8), nullable=False, server_default="up"),
+        sa.Column("statements_done", sa.Integer, nullable=True),
+        sa.Column("error", sa.String(ERROR_MAX), nullable=True),
+        sa.Column("run_by", sa.String(200), nullable=True),
+        # the statements such a run rendered, per operation (JSON): a resumed run replays them
+        sa.Column("plan", sa.Text().with_variant(LONGTEXT(), "mysql", "mariadb"), nullable=True),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "history_table":
+        return _table()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 AppliedMigration = HistoryRow  # the name before rows could be unfinished
@@ -92,6 +79,8 @@ AppliedMigration = HistoryRow  # the name before rows could be unfinished
 
 def _columns(connection: sa.Connection) -> set[str] | None:
     """The history table's column names, or None when there is no table."""
+    import sqlalchemy as sa
+
     if not sa.inspect(connection).has_table(TABLE_NAME):
         return None
     result = connection.exec_driver_sql(f"SELECT * FROM {_quoted(connection)} WHERE 1 = 0")
@@ -105,12 +94,14 @@ def ensure_table(connection: sa.Connection) -> tuple[str, ...]:
 
     Returns the names of the columns added.  Call it holding the run lock.
     """
+    import sqlalchemy as sa
+
     present = _columns(connection)
     if present is None:
-        history_table.create(connection)
+        _table().create(connection)
         return ()
     added = []
-    for column in history_table.columns:
+    for column in _table().columns:
         if column.name not in present:
             ddl = sa.schema.CreateColumn(column).compile(dialect=connection.dialect)
             connection.exec_driver_sql(f"ALTER TABLE {_quoted(connection)} ADD COLUMN {ddl}")
@@ -137,17 +128,19 @@ def require_writable(connection: sa.Connection) -> None:
     SQLite has no roles: a file it may not write fails the run's first statement.
     Other errors than a refused privilege are raised as they are.
     """
+    import sqlalchemy as sa
+
     if connection.dialect.name == "sqlite":
         return
     never = sa.false()
     probes = {
-        "INSERT into": history_table.insert().from_select(
+        "INSERT into": _table().insert().from_select(
             ["revision", "message", "checksum", "applied_at", "duration_ms"],
-            sa.select(history_table.c.revision, history_table.c.message, history_table.c.checksum,
-                      history_table.c.applied_at, history_table.c.duration_ms).where(never),
+            sa.select(_table().c.revision, _table().c.message, _table().c.checksum,
+                      _table().c.applied_at, _table().c.duration_ms).where(never),
         ),
-        "UPDATE": history_table.update().where(never).values(status=history_table.c.status),
-        "DELETE from": history_table.delete().where(never),
+        "UPDATE": _table().update().where(never).values(status=_table().c.status),
+        "DELETE from": _table().delete().where(never),
     }
     for privilege, statement in probes.items():
         try:
@@ -178,22 +171,21 @@ def _quoted(connection: sa.Connection) -> str:
 
 
 def create_table_sql(dialect: sa.engine.Dialect) -> str:
-    return str(sa.schema.CreateTable(history_table, if_not_exists=True).compile(dialect=dialect)).strip()
+    import sqlalchemy as sa
+
+    return str(sa.schema.CreateTable(_table(), if_not_exists=True).compile(dialect=dialect)).strip()
 
 
 def rows(connection: sa.Connection) -> list[HistoryRow]:
     """Every row, applied or not, oldest first; empty when the table does not exist."""
+    import sqlalchemy as sa
+
     present = _columns(connection)
     if present is None:
         return []
-    columns = [c for c in history_table.columns if c.name in present]
-    query = sa.select(*columns).order_by(history_table.c.applied_at, history_table.c.revision)
-    result = []
-    for row in connection.execute(query):
-        values = {**_DEFAULTS, **row._mapping}
-        values["status"] = values["status"] or APPLIED
-        result.append(HistoryRow(**values))
-    return result
+    columns = [c for c in _table().columns if c.name in present]
+    query = sa.select(*columns).order_by(_table().c.applied_at, _table().c.revision)
+    return [row_of(dict(row._mapping)) for row in connection.execute(query)]
 
 
 def applied(connection: sa.Connection) -> list[HistoryRow]:
@@ -260,19 +252,21 @@ def mark_applied(connection: sa.Connection, revision: str, checksum: str | None 
     values: dict = dict(status=APPLIED, direction="up", error=None, plan=None)
     if checksum is not None:
         values["checksum"] = checksum
-    connection.execute(history_table.update().where(history_table.c.revision == revision).values(**values))
+    connection.execute(_table().update().where(_table().c.revision == revision).values(**values))
 
 
 def set_checksum(connection: sa.Connection, revision: str, checksum: str) -> None:
-    connection.execute(history_table.update().where(history_table.c.revision == revision).values(checksum=checksum))
+    connection.execute(_table().update().where(_table().c.revision == revision).values(checksum=checksum))
 
 
 def forget(connection: sa.Connection, revision: str) -> None:
-    connection.execute(history_table.delete().where(history_table.c.revision == revision))
+    connection.execute(_table().delete().where(_table().c.revision == revision))
 
 
 def _exists(connection: sa.Connection, revision: str) -> bool:
-    query = sa.select(history_table.c.revision).where(history_table.c.revision == revision)
+    import sqlalchemy as sa
+
+    query = sa.select(_table().c.revision).where(_table().c.revision == revision)
     return connection.execute(query).first() is not None
 
 
@@ -280,9 +274,9 @@ def _upsert(connection: sa.Connection, revision: str, values: dict, exists: bool
     if exists is None:
         exists = _exists(connection, revision)
     if exists:
-        connection.execute(history_table.update().where(history_table.c.revision == revision).values(**values))
+        connection.execute(_table().update().where(_table().c.revision == revision).values(**values))
     else:
-        connection.execute(history_table.insert().values(revision=revision, **values))
+        connection.execute(_table().insert().values(revision=revision, **values))
 
 
 def _now() -> datetime:
@@ -304,11 +298,11 @@ def record_sql(dialect: sa.engine.Dialect, revision: str, message: str, checksum
     row = _row(revision, message, checksum, 0)
     if dialect.name in ("mysql", "mariadb"):  # a DATETIME takes no UTC offset (strict mode refuses one)
         row["applied_at"] = row["applied_at"].replace(tzinfo=None)
-    return _literal(history_table.insert().values(**row), dialect)
+    return _literal(_table().insert().values(**row), dialect)
 
 
 def forget_sql(dialect: sa.engine.Dialect, revision: str) -> str:
-    return _literal(history_table.delete().where(history_table.c.revision == revision), dialect)
+    return _literal(_table().delete().where(_table().c.revision == revision), dialect)
 
 
 def _literal(statement: sa.ClauseElement, dialect: sa.engine.Dialect) -> str:

@@ -9,9 +9,11 @@ echoes; :func:`scrub` also removes known secrets wherever they appear.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
-from sqlalchemy.engine import URL
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 #: Names under which a connection string or a query carries a password.
 SECRET_KEYS = ("password", "passwd", "pwd", "sslpassword")
@@ -29,7 +31,7 @@ _MAPPING = re.compile(
 
 def mask(url: str | URL) -> str:
     """The URL (or connection string) with every password replaced by ``***``."""
-    if isinstance(url, URL):
+    if not isinstance(url, str):  # a SQLAlchemy URL
         return mask_text(url.render_as_string(hide_password=True))
     return mask_text(str(url))
 

@@ -200,6 +200,11 @@ def under_root(url: str, root: Path) -> str:
     """``url``, with a relative SQLite path (``sqlite:///app.db``) taken from ``root`` and ``~`` expanded."""
     if not url.startswith("sqlite"):
         return url
+    from ..database.plain import plain_url
+
+    plain = plain_url(url)
+    if plain is not None and plain.sqlite_path is not None and plain.sqlite_path.is_absolute():
+        return url  # already what it would be rendered as, without importing SQLAlchemy to say so
     from ..database.connect import normalize_url, sqlite_file
 
     parsed = normalize_url(url)

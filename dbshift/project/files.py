@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence, TypeGuard
 
 from . import alembic, codegen
+from .header_cache import HeaderCache
 from ..core.errors import DbshiftError
 from ..core.graph import Revision
 from ..core.ops import Op, RunSQL, reverse_all
@@ -138,19 +139,23 @@ _MAX_CONTINUATION = 50
 def scan(directory: Path) -> list[Revision]:
     """The revision of every migration file in ``directory`` (not recursive), by file name.
 
-    Only headers are read; no file is imported.  ``BadMigrationFile`` for a file
+    Only headers are read (and remembered while a file is unchanged: :mod:`.header_cache`); no file is
+    imported.  ``BadMigrationFile`` for a file
     without a valid header.  An Alembic script folder (:mod:`.alembic`) adds the
     scripts of its ``versions/`` and leaves out its ``env.py`` and helper modules.
     """
     directory = Path(directory)
     revisions = []
     with os.scandir(directory) as entries:
-        names = sorted(e.name for e in entries if _is_migration_name(e.name) and e.is_file())
+        found = sorted((e.name, e) for e in entries if _is_migration_name(e.name) and e.is_file())
     alembic_folder = alembic.is_script_folder(directory)
-    for name in names:
+    cache = None if alembic_folder else HeaderCache.open(directory)  # headers remembered while files are unchanged
+    for name, entry in found:
         if alembic_folder and (name in alembic.FOLDER_FILES or not _declares_revision(directory / name)):
             continue  # Alembic's env.py and the helper modules beside it
-        revisions.append(read_header(directory / name))
+        revisions.append(read_header(directory / name) if cache is None else cache.revision(name, entry.stat(), read_header))
+    if cache is not None:
+        cache.save({name for name, _ in found})
     if alembic_folder:
         revisions.extend(alembic.revisions(directory))
     return revisions

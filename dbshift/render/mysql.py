@@ -30,6 +30,18 @@ What differs from the shared renderer:
   refused with :class:`UnsupportedOperation`.  Prefix lengths (``name(10)``) and
   FULLTEXT/SPATIAL indexes are supported.
 
+When the server is known (``render(op, dialect, schema, server=("mariadb",
+(10, 11, 6)))``), each ALTER TABLE and CREATE INDEX states the cheapest
+algorithm the server allows for its operation, as
+:mod:`dbshift.core.mysql_algorithm` predicts it: ``ALGORITHM=INSTANT``, or
+``ALGORITHM=INPLACE, LOCK=NONE`` (without ``LOCK=NONE`` where writes must wait),
+so that the server refuses rather than copies the table should it not manage
+(a column added or dropped states the least the server must manage, see
+:attr:`~dbshift.core.mysql_algorithm.OnlineDDL.least`); an index is then
+dropped with ``ALTER TABLE … DROP INDEX``, the form that takes the clause.  A
+table copy, an unsure case, or no known server (``--sql``): no clause, the
+server decides.
+
 MySQL DDL is not transactional: each statement commits on its own.
 """
 
@@ -45,6 +57,7 @@ from ..core import model as m
 from ..core import ops as o
 from ..core.enum_columns import changed_column
 from ..core.enum_columns import users as enum_users
+from ..core.mysql_algorithm import Server, clause
 from ..core.types import enum_type, mysql_comment_literal, parse_type
 from ..sqla.dialect import dialect_for
 from ..sqla.mysql import has_key_for, implicit_index_name, index_key, is_foreign_key_index, mariadb_sequence_options
@@ -99,6 +112,19 @@ class MySQLRenderer(Renderer):
         o.CreateStatistics: _NO_STATISTICS,
         o.AlterColumnStatistics: _NO_STATISTICS,
     }
+
+    def __init__(self, server: Server | None = None) -> None:
+        super().__init__()
+        self.server = server
+        """The server statements are written for, ``("mariadb", (10, 11, 6))``; None: not known."""
+
+    def render(self, op: o.Op, schema: m.Schema) -> list[Statement]:
+        """The statements of ``op``, its ALTER TABLE and CREATE INDEX stating their algorithm (see the module)."""
+        statements = super().render(op, schema)
+        stated = clause(op, schema, self.server)
+        if stated is None:
+            return statements
+        return [replace(s, sql=_with_algorithm(s.sql, stated)) if type(s) is Statement else s for s in statements]
 
     # --- pieces --------------------------------------------------------------------
 
@@ -195,6 +221,13 @@ class MySQLRenderer(Renderer):
     def _alter(self, table: str, schema: str | None) -> str:
         return f"ALTER TABLE {self.table_name(table, schema)}"
 
+    def _drop_index(self, index: str, table: str, schema: str | None) -> str:
+        """``DROP INDEX … ON …``; ``ALTER TABLE … DROP INDEX …`` when the server is known, the form that
+        can state an algorithm (MariaDB's DROP INDEX takes none)."""
+        if self.server is not None:
+            return f"{self._alter(table, schema)} DROP INDEX {self.q(index)}"
+        return f"DROP INDEX {self.q(index)} ON {self.table_name(table, schema)}"
+
     # --- operations ------------------------------------------------------------------
 
     def render_create_table(self, op: o.CreateTable, schema: m.Schema) -> list:
@@ -274,7 +307,7 @@ class MySQLRenderer(Renderer):
         keep = self._keep_foreign_keys_indexed(table, op.index)
         if keep:
             return [f"{self._alter(op.table, op.schema)} DROP INDEX {self.q(op.index.name)}, {keep}"]
-        return [f"DROP INDEX {self.q(op.index.name)} ON {self.table_name(op.table, op.schema)}"]
+        return [self._drop_index(op.index.name, op.table, op.schema)]
 
     def render_add_constraint(self, op: o.AddConstraint, schema: m.Schema) -> list:
         sql = f"{self._alter(op.table, op.schema)} ADD {self.constraint_sql(op.constraint)}"
@@ -305,7 +338,7 @@ class MySQLRenderer(Renderer):
             result = [f"{note}{alter} DROP FOREIGN KEY {self.q(name)}"]
             index = self._own_index(table, c, self.existing(op, schema), name)
             if index is not None:
-                result.append(f"DROP INDEX {self.q(index)} ON {self.table_name(op.table, op.schema)}")
+                result.append(self._drop_index(index, op.table, op.schema))
             return result
         if isinstance(c, m.Unique):
             keep = self._keep_foreign_keys_indexed(table, c)
@@ -428,6 +461,16 @@ class MariaDBRenderer(MySQLRenderer):
         elif not ascending and new["maxvalue"] < old["maxvalue"]:
             moves.append(f"SELECT SETVAL({name}, {new['maxvalue']}, 0)")
         return moves + ([f"ALTER SEQUENCE {name} {' '.join(parts)}"] if parts else [])
+
+
+def _with_algorithm(sql: str, stated: str) -> str:
+    """``sql`` stating ``stated`` (``ALGORITHM=INPLACE, LOCK=NONE``) when it is an ALTER TABLE or a CREATE
+    INDEX (where the options follow without commas), else as it is."""
+    if sql.startswith("ALTER TABLE "):
+        return f"{sql}, {stated}"
+    if re.match(r"CREATE (?:UNIQUE |FULLTEXT |SPATIAL )?INDEX ", sql):
+        return f"{sql} {stated.replace(',', '')}"
+    return sql
 
 
 def _server_named_index(table: m.Table | None, fk: m.ForeignKey) -> m.Index | None:

@@ -1,16 +1,48 @@
-"""Executing a plan of migrations, reporting typed events; never prints.  See :mod:`dbshift.runner.loop`."""
+"""Executing a plan of migrations, reporting typed events; never prints.  See :mod:`dbshift.runner.loop`.
 
-from .events import (
-    Direction, Event, LockAcquired, LockWaiting, Notice, RunFinished, StatementExecuted, StatementSkipped, Step,
-    StepFailed, StepFinished, StepPreview, StepStarted,
-)
-from .failures import MigrationFailed, NotInTransaction
-from .loop import Runner
-from .preview import preview
-from .sinks import DatabaseSink, Sink, SqlSink
+Names are loaded on first use: the events (:mod:`.events`) are read by commands that never run anything,
+and importing them must not import SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_HOMES = {
+    ".events": [
+        "Direction", "Event", "LockAcquired", "LockWaiting", "Notice", "RunFinished", "StatementExecuted",
+        "StatementSkipped", "Step", "StepFailed", "StepFinished", "StepPreview", "StepStarted",
+    ],
+    ".failures": ["MigrationFailed", "NotInTransaction"],
+    ".loop": ["Runner"],
+    ".preview": ["preview"],
+    ".sinks": ["DatabaseSink", "Sink", "SqlSink"],
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "DatabaseSink", "Direction", "Event", "LockAcquired", "LockWaiting", "MigrationFailed", "NotInTransaction", "Notice",
     "RunFinished", "Runner", "Sink", "SqlSink", "StatementExecuted", "StatementSkipped", "Step", "StepFailed",
     "StepFinished", "StepPreview", "StepStarted", "preview",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .events import (
+        Direction, Event, LockAcquired, LockWaiting, Notice, RunFinished, StatementExecuted, StatementSkipped, Step,
+        StepFailed, StepFinished, StepPreview, StepStarted,
+    )
+    from .failures import MigrationFailed, NotInTransaction
+    from .loop import Runner
+    from .preview import preview
+    from .sinks import DatabaseSink, Sink, SqlSink

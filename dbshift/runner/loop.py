@@ -67,7 +67,7 @@ from ..core.effects import present
 from ..core.sqltext import commits_implicitly, needs_no_transaction, split_sql
 from ..database import history
 from ..render import Statement, render, renderer_for
-from ..sqla.dialect import server_dialect
+from ..sqla.dialect import server_dialect, server_version
 from .events import (
     Event, Notice, RunFinished, StatementExecuted, StatementSkipped, Step, StepFailed, StepFinished, StepStarted,
 )
@@ -461,7 +461,7 @@ class Runner:
             return render(op, dialect, self._schema if self._schema is not None else m.Schema())
         if not self._names_known and _needs_database_names(op, dialect) and isinstance(self.sink, DatabaseSink):
             self._schema = None  # read again: the constraint may have been made in this run, named by the database
-        return render(op, dialect, self._current_schema())
+        return render(op, dialect, self._current_schema(), server_version(self.sink.dialect))
 
     def _current_schema(self) -> m.Schema:
         if self._schema is None:

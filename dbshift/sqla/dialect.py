@@ -24,6 +24,14 @@ def server_dialect(dialect: Dialect) -> str:
     return "mariadb" if getattr(dialect, "is_mariadb", False) else dialect.name
 
 
+def server_version(dialect: Dialect) -> tuple[str, tuple[int, ...]] | None:
+    """The MySQL or MariaDB server a connection's ``dialect`` reached, as the renderer takes it:
+    ``("mariadb", (10, 11, 6))``; None for other databases, or before connecting."""
+    name = server_dialect(dialect)
+    version = tuple(v for v in (getattr(dialect, "server_version_info", None) or ()) if isinstance(v, int))
+    return (name, version) if name in MYSQL_FAMILY and version else None
+
+
 @lru_cache(maxsize=None)
 def dialect_for(name: str) -> Dialect:
     """A dialect instance for ``"postgresql"``, ``"sqlite"``, ``"mysql"`` or ``"mariadb"``."""

@@ -9,7 +9,8 @@ Starting Python and importing SQLAlchemy and Flask takes most of a command's tim
 starts one process that imports them once and forks a child for each command: every command still runs in
 a process of its own (its own modules, exit code, file descriptors; the project's modules imported fresh),
 through ``python -m dbshift`` / ``flask``'s own entry points, in a fraction of the time.  :func:`on_terminal`
-runs one command from a cold start.
+runs one command from a cold start.  :meth:`Terminal.capture` runs one with stdout and stderr apart, in files
+of its own, for tests that tell them apart.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pty
 import select
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,6 +111,11 @@ for request in sys.stdin:
     if pid == 0:
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
+        for fd, path in ((1, job.get("stdout")), (2, job.get("stderr"))):
+            if path:  # its own files rather than the terminal: what subprocess.run(capture_output=True) sees
+                opened = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.dup2(opened, fd)
+                os.close(opened)
         os.chdir(job["cwd"])
         os.environ.clear()
         os.environ.update(job["env"])
@@ -121,10 +128,9 @@ for request in sys.stdin:
                 flask.cli.main()
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-            code = 99
+        except BaseException:  # as the interpreter ends on an uncaught exception: its traceback, exit code 1
+            sys.excepthook(*sys.exc_info())
+            code = 1
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -153,8 +159,22 @@ class Terminal:
             os.close(reply_end)
 
     def run(self, argv: list[str], cwd: Path, env: dict[str, str], timeout: float = 60) -> Seen:
+        """Run ``argv`` (``dbshift …`` or ``flask …``) in a process of its own, its output on the terminal."""
+        code, text = self._ask({"argv": argv, "cwd": str(cwd), "env": env}, timeout)
+        return Seen(tuple(argv), code, text)
+
+    def capture(self, argv: list[str], cwd: Path, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+        """Run ``argv`` in a process of its own, stdout and stderr apart and not on a terminal, as
+        ``subprocess.run(..., capture_output=True, text=True)`` would."""
+        with tempfile.TemporaryDirectory(prefix="dbshift-out-") as folder:
+            out, err = Path(folder, "stdout"), Path(folder, "stderr")
+            code, _ = self._ask({"argv": argv, "cwd": str(cwd), "env": env, "stdout": str(out), "stderr": str(err)}, timeout)
+            return subprocess.CompletedProcess(list(argv), code, out.read_text(errors="replace"), err.read_text(errors="replace"))
+
+    def _ask(self, job: dict, timeout: float) -> tuple[int, str]:
+        """Have the warm process run ``job``: its exit code and what showed on the terminal meanwhile."""
         assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps({"argv": argv, "cwd": str(cwd), "env": env}) + "\n")
+        self.process.stdin.write(json.dumps(job) + "\n")
         self.process.stdin.flush()
         reply: list[int] = []
 
@@ -169,7 +189,7 @@ class Terminal:
             return bool(reply)
 
         text = _drain(self.leader, finished, timeout)
-        return Seen(tuple(argv), reply[0], text)
+        return reply[0], text
 
     def close(self) -> None:
         if self.process.stdin is not None:

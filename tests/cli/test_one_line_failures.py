@@ -119,6 +119,7 @@ def pg_role(pg_url, postgres_server) -> Iterator[tuple[str, str]]:
     _pg(pg_url, "REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     yield role, sa.engine.make_url(pg_url).set(username=role).render_as_string(hide_password=False)
     postgres_server.drop(pg_url)
+    postgres_server.wait_for_drops()
     with postgres_server.admin.connect() as conn:
         conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
 

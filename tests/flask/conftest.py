@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flaskapps import USER_PASSWORD, build_app
+from tests.cli.terminal import Terminal, environment
 
 
 @pytest.fixture
@@ -53,3 +54,12 @@ def mariadb_user(mysql_url: str, mariadb_server) -> Iterator[str]:
     yield user
     with mariadb_server.admin.begin() as conn:
         conn.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%%'")
+
+
+@pytest.fixture(scope="session")
+def warm_python(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Terminal]:
+    """One process with Flask, SQLAlchemy and dbshift imported: ``warm_python.capture(["flask", ...], cwd, env)``
+    runs each command in a process of its own (forked from it), as ``subprocess.run`` would, minus the start-up."""
+    warm = Terminal(environment(tmp_path_factory.mktemp("home")))
+    yield warm
+    warm.close()

@@ -45,18 +45,17 @@ def test_the_example_shop_migrates_both_binds(shop, db_url: str, second_url: str
     ]
 
 
-def test_the_documented_commands_work(tmp_path: Path):
-    """As examples/flask_shop/__init__.py says: from the repository root, or from examples/ with FLASK_APP."""
+def test_the_documented_commands_work(tmp_path: Path, warm_python):
+    """As examples/flask_shop/__init__.py says: from the repository root, or from examples/ with FLASK_APP
+    (each command a process of its own, forked from one with Flask imported)."""
     import os
-    import subprocess
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DBSHIFT_", "SHOP_"))}
     env.update(PYTHONPATH=str(REPO), SHOP_DATABASE_URL=f"sqlite:///{tmp_path / 'shop.db'}",
                SHOP_AUDIT_DATABASE_URL=f"sqlite:///{tmp_path / 'audit.db'}")
 
     def run(cwd: Path, *args: str, **extra: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "flask", *args], cwd=cwd, env={**env, **extra},
-                              capture_output=True, text=True, timeout=120)
+        done = warm_python.capture(["flask", *args], cwd, {**env, **extra})
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 

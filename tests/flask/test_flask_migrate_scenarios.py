@@ -1,5 +1,5 @@
 """Flask-Migrate's own scenarios, with ``from dbshift.flask import Migrate`` in the apps: each app file runs
-through the real ``flask`` command as a subprocess, and what it did is read back from the databases.
+through the real ``flask`` command in a process of its own (forked from one with Flask imported), and what it did is read back from the databases.
 
 The apps are Flask-Migrate's test apps as a user has them (``compare_type=False``, ``command='database'``,
 a relative or ``pathlib`` migrations directory, a second database in ``SQLALCHEMY_BINDS``), with only the
@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli.terminal import Terminal
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -117,24 +118,22 @@ def custom_directory_app(directory: str) -> str:
 
 
 class Flask:
-    """``flask CMD...`` with ``FLASK_APP=<app file>``, in the folder of the apps, as Flask-Migrate's tests run it."""
+    """``flask CMD...`` with ``FLASK_APP=<app file>``, in the folder of the apps, as Flask-Migrate's tests run it:
+    a process per command, forked from ``warm`` (a process with Flask imported)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, warm: Terminal) -> None:
+        self.folder, self.warm = folder, warm
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DBSHIFT_"))}
         self.env["PYTHONPATH"] = str(REPO)
 
     def __call__(self, app: str, command: str) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", *command.split()], cwd=self.folder, env={**self.env, "FLASK_APP": app},
-            capture_output=True, text=True, timeout=120,
-        )
+        done = self.warm.capture(["flask", *command.split()], self.folder, {**self.env, "FLASK_APP": app})
         assert "Traceback" not in done.stderr, done.stderr
         return done
 
 
 @pytest.fixture
-def flask(tmp_path: Path) -> Flask:
+def flask(tmp_path: Path, warm_python: Terminal) -> Flask:
     for name, text in {
         "app.py": APP,
         "app_multidb.py": APP_MULTIDB,
@@ -144,7 +143,7 @@ def flask(tmp_path: Path) -> Flask:
         "app_custom_directory_path.py": custom_directory_app("Path('temp_folder/temp_migrations')"),
     }.items():
         (tmp_path / name).write_text(text)
-    return Flask(tmp_path)
+    return Flask(tmp_path, warm_python)
 
 
 def sqlite_tables(path: Path) -> set[str]:

@@ -1,4 +1,5 @@
-"""``python -m flask --app shopapp db ...`` as real processes, in a temporary project folder, on SQLite and PostgreSQL.
+"""``flask --app shopapp db ...`` as real processes (forked from one with Flask imported; those answering a terminal
+start cold), in a temporary project folder, on SQLite and PostgreSQL.
 
 One app file; environment variables stand for what a user changes between runs:
 ``SHOP_VERSION=2`` is the code after a model change, ``SHOP_NO_MODELS=1`` forgets
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from flaskapps import history_rows, tables
+from tests.cli.terminal import Terminal
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -107,18 +109,16 @@ def urls(request, tmp_path: Path):
 
 
 class Flask:
-    """Runs ``python -m flask --app shopapp ...`` in ``project`` with a clean environment."""
+    """Runs ``flask --app shopapp ...`` in ``project`` with a clean environment, a process per command (forked
+    from ``warm``, a process with Flask imported)."""
 
-    def __init__(self, project: Path, url: str, audit_url: str) -> None:
-        self.project = project
+    def __init__(self, project: Path, url: str, audit_url: str, warm: Terminal) -> None:
+        self.project, self.warm = project, warm
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DBSHIFT_", "SHOP_"))}
         self.env.update(PYTHONPATH=str(REPO), SHOP_URL=url, SHOP_AUDIT_URL=audit_url)
 
     def __call__(self, *args: str, expect: int = 0, **env: str) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "shopapp", *args],
-            cwd=self.project, env={**self.env, **env}, capture_output=True, text=True, timeout=120,
-        )
+        done = self.warm.capture(["flask", "--app", "shopapp", *args], self.project, {**self.env, **env})
         shown = f"flask {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
         assert done.returncode == expect, shown
         if args[0] == "db":  # an app that refuses to start raises from create_app(): Flask shows that traceback
@@ -126,13 +126,13 @@ class Flask:
         return done
 
 
-def test_flask_db_as_real_commands(urls: list[str], tmp_path: Path):
+def test_flask_db_as_real_commands(urls: list[str], tmp_path: Path, warm_python: Terminal):
     shop, audit, old = urls
     project = tmp_path / "project"
     project.mkdir()
     (project / "shopapp.py").write_text(APP)
     migrations = project / "migrations"
-    flask = Flask(project, shop, audit)
+    flask = Flask(project, shop, audit, warm_python)
 
     out = flask("db", "init").stdout
     assert "Created" in out and (migrations / "audit").is_dir()
@@ -174,7 +174,7 @@ def test_flask_db_as_real_commands(urls: list[str], tmp_path: Path):
     assert len(list(migrations.glob("*.py"))) == 2
 
     # an old database made by create_all(): stamp it, then it is managed like the others
-    old_app = Flask(project, old, audit)
+    old_app = Flask(project, old, audit, warm_python)
     old_app("create-all", SHOP_VERSION="2")
     assert "Stamped: base ->" in old_app("db", "stamp", "head", SHOP_VERSION="2").stdout
     assert len(history_rows(old)) == 2
@@ -182,7 +182,7 @@ def test_flask_db_as_real_commands(urls: list[str], tmp_path: Path):
     assert "(head)" in old_app("db", "current", SHOP_VERSION="2").stdout
 
 
-def test_a_database_on_another_host_asks_first_in_a_terminal(pg_url: str, tmp_path: Path):
+def test_a_database_on_another_host_asks_first_in_a_terminal(pg_url: str, tmp_path: Path, warm_python: Terminal):
     """Like 'dbshift upgrade': in a terminal, show the plan and ask before changing a database elsewhere."""
     import pty
     import socket
@@ -194,7 +194,7 @@ def test_a_database_on_another_host_asks_first_in_a_terminal(pg_url: str, tmp_pa
     project = tmp_path / "project"
     project.mkdir()
     (project / "shopapp.py").write_text(APP)
-    flask = Flask(project, remote, f"sqlite:///{tmp_path / 'audit.db'}")
+    flask = Flask(project, remote, f"sqlite:///{tmp_path / 'audit.db'}", warm_python)
     flask("db", "init")
     flask("db", "migrate", "-m", "initial")
 
@@ -255,7 +255,8 @@ def _in_a_terminal(project: Path, env: dict[str, str], argv: list[str], answer: 
     return done, echoed.decode(errors="replace")
 
 
-def test_the_migration_password_is_asked_for_once_without_echo(mysql_url: str, mariadb_user: str, tmp_path: Path):
+def test_the_migration_password_is_asked_for_once_without_echo(mysql_url: str, mariadb_user: str, tmp_path: Path,
+                                                              warm_python: Terminal):
     """DBSHIFT_MIGRATION_URL names a user but no password and the server wants one: 'flask db upgrade' in a
     terminal asks once, echoing nothing, however many connections the run opens."""
     import sqlalchemy as sa
@@ -265,7 +266,7 @@ def test_the_migration_password_is_asked_for_once_without_echo(mysql_url: str, m
     project = tmp_path / "project"
     project.mkdir()
     (project / "shopapp.py").write_text(APP)
-    flask = Flask(project, mysql_url, f"sqlite:///{tmp_path / 'audit.db'}")
+    flask = Flask(project, mysql_url, f"sqlite:///{tmp_path / 'audit.db'}", warm_python)
     privileged = sa.engine.make_url(mysql_url).set(username=mariadb_user, password=None)
     flask.env["SHOP_MIGRATION_URL"] = privileged.render_as_string(hide_password=False)
     flask("db", "init")
@@ -288,14 +289,14 @@ def test_the_migration_password_is_asked_for_once_without_echo(mysql_url: str, m
     assert len(history_rows(mysql_url)) == 2
 
 
-def test_no_password_is_asked_when_the_server_does_not_want_one(pg_url: str, tmp_path: Path):
+def test_no_password_is_asked_when_the_server_does_not_want_one(pg_url: str, tmp_path: Path, warm_python: Terminal):
     """Trust authentication (like peer, .pgpass or $PGPASSWORD): a terminal, and still no question."""
     import sqlalchemy as sa
 
     project = tmp_path / "project"
     project.mkdir()
     (project / "shopapp.py").write_text(APP)
-    flask = Flask(project, pg_url, f"sqlite:///{tmp_path / 'audit.db'}")
+    flask = Flask(project, pg_url, f"sqlite:///{tmp_path / 'audit.db'}", warm_python)
     privileged = sa.engine.make_url(pg_url).set(username="postgres", password=None)
     flask.env["SHOP_MIGRATION_URL"] = privileged.render_as_string(hide_password=False)
     flask("db", "init")

@@ -242,3 +242,19 @@ def test_rows_an_earlier_pending_migration_changes_are_not_judged_by_the_rows_be
 def test_every_code_has_one_severity():
     assert SEVERITY["DS111"] == SEVERITY["DS112"] == SEVERITY["DS115"] == "error"
     assert SEVERITY["DS104"] == SEVERITY["DS106"] == SEVERITY["DS107"] == "warning"
+
+
+def test_a_change_mariadb_runs_by_copying_a_large_table_is_a_warning(db):
+    check = o.AddConstraint("item", Check("qty >= 0", "ck_item_qty"))
+    index = o.CreateIndex("item", Index("ix_item_qty", ("qty",)))
+    fill(db, Rows(FEW))
+    assert found(db, [check]) == [], "a small table is copied in no time"
+    fill(db, Rows(MANY))
+    if pg(db):
+        assert codes(found(db, [check])) == [("DS107", "warning")], "PostgreSQL copies nothing"
+        return
+    [f] = found(db, [check])
+    assert (f.code, f.severity) == ("DS116", "warning") and f"{MANY} rows" in f.message and "CHECK" in f.message
+    assert found(db, [index]) == [], "an index is built in place while writes go on"
+    bigger = o.AlterColumn("item", QTY, Column("qty", "bigint"))
+    assert codes(found(db, [bigger])) == [("DS103", "warning")], "a type change says it once"

@@ -11,9 +11,31 @@ import sqlalchemy as sa
 
 from dbshift import api
 from dbshift.config import Config
+from dbshift.core.findings import SEVERITY
+from dbshift.project import files
 from dbshift.database.connect import create_engine
 
 Build = Callable[[sa.MetaData], None]
+
+ACKNOWLEDGED = "lint_ignore = {" + ", ".join(
+    f'"{code}": "the round trip asks for it"' for code, severity in SEVERITY.items() if severity == "error") + "}"
+
+
+@pytest.fixture(autouse=True)
+def acknowledged_in_each_file(monkeypatch):
+    """Every migration these tests write acknowledges lint's errors in its file, as its author does after
+    reading them: the round trips check that schemas converge and rows survive (and that the runner's own
+    guards refuse values a change would cut); ``upgrade`` refusing what a file does not acknowledge is
+    tested in tests/lint."""
+    write = files.write_migration
+
+    def write_acknowledged(*args: Any, **kwargs: Any) -> Path:
+        path = write(*args, **kwargs)
+        text = path.read_text()
+        path.write_text(text.replace("\nupgrade = [", f"\n{ACKNOWLEDGED}\nupgrade = [", 1))
+        return path
+
+    monkeypatch.setattr(files, "write_migration", write_acknowledged)
 
 
 def _models(build: Build) -> sa.MetaData:

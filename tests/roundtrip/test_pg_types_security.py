@@ -22,6 +22,7 @@ def roles(postgres_server):
         for name in names:
             conn.exec_driver_sql(f'CREATE ROLE "{name}"')
     yield names
+    postgres_server.wait_for_drops()
     with postgres_server.admin.connect() as conn:
         for name in names:
             conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')

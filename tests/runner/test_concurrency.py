@@ -61,11 +61,15 @@ def test_sixteen_runners_at_once_apply_each_migration_exactly_once(sqlite_url, p
     for code, out, err in results:
         assert "Traceback" not in out + err and "error:" not in err, out + err
     chunks = [out.split("@@ round ")[1:] for _, out, _ in results]
+    waited_in = []
     for number in range(ROUNDS * len(projects)):
         texts = [c[number] for c in chunks]
         assert sum("Applying" in t for t in texts) >= 1, f"round {number}: somebody applied the migrations"
         assert all("Nothing to do" in t or "Now at" in t for t in texts)
         waited = [t for t in texts if "Waiting up to" in t]
-        assert waited, f"round {number}: some runners waited for the lock"
         assert all("held by" in t for t in waited), "a waiting runner says who holds the lock"
+        waited_in += [number] * bool(waited)
+    # a runner that starts after the migrations are applied finds nothing to do without the lock: on a busy
+    # machine a round's runners may all start late, but not every round's
+    assert waited_in, "some runners waited for the lock, and said so"
     print(f"\n{PROCESSES} processes x {ROUNDS} rounds; seconds per round: {timings}")

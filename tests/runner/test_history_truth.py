@@ -75,14 +75,22 @@ def test_a_role_that_may_not_update_the_history_runs_nothing_postgresql(tmp_path
         _admin(pg_url, "DROP TABLE IF EXISTS b", f"DROP OWNED BY {role}", f"DROP ROLE {role}")
 
 
-def _block_history_writes(url: str, after_s: float, for_s: float) -> threading.Thread:
-    """Another session takes a write lock on dbshift_history ``after_s`` from now and keeps it ``for_s``."""
+def _block_history_writes(url: str, once_running: str, for_s: float) -> threading.Thread:
+    """Another session takes a write lock on dbshift_history as soon as a statement starting with ``once_running``
+    runs in the database, and keeps it ``for_s``."""
+    database = sa.engine.make_url(url).database
 
     def hold() -> None:
-        time.sleep(after_s)
         engine = create_engine(url)
         try:
             with engine.connect() as conn:
+                deadline = time.monotonic() + 60
+                while not conn.exec_driver_sql(
+                    "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = %s AND INFO LIKE %s",
+                    (database, once_running + "%"),
+                ).scalar():
+                    assert time.monotonic() < deadline, f"{once_running!r} never ran"
+                    time.sleep(0.01)
                 conn.exec_driver_sql("LOCK TABLES dbshift_history WRITE")
                 time.sleep(for_s)
                 conn.exec_driver_sql("UNLOCK TABLES")
@@ -102,7 +110,7 @@ def test_a_history_write_that_fails_after_a_committed_statement_is_told_as_it_is
         "CREATE TABLE slow AS SELECT SLEEP(1.5) AS x",  # while it runs, the history table gets locked
         "CREATE TABLE b (id integer PRIMARY KEY)",
     )
-    blocker = _block_history_writes(mysql_url, after_s=0.6, for_s=3)
+    blocker = _block_history_writes(mysql_url, once_running="CREATE TABLE slow", for_s=3)
     error = project.cli("upgrade", "--lock-timeout", "1s", expect=1).strip()
     blocker.join()
 

@@ -1,0 +1,120 @@
+"""The headers of migration files, remembered between commands, so that listing a long history reads a
+directory listing instead of every file.
+
+An entry is trusted only while its file is exactly as it was: same name, size,
+modification and change times (nanoseconds) and inode — any write changes the
+change time, which no tool can set back.  A file changed in the two seconds
+before it was read is not remembered (a later write within the filesystem's
+time resolution could leave every one of those the same), so the next command
+reads it again.  Headers only: checksums are always computed from the text.
+
+The cache lives in the user's cache directory (``~/.cache/dbshift/headers`` on
+Linux), one small JSON file per migrations directory; ``DBSHIFT_CACHE_DIR``
+moves it, and setting it empty turns the cache off.  A cache that cannot be
+read or written is simply not used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from ..core.graph import Revision
+
+CACHE_VARIABLE = "DBSHIFT_CACHE_DIR"
+FORMAT = 1
+_RECENT_NS = 2_000_000_000
+_KEEP = 256  # cache files kept at most (one per migrations directory); the oldest go first
+
+Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+
+
+class HeaderCache:
+    """What the files of one directory declared, by name, with the stat each was read at."""
+
+    def __init__(self, directory: Path, path: Path | None, entries: dict[str, list]) -> None:
+        self.directory, self.path, self.entries = directory, path, entries
+        self.changed = False
+
+    @classmethod
+    def open(cls, directory: Path) -> HeaderCache:
+        """The cache of ``directory`` (empty when there is none yet, or it is off or unreadable)."""
+        root = cache_root()
+        if root is None:
+            return cls(directory, None, {})
+        name = hashlib.sha256(str(directory.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+        path = root / f"{name}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            entries = data["entries"] if data.get("format") == FORMAT and data.get("directory") == str(directory) else {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            entries = {}
+        return cls(directory, path, entries if isinstance(entries, dict) else {})
+
+    def revision(self, name: str, stat: os.stat_result, read: Callable[[Path], Revision]) -> Revision:
+        """The revision file ``name`` declares: remembered while the file is unchanged, else ``read``."""
+        key: Stat = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        path = self.directory / name
+        entry = self.entries.get(name)
+        if isinstance(entry, list) and len(entry) == 4 and tuple(entry[0]) == key:
+            _, rev_id, parents, message = entry
+            return Revision(rev_id, tuple(parents), message, str(path))
+        revision = read(path)
+        if self.path is not None and max(stat.st_mtime_ns, stat.st_ctime_ns) < time.time_ns() - _RECENT_NS:
+            self.entries[name] = [list(key), revision.id, list(revision.parents), revision.message]
+            self.changed = True
+        elif name in self.entries:
+            del self.entries[name]
+            self.changed = True
+        return revision
+
+    def save(self, names: set[str]) -> None:
+        """Write the cache when it changed (entries of files no longer there are left out)."""
+        gone = set(self.entries) - names
+        if self.path is None or not (self.changed or gone):
+            return
+        for name in gone:
+            del self.entries[name]
+        data = {"format": FORMAT, "directory": str(self.directory), "entries": self.entries}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(data, f, separators=(",", ":"))
+                os.replace(temp, self.path)
+            finally:
+                if os.path.exists(temp):
+                    os.unlink(temp)
+            _prune(self.path.parent)
+        except OSError:
+            pass  # a cache that cannot be written is not used
+
+
+def cache_root() -> Path | None:
+    """Where the caches are: ``$DBSHIFT_CACHE_DIR``, else ``<user cache dir>/dbshift/headers``; None when off."""
+    configured = os.environ.get(CACHE_VARIABLE)
+    if configured is not None:
+        return Path(configured) if configured.strip() else None
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("dbshift", appauthor=False)) / "headers"
+
+
+def _prune(root: Path) -> None:
+    """Keep the newest :data:`_KEEP` cache files (a directory not used for long is read afresh when it is)."""
+    try:
+        with os.scandir(root) as entries:
+            found = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".json") and e.is_file()]
+    except OSError:
+        return
+    for _, path in sorted(found)[: max(0, len(found) - _KEEP)]:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass

@@ -1,0 +1,99 @@
+"""A command that touches no database imports neither SQLAlchemy nor a driver; one that only reads the
+history imports its driver alone.  Each command runs as a user runs it, in a process of its own, and the
+test reads that process's ``sys.modules`` when the command is done."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DRIVERS = {"sqlite3", "_sqlite3", "psycopg", "psycopg2", "pymysql"}
+HEAVY = {"sqlalchemy"} | DRIVERS
+
+RUN = """\
+import json, runpy, sys
+report, sys.argv = sys.argv[1], ["dbshift", *sys.argv[2:]]
+code = 0
+try:
+    runpy.run_module("dbshift", run_name="__main__", alter_sys=True)
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+with open(report, "w") as f:
+    json.dump({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}, f)
+"""
+
+
+def run(cwd: Path, *args: str) -> tuple[int, set[str], str]:
+    """Exit code, the top-level modules loaded, and stderr of ``dbshift ARGS`` run in ``cwd``."""
+    report = cwd / ".modules.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    env.pop("DBSHIFT_URL", None)
+    done = subprocess.run([sys.executable, "-c", RUN, str(report), *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+    loaded = json.loads(report.read_text())
+    report.unlink()
+    return loaded["code"], set(loaded["modules"]), done.stdout + done.stderr
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "shop"\n\n[tool.dbshift]\nmigrations = "migrations"\nurl = "sqlite:///{tmp_path}/shop.db"\n'
+    )
+    (root / "migrations").mkdir()
+    return root
+
+
+def light(cwd: Path, *args: str, code: int = 0) -> str:
+    """Run a command that must load neither SQLAlchemy nor a driver; its output."""
+    exit_code, modules, output = run(cwd, *args)
+    assert exit_code == code, output
+    assert not modules & HEAVY, f"dbshift {' '.join(args)} loaded {sorted(modules & HEAVY)}"
+    return output
+
+
+def test_commands_that_touch_no_database_load_neither_sqlalchemy_nor_a_driver(project: Path, tmp_path: Path):
+    assert "usage: dbshift" in light(project, "--help")
+    assert light(project, "--version").startswith("dbshift ")
+    for command in ("upgrade", "current", "history", "revision", "init"):
+        assert f"usage: dbshift {command}" in light(project, command, "--help")
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "pyproject.toml").write_text('[project]\nname = "fresh"\n')
+    light(fresh, "init", "--no-models")
+    assert "[tool.dbshift]" in (fresh / "pyproject.toml").read_text()
+
+    light(project, "revision", "-m", "first")
+    light(project, "revision", "--sql", "-m", "second")
+    (first,) = [p for p in (project / "migrations").iterdir() if p.suffix == ".py"]
+    first_id = first.name.split("_first")[0]
+    light(project, "heads")
+    heads = json.loads(light(project, "heads", "--json").splitlines()[0])
+    assert len(heads["heads"]) == 1
+
+    # a second branch on the first migration: two heads, then put back in line
+    (project / "migrations" / "20990101000000_beef_side.sql").write_text(
+        f"-- revision: 20990101000000_beef\n-- parents: {first_id}\n-- message: side\nSELECT 1;\n")
+    assert "20990101000000_beef" in light(project, "heads", "-v")
+    light(project, "rebase", "20990101000000_beef", "--no-db-check")
+    assert "nothing to merge" in light(project, "merge", code=1)
+
+
+def test_commands_that_only_read_the_history_load_the_driver_alone(project: Path):
+    light(project, "revision", "--sql", "-m", "first")
+    code, _, output = run(project, "upgrade")  # the first run creates the history table: SQLAlchemy does that
+    assert code == 0, output
+    for args in (["current"], ["current", "--json"], ["history"], ["history", "-v"], ["upgrade"]):
+        code, modules, output = run(project, *args)
+        assert code == 0, output
+        assert "sqlalchemy" not in modules, f"dbshift {' '.join(args)} loaded SQLAlchemy"
+        assert modules & DRIVERS == {"sqlite3", "_sqlite3"}, (args, sorted(modules & DRIVERS))
+    assert "Nothing to do" in output

@@ -1,0 +1,70 @@
+"""Migration headers remembered between commands are never stale: an edit, a new or a removed file shows at once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from dbshift.core.graph import RevisionGraph
+from dbshift.project import files
+
+
+def _write(directory: Path, rev: str, parents: str, message: str) -> Path:
+    path = directory / f"{rev}.sql"
+    path.write_text(f"-- revision: {rev}\n-- parents: {parents}\n-- message: {message}\nSELECT 1;\n")
+    return path
+
+
+def _heads(directory: Path) -> tuple[str, ...]:
+    return RevisionGraph.build(files.scan(directory)).heads()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DBSHIFT_CACHE_DIR", str(folder))
+    return folder
+
+
+def test_edits_new_and_removed_files_show_at_once(tmp_path: Path, cache: Path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    _write(migrations, "r1", "", "one")
+    second = _write(migrations, "r2", "r1", "two")
+    time.sleep(2.1)  # older than the time resolution the cache allows for
+    assert _heads(migrations) == ("r2",)
+    assert len(list(cache.glob("*.json"))) == 1, "the headers are remembered"
+    remembered = files.scan(migrations)
+
+    assert files.scan(migrations) == remembered
+    second.write_text(second.read_text().replace("-- parents: r1", "-- parents: r0").replace("r0", "  "))  # same size
+    assert [r.parents for r in files.scan(migrations)] == [(), ()], "an edit of the same size is seen"
+    _write(migrations, "r2", "r1", "two")
+    _write(migrations, "r3", "r2", "three")
+    assert _heads(migrations) == ("r3",)
+    (migrations / "r3.sql").unlink()
+    assert _heads(migrations) == ("r2",)
+
+
+def test_an_unreadable_cache_is_not_used(tmp_path: Path, cache: Path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    _write(migrations, "r1", "", "one")
+    time.sleep(2.1)
+    expected = files.scan(migrations)
+    (path,) = cache.glob("*.json")
+    path.write_text("{not json")
+    assert files.scan(migrations) == expected
+    path.write_text('{"format": 1, "directory": "%s", "entries": {"r1.sql": [[1, 2, 3, 4], "x", [], ""]}}' % migrations)
+    assert files.scan(migrations) == expected, "an entry whose file differs is read again"
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("DBSHIFT_CACHE_DIR", "")
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    _write(migrations, "r1", "", "one")
+    assert [r.id for r in files.scan(migrations)] == ["r1"]
+    assert not (tmp_path / "cache").exists()
