@@ -122,7 +122,8 @@ def show(config: Config, ref: str) -> ShowResult:
     read only when ``ref`` says where it is (``current``, ``-1``)."""
     from ..core import ops as o
     from ..core.model import Schema
-    from ..runner import Step, preview
+    from ..runner import Step
+    from ..runner.preview import preview
 
     graph = load_graph(config)
     at: tuple[str, ...] = ()

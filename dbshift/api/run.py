@@ -197,7 +197,7 @@ def _still_running(conn: sa.Connection, row: HistoryRow) -> tuple[int, str] | No
 def _preview(
     conn: sa.Connection, config: Config, steps: list[Step], found: Mapping[str, Sequence[Finding]]
 ) -> tuple[StepPreview, ...]:
-    from ..runner import preview
+    from ..runner.preview import preview  # the function: the package attribute may be the module
 
     try:
         start = database_schema_for(conn, config)

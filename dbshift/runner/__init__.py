@@ -1,7 +1,9 @@
 """Executing a plan of migrations, reporting typed events; never prints.  See :mod:`dbshift.runner.loop`.
 
 Names are loaded on first use: the events (:mod:`.events`) are read by commands that never run anything,
-and importing them must not import SQLAlchemy.
+and importing them must not import SQLAlchemy.  The plan preview is imported from its module
+(``from dbshift.runner.preview import preview``): a lazy package attribute of the same name as a submodule
+would be the module once the submodule is imported.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ _HOMES = {
     ],
     ".failures": ["MigrationFailed", "NotInTransaction"],
     ".loop": ["Runner"],
-    ".preview": ["preview"],
     ".sinks": ["DatabaseSink", "Sink", "SqlSink"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
@@ -24,7 +25,7 @@ _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 __all__ = [
     "DatabaseSink", "Direction", "Event", "LockAcquired", "LockWaiting", "MigrationFailed", "NotInTransaction", "Notice",
     "RunFinished", "Runner", "Sink", "SqlSink", "StatementExecuted", "StatementSkipped", "Step", "StepFailed",
-    "StepFinished", "StepPreview", "StepStarted", "preview",
+    "StepFinished", "StepPreview", "StepStarted",
 ]
 
 
@@ -44,5 +45,4 @@ if TYPE_CHECKING:
     )
     from .failures import MigrationFailed, NotInTransaction
     from .loop import Runner
-    from .preview import preview
     from .sinks import DatabaseSink, Sink, SqlSink
