@@ -22,8 +22,9 @@ command line's ``--help`` reads :mod:`.options`) does not import SQLAlchemy.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..core.lazy import lazy_names
 
 _HOMES = {
     ".adoption": ["adopt", "adopt_plan", "confirm_adoption", "undo_adoption"],
@@ -48,18 +49,10 @@ _HOMES = {
     ".run": ["downgrade", "downgrade_sql", "upgrade", "upgrade_sql"],
     "..runner.events": ["Event", "Step", "StepPreview"],
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-__all__ = sorted(_HOME_OF)
+__all__ = sorted(name for names in _HOMES.values() for name in names)
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES, globals())
 
 
 def __dir__() -> list[str]:

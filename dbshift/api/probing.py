@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from ..core.probes import (
     Answer, DuplicateRows, EnumRows, FailingCheck, FilledRows, LosingRows, NullRows, OrphanRows, Probe, Size,
 )
+from ..core.types import string_literal
 from ..sqla.dialect import server_dialect
 
 SHOWN = 3
@@ -175,7 +176,7 @@ class _Asker:
             schema, _, name = key.rpartition(".")
             table = self.table(name, schema or None)
             text = f"CAST({self.q(column)} AS {'text' if self.dialect == 'postgresql' else 'CHAR'})"
-            values = ", ".join(self._literal(v) for v in probe.values)
+            values = ", ".join(string_literal(self.dialect, v) for v in probe.values)
             found = self._rows(Probe(name, schema or None), table, f"{text} IN ({values})", shown=(column,))
             total += found.count
             samples += [f"{key}: {s}" for s in found.samples]
@@ -231,9 +232,6 @@ class _Asker:
         """An index's element as SQL: a column name quoted, an expression as written (without its ordering)."""
         bare = _ORDER.sub("", text.strip())
         return self.q(bare) if _NAME.match(bare) else bare
-
-    def _literal(self, value: str) -> str:
-        return "'" + value.replace("'", "''") + "'"
 
 
 def _sql(sql: str) -> sa.TextClause:

@@ -287,53 +287,54 @@ def _asked(facts: Facts | None, probe: Probe) -> Answer | None:
     return facts.ask(probe) if facts is not None else None
 
 
-def _drop_table(op: o.DropTable, facts: Facts | None) -> list[Finding]:
-    suggestion = "first deploy code that no longer uses the table; back it up or rename it aside before dropping"
-    size = facts.size(op.table.name, op.table.schema) if facts is not None else None
-    if size is None:
-        return [finding("DS101", op.describe(), f"drops table {op.table.key} and all its rows", suggestion)]
-    if size.count == 0:
+def _judged(code: str, op: o.Op, answer: Answer | None, unread: str, read: Callable[[Answer], str],
+            suggestion: str) -> list[Finding]:
+    """A rule about rows: the ``unread`` message when the database did not answer, nothing when no row is
+    concerned, else the ``read`` message of the answer, with its row count."""
+    if answer is None:
+        return [finding(code, op.describe(), unread, suggestion)]
+    if answer.count == 0:
         return []
-    return [finding("DS101", op.describe(), f"drops table {op.table.key} and its {rows_text(size)}", suggestion,
-                    rows=size.count)]
+    return [finding(code, op.describe(), read(answer), suggestion, rows=answer.count)]
+
+
+def _drop_table(op: o.DropTable, facts: Facts | None) -> list[Finding]:
+    return _judged(
+        "DS101", op, facts.size(op.table.name, op.table.schema) if facts is not None else None,
+        f"drops table {op.table.key} and all its rows", lambda size: f"drops table {op.table.key} and its {rows_text(size)}",
+        "first deploy code that no longer uses the table; back it up or rename it aside before dropping")
 
 
 def _drop_column(op: o.DropColumn, key: str, facts: Facts | None) -> list[Finding]:
-    suggestion = "first deploy code that no longer reads or writes the column, then drop it in a later migration"
-    filled = _asked(facts, FilledRows(op.table, op.schema, op.column.name))
-    if filled is None:
-        return [finding("DS102", op.describe(), f"drops column {key}.{op.column.name} and its data", suggestion)]
-    if filled.count == 0:
-        return []
-    return [finding("DS102", op.describe(), f"drops column {key}.{op.column.name} and the values of "
-                    f"{filled.count:,} row(s)", suggestion, rows=filled.count)]
+    where = f"{key}.{op.column.name}"
+    return _judged(
+        "DS102", op, _asked(facts, FilledRows(op.table, op.schema, op.column.name)),
+        f"drops column {where} and its data", lambda filled: f"drops column {where} and the values of {filled.count:,} row(s)",
+        "first deploy code that no longer reads or writes the column, then drop it in a later migration")
 
 
 def _add_column(op: o.AddColumn, key: str, facts: Facts | None) -> list[Finding]:
-    suggestion = "give it a server_default, or add it nullable, fill it, then make it NOT NULL"
-    size = facts.size(op.table, op.schema) if facts is not None else None
-    if size is None:
-        return [finding("DS105", op.describe(), f"adds NOT NULL column {key}.{op.column.name} without a default; "
-                        "fails if the table has rows", suggestion)]
-    if size.count == 0:
-        return []
-    return [finding("DS105", op.describe(), f"adds NOT NULL column {key}.{op.column.name} without a default; "
-                    f"fails: {key} holds {rows_text(size)}", suggestion, rows=size.count)]
+    added = f"adds NOT NULL column {key}.{op.column.name} without a default; "
+    return _judged(
+        "DS105", op, facts.size(op.table, op.schema) if facts is not None else None,
+        added + "fails if the table has rows", lambda size: added + f"fails: {key} holds {rows_text(size)}",
+        "give it a server_default, or add it nullable, fill it, then make it NOT NULL")
+
+
+def _values_removed(op: o.Op, gone: str, of: str, held: Answer | None) -> list[Finding]:
+    """DS109: enum values removed from ``of`` (a type, or a column's own enum) while ``held`` rows hold them."""
+    removes = f"removes value(s) {gone} from {of}; "
+    return _judged(
+        "DS109", op, held, removes + "fails if rows hold them",
+        lambda found: removes + f"{found.count:,} row(s) hold them{sample_text(found)}",
+        "update rows holding those values first, in an earlier migration")
 
 
 def _alter_enum(op: o.AlterEnum, facts: Facts | None) -> list[Finding]:
     if not op.removed:
         return []
-    gone = ", ".join(op.removed)
-    suggestion = "update rows holding those values first, in an earlier migration"
     held = _asked(facts, EnumRows(op.old.name, op.old.schema, op.removed, op.columns))
-    if held is None:
-        return [finding("DS109", op.describe(), f"removes value(s) {gone} from enum type {op.old.key}; "
-                        "fails if rows hold them", suggestion)]
-    if held.count == 0:
-        return []
-    return [finding("DS109", op.describe(), f"removes value(s) {gone} from enum type {op.old.key}; "
-                    f"{held.count:,} row(s) hold them{sample_text(held)}", suggestion, rows=held.count)]
+    return _values_removed(op, ", ".join(op.removed), f"enum type {op.old.key}", held)
 
 
 def _alter_column(
@@ -358,14 +359,7 @@ def _type_change(
     losing = _asked(facts, LosingRows(op.table, op.schema, op.old.name, op.new.type, loss)) if loss else None
     if old.is_enum and new.is_enum and set(old.values) - set(new.values):
         gone = ", ".join(v for v in old.values if v not in new.values)
-        suggestion = "update rows holding those values first, in an earlier migration"
-        if losing is None:
-            return [finding("DS109", op.describe(), f"removes value(s) {gone} from the enum of {where}; "
-                            "fails if rows hold them", suggestion)]
-        if losing.count == 0:
-            return []
-        return [finding("DS109", op.describe(), f"removes value(s) {gone} from the enum of {where}; "
-                        f"{losing.count:,} row(s) hold them{sample_text(losing)}", suggestion, rows=losing.count)]
+        return _values_removed(op, gone, f"the enum of {where}", losing)
     found: list[Finding] = []
     if losing is not None and losing.count and not op.accept_loss:
         assert loss is not None

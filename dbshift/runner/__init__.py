@@ -8,8 +8,9 @@ would be the module once the submodule is imported.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..core.lazy import lazy_names
 
 _HOMES = {
     ".events": [
@@ -20,7 +21,6 @@ _HOMES = {
     ".loop": ["Runner"],
     ".sinks": ["DatabaseSink", "Sink", "SqlSink"],
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "DatabaseSink", "Direction", "Event", "LockAcquired", "LockWaiting", "MigrationFailed", "NotInTransaction", "Notice",
@@ -29,13 +29,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES, globals())
 
 
 if TYPE_CHECKING:
