@@ -39,27 +39,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from schema_fixtures import MODELS  # the same 1,000-table models as bench_schema.py
+
 PG = os.environ.get("DBSHIFT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 
-MODELS = '''\
-import sqlalchemy as sa
-
-metadata = sa.MetaData()
-for i in range({tables}):
-    sa.Table(
-        f"t{{i:04d}}", metadata,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(80), nullable=False),
-        sa.Column("note", sa.Text),
-        sa.Column("amount", sa.Numeric(12, 2), server_default="0", nullable=False),
-        sa.Column("created", sa.DateTime(timezone=True), server_default=sa.func.now()),
-        sa.Column("flag", sa.Boolean, server_default=sa.false(), nullable=False),
-        sa.Column("parent_id", sa.ForeignKey(f"t{{max(i - 1, 0):04d}}.id")),
-        sa.Index(f"ix_t{{i:04d}}_name", "name"),
-        sa.UniqueConstraint("name", "created", name=f"uq_t{{i:04d}}_name_created"),
-        sa.CheckConstraint("amount >= 0", name=f"ck_t{{i:04d}}_amount"),
-    )
-'''
 
 ALEMBIC_ENV = '''\
 from alembic import context
