@@ -195,7 +195,10 @@ def create_engine(
             connect_args["connect_timeout"] = max(1, math.ceil(connect_timeout))
         if "application_name" not in parsed.query:
             connect_args["application_name"] = f"dbshift pid {os.getpid()} on {socket.gethostname()}"[:63]
-    return sa.create_engine(parsed, poolclass=sa.pool.NullPool, connect_args=connect_args)
+    engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool, connect_args=connect_args)
+    if parsed.get_backend_name() in ("mysql", "mariadb") and parsed.get_driver_name() == "pymysql":
+        _shared_tls_context(engine)
+    return engine
 
 
 def empty_database() -> Engine:
@@ -208,6 +211,20 @@ def empty_database() -> Engine:
         dbapi_connection.execute("PRAGMA query_only = ON")
 
     return engine
+
+
+def _shared_tls_context(engine: Engine) -> None:
+    """PyMySQL connections that share one TLS context (:mod:`.mysql_tls`)."""
+    sa.event.listen(engine, "do_connect", _connect_with_shared_tls)
+
+
+def _connect_with_shared_tls(
+    dialect: sa.Dialect, record: ConnectionPoolEntry, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> Any:
+    """The engine's connection, made by this last ``do_connect`` listener once the others set its parameters."""
+    from .mysql_tls import connect as tls_connect
+
+    return tls_connect(*cargs, **cparams)
 
 
 def _transactional_sqlite(engine: Engine) -> None:
@@ -275,6 +292,10 @@ def _supply_password(engine: Engine, password: str) -> None:
         dialect: sa.Dialect, conn_rec: ConnectionPoolEntry, cargs: tuple[Any, ...], cparams: dict[str, Any]
     ) -> None:
         cparams["passwd" if "passwd" in cparams else "password"] = password
+
+    if sa.event.contains(engine, "do_connect", _connect_with_shared_tls):  # the listener that connects stays last
+        sa.event.remove(engine, "do_connect", _connect_with_shared_tls)
+        sa.event.listen(engine, "do_connect", _connect_with_shared_tls)
 
 
 def _first_line(exc: BaseException | None) -> str:

@@ -102,9 +102,9 @@ def _open(parsed: PlainUrl) -> Any:
             host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
             dbname=parsed.database, connect_timeout=max(1, math.ceil(CONNECT_TIMEOUT_S)),
         )
-    import pymysql  # type: ignore[import-untyped]
+    from .mysql_tls import connect as mysql_connect
 
-    return pymysql.connect(
+    return mysql_connect(
         host=parsed.host, port=parsed.port or 3306, user=parsed.username or "", password=parsed.password or "",
         database=parsed.database, charset="utf8mb4", connect_timeout=CONNECT_TIMEOUT_S,
     )

@@ -12,12 +12,12 @@ PostgreSQL) are left out of that dialect's model.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 import re
+import sys
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, cast, overload
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.elements import _truncated_label
@@ -33,6 +33,7 @@ from .mysql import is_foreign_key_index, mariadb_sequence
 from .types import collation_of, from_sqla
 
 if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import ExcludeConstraint
     from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 MAX_NAME = 63
@@ -84,6 +85,7 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
         pk_name = None if mysql else _name(t.primary_key, d)  # MySQL's is always PRIMARY
         pk = m.PrimaryKey(tuple(c.name for c in _pk_columns(t.primary_key)), pk_name, *_deferrable(t.primary_key, d))
     uniques, checks, fks, excludes = [], [], [], []
+    exclude_constraint = _exclude_constraint_class() if d.name == "postgresql" else None
     for c in sorted(t.constraints, key=_constraint_order):
         if not _created(c, compiler):
             continue
@@ -94,8 +96,8 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
             checks.append(m.Check(_sql(c.sqltext, d), _name(c, d)))
         elif isinstance(c, sa.ForeignKeyConstraint):
             fks.append(_foreign_key(c, d))
-        elif isinstance(c, ExcludeConstraint) and d.name == "postgresql":
-            excludes.append(_exclude(c, compiler))
+        elif exclude_constraint is not None and isinstance(c, exclude_constraint):
+            excludes.append(_exclude(cast("ExcludeConstraint", c), compiler))
     indexes = tuple(sorted((_index(i, t, d) for i in t.indexes), key=lambda i: i.name))
     if mysql:
         uniques, indexes = _mysql_keys(uniques, indexes, fks, t)
@@ -114,6 +116,13 @@ def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
         options=_sqlite_options(t) if d.name == "sqlite" else m.TableOptions(),
         partition_by=_partition_by(t) if d.name == "postgresql" else None,
     )
+
+
+def _exclude_constraint_class() -> type | None:
+    """SQLAlchemy's ``ExcludeConstraint``, if the models could hold one: it lives in the PostgreSQL dialect, which
+    models using it have imported (other databases need not import it)."""
+    module = sys.modules.get("sqlalchemy.dialects.postgresql")
+    return getattr(module, "ExcludeConstraint", None)
 
 
 def _options(item: sa.Table | sa.Index, dialect: str) -> Mapping[str, Any]:

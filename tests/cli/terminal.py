@@ -94,10 +94,11 @@ def _drain(leader: int, finished, timeout: float, extra: int | None = None) -> s
 
 
 _CHILD = r'''
-import json, os, runpy, sys
+import json, os, sys
 
 import sqlalchemy, sqlalchemy.orm  # noqa: F401 - imported once, before the children fork
 import dbshift.cli, dbshift.console.commands, dbshift.api.records, dbshift.api.run  # noqa: F401
+from dbshift.cli.process import run as run_dbshift
 import dbshift.api.compare, dbshift.api.autogenerate, dbshift.sqla.reflect, dbshift.render.sqlite  # noqa: F401
 try:
     import flask, flask.cli, flask_sqlalchemy  # noqa: F401
@@ -123,7 +124,7 @@ for request in sys.stdin:
         code = 0
         try:
             if job["argv"][0] == "dbshift":
-                runpy.run_module("dbshift", run_name="__main__", alter_sys=True)
+                run_dbshift(quick_exit=False)  # as python -m dbshift, but returning here
             else:
                 flask.cli.main()
         except SystemExit as exc:

@@ -17,11 +17,12 @@ DRIVERS = {"sqlite3", "_sqlite3", "psycopg", "psycopg2", "pymysql"}
 HEAVY = {"sqlalchemy"} | DRIVERS
 
 RUN = """\
-import json, runpy, sys
+import json, sys
+from dbshift.cli.process import run as run_dbshift
 report, sys.argv = sys.argv[1], ["dbshift", *sys.argv[2:]]
 code = 0
 try:
-    runpy.run_module("dbshift", run_name="__main__", alter_sys=True)
+    run_dbshift(quick_exit=False)  # as python -m dbshift, but returning here
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 with open(report, "w") as f:

@@ -147,7 +147,7 @@ class Pool:
     Each process imports SQLAlchemy, the drivers and dbshift once (on two cores,
     importing is most of the cost of a fresh process), then for every round
     says it is ready, waits for the round's start file, and runs the
-    ``dbshift`` module as ``python -m dbshift`` would (``runpy``).  The test
+    command line as ``python -m dbshift`` does.  The test
     starts a round only when every process is ready, so all of them reach the
     lock within milliseconds of each other.
     """
@@ -205,7 +205,8 @@ class Pool:
 
 # A pool process: imports everything once, then runs ``python -m dbshift ARGS`` once per round.
 _WORKER = """
-import os, runpy, sys, time
+import os, sys, time
+from dbshift.cli.process import run as run_dbshift
 import sqlalchemy, psycopg, pymysql, sqlite3
 import sqlalchemy.dialects.postgresql, sqlalchemy.dialects.mysql, sqlalchemy.dialects.sqlite
 import dbshift.cli, dbshift.api, dbshift.runner, dbshift.database.lock, dbshift.database.connect
@@ -222,7 +223,7 @@ for r in range(rounds):
     sys.argv = ["dbshift", *args]
     print(f"@@ round {r}", flush=True)
     try:
-        runpy.run_module("dbshift", run_name="__main__", alter_sys=True)
+        run_dbshift(quick_exit=False)  # as python -m dbshift, but returning here
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
