@@ -6,6 +6,7 @@ Locally a test whose server is absent is skipped with the reason; under
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -19,6 +20,16 @@ MYSQL_ADMIN_URL = os.environ.get("DBSHIFT_TEST_MYSQL", "mysql+pymysql://root@127
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 pytest_plugins = ["tests.slow_tests"]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A test process builds a large heap once (every module, every collected test) and keeps it: the garbage
+    collector leaves that heap alone from now on and runs as rarely as in the ``dbshift`` process itself."""
+    from dbshift.cli.process import YOUNG_THRESHOLD
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _unavailable(what: str, exc: Exception) -> None:

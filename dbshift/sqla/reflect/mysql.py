@@ -57,7 +57,7 @@ from ..mysql import mariadb_sequence, own_indexes
 from ..server_names import C, as_unnamed, mysql_server_named
 from ..types import canonical, mysql_quote
 from ...core.sqltext import strip_outer_parens
-from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
+from ._common import excluded, rows_of, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
 
 DIALECT = "mysql"
 
@@ -184,7 +184,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
 
     def rows(query: str) -> Sequence[Any]:
         statement = sa.text(query).bindparams(sa.bindparam("names", expanding=True))
-        return connection.execute(statement, params).all()
+        return rows_of(connection, statement, params)
 
     tables: dict[tuple[str, str], _Table] = {}
     current_db = None

@@ -28,7 +28,7 @@ from ..exclusion import parse_exclude
 from ..server_names import C, as_unnamed, pg_server_named
 from ..types import canonical
 from ...core.sqltext import strip_outer_parens
-from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
+from ._common import excluded, rows_of, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
 
 DIALECT = "postgresql"
 DEFAULT_SCHEMA = "public"
@@ -266,7 +266,7 @@ def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...]
     params = {"schemas": sorted({s or DEFAULT_SCHEMA for s in schemas})}
 
     def rows(query: sa.TextClause) -> Sequence[Any]:
-        return connection.execute(query, params).all()
+        return rows_of(connection, query, params)
 
     tables: dict[int, _Table] = {}
     for row in rows(TABLES):

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from ...core import model as m
 from ..types import canonical
-from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
+from ._common import excluded, rows_of, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
 from ._sqlite_ddl import ParsedForeignKey, ParsedTable, parse_create_index, parse_create_table
 
 DIALECT = "sqlite"
@@ -109,7 +109,7 @@ def _reflect_database(connection: sa.engine.Connection, database: str, exclude: 
     params = {"schema": database}
 
     def rows(query: str) -> Sequence[Any]:
-        return connection.execute(sa.text(query.format(schema=_quote(database))), params).all()
+        return rows_of(connection, sa.text(query.format(schema=_quote(database))), params)
 
     all_tables: dict[str, _Table] = {}  # every table, excluded ones too (FKs may point at them)
     index_sql: dict[str, str | None] = {}
