@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from ..core import ops as o
 from ..core.graph import RevisionGraph
@@ -23,6 +23,10 @@ from .schemas import (
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from ..core.unmodelled import Unmodelled
+
+T = TypeVar("T")
 
 
 def check(config: Config) -> CheckResult:
@@ -71,6 +75,17 @@ def schema_changes(current: Schema, target: Schema, dialect: str) -> tuple[o.Op,
     return changes(target, current, dialect)
 
 
+def _each(read: Callable[[sa.Connection], T], conns: list[sa.Connection]) -> list[T]:
+    """``read`` of each connection, side by side when each waits on a server of its own (the time of the slower
+    one, not of both); in turn on SQLite, whose connections stay in the thread that opened them."""
+    if any(conn.dialect.name == "sqlite" for conn in conns):
+        return [read(conn) for conn in conns]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(conns)) as pool:
+        return list(pool.map(read, conns))
+
+
 def _reading(url: str) -> Config:
     """A configuration for reading the database at ``url`` (given on the command line)."""
     here = Path.cwd()
@@ -93,11 +108,13 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
         conns = [stack.enter_context(connection(_reading(url))) for url in (url_a, url_b)]
         if schemas is None:
             schemas = tuple(dict.fromkeys(n for conn in conns for n in (None, *schema_names(conn))))
-        found = [
-            (reflect(conn, schemas=schemas, exclude={history.TABLE_NAME}), server_dialect(conn.dialect)) for conn in conns
-        ]
-        others = [unmodelled(conn, schemas=schemas, exclude={history.TABLE_NAME}) for conn in conns]
-    (a, dialect), (b, _) = found
+        def read(conn: sa.Connection) -> tuple[Schema, str, tuple[Unmodelled, ...]]:
+            exclude = {history.TABLE_NAME}
+            return reflect(conn, schemas=schemas, exclude=exclude), server_dialect(conn.dialect), \
+                unmodelled(conn, schemas=schemas, exclude=exclude)
+
+        (a, dialect, unmodelled_a), (b, _, unmodelled_b) = _each(read, conns)
+    others = [unmodelled_a, unmodelled_b]
     ops = changes(b, a, dialect)
     statements, state = [], a
     for op in ops:  # a check or a replay is written as a script holds it, as `upgrade --sql` writes it
