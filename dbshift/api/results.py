@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..core import ops as o
 from ..core.errors import DEFAULT_PROGRAM, for_program
 from ..core.graph import Revision
-from ..core.findings import Finding
-from ..core.renames import PossibleRename
-from ..core.unmodelled import Dependant, Difference
 from ..database.history import HistoryRow
-from ..runner.events import Step, StepPreview
+
+if TYPE_CHECKING:  # annotations only: the history commands never load the operations
+    from ..core import ops as o
+    from ..core.findings import Finding
+    from ..core.renames import PossibleRename
+    from ..core.unmodelled import Dependant, Difference
+    from ..runner.events import Step, StepPreview
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,18 @@ happens next, and what it looks like, is here, once.
 from __future__ import annotations
 
 import json
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .. import api
-from ..core.renames import PossibleRename
 from ..project.config import Config
 from . import words
 from .output import Output
 from .progress import lock_notes, progress_for
 from .run_options import RunChoices
 from .shapes import check_json, current_json, heads_json, history_json, lint_json, result_json, show_json
+
+if TYPE_CHECKING:
+    from ..core.renames import PossibleRename
 
 EXIT_OK, EXIT_DIFFERENCES = 0, 2
 

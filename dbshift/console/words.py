@@ -15,15 +15,14 @@ from ..api.results import (
     AcceptResult, AdoptResult, CheckResult, DiffResult, HistoryEntry, LintResult, RebaseResult, ResolveResult, RevisionResult,
     RunResult, ShowResult, StampResult, Status,
 )
-from ..core import ops as o
 from ..core.errors import for_program, join_heads_hint
 from ..core.graph import Revision, RevisionGraph
-from ..core.renames import PossibleRename
-from ..core.risks import step_risks
 from .lanes import graph_rows
 from ..runner.events import Event, LockWaiting, Notice, RunFinished, StepFinished, StepPreview, StepStarted
 
 if TYPE_CHECKING:
+    from ..core import ops as o
+    from ..core.renames import PossibleRename
     from ..project.config import Config
 
 
@@ -80,7 +79,10 @@ def hand_written_lines(result: RevisionResult, program: str = "dbshift") -> list
 def op_lines(ops: Iterable[o.Op], indent: str = "  ") -> list[str]:
     """``- <what it does>   !! <risk>`` per operation; a risk is read in the context of the steps before it
     (a NOT NULL change right after the step that fills its NULLs carries no warning about NULLs)."""
-    ops = tuple(op for op in ops if not (isinstance(op, o.RunSQL) and not op.sql.strip()))  # steps that do nothing
+    from ..core.ops import RunSQL
+    from ..core.risks import step_risks
+
+    ops = tuple(op for op in ops if not (isinstance(op, RunSQL) and not op.sql.strip()))  # steps that do nothing
     risks = step_risks(ops)
     return [f"{indent}- {op.describe()}" + (f"   !! {risk}" if risk else "") for op, risk in zip(ops, risks, strict=True)]
 

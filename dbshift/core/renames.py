@@ -11,10 +11,12 @@ silently becoming a drop and an add.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .errors import DbshiftError
-from .model import Column, Table
+
+if TYPE_CHECKING:
+    from .model import Column, Table
 
 
 class BadRenameHint(DbshiftError):

@@ -39,14 +39,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence, TypeGuard
 
-from . import alembic, codegen
+from . import alembic
 from .header_cache import HeaderCache
 from ..core.errors import DbshiftError
 from ..core.graph import Revision
-from ..core.ops import Op, RunSQL, reverse_all
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
+
+    from ..core.ops import Op
 
 __all__ = [
     "BadMigrationFile", "MigrationFileExists", "Migration", "new_revision_id", "slugify", "file_name",
@@ -319,6 +320,8 @@ class Migration:
         """The hand-written downgrade, else the reverse of ``upgrade`` (may raise IrreversibleOperation)."""
         if self.downgrade is not None:
             return self.downgrade
+        from ..core.ops import reverse_all
+
         return tuple(reverse_all(self.upgrade))
 
 
@@ -445,6 +448,8 @@ def _failing_line(exc: BaseException, path: Path) -> int | None:
 
 
 def _op_list(path: Path, name: str, value: object) -> tuple[Op, ...]:
+    from ..core.ops import Op
+
     if not isinstance(value, (list, tuple)):
         raise BadMigrationFile(path, f"{name} must be a list of operations, not {type(value).__name__}")
     for i, op in enumerate(value):
@@ -477,6 +482,8 @@ def _sql_ops(text: str) -> tuple[tuple[Op, ...], tuple[Op, ...] | None]:
 
 def _run_sql(lines: Sequence[str]) -> tuple[Op, ...]:
     sql = "\n".join(lines).strip()
+    from ..core.ops import RunSQL
+
     return (RunSQL(sql),) if sql else ()
 
 
@@ -565,6 +572,8 @@ def write_migration(
     """Write a new migration file atomically; ``MigrationFileExists`` rather than overwrite.  ``lock_timeout``
     and ``lock_retries``: the lines that bound its lock waits (:func:`codegen.render_migration`)."""
     directory = Path(directory)
+    from . import codegen
+
     source = codegen.render_migration(
         revision_id, tuple(parents), message, list(upgrade_ops), downgrade_ops=downgrade_ops, created=now,
         lock_timeout=lock_timeout, lock_retries=lock_retries,
@@ -734,6 +743,8 @@ def _py_set_parents(path: Path, lines: list[bytes], parents: Sequence[str]) -> N
     if value is None or value.end_lineno is None or value.end_col_offset is None:
         raise BadMigrationFile(path, "no 'parents = (...)' line")
     first, last = value.lineno - 1, value.end_lineno - 1
+    from . import codegen
+
     new = codegen.render_value(tuple(parents)).encode("utf-8")
     lines[first : last + 1] = [lines[first][: value.col_offset] + new + lines[last][value.end_col_offset :]]
     doc = tree.body[0] if tree.body and isinstance(tree.body[0], ast.Expr) else None

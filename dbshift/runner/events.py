@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ..core import ops as o
 from ..core.graph import Revision
-from ..core.findings import Finding
 
 if TYPE_CHECKING:
+    from ..core import ops as o
+    from ..core.findings import Finding
     from .failures import MigrationFailed
 
 Direction = Literal["up", "down"]

@@ -15,6 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DRIVERS = {"sqlite3", "_sqlite3", "psycopg", "psycopg2", "pymysql"}
 HEAVY = {"sqlalchemy"} | DRIVERS
+SCHEMA = {"dbshift.core.model", "dbshift.core.ops"}
 
 RUN = """\
 import json, sys
@@ -26,12 +27,14 @@ try:
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 with open(report, "w") as f:
-    json.dump({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}, f)
+    json.dump({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules}),
+               "dbshift": sorted(m for m in sys.modules if m.startswith("dbshift."))}, f)
 """
 
 
 def run(cwd: Path, *args: str) -> tuple[int, set[str], str]:
-    """Exit code, the top-level modules loaded, and stderr of ``dbshift ARGS`` run in ``cwd``."""
+    """Exit code, the top-level modules loaded (and dbshift's own, in full), and stderr of ``dbshift ARGS`` run
+    in ``cwd``."""
     report = cwd / ".modules.json"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     env.pop("DBSHIFT_URL", None)
@@ -39,7 +42,7 @@ def run(cwd: Path, *args: str) -> tuple[int, set[str], str]:
                           text=True, timeout=120, stdin=subprocess.DEVNULL)
     loaded = json.loads(report.read_text())
     report.unlink()
-    return loaded["code"], set(loaded["modules"]), done.stdout + done.stderr
+    return loaded["code"], set(loaded["modules"]) | set(loaded["dbshift"]), done.stdout + done.stderr
 
 
 @pytest.fixture
@@ -97,4 +100,6 @@ def test_commands_that_only_read_the_history_load_the_driver_alone(project: Path
         assert code == 0, output
         assert "sqlalchemy" not in modules, f"dbshift {' '.join(args)} loaded SQLAlchemy"
         assert modules & DRIVERS == {"sqlite3", "_sqlite3"}, (args, sorted(modules & DRIVERS))
+        # nor the schema model and its operations: the history is revisions and rows
+        assert not modules & SCHEMA, f"dbshift {' '.join(args)} loaded {sorted(modules & SCHEMA)}"
     assert "Nothing to do" in output

@@ -32,11 +32,13 @@ import re
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ...core.errors import DbshiftError
 from ...core.graph import Revision
-from ...core.ops import Op, RunPython
+
+if TYPE_CHECKING:
+    from ...core.ops import Op
 
 __all__ = ["AlembicMissing", "AlembicScriptFailed", "AlembicCall", "load_script"]
 
@@ -218,6 +220,8 @@ def load_script(revision: Revision, text: str) -> tuple[tuple[Op, ...], tuple[Op
     ``AlembicMissing`` when Alembic is not installed; ``AlembicScriptFailed`` when the module raises or has
     no ``upgrade()``.
     """
+    from ...core.ops import RunPython
+
     path = Path(revision.path or "")
     if importlib.util.find_spec("alembic") is None:
         raise AlembicMissing(revision.id, str(path))
