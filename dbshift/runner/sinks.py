@@ -72,6 +72,7 @@ class DatabaseSink:
         self.exclude = exclude | {history.TABLE_NAME}
         self.run_by = run_by
         self._restore_foreign_keys = False
+        self._history_ready = False  # the history table checked (and completed) since the last rollback
 
     def start(self) -> None:
         """Before the first migration: on SQLite, foreign-key enforcement off for the run."""
@@ -106,6 +107,7 @@ class DatabaseSink:
             self.connection.commit()
 
     def rollback(self) -> None:
+        self._history_ready = False  # what made the table may be undone
         if self.connection.in_transaction():
             self.connection.rollback()
 
@@ -133,6 +135,7 @@ class DatabaseSink:
         except BaseException:
             # ends the autobegun transaction; unlike a commit, this works on a session the server ended,
             # so the statement's own error is the one reported
+            self._history_ready = False
             self.connection.rollback()
             raise
         self.connection.commit()  # ends the autobegun (no-op) transaction so the level can change back
@@ -173,7 +176,9 @@ class DatabaseSink:
 
     def record(self, step: Step, duration_ms: int, statements: int) -> None:
         self.begin()
-        history.ensure_table(self.connection)
+        if not self._history_ready:  # once per run, not once per migration
+            history.ensure_table(self.connection)
+            self._history_ready = True
         rev = step.revision
         if step.direction == "up":
             history.record(
