@@ -202,8 +202,10 @@ def record(
     *,
     statements_done: int | None = None,
     run_by: str | None = None,
+    exists: bool | None = None,
 ) -> None:
-    """Record ``revision`` as applied (replacing an unfinished row for it)."""
+    """Record ``revision`` as applied (replacing an unfinished row for it); ``exists``, when the caller knows
+    whether such a row exists, saves looking."""
     _upsert(
         connection,
         revision,
@@ -219,6 +221,7 @@ def record(
             run_by=run_by,
             plan=None,
         ),
+        exists,
     )
 
 

@@ -253,7 +253,9 @@ class Runner:
         """Write the row that says the step is done (and commit it, unless the run is one transaction);
         a failure here is a recording failure: what the step committed is told, not lost."""
         try:
-            self.sink.record(state.step, _ms(started), state.number)
+            # no row to replace: none when the run began (no resume), none written since (not tracked)
+            fresh = not state.tracked and state.step.revision.id not in self.resume
+            self.sink.record(state.step, _ms(started), state.number, fresh=fresh)
             if not self.single_transaction:
                 self.sink.commit()
         except Exception as exc:

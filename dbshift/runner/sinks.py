@@ -30,7 +30,7 @@ class Sink(Protocol):
     def rollback(self) -> None: ...
     def execute(self, statement: Statement) -> None: ...
     def call(self, op: o.Op) -> None: ...
-    def record(self, step: Step, duration_ms: int, statements: int) -> None: ...
+    def record(self, step: Step, duration_ms: int, statements: int, fresh: bool = False) -> None: ...
     def progress(self, step: Step, done: int, status: str, error: str | None = None, plan: str | None = None) -> None: ...
     def forget(self, step: Step) -> None: ...
     def clear_failed_build(self, statement: Statement) -> str | None: ...
@@ -174,7 +174,10 @@ class DatabaseSink:
             for sql in row_statements(op, self.dialect):
                 self.connection.exec_driver_sql(sql, execution_options=_VERBATIM)
 
-    def record(self, step: Step, duration_ms: int, statements: int) -> None:
+    def record(self, step: Step, duration_ms: int, statements: int, fresh: bool = False) -> None:
+        """The step's history row: written, or replacing the row of its unfinished run.  ``fresh``: this run
+        wrote no row for the step, nor found one (inserted without looking; were there one, the insert fails
+        on the table's key rather than lose it)."""
         self.begin()
         if not self._history_ready:  # once per run, not once per migration
             history.ensure_table(self.connection)
@@ -183,7 +186,7 @@ class DatabaseSink:
         if step.direction == "up":
             history.record(
                 self.connection, rev.id, rev.message, step.checksum, duration_ms,
-                statements_done=statements, run_by=self.run_by,
+                statements_done=statements, run_by=self.run_by, exists=False if fresh else None,
             )
         else:
             history.forget(self.connection, rev.id)
@@ -320,7 +323,7 @@ class SqlSink:
         for sql in row_statements(op, self.dialect):
             self._write(f"{sql};")
 
-    def record(self, step: Step, duration_ms: int, statements: int) -> None:
+    def record(self, step: Step, duration_ms: int, statements: int, fresh: bool = False) -> None:
         self.begin()
         if step.direction == "up":
             sql = history.record_sql(self.dialect, step.revision.id, step.revision.message, step.checksum)

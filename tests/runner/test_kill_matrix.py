@@ -229,12 +229,12 @@ class KillingSink(DatabaseSink):
             return
         super().progress(step, done, status, error, plan)
 
-    def record(self, step: Step, duration_ms: int, statements: int) -> None:
+    def record(self, step: Step, duration_ms: int, statements: int, fresh: bool = False) -> None:
         if self.fault.matches("final", 0):
             with self._history_blocked(0):
-                super().record(step, duration_ms, statements)
+                super().record(step, duration_ms, statements, fresh)
             return
-        super().record(step, duration_ms, statements)
+        super().record(step, duration_ms, statements, fresh)
 
     def _history_blocked(self, gate: int) -> contextlib.AbstractContextManager[None]:
         if self.fault.server.mariadb:
