@@ -84,13 +84,13 @@ def report(dialect: str, tables: int, t: dict[str, Timing]) -> None:
     loaded machine; a server's work is not in them)."""
     statements = getattr(t["floor"], "statements", "?")
     for label, get in (("wall seconds", lambda x: x.median), ("CPU seconds of the process", lambda x: x.cpu)):
-        base, ours, floor = get(t["import models"]), get(t["import models (dbshift GC)"]), get(t["floor"])
+        base, base_gc, floor = get(t["import models"]), get(t["import models (dbshift GC)"]), get(t["floor"])
 
         def net(key: str) -> float:
-            return get(t[key]) - (ours if key.startswith("dbshift") else base)  # noqa: B023 - used at once
+            return get(t[key]) - (base_gc if key.startswith("dbshift") else base)  # noqa: B023 - used at once
 
         print(f"\n{dialect}, {tables} tables — {label}, medians; net = minus 'import models' ({base:.3f}; "
-              f"dbshift: {ours:.3f} under its GC settings); floor ({statements} statements, driver only) {floor:.3f}")
+              f"dbshift: {base_gc:.3f} under its GC settings); floor ({statements} statements, driver only) {floor:.3f}")
         print(f"{'command':14} {'dbshift':>8} {'net':>7} {'alembic':>8} {'net':>7} {'alembic/dbshift net':>20} "
               f"{'dbshift net/floor':>18} {'max RSS MiB':>12}")
         for what in ("check", "autogenerate"):
