@@ -376,6 +376,8 @@ def enum_value_changes(history: History, metadata: Any, database: m.Schema, rena
     """
     from ..sqla.from_metadata import named_enum
 
+    if not history.enums:  # nothing the history made whose values could change
+        return []
     modelled: dict[str, m.Enum] = {}
     typed: dict[tuple[str, str], str] = {}
     for table in metadata.tables.values():

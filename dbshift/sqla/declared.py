@@ -87,6 +87,10 @@ def declare(
     (by key); the upgrade then creates each named enum its new columns use that is not among them,
     and drops those the models no longer use.
     """
+    upgrade = tuple(upgrade)
+    downgrade = None if downgrade is None else tuple(downgrade)
+    if not upgrade and not downgrade and not enums_before:  # nothing to declare, no enum type to create or drop
+        return upgrade, downgrade
     d = model_dialect(dialect)
     tables = {m.qualified(t.name, _schema_name(t.schema, d)): t for t in metadata.tables.values()}
     cache: dict[tuple[str, m.Column], m.Column] = {}
