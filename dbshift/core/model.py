@@ -521,7 +521,7 @@ class Schema:
     def _table_keys(self) -> list[str] | None:
         """The tables' keys in order, when they are sorted and unique (as :meth:`of` makes them); else None."""
         keys = [t.key for t in self.tables]
-        return keys if all(a < b for a, b in zip(keys, keys[1:])) else None
+        return keys if all(a < b for a, b in zip(keys, keys[1:], strict=False)) else None
 
     def replace_table(self, key: str, table: Table | None) -> "Schema":
         """A copy with table ``key`` replaced by ``table`` (removed when None).

@@ -225,9 +225,9 @@ def test_the_run_leaves_the_connections_setting_as_it_found_it(project: Project,
     seen: dict[str, int] = {}
     record, finish = DatabaseSink.record, DatabaseSink.finish
 
-    def watched_record(self, step, duration_ms, statements):
+    def watched_record(self, step, duration_ms, statements, fresh=False):
         seen["during"] = self.connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
-        record(self, step, duration_ms, statements)
+        record(self, step, duration_ms, statements, fresh)
 
     def watched_finish(self):
         finish(self)

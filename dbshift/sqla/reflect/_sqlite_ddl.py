@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 # Each match is one token with the whitespace and comments before it, skipped without backtracking (``*+``):
 # half as many matches as when spaces are tokens of their own.  Spaces and comments at the end match as "end".
@@ -64,8 +64,8 @@ def tokenize(sql: str) -> list[Token]:
     # tokens per schema read)
     new = tuple.__new__
     return [
-        new(Token, (match.lastgroup, match.group(match.lastindex), match.start(match.lastindex), match.end()))
-        for match in _TOKEN.finditer(sql) if match.lastgroup != "end"
+        new(Token, (match.lastgroup, match.group(group), match.start(group), match.end()))
+        for match in _TOKEN.finditer(sql) if (group := cast(int, match.lastindex)) and match.lastgroup != "end"
     ]
 
 
