@@ -22,6 +22,21 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 pytest_plugins = ["tests.slow_tests"]
 
 
+@sa.event.listens_for(sa.engine.Engine, "do_connect")
+def _shared_tls_context(dialect, record, cargs, cparams):  # noqa: ANN001, ANN202 - SQLAlchemy's event signature
+    """The tests' own MariaDB engines connect as dbshift's do (one TLS context per process, no CA certificates
+    loaded on each connection: ``dbshift.database.mysql_tls``); dbshift's engines are left to their own listeners."""
+    from dbshift.database.connect import _connect_with_shared_tls
+
+    if dialect.driver != "pymysql" or _connect_with_shared_tls in dialect.dispatch.do_connect.listeners:
+        return None
+    if any(key.startswith("ssl") for key in cparams):
+        return None
+    from dbshift.database.mysql_tls import connect
+
+    return connect(*cargs, **cparams)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """A test process builds a large heap once (every module, every collected test) and keeps it: the garbage
     collector leaves that heap alone from now on and runs as rarely as in the ``dbshift`` process itself."""

@@ -141,7 +141,7 @@ class Databases:
         else:
             import pymysql
 
-            conn = pymysql.connect(autocommit=True, **args)
+            conn = pymysql.connect(autocommit=True, ssl_disabled=True, **args)  # a local server: no TLS handshake
             try:
                 with conn.cursor() as cursor:
                     cursor.execute(sql)
