@@ -126,11 +126,13 @@ def revision(
 
 def _large(conn: sa.Connection, config: Config, ops: Iterable[o.Op], database: Schema) -> set[str]:
     """The existing tables ``ops`` change that hold at least ``large_table_rows`` rows."""
-    from .probing import large_tables
-
     existing = {t.key for t in database.tables}
     keys = {qualified(t, getattr(op, "schema", None)) for op in ops if isinstance(t := getattr(op, "table", None), str)}
-    return large_tables(conn, keys & existing, config.large_table_rows) if keys & existing else set()
+    if not keys & existing:
+        return set()
+    from .probing import large_tables
+
+    return large_tables(conn, keys & existing, config.large_table_rows)
 
 
 def _online(
