@@ -49,7 +49,8 @@ def run_demo(say: Callable[[str], None], main: Callable[[list[str]], int]) -> in
         try:
 
             def step(*argv: str) -> None:
-                say(f"\n$ dbshift {' '.join(shlex.quote(a) for a in argv)}")
+                say("")
+                say(f"$ dbshift {' '.join(shlex.quote(a) for a in argv)}")
                 code = main(["--url", url, *argv] if argv[0] != "init" else list(argv))
                 if code not in (0, 2):
                     raise SystemExit(code)
@@ -58,7 +59,8 @@ def run_demo(say: Callable[[str], None], main: Callable[[list[str]], int]) -> in
             step("init")
             step("revision", "--autogenerate", "-m", "create customer")
             step("upgrade")
-            say("\n# shop/models.py gains Customer.email (unique) and an Order table with a foreign key")
+            say("")
+            say("# shop/models.py gains Customer.email (unique) and an Order table with a foreign key")
             (root / "shop" / "models.py").write_text(MODELS_V2)
             _forget_module("shop.models")
             step("revision", "--autogenerate", "-m", "orders and email")
@@ -71,7 +73,8 @@ def run_demo(say: Callable[[str], None], main: Callable[[list[str]], int]) -> in
             step("current")
         finally:
             os.chdir(previous)
-    say("\nDone: the demo project and its database were removed.")
+    say("")
+    say("Done: the demo project and its database were removed.")
     return 0
 
 

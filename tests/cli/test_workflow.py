@@ -212,3 +212,4 @@ def test_demo_runs_as_a_real_command():
     )
     assert result.returncode == 0, result.stderr
     assert "Applying" in result.stdout and "Reverting" in result.stdout
+    assert "\n\n$ dbshift upgrade\n" in result.stdout and "\\n" not in result.stdout  # a blank line, not a "\n"
