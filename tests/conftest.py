@@ -26,9 +26,9 @@ pytest_plugins = ["tests.slow_tests"]
 def _shared_tls_context(dialect, record, cargs, cparams):  # noqa: ANN001, ANN202 - SQLAlchemy's event signature
     """The tests' own MariaDB engines connect as dbshift's do (one TLS context per process, no CA certificates
     loaded on each connection: ``dbshift.database.mysql_tls``); dbshift's engines are left to their own listeners."""
-    from dbshift.database.connect import _connect_with_shared_tls
+    from dbshift.database.connect import connect_with_shared_tls
 
-    if dialect.driver != "pymysql" or _connect_with_shared_tls in dialect.dispatch.do_connect.listeners:
+    if dialect.driver != "pymysql" or connect_with_shared_tls in dialect.dispatch.do_connect.listeners:
         return None
     if any(key.startswith("ssl") for key in cparams):
         return None

@@ -529,7 +529,8 @@ class Schema:
         The copy inherits the lookups already built (keys, tables by key), changed in one place: a runner
         replaying a thousand migrations replaces a table a thousand times."""
         keys = self._table_keys
-        if keys is None:
+        if keys is None or (table is not None and table.key != key and table.key in self._by_key[0]):
+            # unsorted tables, or the new table's key taken by another one: sort them all again
             others = [t for t in self.tables if t.key != key]
             return replace(self, tables=tuple(sorted(others + ([table] if table else []), key=lambda t: t.key)))
         tables, keys, by_key = list(self.tables), list(keys), dict(self._by_key[0])
@@ -538,8 +539,6 @@ class Schema:
             del tables[i], keys[i]
         if table is not None:
             new_key = table.key
-            if new_key in by_key:  # two tables of one key: the general way
-                return replace(self, tables=tuple(sorted(tables + [table], key=lambda t: t.key)))
             i = bisect_right(keys, new_key)
             tables.insert(i, table)
             keys.insert(i, new_key)

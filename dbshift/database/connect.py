@@ -197,7 +197,7 @@ def create_engine(
             connect_args["application_name"] = f"dbshift pid {os.getpid()} on {socket.gethostname()}"[:63]
     engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool, connect_args=connect_args)
     if parsed.get_backend_name() in ("mysql", "mariadb") and parsed.get_driver_name() == "pymysql":
-        _shared_tls_context(engine)
+        sa.event.listen(engine, "do_connect", connect_with_shared_tls)
     return engine
 
 
@@ -213,15 +213,11 @@ def empty_database() -> Engine:
     return engine
 
 
-def _shared_tls_context(engine: Engine) -> None:
-    """PyMySQL connections that share one TLS context (:mod:`.mysql_tls`)."""
-    sa.event.listen(engine, "do_connect", _connect_with_shared_tls)
-
-
-def _connect_with_shared_tls(
+def connect_with_shared_tls(
     dialect: sa.Dialect, record: ConnectionPoolEntry, cargs: tuple[Any, ...], cparams: dict[str, Any]
 ) -> Any:
-    """The engine's connection, made by this last ``do_connect`` listener once the others set its parameters."""
+    """A PyMySQL engine's connection, sharing one TLS context (:mod:`.mysql_tls`): the engine's last ``do_connect``
+    listener, once the others have set its parameters."""
     from .mysql_tls import connect as tls_connect
 
     return tls_connect(*cargs, **cparams)
@@ -293,9 +289,9 @@ def _supply_password(engine: Engine, password: str) -> None:
     ) -> None:
         cparams["passwd" if "passwd" in cparams else "password"] = password
 
-    if sa.event.contains(engine, "do_connect", _connect_with_shared_tls):  # the listener that connects stays last
-        sa.event.remove(engine, "do_connect", _connect_with_shared_tls)
-        sa.event.listen(engine, "do_connect", _connect_with_shared_tls)
+    if sa.event.contains(engine, "do_connect", connect_with_shared_tls):  # the listener that connects stays last
+        sa.event.remove(engine, "do_connect", connect_with_shared_tls)
+        sa.event.listen(engine, "do_connect", connect_with_shared_tls)
 
 
 def _first_line(exc: BaseException | None) -> str:

@@ -63,10 +63,12 @@ def tokenize(sql: str) -> list[Token]:
     # every alternative of _TOKEN is a named group; tuple.__new__ skips NamedTuple's own __new__ (thousands of
     # tokens per schema read)
     new = tuple.__new__
-    return [
-        new(Token, (match.lastgroup, match.group(group), match.start(group), match.end()))
-        for match in _TOKEN.finditer(sql) if (group := cast(int, match.lastindex)) and match.lastgroup != "end"
-    ]
+    tokens = []
+    for match in _TOKEN.finditer(sql):
+        kind = cast(str, match.lastgroup)
+        if kind != "end":
+            tokens.append(new(Token, (kind, match.group(kind), match.start(kind), match.end())))
+    return tokens
 
 
 def _close(tokens: list[Token], i: int) -> int:
