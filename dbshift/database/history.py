@@ -279,7 +279,7 @@ def _upsert(connection: sa.Connection, revision: str, values: dict, exists: bool
     if exists:
         connection.execute(_table().update().where(_table().c.revision == revision).values(**values))
     else:
-        connection.execute(_table().insert().values(revision=revision, **values))
+        connection.execute(_table().insert(), {"revision": revision, **values})  # one statement, compiled once
 
 
 def _now() -> datetime:
