@@ -30,10 +30,11 @@ def load_graph(config: Config) -> RevisionGraph:
     """
     if not config.migrations.is_dir():
         raise MigrationsMissing(config.migrations)
-    key = _listing(config.migrations)
+    listed = _listing(config.migrations)
+    key = (str(config.migrations.resolve()), tuple(sorted(listed.items()))) if listed is not None else None
     built = _graphs.get(key) if key is not None else None
     if built is None:
-        built = RevisionGraph.build(files.scan(config.migrations))
+        built = RevisionGraph.build(files.scan(config.migrations, listed))
         if key is not None:
             _graphs.clear()
             _graphs[key] = built
@@ -43,24 +44,24 @@ def load_graph(config: Config) -> RevisionGraph:
 _graphs: dict[tuple, RevisionGraph] = {}
 
 
-def _listing(directory: Path) -> tuple | None:
-    """What identifies the directory's files as they are now; None when it cannot be told cheaply (a folder
-    of Alembic scripts, whose ``versions/`` counts too)."""
+def _listing(directory: Path) -> dict[str, files.Stat] | None:
+    """The stat of each file in the directory, which identifies them as they are now; None when it cannot be
+    told cheaply (a folder of Alembic scripts, whose ``versions/`` counts too)."""
     import os
 
     try:
         with os.scandir(directory) as entries:
-            listed = []
+            listed = {}
             for entry in entries:
                 if entry.is_dir():
                     if entry.name == "versions":
                         return None
                     continue
                 st = entry.stat()
-                listed.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+                listed[entry.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     except OSError:
         return None
-    return (str(directory.resolve()), tuple(sorted(listed)))
+    return listed
 
 
 @contextlib.contextmanager
@@ -156,16 +157,20 @@ def path_of(graph: RevisionGraph, rev_id: str) -> str | None:
 
 
 def edited(graph: RevisionGraph, rows: Iterable[HistoryRow]) -> list[tuple[HistoryRow, str, str]]:
-    """Applied migrations whose file's checksum differs from the recorded one: (row, path, checksum now)."""
+    """Applied migrations whose file's checksum differs from the recorded one: (row, path, checksum now).
+
+    A revision the scan gave with its checksum (the header cache's, while the file is unchanged) is not
+    read again."""
     found = []
     for row in rows:
         if not row.applied or not row.checksum or row.revision not in graph:
             continue
-        path = graph.get(row.revision).path
+        revision = graph.get(row.revision)
+        path = revision.path
         if not path:
             continue
         try:
-            actual = files.file_checksum(Path(path))
+            actual = revision.checksum or files.file_checksum(Path(path))
         except OSError as exc:
             raise files.BadMigrationFile(path, exc.strerror or str(exc)) from None
         if actual != row.checksum:

@@ -34,7 +34,7 @@ import heapq
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from .errors import (
@@ -64,6 +64,9 @@ class Revision:
     parents: tuple[str, ...] = ()
     message: str = ""
     path: str | None = None  # file it came from, for messages
+    checksum: str | None = field(default=None, compare=False)
+    """The checksum of the file's text when it was scanned (:func:`dbshift.project.files.checksum`); None when
+    the scan did not compute it."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.parents, tuple):  # a list, or a lone id given by mistake

@@ -34,13 +34,13 @@ import secrets
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence, TypeGuard
 
 from . import alembic
-from .header_cache import HeaderCache
+from .header_cache import HeaderCache, Stat, stat_of
 from ..core.errors import DbshiftError
 from ..core.graph import Revision
 
@@ -137,29 +137,41 @@ _SQL_DOWN = re.compile(r"--\s*down\s*:?\s*$", re.IGNORECASE)
 _MAX_CONTINUATION = 50
 
 
-def scan(directory: Path) -> list[Revision]:
+def scan(directory: Path, listed: Mapping[str, Stat] | None = None) -> list[Revision]:
     """The revision of every migration file in ``directory`` (not recursive), by file name.
 
     Only headers are read (and remembered while a file is unchanged: :mod:`.header_cache`); no file is
-    imported.  ``BadMigrationFile`` for a file
-    without a valid header.  An Alembic script folder (:mod:`.alembic`) adds the
-    scripts of its ``versions/`` and leaves out its ``env.py`` and helper modules.
+    imported.  ``BadMigrationFile`` for a file without a valid header.  ``listed``, the stat of each file
+    of the directory as the caller just listed it, saves listing it again.  An Alembic script folder
+    (:mod:`.alembic`) adds the scripts of its ``versions/`` and leaves out its ``env.py`` and helper modules.
     """
     directory = Path(directory)
-    revisions = []
-    with os.scandir(directory) as entries:
-        found = sorted((e.name, e) for e in entries if _is_migration_name(e.name) and e.is_file())
     alembic_folder = alembic.is_script_folder(directory)
+    if alembic_folder or listed is None:
+        with os.scandir(directory) as entries:
+            listed = {e.name: stat_of(e.stat()) for e in entries if _is_migration_name(e.name) and e.is_file()}
+    found = sorted((name, stat) for name, stat in listed.items() if _is_migration_name(name))
     cache = None if alembic_folder else HeaderCache.open(directory)  # headers remembered while files are unchanged
-    for name, entry in found:
+    read = _header_and_checksum if cache is not None and cache.on else read_header
+    revisions = []
+    for name, stat in found:
         if alembic_folder and (name in alembic.FOLDER_FILES or not _declares_revision(directory / name)):
             continue  # Alembic's env.py and the helper modules beside it
-        revisions.append(read_header(directory / name) if cache is None else cache.revision(name, entry.stat(), read_header))
+        revisions.append(read_header(directory / name) if cache is None else cache.revision(name, stat, read))
     if cache is not None:
         cache.save({name for name, _ in found})
     if alembic_folder:
         revisions.extend(alembic.revisions(directory))
     return revisions
+
+
+def _header_and_checksum(path: Path) -> Revision:
+    """:func:`read_header`, with the checksum of the whole text (what the header cache remembers)."""
+    revision = read_header(path)
+    try:
+        return replace(revision, checksum=file_checksum(path))
+    except OSError as exc:
+        raise BadMigrationFile(path, exc.strerror or str(exc)) from None
 
 
 def _declares_revision(path: Path) -> bool:

@@ -6,7 +6,11 @@ modification and change times (nanoseconds) and inode — any write changes the
 change time, which no tool can set back.  A file changed in the two seconds
 before it was read is not remembered (a later write within the filesystem's
 time resolution could leave every one of those the same), so the next command
-reads it again.  Headers only: checksums are always computed from the text.
+reads it again.  With each header, the checksum of the file's text is remembered
+under the same rule (``current``, ``check`` and a run compare it with the one
+recorded when the migration was applied): an edit, a ``git checkout`` or a
+file copied over the old one changes the change time or the inode, so the
+text is read and hashed again, as ``git status`` trusts the same fields.
 
 The cache lives in the user's cache directory (``~/.cache/dbshift/headers`` on
 Linux), one small JSON file per migrations directory; ``DBSHIFT_CACHE_DIR``
@@ -27,11 +31,16 @@ from typing import Callable
 from ..core.graph import Revision
 
 CACHE_VARIABLE = "DBSHIFT_CACHE_DIR"
-FORMAT = 1
+FORMAT = 2  # entries: [stat, revision, parents, message, checksum]
 _RECENT_NS = 2_000_000_000
 _KEEP = 256  # cache files kept at most (one per migrations directory); the oldest go first
 
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+
+
+def stat_of(stat: os.stat_result) -> Stat:
+    """What identifies a file's state: size, modification and change times, inode."""
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 class HeaderCache:
@@ -56,17 +65,21 @@ class HeaderCache:
             entries = {}
         return cls(directory, path, entries if isinstance(entries, dict) else {})
 
-    def revision(self, name: str, stat: os.stat_result, read: Callable[[Path], Revision]) -> Revision:
-        """The revision file ``name`` declares: remembered while the file is unchanged, else ``read``."""
-        key: Stat = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-        path = self.directory / name
+    @property
+    def on(self) -> bool:
+        """Whether entries are kept (the cache is not turned off)."""
+        return self.path is not None
+
+    def revision(self, name: str, key: Stat, read: Callable[[Path], Revision]) -> Revision:
+        """The revision file ``name`` declares: remembered while the file is unchanged, else ``read`` (a
+        revision ``read`` gives without its checksum is not remembered)."""
         entry = self.entries.get(name)
-        if isinstance(entry, list) and len(entry) == 4 and tuple(entry[0]) == key:
-            _, rev_id, parents, message = entry
-            return Revision(rev_id, tuple(parents), message, str(path))
-        revision = read(path)
-        if self.path is not None and max(stat.st_mtime_ns, stat.st_ctime_ns) < time.time_ns() - _RECENT_NS:
-            self.entries[name] = [list(key), revision.id, list(revision.parents), revision.message]
+        if isinstance(entry, list) and len(entry) == 5 and tuple(entry[0]) == key:
+            _, rev_id, parents, message, checksum = entry
+            return Revision(rev_id, tuple(parents), message, os.path.join(self.directory, name), checksum)
+        revision = read(self.directory / name)
+        if self.path is not None and revision.checksum is not None and max(key[1], key[2]) < time.time_ns() - _RECENT_NS:
+            self.entries[name] = [list(key), revision.id, list(revision.parents), revision.message, revision.checksum]
             self.changed = True
         elif name in self.entries:
             del self.entries[name]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import pytest
 
+from dbshift import api
+from dbshift.config import Config
 from dbshift.core.graph import RevisionGraph
 from dbshift.project import files
 
@@ -57,7 +60,7 @@ def test_an_unreadable_cache_is_not_used(tmp_path: Path, cache: Path):
     (path,) = cache.glob("*.json")
     path.write_text("{not json")
     assert files.scan(migrations) == expected
-    path.write_text('{"format": 1, "directory": "%s", "entries": {"r1.sql": [[1, 2, 3, 4], "x", [], ""]}}' % migrations)
+    path.write_text('{"format": 2, "directory": "%s", "entries": {"r1.sql": [[1, 2, 3, 4], "x", [], "", "0"]}}' % migrations)
     assert files.scan(migrations) == expected, "an entry whose file differs is read again"
 
 
@@ -68,3 +71,30 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
     _write(migrations, "r1", "", "one")
     assert [r.id for r in files.scan(migrations)] == ["r1"]
     assert not (tmp_path / "cache").exists()
+
+
+def test_the_checksums_remembered_are_those_of_the_text_and_an_edit_is_seen(tmp_path: Path, cache: Path):
+    """``current``/``check`` compare each applied file's checksum with the one recorded when it ran; the
+    remembered checksum is the text's, and any write to the file (same size, times set back) shows as an edit."""
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    first = _write(migrations, "r1", "", "one")
+    _write(migrations, "r2", "r1", "two")
+    config = Config(root=tmp_path, migrations=migrations, url=f"sqlite:///{tmp_path / 'app.db'}", url_source="test")
+    api.upgrade(config)
+    time.sleep(2.1)  # older than the time resolution the cache allows for
+    scanned = files.scan(migrations)
+    assert [r.checksum for r in scanned] == [files.file_checksum(Path(r.path)) for r in scanned]
+    assert [r.checksum for r in files.scan(migrations)] == [r.checksum for r in scanned], "read from the cache"
+    (path,) = cache.glob("*.json")
+    assert scanned[0].checksum in path.read_text(), "remembered with the header"
+    assert api.status(config).edited == ()
+
+    before = first.stat()
+    first.write_text(first.read_text().replace("SELECT 1;", "SELECT 2;"))  # same size
+    os.utime(first, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the modification time set back
+    assert first.stat().st_size == before.st_size
+    assert api.status(config).edited == ("r1",)
+    assert any("r1 was edited" in problem for problem in api.check(config).issues)
+    first.write_text(first.read_text().replace("SELECT 2;", "SELECT 1;"))
+    assert api.status(config).edited == ()
