@@ -38,13 +38,14 @@ def current(config: Config) -> tuple[str, ...]:
     return current_of(graph, applied_ids(history_rows(config)))
 
 
-def status(config: Config) -> Status:
+def status(config: Config, *, graph: RevisionGraph | None = None) -> Status:
     """Where the database stands against the migrations: for an application's start-up check.
 
     Reads only (no lock).  ``unfinished`` lists migrations a run left failed or
-    interrupted; ``edited`` the applied revisions whose files changed since.
+    interrupted; ``edited`` the applied revisions whose files changed since.  ``graph``: the one
+    :func:`load_graph` gave this command, if it has it.
     """
-    graph = load_graph(config)
+    graph = graph or load_graph(config)
     rows = history_rows(config)
     applied = applied_ids(rows)
     cur = current_of(graph, applied | {r.revision for r in rows if r.revision not in graph})

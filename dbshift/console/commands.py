@@ -93,8 +93,8 @@ def current(output: Output, config: Config, *, verbose: bool = False, as_json: b
 
     if not (as_json or verbose):  # -v says it on stdout, JSON in its object
         announce(output, config)
-    status = api.status(config)
     graph = api.load_graph(config)
+    status = api.status(config, graph=graph)
     if as_json:
         output.line(json.dumps(current_json(status, graph, config)))
         return EXIT_OK
