@@ -12,9 +12,10 @@ from dbshift.sqla.reflect import UnsupportedDialect, reflect
 
 # the queries each dialect module issues (per schema on SQLite, and one for its views and triggers); on
 # PostgreSQL one of them reads standard_conforming_strings, which reflection turns on while it reads defaults
-# and CHECKs, 8 read domains, composite and range types, extensions, row-level security, policies, grants
-# and comments, and 3 its views, routines and triggers
-EXPECTED = {"postgresql": 17 + 3, "sqlite": 5}
+# and CHECKs; 4 read row-level security, policies, grants and comments, and one asks which of the other
+# readers have anything to read: none, in a schema of tables alone (EVERY_READER: each has, and reads it)
+EXPECTED = {"postgresql": 13 + 1, "sqlite": 5}
+EVERY_READER = 13 + 1 + 4 + 1 + 3  # domains, composite and range types, extensions, what they need; views, routines, triggers
 
 
 def _tables(n: int) -> str:
@@ -61,6 +62,52 @@ def test_postgresql_query_count_does_not_grow(pg_engine: sa.Engine, execute_scri
         both = _count(conn, query_counter, schemas=("s5", "s50"))
     assert counts == {5: (EXPECTED["postgresql"], 5), 50: (EXPECTED["postgresql"], 50)}
     assert both == (EXPECTED["postgresql"], 55)  # more schemas: still the same queries
+
+
+# each kind of object alone in a schema of its own (with the table or function it needs): the one query asking
+# which readers have something to read must say so for each
+ALONE = {
+    "view": ["CREATE VIEW {s}.v AS SELECT 1 AS one"],
+    "materialized view": ["CREATE MATERIALIZED VIEW {s}.mv AS SELECT 1 AS one"],
+    "function": ["CREATE FUNCTION {s}.f() RETURNS int LANGUAGE sql AS 'SELECT 1'"],
+    "procedure": ["CREATE PROCEDURE {s}.p() LANGUAGE sql AS 'SELECT 1'"],
+    "trigger": ["CREATE TABLE {s}.t (id int)",
+                "CREATE FUNCTION public.{s}_fn() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'",
+                "CREATE TRIGGER tr BEFORE INSERT ON {s}.t FOR EACH ROW EXECUTE FUNCTION public.{s}_fn()"],
+    "domain": ["CREATE DOMAIN {s}.d AS int CHECK (VALUE > 0)"],
+    "composite type": ["CREATE TYPE {s}.c AS (a int, b text)"],
+    "range type": ["CREATE TYPE {s}.r AS RANGE (subtype = int4)"],
+    "extension": ["CREATE EXTENSION hstore WITH SCHEMA {s}"],
+}
+
+
+def test_each_kind_of_object_is_read_when_it_is_the_only_one(pg_engine: sa.Engine, execute_script, query_counter) -> None:  # noqa: ANN001
+    from dbshift.sqla.reflect.objects import read_objects
+
+    with pg_engine.begin() as conn:
+        for i, statements in enumerate(ALONE.values()):
+            conn.exec_driver_sql(f"CREATE SCHEMA alone{i}")
+            for sql in statements:
+                conn.exec_driver_sql(sql.format(s=f"alone{i}"))
+    with pg_engine.connect() as conn:
+        for i, kind in enumerate(ALONE):
+            kinds = {x.kind for x in read_objects(conn, schemas=(f"alone{i}",))}
+            assert kind in kinds, f"{kind} alone in its schema is not read (read: {sorted(kinds)})"
+        conn.rollback()
+        with pg_engine.begin() as setup:
+            setup.exec_driver_sql("CREATE FUNCTION public.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END'")
+            setup.exec_driver_sql("CREATE EVENT TRIGGER alone_ddl ON ddl_command_end EXECUTE FUNCTION public.on_ddl()")
+        try:
+            empty = "nothing_here"
+            with pg_engine.begin() as setup:
+                setup.exec_driver_sql(f"CREATE SCHEMA {empty}")
+            assert "event trigger" in {x.kind for x in read_objects(conn, schemas=(None,))}
+            assert "event trigger" not in {x.kind for x in read_objects(conn, schemas=(empty,))}
+        finally:
+            with pg_engine.begin() as setup:
+                setup.exec_driver_sql("DROP EVENT TRIGGER alone_ddl")
+        everything = tuple(f"alone{i}" for i in range(len(ALONE)))
+        assert _count(conn, query_counter, schemas=everything)[0] == EVERY_READER
 
 
 def test_unsupported_dialect_is_a_clear_error() -> None:

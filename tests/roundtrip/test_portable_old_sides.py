@@ -55,7 +55,7 @@ def test_a_dropped_table_comes_back_as_the_history_created_it(
     """The downgrade of a DROP TABLE generated on X re-creates, on Y, the table (its string, defaulted, computed
     and checked columns, its index) that Y's models expect; the other table keeps its rows throughout."""
     case = Case(a=tag_and_item, b=tag, seed=TAG_SEED, keep={"tag": "id, label"})
-    _run_elsewhere(case, generated_on, applied_on, database_of, rows, execute, tmp_path / "project")
+    _run_elsewhere(case, generated_on, [applied_on], database_of, rows, execute, tmp_path / "project")
 
 
 def author_with_codes(md: sa.MetaData) -> None:
@@ -77,7 +77,7 @@ def test_dropped_not_null_columns_come_back_as_the_history_created_them(
         a=author_with_codes, b=author,
         seed=["INSERT INTO author (id, name, nick, code) VALUES (1, 'Ann', 'a', 'c')"], keep={"author": "id, name"},
     )
-    _run_elsewhere(case, generated_on, applied_on, database_of, rows, execute, tmp_path / "project")
+    _run_elsewhere(case, generated_on, [applied_on], database_of, rows, execute, tmp_path / "project")
 
 
 def item_indexed(md: sa.MetaData, *, unique_index: bool) -> None:
@@ -102,7 +102,7 @@ def test_a_unique_index_made_on_mariadb_is_an_index_elsewhere(
         seed=["INSERT INTO item (id, name, code) VALUES (1, 'pen', 'p'), (2, 'pen', 'q')"],
         keep={"item": "id, name, code"},
     )
-    _run_elsewhere(case, "mariadb", applied_on, database_of, rows, execute, tmp_path / "project")
+    _run_elsewhere(case, "mariadb", [applied_on], database_of, rows, execute, tmp_path / "project")
 
 
 # --- what the history does not say ----------------------------------------------------------------

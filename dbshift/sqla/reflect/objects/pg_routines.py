@@ -75,6 +75,11 @@ _DROP = {"function": "DROP FUNCTION", "procedure": "DROP PROCEDURE", "aggregate"
 _REPLACE_AGGREGATE_SINCE = (12,)
 
 
+#: true whenever :data:`QUERY` can return a row (see :func:`..read_objects`): a routine in the schemas
+PRESENT = """EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                     WHERE n.nspname = ANY(:schemas))"""
+
+
 def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The functions, procedures and aggregates of ``schemas`` (None: ``public``)."""
     found = []

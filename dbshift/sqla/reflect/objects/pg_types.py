@@ -76,6 +76,15 @@ WHERE n.nspname = ANY(:schemas)
 """)
 
 
+#: true whenever a query above can return a row (see :func:`..read_objects`): a domain, range type or composite
+#: type (not a table's row type) in the schemas, or an extension installed in them
+PRESENT = """(EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+                      LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+                      WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND c.relkind = 'c')) AND n.nspname = ANY(:schemas))
+              OR EXISTS (SELECT 1 FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
+                         WHERE n.nspname = ANY(:schemas)))"""
+
+
 def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The domains, composite types, range types and extensions of ``schemas`` (None: the default schema)."""
     params = schema_params(schemas)

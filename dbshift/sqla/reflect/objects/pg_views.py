@@ -54,6 +54,11 @@ WHERE c.relkind = 'm' AND n.nspname = ANY(:schemas) AND {_NOT_EXTENSION.format(o
 """
 
 
+#: true whenever :data:`QUERY` can return a row (see :func:`..read_objects`): a view or materialized view in the schemas
+PRESENT = """EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                     WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(:schemas))"""
+
+
 def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The views, materialized views and indexes of materialized views of ``schemas`` (None: ``public``)."""
     found: list[DbObject] = []
