@@ -56,14 +56,16 @@ def read_objects(
 
 def _with_something_to_read(connection: sa.engine.Connection, readers: list[ModuleType],
                             schemas: tuple[str | None, ...]) -> list[ModuleType]:
-    """``readers``, less those with nothing to read: one query asks each reader's ``PRESENT`` condition (true
-    whenever its queries can return a row) at once, so that a schema of tables alone costs a fraction of the
-    readers' queries.  A reader without one is always kept."""
+    """``readers``, less those with nothing to read: one query asks each reader's ``PRESENT`` condition (SQL true
+    whenever its queries can return a row, given ``:schemas`` as they take it) at once, so that a schema of
+    tables alone costs a fraction of the readers' queries.  A reader without one (so far, all but
+    PostgreSQL's) is always kept."""
     asked = [reader for reader in readers if getattr(reader, "PRESENT", None)]
     if not asked:
         return readers
-    names = sorted({s or "public" for s in schemas})
+    from ._pg_catalog import schema_params
+
     columns = ", ".join(f"{reader.PRESENT} AS present_{i}" for i, reader in enumerate(asked))
-    present = connection.execute(sa.text(f"SELECT {columns}"), {"schemas": names}).one()
+    present = connection.execute(sa.text(f"SELECT {columns}"), schema_params(schemas)).one()
     empty = {reader for reader, found in zip(asked, present, strict=True) if not found}
     return [reader for reader in readers if reader not in empty]
