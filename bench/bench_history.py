@@ -138,6 +138,14 @@ def alembic_ini(project: Path, url: str) -> None:
     (project / "alembic.ini").write_text(f"[alembic]\nscript_location = .\nsqlalchemy.url = {url}\n")
 
 
+def alembic_upgrade_argv(py: str, project: Path, url: str) -> list[str]:
+    """``alembic upgrade head`` of ``project`` on ``url``, from any directory (an ini of its own per database)."""
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    ini = project / "empty.ini"
+    ini.write_text(f"[alembic]\nscript_location = {project}\nsqlalchemy.url = {url}\n")
+    return [py, "-m", "alembic", "-c", str(ini), "upgrade", "head"]
+
+
 class Timing(NamedTuple):
     """Medians of one measurement: wall-clock seconds, and CPU seconds (user + system) of the process itself,
     which a busy machine disturbs far less; a database server's own work is in the wall time only."""
@@ -209,26 +217,30 @@ def target_of(url: str) -> str:
     return url.removeprefix("sqlite:///")
 
 
-def upgrade_from_empty(backend: str, url: str, pg: Postgres | None, repeat: int, env: dict[str, str], cwd: Path,
-                       argv_for) -> Timing:  # noqa: ANN001 - argv_for(url) -> argv
-    """Median time of ``argv_for(url)`` run on an empty database each time (``url`` is left empty after)."""
-    walls, cpus = [], []
+def upgrades_from_empty(backend: str, url: str, pg: Postgres | None, repeat: int, env: dict[str, str], cwd: Path,
+                        argv_fors: list) -> list[Timing]:  # noqa: ANN001 - each argv_for(url) -> argv
+    """Median times of each ``argv_for(url)``, each run on an empty database, the commands taking turns round after
+    round (the server's own pace drifts from minute to minute: taking turns spreads that over all of them);
+    ``url`` is left empty after."""
+    walls: list[list[float]] = [[] for _ in argv_fors]
+    cpus: list[list[float]] = [[] for _ in argv_fors]
     for _ in range(repeat):
-        if backend == "sqlite":
-            Path(target_of(url)).unlink(missing_ok=True)
-            where = url
-        else:
-            where = pg.create()
-        wall, cpu, done = run_once(argv_for(where), cwd, env)
-        walls.append(wall)
-        cpus.append(cpu)
-        if backend != "sqlite":
-            pg.drop(where)
-        if done.returncode != 0:
-            raise SystemExit(f"upgrade from empty failed: {(done.stderr or done.stdout).strip()[-400:]}")
+        for i, argv_for in enumerate(argv_fors):
+            if backend == "sqlite":
+                Path(target_of(url)).unlink(missing_ok=True)
+                where = url
+            else:
+                where = pg.create()
+            wall, cpu, done = run_once(argv_for(where), cwd, env)
+            walls[i].append(wall)
+            cpus[i].append(cpu)
+            if backend != "sqlite":
+                pg.drop(where)
+            if done.returncode != 0:
+                raise SystemExit(f"upgrade from empty failed: {(done.stderr or done.stdout).strip()[-400:]}")
     if backend == "sqlite":
         Path(target_of(url)).unlink(missing_ok=True)
-    return Timing(statistics.median(walls), statistics.median(cpus))
+    return [Timing(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus, strict=True)]
 
 
 def main() -> None:
@@ -253,6 +265,7 @@ def main() -> None:
     py, dbshift = sys.executable, [sys.executable, "-m", "dbshift"]
     rows: list[tuple[str, str, Timing, Timing, str]] = []  # (what, backend, dbshift, floor, floor name)
     alembic_rows: list[tuple[str, str, Timing, Timing]] = []
+    alembic_empty: dict[str, Timing] = {}  # backend -> Alembic's upgrade of an empty database, timed taking turns
     pg = Postgres() if "postgresql" in backends else None
     with tempfile.TemporaryDirectory(prefix="dbshift_bench_history_") as tmp:
         root = Path(tmp)
@@ -272,11 +285,16 @@ def main() -> None:
                     if size in upgrade_sizes:
                         ddl = root / f"ddl_{backend}_{size}.sql"
                         upgrade_sql(project, url, env, ddl)
-                        ours = upgrade_from_empty(backend, url, pg, args.upgrade_repeat, env, project,
-                                                  lambda u: dbshift + ["--url", u, "upgrade"])
-                        for body, name in ((ONE_TRANSACTION, "same DDL, one transaction"), (PER_STATEMENT, "same DDL, a commit each")):
-                            floor_ddl = upgrade_from_empty(backend, url, pg, args.upgrade_repeat, env, project, lambda u, body=body, backend=backend, ddl=ddl: [
-                                py, "-c", FLOOR_DDL[backend].format(target=target_of(u), body=body), str(ddl)])
+                        floors = ((ONE_TRANSACTION, "same DDL, one transaction"), (PER_STATEMENT, "same DDL, a commit each"))
+                        commands = [lambda u: dbshift + ["--url", u, "upgrade"]]
+                        commands += [lambda u, body=body, backend=backend, ddl=ddl: [
+                            py, "-c", FLOOR_DDL[backend].format(target=target_of(u), body=body), str(ddl)] for body, _ in floors]
+                        if other is not None:
+                            commands.append(lambda u, other=other: alembic_upgrade_argv(py, other, u))
+                        ours, *floor_ddls = upgrades_from_empty(backend, url, pg, args.upgrade_repeat, env, project, commands)
+                        if other is not None:
+                            alembic_empty[backend] = floor_ddls.pop()
+                        for (_, name), floor_ddl in zip(floors, floor_ddls, strict=True):
                             rows.append((f"upgrade empty -> {size}", backend, ours, floor_ddl, name))
                     subprocess.run(cmd + ["upgrade"], cwd=project, env=env, capture_output=True, check=True)
                     floor = timed([py, "-c", FLOOR_READ[backend].format(target=target_of(url))], root, env, args.repeat)
@@ -294,9 +312,12 @@ def main() -> None:
                         alembic_ini(other, alembic_url.replace("postgresql://", "postgresql+psycopg://", 1))
                         a = [py, "-m", "alembic"]
                         up = timed(a + ["upgrade", "head"], other, env, 1)
-                        alembic_rows.append((f"upgrade empty -> {size}", backend,
-                                             next(r[2] for r in rows if r[0] == f"upgrade empty -> {size}" and r[1] == backend)
-                                             if size in upgrade_sizes else Timing(float("nan"), float("nan")), up))
+                        if size in upgrade_sizes:  # timed taking turns with dbshift's upgrade and the floors
+                            alembic_rows.append((f"upgrade empty -> {size}", backend, next(
+                                r[2] for r in rows if r[0] == f"upgrade empty -> {size}" and r[1] == backend),
+                                alembic_empty[backend]))
+                        else:
+                            alembic_rows.append((f"upgrade empty -> {size}", backend, Timing(float("nan"), float("nan")), up))
                         for name, argv in (("upgrade (nothing to do)", ["upgrade", "head"]), ("current", ["current"]),
                                            ("heads", ["heads"]), ("history", ["history"])):
                             ours = next(r[2] for r in rows if r[0] == f"{name}, {size}" and r[1] == backend)
