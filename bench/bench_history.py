@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
 
@@ -108,7 +109,9 @@ PER_STATEMENT = "for s in open(sys.argv[1]).read().split(';\\n'):\n    s.strip()
 
 
 def rev_id(n: int) -> str:
-    return f"20260101{n:06d}_{n % 65536:04x}"
+    """The id of the n-th migration, written a second after the one before (a valid time, as real ids hold)."""
+    written = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=n)
+    return f"{written:%Y%m%d%H%M%S}_{n % 65536:04x}"
 
 
 def write_projects(root: Path, size: int, alembic: bool) -> tuple[Path, Path | None]:

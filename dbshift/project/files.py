@@ -668,10 +668,11 @@ def write_sql_migration(
 def created_at(revision: Revision) -> datetime | None:
     """When a migration was written: the time its id starts with (``20261121142301_9f3a``), else the
     ``Created:``/``Create Date:`` line near the top of its file (Alembic's scripts have one); None if neither."""
-    match = re.match(r"(\d{14})_", revision.id)
-    if match:
-        try:
-            return datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    stamp = revision.id[:14]
+    if len(revision.id) > 14 and revision.id[14] == "_" and stamp.isascii() and stamp.isdigit():
+        try:  # the fields by hand: strptime is several times slower, and a history lists thousands
+            return datetime(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]), int(stamp[8:10]), int(stamp[10:12]),
+                            int(stamp[12:14]), tzinfo=timezone.utc)
         except ValueError:
             pass
     if not revision.path:

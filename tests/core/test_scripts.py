@@ -40,6 +40,19 @@ def py_file(rev: str, parents: str = "()", message: str = '"m"', body: str = "up
 # --- ids and names ------------------------------------------------------------
 
 
+def test_when_a_migration_was_written_comes_from_its_id_else_from_its_file(tmp_path: Path):
+    assert scripts.created_at(Revision("20261121142301_9f3a")) == datetime(2026, 11, 21, 14, 23, 1, tzinfo=timezone.utc)
+    alembic_script = tmp_path / "ae1027a6acf_add_users.py"
+    alembic_script.write_text('"""add users\n\nRevision ID: ae1027a6acf\nCreate Date: 2024-03-05 10:11:12.345678\n"""\n')
+    assert scripts.created_at(Revision("ae1027a6acf", path=str(alembic_script))) == datetime(2024, 3, 5, 10, 11, 12, 345678)
+    not_a_time = tmp_path / "20261121142399_9f3a.py"  # 14 digits, but second 99: the file is read
+    not_a_time.write_text("# Created: 2026-11-21T14:23:59+00:00\n")
+    assert scripts.created_at(Revision("20261121142399_9f3a", path=str(not_a_time))) == datetime(
+        2026, 11, 21, 14, 23, 59, tzinfo=timezone.utc)
+    assert scripts.created_at(Revision("2026112114230_9f3a")) is None  # 13 digits, and no file
+    assert scripts.created_at(Revision("20261121142301")) is None  # no "_" after the time
+
+
 def test_revision_ids_have_the_documented_shape():
     rev = scripts.new_revision_id(NOW, set())
     assert re.fullmatch(r"20261121142301_[0-9a-f]{4}", rev)
