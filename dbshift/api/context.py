@@ -57,8 +57,7 @@ def _listing(directory: Path) -> dict[str, files.Stat] | None:
                     if entry.name == "versions":
                         return None
                     continue
-                st = entry.stat()
-                listed[entry.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                listed[entry.name] = files.stat_of(entry.stat())
     except OSError:
         return None
     return listed

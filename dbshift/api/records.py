@@ -45,7 +45,7 @@ def status(config: Config, *, graph: RevisionGraph | None = None) -> Status:
     interrupted; ``edited`` the applied revisions whose files changed since.  ``graph``: the one
     :func:`load_graph` gave this command, if it has it.
     """
-    graph = graph or load_graph(config)
+    graph = graph if graph is not None else load_graph(config)
     rows = history_rows(config)
     applied = applied_ids(rows)
     cur = current_of(graph, applied | {r.revision for r in rows if r.revision not in graph})

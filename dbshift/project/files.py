@@ -149,7 +149,7 @@ def scan(directory: Path, listed: Mapping[str, Stat] | None = None) -> list[Revi
     alembic_folder = alembic.is_script_folder(directory)
     if alembic_folder or listed is None:
         with os.scandir(directory) as entries:
-            listed = {e.name: stat_of(e.stat()) for e in entries if _is_migration_name(e.name) and e.is_file()}
+            listed = {e.name: stat_of(e.stat()) for e in entries if e.is_file()}
     found = sorted((name, stat) for name, stat in listed.items() if _is_migration_name(name))
     cache = None if alembic_folder else HeaderCache.open(directory)  # headers remembered while files are unchanged
     read = _header_and_checksum if cache is not None and cache.on else read_header
