@@ -76,7 +76,8 @@ def _schema_name(schema: str | None, d: Dialect) -> str | None:
 def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
     where = t.fullname
     try:
-        columns = tuple(_column(c, t, d, compiler) for c in t.columns)
+        numbered = t.autoincrement_column  # (a memoized property of the table, looked up once)
+        columns = tuple(_column(c, t, d, compiler, c is numbered) for c in t.columns)
     except sa.exc.CompileError as exc:
         raise UnsupportedModel(where, f"cannot be expressed on {d.name}: {exc}") from None
     mysql = d.name in MYSQL_FAMILY
@@ -232,6 +233,8 @@ def _sql(clause: sa.ClauseElement | str, d: Dialect) -> str:
 
 def _default(c: sa.Column, d: Dialect, compiler: DDLCompiler) -> str | None:
     """The column's server default as SQL; a value SQLAlchemy quotes is written as every server setting reads it."""
+    if c.server_default is None:
+        return None
     default = _as_written(compiler.get_column_default_string(c), d)
     arg = getattr(c.server_default, "arg", None)
     if default is None or isinstance(arg, sa.TextClause):
@@ -258,7 +261,8 @@ def _as_written(sql: str | None, d: Dialect) -> str | None:
     return sql.replace("%%", "%")
 
 
-def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Column:
+def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler, numbered_by_table: bool) -> m.Column:
+    """Column ``c`` of ``t``; ``numbered_by_table``: it is the table's ``autoincrement_column``."""
     mysql = d.name in MYSQL_FAMILY
     identity = None
     if c.identity is not None and d.name != "sqlite" and not mysql:  # MySQL: the column is AUTO_INCREMENT
@@ -280,7 +284,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.C
             )
     # a column numbered by its own sa.Sequence gets nextval() from SQLAlchemy at INSERT: no SERIAL
     numbered = isinstance(c.default, sa.Sequence) and d.name != "mysql"  # MySQL ignores the sequence
-    autoincrement = t.autoincrement_column is c and identity is None and default is None and not numbered
+    autoincrement = numbered_by_table and identity is None and default is None and not numbered
     return m.Column(
         name=c.name,
         type=type_,

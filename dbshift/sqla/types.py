@@ -188,7 +188,10 @@ def _compiled_by_the_application(type_: sa.types.TypeEngine, dialect: Dialect) -
     An override for ``"mysql"`` also holds on MariaDB: SQLAlchemy calls a MariaDB server reached through
     a ``mysql://`` URL "mysql", so that is what such an application's ``create_all()`` builds there.
     """
-    for klass in type(type_).__mro__:
+    cls = type(type_)
+    if getattr(cls, "_compiler_dispatcher", None) is None:  # one lookup for the usual type nobody overrides
+        return None
+    for klass in cls.__mro__:
         dispatcher = klass.__dict__.get("_compiler_dispatcher")
         specs = getattr(dispatcher, "specs", None)
         if not specs:

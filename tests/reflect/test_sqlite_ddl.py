@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dbshift.sqla.reflect._sqlite_ddl import ParsedForeignKey, parse_create_index, parse_create_table
+from dbshift.sqla.reflect._sqlite_ddl import ParsedForeignKey, parse_create_index, parse_create_table, tokenize
 
 
 def test_checks_with_quotes_parentheses_and_comments() -> None:
@@ -66,3 +66,17 @@ def test_create_index() -> None:
     assert parsed.where == "a > 0 AND name <> 'x WHERE y'"
     assert parse_create_index("CREATE INDEX i ON t (a)").where is None
     assert parse_create_index(None).expressions == ()
+
+
+def test_tokens_carry_their_offsets_and_comments_spaces_and_the_end_are_skipped() -> None:
+    sql = "CREATE TABLE [é t] (\"a\"\"b\" TEXT DEFAULT 'x''y', `c` INT) /* trailing */ -- word ( ) 'q'\n  "
+    tokens = tokenize(sql)
+    assert all(sql[t.start : t.end] == t.text for t in tokens)
+    assert [(t.kind, t.value) for t in tokens] == [
+        ("word", "CREATE"), ("word", "TABLE"), ("ident", "é t"), ("punct", "("), ("ident", 'a"b'), ("word", "TEXT"),
+        ("word", "DEFAULT"), ("string", "x'y"), ("punct", ","), ("ident", "c"), ("word", "INT"), ("punct", ")"),
+    ]
+    # an unterminated string or comment runs to the end, as SQLite would refuse it anyway
+    assert [(t.kind, t.text) for t in tokenize("a 'open")] == [("word", "a"), ("string", "'open")]
+    assert [t.text for t in tokenize("a /* open ( b")] == ["a"]
+    assert tokenize("") == [] and tokenize("  -- only a comment") == []

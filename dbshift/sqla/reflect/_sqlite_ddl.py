@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
-# Each match is one token with the whitespace and comments before it, skipped without backtracking (``*+``):
-# half as many matches as when spaces are tokens of their own.  Spaces and comments at the end match as "end".
+# Each match is one token with the whitespace and comments before it (group 1), skipped without backtracking
+# (``*+``); groups 2-5 are the token: a string, a quoted identifier, a word or a punctuation character.  Spaces and
+# comments at the end match with no token (the end).  A word is letters, digits, ``_``, ``$`` and any non-ASCII
+# character (then ``.`` too), written as the ASCII characters it excludes: a class up to U+10FFFF takes 10 ms
+# to compile, on every command that reads SQLite.  ``findall`` hands over the groups as strings in one call:
+# twice as fast as a match object per token, and positions follow from the lengths.
 _TOKEN = re.compile(
     r"""
-    (?:\s+|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))*+
+    ((?:\s+|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))*+)
     (?:
-        (?P<string>'(?:[^']|'')*'?)
-      | (?P<ident>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]]*\]?)
-      | (?P<word>[A-Za-z_0-9$\x80-\U0010ffff][A-Za-z_0-9$.\x80-\U0010ffff]*)
-      | (?P<punct>.)
-      | (?P<end>\Z)
+        ('(?:[^']|'')*'?)
+      | ("(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]]*\]?)
+      | ([^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f][^\x00-\x23\x25-\x2d\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*)
+      | (.)
+      | \Z
     )
     """,
     re.X | re.S,
@@ -60,14 +64,24 @@ class Token(NamedTuple):
 
 
 def tokenize(sql: str) -> list[Token]:
-    # every alternative of _TOKEN is a named group; tuple.__new__ skips NamedTuple's own __new__ (thousands of
-    # tokens per schema read)
-    new = tuple.__new__
+    """The tokens of ``sql``, each with its start and end offsets, whitespace and comments left out."""
+    new = tuple.__new__  # skips NamedTuple's own __new__: thousands of tokens per schema read
     tokens = []
-    for match in _TOKEN.finditer(sql):
-        kind = cast(str, match.lastgroup)
-        if kind != "end":
-            tokens.append(new(Token, (kind, match.group(kind), match.start(kind), match.end())))
+    end = 0
+    for space, string, ident, word, punct in _TOKEN.findall(sql):
+        start = end + len(space)
+        if word:
+            kind, text = "word", word
+        elif punct:
+            kind, text = "punct", punct
+        elif ident:
+            kind, text = "ident", ident
+        elif string:
+            kind, text = "string", string
+        else:  # the end: only spaces or comments were left
+            break
+        end = start + len(text)
+        tokens.append(new(Token, (kind, text, start, end)))
     return tokens
 
 
