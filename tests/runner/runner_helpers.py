@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -100,7 +101,7 @@ class Project:
         return subprocess.Popen(
             [sys.executable, "-m", "dbshift", "--url", url or self.url, *argv],
             cwd=self.root, env=_env(), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_as_in_a_shell,
         )
 
     # --- looking at the database ------------------------------------------------------
@@ -132,6 +133,15 @@ class Project:
     def history(self) -> list[tuple]:
         """``(revision, status, statements_done)`` rows, by revision."""
         return self.query("SELECT revision, status, statements_done FROM dbshift_history ORDER BY revision")
+
+
+def _ctrl_c_as_in_a_shell() -> None:
+    """In a spawned child: SIGINT neither ignored nor blocked, as for a command typed in a shell.
+
+    A child inherits both from the test process, and a test worker of the suite was seen with SIGINT ignored:
+    a child started from it shrugged Ctrl-C off, as ``nohup`` would want."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _env() -> dict[str, str]:
