@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence, TypeGuard
 
 from . import alembic
+from .code_cache import compiled
 from .header_cache import HeaderCache, Stat, stat_of
 from ..core.errors import DbshiftError
 from ..core.graph import Revision
@@ -418,8 +419,7 @@ def _python_ops(
     module.__file__ = str(path)
     sys.modules[name] = module  # while it runs, for code that looks itself up (dataclasses, pickle)
     try:
-        code = compile(text, str(path), "exec", dont_inherit=True)
-        exec(code, module.__dict__)
+        exec(compiled(path, text), module.__dict__)
     except SyntaxError as exc:
         raise BadMigrationFile(path, f"line {exc.lineno}: SyntaxError: {exc.msg}") from exc
     except Exception as exc:

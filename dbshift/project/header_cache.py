@@ -12,10 +12,10 @@ recorded when the migration was applied): an edit, a ``git checkout`` or a
 file copied over the old one changes the change time or the inode, so the
 text is read and hashed again, as ``git status`` trusts the same fields.
 
-The cache lives in the user's cache directory (``~/.cache/dbshift/headers`` on
-Linux), one small JSON file per migrations directory; ``DBSHIFT_CACHE_DIR``
-moves it, and setting it empty turns the cache off.  A cache that cannot be
-read or written is simply not used.
+The cache lives in the ``headers`` folder of the cache directory
+(:mod:`.cache_dir`: ``~/.cache/dbshift/headers`` on Linux), one small JSON
+file per migrations directory.  A cache that cannot be read or written is
+simply not used.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.graph import Revision
+from .cache_dir import cache_folder
 
-CACHE_VARIABLE = "DBSHIFT_CACHE_DIR"
 FORMAT = 2  # entries: [stat, revision, parents, message, checksum]
 _RECENT_NS = 2_000_000_000
 _KEEP = 256  # cache files kept at most (one per migrations directory); the oldest go first
@@ -53,7 +53,7 @@ class HeaderCache:
     @classmethod
     def open(cls, directory: Path) -> HeaderCache:
         """The cache of ``directory`` (empty when there is none yet, or it is off or unreadable)."""
-        root = cache_root()
+        root = cache_folder("headers")
         if root is None:
             return cls(directory, None, {})
         name = hashlib.sha256(str(directory.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:24]
@@ -107,16 +107,6 @@ class HeaderCache:
             _prune(self.path.parent)
         except OSError:
             pass  # a cache that cannot be written is not used
-
-
-def cache_root() -> Path | None:
-    """Where the caches are: ``$DBSHIFT_CACHE_DIR``, else ``<user cache dir>/dbshift/headers``; None when off."""
-    configured = os.environ.get(CACHE_VARIABLE)
-    if configured is not None:
-        return Path(configured) if configured.strip() else None
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("dbshift", appauthor=False)) / "headers"
 
 
 def _prune(root: Path) -> None:

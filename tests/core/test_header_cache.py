@@ -38,7 +38,7 @@ def test_edits_new_and_removed_files_show_at_once(tmp_path: Path, cache: Path):
     second = _write(migrations, "r2", "r1", "two")
     time.sleep(2.1)  # older than the time resolution the cache allows for
     assert _heads(migrations) == ("r2",)
-    assert len(list(cache.glob("*.json"))) == 1, "the headers are remembered"
+    assert len(list(cache.glob("headers/*.json"))) == 1, "the headers are remembered"
     remembered = files.scan(migrations)
 
     assert files.scan(migrations) == remembered
@@ -57,7 +57,7 @@ def test_an_unreadable_cache_is_not_used(tmp_path: Path, cache: Path):
     _write(migrations, "r1", "", "one")
     time.sleep(2.1)
     expected = files.scan(migrations)
-    (path,) = cache.glob("*.json")
+    (path,) = cache.glob("headers/*.json")
     path.write_text("{not json")
     assert files.scan(migrations) == expected
     path.write_text('{"format": 2, "directory": "%s", "entries": {"r1.sql": [[1, 2, 3, 4], "x", [], "", "0"]}}' % migrations)
@@ -86,7 +86,7 @@ def test_the_checksums_remembered_are_those_of_the_text_and_an_edit_is_seen(tmp_
     scanned = files.scan(migrations)
     assert [r.checksum for r in scanned] == [files.file_checksum(Path(r.path)) for r in scanned]
     assert [r.checksum for r in files.scan(migrations)] == [r.checksum for r in scanned], "read from the cache"
-    (path,) = cache.glob("*.json")
+    (path,) = cache.glob("headers/*.json")
     assert scanned[0].checksum in path.read_text(), "remembered with the header"
     assert api.status(config).edited == ()
 

@@ -35,6 +35,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ...core.errors import DbshiftError
+from ..code_cache import compiled
 from ...core.graph import Revision
 
 if TYPE_CHECKING:
@@ -254,7 +255,7 @@ def _module(revision: Revision, path: Path, text: str, root: Path) -> ModuleType
     sys.modules[name] = module
     try:
         with importable(root):
-            exec(compile(text, str(path), "exec", dont_inherit=True), module.__dict__)
+            exec(compiled(path, text), module.__dict__)
     except ModuleNotFoundError as exc:
         if exc.name == "alembic":
             raise AlembicMissing(revision.id, str(path)) from None
