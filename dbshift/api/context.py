@@ -12,14 +12,15 @@ from ..database import direct, history
 from ..database.history import HistoryRow
 from ..project import files
 from ..project.config import Config
-from ..runner.events import Event, LockWaiting
 from .options import DEFAULT_WAIT_S
 from .errors import DatabaseAtUnknownRevision, MigrationsMissing, NotApplied
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-Emit = Callable[[Event], None]
+    from ..runner.events import Event
+
+Emit = Callable[["Event"], None]  # (the events load with the runner: a command that runs nothing never loads them)
 
 
 def load_graph(config: Config) -> RevisionGraph:
@@ -104,6 +105,8 @@ def locked(conn: sa.Connection, emit: Emit | None, lock_wait: float = DEFAULT_WA
     from ..database import lock
 
     def on_wait(holder: str | None) -> None:
+        from ..runner.events import LockWaiting
+
         if emit is not None:
             emit(LockWaiting(holder, lock_wait))
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # annotations only: the history commands never load the opera
 
 @dataclass(frozen=True)
 class InitResult:
+    """A project set up by ``init``: its pyproject.toml, migrations directory and models."""
+
     pyproject: Path
     migrations: Path
     metadata: str
@@ -92,6 +94,8 @@ class HistoryEntry:
 
 @dataclass(frozen=True)
 class Status:
+    """Where a database stands: current and head revisions, pending ones, unfinished runs, edited files."""
+
     current: tuple[str, ...]
     heads: tuple[str, ...]
     pending: tuple[str, ...]
@@ -126,12 +130,16 @@ class ShowResult:
 
 @dataclass(frozen=True)
 class StampResult:
+    """The revisions recorded before and after ``stamp`` (no schema change)."""
+
     before: tuple[str, ...]
     after: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class ResolveResult:
+    """How an unfinished migration was recorded to have ended (``resolve``)."""
+
     revision: str
     status: str  # what the row said: failed or running
     direction: str  # the run that did not finish: up or down
@@ -140,6 +148,8 @@ class ResolveResult:
 
 @dataclass(frozen=True)
 class AcceptResult:
+    """An applied migration's edit accepted: its checksum as recorded (``old``) and as now (``new``)."""
+
     revision: str
     path: str | None
     old: str
@@ -148,6 +158,8 @@ class AcceptResult:
 
 @dataclass(frozen=True)
 class RebaseResult:
+    """A branch moved onto another head: the revisions whose parents were rewritten, and their files."""
+
     revision: str
     onto: str
     moved: tuple[str, ...]  # the revisions whose history changed, in their new order

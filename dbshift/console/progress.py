@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
-from ..runner.events import Event, StepFailed, StepFinished, StepStarted
 from . import words
 from .output import Output, isatty
 from .shapes import event_json
+
+if TYPE_CHECKING:  # (the events are loaded by the runner that sends them: a command that runs nothing never loads them)
+    from ..runner.events import Event
 
 
 class Progress(Protocol):
@@ -37,6 +39,8 @@ class TextProgress:
         self.thread: threading.Thread | None = None
 
     def __call__(self, event: Event) -> None:
+        from ..runner.events import StepFailed, StepFinished, StepStarted
+
         text = words.event_line(event)
         if isinstance(event, StepFinished):
             text = f"{text} (elapsed {time.monotonic() - self.started:.1f} s)"

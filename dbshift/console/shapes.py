@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ..api.results import CheckResult, HistoryEntry, LintResult, RunResult, ShowResult, Status
 from ..core.graph import Revision, RevisionGraph
 from ..core.findings import Finding
-from ..runner.events import Event
 
 if TYPE_CHECKING:
     from ..project.config import Config
-    from ..runner.events import StepPreview
+    from ..runner.events import Event, StepPreview
 
 
 def event_json(event: Event) -> dict[str, Any]:

@@ -18,9 +18,9 @@ from ..api.results import (
 from ..core.errors import for_program, join_heads_hint
 from ..core.graph import Revision, RevisionGraph
 from .lanes import graph_rows
-from ..runner.events import Event, LockWaiting, Notice, RunFinished, StepFinished, StepPreview, StepStarted
 
 if TYPE_CHECKING:
+    from ..runner.events import Event, StepPreview
     from ..core import ops as o
     from ..core.renames import PossibleRename
     from ..project.config import Config
@@ -114,6 +114,9 @@ def rename_question(candidate: PossibleRename) -> str:
 
 def event_line(event: Event) -> str | None:
     """One line of progress for a runner event, or ``None`` for events not shown."""
+    # (imported here: a command that runs no migration never loads the runner's events)
+    from ..runner.events import LockWaiting, Notice, RunFinished, StepFinished, StepStarted
+
     if isinstance(event, StepStarted):
         verb = "Applying" if event.step.direction == "up" else "Reverting"
         resumed = f" (resuming after statement {event.resume_from})" if event.resume_from else ""

@@ -528,6 +528,8 @@ def diff_sequences(current: Schema, target: Schema) -> list[o.Op]:
 
 @dataclass(frozen=True)
 class _SerialColumn:
+    """A column numbered by a sequence of its own (SERIAL): ``name`` is the sequence."""
+
     name: str
     column: str
     schema: str | None

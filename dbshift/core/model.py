@@ -108,6 +108,8 @@ class PrimaryKey:
 
 @dataclass(frozen=True)
 class ForeignKey:
+    """A foreign key: ``columns`` reference ``ref_columns`` of ``ref_table``, with its actions and deferrability."""
+
     columns: tuple[str, ...]
     ref_table: str
     ref_columns: tuple[str, ...]
@@ -148,6 +150,8 @@ class Unique:
 
 @dataclass(frozen=True)
 class Check:
+    """A CHECK constraint: its expression as the database stores it, and its name."""
+
     sqltext: str
     name: str | None = None
     server_name: str | None = field(default=None, compare=False, repr=False, metadata=READ_ONLY)
@@ -259,6 +263,8 @@ class Statistics:
 
 @dataclass(frozen=True)
 class Table:
+    """A table: columns in order, keys, constraints, indexes and table-level settings."""
+
     name: str
     columns: tuple[Column, ...]
     primary_key: PrimaryKey | None = None

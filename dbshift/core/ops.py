@@ -60,6 +60,8 @@ def _change_table(schema: Schema, key: str, change: Callable[[Table], Table]) ->
 
 @dataclass(frozen=True)
 class CreateTable(Op):
+    """Create ``table`` with its columns, keys, constraints and indexes."""
+
     table: Table
 
     def apply(self, schema: Schema) -> Schema:
@@ -76,6 +78,8 @@ class CreateTable(Op):
 
 @dataclass(frozen=True)
 class DropTable(Op):
+    """Drop ``table`` and its rows (the table is kept whole, for the reverse)."""
+
     table: Table
 
     def apply(self, schema: Schema) -> Schema:
@@ -95,6 +99,8 @@ class DropTable(Op):
 
 @dataclass(frozen=True)
 class RenameTable(Op):
+    """Rename table ``old`` to ``new``, keeping its rows."""
+
     old: str
     new: str
     schema: str | None = None
@@ -114,6 +120,8 @@ class RenameTable(Op):
 
 @dataclass(frozen=True)
 class AlterTableComment(Op):
+    """Change a table's comment from ``old`` to ``new`` (None: no comment)."""
+
     table: str
     old: str | None
     new: str | None
@@ -344,6 +352,8 @@ class AlterColumnStatistics(Op):
 
 @dataclass(frozen=True)
 class AddColumn(Op):
+    """Add ``column`` to ``table``."""
+
     table: str
     column: Column
     schema: str | None = None
@@ -365,6 +375,8 @@ class AddColumn(Op):
 
 @dataclass(frozen=True)
 class DropColumn(Op):
+    """Drop ``column`` and its values from ``table`` (the column is kept whole, for the reverse)."""
+
     table: str
     column: Column
     schema: str | None = None
@@ -460,6 +472,8 @@ class AlterColumn(Op):
 
 @dataclass(frozen=True)
 class RenameColumn(Op):
+    """Rename column ``old`` of ``table`` to ``new``, keeping its values."""
+
     table: str
     old: str
     new: str
@@ -611,6 +625,8 @@ class ValidateConstraint(Op):
 
 @dataclass(frozen=True)
 class DropConstraint(Op):
+    """Drop a key or constraint of ``table`` (kept whole, for the reverse)."""
+
     table: str
     constraint: Constraint
     schema: str | None = None
@@ -633,6 +649,8 @@ class DropConstraint(Op):
 
 @dataclass(frozen=True)
 class CreateEnum(Op):
+    """Create a named enum type (PostgreSQL)."""
+
     enum: Enum
 
     def apply(self, schema: Schema) -> Schema:
@@ -649,6 +667,8 @@ class CreateEnum(Op):
 
 @dataclass(frozen=True)
 class DropEnum(Op):
+    """Drop a named enum type (PostgreSQL)."""
+
     enum: Enum
 
     def apply(self, schema: Schema) -> Schema:
@@ -713,6 +733,8 @@ class AlterEnum(Op):
 
 @dataclass(frozen=True)
 class CreateSequence(Op):
+    """Create a sequence."""
+
     sequence: Sequence
 
     def apply(self, schema: Schema) -> Schema:
@@ -727,6 +749,8 @@ class CreateSequence(Op):
 
 @dataclass(frozen=True)
 class DropSequence(Op):
+    """Drop a sequence."""
+
     sequence: Sequence
 
     def apply(self, schema: Schema) -> Schema:

@@ -25,6 +25,8 @@ _DEFAULTS = {"status": APPLIED, "direction": "up", "statements_done": None, "err
 
 @dataclass(frozen=True)
 class HistoryRow:
+    """One row of dbshift_history: a migration's run, how it ended (``status``) and how far it got."""
+
     revision: str
     message: str
     checksum: str

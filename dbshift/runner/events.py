@@ -44,6 +44,8 @@ class LockWaiting:
 
 @dataclass(frozen=True)
 class LockAcquired:
+    """The run lock is held, after waiting ``waited_ms``."""
+
     waited_ms: int
 
 
@@ -56,6 +58,8 @@ class Notice:
 
 @dataclass(frozen=True)
 class StepStarted:
+    """A migration starts (``resume_from``: statements an earlier run committed, skipped)."""
+
     step: Step
     index: int
     total: int
@@ -64,6 +68,8 @@ class StepStarted:
 
 @dataclass(frozen=True)
 class StatementExecuted:
+    """A statement of the migration ran (``number`` counts from 1 in the migration)."""
+
     step: Step
     sql: str
     number: int = 0
@@ -81,6 +87,8 @@ class StatementSkipped:
 
 @dataclass(frozen=True)
 class StepFinished:
+    """A migration ended well, with its history row written."""
+
     step: Step
     index: int
     total: int
@@ -90,6 +98,8 @@ class StepFinished:
 
 @dataclass(frozen=True)
 class StepFailed:
+    """A migration failed; ``error`` says at which statement and what was rolled back."""
+
     step: Step
     index: int
     total: int
@@ -98,6 +108,8 @@ class StepFailed:
 
 @dataclass(frozen=True)
 class RunFinished:
+    """Every step of the run ended well."""
+
     steps: int
     duration_ms: int
 

@@ -136,6 +136,8 @@ def _names(tokens: list[Token], i: int) -> tuple[tuple[str, ...], int]:
 
 @dataclass(frozen=True)
 class ParsedForeignKey:
+    """A FOREIGN KEY / REFERENCES clause as written: its name and deferrability, which the pragma leaves out."""
+
     name: str | None
     columns: tuple[str, ...]
     ref_table: str
@@ -146,6 +148,8 @@ class ParsedForeignKey:
 
 @dataclass
 class ParsedTable:
+    """What a CREATE TABLE statement declares beyond the pragmas: names, CHECKs, generated columns, options."""
+
     primary_key_name: str | None = None
     uniques: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
     checks: list[tuple[str | None, str]] = field(default_factory=list)
@@ -285,6 +289,8 @@ def _references(
 
 @dataclass(frozen=True)
 class ParsedIndex:
+    """A CREATE INDEX statement's key expressions as written and its WHERE predicate."""
+
     expressions: tuple[str, ...]  # each key as written, without ASC/DESC
     where: str | None
 

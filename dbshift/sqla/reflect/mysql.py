@@ -146,6 +146,8 @@ _ON_UPDATE = re.compile(r"\bon update (.+)$", re.I)
 
 @dataclass
 class _Table:
+    """A table as its rows arrive from information_schema, frozen into a model table at the end."""
+
     db: str
     name: str
     schema: str | None

@@ -216,6 +216,8 @@ _CHECK_SUFFIXES = re.compile(r"(\s+(NOT VALID|NO INHERIT))+$")
 
 @dataclass
 class _Table:
+    """A table as its rows arrive from the catalog queries, frozen into a model table at the end."""
+
     oid: int
     name: str
     schema: str | None

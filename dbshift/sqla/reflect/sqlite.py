@@ -64,6 +64,8 @@ _ACTIONS = {"NO ACTION": None, "": None}
 
 @dataclass
 class _Table:
+    """A table as the pragmas and its CREATE TABLE text describe it, frozen into a model table at the end."""
+
     name: str
     schema: str | None
     parsed: ParsedTable
