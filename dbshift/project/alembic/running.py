@@ -35,8 +35,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ...core.errors import DbshiftError
-from ..code_cache import compiled
 from ...core.graph import Revision
+from ..code_cache import compiled
 
 if TYPE_CHECKING:
     from ...core.ops import Op
