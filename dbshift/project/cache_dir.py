@@ -8,6 +8,7 @@ ever a shortcut: one that cannot be read or written is not used, nor is a file a
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 CACHE_VARIABLE = "DBSHIFT_CACHE_DIR"
@@ -15,7 +16,14 @@ CACHE_VARIABLE = "DBSHIFT_CACHE_DIR"
 
 def cache_folder(name: str) -> Path | None:
     """The folder of the cache ``name``, or None when caching is off (it may not exist yet)."""
-    configured = os.environ.get(CACHE_VARIABLE)
+    environ = os.environ
+    # (asked once per migration file on a long upgrade: the answer is kept for the environment it came from)
+    return _folder(name, environ.get(CACHE_VARIABLE), environ.get("XDG_CACHE_HOME"), environ.get("HOME"))
+
+
+@lru_cache(maxsize=32)
+def _folder(name: str, configured: str | None, xdg_cache_home: str | None, home: str | None) -> Path | None:
+    """The folder under these settings (the last two only tell settings apart: platformdirs reads them itself)."""
     if configured is not None:
         return Path(configured) / name if configured.strip() else None
     from platformdirs import user_cache_dir

@@ -39,7 +39,7 @@ def compiled(path: Path, text: str) -> CodeType:
     try:
         with open(entry, "rb") as f:
             if written_by_this_user(os.fstat(f.fileno())):
-                code = marshal.load(f)
+                code = marshal.loads(f.read())  # (marshal.load would read the file a few bytes at a time)
                 if isinstance(code, CodeType):
                     return code
     except (OSError, ValueError, EOFError, TypeError):
