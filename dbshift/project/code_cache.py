@@ -9,7 +9,7 @@ is recorded, with no trust in times or sizes.  Nothing is written beside the mig
 user wrote there is run.
 
 A cache that cannot be read or written is not used; ``DBSHIFT_CACHE_DIR=`` (empty) turns it off.  The oldest
-entries go once there are more than :data:`KEEP`.
+entries go once there are more than :data:`KEEP` (counted at most once a day).
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ import marshal
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import CodeType
 
 from .cache_dir import cache_folder, written_by_this_user
 
 KEEP = 20_000  # compiled files kept at most; a write that finds more removes the oldest
+PRUNE_EVERY_S = 86_400  # how often the folder is counted, at most
 _pruned = False  # the directory is looked over at most once per process, at its first write
 
 
@@ -75,8 +77,16 @@ def _store(entry: Path, code: CodeType) -> None:
 
 
 def _prune(directory: Path) -> None:
-    """Down to 90 % of :data:`KEEP` entries, the oldest written going first, once there are more than that."""
+    """Down to 90 % of :data:`KEEP` entries, the oldest written going first, once there are more than that;
+    the folder is looked over at most once a day (a stamp file's time says when), not on every write."""
+    stamp = directory / ".pruned"
     try:
+        if time.time() - stamp.stat().st_mtime < PRUNE_EVERY_S:
+            return
+    except OSError:
+        pass  # never looked over yet
+    try:
+        stamp.touch()
         with os.scandir(directory) as entries:
             found = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".bin")]
     except OSError:

@@ -102,10 +102,24 @@ def test_the_oldest_entries_go_once_there_are_too_many(tmp_path: Path, cache: Pa
         old = folder / f"{n:040x}.bin"
         old.write_bytes(b"")
         os.utime(old, ns=(n * 10**9, n * 10**9))
-    migrations, _ = _project(tmp_path)
+    migrations, path = _project(tmp_path)
     _sql(migrations)
     left = sorted(p.name for p in folder.glob("*.bin"))
     assert len(left) == 9 and f"{0:040x}.bin" not in left and f"{11:040x}.bin" in left
+
+    # the folder is counted at most once a day, not on every write
+    for n in range(12, 20):
+        (folder / f"{n:040x}.bin").write_bytes(b"")
+    monkeypatch.setattr(code_cache, "_pruned", False)
+    path.write_text(path.read_text().replace("t1", "t3"))
+    _sql(migrations)
+    assert len(list(folder.glob("*.bin"))) == 18, "counted again too soon"
+    day_ago = (folder / ".pruned").stat().st_mtime - code_cache.PRUNE_EVERY_S - 1
+    os.utime(folder / ".pruned", (day_ago, day_ago))
+    monkeypatch.setattr(code_cache, "_pruned", False)
+    path.write_text(path.read_text().replace("t3", "t4"))
+    _sql(migrations)
+    assert len(list(folder.glob("*.bin"))) == 9
 
 
 def test_code_someone_else_put_in_a_shared_cache_is_not_run(tmp_path: Path, cache: Path):
