@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from schema_fixtures import Database, bench_env, load_average, load_models, python, timed
+from schema_fixtures import Command, Database, bench_env, load_average, load_models, python, taking_turns
 
 
 def main() -> None:
@@ -45,8 +45,11 @@ def main() -> None:
                 engine.dispose()
             env = bench_env(work)
             print(f"load average at start: {load_average()}")
-            ours = timed(python() + ["-m", "dbshift", "diff", a.url, b.url], work, env, args.repeat, ok=(0, 2))
-            theirs = timed([migra, "--unsafe", a.driver_url, b.driver_url], work, env, args.repeat, ok=(0, 2))
+            found = taking_turns({  # one run of each per round: the machine's drifting pace falls on both alike
+                "dbshift": Command(python() + ["-m", "dbshift", "diff", a.url, b.url], work, ok=(0, 2)),
+                "migra": Command([migra, "--unsafe", a.driver_url, b.driver_url], work, ok=(0, 2)),
+            }, env, args.repeat)
+            ours, theirs = found["dbshift"], found["migra"]
         finally:
             a.drop()
             b.drop()

@@ -32,8 +32,8 @@ import tempfile
 from pathlib import Path
 
 from schema_fixtures import (
-    DIALECTS, Database, Timing, alembic_project, bench_env, capture_statements, clear_versions, dbshift_project,
-    load_average, load_models, python, statement_count, timed,
+    DIALECTS, Command, Database, Timing, alembic_project, bench_env, capture_statements, clear_versions,
+    dbshift_project, load_average, load_models, python, statement_count, taking_turns, timed,
 )
 
 DBSHIFT = python() + ["-m", "dbshift"]
@@ -61,22 +61,22 @@ def build(work: Path, dialect: str, tables: int) -> tuple[Database, dict[str, st
 
 
 def measure(work: Path, db: Database, env: dict[str, str], repeat: int, alembic: bool = True) -> dict[str, Timing]:
+    """Every command and baseline timed taking turns, round after round (:func:`taking_turns`)."""
     project, ref = work / f"dbshift_{db.dialect}", work / f"alembic_{db.dialect}"
-    found = {
-        "import models": timed(python() + ["-c", "import bench_models"], work, env, repeat),
-        BASE_DBSHIFT: timed(python() + ["-c", DBSHIFT_GC + "import bench_models" + AS_DBSHIFT_ENDS], work, env, repeat),
-        "dbshift check": timed(DBSHIFT + ["--url", db.url, "check"], project, env, repeat),
-        "dbshift autogenerate": timed(DBSHIFT + ["--url", db.url, "revision", "--autogenerate", "-m", "noop"],
-                                      project, env, repeat),
-    }
     statements = capture_statements(db, work, env)
-    found["floor"] = timed(python() + [str(work / "floor.py"), db.dialect, db.driver_url, str(statements)], work, env,
-                           repeat)
-    found["floor"].statements = statement_count(statements)  # type: ignore[attr-defined]
+    commands = {
+        "import models": Command(python() + ["-c", "import bench_models"], work),
+        BASE_DBSHIFT: Command(python() + ["-c", DBSHIFT_GC + "import bench_models" + AS_DBSHIFT_ENDS], work),
+        "dbshift check": Command(DBSHIFT + ["--url", db.url, "check"], project),
+        "dbshift autogenerate": Command(DBSHIFT + ["--url", db.url, "revision", "--autogenerate", "-m", "noop"], project),
+        "floor": Command(python() + [str(work / "floor.py"), db.dialect, db.driver_url, str(statements)], work),
+    }
     if alembic:
-        found["alembic check"] = timed(ALEMBIC + ["check"], ref, env, repeat, ok=(0, 1, 255))
-        found["alembic autogenerate"] = timed(ALEMBIC + ["revision", "--autogenerate", "-m", "noop"], ref, env, repeat,
-                                              before=clear_versions(ref))
+        commands["alembic check"] = Command(ALEMBIC + ["check"], ref, ok=(0, 1, 255))
+        commands["alembic autogenerate"] = Command(ALEMBIC + ["revision", "--autogenerate", "-m", "noop"], ref,
+                                                   before=clear_versions(ref))
+    found = taking_turns(commands, env, repeat)
+    found["floor"].statements = statement_count(statements)  # type: ignore[attr-defined]
     if list((project / "migrations").iterdir()):
         raise SystemExit(f"dbshift autogenerate found changes on {db.dialect}: the benchmark measures the wrong path")
     return found

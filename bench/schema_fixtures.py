@@ -163,6 +163,34 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str], repeat: int, ok: tupl
                   statistics.median(r.cpu for r in runs))
 
 
+@dataclass
+class Command:
+    """One command line to time, where it runs, the exit codes that are not failures, and what to do (untimed)
+    before each run."""
+
+    argv: list[str]
+    cwd: Path
+    ok: tuple[int, ...] = (0,)
+    before: Callable[[], None] | None = None
+
+
+def taking_turns(commands: dict[str, Command], env: dict[str, str], repeat: int) -> dict[str, Timing]:
+    """Time every command ``repeat`` times, one run of each per round, so that the machine's pace drifting over
+    the minutes a benchmark takes falls on every command alike (all runs of one command, then all of the next,
+    compared one phase of the machine with another: two commands doing the same work differed by 40 %)."""
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            if command.before is not None:
+                command.before()
+            runs[name].append(run_once(command.argv, command.cwd, env, command.ok))
+    return {
+        name: Timing(statistics.median(r.wall for r in done), [r.wall for r in done], max(r.rss_mib for r in done),
+                     statistics.median(r.cpu for r in done))
+        for name, done in runs.items()
+    }
+
+
 # ---------------------------------------------------------------- databases
 
 class Database:
