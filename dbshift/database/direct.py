@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import math
-from datetime import datetime
 from typing import Any, Iterator
 
 from .plain import PlainUrl, plain_url
-from .rows import COLUMNS, TABLE_NAME, HistoryRow, row_of
+from .rows import COLUMNS, TABLE_NAME, HistoryRow, rows_from
 
 CONNECT_TIMEOUT_S = 10  # as :data:`dbshift.database.connect.CONNECT_TIMEOUT_S`
 
@@ -57,8 +56,7 @@ def history_rows(url: str, *, complete: bool = False, writable: bool = False) ->
             names = [str(d[0]).lower() for d in cursor.description]
             if complete and not set(COLUMNS) <= set(names):
                 return None
-            wanted = [(i, name) for i, name in enumerate(names) if name in COLUMNS]
-            rows = [_row(parsed, {name: values[i] for i, name in wanted}) for values in cursor.fetchall()]
+            rows = rows_from(names, cursor.fetchall())
             if writable and parsed.backend != "sqlite":  # SQLite has no roles
                 for probe in _PROBES:
                     cursor.execute(probe)
@@ -66,12 +64,6 @@ def history_rows(url: str, *, complete: bool = False, writable: bool = False) ->
             return rows
     except Exception:  # noqa: BLE001 - whatever went wrong, the general path reads it and says so
         return None
-
-
-def _row(parsed: PlainUrl, values: dict[str, Any]) -> HistoryRow:
-    if parsed.backend == "sqlite" and isinstance(values.get("applied_at"), str):
-        values["applied_at"] = datetime.fromisoformat(values["applied_at"])  # as SQLAlchemy's SQLite DATETIME
-    return row_of(values)
 
 
 @contextlib.contextmanager

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import DbshiftError
 from ..core.types import safe_literals
-from .rows import APPLIED, COLUMNS, ERROR_MAX, FAILED, RUNNING, TABLE_NAME, HistoryRow, row_of  # noqa: F401 - re-exported
+from .rows import APPLIED, COLUMNS, ERROR_MAX, FAILED, RUNNING, TABLE_NAME, HistoryRow, rows_from  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -185,7 +185,8 @@ def rows(connection: sa.Connection) -> list[HistoryRow]:
         return []
     columns = [c for c in _table().columns if c.name in present]
     query = sa.select(*columns).order_by(_table().c.applied_at, _table().c.revision)
-    return [row_of(dict(row._mapping)) for row in connection.execute(query)]
+    result = connection.execute(query)
+    return rows_from(list(result.keys()), result.all())
 
 
 def applied(connection: sa.Connection) -> list[HistoryRow]:
