@@ -8,6 +8,7 @@ ever a shortcut: one that cannot be read or written is not used, nor is a file a
 from __future__ import annotations
 
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,3 +38,33 @@ def written_by_this_user(stat: os.stat_result) -> bool:
     directory is private)."""
     getuid = getattr(os, "getuid", None)
     return getuid is None or stat.st_uid == getuid()
+
+
+def remove_oldest(folder: Path, suffix: str, *, above: int, down_to: int) -> None:
+    """When ``folder`` holds more than ``above`` files ending in ``suffix``, remove the oldest written (by
+    modification time) until ``down_to`` are left; a file that cannot be read or removed is left alone."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(suffix) and e.is_file()]
+    except OSError:
+        return
+    if len(found) <= above:
+        return
+    for _, path in sorted(found)[: len(found) - down_to]:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: a reader never sees half a file (``OSError`` when it
+    cannot be written; the folder must exist)."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)

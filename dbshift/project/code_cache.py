@@ -19,16 +19,14 @@ import importlib.util
 import marshal
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from types import CodeType
 
-from .cache_dir import cache_folder, written_by_this_user
+from .cache_dir import cache_folder, remove_oldest, write_whole, written_by_this_user
 
 KEEP = 20_000  # compiled files kept at most; a write that finds more removes the oldest
 PRUNE_EVERY_S = 86_400  # how often the folder is counted, at most
-_pruned = False  # the directory is looked over at most once per process, at its first write
 
 
 def compiled(path: Path, text: str) -> CodeType:
@@ -57,44 +55,26 @@ def _key(path: Path, text: str) -> str:
 
 
 def _store(entry: Path, code: CodeType) -> None:
-    """Write ``code`` to ``entry`` whole or not at all (a reader never sees half a file)."""
-    global _pruned
+    """Keep ``code`` as ``entry`` (in a folder only this user can read), unless the cache cannot be written."""
     try:
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                marshal.dump(code, f)
-            os.replace(temp, entry)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+        write_whole(entry, marshal.dumps(code))
     except OSError:
         return  # a cache that cannot be written is not used
-    if not _pruned:
-        _pruned = True
-        _prune(entry.parent)
+    _prune(entry.parent)
 
 
-def _prune(directory: Path) -> None:
+def _prune(folder: Path) -> None:
     """Down to 90 % of :data:`KEEP` entries, the oldest written going first, once there are more than that;
-    the folder is looked over at most once a day (a stamp file's time says when), not on every write."""
-    stamp = directory / ".pruned"
+    the folder is counted at most once a day (a stamp file's time says when), not on every write."""
+    stamp = folder / ".pruned"
     try:
         if time.time() - stamp.stat().st_mtime < PRUNE_EVERY_S:
             return
     except OSError:
-        pass  # never looked over yet
+        pass  # never counted yet
     try:
         stamp.touch()
-        with os.scandir(directory) as entries:
-            found = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".bin")]
     except OSError:
         return
-    if len(found) <= KEEP:
-        return
-    for _, path in sorted(found)[: len(found) - KEEP * 9 // 10]:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+    remove_oldest(folder, ".bin", above=KEEP, down_to=KEEP * 9 // 10)

@@ -23,13 +23,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
 from ..core.graph import Revision
-from .cache_dir import cache_folder, written_by_this_user
+from .cache_dir import cache_folder, remove_oldest, write_whole, written_by_this_user
 
 FORMAT = 2  # entries: [stat, revision, parents, message, checksum]
 _RECENT_NS = 2_000_000_000
@@ -97,28 +96,7 @@ class HeaderCache:
         data = {"format": FORMAT, "directory": str(self.directory), "entries": self.entries}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(data, f, separators=(",", ":"))
-                os.replace(temp, self.path)
-            finally:
-                if os.path.exists(temp):
-                    os.unlink(temp)
-            _prune(self.path.parent)
+            write_whole(self.path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            remove_oldest(self.path.parent, ".json", above=_KEEP, down_to=_KEEP)
         except OSError:
             pass  # a cache that cannot be written is not used
-
-
-def _prune(root: Path) -> None:
-    """Keep the newest :data:`_KEEP` cache files (a directory not used for long is read afresh when it is)."""
-    try:
-        with os.scandir(root) as entries:
-            found = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".json") and e.is_file()]
-    except OSError:
-        return
-    for _, path in sorted(found)[: max(0, len(found) - _KEEP)]:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass

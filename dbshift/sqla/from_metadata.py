@@ -76,8 +76,8 @@ def _schema_name(schema: str | None, d: Dialect) -> str | None:
 def _table(t: sa.Table, d: Dialect, compiler: DDLCompiler) -> m.Table:
     where = t.fullname
     try:
-        numbered = t.autoincrement_column  # (a memoized property of the table, looked up once)
-        columns = tuple(_column(c, t, d, compiler, c is numbered) for c in t.columns)
+        autoincrement_column = t.autoincrement_column  # (a memoized property of the table, looked up once)
+        columns = tuple(_column(c, t, d, compiler, c is autoincrement_column) for c in t.columns)
     except sa.exc.CompileError as exc:
         raise UnsupportedModel(where, f"cannot be expressed on {d.name}: {exc}") from None
     mysql = d.name in MYSQL_FAMILY

@@ -95,7 +95,6 @@ def test_the_cache_can_be_turned_off_and_an_unwritable_one_is_not_used(tmp_path:
 
 def test_the_oldest_entries_go_once_there_are_too_many(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(code_cache, "KEEP", 10)
-    monkeypatch.setattr(code_cache, "_pruned", False)
     folder = cache / "code"
     folder.mkdir(parents=True)
     for n in range(12):
@@ -110,13 +109,11 @@ def test_the_oldest_entries_go_once_there_are_too_many(tmp_path: Path, cache: Pa
     # the folder is counted at most once a day, not on every write
     for n in range(12, 20):
         (folder / f"{n:040x}.bin").write_bytes(b"")
-    monkeypatch.setattr(code_cache, "_pruned", False)
     path.write_text(path.read_text().replace("t1", "t3"))
     _sql(migrations)
     assert len(list(folder.glob("*.bin"))) == 18, "counted again too soon"
     day_ago = (folder / ".pruned").stat().st_mtime - code_cache.PRUNE_EVERY_S - 1
     os.utime(folder / ".pruned", (day_ago, day_ago))
-    monkeypatch.setattr(code_cache, "_pruned", False)
     path.write_text(path.read_text().replace("t3", "t4"))
     _sql(migrations)
     assert len(list(folder.glob("*.bin"))) == 9
