@@ -23,7 +23,7 @@ from .context import (
 )
 from .options import DEFAULT_WAIT_S
 from .errors import NoDowngrade, NothingToResolve
-from .results import AcceptResult, HistoryEntry, ResolveResult, ShowResult, StampResult, Status
+from .history_results import AcceptResult, HistoryEntry, ResolveResult, ShowResult, StampResult, Status
 
 if TYPE_CHECKING:
     import sqlalchemy as sa

@@ -1,15 +1,20 @@
-"""What the API's commands return: plain frozen values, never printed here."""
+"""What the API's commands return: plain frozen values, never printed here (those of the commands that read
+and record the history are defined in :mod:`.history_results`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core.errors import DEFAULT_PROGRAM, for_program
 from ..core.graph import Revision
-from ..database.history import HistoryRow
+from .history_results import AcceptResult, HistoryEntry, ResolveResult, ShowResult, StampResult, Status
+
+__all__ = [
+    "AcceptResult", "AdoptResult", "CheckResult", "DiffResult", "HistoryEntry", "InitResult", "LintReport", "LintResult",
+    "RebaseResult", "ResolveResult", "RevisionResult", "RunResult", "ShowResult", "SqlScript", "StampResult", "Status",
+]
 
 if TYPE_CHECKING:  # annotations only: the history commands never load the operations
     from ..core import ops as o
@@ -77,83 +82,6 @@ class AdoptResult:
     revisions: tuple[Revision, ...]
     current: tuple[str, ...]
     kept_table: bool
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One revision of ``history``: whether it is applied, where the database is, and (``row``) what
-    ``dbshift_history`` records of its run: when, how long, by whom."""
-
-    revision: Revision
-    applied: bool
-    current: bool
-    head: bool
-    row: HistoryRow | None = None
-    created: datetime | None = None  # when the migration was written (from its id or its file's header)
-
-
-@dataclass(frozen=True)
-class Status:
-    """Where a database stands: current and head revisions, pending ones, unfinished runs, edited files."""
-
-    current: tuple[str, ...]
-    heads: tuple[str, ...]
-    pending: tuple[str, ...]
-    unfinished: tuple[HistoryRow, ...] = ()  # failed or interrupted runs to resume or resolve
-    edited: tuple[str, ...] = ()  # applied revisions whose file changed since
-
-    @property
-    def up_to_date(self) -> bool:
-        return not self.pending and not self.unfinished
-
-
-@dataclass(frozen=True)
-class ShowResult:
-    """One migration: its operations and, rendered for ``dialect`` (the configured database's, without
-    connecting), every statement of its upgrade and of its downgrade.
-
-    ``downgrade`` holds the operations written by hand (None: the reverse of ``upgrade``);
-    ``down`` is None when there is no downgrade at all, ``no_downgrade`` then says why.
-    """
-
-    revision: Revision
-    applied: bool | None
-    upgrade: tuple[o.Op, ...]
-    downgrade: tuple[o.Op, ...] | None
-    source: str
-    dialect: str = ""
-    up: StepPreview | None = None
-    down: StepPreview | None = None
-    no_downgrade: str | None = None
-    kind: str = "python"  # python | sql | alembic
-
-
-@dataclass(frozen=True)
-class StampResult:
-    """The revisions recorded before and after ``stamp`` (no schema change)."""
-
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ResolveResult:
-    """How an unfinished migration was recorded to have ended (``resolve``)."""
-
-    revision: str
-    status: str  # what the row said: failed or running
-    direction: str  # the run that did not finish: up or down
-    outcome: str  # applied | rolled-back
-
-
-@dataclass(frozen=True)
-class AcceptResult:
-    """An applied migration's edit accepted: its checksum as recorded (``old``) and as now (``new``)."""
-
-    revision: str
-    path: str | None
-    old: str
-    new: str
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,11 @@ def main(
     ``stdin`` is where answers come from (default: ``sys.stdin``); dbshift asks
     questions — confirmations, a password the server wants — only when it is a terminal.
     """
-    from .parser import build_parser, glue_option_values
+    from .parser import parse_command_line
 
     output = Output(out or sys.stdout, err or sys.stderr, stdin if stdin is not None else sys.stdin)
     try:
-        args = build_parser().parse_args(glue_option_values(sys.argv[1:] if argv is None else list(argv)))
+        args = parse_command_line(sys.argv[1:] if argv is None else argv)
     except SystemExit as exc:
         return int(exc.code or 0)
     from ..database.prompt import password_prompt

@@ -1,8 +1,14 @@
-"""The ``dbshift`` command line: its commands and options (argparse), and nothing else."""
+"""The ``dbshift`` command line: its commands and options (argparse), and nothing else.
+
+:func:`parse_command_line` builds only the command a command line names (most of the
+parser's cost is building all of them); whatever that parser cannot read as it is, the
+full parser reads again, so errors and help are always the full parser's.
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any, Sequence
 
 from ..console.run_options import LOCK_WAIT, RUN_FLAGS, RunFlag
 
@@ -91,14 +97,31 @@ def _json(p: argparse.ArgumentParser) -> None:
                    help="print one JSON object (it names the database, password hidden)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def parse_command_line(argv: Sequence[str]) -> argparse.Namespace:
+    """The arguments of ``dbshift ARGV``; as argparse does, prints help or an error and raises SystemExit."""
+    argv = glue_option_values(list(argv))
+    named = _command_named(argv)
+    if named is not None:
+        try:
+            return build_parser(only=named).parse_args(argv)
+        except _NotQuick:
+            pass  # the full parser says what is wrong, in its own words
+    return build_parser().parse_args(argv)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with ``only``, a parser that reads that command alone and raises instead of printing an
+    error (the others are not built)."""
     from .. import __version__
 
-    parser = argparse.ArgumentParser(prog="dbshift", description="Schema migrations for SQLAlchemy applications.")
+    kind = argparse.ArgumentParser if only is None else _QuickParser
+    parser = kind(prog="dbshift", description="Schema migrations for SQLAlchemy applications.")
     parser.add_argument("--version", action="version", version=f"dbshift {__version__}")
     parser.add_argument("--url", help=_URL_HELP)
     parser.add_argument("-d", "--directory", help=_DIRECTORY_HELP)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, action=_Commands)
+    assert isinstance(commands, _Commands)
+    commands.only = only
 
     p = commands.add_parser("init", help="add [tool.dbshift] to pyproject.toml and create the migrations directory")
     models = p.add_mutually_exclusive_group()
@@ -202,6 +225,51 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="a short tour on a throw-away SQLite database")
     _global_options_after(commands)
     return parser
+
+
+class _NotQuick(Exception):
+    """The one-command parser cannot read a command line (an error, or another command): the full one will."""
+
+
+class _QuickParser(argparse.ArgumentParser):
+    """A parser that raises :class:`_NotQuick` where argparse would print an error and exit."""
+
+    def error(self, message: str) -> Any:  # noqa: ARG002 - the full parser reports it
+        raise _NotQuick
+
+
+class _Unbuilt:
+    """A command not built: every call of a parser's building methods does nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: self
+
+
+class _Commands(argparse._SubParsersAction):
+    """The subcommands; all of them, or only the one named ``only``."""
+
+    only: str | None = None
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        return super().add_parser(name, **kwargs) if self.only in (None, name) else _Unbuilt()
+
+
+#: the options before a command that take the next word as their value
+_GLOBAL_VALUES = ("--url", "-d", "--directory")
+
+
+def _command_named(argv: list[str]) -> str | None:
+    """The command word of ``argv`` (None without one, or when it asks for help or the version: the full
+    parser answers those)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("-h", "--help", "--version"):
+            return None
+        if word in _GLOBAL_VALUES:
+            next(words, None)
+        elif not word.startswith("-"):
+            return None if any(w in ("-h", "--help") for w in words) else word
+    return None
 
 
 def glue_option_values(argv: list[str]) -> list[str]:

@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 import re
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..api.results import CheckResult, HistoryEntry, LintResult, RunResult, ShowResult, Status
 from ..core.graph import Revision, RevisionGraph
-from ..core.findings import Finding
 
 if TYPE_CHECKING:
+    from ..api.results import CheckResult, HistoryEntry, LintResult, RunResult, ShowResult, Status
+    from ..core.findings import Finding
     from ..project.config import Config
     from ..runner.events import Event, StepPreview
 

@@ -11,15 +11,15 @@ import textwrap
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable
 
-from ..api.results import (
-    AcceptResult, AdoptResult, CheckResult, DiffResult, HistoryEntry, LintResult, RebaseResult, ResolveResult, RevisionResult,
-    RunResult, ShowResult, StampResult, Status,
-)
 from ..core.errors import for_program, join_heads_hint
 from ..core.graph import Revision, RevisionGraph
 from .lanes import graph_rows
 
 if TYPE_CHECKING:
+    from ..api.results import (
+        AcceptResult, AdoptResult, CheckResult, DiffResult, HistoryEntry, LintResult, RebaseResult, ResolveResult,
+        RevisionResult, RunResult, ShowResult, StampResult, Status,
+    )
     from ..runner.events import Event, StepPreview
     from ..core import ops as o
     from ..core.renames import PossibleRename

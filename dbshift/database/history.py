@@ -36,7 +36,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import DbshiftError
-from ..core.types import safe_literals
 from .rows import APPLIED, COLUMNS, ERROR_MAX, FAILED, RUNNING, TABLE_NAME, HistoryRow, rows_from  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
@@ -312,6 +311,8 @@ def forget_sql(dialect: sa.engine.Dialect, revision: str) -> str:
 def _literal(statement: sa.ClauseElement, dialect: sa.engine.Dialect) -> str:
     """``statement`` with its values written in, as every setting of the server reads them (a message may
     hold a backslash, or a ``%``, which SQLAlchemy doubles for drivers that take ``%s`` parameters)."""
+    from ..core.types import safe_literals
+
     sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     if dialect.identifier_preparer._double_percents:
         sql = sql.replace("%%", "%")

@@ -203,8 +203,9 @@ def under_root(url: str, root: Path) -> str:
     from ..database.plain import plain_url
 
     plain = plain_url(url)
-    if plain is not None and plain.sqlite_path is not None and plain.sqlite_path.is_absolute():
-        return url  # already what it would be rendered as, without importing SQLAlchemy to say so
+    if plain is not None and plain.sqlite_path is not None:  # an everyday path, taken from root without SQLAlchemy
+        written = plain.sqlite_path
+        return url if written.is_absolute() else f"{url.partition(':///')[0]}:///{root / written}"
     from ..database.connect import normalize_url, sqlite_file
 
     parsed = normalize_url(url)

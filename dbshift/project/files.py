@@ -30,7 +30,6 @@ import importlib.util
 import itertools
 import os
 import re
-import secrets
 import sys
 import tempfile
 import unicodedata
@@ -40,7 +39,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence, TypeGuard
 
 from . import alembic
-from .code_cache import compiled
 from .header_cache import HeaderCache, Stat, stat_of
 from ..core.errors import DbshiftError
 from ..core.graph import Revision
@@ -103,6 +101,8 @@ def new_revision_id(now: datetime, existing: Collection[str]) -> str:
             low = max(low, int(suffix, 16) + 1)
     if low > 0xFFFF:  # a full second: fall back to any free suffix
         low = 0
+    import secrets
+
     while True:
         candidate = f"{prefix}{low + secrets.randbelow(max(1, (0x10000 - low) // 2)):04x}"
         if candidate not in taken:
@@ -365,7 +365,9 @@ def load(revision: Revision, dialect: str | Dialect | None = None) -> Migration:
         return Migration(revision, upgrade, downgrade, checksum(text), "sql", codes, reasons,
                          lock_timeout=timeout, lock_retries=retries)
     if alembic.is_script(path):
-        upgrade, downgrade = alembic.load_script(revision, text)
+        from .alembic.running import load_script
+
+        upgrade, downgrade = load_script(revision, text)
         return Migration(revision, upgrade, downgrade, checksum(text), "alembic")
     upgrade, downgrade, reasons, (timeout, retries) = _python_ops(revision, path, text)
     if dialect is not None:
@@ -412,6 +414,8 @@ def _python_ops(
     """Run the file as a module of its own (a private name; not put on ``sys.path``): its upgrade,
     downgrade, ``lint_ignore`` (each code with its reason, ``""`` when the file gives none) and
     ``(lock_timeout, lock_retries)``."""
+    from .code_cache import compiled
+
     name = f"_dbshift_migration_{next(_load_counter)}_{re.sub(r'[^0-9A-Za-z_]', '_', revision.id)}"
     spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
     assert spec is not None

@@ -91,7 +91,10 @@ def test_commands_that_touch_no_database_load_neither_sqlalchemy_nor_a_driver(pr
     assert "nothing to merge" in light(project, "merge", code=1)
 
 
-def test_commands_that_only_read_the_history_load_the_driver_alone(project: Path):
+@pytest.mark.parametrize("path", ["absolute", "relative"])
+def test_commands_that_only_read_the_history_load_the_driver_alone(project: Path, path: str):
+    if path == "relative":  # sqlite:///shop.db, a file beside pyproject.toml, as most projects write it
+        (project / "pyproject.toml").write_text('[tool.dbshift]\nmigrations = "migrations"\nurl = "sqlite:///shop.db"\n')
     light(project, "revision", "--sql", "-m", "first")
     code, _, output = run(project, "upgrade")  # the first run creates the history table: SQLAlchemy does that
     assert code == 0, output
@@ -103,3 +106,5 @@ def test_commands_that_only_read_the_history_load_the_driver_alone(project: Path
         # nor the schema model and its operations: the history is revisions and rows
         assert not modules & SCHEMA, f"dbshift {' '.join(args)} loaded {sorted(modules & SCHEMA)}"
     assert "Nothing to do" in output
+    if path == "relative":
+        assert (project / "shop.db").stat().st_size > 0

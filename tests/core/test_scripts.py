@@ -72,13 +72,13 @@ def test_revision_ids_sort_by_creation_and_are_unique():
 
 def test_revision_id_regenerated_on_collision(monkeypatch: pytest.MonkeyPatch):
     draws = iter([0x0000, 0xFFFF, 0x0005])
-    monkeypatch.setattr(scripts.secrets, "randbelow", lambda n: next(draws))
+    monkeypatch.setattr("secrets.randbelow", lambda n: next(draws))
     taken = {"20261121142301_0000", "20261121142301_ffff"}  # a "full" second: any free suffix will do
     assert scripts.new_revision_id(NOW, taken) == "20261121142301_0005"
 
 
 def test_revision_id_after_same_second_siblings(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(scripts.secrets, "randbelow", lambda n: 0)
+    monkeypatch.setattr("secrets.randbelow", lambda n: 0)
     taken = {"20261121142301_1234", "20261121142300_ffff", "20261121142302_0000"}
     assert scripts.new_revision_id(NOW, taken) == "20261121142301_1235"
 
