@@ -1,5 +1,9 @@
-"""What the API's commands return: plain frozen values, never printed here (those of the commands that read
-and record the history are defined in :mod:`.history_results`)."""
+"""What the API's commands return: plain frozen values, never printed here.
+
+Those of the commands that read and record the history are defined in :mod:`.history_results`, those of
+``upgrade`` and ``downgrade`` in :mod:`.run_results`, so that each command defines only the classes it returns
+(a frozen dataclass takes about a millisecond to define); this module names them all, loading each on first use.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,25 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import DEFAULT_PROGRAM, for_program
 from ..core.graph import Revision
-from .history_results import AcceptResult, HistoryEntry, ResolveResult, ShowResult, StampResult, Status
+from ..core.lazy import lazy_names
 
-__all__ = [
-    "AcceptResult", "AdoptResult", "CheckResult", "DiffResult", "HistoryEntry", "InitResult", "LintReport", "LintResult",
-    "RebaseResult", "ResolveResult", "RevisionResult", "RunResult", "ShowResult", "SqlScript", "StampResult", "Status",
-]
+_ELSEWHERE = {
+    ".history_results": ["AcceptResult", "HistoryEntry", "ResolveResult", "ShowResult", "StampResult", "Status"],
+    ".run_results": ["RunResult", "SqlScript"],
+}
+__all__ = sorted([
+    "AdoptResult", "CheckResult", "DiffResult", "InitResult", "LintReport", "LintResult", "RebaseResult",
+    "RevisionResult", *(name for names in _ELSEWHERE.values() for name in names),
+])
+__getattr__ = lazy_names(__name__.rpartition(".")[0], _ELSEWHERE, globals())
 
 if TYPE_CHECKING:  # annotations only: the history commands never load the operations
     from ..core import ops as o
     from ..core.findings import Finding
     from ..core.renames import PossibleRename
     from ..core.unmodelled import Dependant, Difference
-    from ..runner.events import Step, StepPreview
+    from .history_results import AcceptResult, HistoryEntry, ResolveResult, ShowResult, StampResult, Status  # noqa: F401
+    from .run_results import RunResult, SqlScript  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -43,28 +53,6 @@ class RevisionResult:
     possible_renames: tuple[PossibleRename, ...] = ()
     dependants: tuple[Dependant, ...] = ()  # views, triggers… that ops drop or change under
     notes: tuple[str, ...] = ()  # what the file cannot do that a run would (a .sql file: checks, triggers)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """An upgrade or downgrade against a database (or its dry run)."""
-
-    direction: str
-    steps: tuple[Step, ...]
-    current: tuple[str, ...] = ()
-    plan: tuple[StepPreview, ...] = ()  # the statements each step runs (dry runs and confirmations)
-    dry_run: bool = False
-    resumed: str | None = None  # the revision whose unfinished run this one resumed
-
-
-@dataclass(frozen=True)
-class SqlScript:
-    """Offline mode: the SQL of an upgrade or downgrade between two revisions, run nowhere."""
-
-    direction: str
-    steps: tuple[Step, ...]
-    sql: str
-    current: tuple[str, ...] = ()  # where a database would be after running ``sql``
 
 
 @dataclass(frozen=True)

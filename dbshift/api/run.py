@@ -30,7 +30,7 @@ from .errors import (
     UnacknowledgedFinding, UnfinishedMigration,
 )
 from .options import RunOptions
-from .results import RunResult, SqlScript
+from .run_results import RunResult, SqlScript
 from .schemas import database_schema_for
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from ..project.config import Config
 from ..runner.events import Event, RunFinished
 from .context import applied_ids, edited, load_graph
 from .options import RunOptions
-from .results import RunResult
+from .run_results import RunResult
 
 
 def up_to_date(

@@ -105,6 +105,8 @@ def test_commands_that_only_read_the_history_load_the_driver_alone(project: Path
         assert modules & DRIVERS == {"sqlite3", "_sqlite3"}, (args, sorted(modules & DRIVERS))
         # nor the schema model and its operations: the history is revisions and rows
         assert not modules & SCHEMA, f"dbshift {' '.join(args)} loaded {sorted(modules & SCHEMA)}"
+        # nor other commands' results and parsers: defining them is most of what such a command would cost more
+        assert "dbshift.api.results" not in modules, f"dbshift {' '.join(args)} defined every command's results"
     assert "Nothing to do" in output
     if path == "relative":
         assert (project / "shop.db").stat().st_size > 0
