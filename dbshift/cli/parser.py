@@ -8,9 +8,11 @@ full parser reads again, so errors and help are always the full parser's.
 from __future__ import annotations
 
 import argparse
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from ..console.run_options import LOCK_WAIT, RUN_FLAGS, RunFlag
+if TYPE_CHECKING:
+    from ..console.run_options import RunFlag
+
 
 RUN_HELP = """\
 Safety:
@@ -56,6 +58,14 @@ alembic_version names (and all they build on), changing nothing in the schema.
 """
 
 
+def _lock_wait(p: argparse.ArgumentParser, *, hidden: bool = False) -> None:
+    """``--lock-wait``, which the commands that take the run lock offer as ``upgrade`` does."""
+    if isinstance(p, argparse.ArgumentParser):  # a command not built needs no run option (nor their module)
+        from ..console.run_options import LOCK_WAIT
+
+        _add(p, LOCK_WAIT, hidden=hidden)
+
+
 def _add(p: argparse.ArgumentParser, flag: RunFlag, *, hidden: bool = False) -> None:
     """One shared run option as an argparse option; its value stays as typed (parsed once, later)."""
     help_text = argparse.SUPPRESS if hidden else flag.help
@@ -70,8 +80,12 @@ def _add(p: argparse.ArgumentParser, flag: RunFlag, *, hidden: bool = False) -> 
 def _run_command(commands: argparse._SubParsersAction, name: str, help_text: str, target_help: str,
                  default: str | None) -> None:
     p = commands.add_parser(name, help=help_text, description=RUN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    if not isinstance(p, argparse.ArgumentParser):
+        return
     p.add_argument("target", nargs="?", default=default, help=target_help)
     p.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    from ..console.run_options import RUN_FLAGS
+
     for flag in RUN_FLAGS:
         _add(p, flag)
 
@@ -157,7 +171,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                          help="all of its changes are in the database now: record it as applied")
     outcome.add_argument("--rolled-back", dest="outcome", action="store_const", const="rolled-back",
                          help="none of its changes are in the database: record it as not applied (pending again)")
-    _add(p, LOCK_WAIT, hidden=True)
+    _lock_wait(p, hidden=True)
 
     p = commands.add_parser(
         "accept", help="accept edits to applied migrations: record their files' checksums as they are now",
@@ -166,7 +180,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                     "(a comment, a fix for databases not yet migrated).",
     )
     p.add_argument("revisions", nargs="+", metavar="revision")
-    _add(p, LOCK_WAIT, hidden=True)
+    _lock_wait(p, hidden=True)
 
     p = commands.add_parser("current", help="the revision(s) the database is at")
     p.add_argument("-v", "--verbose", action="store_true", help="also the database (password hidden) and what is pending")
@@ -186,7 +200,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     _json(p)
     p = commands.add_parser("stamp", help="record a revision as applied without running anything")
     p.add_argument("target", help="head, heads, base or a revision")
-    _add(p, LOCK_WAIT)
+    _lock_wait(p)
     p = commands.add_parser(
         "adopt", help="take over a database Alembic migrated: record its alembic_version in dbshift's history",
         description=ADOPT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -199,7 +213,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--version-table", metavar="NAME",
                    help="Alembic's version table (default: as env.py configures it, else alembic_version)")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask before recording")
-    _add(p, LOCK_WAIT, hidden=True)
+    _lock_wait(p, hidden=True)
     p = commands.add_parser("merge", help="join several heads with an empty migration")
     p.add_argument("revisions", nargs="*", help="the heads to merge (default: all)")
     p.add_argument("-m", "--message", default="merge", help="what the merge is")

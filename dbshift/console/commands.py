@@ -15,11 +15,11 @@ from ..project.config import Config
 from . import words
 from .output import Output
 from .progress import lock_notes, progress_for
-from .run_options import RunChoices
 from .shapes import check_json, current_json, heads_json, history_json, lint_json, result_json, show_json
 
 if TYPE_CHECKING:
     from ..core.renames import PossibleRename
+    from .run_options import RunChoices
 
 EXIT_OK, EXIT_DIFFERENCES = 0, 2
 

@@ -23,7 +23,8 @@ READ = [
     ["resolve", "20260101000000_abcd", "--rolled-back"],
     ["accept", "a", "b"],
     ["show"],
-    ["stamp", "head"],
+    ["stamp", "head", "--lock-wait", "1s"],
+    ["accept", "a", "--lock-wait", "2s"],  # an option its help does not show
     ["adopt", "--dry-run"],
     ["merge", "-m", "join"],
     ["rebase", "x", "--onto", "y", "--no-db-check"],
