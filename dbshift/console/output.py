@@ -18,13 +18,16 @@ import os
 import re
 from typing import TextIO
 
-_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: compiled by the first line that holds one (compiling it costs most commands more than printing does)
+_UNPRINTABLE = "[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\x1b"}
 
 
 def printable(text: str) -> str:
     """``text`` with every control character (tab aside) escaped, as one line."""
-    return _UNPRINTABLE.sub(lambda m: _NAMED.get(m.group(), m.group().encode("unicode_escape").decode("ascii")), text)
+    if text.isprintable():  # every character the pattern escapes is one Python does not count as printable
+        return text
+    return re.sub(_UNPRINTABLE, lambda m: _NAMED.get(m.group(), m.group().encode("unicode_escape").decode("ascii")), text)
 
 
 class Output:

@@ -7,7 +7,6 @@ line names a command, ``program`` says how the front end runs it.
 
 from __future__ import annotations
 
-import textwrap
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable
 
@@ -183,6 +182,8 @@ OUTSIDE_MARK = "(outside a transaction) "
 def statement_lines(preview: StepPreview, indent: str) -> list[str]:
     """Every statement in full, its own lines kept (the next ones indented under its first); one that runs
     outside a transaction says so first."""
+    import textwrap
+
     lines = []
     for number, sql in enumerate(preview.statements):
         first, *rest = textwrap.dedent(sql.expandtabs(4).strip("\n")).rstrip().splitlines() or [""]
