@@ -18,7 +18,7 @@ runs (:func:`refuse_unadopted`): replaying the history over it would fail.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import DbshiftError, command
 from ..core.graph import Revision, RevisionGraph
@@ -29,10 +29,11 @@ from ..project.alembic import scripts, version_table
 from ..project.config import Config
 from .context import Emit, applied_ids, connection, current_of, ensure_history_table, load_graph, locked, read_rows
 from .options import DEFAULT_WAIT_S
-from .results import AdoptResult
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from .results import AdoptResult
 
 ADOPTED_BY = "adopted from {table}"  # run_by of the rows adopt writes: how undo tells them apart
 
@@ -112,7 +113,7 @@ def adopt_plan(config: Config, *, version_table_name: str | None = None) -> Adop
     action = "already" if _adopted_rows(rows, table) and applied_ids(rows) >= set(wanted) else "plan"
     if action == "plan":
         _refuse_other_history(rows, wanted, table)
-    return AdoptResult(action, table, at, tuple(graph.get(r) for r in wanted), graph.current(wanted), True)
+    return _result(action, table, at, tuple(graph.get(r) for r in wanted), graph.current(wanted), True)
 
 
 def adopt(
@@ -131,7 +132,7 @@ def adopt(
         ensure_history_table(conn)
         rows = read_rows(conn)
         if _adopted_rows(rows, table) and applied_ids(rows) >= set(wanted):
-            return AdoptResult("already", table, at, tuple(graph.get(r) for r in wanted),
+            return _result("already", table, at, tuple(graph.get(r) for r in wanted),
                                current_of(graph, applied_ids(rows)), True)
         _refuse_other_history(rows, wanted, table)
         history.require_writable(conn)
@@ -140,7 +141,7 @@ def adopt(
                 rev = graph.get(rev_id)
                 checksum = files.file_checksum(Path(rev.path)) if rev.path else ""
                 history.record(conn, rev_id, rev.message, checksum, 0, run_by=ADOPTED_BY.format(table=table))
-    return AdoptResult("adopted", table, at, tuple(graph.get(r) for r in wanted), graph.current(wanted), True)
+    return _result("adopted", table, at, tuple(graph.get(r) for r in wanted), graph.current(wanted), True)
 
 
 def undo_adoption(
@@ -167,7 +168,7 @@ def undo_adoption(
             with conn.begin():
                 history.history_table.drop(conn)
     removed = tuple(graph.get(r.revision) if r.revision in graph else _unknown(r) for r in adopted)
-    return AdoptResult("undone", table, at, removed, (), True)
+    return _result("undone", table, at, removed, (), True)
 
 
 def confirm_adoption(
@@ -190,7 +191,7 @@ def confirm_adoption(
             raise AdoptionMovedOn(table, at, missing)
         with conn.begin():
             version_table.drop(conn, table)
-    return AdoptResult("confirmed", table, at, (), current_of(graph, applied), False)
+    return _result("confirmed", table, at, (), current_of(graph, applied), False)
 
 
 def refuse_unadopted(conn: sa.Connection, rows: list[HistoryRow], table: str = scripts.VERSION_TABLE) -> None:
@@ -204,6 +205,13 @@ def refuse_unadopted(conn: sa.Connection, rows: list[HistoryRow], table: str = s
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _result(*fields: Any) -> AdoptResult:
+    """An :class:`~.results.AdoptResult`, its module loaded here: a run asks only :func:`refuse_unadopted`."""
+    from .results import AdoptResult
+
+    return AdoptResult(*fields)
 
 
 def _alembic_state(

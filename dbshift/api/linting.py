@@ -21,10 +21,11 @@ from ..project import files
 from ..project.config import Config
 from .context import applied_ids, connection, load_graph, read_rows
 from .errors import UnknownLintCode
-from .results import LintReport, LintResult
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from .results import LintResult
 
 
 def lint(
@@ -40,6 +41,7 @@ def lint(
     ones are judged on the database's rows when it can be reached.
     """
     from ..database.connect import normalize_url
+    from .results import LintReport, LintResult  # here: a run, which asks data_findings only, needs neither
 
     ignore = tuple(ignore)
     for code in ignore:

@@ -31,7 +31,6 @@ from .errors import (
 )
 from .options import RunOptions
 from .run_results import RunResult, SqlScript
-from .schemas import database_schema_for
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -198,6 +197,7 @@ def _preview(
     conn: sa.Connection, config: Config, steps: list[Step], found: Mapping[str, Sequence[Finding]]
 ) -> tuple[StepPreview, ...]:
     from ..runner.preview import preview  # the function: the package attribute may be the module
+    from .schemas import database_schema_for
 
     try:
         start = database_schema_for(conn, config)

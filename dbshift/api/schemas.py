@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..core import ops as o
 from ..core.model import Schema, Table, qualified
-from ..core.renames import Ask, RenameHints, RenamePolicy
-from ..core.unmodelled import Dependant
 from ..database import history
 from ..project.config import Config
 from .errors import NoModels
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from ..core.renames import Ask, RenamePolicy
+    from ..core.unmodelled import Dependant
 
 
 def metadata(config: Config) -> Any:
@@ -206,6 +207,7 @@ def changes(target: Schema, current: Schema, dialect: str, policy: RenamePolicy 
 
 def rename_policy(config: Config, dialect: str, hints: Iterable[str], ask: Ask | None) -> RenamePolicy:
     """Renames declared in the models and on the command line, and who to ask about the others."""
+    from ..core.renames import RenameHints, RenamePolicy
     from ..sqla.from_metadata import rename_hints
     from ..sqla.normalize import equivalence_for
 
