@@ -34,6 +34,6 @@ def test_every_dataclass_has_a_docstring():
     for path in sorted((ROOT / "dbshift").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.ClassDef) and ast.get_docstring(node) is None
-                    and any(ast.unparse(d).startswith(("dataclass", "dataclasses.dataclass")) for d in node.decorator_list)):
+                    and any(ast.unparse(d).startswith(("dataclass", "dataclasses.dataclass", "frozen")) for d in node.decorator_list)):
                 missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert not missing, "dataclasses without a docstring:\n" + "\n".join(missing)

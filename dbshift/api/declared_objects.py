@@ -32,7 +32,7 @@ as any index of the models.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..core import model as m
@@ -41,6 +41,7 @@ from ..core.errors import DbshiftError
 from ..core.objects import DbObject, dependants
 from ..sqla.dialect import MYSQL_FAMILY, server_dialect
 from .schemas import changes
+from ..core.values import frozen
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -87,7 +88,7 @@ class NoScratchDatabase(DbshiftError):
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class _Trial:
     """What the database printed: every object read after the declared ones were created (``objects``), each
     declared object's id with the ids of what it became (``made``), and the tables when asked for."""

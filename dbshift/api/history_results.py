@@ -4,19 +4,19 @@ commands define no more of them than they use.  :mod:`dbshift.api.results` names
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..core.graph import Revision
 from ..database.rows import HistoryRow
+from ..core.values import frozen
 
 if TYPE_CHECKING:  # annotations only: the history commands never load the operations
     from ..core import ops as o
     from ..runner.events import StepPreview
 
 
-@dataclass(frozen=True)
+@frozen
 class HistoryEntry:
     """One revision of ``history``: whether it is applied, where the database is, and (``row``) what
     ``dbshift_history`` records of its run: when, how long, by whom."""
@@ -29,7 +29,7 @@ class HistoryEntry:
     created: datetime | None = None  # when the migration was written (from its id or its file's header)
 
 
-@dataclass(frozen=True)
+@frozen
 class Status:
     """Where a database stands: current and head revisions, pending ones, unfinished runs, edited files."""
 
@@ -44,7 +44,7 @@ class Status:
         return not self.pending and not self.unfinished
 
 
-@dataclass(frozen=True)
+@frozen
 class ShowResult:
     """One migration: its operations and, rendered for ``dialect`` (the configured database's, without
     connecting), every statement of its upgrade and of its downgrade.
@@ -65,7 +65,7 @@ class ShowResult:
     kind: str = "python"  # python | sql | alembic
 
 
-@dataclass(frozen=True)
+@frozen
 class StampResult:
     """The revisions recorded before and after ``stamp`` (no schema change)."""
 
@@ -73,7 +73,7 @@ class StampResult:
     after: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class ResolveResult:
     """How an unfinished migration was recorded to have ended (``resolve``)."""
 
@@ -83,7 +83,7 @@ class ResolveResult:
     outcome: str  # applied | rolled-back
 
 
-@dataclass(frozen=True)
+@frozen
 class AcceptResult:
     """An applied migration's edit accepted: its checksum as recorded (``old``) and as now (``new``)."""
 

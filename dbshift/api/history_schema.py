@@ -18,7 +18,7 @@ stays as the database reports it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Union
 
@@ -30,6 +30,7 @@ from ..core.graph import RevisionGraph
 from ..core.types import parse_type
 from ..project import files
 from ..sqla.dialect import MYSQL_FAMILY
+from ..core.values import frozen
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -41,7 +42,7 @@ OldSide = Union[m.Column, m.Table, m.Constraint, m.Index]
 """What an operation that changes or removes something holds of it as it was."""
 
 
-@dataclass(frozen=True)
+@frozen
 class History:
     """What the migrations' upgrades leave, in order: the schema as the files state it (``declared``) and the
     enum types they create, by key; each table also bound to one database (:meth:`bound`), when asked for."""

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 from ..core.durations import seconds
+from ..core.values import frozen
 
 DEFAULT_WAIT_S = 60.0  # how long a run waits for another run's lock, unless told
 
 
-@dataclass(frozen=True)
+@frozen
 class RunOptions:
     """The options of an upgrade or downgrade against a database.
 

@@ -7,13 +7,13 @@ Those of the commands that read and record the history are defined in :mod:`.his
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core.errors import DEFAULT_PROGRAM, for_program
 from ..core.graph import Revision
 from ..core.lazy import lazy_names
+from ..core.values import frozen
 
 _ELSEWHERE = {
     ".history_results": ["AcceptResult", "HistoryEntry", "ResolveResult", "ShowResult", "StampResult", "Status"],
@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # annotations only: the history commands never load the opera
     from .run_results import RunResult, SqlScript  # noqa: F401
 
 
-@dataclass(frozen=True)
+@frozen
 class InitResult:
     """A project set up by ``init``: its pyproject.toml, migrations directory and models."""
 
@@ -43,7 +43,7 @@ class InitResult:
     metadata: str
 
 
-@dataclass(frozen=True)
+@frozen
 class RevisionResult:
     """A migration written (``revision``/``merge``), or none (``path is None``) when nothing changed."""
 
@@ -55,7 +55,7 @@ class RevisionResult:
     notes: tuple[str, ...] = ()  # what the file cannot do that a run would (a .sql file: checks, triggers)
 
 
-@dataclass(frozen=True)
+@frozen
 class AdoptResult:
     """An adoption of a database Alembic migrated (:mod:`dbshift.api.adoption`).
 
@@ -72,7 +72,7 @@ class AdoptResult:
     kept_table: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class RebaseResult:
     """A branch moved onto another head: the revisions whose parents were rewritten, and their files."""
 
@@ -84,7 +84,7 @@ class RebaseResult:
     checked: bool  # the database was read and has none of ``moved``
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckResult:
     """``ops``: what the database (at head) still needs to match the models; ``problems``: what is
     wrong with the history itself (forked, not at head, edited or unfinished migrations)."""
@@ -107,7 +107,7 @@ class CheckResult:
         return tuple(for_program(text, program) for text in self.issues)
 
 
-@dataclass(frozen=True)
+@frozen
 class DiffResult:
     """``sql`` starts with a ``-- not compared:`` comment per entry of ``unmodelled`` (views, functions…
     that differ and that dbshift does not compare) and a ``-- depends:`` comment per entry of ``dependants``."""
@@ -118,7 +118,7 @@ class DiffResult:
     dependants: tuple[Dependant, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class LintReport:
     """The findings for one migration; ``ignored`` are the codes its ``lint_ignore`` silenced.
 
@@ -133,7 +133,7 @@ class LintReport:
     checked: bool = False  # judged on the database's rows (a pending migration), not on its statements alone
 
 
-@dataclass(frozen=True)
+@frozen
 class LintResult:
     """The reports, oldest first; ``note`` says why the database's rows could not be read, when they could not."""
 

@@ -3,14 +3,14 @@ that an upgrade with nothing to do defines no other result.  :mod:`dbshift.api.r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from ..core.values import frozen
 
 if TYPE_CHECKING:
     from ..runner.events import Step, StepPreview
 
 
-@dataclass(frozen=True)
+@frozen
 class RunResult:
     """An upgrade or downgrade against a database (or its dry run)."""
 
@@ -22,7 +22,7 @@ class RunResult:
     resumed: str | None = None  # the revision whose unfinished run this one resumed
 
 
-@dataclass(frozen=True)
+@frozen
 class SqlScript:
     """Offline mode: the SQL of an upgrade or downgrade between two revisions, run nowhere."""
 

@@ -7,13 +7,13 @@ Click) and hands the values back to :func:`split`, which parses them once into a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 
 from ..api.options import RunOptions
+from ..core.values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class RunFlag:
     """One option: ``name`` is its RunOptions field (or ``yes``/``as_json``), ``kind`` how it is given."""
 
@@ -44,7 +44,7 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
 LOCK_WAIT = next(f for f in RUN_FLAGS if f.name == "lock_wait")  # also offered by stamp, resolve and accept
 
 
-@dataclass(frozen=True)
+@frozen
 class RunChoices:
     """What the user asked of a run: the options the API takes, and how the front end shows it."""
 

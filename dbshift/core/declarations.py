@@ -16,11 +16,12 @@ Pure values, no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar, Union
 
 from .errors import DbshiftError
 from .sqltext import closing_paren, strip_leading_comments
+from .values import frozen
 
 #: where :func:`dbshift.objects.register` keeps a ``MetaData``'s declarations (in ``metadata.info``)
 REGISTRY_KEY = "dbshift.objects"
@@ -37,7 +38,7 @@ class NotADeclaration(DbshiftError):
         super().__init__(f"{what} {first!r}: {detail}")
 
 
-@dataclass(frozen=True)
+@frozen
 class Part:
     """One part of a dotted SQL name: its text without quotes, and whether it was quoted (kept as written)."""
 
@@ -45,7 +46,7 @@ class Part:
     quoted: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     """What a ``CREATE`` statement makes: ``kind`` (``view``, ``materialized view``, ``function``,
     ``procedure``, ``trigger``, ``index``), its dotted ``name`` and, for triggers and indexes, ``table``."""
@@ -148,7 +149,7 @@ def applies_to(dialect: Dialects, name: str) -> bool:
 # --- what users declare -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class View:
     """``CREATE VIEW name AS definition``: ``definition`` is the query (``SELECT …``)."""
 
@@ -164,7 +165,7 @@ class View:
             raise NotADeclaration(f"{self.kind} {self.name}", self.definition, "the query is empty")
 
 
-@dataclass(frozen=True)
+@frozen
 class MaterializedView(View):
     """A PostgreSQL ``CREATE MATERIALIZED VIEW``; ``with_data=False`` creates it empty (``WITH NO DATA``)."""
 
@@ -174,7 +175,7 @@ class MaterializedView(View):
     kind: ClassVar[str] = "materialized view"
 
 
-@dataclass(frozen=True)
+@frozen
 class Function:
     """A function, as the ``CREATE FUNCTION`` statement ``sql`` written for its database makes it.
 
@@ -202,14 +203,14 @@ class Function:
             object.__setattr__(self, "schema", schema[-1].text)
 
 
-@dataclass(frozen=True)
+@frozen
 class Procedure(Function):
     """A stored procedure, as the ``CREATE PROCEDURE`` statement ``sql`` makes it."""
 
     kind: ClassVar[str] = "procedure"
 
 
-@dataclass(frozen=True)
+@frozen
 class Trigger:
     """A trigger, as the ``CREATE TRIGGER`` statement ``sql`` written for its database makes it.
 

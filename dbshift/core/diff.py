@@ -12,7 +12,7 @@ constraint the models leave unnamed, or one whose name the database chose
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Iterable, Protocol
 
 from . import ops as o
@@ -23,13 +23,14 @@ from .model import (
     qualified,
     serial_sequence_name,
 )
+from .values import frozen
 
 
 def _same(x: str) -> str:
     return x
 
 
-@dataclass(frozen=True)
+@frozen
 class Equivalence:
     """How a dialect decides that two spellings mean the same thing.
 
@@ -526,7 +527,7 @@ def diff_sequences(current: Schema, target: Schema) -> list[o.Op]:
     return result
 
 
-@dataclass(frozen=True)
+@frozen
 class _SerialColumn:
     """A column numbered by a sequence of its own (SERIAL): ``name`` is the sequence."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .values import frozen
 
 CODES: dict[str, str] = {
     "DS101": "drop table",
@@ -29,7 +29,7 @@ SEVERITY: dict[str, str] = {
 """Each code's one severity: "error" loses data or fails on the rows, "warning" locks or breaks running code."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """One unsafe operation: a stable ``code`` and its ``severity``, the operation, what happens, what to do.
 

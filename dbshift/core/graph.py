@@ -34,7 +34,7 @@ import heapq
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from types import MappingProxyType
 
 from .errors import (
@@ -50,13 +50,14 @@ from .errors import (
     TargetReached,
     UnknownRevision,
 )
+from .values import frozen
 
 UNKNOWN_APPLIED_HINT = "the database is at a revision the migrations directory does not know"
 
 _NUMBER = re.compile(r"[0-9]+")
 
 
-@dataclass(frozen=True)
+@frozen
 class Revision:
     """One migration: its id, the ids it builds on (2+ for a merge), its message and file."""
 
@@ -314,7 +315,7 @@ class RevisionGraph:
 # --- re-parenting ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Rebase:
     """Putting ``revision``'s branch on top of ``onto`` so the history stays linear.
 

@@ -13,16 +13,16 @@ shortened by SQLAlchemy itself before they get here (see ``sqla/from_metadata``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
 from .errors import DbshiftError
+from .values import frozen
 
 if TYPE_CHECKING:  # the model imports this module (serial sequence names)
     from .model import Schema
 
 
-@dataclass(frozen=True)
+@frozen
 class NameLimit:
     """The longest name a database takes, in ``unit`` (``bytes`` of UTF-8, or ``characters``)."""
 

@@ -14,13 +14,14 @@ dialect-specific, the dialect's own lower-case spelling (``"inet"``, ``"jsonb"``
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cached_property, lru_cache
 from typing import Callable, Iterable, TypeVar, Union, cast
 
 from .identifiers import pg_object_name
 from .objects import DbObject
 from .types import quote_literal
+from .values import frozen
 
 
 def qualified(name: str, schema: str | None) -> str:
@@ -35,7 +36,7 @@ READ_ONLY = {"written": False}
 unnamed): never compared, never written to a migration file."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Identity:
     """An identity column (``GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY``)."""
 
@@ -44,7 +45,7 @@ class Identity:
     increment: int | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Column:
     """One column.  ``default`` is the server default as SQL expression text.
 
@@ -89,7 +90,7 @@ class Column:
         object.__setattr__(self, "server_default", None)
 
 
-@dataclass(frozen=True)
+@frozen
 class PrimaryKey:
     """A primary key; ``deferrable`` keys (PostgreSQL only) may be checked at commit instead.
 
@@ -106,7 +107,7 @@ class PrimaryKey:
     reflection to drop it by; never compared, never written to a migration."""
 
 
-@dataclass(frozen=True)
+@frozen
 class ForeignKey:
     """A foreign key: ``columns`` reference ``ref_columns`` of ``ref_table``, with its actions and deferrability."""
 
@@ -135,7 +136,7 @@ class ForeignKey:
         return (self.columns, self.ref_schema, self.ref_table, self.ref_columns)
 
 
-@dataclass(frozen=True)
+@frozen
 class Unique:
     """A unique constraint; ``deferrable`` ones (PostgreSQL only) may be checked at commit instead."""
 
@@ -148,7 +149,7 @@ class Unique:
     reflection to drop it by; never compared, never written to a migration."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Check:
     """A CHECK constraint: its expression as the database stores it, and its name."""
 
@@ -159,7 +160,7 @@ class Check:
     reflection to drop it by; never compared, never written to a migration."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Exclude:
     """A PostgreSQL exclusion constraint: no two rows may match on every element at once.
 
@@ -189,7 +190,7 @@ def real_name(constraint: Constraint) -> str | None:
     return constraint.name or constraint.server_name
 
 
-@dataclass(frozen=True)
+@frozen
 class Index:
     """An index; ``expressions`` are column names or SQL expressions, in order."""
 
@@ -201,7 +202,7 @@ class Index:
     include: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class TableOptions:
     """How SQLite stores a table; every option off (the default) is an ordinary rowid table.
 
@@ -223,7 +224,7 @@ class TableOptions:
         return tuple(sql for attribute, sql in spelled if getattr(self, attribute))
 
 
-@dataclass(frozen=True)
+@frozen
 class TableRef:
     """Another table, by name: the parent a table inherits from or is a partition of."""
 
@@ -235,7 +236,7 @@ class TableRef:
         return qualified(self.name, self.schema)
 
 
-@dataclass(frozen=True)
+@frozen
 class PartitionOf:
     """PostgreSQL: the table is a partition of ``parent`` holding the rows ``bound`` admits.
 
@@ -247,7 +248,7 @@ class PartitionOf:
     bound: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Statistics:
     """PostgreSQL extended statistics on a table (``CREATE STATISTICS name (kinds) ON … FROM table``).
 
@@ -261,7 +262,7 @@ class Statistics:
     kinds: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Table:
     """A table: columns in order, keys, constraints, indexes and table-level settings."""
 
@@ -357,7 +358,7 @@ def _without(items: tuple, item: object) -> tuple:
     return tuple(i for i in items if i != item)
 
 
-@dataclass(frozen=True)
+@frozen
 class Enum:
     """A named enumerated type (PostgreSQL ``CREATE TYPE … AS ENUM``)."""
 
@@ -391,7 +392,7 @@ SEQUENCE_RANGES: dict[str, tuple[int, int]] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Sequence:
     """A standalone sequence, or a serial column's own one with options of its own (``owned_by``).
 
@@ -457,7 +458,7 @@ class Sequence:
         return qualified(self.name, self.schema)
 
 
-@dataclass(frozen=True)
+@frozen
 class Schema:
     """A whole schema: tables, enum types, sequences and other objects, each kept sorted by key.
 

@@ -19,12 +19,12 @@ MariaDB rule is checked against a real server by the tests.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import AbstractSet, Literal
 
 from . import model as m
 from . import ops as o
 from .types import parse_type
+from .values import frozen
 
 Algorithm = Literal["INSTANT", "INPLACE", "COPY"]
 Server = tuple[str, tuple[int, ...]]
@@ -33,7 +33,7 @@ Server = tuple[str, tuple[int, ...]]
 _RANK: dict[str, int] = {"INSTANT": 0, "INPLACE": 1, "COPY": 2}
 
 
-@dataclass(frozen=True)
+@frozen
 class OnlineDDL:
     """How the server carries out one operation: ``algorithm``; ``concurrent``: other sessions may write to
     the table meanwhile (``LOCK=NONE``); ``why``: what makes it a table copy, in a few words (COPY only)."""

@@ -11,9 +11,9 @@ run before the change, inside the migration's transaction.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .types import parse_type
+from .values import frozen
 
 _INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "integer": 32, "int": 32, "bigint": 64}
 _BOUNDED_STRINGS = ("varchar", "char", "nvarchar", "nchar", "character varying", "character")
@@ -26,7 +26,7 @@ _SET = re.compile(r"^\s*set\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
 _MEMBER = re.compile(r"'((?:[^']|'')*)'")
 
 
-@dataclass(frozen=True)
+@frozen
 class Loss:
     """What converting values to the new type can lose, as the rule the values must meet.
 

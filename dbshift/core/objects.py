@@ -20,8 +20,9 @@ Pure values, no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterable, Iterator
+from .values import frozen
 
 
 #: a dependency on every column of a table: any change of the table's structure breaks the object
@@ -44,7 +45,7 @@ _NOT_WRITTEN = {"written": False}
 """Field metadata: never written to a migration file (what only the database says of itself)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class DbObject:
     """One object a database holds besides tables, enums and sequences.
 

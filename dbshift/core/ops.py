@@ -12,7 +12,7 @@ are opaque to the schema: ``apply`` leaves it unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 from . import enum_columns
@@ -23,6 +23,7 @@ from .model import (
 )
 from .narrowing import Loss, loss
 from .objects import DbObject
+from .values import frozen
 
 
 class IrreversibleOperation(DbshiftError):
@@ -58,7 +59,7 @@ def _change_table(schema: Schema, key: str, change: Callable[[Table], Table]) ->
 # --- tables -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateTable(Op):
     """Create ``table`` with its columns, keys, constraints and indexes."""
 
@@ -76,7 +77,7 @@ class CreateTable(Op):
         return f"create table {self.table.key}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DropTable(Op):
     """Drop ``table`` and its rows (the table is kept whole, for the reverse)."""
 
@@ -97,7 +98,7 @@ class DropTable(Op):
         return f"drop table {self.table.key}"
 
 
-@dataclass(frozen=True)
+@frozen
 class RenameTable(Op):
     """Rename table ``old`` to ``new``, keeping its rows."""
 
@@ -118,7 +119,7 @@ class RenameTable(Op):
         return f"rename table {qualified(self.old, self.schema)} to {self.new}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AlterTableComment(Op):
     """Change a table's comment from ``old`` to ``new`` (None: no comment)."""
 
@@ -137,7 +138,7 @@ class AlterTableComment(Op):
         return f"change comment of table {qualified(self.table, self.schema)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AlterTableLogging(Op):
     """Make a table UNLOGGED (``unlogged=True``) or logged again (PostgreSQL)."""
 
@@ -155,7 +156,7 @@ class AlterTableLogging(Op):
         return f"make table {qualified(self.table, self.schema)} {'unlogged' if self.unlogged else 'logged'}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AlterTableCluster(Op):
     """Mark the index ``CLUSTER`` orders a table by (PostgreSQL); ``new=None`` removes the mark."""
 
@@ -174,7 +175,7 @@ class AlterTableCluster(Op):
         return f"cluster table {qualified(self.table, self.schema)} on {self.new or 'no index'}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AlterTableOptions(Op):
     """Change how SQLite stores a table (WITHOUT ROWID, STRICT, AUTOINCREMENT); SQLite rebuilds the table."""
 
@@ -193,7 +194,7 @@ class AlterTableOptions(Op):
         return f"set options of table {qualified(self.table, self.schema)} to {', '.join(self.new.names) or 'none'}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AlterTableInherit(Op):
     """Make a table inherit from ``parent`` (``inherit=True``: ``INHERIT``) or stop (``NO INHERIT``), PostgreSQL.
 
@@ -226,7 +227,7 @@ class AlterTableInherit(Op):
         return f"make table {qualified(self.table, self.schema)} {how} {self.parent.key}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AttachPartition(Op):
     """Make a table a partition of a partitioned table (PostgreSQL ``ATTACH PARTITION``); its rows stay and
     must all fall within the bound, which PostgreSQL checks."""
@@ -251,7 +252,7 @@ class AttachPartition(Op):
                 f"{self.partition_of.parent.key} ({self.partition_of.bound})")
 
 
-@dataclass(frozen=True)
+@frozen
 class DetachPartition(Op):
     """Make a partition an ordinary table again (PostgreSQL ``DETACH PARTITION``); its rows stay with it."""
 
@@ -274,7 +275,7 @@ class DetachPartition(Op):
         return f"detach partition {qualified(self.table, self.schema)} from {self.partition_of.parent.key}"
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateStatistics(Op):
     """Create extended statistics on a table (PostgreSQL ``CREATE STATISTICS``)."""
 
@@ -297,7 +298,7 @@ class CreateStatistics(Op):
         return f"create statistics {self.statistics.name} on {qualified(self.table, self.schema)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DropStatistics(Op):
     """Drop extended statistics from a table (PostgreSQL ``DROP STATISTICS``); no row is touched."""
 
@@ -320,7 +321,7 @@ class DropStatistics(Op):
         return f"drop statistics {self.statistics.name} on {qualified(self.table, self.schema)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AlterColumnStatistics(Op):
     """Set how many values ANALYZE samples for a column (PostgreSQL ``ALTER COLUMN … SET STATISTICS``);
     None is the server's default."""
@@ -350,7 +351,7 @@ class AlterColumnStatistics(Op):
 # --- columns ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class AddColumn(Op):
     """Add ``column`` to ``table``."""
 
@@ -373,7 +374,7 @@ class AddColumn(Op):
         return f"add column {qualified(self.table, self.schema)}.{self.column.name}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DropColumn(Op):
     """Drop ``column`` and its values from ``table`` (the column is kept whole, for the reverse)."""
 
@@ -399,7 +400,7 @@ class DropColumn(Op):
         return f"drop column {qualified(self.table, self.schema)}.{self.column.name}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AlterColumn(Op):
     """Change a column's type, nullability, default, comment or generation.
 
@@ -470,7 +471,7 @@ class AlterColumn(Op):
         return f"alter column {where} ({', '.join(changes) or 'no change'})"
 
 
-@dataclass(frozen=True)
+@frozen
 class RenameColumn(Op):
     """Rename column ``old`` of ``table`` to ``new``, keeping its values."""
 
@@ -516,7 +517,7 @@ def _rename_references(table: Table, old: str, new: str) -> Table:
 # --- indexes and constraints -------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateIndex(Op):
     """Create an index; ``concurrently``: without blocking writes to the table (PostgreSQL ``CREATE INDEX
     CONCURRENTLY``, run outside the migration's transaction; other databases build it as usual)."""
@@ -539,7 +540,7 @@ class CreateIndex(Op):
         return f"create index {self.index.name}{how} on {qualified(self.table, self.schema)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DropIndex(Op):
     """Drop an index; ``concurrently`` as for :class:`CreateIndex`."""
 
@@ -564,7 +565,7 @@ class DropIndex(Op):
         return f"drop index {self.index.name}{how} on {qualified(self.table, self.schema)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AddConstraint(Op):
     """Add a constraint.
 
@@ -606,7 +607,7 @@ class AddConstraint(Op):
         return f"add {kind} {self.constraint.name or ''} on {qualified(self.table, self.schema)}{how}".replace("  ", " ")
 
 
-@dataclass(frozen=True)
+@frozen
 class ValidateConstraint(Op):
     """Check the rows already there against a constraint added ``NOT VALID`` (PostgreSQL ``VALIDATE
     CONSTRAINT``: a scan that lets reads and writes go on).  Other databases: nothing.  Its reverse does
@@ -623,7 +624,7 @@ class ValidateConstraint(Op):
         return f"validate constraint {self.name} on {qualified(self.table, self.schema)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DropConstraint(Op):
     """Drop a key or constraint of ``table`` (kept whole, for the reverse)."""
 
@@ -647,7 +648,7 @@ class DropConstraint(Op):
 # --- enum types and sequences -----------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateEnum(Op):
     """Create a named enum type (PostgreSQL)."""
 
@@ -665,7 +666,7 @@ class CreateEnum(Op):
         return f"create enum type {self.enum.key}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DropEnum(Op):
     """Drop a named enum type (PostgreSQL)."""
 
@@ -682,7 +683,7 @@ class DropEnum(Op):
         return f"drop enum type {self.enum.key}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AlterEnum(Op):
     """Change the values of an enum type (add, rename or remove values), and so of the columns of that type.
 
@@ -731,7 +732,7 @@ class AlterEnum(Op):
         return f"alter enum type {self.old.key}"
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateSequence(Op):
     """Create a sequence."""
 
@@ -747,7 +748,7 @@ class CreateSequence(Op):
         return f"create sequence {self.sequence.key}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DropSequence(Op):
     """Drop a sequence."""
 
@@ -763,7 +764,7 @@ class DropSequence(Op):
         return f"drop sequence {self.sequence.key}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AlterSequence(Op):
     """Change a sequence's options (data type, increment, bounds, start, cache, cycle)."""
 
@@ -791,7 +792,7 @@ class AlterSequence(Op):
         return f"alter sequence {self.old.key} ({', '.join(self.changes) or 'no change'})"
 
 
-@dataclass(frozen=True)
+@frozen
 class AttachSequence(Op):
     """Standalone ``sequence`` becomes the one behind serial column ``table.column``.
 
@@ -815,7 +816,7 @@ class AttachSequence(Op):
         return f"attach sequence {self.sequence.key} to {qualified(self.table, self.schema)}.{self.column}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DetachSequence(Op):
     """The sequence behind serial column ``table.column`` becomes standalone ``sequence``."""
 
@@ -839,7 +840,7 @@ class DetachSequence(Op):
 # --- schemas (namespaces) ---------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateSchema(Op):
     """Create a database schema (a namespace such as ``audit``)."""
 
@@ -857,7 +858,7 @@ class CreateSchema(Op):
         return f"create schema {self.name}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DropSchema(Op):
     """Drop an empty database schema; what it held is dropped by the operations before."""
 
@@ -878,7 +879,7 @@ class DropSchema(Op):
 # --- other objects: views, functions, triggers… ------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateObject(Op):
     """Create a view, function, trigger… (:class:`~dbshift.core.objects.DbObject`) by its ``create`` statements."""
 
@@ -896,7 +897,7 @@ class CreateObject(Op):
         return f"create {self.object.label}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DropObject(Op):
     """Drop a view, function, trigger… by its ``drop`` statements; it carries its definition for the reverse."""
 
@@ -919,7 +920,7 @@ class DropObject(Op):
         return f"drop {self.object.label}"
 
 
-@dataclass(frozen=True)
+@frozen
 class ReplaceObject(Op):
     """Change a view, function… in place: ``new``'s ``replace`` statements (``CREATE OR REPLACE``)."""
 
@@ -945,7 +946,7 @@ class ReplaceObject(Op):
         return f"replace {self.new.label}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Backfill(Op):
     """Set ``column`` to ``value`` (SQL expression text) in rows where it is NULL.
 
@@ -977,7 +978,7 @@ class Backfill(Op):
 # --- hand-written steps -----------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class RunSQL(Op):
     """Run SQL as written.  ``sql`` may hold several statements separated by ``;``."""
 
@@ -994,7 +995,7 @@ class RunSQL(Op):
         return f"run SQL: {first[:60]}"
 
 
-@dataclass(frozen=True)
+@frozen
 class RunPython(Op):
     """Call ``func(connection)`` with the migration's SQLAlchemy connection."""
 
@@ -1010,7 +1011,7 @@ class RunPython(Op):
         return f"run Python: {getattr(self.func, '__name__', repr(self.func))}"
 
 
-@dataclass(frozen=True)
+@frozen
 class BulkInsert(Op):
     """Insert seed rows; its reverse (:class:`BulkDelete` of the same rows) removes one row per row inserted."""
 
@@ -1028,7 +1029,7 @@ class BulkInsert(Op):
         return f"insert {len(self.rows)} row(s) into {qualified(self.table, self.schema)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class BulkDelete(Op):
     """Delete one row per given mapping of column values: a row holding those values (None matches NULL).
 

@@ -17,12 +17,13 @@ from typing import Mapping
 
 from .model import qualified
 from .narrowing import Loss
+from .values import frozen
 
 DEFAULT_LARGE_ROWS = 100_000
 """Rows from which a table is large enough for a lock or a rewrite to matter (``large_table_rows``)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Probe:
     """A question about the rows of one table (``schema.table``)."""
 
@@ -34,26 +35,26 @@ class Probe:
         return qualified(self.table, self.schema)
 
 
-@dataclass(frozen=True)
+@frozen
 class Size(Probe):
     """How many rows the table holds, and its size on disk."""
 
 
-@dataclass(frozen=True)
+@frozen
 class NullRows(Probe):
     """Rows whose ``column`` is NULL."""
 
     column: str
 
 
-@dataclass(frozen=True)
+@frozen
 class FilledRows(Probe):
     """Rows whose ``column`` holds a value (what dropping it loses)."""
 
     column: str
 
 
-@dataclass(frozen=True)
+@frozen
 class DuplicateRows(Probe):
     """Rows sharing their values of ``expressions`` (column names or SQL) with another row; ``where`` limits
     the rows to those a partial index covers.  Rows with a NULL among the values never clash."""
@@ -62,7 +63,7 @@ class DuplicateRows(Probe):
     where: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class OrphanRows(Probe):
     """Rows whose ``columns`` (none NULL) match no row of the referenced table's ``ref_columns``."""
 
@@ -72,14 +73,14 @@ class OrphanRows(Probe):
     ref_columns: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class FailingCheck(Probe):
     """Rows for which the CHECK ``expression`` is false."""
 
     expression: str
 
 
-@dataclass(frozen=True)
+@frozen
 class LosingRows(Probe):
     """Rows whose ``column`` holds a value the ``new_type`` cannot hold as it is (``loss`` says the rule)."""
 
@@ -88,7 +89,7 @@ class LosingRows(Probe):
     loss: Loss
 
 
-@dataclass(frozen=True)
+@frozen
 class EnumRows(Probe):
     """Rows holding one of ``values`` in the columns of enum type ``schema.table`` (the type's name)."""
 
@@ -96,7 +97,7 @@ class EnumRows(Probe):
     columns: tuple[tuple[str, str], ...] | None = None  # (table key, column), when the operation names them
 
 
-@dataclass(frozen=True)
+@frozen
 class Answer:
     """``count`` rows answer the question; ``samples``: a few of them, as ``key=value`` text.
 

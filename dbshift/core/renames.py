@@ -10,10 +10,11 @@ silently becoming a drop and an add.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from .errors import DbshiftError
+from .values import frozen
 
 if TYPE_CHECKING:
     from .model import Column, Table
@@ -25,7 +26,7 @@ class BadRenameHint(DbshiftError):
         super().__init__(f"invalid rename hint {hint!r}: expected OLD_TABLE:NEW_TABLE or TABLE.OLD_COLUMN:NEW_COLUMN")
 
 
-@dataclass(frozen=True)
+@frozen
 class PossibleRename:
     """A vanished object and a new, compatible one: maybe a rename."""
 
@@ -41,7 +42,7 @@ class PossibleRename:
         return f"{self.kind} {self.old} disappeared and {self.new} appeared"
 
 
-@dataclass(frozen=True)
+@frozen
 class RenameHints:
     """Declared renames: ``tables`` maps old table key → new name; ``columns`` maps "table.old" → new name.
 

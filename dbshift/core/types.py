@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from dataclasses import dataclass
 
 from .errors import DbshiftError
+from .values import frozen
 
 GENERIC = frozenset(
     """integer bigint smallint varchar char text boolean timestamp timestamptz
@@ -35,7 +35,7 @@ _ENUM = re.compile(r"^enum(?::([^()]+))?\((.*)\)$", re.S)
 _LITERAL = re.compile(r"'((?:[^']|'')*)'")
 
 
-@dataclass(frozen=True)
+@frozen
 class TypeSpec:
     """A parsed type: ``name`` plus numeric ``args`` or enum ``values``."""
 

@@ -17,12 +17,12 @@ Pure values, no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable
 
 from . import ops as o
 from .model import qualified
 from .objects import DbObject
+from .values import frozen
 
 #: a dependency on every column of a table: any change of the table's structure breaks the object
 EVERY_COLUMN = "*"
@@ -38,7 +38,7 @@ PLURALS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Unmodelled:
     """An object dbshift does not model.
 
@@ -68,7 +68,7 @@ class Unmodelled:
         return PLURALS.get(self.kind, f"{self.kind}s")
 
 
-@dataclass(frozen=True)
+@frozen
 class Difference:
     """An unmodelled object present in one database only (``where`` is "A" or "B") or in both but different."""
 
@@ -101,7 +101,7 @@ def differences(a: Iterable[Unmodelled], b: Iterable[Unmodelled]) -> tuple[Diffe
     return tuple(found)
 
 
-@dataclass(frozen=True)
+@frozen
 class Dependant:
     """An unmodelled object that depends on a table or column an operation drops or changes."""
 

@@ -10,11 +10,12 @@ Where both parse a URL, they read it the same way.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from urllib.parse import unquote
 
 from .secrets import userinfo_end
+from ..core.values import frozen
 
 _SQLITE = re.compile(r"sqlite(?:\+pysqlite)?:///([^?#%~:\s]+)")
 _SERVER_SCHEME = re.compile(r"(postgres|postgresql|mysql|mariadb)(?:\+(psycopg|pymysql))?")
@@ -22,7 +23,7 @@ _HOST_PORT_DB = re.compile(r"([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?/
 _DRIVER = {"postgres": "psycopg", "postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql"}
 
 
-@dataclass(frozen=True)
+@frozen
 class PlainUrl:
     """The parts of a URL dbshift connects to through the driver alone."""
 

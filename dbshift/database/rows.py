@@ -6,9 +6,9 @@ through the driver alone.  Both build the same :class:`HistoryRow`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Sequence
+from ..core.values import frozen
 
 TABLE_NAME = "dbshift_history"
 
@@ -24,7 +24,7 @@ _ORIGINAL = COLUMNS[:5]
 _DEFAULTS = {"status": APPLIED, "direction": "up", "statements_done": None, "error": None, "run_by": None, "plan": None}
 
 
-@dataclass(frozen=True)
+@frozen
 class HistoryRow:
     """One row of dbshift_history: a migration's run, how it ended (``status``) and how far it got."""
 

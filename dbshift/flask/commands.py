@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
-from dataclasses import dataclass
 import re
 import sys
 from typing import Any, Callable, Iterator
@@ -48,6 +47,7 @@ from ..database.secrets import mask
 from ..project.config import Config
 from .app import bind_config, binds, explained, migrations_directory, state_of
 from .errors import Bind, bind_label
+from ..core.values import frozen
 
 
 class CommandFailed(click.ClickException):
@@ -186,7 +186,7 @@ def _directory(directory: str | None) -> str | None:
     return ctx.meta.get(_DIRECTORY) if ctx is not None else None
 
 
-@dataclass(frozen=True)
+@frozen
 class Where:
     """Which binds a command works on and where their migrations are: ``-d`` (the command's, else the
     group's), ``--bind``, and (``all_binds``) whether it is a command that works on every bind."""

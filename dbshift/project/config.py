@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Mapping
 
 from ..core.errors import DbshiftError, command
+from ..core.values import frozen
 
 CONFIG_FILE = "pyproject.toml"
 URL_VARIABLE = "DBSHIFT_URL"
@@ -67,7 +68,7 @@ class BadConfig(DbshiftError):
         super().__init__(f"{path}: {detail}")
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     """Everything a command needs to know, resolved."""
 

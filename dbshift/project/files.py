@@ -33,7 +33,7 @@ import re
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence, TypeGuard
@@ -42,6 +42,7 @@ from . import alembic
 from .header_cache import HeaderCache, Stat, stat_of
 from ..core.errors import DbshiftError
 from ..core.graph import Revision
+from ..core.values import frozen
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -310,7 +311,7 @@ def _parents(raw: object) -> tuple[str, ...] | None:
 # --- loading ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Migration:
     """A loaded migration file: its operations and the checksum of its text."""
 

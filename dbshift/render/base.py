@@ -41,7 +41,6 @@ the database gives such a constraint by default, with a comment saying so
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from ..core import model as m
@@ -57,9 +56,10 @@ from ..sqla.dialect import dialect_for
 from ..sqla.normalize import equivalence_for
 from ..sqla.server_names import default_name
 from ..sqla.types import render as render_type
+from ..core.values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Statement:
     """One SQL statement; ``transactional=False`` for statements that must run outside a transaction."""
 
@@ -76,7 +76,7 @@ SHOWN_ROWS = 5
 """How many offending rows a failed :class:`Guard` names."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Guard(Statement):
     """A rule the data must meet for the migration to go on, checked inside its transaction.
 
@@ -113,7 +113,7 @@ class _Blanks(dict):
         return "{" + key + "}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Replay(Statement):
     """Statements kept in the database, run in turn: ``sql`` is a query returning one a row.
 

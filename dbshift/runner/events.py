@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ..core.graph import Revision
+from ..core.values import frozen
 
 if TYPE_CHECKING:
     from ..core import ops as o
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 Direction = Literal["up", "down"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Step:
     """One migration to apply (``up``) or un-apply (``down``), with the operations to run.
 
@@ -34,7 +34,7 @@ class Step:
 # --- events -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class LockWaiting:
     """Another runner holds the lock; this one waits up to ``timeout_s``."""
 
@@ -42,21 +42,21 @@ class LockWaiting:
     timeout_s: float
 
 
-@dataclass(frozen=True)
+@frozen
 class LockAcquired:
     """The run lock is held, after waiting ``waited_ms``."""
 
     waited_ms: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Notice:
     """Something worth telling that is not an error (the history table was upgraded, …)."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@frozen
 class StepStarted:
     """A migration starts (``resume_from``: statements an earlier run committed, skipped)."""
 
@@ -66,7 +66,7 @@ class StepStarted:
     resume_from: int = 0  # statements already done by an earlier, failed run
 
 
-@dataclass(frozen=True)
+@frozen
 class StatementExecuted:
     """A statement of the migration ran (``number`` counts from 1 in the migration)."""
 
@@ -76,7 +76,7 @@ class StatementExecuted:
     transactional: bool = True
 
 
-@dataclass(frozen=True)
+@frozen
 class StatementSkipped:
     """A statement an earlier run already committed (``--resume``)."""
 
@@ -85,7 +85,7 @@ class StatementSkipped:
     number: int
 
 
-@dataclass(frozen=True)
+@frozen
 class StepFinished:
     """A migration ended well, with its history row written."""
 
@@ -96,7 +96,7 @@ class StepFinished:
     statements: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class StepFailed:
     """A migration failed; ``error`` says at which statement and what was rolled back."""
 
@@ -106,7 +106,7 @@ class StepFailed:
     error: MigrationFailed
 
 
-@dataclass(frozen=True)
+@frozen
 class RunFinished:
     """Every step of the run ended well."""
 
@@ -120,7 +120,7 @@ Event = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class StepPreview:
     """What a step would run: its statements (SQL, or a description for Python steps) and risks."""
 

@@ -4,14 +4,14 @@ step's history row so that a resumed run replays them instead of rendering them 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from ..render import Guard, Replay, Statement
+from ..core.values import frozen
 
 Plan = tuple[tuple[Statement, ...], ...]  # per operation of the step, in order
 
 
-@dataclass(frozen=True)
+@frozen
 class Resume:
     """Where an unfinished run of a step stopped: ``done`` statements committed, and what it had planned
     (``plan``, per operation started; None when the row was written by a version that kept no plan)."""

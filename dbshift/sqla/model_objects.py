@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import Any, Iterable
 
 import sqlalchemy as sa
@@ -36,6 +35,7 @@ from ..core.model import qualified
 from ..core.objects import DbObject
 from ..core.sqltext import split_sql
 from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, server_dialect
+from ..core.values import frozen
 
 
 class NotOnThisDatabase(ValueError):
@@ -49,7 +49,7 @@ class NotOnThisDatabase(ValueError):
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class ModelObjects:
     """``objects``: the declared views, functions, triggers… and indexes from DDL events, in declaration
     order; ``unverified``: what DDL events run that dbshift cannot compare, one description each."""

@@ -19,7 +19,6 @@ import importlib
 import inspect
 import io
 import tokenize
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable
 
@@ -29,6 +28,7 @@ from sqlalchemy.sql import elements, functions
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..core.errors import DbshiftError
+from ..core.values import frozen
 
 NAMESPACE: dict[str, ModuleType] = {"sa": sa, "postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}
 """The modules a migration file names without importing them (``dbshift.migration`` exports them)."""
@@ -42,7 +42,7 @@ class NotWritable(DbshiftError):
         super().__init__(f"cannot write {value!r} in a migration: {detail}")
 
 
-@dataclass(frozen=True)
+@frozen
 class Source:
     """Python source and the modules it needs imported (``import myapp.types``) to evaluate."""
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 import ast
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from ...core.errors import DbshiftError
 from ...core.graph import Revision
+from ...core.values import frozen
 
 __all__ = [
     "AlembicHeader", "BadAlembicReference", "BadAlembicScript", "is_script_folder", "is_script", "read_header",
@@ -54,7 +54,7 @@ class BadAlembicReference(DbshiftError):
         super().__init__(f"Alembic script {path}: {field} {ref!r} {what}")
 
 
-@dataclass(frozen=True)
+@frozen
 class AlembicHeader:
     """What an Alembic script declares about its place in the history."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
+from ...core.values import frozen
 
 # Each match is one token with the whitespace and comments before it (group 1), skipped without backtracking
 # (``*+``); groups 2-5 are the token: a string, a quoted identifier, a word or a punctuation character.  Spaces and
@@ -134,7 +135,7 @@ def _names(tokens: list[Token], i: int) -> tuple[tuple[str, ...], int]:
     return tuple(part[0].value for part in _split(tokens[i + 1 : j])), j + 1
 
 
-@dataclass(frozen=True)
+@frozen
 class ParsedForeignKey:
     """A FOREIGN KEY / REFERENCES clause as written: its name and deferrability, which the pragma leaves out."""
 
@@ -287,7 +288,7 @@ def _references(
     return fk, i
 
 
-@dataclass(frozen=True)
+@frozen
 class ParsedIndex:
     """A CREATE INDEX statement's key expressions as written and its WHERE predicate."""
 

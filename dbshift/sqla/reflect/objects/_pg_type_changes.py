@@ -9,10 +9,10 @@ attributes.  Columns that use the type keep it throughout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 from ._pg_catalog import collate_clause, literal
+from ....core.values import frozen
 
 #: SQL: the type of attribute ``a`` as ``CREATE TYPE`` takes it, with its collation when not the type's own
 ATTRIBUTE_TYPE = "format_type(a.atttypid, a.atttypmod) || " + collate_clause(
@@ -20,7 +20,7 @@ ATTRIBUTE_TYPE = "format_type(a.atttypid, a.atttypmod) || " + collate_clause(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class DomainCheck:
     """A CHECK constraint of a domain: its name, quoted name, ``CHECK (…)`` as the database prints it, and
     whether it was validated."""

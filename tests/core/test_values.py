@@ -1,0 +1,128 @@
+"""``@frozen`` classes answer exactly as ``@dataclass(frozen=True)`` ones: equality, hashing, repr, immutability,
+fields, replace, pickling; and what the class body defines itself is kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from dataclasses import dataclass, field
+
+import pytest
+
+from dbshift.core.values import frozen
+
+
+def both(body: dict) -> tuple[type, type]:
+    """The same class made both ways: by ``dataclass(frozen=True)`` and by ``frozen``."""
+    return dataclass(frozen=True)(type("Thing", (), dict(body))), frozen(type("Thing", (), dict(body)))
+
+
+FIELDS = {
+    "__annotations__": {"name": "str", "size": "int", "tags": "tuple", "secret": "str", "note": "str",
+                        "cache": "dict"},
+    "size": 0,
+    "tags": (),
+    "secret": field(default="hunter2", repr=False),
+    "note": field(default="", compare=False),
+    "cache": field(default_factory=dict, compare=False, hash=False, repr=False),
+    "__doc__": "doc",
+}
+
+
+def test_equality_hash_and_repr_are_dataclass_s():
+    generated, shared = both(FIELDS)
+    for args in [("a",), ("a", 1, (1, 2)), ("b", 1, (), "x", "noted")]:
+        g1, g2, s1, s2 = generated(*args), generated(*args), shared(*args), shared(*args)
+        assert (g1 == g2, s1 == s2) == (True, True)
+        assert hash(g1) == hash(g2) and hash(s1) == hash(s2)
+        assert repr(s1) == repr(g1)
+        assert "hunter2" not in repr(s1)
+    assert shared("a", note="one") == shared("a", note="two")  # compare=False is not compared
+    assert shared("a") != shared("b") and shared("a", 1) != shared("a", 2)
+    assert shared("a").__eq__(generated("a")) is NotImplemented
+    assert hash(shared("a", note="x", cache={"k": 1})) == hash(shared("a"))  # nor hashed
+    assert len({shared("a"), shared("a"), shared("b")}) == 2
+
+
+def test_immutable_fields_replace_and_pickle():
+    thing = Plain("a", 2)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        thing.name = "b"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del thing.size  # type: ignore[misc]
+    assert [f.name for f in dataclasses.fields(thing)] == ["name", "size"]
+    assert dataclasses.replace(thing, size=3) == Plain("a", 3)
+    assert dataclasses.asdict(thing) == {"name": "a", "size": 2}
+    assert pickle.loads(pickle.dumps(thing)) == thing
+    assert Plain.__match_args__ == ("name", "size")
+
+
+@frozen
+class Plain:
+    """A value at module level, for pickling."""
+
+    name: str
+    size: int = 0
+
+
+@frozen
+class Parent:
+    """A base."""
+
+    name: str
+
+
+@frozen
+class Child(Parent):
+    """A subclass with a field of its own."""
+
+    extra: int = 0
+
+
+def test_subclasses_compare_their_own_fields_and_never_equal_their_base():
+    assert Child("a", 1) != Child("a", 2)
+    assert Child("a", 1) == Child("a", 1)
+    assert Parent("a") != Child("a")
+    assert repr(Child("a", 1)) == "Child(name='a', extra=1)"
+    assert hash(Child("a", 1)) != hash(Child("a", 2)) or Child("a", 1) != Child("a", 2)
+
+
+def test_methods_the_class_defines_are_kept():
+    @frozen
+    class Shown:
+        """Its own repr and hash."""
+
+        name: str
+
+        def __repr__(self) -> str:
+            return f"<{self.name}>"
+
+        def __hash__(self) -> int:
+            return 7
+
+    assert repr(Shown("x")) == "<x>" and hash(Shown("y")) == 7
+    assert Shown("x") == Shown("x")
+
+    @frozen
+    class Equal:
+        """Its own equality: hashed by its fields still, as dataclass does."""
+
+        name: str
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    assert Equal("a") == Equal("b")
+    assert hash(Equal("a")) == hash(Equal("a"))
+
+
+def test_options_pass_through():
+    @frozen(kw_only=True)
+    class Named:
+        """Keyword arguments only."""
+
+        name: str
+
+    with pytest.raises(TypeError):
+        Named("a")  # type: ignore[misc]
+    assert Named(name="a") == Named(name="a")
