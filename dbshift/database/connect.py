@@ -220,6 +220,9 @@ def connect_with_shared_tls(
     listener, once the others have set its parameters."""
     from .mysql_tls import connect as tls_connect
 
+    passwd = cparams.pop("passwd", None)  # ?passwd= in a URL: PyMySQL's older name, which it warns about
+    if passwd is not None and not cparams.get("password"):
+        cparams["password"] = passwd
     return tls_connect(*cargs, **cparams)
 
 
