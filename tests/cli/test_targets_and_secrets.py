@@ -273,6 +273,7 @@ def _forms(base: str, user: str, password: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.filterwarnings("error::DeprecationWarning")  # ?passwd= reaches PyMySQL under its current name
 def test_passwords_in_every_form_connect_and_are_never_shown(mariadb_user, tmp_path):
     base, user, password = mariadb_user
     root = make_project(tmp_path / "shop")
