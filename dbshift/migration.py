@@ -3,11 +3,13 @@
 Besides the operations and model values: ``sa`` (SQLAlchemy) and its dialect modules
 ``postgresql``, ``mysql`` and ``sqlite``, for column types and server defaults stated as
 the models state them (``Column("mood", sa.Enum("happy", "sad", name="mood"))``,
-``default=sa.func.now()``); each is spelled for the database the migration runs on.
+``default=sa.func.now()``); each is spelled for the database the migration runs on.  A dialect
+module is imported when the file first uses it (:mod:`dbshift.sqla.lazy_dialects`).
 """
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+from .sqla.lazy_dialects import mysql, postgresql, sqlite
 
 from .core.model import (
     Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PartitionOf, PrimaryKey, Sequence, Statistics, Table,

@@ -29,9 +29,9 @@ RANK = {
     "api": 4,
     "console": 5,
     "cli": 6, "flask": 6, "testing": 6,
-    # public names kept where users import them: dbshift.config (→ project), dbshift.migration and
-    # dbshift.objects (→ core)
-    "config": 3, "migration": 1, "objects": 1,
+    # public names kept where users import them: dbshift.config (→ project), dbshift.migration (→ core, and
+    # sqla for SQLAlchemy's dialect modules) and dbshift.objects (→ core)
+    "config": 3, "migration": 2, "objects": 1,
     "__init__": 0, "__main__": 7,
 }
 

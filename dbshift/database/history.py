@@ -43,11 +43,18 @@ if TYPE_CHECKING:
 
 
 @functools.cache
-def _table() -> sa.Table:
-    """The table's SQLAlchemy definition, built on first use (reading the history needs no SQLAlchemy)."""
-    import sqlalchemy as sa
-    from sqlalchemy.dialects.mysql import LONGTEXT
+def _table(for_mysql: bool = False) -> sa.Table:
+    """The table's SQLAlchemy definition, built on first use (reading the history needs no SQLAlchemy).
 
+    ``for_mysql``: its ``plan`` column as ``LONGTEXT`` (a ``TEXT`` holds 64 KiB there), to create it on MySQL or
+    MariaDB; rows are read and written through either (other databases never load MySQL's dialect)."""
+    import sqlalchemy as sa
+
+    plan: sa.types.TypeEngine = sa.Text()
+    if for_mysql:
+        from sqlalchemy.dialects.mysql import LONGTEXT
+
+        plan = LONGTEXT()
     return sa.Table(
         TABLE_NAME,
         sa.MetaData(),
@@ -63,7 +70,7 @@ def _table() -> sa.Table:
         sa.Column("error", sa.String(ERROR_MAX), nullable=True),
         sa.Column("run_by", sa.String(200), nullable=True),
         # the statements such a run rendered, per operation (JSON): a resumed run replays them
-        sa.Column("plan", sa.Text().with_variant(LONGTEXT(), "mysql", "mariadb"), nullable=True),
+        sa.Column("plan", plan, nullable=True),
     )
 
 
@@ -96,11 +103,12 @@ def ensure_table(connection: sa.Connection) -> tuple[str, ...]:
     import sqlalchemy as sa
 
     present = _columns(connection)
+    table = _table(_is_mysql(connection.dialect))
     if present is None:
-        _table().create(connection)
+        table.create(connection)
         return ()
     added = []
-    for column in _table().columns:
+    for column in table.columns:
         if column.name not in present:
             ddl = sa.schema.CreateColumn(column).compile(dialect=connection.dialect)
             connection.exec_driver_sql(f"ALTER TABLE {_quoted(connection)} ADD COLUMN {ddl}")
@@ -172,7 +180,11 @@ def _quoted(connection: sa.Connection) -> str:
 def create_table_sql(dialect: sa.engine.Dialect) -> str:
     import sqlalchemy as sa
 
-    return str(sa.schema.CreateTable(_table(), if_not_exists=True).compile(dialect=dialect)).strip()
+    return str(sa.schema.CreateTable(_table(_is_mysql(dialect)), if_not_exists=True).compile(dialect=dialect)).strip()
+
+
+def _is_mysql(dialect: sa.engine.Dialect) -> bool:
+    return dialect.name in ("mysql", "mariadb")
 
 
 def rows(connection: sa.Connection) -> list[HistoryRow]:

@@ -19,18 +19,17 @@ import importlib
 import inspect
 import io
 import tokenize
-from types import ModuleType
 from typing import Any, Callable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.sql import elements, functions
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..core.errors import DbshiftError
 from ..core.values import frozen
+from .lazy_dialects import mysql, postgresql, sqlite
 
-NAMESPACE: dict[str, ModuleType] = {"sa": sa, "postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}
+NAMESPACE: dict[str, Any] = {"sa": sa, "postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}
 """The modules a migration file names without importing them (``dbshift.migration`` exports them)."""
 
 
@@ -136,8 +135,9 @@ def _arguments(cls: type) -> list[str]:
 
 def class_reference(cls: type) -> tuple[str, set[str]]:
     """How a migration file names ``cls``: ``sa.String``, ``postgresql.JSONB``, or ``module.Class`` to import."""
-    for prefix, module in NAMESPACE.items():
-        if getattr(module, cls.__name__, None) is cls:
+    for prefix, module in NAMESPACE.items():  # a dialect's module is asked only about its own classes
+        if (prefix == "sa" or cls.__module__.startswith(f"sqlalchemy.dialects.{prefix}")) \
+                and getattr(module, cls.__name__, None) is cls:
             return f"{prefix}.{cls.__name__}", set()
     module_name = cls.__module__
     if module_name == "__main__" or "<locals>" in cls.__qualname__:

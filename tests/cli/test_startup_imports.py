@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -28,13 +29,13 @@ except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 with open(report, "w") as f:
     json.dump({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules}),
-               "dbshift": sorted(m for m in sys.modules if m.startswith("dbshift."))}, f)
+               "in_full": sorted(m for m in sys.modules if m.startswith(("dbshift.", "sqlalchemy.dialects.")))}, f)
 """
 
 
 def run(cwd: Path, *args: str) -> tuple[int, set[str], str]:
-    """Exit code, the top-level modules loaded (and dbshift's own, in full), and stderr of ``dbshift ARGS`` run
-    in ``cwd``."""
+    """Exit code, the top-level modules loaded (and dbshift's own and SQLAlchemy's dialects, in full), and stderr
+    of ``dbshift ARGS`` run in ``cwd``."""
     report = cwd / ".modules.json"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     env.pop("DBSHIFT_URL", None)
@@ -42,7 +43,7 @@ def run(cwd: Path, *args: str) -> tuple[int, set[str], str]:
                           text=True, timeout=120, stdin=subprocess.DEVNULL)
     loaded = json.loads(report.read_text())
     report.unlink()
-    return loaded["code"], set(loaded["modules"]) | set(loaded["dbshift"]), done.stdout + done.stderr
+    return loaded["code"], set(loaded["modules"]) | set(loaded["in_full"]), done.stdout + done.stderr
 
 
 @pytest.fixture
@@ -110,3 +111,54 @@ def test_commands_that_only_read_the_history_load_the_driver_alone(project: Path
     assert "Nothing to do" in output
     if path == "relative":
         assert (project / "shop.db").stat().st_size > 0
+
+
+MIGRATION = '''\
+from dbshift.migration import *  # noqa: F401,F403
+
+revision = "20260101000000_0001"
+parents = ()
+message = "documents"
+
+upgrade = [CreateTable(Table("doc", (Column("id", "integer", nullable=False), {column}), primary_key=PrimaryKey(("id",))))]
+'''
+
+
+def test_a_run_imports_the_dialect_modules_its_migrations_name_and_no_other(project: Path, tmp_path: Path):
+    migrations = project / "migrations"
+    (migrations / "20260101000000_0001_documents.py").write_text(
+        MIGRATION.format(column='Column("body", "text")'))
+    code, modules, output = run(project, "upgrade")
+    assert code == 0, output
+    dialects = {m.split(".")[2] for m in modules if m.startswith("sqlalchemy.dialects.") and not m.endswith("_typing")}
+    assert dialects == {"sqlite"}, sorted(dialects)
+
+    # a migration naming another database's type still runs here, its dialect imported when it is named
+    (project / "pyproject.toml").write_text(
+        f'[tool.dbshift]\nmigrations = "migrations"\nurl = "sqlite:///{tmp_path}/other.db"\n')
+    (migrations / "20260101000000_0001_documents.py").write_text(MIGRATION.format(
+        column='Column("body", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"))'))
+    code, modules, output = run(project, "upgrade")
+    assert code == 0, output
+    assert "sqlalchemy.dialects.postgresql" in modules and "sqlalchemy.dialects.mysql" not in modules
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        assert [r[1] for r in conn.execute("PRAGMA table_info(doc)")] == ["id", "body"]
+
+
+def test_the_history_keeps_long_plans_on_mariadb(mysql_url: str, tmp_path: Path):
+    import sqlalchemy as sa
+
+    root = tmp_path / "shop"
+    (root / "migrations").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(f'[tool.dbshift]\nmigrations = "migrations"\nurl = "{mysql_url}"\n')
+    (root / "migrations" / "20260101000000_0001_documents.py").write_text(
+        MIGRATION.format(column='Column("body", "text")'))
+    code, _, output = run(root, "upgrade")
+    assert code == 0, output
+    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        plan_type = conn.exec_driver_sql(
+            "SELECT data_type FROM information_schema.columns WHERE table_schema = DATABASE() "
+            "AND table_name = 'dbshift_history' AND column_name = 'plan'").scalar()
+    engine.dispose()
+    assert plan_type == "longtext"
