@@ -19,7 +19,7 @@ from .context import connection, current_of, load_graph, read_rows
 from .errors import EmptyModels, NotAtHead
 from .results import RevisionResult
 from .schemas import (
-    changes, check_comments, check_writable, database_schema_for, dependants_of, excluded, metadata, model_schema,
+    changes, check_comments, check_writable, dependants_of, excluded, metadata, model_schema, reading_ahead,
     rename_policy, undeclared, with_passengers,
 )
 
@@ -75,9 +75,10 @@ def revision(
             current = current_of(graph, (r.revision for r in read_rows(conn) if r.applied))
             if set(current) != set(heads):
                 raise NotAtHead(current, heads)
-            model = model_schema(config, conn.dialect)
-            check_writable(model, dialect)  # before anything is compared or written
-            database = database_schema_for(conn, config, model)
+            with reading_ahead(conn, config) as schema_for:
+                model = model_schema(config, conn.dialect)
+                check_writable(model, dialect)  # before anything is compared or written
+                database = schema_for(model)
             if not model.tables and database.tables:
                 raise EmptyModels([t.key for t in database.tables])
             model = as_printed(conn, model, database, excluded(config))

@@ -17,8 +17,8 @@ from .records import history_problems
 from .declared_objects import as_printed
 from .results import CheckResult, DiffResult
 from .schemas import (
-    changes, check_writable, database_schema_for, dependants_of, excluded, has_models, model_schema, undeclared,
-    unverified, with_passengers,
+    changes, check_writable, database_schema_for, dependants_of, excluded, has_models, model_schema, reading_ahead,
+    undeclared, unverified, with_passengers,
 )
 
 if TYPE_CHECKING:
@@ -44,9 +44,10 @@ def check(config: Config) -> CheckResult:
         if not has_models(config):  # migrations written in SQL alone: the history is all there is to check
             return CheckResult((), problems)
         dialect = server_dialect(conn.dialect)
-        model = model_schema(config, conn.dialect)
-        check_writable(model, dialect)
-        database = database_schema_for(conn, config, model)
+        with reading_ahead(conn, config) as schema_for:
+            model = model_schema(config, conn.dialect)
+            check_writable(model, dialect)
+            database = schema_for(model)
         model = as_printed(conn, model, database, excluded(config))
         created = objects_created(graph, conn.dialect) if undeclared(model, database) else ()
         target = with_passengers(model, database, created, manage=config.manage_objects)

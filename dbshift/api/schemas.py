@@ -7,8 +7,9 @@ is the models (:func:`as_models_express`): ``check`` and autogenerate apply it,
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..core import ops as o
 from ..core.model import Schema, Table, qualified
@@ -181,6 +182,41 @@ def database_schema_for(conn: sa.Connection, config: Config, model: Schema | Non
     schema = reflect(conn, schemas=schemas, exclude=excluded(config))
     conn.rollback()
     return as_models_express(schema)
+
+
+@contextlib.contextmanager
+def reading_ahead(conn: sa.Connection, config: Config) -> Iterator[Callable[[Schema], Schema]]:
+    """``schema_for(model)``, which is :func:`database_schema_for` of ``model``: the database's default schema is
+    read during the block, on a second connection in a thread of its own, so that the server's time passes while
+    the block imports the models instead of after.  Any doubt (SQLite, whose reading is this process's own work;
+    models in other schemas too; the second connection failing) and it reads on ``conn`` as usual."""
+    if conn.dialect.name == "sqlite":
+        yield lambda model: database_schema_for(conn, config, model)
+        return
+    import threading
+
+    read: dict[str, Schema] = {}
+
+    def read_default_schema() -> None:
+        from ..sqla.reflect import reflect
+
+        with contextlib.suppress(Exception), conn.engine.connect() as other:  # conn reads again, and says what failed
+            read["schema"] = reflect(other, schemas=[None], exclude=excluded(config))
+            other.rollback()
+
+    reader = threading.Thread(target=read_default_schema, name="dbshift-read-ahead", daemon=True)
+    reader.start()
+
+    def schema_for(model: Schema) -> Schema:
+        reader.join()
+        if "schema" in read and not model.schemas:
+            return as_models_express(read["schema"])
+        return database_schema_for(conn, config, model)
+
+    try:
+        yield schema_for
+    finally:
+        reader.join()
 
 
 def dependants_of(conn: sa.Connection, config: Config, model: Schema, ops: tuple[o.Op, ...]) -> tuple[Dependant, ...]:

@@ -1,0 +1,96 @@
+"""``check`` and autogenerate read the database on a second connection while the models load; whenever that
+cannot give the answer (models in another schema, a second connection refused), the first connection reads it,
+and the answer is the same."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dbshift import api
+from dbshift.config import Config
+from dbshift.core import ops as o
+from dbshift.sqla import reflect as reflect_package
+
+
+def _models(*, extra_column: bool = False, schema: str | None = None) -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("shop", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(40)),
+             *([sa.Column("note", sa.Text)] if extra_column else []), schema=schema)
+    return metadata
+
+
+def _config(tmp_path: Path, url: str, metadata: sa.MetaData) -> Config:
+    (tmp_path / "migrations").mkdir(exist_ok=True)
+    return Config(root=tmp_path, migrations=tmp_path / "migrations", url=url, url_source="test", metadata_object=metadata)
+
+
+def _create(url: str, metadata: sa.MetaData, *statements: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+        metadata.create_all(conn)
+    engine.dispose()
+
+
+@pytest.fixture
+def readers(monkeypatch) -> list[str]:
+    """The names of the threads that read a database's schema, in turn."""
+    names: list[str] = []
+    original = reflect_package.reflect
+
+    def reflect(*args, **kwargs):
+        names.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reflect_package, "reflect", reflect)
+    return names
+
+
+def test_the_database_read_during_the_models_import_is_the_one_compared(pg_url, tmp_path, readers):
+    _create(pg_url, _models())
+    assert api.check(_config(tmp_path, pg_url, _models())).ok
+    result = api.check(_config(tmp_path, pg_url, _models(extra_column=True)))
+    assert [type(op) for op in result.ops] == [o.AddColumn]
+    assert readers == ["dbshift-read-ahead"] * 2  # read once each, beside the models' import
+
+
+def test_models_in_another_schema_are_read_with_it(pg_url, tmp_path, readers):
+    _create(pg_url, _models(schema="sales"), "CREATE SCHEMA sales")
+    assert api.check(_config(tmp_path, pg_url, _models(schema="sales"))).ok
+    assert readers == ["dbshift-read-ahead", "MainThread"]  # the default schema ahead, then both
+    result = api.check(_config(tmp_path, pg_url, _models(schema="sales", extra_column=True)))
+    assert [(type(op), op.schema, op.table) for op in result.ops] == [(o.AddColumn, "sales", "shop")]
+
+
+@pytest.fixture
+def one_connection_url(pg_url):
+    """The database at ``pg_url``, as a role allowed a single connection at a time."""
+    role = f"dbshift_one_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    database = sa.engine.make_url(pg_url).database
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1")
+        conn.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{database}" TO {role}')
+    yield sa.engine.make_url(pg_url).set(username=role, password=None).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'")
+        conn.exec_driver_sql(f'REVOKE CONNECT ON DATABASE "{database}" FROM {role}')
+        conn.exec_driver_sql(f"DROP ROLE {role}")
+    admin.dispose()
+
+
+def test_a_second_connection_refused_leaves_the_first_to_read(one_connection_url, pg_url, tmp_path, readers):
+    _create(pg_url, _models())
+    assert api.check(_config(tmp_path, one_connection_url, _models())).ok
+    assert readers == ["MainThread"]
+    result = api.check(_config(tmp_path, one_connection_url, _models(extra_column=True)))
+    assert [type(op) for op in result.ops] == [o.AddColumn]
+    written = api.revision(_config(tmp_path, one_connection_url, _models(extra_column=True)), "note",
+                           autogenerate=True)
+    assert [type(op) for op in written.ops] == [o.AddColumn]
