@@ -76,20 +76,25 @@ c.execute("COMMIT")
 '''
 
 
-def timed(argv: list[str], env: dict[str, str], cwd: Path, template: Path, db: Path, repeat: int) -> tuple[float, float]:
-    """Median wall and CPU (user + system of the process) seconds of ``argv``, each run on a fresh copy of ``template``."""
-    walls, cpus = [], []
+def timed_in_turns(argvs: list[list[str]], env: dict[str, str], cwd: Path, template: Path, db: Path,
+                   repeat: int) -> list[tuple[float, float]]:
+    """Median wall and CPU (user + system of the process) seconds of each of ``argvs``, each run on a fresh copy
+    of ``template``; round after round, each command once per round, so that the machine's drift from minute to
+    minute falls on all of them alike."""
+    walls: list[list[float]] = [[] for _ in argvs]
+    cpus: list[list[float]] = [[] for _ in argvs]
     for _ in range(repeat):
-        shutil.copyfile(template, db)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
-        walls.append(time.perf_counter() - started)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(argv[:4])} … exited {done.returncode}: {(done.stderr or done.stdout)[-400:]}")
-    return statistics.median(walls), statistics.median(cpus)
+        for i, argv in enumerate(argvs):
+            shutil.copyfile(template, db)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+            walls[i].append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[i].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(argv[:4])} … exited {done.returncode}: {(done.stderr or done.stdout)[-400:]}")
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus, strict=True)]
 
 
 def main() -> None:
@@ -116,15 +121,17 @@ def main() -> None:
         os.replace(db, template)
         (project / "migrations" / "20260101000001_0002_note_may_be_empty.py").write_text(ALTER)
         subprocess.run(dbshift + ["--help"], cwd=project, env=env, check=True, capture_output=True)  # bytecode, untimed
-        ours = timed(dbshift + ["upgrade"], env, project, template, db, args.repeat)
+        shutil.copyfile(template, db)
+        subprocess.run(dbshift + ["upgrade"], cwd=project, env=env, check=True, capture_output=True)
         after = sqlite3.connect(db)
         kept = after.execute("SELECT count(*) FROM big").fetchone()[0]
         nullable = after.execute("SELECT \"notnull\" FROM pragma_table_info('big') WHERE name = 'note'").fetchone()[0] == 0
         new_sql = after.execute("SELECT sql FROM sqlite_master WHERE name = 'big'").fetchone()[0]
         after.close()
         assert kept == args.rows and nullable, (kept, nullable)
-        hand = timed([sys.executable, "-c", HAND, str(db), new_sql], env, project, template, db, args.repeat)
-        bare = timed([sys.executable, "-c", "pass"], env, project, template, db, args.repeat)
+        ours, hand, bare = timed_in_turns(
+            [dbshift + ["upgrade"], [sys.executable, "-c", HAND, str(db), new_sql], [sys.executable, "-c", "pass"]],
+            env, project, template, db, args.repeat)
     print(f"SQLite rebuild of a {args.rows:,}-row table (make a column nullable), median of {args.repeat}, seconds")
     print(f"{'':50} {'wall':>8} {'cpu':>8}")
     print(f"{'dbshift upgrade (rebuild, guards, history row)':50} {ours[0]:8.3f} {ours[1]:8.3f}")
