@@ -213,10 +213,8 @@ def reading_ahead(conn: sa.Connection, config: Config) -> Iterator[Callable[[Sch
             return as_models_express(read["schema"])
         return database_schema_for(conn, config, model)
 
-    try:
-        yield schema_for
-    finally:
-        reader.join()
+    yield schema_for
+    reader.join()  # not when the block fails (the models' own error, Ctrl-C): the read ends on its own, unwaited
 
 
 def dependants_of(conn: sa.Connection, config: Config, model: Schema, ops: tuple[o.Op, ...]) -> tuple[Dependant, ...]:

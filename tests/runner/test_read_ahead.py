@@ -94,3 +94,13 @@ def test_a_second_connection_refused_leaves_the_first_to_read(one_connection_url
     written = api.revision(_config(tmp_path, one_connection_url, _models(extra_column=True)), "note",
                            autogenerate=True)
     assert [type(op) for op in written.ops] == [o.AddColumn]
+
+
+def test_models_that_fail_to_load_say_so_without_waiting_for_the_read(pg_url, tmp_path):
+    _create(pg_url, _models())
+    (tmp_path / "migrations").mkdir(exist_ok=True)
+    (tmp_path / "broken_models.py").write_text("raise RuntimeError('the models are broken')\n")
+    config = Config(root=tmp_path, migrations=tmp_path / "migrations", url=pg_url, url_source="test",
+                    metadata="broken_models:metadata")
+    with pytest.raises(Exception, match="the models are broken"):
+        api.check(config)
