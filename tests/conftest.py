@@ -22,6 +22,25 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 pytest_plugins = ["tests.slow_tests"]
 
 
+def _private_cache_dir() -> None:
+    """The suite's caches (migration headers and code) in a folder of its own, removed at the end, never in the
+    user's: thousands of test projects would otherwise fill ``~/.cache/dbshift`` and push out the entries of the
+    user's own projects.  Every process of the run shares it (the workers and the commands they start inherit
+    the variable); a value set before the run is kept."""
+    if "DBSHIFT_CACHE_DIR" in os.environ:
+        return
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="dbshift-test-cache-")
+    os.environ["DBSHIFT_CACHE_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+_private_cache_dir()
+
+
 @sa.event.listens_for(sa.engine.Engine, "do_connect")
 def _shared_tls_context(dialect, record, cargs, cparams):  # noqa: ANN001, ANN202 - SQLAlchemy's event signature
     """The tests' own MariaDB engines connect as dbshift's do (one TLS context per process, no CA certificates

@@ -117,3 +117,11 @@ def test_the_checksums_remembered_are_those_of_the_text_and_an_edit_is_seen(tmp_
     assert any("r1 was edited" in problem for problem in api.check(config).issues)
     first.write_text(first.read_text().replace("SELECT 2;", "SELECT 1;"))
     assert api.status(config).edited == ()
+
+
+def test_the_suite_keeps_its_caches_out_of_the_users():
+    # thousands of test projects would otherwise fill ~/.cache/dbshift and push the user's own entries out
+    from platformdirs import user_cache_dir
+
+    folder = Path(os.environ["DBSHIFT_CACHE_DIR"]).resolve()
+    assert not folder.is_relative_to(Path(user_cache_dir("dbshift", appauthor=False)).resolve())
