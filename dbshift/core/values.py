@@ -19,9 +19,7 @@ from typing import Any, Callable, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T", bound=type)
 
-_COMPARED: dict[type, Callable[[Any], tuple]] = {}
-_HASHED: dict[type, tuple[str, ...]] = {}
-_SHOWN: dict[type, tuple[str, ...]] = {}
+_NAMES: dict[tuple[type, str], tuple[str, ...]] = {}  # (class, purpose) → its fields' names
 
 
 @overload
@@ -56,31 +54,27 @@ def frozen(cls: T | None = None, /, **options: Any) -> T | Callable[[T], T]:
 def _eq(self: Any, other: Any) -> Any:
     if other.__class__ is not self.__class__:
         return NotImplemented
-    compared = _COMPARED.get(self.__class__) or _compared(self.__class__)
-    return compared(self) == compared(other)
+    names = _names(self.__class__, "compared")
+    return [getattr(self, name) for name in names] == [getattr(other, name) for name in names]
 
 
 def _hash(self: Any) -> int:
-    names = _HASHED.get(self.__class__)
-    if names is None:
-        names = _HASHED[self.__class__] = tuple(
-            f.name for f in dataclasses.fields(self) if (f.compare if f.hash is None else f.hash))
-    return hash(tuple([getattr(self, name) for name in names]))
+    return hash(tuple([getattr(self, name) for name in _names(self.__class__, "hashed")]))
 
 
 def _repr(self: Any) -> str:
-    names = _SHOWN.get(self.__class__)
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _names(self.__class__, "shown"))
+    return f"{self.__class__.__qualname__}({shown})"
+
+
+def _names(cls: type, purpose: str) -> tuple[str, ...]:
+    """The names of ``cls``'s fields that are ``compared``, ``hashed`` or ``shown``, as dataclass chooses them."""
+    names = _NAMES.get((cls, purpose))
     if names is None:
-        names = _SHOWN[self.__class__] = tuple(f.name for f in dataclasses.fields(self) if f.repr)
-    return f"{self.__class__.__qualname__}({', '.join(f'{name}={getattr(self, name)!r}' for name in names)})"
-
-
-def _compared(cls: type) -> Callable[[Any], tuple]:
-    """The compared fields of an instance of ``cls``, as a tuple (as dataclass compares them)."""
-    names = [f.name for f in dataclasses.fields(cls) if f.compare]
-
-    def compared(instance: Any) -> tuple:
-        return tuple([getattr(instance, name) for name in names])
-
-    _COMPARED[cls] = compared
-    return compared
+        wanted = {
+            "compared": lambda f: f.compare,
+            "hashed": lambda f: f.compare if f.hash is None else f.hash,
+            "shown": lambda f: f.repr,
+        }[purpose]
+        names = _NAMES[cls, purpose] = tuple(f.name for f in dataclasses.fields(cls) if wanted(f))
+    return names

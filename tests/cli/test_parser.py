@@ -93,4 +93,10 @@ def test_the_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[st
     listed = capsys.readouterr().out
     for name in ("init", "revision", "upgrade", "downgrade", "current", "history", "heads", "check", "diff", "lint"):
         assert f"    {name} " in listed, name
-    assert parser._command_named(["--url", "x", "current"]) == "current"
+
+
+def test_the_command_word_is_found_past_the_global_options():
+    assert parser._command_named(["--url", "x", "-d", "upgrade", "current", "-v"]) == "current"
+    assert parser._command_named(["--url=x", "history"]) == "history"
+    assert parser._command_named(["current", "--help"]) is None  # the full parser shows help
+    assert parser._command_named(["--url", "x"]) is None
