@@ -101,6 +101,7 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
     sides are databases, so everything either holds is compared.
     """
     from ..core.unmodelled import dependants, differences
+    from ..project.schema_cache import remembered
     from ..render import Guard, Replay, render
     from ..sqla.reflect import reflect, schema_names
     from ..sqla.reflect.unmodelled import unmodelled
@@ -111,8 +112,8 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
             schemas = tuple(dict.fromkeys(n for conn in conns for n in (None, *schema_names(conn))))
         def read(conn: sa.Connection) -> tuple[Schema, str, tuple[Unmodelled, ...]]:
             exclude = {history.TABLE_NAME}
-            return reflect(conn, schemas=schemas, exclude=exclude), server_dialect(conn.dialect), \
-                unmodelled(conn, schemas=schemas, exclude=exclude)
+            schema = reflect(conn, schemas=schemas, exclude=exclude, remember=remembered)
+            return schema, server_dialect(conn.dialect), unmodelled(conn, schemas=schemas, exclude=exclude)
 
         (a, dialect, unmodelled_a), (b, _, unmodelled_b) = _each(read, conns)
     others = [unmodelled_a, unmodelled_b]

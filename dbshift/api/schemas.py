@@ -176,10 +176,11 @@ def undeclared(model: Schema, database: Schema) -> bool:
 def database_schema_for(conn: sa.Connection, config: Config, model: Schema | None = None) -> Schema:
     """The database's schema as models are compared with it: the default schema plus every schema
     the models use, seen through :func:`as_models_express`."""
+    from ..project.schema_cache import remembered
     from ..sqla.reflect import reflect
 
     schemas = [None] + list(model.schemas if model else ())
-    schema = reflect(conn, schemas=schemas, exclude=excluded(config))
+    schema = reflect(conn, schemas=schemas, exclude=excluded(config), remember=remembered)
     conn.rollback()
     return as_models_express(schema)
 

@@ -13,14 +13,18 @@ from __future__ import annotations
 import importlib
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Collection, Iterator, Sequence
+from typing import Callable, Collection, Iterator, Sequence
 
 import sqlalchemy as sa
 
 from ...core.errors import DbshiftError
-from ...core.model import Schema
+from ...core.model import Schema, Table
 
-__all__ = ["DIALECTS", "UnsupportedDialect", "reflect", "schema_names"]
+__all__ = ["DIALECTS", "Remember", "UnsupportedDialect", "reflect", "schema_names"]
+
+#: ``remember(fingerprint, read)``: the tables ``read()`` returns, or those it returned before for the same
+#: fingerprint (text naming everything the tables follow from); see :mod:`dbshift.project.schema_cache`
+Remember = Callable[[str, Callable[[], list[Table]]], list[Table]]
 
 #: dialect name (``connection.dialect.name``) → module in this package
 DIALECTS: dict[str, str] = {
@@ -59,6 +63,7 @@ def reflect(
     *,
     schemas: Sequence[str | None] = (None,),
     exclude: Collection[str] = ("dbshift_history",),
+    remember: Remember | None = None,
 ) -> Schema:
     """The schema of the database behind ``connection``.
 
@@ -66,7 +71,9 @@ def reflect(
     one (``public`` on PostgreSQL, ``main`` on SQLite), whose tables get
     ``schema=None`` in the model.  Tables named in ``exclude`` (by bare or
     schema-qualified name) are skipped entirely, with their triggers, policies….
-    Views, functions, triggers… are read too (:mod:`.objects`).
+    Views, functions, triggers… are read too (:mod:`.objects`).  With ``remember``, SQLite's tables may come
+    back from it by the fingerprint of its ``sqlite_master`` (:func:`.sqlite.reflect`); the other databases'
+    catalogs have nothing as cheap to fingerprint them by, and are read afresh.
     """
     module = _module(connection)
     if isinstance(schemas, str):
@@ -75,7 +82,8 @@ def reflect(
 
     schemas = tuple(dict.fromkeys(schemas))
     with _standard_strings(connection):
-        schema = module.reflect(connection, schemas=schemas, exclude=frozenset(exclude))
+        options = {"remember": remember} if remember is not None and module.DIALECT == "sqlite" else {}
+        schema = module.reflect(connection, schemas=schemas, exclude=frozenset(exclude), **options)
         return schema.with_objects(read_objects(connection, schemas=schemas, exclude=exclude))
 
 

@@ -5,7 +5,8 @@ The table-valued pragmas (``pragma_table_xinfo``, ``pragma_foreign_key_list``,
 ``sqlite_master`` so each reads every table at once; what the pragmas do not
 report (constraint names, CHECKs, deferrability, generated expressions, index
 expressions and predicates) comes from the stored SQL text, read by
-:mod:`._sqlite_ddl`.
+:mod:`._sqlite_ddl`.  With ``remember``, tables whose ``sqlite_master`` was read before, to the byte, come
+back from it after that first query: SQLite derives everything the pragmas report from that text.
 
 ``schemas``: ``None`` (or ``"main"``) is the main database, whose tables get
 ``schema=None``; any other name is an attached database.
@@ -13,9 +14,10 @@ expressions and predicates) comes from the stored SQL text, read by
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import sqlalchemy as sa
 
@@ -23,6 +25,9 @@ from ...core import model as m
 from ..types import canonical
 from ._common import excluded, rows_of, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
 from ._sqlite_ddl import ParsedForeignKey, ParsedTable, parse_create_index, parse_create_table
+
+if TYPE_CHECKING:
+    from . import Remember
 
 DIALECT = "sqlite"
 DEFAULT_SCHEMA = "main"
@@ -99,23 +104,39 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...], exclude: frozenset[str]) -> m.Schema:
+def reflect(
+    connection: sa.engine.Connection, *, schemas: tuple[str | None, ...], exclude: frozenset[str],
+    remember: Remember | None = None,
+) -> m.Schema:
     tables: list[m.Table] = []
     for database in dict.fromkeys(s or DEFAULT_SCHEMA for s in schemas):
-        tables.extend(_reflect_database(connection, database, exclude))
+        tables.extend(_reflect_database(connection, database, exclude, remember))
     return m.Schema.of(tables)
 
 
-def _reflect_database(connection: sa.engine.Connection, database: str, exclude: frozenset[str]) -> list[m.Table]:
+def _reflect_database(
+    connection: sa.engine.Connection, database: str, exclude: frozenset[str], remember: Remember | None
+) -> list[m.Table]:
     schema = None if database == DEFAULT_SCHEMA else database
     params = {"schema": database}
 
     def rows(query: str) -> Sequence[Any]:
         return rows_of(connection, sa.text(query.format(schema=_quote(database))), params)
 
+    master = rows(MASTER)
+    if remember is None:
+        return _read_tables(rows, master, schema, exclude)
+    fingerprint = repr((sqlite3.sqlite_version, database, sorted(exclude), [tuple(row) for row in master]))
+    return remember(fingerprint, lambda: _read_tables(rows, master, schema, exclude))
+
+
+def _read_tables(
+    rows: Callable[[str], Sequence[Any]], master: Sequence[Any], schema: str | None, exclude: frozenset[str]
+) -> list[m.Table]:
+    """The tables of one database, from its ``sqlite_master`` rows and the pragmas' (``rows`` of a query)."""
     all_tables: dict[str, _Table] = {}  # every table, excluded ones too (FKs may point at them)
     index_sql: dict[str, str | None] = {}
-    for row in rows(MASTER):
+    for row in master:
         if row.type == "index":
             index_sql[row.name] = row.sql
         elif not (row.sql or "").lstrip().upper().startswith("CREATE VIRTUAL"):
