@@ -27,7 +27,7 @@ from typing import Callable
 from ..core.model import Table
 from .cache_dir import cache_folder, remove_oldest, write_whole, written_by_this_user
 
-KEEP = 64  # schemas kept at most; a write that finds more removes the oldest
+KEEP = 16  # schemas kept at most (about 0.8 MB each per 1,000 tables); a write that finds more removes the oldest
 FORMAT = b"1"  # the layout of a file: a pickled list of model tables
 
 
