@@ -92,6 +92,6 @@ def _store(entry: Path, tables: list[Table]) -> None:
     try:
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_whole(entry, pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
-    except (OSError, pickle.PicklingError):
-        return  # a cache that cannot be written is not used
+    except Exception:  # noqa: BLE001 - a cache that cannot be written (full disk, read-only folder…) is not used
+        return
     remove_oldest(entry.parent, ".pickle", above=KEEP, down_to=KEEP * 3 // 4)

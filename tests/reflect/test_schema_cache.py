@@ -3,6 +3,7 @@ comes back from the cache is what reading the database gives."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sqlite3
@@ -16,6 +17,7 @@ from dbshift.cli import main
 from dbshift.project import schema_cache
 from dbshift.sqla.reflect import reflect
 from dbshift.sqla.reflect import sqlite as sqlite_reflect
+from tests.cli.test_one_line_failures import tmpfs
 
 SCHEMA = """
 CREATE TABLE author (
@@ -228,3 +230,24 @@ def test_check_sees_a_change_made_after_a_remembered_read(tmp_path: Path, cache:
     finally:
         sys.path.remove(str(tmp_path))
     assert len(list(cache.glob("schemas/*.pickle"))) == 2
+
+
+def test_a_cache_that_cannot_be_written_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A cache folder that is a file, then one on a full disk (a small tmpfs, filled): the schema is read as
+    usual, and nothing is left there, not even half a file."""
+    url = _database(tmp_path / "app.db")
+    expected = _read(url, remember=False)
+    not_a_folder = tmp_path / "not-a-folder"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("DBSHIFT_CACHE_DIR", str(not_a_folder))
+    assert _read(url) == _read(url) == expected
+
+    with tmpfs(tmp_path / "mnt", "64K") as mnt:
+        if mnt is None:
+            pytest.skip("mounting a tmpfs is not allowed here; a full disk cannot be made")
+        (mnt / "cache" / "schemas").mkdir(parents=True)
+        monkeypatch.setenv("DBSHIFT_CACHE_DIR", str(mnt / "cache"))
+        with contextlib.suppress(OSError), open(mnt / "filler", "wb") as f:
+            f.write(b"\0" * 128 * 1024)
+        assert _read(url) == _read(url) == expected
+        assert list((mnt / "cache" / "schemas").iterdir()) == []
