@@ -13,7 +13,7 @@ shortened by SQLAlchemy itself before they get here (see ``sqla/from_metadata``)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .errors import DbshiftError
 from .values import frozen
@@ -54,23 +54,30 @@ class NameTooLong(DbshiftError):
         )
 
 
-def named_objects(schema: Schema) -> Iterator[tuple[str, str]]:
-    """``(what, name)`` for every name in ``schema``: schemas, types, sequences, tables and what they hold."""
+def named_objects(schema: Schema, only: Callable[[str], bool] = lambda name: True) -> Iterator[tuple[str, str]]:
+    """``(what, name)`` for every name in ``schema`` that ``only`` accepts: schemas, types, sequences, tables and
+    what they hold (``what`` is written only for those: a large schema holds tens of thousands of names)."""
     for name in schema.schemas:
-        yield f"schema {name}", name
+        if only(name):
+            yield f"schema {name}", name
     for enum in schema.enums:
-        yield f"enum type {enum.key}", enum.name
+        if only(enum.name):
+            yield f"enum type {enum.key}", enum.name
     for sequence in schema.sequences:
-        yield f"sequence {sequence.key}", sequence.name
+        if only(sequence.name):
+            yield f"sequence {sequence.key}", sequence.name
     for table in schema.tables:
-        yield f"table {table.key}", table.name
+        if only(table.name):
+            yield f"table {table.key}", table.name
         for column in table.columns:
-            yield f"column {table.key}.{column.name}", column.name
+            if only(column.name):
+                yield f"column {table.key}.{column.name}", column.name
         for constraint in table.constraints:
-            if constraint.name:
+            if constraint.name and only(constraint.name):
                 yield f"constraint {constraint.name} of table {table.key}", constraint.name
         for index in table.indexes:
-            yield f"index {index.name} of table {table.key}", index.name
+            if only(index.name):
+                yield f"index {index.name} of table {table.key}", index.name
 
 
 def too_long(schema: Schema, dialect: str) -> list[NameTooLong]:
@@ -78,7 +85,12 @@ def too_long(schema: Schema, dialect: str) -> list[NameTooLong]:
     limit = LIMITS.get(dialect)
     if limit is None:
         return []
-    return [NameTooLong(what, name, dialect) for what, name in named_objects(schema) if limit.length(name) > limit.size]
+    shortest = limit.size // 4  # (no name of this many characters or fewer can pass: 4 bytes at most to one)
+
+    def over(name: str) -> bool:
+        return len(name) > shortest and limit.length(name) > limit.size
+
+    return [NameTooLong(what, name, dialect) for what, name in named_objects(schema, over)]
 
 
 def check_names(schema: Schema, dialect: str) -> None:
