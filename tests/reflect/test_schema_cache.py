@@ -251,3 +251,17 @@ def test_a_cache_that_cannot_be_written_is_not_used(tmp_path: Path, monkeypatch:
             f.write(b"\0" * 128 * 1024)
         assert _read(url) == _read(url) == expected
         assert list((mnt / "cache" / "schemas").iterdir()) == []
+
+
+def test_another_sqlite_library_reads_afresh(tmp_path: Path, cache: Path, reads: list[str]):
+    """The pragmas' answers are the SQLite library's: the version the driver runs is part of the name."""
+    url = _database(tmp_path / "app.db")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            first = reflect(conn, remember=schema_cache.remembered)
+            conn.dialect.server_version_info = (*conn.dialect.server_version_info[:2], 999)
+            assert reflect(conn, remember=schema_cache.remembered) == first
+    finally:
+        engine.dispose()
+    assert reads == ["main", "main"]

@@ -14,7 +14,6 @@ back from it after that first query: SQLite derives everything the pragmas repor
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -126,7 +125,8 @@ def _reflect_database(
     master = rows(MASTER)
     if remember is None:
         return _read_tables(rows, master, schema, exclude)
-    fingerprint = repr((sqlite3.sqlite_version, database, sorted(exclude), [tuple(row) for row in master]))
+    version = connection.dialect.server_version_info  # the SQLite library the driver runs, whose pragmas answer
+    fingerprint = repr((version, database, sorted(exclude), [tuple(row) for row in master]))
     return remember(fingerprint, lambda: _read_tables(rows, master, schema, exclude))
 
 
