@@ -53,11 +53,12 @@ def rows_from(names: Sequence[str], records: Iterable[Sequence[Any]]) -> list[Hi
     long history."""
     where = {name: i for i, name in enumerate(names)}
     picks = [(where[c] if c in _ORIGINAL else where.get(c, -1), _DEFAULTS.get(c)) for c in COLUMNS]
+    as_read = [i for i, _ in picks] == list(range(len(names)))  # today's table, read whole: no picking
     status, applied_at = COLUMNS.index("status"), COLUMNS.index("applied_at")
     from_text = datetime.fromisoformat
     rows = []
     for record in records:
-        values: list[Any] = [record[i] if i >= 0 else default for i, default in picks]
+        values: list[Any] = list(record) if as_read else [record[i] if i >= 0 else default for i, default in picks]
         values[status] = values[status] or APPLIED
         if isinstance(values[applied_at], str):
             values[applied_at] = from_text(values[applied_at])

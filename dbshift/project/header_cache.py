@@ -47,6 +47,7 @@ class HeaderCache:
 
     def __init__(self, directory: Path, path: Path | None, entries: dict[str, list]) -> None:
         self.directory, self.path, self.entries = directory, path, entries
+        self._prefix = os.path.join(directory, "")  # each remembered file's path is this and its name
         self.changed = False
 
     @classmethod
@@ -76,7 +77,7 @@ class HeaderCache:
         entry = self.entries.get(name)
         if isinstance(entry, list) and len(entry) == 5 and tuple(entry[0]) == key:
             _, rev_id, parents, message, checksum = entry
-            return Revision(rev_id, tuple(parents), message, os.path.join(self.directory, name), checksum)
+            return Revision(rev_id, tuple(parents), message, self._prefix + name, checksum)
         revision = read(self.directory / name)
         if self.path is not None and revision.checksum is not None and max(key[1], key[2]) < time.time_ns() - _RECENT_NS:
             self.entries[name] = [list(key), revision.id, list(revision.parents), revision.message, revision.checksum]
