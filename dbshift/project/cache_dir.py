@@ -40,6 +40,28 @@ def written_by_this_user(stat: os.stat_result) -> bool:
     return getuid is None or stat.st_uid == getuid()
 
 
+def read_own(path: Path) -> bytes | None:
+    """The bytes of cache file ``path`` when it is this user's (:func:`written_by_this_user`); None when it is
+    not there, cannot be read, or another user wrote it."""
+    try:
+        with open(path, "rb") as f:
+            return f.read() if written_by_this_user(os.fstat(f.fileno())) else None
+    except OSError:
+        return None
+
+
+def keep(path: Path, data: bytes) -> bool:
+    """Write cache file ``path`` whole (:func:`write_whole`), its folder made readable by this user alone when it
+    is new; False when it cannot be written (a full disk, a read-only folder): a cache that cannot be written is
+    not used."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_whole(path, data)
+    except OSError:
+        return False
+    return True
+
+
 def remove_oldest(folder: Path, suffix: str, *, above: int, down_to: int) -> None:
     """When ``folder`` holds more than ``above`` files ending in ``suffix``, remove the oldest written (by
     modification time) until ``down_to`` are left; a file that cannot be read or removed is left alone."""

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from types import CodeType
 
-from .cache_dir import cache_folder, remove_oldest, write_whole, written_by_this_user
+from .cache_dir import cache_folder, keep, read_own, remove_oldest
 
 KEEP = 20_000  # compiled files kept at most; a write that finds more removes the oldest
 PRUNE_EVERY_S = 86_400  # how often the folder is counted, at most
@@ -36,14 +36,13 @@ def compiled(path: Path, text: str) -> CodeType:
     if folder is None:
         return compile(text, str(path), "exec", dont_inherit=True)
     entry = folder / f"{_key(path, text)}.bin"
+    data = read_own(entry)
     try:
-        with open(entry, "rb") as f:
-            if written_by_this_user(os.fstat(f.fileno())):
-                code = marshal.loads(f.read())  # (marshal.load would read the file a few bytes at a time)
-                if isinstance(code, CodeType):
-                    return code
-    except (OSError, ValueError, EOFError, TypeError):
-        pass  # not there yet, or unreadable: compiled again below
+        code = marshal.loads(data) if data is not None else None
+    except (ValueError, EOFError, TypeError):
+        code = None  # unreadable: compiled again below
+    if isinstance(code, CodeType):
+        return code
     code = compile(text, str(path), "exec", dont_inherit=True)
     _store(entry, code)
     return code
@@ -56,12 +55,8 @@ def _key(path: Path, text: str) -> str:
 
 def _store(entry: Path, code: CodeType) -> None:
     """Keep ``code`` as ``entry`` (in a folder only this user can read), unless the cache cannot be written."""
-    try:
-        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_whole(entry, marshal.dumps(code))
-    except OSError:
-        return  # a cache that cannot be written is not used
-    _prune(entry.parent)
+    if keep(entry, marshal.dumps(code)):
+        _prune(entry.parent)
 
 
 def _prune(folder: Path) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.graph import Revision
-from .cache_dir import cache_folder, remove_oldest, write_whole, written_by_this_user
+from .cache_dir import cache_folder, keep, read_own, remove_oldest
 
 FORMAT = 2  # entries: [stat, revision, parents, message, checksum]
 _RECENT_NS = 2_000_000_000
@@ -58,11 +58,11 @@ class HeaderCache:
             return cls(directory, None, {})
         name = hashlib.sha256(str(directory.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:24]
         path = root / f"{name}.json"
+        text = read_own(path)
         try:
-            with open(path, encoding="utf-8") as f:
-                data = json.loads(f.read()) if written_by_this_user(os.fstat(f.fileno())) else {}
+            data = json.loads(text) if text is not None else {}
             entries = data["entries"] if data.get("format") == FORMAT and data.get("directory") == str(directory) else {}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             entries = {}
         return cls(directory, path, entries if isinstance(entries, dict) else {})
 
@@ -95,9 +95,5 @@ class HeaderCache:
         for name in gone:
             del self.entries[name]
         data = {"format": FORMAT, "directory": str(self.directory), "entries": self.entries}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_whole(self.path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+        if keep(self.path, json.dumps(data, separators=(",", ":")).encode("utf-8")):
             remove_oldest(self.path.parent, ".json", above=_KEEP, down_to=_KEEP)
-        except OSError:
-            pass  # a cache that cannot be written is not used

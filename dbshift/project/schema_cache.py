@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.model import Table
-from .cache_dir import cache_folder, remove_oldest, write_whole, written_by_this_user
+from .cache_dir import cache_folder, keep, read_own, remove_oldest
 
 KEEP = 16  # schemas kept at most (about 0.8 MB each per 1,000 tables); a write that finds more removes the oldest
 FORMAT = b"1"  # the layout of a file: a pickled list of model tables
@@ -38,14 +38,13 @@ def remembered(fingerprint: str, read: Callable[[], list[Table]]) -> list[Table]
     if folder is None:
         return read()
     entry = folder / f"{_key(fingerprint)}.pickle"
+    data = read_own(entry)
     try:
-        with open(entry, "rb") as f:
-            if written_by_this_user(os.fstat(f.fileno())):
-                tables = _loads(f.read())
-                if isinstance(tables, list) and all(isinstance(t, Table) for t in tables):
-                    return tables
-    except Exception:  # noqa: BLE001 - not there yet, unreadable, or in a layout this dbshift cannot read: afresh
-        pass
+        found = _loads(data) if data is not None else None
+    except Exception:  # noqa: BLE001 - damaged, or in a layout this dbshift cannot read: read afresh
+        found = None
+    if isinstance(found, list) and all(isinstance(t, Table) for t in found):
+        return found
     tables = read()
     _store(entry, tables)
     return tables
@@ -90,8 +89,8 @@ def _code_version() -> bytes:
 def _store(entry: Path, tables: list[Table]) -> None:
     """Keep ``tables`` as ``entry`` (in a folder only this user can read), unless the cache cannot be written."""
     try:
-        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_whole(entry, pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception:  # noqa: BLE001 - a cache that cannot be written (full disk, read-only folder…) is not used
+        data = pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - a value pickle cannot write: nothing is kept
         return
-    remove_oldest(entry.parent, ".pickle", above=KEEP, down_to=KEEP * 3 // 4)
+    if keep(entry, data):
+        remove_oldest(entry.parent, ".pickle", above=KEEP, down_to=KEEP * 3 // 4)
