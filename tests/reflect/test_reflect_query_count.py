@@ -12,10 +12,11 @@ from dbshift.sqla.reflect import UnsupportedDialect, reflect
 
 # the queries each dialect module issues (per schema on SQLite, and one for its views and triggers); on
 # PostgreSQL one of them reads standard_conforming_strings, which reflection turns on while it reads defaults
-# and CHECKs; 4 read row-level security, policies, grants and comments, and one asks which of the other
-# readers have anything to read: none, in a schema of tables alone (EVERY_READER: each has, and reads it)
-EXPECTED = {"postgresql": 13 + 1, "sqlite": 5}
-EVERY_READER = 13 + 1 + 4 + 1 + 3  # domains, composite and range types, extensions, what they need; views, routines, triggers
+# and CHECKs; 5 read row-level security, policies, grants and comments (one of them asks which kinds of object
+# have a comment), and one asks which of the other readers have anything to read: none, in a schema of tables
+# alone (EVERY_READER: each has, and reads it)
+EXPECTED = {"postgresql": 14 + 1, "sqlite": 5}
+EVERY_READER = 14 + 1 + 4 + 1 + 3  # domains, composite and range types, extensions, what they need; views, routines, triggers
 
 
 def _tables(n: int) -> str:
@@ -115,3 +116,39 @@ def test_unsupported_dialect_is_a_clear_error() -> None:
     connection = SimpleNamespace(dialect=SimpleNamespace(name="oracle"))
     with pytest.raises(UnsupportedDialect, match=r"cannot reflect a 'oracle' database .*postgresql, sqlite"):
         reflect(connection)
+
+
+# an object of each kind with a comment, each in a schema of its own: the query asking which kinds of object
+# have a comment must name each kind's catalog
+COMMENTED = {
+    "sequence": ["CREATE SEQUENCE {s}.sq", "COMMENT ON SEQUENCE {s}.sq IS 'n'"],
+    "function": ["CREATE FUNCTION {s}.f() RETURNS int LANGUAGE sql AS 'SELECT 1'", "COMMENT ON FUNCTION {s}.f() IS 'n'"],
+    "domain": ["CREATE DOMAIN {s}.d AS int", "COMMENT ON DOMAIN {s}.d IS 'n'"],
+    "constraint": ["CREATE TABLE {s}.t (n int CONSTRAINT positive CHECK (n > 0))",
+                   "COMMENT ON CONSTRAINT positive ON {s}.t IS 'n'"],
+    "rule": ["CREATE TABLE {s}.t (n int)", "CREATE RULE r AS ON UPDATE TO {s}.t DO INSTEAD NOTHING",
+             "COMMENT ON RULE r ON {s}.t IS 'n'"],
+    "schema": ["COMMENT ON SCHEMA {s} IS 'n'"],
+    "collation": ["CREATE COLLATION {s}.co FROM \"C\"", "COMMENT ON COLLATION {s}.co IS 'n'"],
+    "statistics": ["CREATE TABLE {s}.t (a int, b int)", "CREATE STATISTICS {s}.st ON a, b FROM {s}.t",
+                   "COMMENT ON STATISTICS {s}.st IS 'n'"],
+}
+
+
+def test_a_comment_is_read_whatever_it_is_on(pg_engine: sa.Engine) -> None:
+    from dbshift.sqla.reflect.objects import read_objects
+
+    with pg_engine.begin() as conn:
+        for i, statements in enumerate(COMMENTED.values()):
+            conn.exec_driver_sql(f"CREATE SCHEMA noted{i}")
+            for sql in statements:
+                conn.exec_driver_sql(sql.format(s=f"noted{i}"))
+    with pg_engine.connect() as conn:
+        for i, kind in enumerate(COMMENTED):
+            comments = [x.name for x in read_objects(conn, schemas=(f"noted{i}",)) if x.kind == "comment"]
+            assert [c for c in comments if c.startswith(f"on {kind} ")], f"the comment on the {kind} is not read: {comments}"
+    with pg_engine.begin() as conn:  # the schema public is older than any object made since: its comment too
+        conn.exec_driver_sql("COMMENT ON SCHEMA public IS 'changed'")
+    with pg_engine.connect() as conn:
+        found = {x.name: x.definition for x in read_objects(conn, schemas=(None,)) if x.kind == "comment"}
+    assert found == {"on schema public": "changed"}
