@@ -138,6 +138,11 @@ COMMENTED = {
 def test_a_comment_is_read_whatever_it_is_on(pg_engine: sa.Engine) -> None:
     from dbshift.sqla.reflect.objects import read_objects
 
+    with pg_engine.begin() as conn:  # the schema public is older than any object made since: its comment too
+        conn.exec_driver_sql("COMMENT ON SCHEMA public IS 'changed'")
+    with pg_engine.connect() as conn:
+        found = {x.name: x.definition for x in read_objects(conn, schemas=(None,)) if x.kind == "comment"}
+    assert found == {"on schema public": "changed"}
     with pg_engine.begin() as conn:
         for i, statements in enumerate(COMMENTED.values()):
             conn.exec_driver_sql(f"CREATE SCHEMA noted{i}")
@@ -147,8 +152,3 @@ def test_a_comment_is_read_whatever_it_is_on(pg_engine: sa.Engine) -> None:
         for i, kind in enumerate(COMMENTED):
             comments = [x.name for x in read_objects(conn, schemas=(f"noted{i}",)) if x.kind == "comment"]
             assert [c for c in comments if c.startswith(f"on {kind} ")], f"the comment on the {kind} is not read: {comments}"
-    with pg_engine.begin() as conn:  # the schema public is older than any object made since: its comment too
-        conn.exec_driver_sql("COMMENT ON SCHEMA public IS 'changed'")
-    with pg_engine.connect() as conn:
-        found = {x.name: x.definition for x in read_objects(conn, schemas=(None,)) if x.kind == "comment"}
-    assert found == {"on schema public": "changed"}
