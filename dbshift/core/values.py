@@ -15,11 +15,13 @@ password).  A method the class body defines itself is kept, as dataclass keeps i
 from __future__ import annotations
 
 import dataclasses
+from operator import attrgetter
 from typing import Any, Callable, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T", bound=type)
 
 _NAMES: dict[tuple[type, str], tuple[str, ...]] = {}  # (class, purpose) → its fields' names
+_VALUES: dict[tuple[type, str], Callable[[Any], tuple]] = {}  # (class, purpose) → those fields' values, as a tuple
 
 
 @overload
@@ -54,17 +56,35 @@ def frozen(cls: T | None = None, /, **options: Any) -> T | Callable[[T], T]:
 def _eq(self: Any, other: Any) -> Any:
     if other.__class__ is not self.__class__:
         return NotImplemented
-    names = _names(self.__class__, "compared")
-    return [getattr(self, name) for name in names] == [getattr(other, name) for name in names]
+    if other is self:
+        return True
+    values = _values(self.__class__, "compared")
+    return values(self) == values(other)
 
 
 def _hash(self: Any) -> int:
-    return hash(tuple([getattr(self, name) for name in _names(self.__class__, "hashed")]))
+    return hash(_values(self.__class__, "hashed")(self))
 
 
 def _repr(self: Any) -> str:
     shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _names(self.__class__, "shown"))
     return f"{self.__class__.__qualname__}({shown})"
+
+
+def _values(cls: type, purpose: str) -> Callable[[Any], tuple]:
+    """A function giving the values of ``cls``'s fields that are ``compared`` or ``hashed``, as a tuple."""
+    values = _VALUES.get((cls, purpose))
+    if values is None:
+        names = _names(cls, purpose)
+        if len(names) > 1:
+            values = attrgetter(*names)
+        elif names:
+            one = attrgetter(names[0])
+            values = lambda value: (one(value),)  # noqa: E731
+        else:
+            values = lambda value: ()  # noqa: E731
+        _VALUES[cls, purpose] = values
+    return values
 
 
 def _names(cls: type, purpose: str) -> tuple[str, ...]:
