@@ -8,9 +8,10 @@ medians are printed.  The machine is noisy: compare ratios, measured in the same
 - ``upgrade`` with nothing to do, ``current``, ``heads`` and ``history`` over a linear chain of N small
   Python migrations (one ``CreateTable`` each), all applied, on SQLite and on PostgreSQL.  Their floor:
   ``python3 -c "import sqlite3 (psycopg); connect; SELECT 1"`` -- start-up, one connection, one query.
-- ``upgrade`` of an empty database through the whole chain, against its floor: the same DDL run
-  directly in one session by one process (one transaction; and, closer to dbshift's guarantees, one
-  commit per statement).
+- ``upgrade`` of an empty database through the whole chain, against its floors: the same DDL run
+  directly in one session by one process (one transaction; one commit per statement); and, with dbshift's
+  guarantees, the script ``upgrade --sql`` writes (each migration in a transaction of its own, with its
+  history row) run the same way.
 - ``dbshift --help`` and ``--version``, against ``python3 -c pass``.
 - Alembic's ``current``, ``heads``, ``history`` and ``upgrade head`` over an equivalent chain
   (``op.create_table`` each), where Alembic is installed.
@@ -205,11 +206,15 @@ class Postgres:
             self.drop(f"{PG}/{name}")
 
 
-def upgrade_sql(project: Path, url: str, env: dict[str, str], path: Path) -> None:
-    """The DDL of the whole chain, as dbshift renders it for ``url``'s database, without its history rows."""
+def upgrade_sql(project: Path, url: str, env: dict[str, str], path: Path, whole: Path) -> None:
+    """The DDL of the whole chain, as dbshift renders it for ``url``'s database, without its history rows, in
+    ``path``; in ``whole``, the script as ``upgrade --sql`` writes it: each migration in a transaction of its own
+    with its history row (the guarantees of a run, without dbshift)."""
     done = subprocess.run([sys.executable, "-m", "dbshift", "--url", url, "upgrade", "--sql"], cwd=project, env=env,
                           capture_output=True, text=True, check=True)
     statements = [s.strip() for s in done.stdout.split(";\n") if s.strip()]
+    uncommented = ["\n".join(line for line in s.splitlines() if not line.lstrip().startswith("--")) for s in statements]
+    whole.write_text(";\n".join(s for s in uncommented if s.strip()) + ";\n")
     keep = [s for s in statements if "dbshift_history" not in s and not s.lstrip().startswith(("--", "BEGIN", "COMMIT"))]
     keep = ["\n".join(line for line in s.splitlines() if not line.lstrip().startswith("--")) for s in keep]
     path.write_text(";\n".join(s for s in keep if s.strip()) + ";\n")
@@ -286,18 +291,21 @@ def main() -> None:
                     url = f"sqlite:///{root / f'{backend}_{size}.db'}" if backend == "sqlite" else pg.create()
                     cmd = dbshift + ["--url", url]
                     if size in upgrade_sizes:
-                        ddl = root / f"ddl_{backend}_{size}.sql"
-                        upgrade_sql(project, url, env, ddl)
-                        floors = ((ONE_TRANSACTION, "same DDL, one transaction"), (PER_STATEMENT, "same DDL, a commit each"))
+                        ddl, script = root / f"ddl_{backend}_{size}.sql", root / f"script_{backend}_{size}.sql"
+                        upgrade_sql(project, url, env, ddl, script)
+                        floors = ((ONE_TRANSACTION, ddl, "same DDL, one transaction"),
+                                  (PER_STATEMENT, ddl, "same DDL, a commit each"),
+                                  (PER_STATEMENT, script, "upgrade --sql: a transaction + history row each"))
                         commands = [lambda u: dbshift + ["--url", u, "upgrade"]]
-                        commands += [lambda u, body=body, backend=backend, ddl=ddl: [
-                            py, "-c", FLOOR_DDL[backend].format(target=target_of(u), body=body), str(ddl)] for body, _ in floors]
+                        commands += [lambda u, body=body, backend=backend, sql=sql: [
+                            py, "-c", FLOOR_DDL[backend].format(target=target_of(u), body=body), str(sql)]
+                            for body, sql, _ in floors]
                         if other is not None:
                             commands.append(lambda u, other=other: alembic_upgrade_argv(py, other, u))
                         ours, *floor_ddls = upgrades_from_empty(backend, url, pg, args.upgrade_repeat, env, project, commands)
                         if other is not None:
                             alembic_empty[backend] = floor_ddls.pop()
-                        for (_, name), floor_ddl in zip(floors, floor_ddls, strict=True):
+                        for (_, _, name), floor_ddl in zip(floors, floor_ddls, strict=True):
                             rows.append((f"upgrade empty -> {size}", backend, ours, floor_ddl, name))
                     subprocess.run(cmd + ["upgrade"], cwd=project, env=env, capture_output=True, check=True)
                     floor = timed([py, "-c", FLOOR_READ[backend].format(target=target_of(url))], root, env, args.repeat)
