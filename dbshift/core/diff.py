@@ -110,7 +110,8 @@ def diff(
     for key in sorted(new_tables.keys() - old_tables.keys()):
         result.append(o.CreateTable(new_tables[key]))
     for key in sorted(old_tables.keys() & new_tables.keys()):
-        result += diff_table(old_tables[key], new_tables[key], eq, renames)
+        if old_tables[key] != new_tables[key]:  # an equal table has nothing to change (a law of diff_table)
+            result += diff_table(old_tables[key], new_tables[key], eq, renames)
     result += diff_sequences(current, target)
     result += diff_schemas(current, target)
     result += diff_objects(current, target, result)
