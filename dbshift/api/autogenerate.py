@@ -97,6 +97,8 @@ def revision(
             else:  # a change of an enum type's values, for PostgreSQL, in place of its columns'
                 ops = with_enum_value_changes(ops, history, metadata(config), database, policy, eq)
             ops = with_autoincrement_changes(ops, model, database, history, eq)
+            if not ops:  # nothing to write: the rest only shapes what would be written
+                return RevisionResult(None, None, ())
             possible = tuple(policy.unresolved)
             hints = {p.new: p.hint for p in possible if p.kind == "column"}
             ops = tuple(make_safe(ops, backfill_values(metadata(config), dialect), hints))

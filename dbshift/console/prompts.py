@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from ..core.renames import PossibleRename
-from ..runner.events import StepPreview
 from . import words
 from .output import Output, printable
+
+if TYPE_CHECKING:
+    from ..runner.events import StepPreview
 
 
 def ask_password(output: Output, typed: dict[str, str] | None = None) -> Callable[[str], str]:

@@ -15,6 +15,7 @@ import hashlib
 import re
 import sys
 from functools import lru_cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, cast, overload
 
 import sqlalchemy as sa
@@ -496,13 +497,23 @@ def rename_hints(metadata: sa.MetaData) -> RenameHints:
     tables: dict[str, str] = {}
     columns: dict[str, str] = {}
     for t in metadata.tables.values():
-        old = t.info.get("renamed_from")
+        old = _info(t).get("renamed_from")
         if old:
             tables[m.qualified(old, t.schema)] = t.name
         for c in t.columns:
-            if c.info.get("renamed_from"):
-                columns[f"{m.qualified(t.name, t.schema)}.{c.info['renamed_from']}"] = c.name
+            old = _info(c).get("renamed_from")
+            if old:
+                columns[f"{m.qualified(t.name, t.schema)}.{old}"] = c.name
     return RenameHints(tables, columns)
+
+
+def _info(item: sa.Table | sa.Column) -> Mapping[str, Any]:
+    """``item.info`` without making it: SQLAlchemy makes an empty dict for each object whose ``info`` is first
+    read (8,000 of them for a thousand tables), where one shared empty mapping says the same."""
+    return item.__dict__.get("info") or _NO_INFO
+
+
+_NO_INFO: Mapping[str, Any] = MappingProxyType({})
 
 
 def backfill_values(metadata: sa.MetaData, dialect: str | Dialect) -> dict[tuple[str, str], str]:
