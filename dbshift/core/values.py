@@ -41,6 +41,7 @@ def frozen(cls: T | None = None, /, **options: Any) -> T | Callable[[T], T]:
     def define(cls: T) -> T:
         own = cls.__dict__
         explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+        explicit_init = "__init__" in own  # (``own`` is the class's live dict: dataclass adds one)
         made: Any = dataclasses.dataclass(cls, frozen=True, eq=False, repr=False, **options)
         if "__eq__" not in own:
             made.__eq__ = _eq
@@ -48,6 +49,8 @@ def frozen(cls: T | None = None, /, **options: Any) -> T | Callable[[T], T]:
             made.__hash__ = _hash
         if "__repr__" not in own:
             made.__repr__ = _repr
+        if not explicit_init and options.get("init", True) and "__slots__" not in made.__dict__:
+            made.__init__ = _built_on_first_use(made)
         return made
 
     return define if cls is None else define(cls)
@@ -69,6 +72,52 @@ def _hash(self: Any) -> int:
 def _repr(self: Any) -> str:
     shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _names(self.__class__, "shown"))
     return f"{self.__class__.__qualname__}({shown})"
+
+
+def _built_on_first_use(cls: type) -> Callable[..., None]:
+    """An ``__init__`` for ``cls`` that, called first, puts :func:`_direct_init`'s in its place (or, for a class
+    it cannot build one for, keeps dataclass's) and runs it."""
+    made_by_dataclass = cls.__init__  # type: ignore[misc]
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init = _direct_init(cls) or made_by_dataclass
+        cls.__init__ = init  # type: ignore[misc]
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+_FACTORY = object()  # the default of a parameter whose field's default a factory makes
+
+
+def _direct_init(cls: type) -> Callable[..., None] | None:
+    """The ``__init__`` dataclass writes for ``cls``, but storing each field in the instance's ``__dict__``
+    directly (a frozen dataclass's calls ``object.__setattr__`` for each: twice the time for a column);
+    None for a class with a field it does not handle (``init=False``, ``InitVar``, ``ClassVar``)."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if len(fields) != len(cls.__dataclass_fields__) or not all(f.init for f in fields):  # type: ignore[attr-defined]
+        return None
+    names: dict[str, Any] = {"_FACTORY": _FACTORY}
+    positional, keyword, body = [], [], []
+    for f in fields:
+        if f.default is not dataclasses.MISSING:
+            names[f"_default_{f.name}"] = f.default
+            parameter, value = f"{f.name}=_default_{f.name}", f.name
+        elif f.default_factory is not dataclasses.MISSING:
+            names[f"_factory_{f.name}"] = f.default_factory
+            parameter, value = f"{f.name}=_FACTORY", f"_factory_{f.name}() if {f.name} is _FACTORY else {f.name}"
+        else:
+            parameter, value = f.name, f.name
+        (keyword if f.kw_only else positional).append(parameter)
+        body.append(f"    __values_dict__[{f.name!r}] = {value}\n")
+    parameters = ", ".join(["__values_self__", *positional, *(["*", *keyword] if keyword else [])])
+    post_init = "    __values_self__.__post_init__()\n" if hasattr(cls, "__post_init__") else ""
+    source = (f"def __init__({parameters}):\n    __values_dict__ = __values_self__.__dict__\n"
+              f"{''.join(body)}{post_init}")
+    exec(source, names)  # noqa: S102 - text made above from the class's own field names
+    init = names["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
 
 
 def _values(cls: type, purpose: str) -> Callable[[Any], tuple]:

@@ -127,3 +127,39 @@ def test_options_pass_through():
     with pytest.raises(TypeError):
         Named("a")  # type: ignore[misc]
     assert Named(name="a") == Named(name="a")
+
+
+def test_construction_answers_as_dataclass_s():
+    """Arguments by position and by name, defaults, a default made by its factory (a new one each time),
+    keyword-only fields, ``__post_init__``, and the errors of a wrong call: all as ``dataclass`` has them."""
+    def post_init(self) -> None:
+        object.__setattr__(self, "size", self.size * 2)
+
+    body = {**FIELDS, "__post_init__": post_init}
+    generated, shared = both(body)
+    for args, kwargs in [(("a",), {}), (("a", 2, (1,)), {"note": "n"}), ((), {"name": "b", "cache": {"k": 1}})]:
+        g, s = generated(*args, **kwargs), shared(*args, **kwargs)
+        assert dataclasses.asdict(s) == dataclasses.asdict(g)
+        assert s.size == g.size
+    assert shared("a").cache is not shared("a").cache  # the factory's, made for each
+    for args, kwargs in [((), {}), (("a", 1, (), "s", "n", {}, "extra"), {}), (("a",), {"colour": 1}),
+                         (("a",), {"name": "b"})]:
+        with pytest.raises(TypeError) as made:
+            shared(*args, **kwargs)
+        with pytest.raises(TypeError) as expected:
+            generated(*args, **kwargs)
+        assert str(made.value).split("__init__()")[-1] == str(expected.value).split("__init__()")[-1]
+    keyword = {"__annotations__": {"name": "str", "size": "int"}, "size": field(default=1, kw_only=True)}
+    generated, shared = both(keyword)
+    assert dataclasses.asdict(shared("a", size=3)) == dataclasses.asdict(generated("a", size=3))
+    with pytest.raises(TypeError):
+        shared("a", 3)
+
+
+def test_a_class_with_fields_not_given_to_init_is_made_as_dataclass_makes_it():
+    body = {"__annotations__": {"name": "str", "seen": "int", "scale": "dataclasses.InitVar[int]"},
+            "seen": field(default=0, init=False)}
+    shared = frozen(type("Thing", (), {**body, "__post_init__": lambda self, scale: object.__setattr__(
+        self, "seen", scale)}))
+    assert shared("a", 3).seen == 3 and shared("a", 4) == shared("a", 4)
+    assert dataclasses.replace(shared("a", 3), name="b", scale=5).seen == 5
