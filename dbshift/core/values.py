@@ -94,11 +94,13 @@ def _direct_init(cls: type) -> Callable[..., None] | None:
     """The ``__init__`` dataclass writes for ``cls``, but storing each field in the instance's ``__dict__``
     directly (a frozen dataclass's calls ``object.__setattr__`` for each: twice the time for a column);
     None for a class with a field it does not handle (``init=False``, ``InitVar``, ``ClassVar``)."""
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    fields = dataclasses.fields(cls)
     if len(fields) != len(cls.__dataclass_fields__) or not all(f.init for f in fields):  # type: ignore[attr-defined]
         return None
     names: dict[str, Any] = {"_FACTORY": _FACTORY}
-    positional, keyword, body = [], [], []
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
     for f in fields:
         if f.default is not dataclasses.MISSING:
             names[f"_default_{f.name}"] = f.default
