@@ -214,10 +214,10 @@ def upgrade_sql(project: Path, url: str, env: dict[str, str], path: Path, whole:
                           capture_output=True, text=True, check=True)
     statements = [s.strip() for s in done.stdout.split(";\n") if s.strip()]
     uncommented = ["\n".join(line for line in s.splitlines() if not line.lstrip().startswith("--")) for s in statements]
-    whole.write_text(";\n".join(s for s in uncommented if s.strip()) + ";\n")
-    keep = [s for s in statements if "dbshift_history" not in s and not s.lstrip().startswith(("--", "BEGIN", "COMMIT"))]
-    keep = ["\n".join(line for line in s.splitlines() if not line.lstrip().startswith("--")) for s in keep]
-    path.write_text(";\n".join(s for s in keep if s.strip()) + ";\n")
+    keep = [bare for bare, s in zip(uncommented, statements, strict=True)
+            if "dbshift_history" not in s and not s.lstrip().startswith(("--", "BEGIN", "COMMIT"))]
+    for target, kept in ((whole, uncommented), (path, keep)):
+        target.write_text(";\n".join(s for s in kept if s.strip()) + ";\n")
 
 
 def target_of(url: str) -> str:

@@ -65,6 +65,15 @@ def test_postgresql_query_count_does_not_grow(pg_engine: sa.Engine, execute_scri
     assert both == (EXPECTED["postgresql"], 55)  # more schemas: still the same queries
 
 
+def _each_in_a_schema(engine: sa.Engine, prefix: str, statements: dict[str, list[str]]) -> None:
+    """Run each kind's statements in a schema of its own, ``{prefix}0``, ``{prefix}1``… (``{s}`` in them)."""
+    with engine.begin() as conn:
+        for i, kind_statements in enumerate(statements.values()):
+            conn.exec_driver_sql(f"CREATE SCHEMA {prefix}{i}")
+            for sql in kind_statements:
+                conn.exec_driver_sql(sql.format(s=f"{prefix}{i}"))
+
+
 # each kind of object alone in a schema of its own (with the table or function it needs): the one query asking
 # which readers have something to read must say so for each
 ALONE = {
@@ -85,11 +94,7 @@ ALONE = {
 def test_each_kind_of_object_is_read_when_it_is_the_only_one(pg_engine: sa.Engine, execute_script, query_counter) -> None:  # noqa: ANN001
     from dbshift.sqla.reflect.objects import read_objects
 
-    with pg_engine.begin() as conn:
-        for i, statements in enumerate(ALONE.values()):
-            conn.exec_driver_sql(f"CREATE SCHEMA alone{i}")
-            for sql in statements:
-                conn.exec_driver_sql(sql.format(s=f"alone{i}"))
+    _each_in_a_schema(pg_engine, "alone", ALONE)
     with pg_engine.connect() as conn:
         for i, kind in enumerate(ALONE):
             kinds = {x.kind for x in read_objects(conn, schemas=(f"alone{i}",))}
@@ -143,11 +148,7 @@ def test_a_comment_is_read_whatever_it_is_on(pg_engine: sa.Engine) -> None:
     with pg_engine.connect() as conn:
         found = {x.name: x.definition for x in read_objects(conn, schemas=(None,)) if x.kind == "comment"}
     assert found == {"on schema public": "changed"}
-    with pg_engine.begin() as conn:
-        for i, statements in enumerate(COMMENTED.values()):
-            conn.exec_driver_sql(f"CREATE SCHEMA noted{i}")
-            for sql in statements:
-                conn.exec_driver_sql(sql.format(s=f"noted{i}"))
+    _each_in_a_schema(pg_engine, "noted", COMMENTED)
     with pg_engine.connect() as conn:
         for i, kind in enumerate(COMMENTED):
             comments = [x.name for x in read_objects(conn, schemas=(f"noted{i}",)) if x.kind == "comment"]
