@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pytest
 
@@ -163,3 +164,53 @@ def test_a_class_with_fields_not_given_to_init_is_made_as_dataclass_makes_it():
         self, "seen", scale)}))
     assert shared("a", 3).seen == 3 and shared("a", 4) == shared("a", 4)
     assert dataclasses.replace(shared("a", 3), name="b", scale=5).seen == 5
+
+
+def test_fields_init_does_not_take_are_made_as_dataclass_makes_them():
+    """A ``ClassVar`` is no parameter; a field with ``init=False`` gets its factory's value (a new one each
+    time) or keeps the class's default; every other attribute stays unassignable."""
+    body = {"__annotations__": {"name": "str", "kind": ClassVar[str], "seen": "list", "size": "int"},
+            "kind": "thing", "seen": field(default_factory=list, init=False), "size": field(default=3, init=False)}
+    generated, shared = both(body)
+    for made in (generated, shared):
+        one, two = made("a"), made("a")
+        assert (one.name, one.kind, one.seen, one.size) == ("a", "thing", [], 3)
+        assert one.seen is not two.seen and one == two
+        assert [f.name for f in dataclasses.fields(one)] == ["name", "seen", "size"]
+        with pytest.raises(TypeError):
+            made("a", "b")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            one.other = 1  # type: ignore[attr-defined]
+
+
+def test_what_dataclass_refuses_when_defining_a_class_is_refused_then():
+    body = {"__annotations__": {"size": "int", "name": "str"}, "size": 0}
+    with pytest.raises(TypeError, match="non-default argument 'name' follows default argument"):
+        dataclass(frozen=True)(type("Thing", (), dict(body)))
+    with pytest.raises(TypeError, match="non-default argument 'name' follows default argument"):
+        frozen(type("Thing", (), dict(body)))
+    keyword = {"__annotations__": {"size": "int", "name": "str"}, "size": 0, "name": field(kw_only=True)}
+    assert frozen(type("Thing", (), keyword))(name="a").size == 0  # a keyword-only field may come after
+    with pytest.raises(TypeError, match="slots"):
+        frozen(slots=True)(type("Thing", (), {"__annotations__": {"name": "str"}}))
+
+
+def test_defining_a_value_class_compiles_no_method():
+    """What makes :func:`frozen` cheap: its class gets no method compiled for it until it is built."""
+    compiled: list[str] = []
+    real_exec = exec
+
+    def counting_exec(source, *args):  # type: ignore[no-untyped-def]
+        compiled.append(source)
+        return real_exec(source, *args)
+
+    import builtins
+
+    builtins.exec = counting_exec  # type: ignore[assignment]
+    try:
+        made = frozen(type("Thing", (), dict(FIELDS)))
+        assert compiled == []
+        made("a")
+        assert len(compiled) == 1
+    finally:
+        builtins.exec = real_exec
