@@ -83,7 +83,9 @@ def _each(read: Callable[[sa.Connection], T], conns: list[sa.Connection]) -> lis
         return [read(conn) for conn in conns]
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(len(conns)) as pool:
+    from .side_by_side import switching_often
+
+    with switching_often(), ThreadPoolExecutor(len(conns)) as pool:
         return list(pool.map(read, conns))
 
 

@@ -196,12 +196,16 @@ def reading_ahead(conn: sa.Connection, config: Config) -> Iterator[Callable[[Sch
         return
     import threading
 
+    from .side_by_side import switching_often
+
     read: dict[str, Schema] = {}
 
     def read_default_schema() -> None:
         from ..sqla.reflect import reflect
 
-        with contextlib.suppress(Exception), conn.engine.connect() as other:  # conn reads again, and says what failed
+        # a failure here: conn reads again, and says what failed.  The block imports the models, Python all the
+        # way, which each of the read's round trips would otherwise wait for (:mod:`.side_by_side`)
+        with switching_often(), contextlib.suppress(Exception), conn.engine.connect() as other:
             read["schema"] = reflect(other, schemas=[None], exclude=excluded(config))
             other.rollback()
 

@@ -4,6 +4,7 @@ and the answer is the same."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -104,3 +105,26 @@ def test_models_that_fail_to_load_say_so_without_waiting_for_the_read(pg_url, tm
                     metadata="broken_models:metadata")
     with pytest.raises(Exception, match="the models are broken"):
         api.check(config)
+
+
+def test_the_read_ahead_gets_the_interpreter_often_and_leaves_its_switch_interval_as_it_was(pg_url, tmp_path,
+                                                                                           monkeypatch):
+    """The reader's round trips each wait for the models' import to let go of the interpreter: every 1 ms during
+    the read instead of every 5, and as before once the command is done, whether the read succeeded or not."""
+    _create(pg_url, _models())
+    seen: list[float] = []
+    original = reflect_package.reflect
+
+    def reflect(*args, **kwargs):
+        seen.append(sys.getswitchinterval())
+        if len(seen) == 2:
+            raise RuntimeError("the read fails")  # the first connection reads again
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reflect_package, "reflect", reflect)
+    before = sys.getswitchinterval()
+    assert before > 0.001
+    assert api.check(_config(tmp_path, pg_url, _models())).ok
+    assert sys.getswitchinterval() == before
+    assert api.check(_config(tmp_path, pg_url, _models())).ok  # the read ahead failed; the first connection read
+    assert seen == [0.001, 0.001, before] and sys.getswitchinterval() == before
