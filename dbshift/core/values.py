@@ -26,7 +26,6 @@ made with ``frozen=True``.
 from __future__ import annotations
 
 import dataclasses
-import re
 from operator import attrgetter
 from typing import Any, Callable, TypeVar, dataclass_transform, overload
 
@@ -34,7 +33,6 @@ T = TypeVar("T", bound=type)
 
 _NAMES: dict[tuple[type, str], tuple[str, ...]] = {}  # (class, purpose) → its fields' names
 _VALUES: dict[tuple[type, str], Callable[[Any], tuple]] = {}  # (class, purpose) → those fields' values, as a tuple
-_INIT_VAR = re.compile(r"\s*(?:\w+\s*\.\s*)?InitVar\b")  # an ``InitVar[...]`` annotation written as text
 
 
 @overload
@@ -116,8 +114,8 @@ def _parameters(cls: type) -> tuple[list[dataclasses.Field], list[dataclasses.Fi
 def _is_init_var(f: dataclasses.Field) -> bool:
     """Whether a field dataclass did not store is an ``InitVar`` (the other kind is a ``ClassVar``)."""
     annotation = f.type
-    if isinstance(annotation, str):
-        return _INIT_VAR.match(annotation) is not None
+    if isinstance(annotation, str):  # ``InitVar[int]`` or ``dataclasses.InitVar[int]``, as text
+        return annotation.split("[", 1)[0].rsplit(".", 1)[-1].strip() == "InitVar"
     return annotation is dataclasses.InitVar or isinstance(annotation, dataclasses.InitVar)
 
 
