@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..core.errors import DbshiftError
 
@@ -19,11 +21,37 @@ class ModelsNotFound(DbshiftError):
         super().__init__(f"cannot load models {reference!r}: {detail}")
 
 
+#: whether this process keeps the models it imports to its end, and ends soon after its command (``dbshift``'s
+#: own process: :func:`dbshift.cli.process.run` sets it): they are then imported :func:`kept_to_the_end`
+KEPT_TO_THE_END = False
+
+_NEVER = 1_000_000_000  # a collection threshold never reached
+
+
+@contextlib.contextmanager
+def kept_to_the_end() -> Iterator[None]:
+    """During the block the garbage collector collects the youngest objects only; after it, every object there
+    is is left out of all later collections (:func:`gc.freeze`), though still freed when no longer referenced.
+
+    For what lives until the process ends, such as the models: collecting the older generations finds nothing
+    there to free, but scans every surviving object again (10,000 tables: 0.6 s of importing the models, and
+    0.2 to 0.5 s of a ``check`` afterwards)."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], _NEVER, _NEVER)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.freeze()
+
+
 def load_metadata(reference: str, root: Path) -> MetaData:
-    """Import ``package.module:Attr.metadata`` with ``root`` on the import path."""
+    """Import ``package.module:Attr.metadata`` with ``root`` on the import path (:func:`kept_to_the_end` when
+    :data:`KEPT_TO_THE_END`)."""
     import sqlalchemy as sa
 
-    obj = load_attribute(reference, root, "package.module:Base.metadata")
+    with kept_to_the_end() if KEPT_TO_THE_END else contextlib.nullcontext():
+        obj = load_attribute(reference, root, "package.module:Base.metadata")
     if isinstance(obj, sa.MetaData):
         return obj
     if isinstance(getattr(obj, "metadata", None), sa.MetaData):

@@ -3,11 +3,15 @@ would have done: the whole output, the exit code, ``atexit`` handlers, and a thr
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -71,3 +75,58 @@ def test_a_failure_keeps_its_exit_code_and_line(tmp_path):
     (root / "pyproject.toml").write_text('[tool.dbshift]\nurl = "nosuchdb://x"\n')
     done = _dbshift(root, "current")
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and "error" in done.stderr
+
+
+GC_PROBE = '''\
+import gc, json, pathlib
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table("shop", metadata, sa.Column("id", sa.Integer, primary_key=True))
+pathlib.Path(__file__).with_name("gc.json").write_text(json.dumps({"thresholds": gc.get_threshold(),
+                                                                   "frozen": gc.get_freeze_count()}))
+'''
+
+
+def test_the_models_are_imported_with_no_older_generation_collected_then_left_out_of_later_collections(tmp_path):
+    """What the models build lives until the command ends: the process collects only the youngest objects while
+    importing them and freezes what is there afterwards (the result of ``check`` is the usual one)."""
+    root = _project(tmp_path / "p")
+    (root / "models.py").write_text(GC_PROBE)
+    done = _dbshift(root, "check")
+    assert done.returncode == 2 and "create table shop" in done.stdout, done.stderr
+    seen = json.loads((root / "gc.json").read_text())
+    young, middle, oldest = seen["thresholds"]
+    assert young >= 10_000 and middle >= 1_000_000 and oldest >= 1_000_000  # while the models were imported
+
+
+def test_models_loaded_by_a_program_of_its_own_leave_its_garbage_collector_as_it_was(tmp_path):
+    """A program (a test, an app) that loads the models through dbshift keeps its own collector: nothing frozen."""
+    from dbshift.project.models import load_metadata
+
+    root = _project(tmp_path / "p")
+    (root / "models.py").write_text(GC_PROBE.replace("gc.json", "gc-library.json"))
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    try:
+        assert "shop" in load_metadata("models:metadata", root).tables
+    finally:
+        sys.modules.pop("models", None)
+        sys.path.remove(str(root))
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+    seen = json.loads((root / "gc-library.json").read_text())
+    assert tuple(seen["thresholds"]) == before
+
+
+def test_kept_to_the_end_restores_the_thresholds_and_freezes_what_exists(tmp_path):
+    from dbshift.project.models import kept_to_the_end
+
+    before = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        with pytest.raises(RuntimeError), kept_to_the_end():
+            assert gc.get_threshold()[1:] == (1_000_000_000, 1_000_000_000)
+            kept = [[i] for i in range(100)]
+            raise RuntimeError("the models fail to import")
+        assert gc.get_threshold() == before and gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()

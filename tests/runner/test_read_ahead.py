@@ -122,9 +122,37 @@ def test_the_read_ahead_gets_the_interpreter_often_and_leaves_its_switch_interva
         return original(*args, **kwargs)
 
     monkeypatch.setattr(reflect_package, "reflect", reflect)
+    for thread in threading.enumerate():  # a read an earlier test left running, unwaited, ends first
+        if thread.name == "dbshift-read-ahead":
+            thread.join()
     before = sys.getswitchinterval()
     assert before > 0.001
     assert api.check(_config(tmp_path, pg_url, _models())).ok
     assert sys.getswitchinterval() == before
     assert api.check(_config(tmp_path, pg_url, _models())).ok  # the read ahead failed; the first connection read
     assert seen == [0.001, 0.001, before] and sys.getswitchinterval() == before
+
+
+def test_reads_side_by_side_in_several_threads_put_the_switch_interval_back_once_the_last_ends():
+    """Two checks of one program at once (or one whose read ahead outlives it): the interval each finds may be
+    the other's; the one the program had comes back when the last read ends, not before."""
+    from dbshift.api.side_by_side import switching_often
+
+    before = sys.getswitchinterval()
+    first, second = switching_often(), switching_often()
+    first.__enter__()
+    entered, ended = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with second:
+            entered.set()
+            ended.wait(5)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert entered.wait(5)
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() == 0.001  # the other read still runs
+    ended.set()
+    thread.join()
+    assert sys.getswitchinterval() == before
