@@ -10,11 +10,11 @@ a CI ``check`` and of an autogenerate that finds nothing.  Every measurement is 
 
 - ``import models``: ``python -c "import bench_models"`` (Python, SQLAlchemy and the 1,000 ``Table`` objects);
   "net" times subtract it, as every tool pays it before comparing anything.  The ``dbshift`` process runs its
-  garbage collector less often (never over the models once they are imported: ``kept_to_the_end``) and ends
-  without tearing its heap down (``dbshift.cli.process``), which makes importing the models in it cheaper and
-  spares it the models' teardown (0.4 s for 1,000 tables): dbshift's net subtracts ``import models (as dbshift
-  runs)``, the same import under those settings and ending the same way, so that neither tool's net counts a
-  model import or a teardown the other is spared.
+  garbage collector less often (never while importing the models, nor over them later: ``kept_to_the_end``)
+  and ends without tearing its heap down (``dbshift.cli.process``), which makes importing the models in it
+  cheaper and spares it the models' teardown (0.4 s for 1,000 tables): dbshift's net subtracts ``import models
+  (as dbshift runs)``, the same import under those settings and ending the same way, so that neither tool's
+  net counts a model import or a teardown the other is spared.
 - ``floor``: the statements ``dbshift check`` sends (captured once below the cursor), sent again by a process
   that imports the driver alone (psycopg / sqlite3 / PyMySQL) and fetches every row: reading the catalog
   with nothing built from it.  ``net/floor`` compares dbshift's net time with that whole process.

@@ -4,8 +4,8 @@ One command is a short process that builds many objects and keeps most of them t
 whole schema read from the database).  Two costs of the interpreter's defaults are spared:
 
 - the cyclic garbage collector, which by default re-scans every surviving object again and again as the
-  heap grows (a third of ``check``'s CPU on a thousand tables), runs far less often, and never over the
-  models once they are imported (:func:`dbshift.project.models.kept_to_the_end`);
+  heap grows (a third of ``check``'s CPU on a thousand tables), runs far less often: not at all while the
+  models are imported, nor ever again over them (:func:`dbshift.project.models.kept_to_the_end`);
 - tearing the heap down object by object at exit: once the command is done, its output flushed and the
   ``atexit`` handlers run (logging's flush, temporary files), the process ends at once.  If a thread the
   command started (a migration's, an app's) is still running, the interpreter ends as usual and waits for it.
