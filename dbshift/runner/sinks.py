@@ -254,10 +254,13 @@ class DatabaseSink:
             connection.close()
 
     def schema(self) -> m.Schema:
+        """The database's schema as this connection sees it now (SQLite's tables from the schema cache when its
+        ``sqlite_master`` is one read before, to the byte: :mod:`dbshift.project.schema_cache`)."""
+        from ..project.schema_cache import remembered
         from ..sqla.reflect import reflect
 
         self.begin()
-        return reflect(self.connection, exclude=self.exclude)
+        return reflect(self.connection, exclude=self.exclude, remember=remembered)
 
 
 class SqlSink:

@@ -1,9 +1,11 @@
 """An upgrade reads the database's schema only when an operation's SQL needs it: a plain ``CREATE TABLE`` or
 ``CREATE INDEX`` reads no catalog (on a 1,000-table PostgreSQL database a read costs about 0.2 s), while an
-operation that does need it reads the database as the earlier operations of the run left it."""
+operation that does need it reads the database as the earlier operations of the run left it; on SQLite, from
+the schema cache when the schema is one read before."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from dbshift.core import model as m
 from dbshift.core import ops as o
 from dbshift.project import files
 from dbshift.sqla import reflect as reflect_package
+from dbshift.sqla.reflect import sqlite as sqlite_reflect
 
 
 @pytest.fixture
@@ -84,3 +87,30 @@ def test_an_operation_that_needs_the_schema_reads_it_as_the_run_left_it(pg_url, 
     api.upgrade(config)
     assert len(reads) == 1  # at the first ADD COLUMN, which asks whether the table has a parent with the column
     assert ("code", True) in _columns(pg_url, "branch")  # from its parent
+
+
+def test_a_sqlite_upgrade_takes_a_schema_read_before_from_the_cache_and_rebuilds_as_from_the_file(
+        tmp_path, monkeypatch):
+    """The schema a rebuild consults comes from the cache when ``sqlite_master`` is as when it was read before
+    (``autogenerate`` or ``check`` read it, then ``upgrade``): the same rows and schema result as a fresh read."""
+    monkeypatch.setenv("DBSHIFT_CACHE_DIR", str(tmp_path / "cache"))
+    start = tmp_path / "start.db"
+    engine = sa.create_engine(f"sqlite:///{start}", poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE shop (id INTEGER NOT NULL PRIMARY KEY, code VARCHAR(8) NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO shop (id, code) VALUES (1, 'a'), (2, 'b')")
+    engine.dispose()
+    for n, name in enumerate(("first", "second"), 1):
+        db = tmp_path / f"{name}.db"
+        shutil.copyfile(start, db)
+        config = _project(tmp_path / name, f"sqlite:///{db}")
+        _write(config, [o.AlterColumn("shop", m.Column("code", "varchar(8)", nullable=False),
+                                      m.Column("code", "varchar(8)"))], 1)
+        if n == 2:  # the same starting schema: read from the cache, never parsed again
+            monkeypatch.setattr(sqlite_reflect, "_read_tables", lambda *a, **k: pytest.fail("read afresh"))
+        api.upgrade(config)
+        assert _columns(f"sqlite:///{db}", "shop") == [("id", False), ("code", True)]
+        rows = sa.create_engine(f"sqlite:///{db}", poolclass=sa.pool.NullPool)
+        with rows.connect() as conn:
+            assert conn.exec_driver_sql("SELECT id, code FROM shop ORDER BY id").fetchall() == [(1, "a"), (2, "b")]
+        rows.dispose()
