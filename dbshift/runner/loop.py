@@ -467,12 +467,10 @@ class Runner:
 
     def _current_schema(self) -> m.Schema:
         if self._schema is None:
-            if isinstance(self.sink, DatabaseSink):
-                sink = self.sink
-                self._schema = cast(m.Schema, _ReadWhenConsulted(lambda: sink.schema() or m.Schema()))
-            else:
-                self._schema = self.sink.schema() or m.Schema()
-            self._names_known = isinstance(self.sink, DatabaseSink)
+            database = isinstance(self.sink, DatabaseSink)
+            read = lambda: self.sink.schema() or m.Schema()  # noqa: E731
+            self._schema = cast(m.Schema, _ReadWhenConsulted(read)) if database else read()
+            self._names_known = database
         return self._schema
 
     def _advance(self, op: o.Op) -> None:
