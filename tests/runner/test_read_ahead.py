@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -86,12 +87,32 @@ def one_connection_url(pg_url):
     admin.dispose()
 
 
+def _no_session_left(pg_url: str, role_url: str) -> None:
+    """Return once the server has ended every session of ``role_url``'s role: a backend whose client has closed
+    the connection still counts against the role's limit until it has exited."""
+    role = sa.engine.make_url(role_url).username
+    admin = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with admin.connect() as conn:
+                if not conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE usename = %(role)s",
+                                            {"role": role}).scalar():
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"a session of {role} was still open 10 s after its command ended")
+    finally:
+        admin.dispose()
+
+
 def test_a_second_connection_refused_leaves_the_first_to_read(one_connection_url, pg_url, tmp_path, readers):
     _create(pg_url, _models())
     assert api.check(_config(tmp_path, one_connection_url, _models())).ok
     assert readers == ["MainThread"]
+    _no_session_left(pg_url, one_connection_url)
     result = api.check(_config(tmp_path, one_connection_url, _models(extra_column=True)))
     assert [type(op) for op in result.ops] == [o.AddColumn]
+    _no_session_left(pg_url, one_connection_url)
     written = api.revision(_config(tmp_path, one_connection_url, _models(extra_column=True)), "note",
                            autogenerate=True)
     assert [type(op) for op in written.ops] == [o.AddColumn]
