@@ -185,13 +185,19 @@ def database_schema_for(conn: sa.Connection, config: Config, model: Schema | Non
     return as_models_express(schema)
 
 
+#: models given in memory with fewer tables than this are read on the one connection: turning them into a schema
+#: takes less time than opening a second connection (a server process, a login) would win back
+READ_AHEAD_TABLES = 100
+
+
 @contextlib.contextmanager
 def reading_ahead(conn: sa.Connection, config: Config) -> Iterator[Callable[[Schema], Schema]]:
     """``schema_for(model)``, which is :func:`database_schema_for` of ``model``: the database's default schema is
     read during the block, on a second connection in a thread of its own, so that the server's time passes while
     the block imports the models instead of after.  Any doubt (SQLite, whose reading is this process's own work;
-    models in other schemas too; the second connection failing) and it reads on ``conn`` as usual."""
-    if conn.dialect.name == "sqlite":
+    models in other schemas too; the second connection failing) and it reads on ``conn`` as usual; so it does
+    when there is little to wait for (models already in memory, fewer than :data:`READ_AHEAD_TABLES` tables)."""
+    if conn.dialect.name == "sqlite" or not _worth_a_second_connection(config):
         yield lambda model: database_schema_for(conn, config, model)
         return
     import threading
@@ -220,6 +226,12 @@ def reading_ahead(conn: sa.Connection, config: Config) -> Iterator[Callable[[Sch
 
     yield schema_for
     reader.join()  # not when the block fails (the models' own error, Ctrl-C): the read ends on its own, unwaited
+
+
+def _worth_a_second_connection(config: Config) -> bool:
+    """Whether the block has enough to do for a read beside it to pay: models still to be imported, or many."""
+    given = config.metadata_object
+    return given is None or len(getattr(given, "tables", ())) >= READ_AHEAD_TABLES
 
 
 def dependants_of(conn: sa.Connection, config: Config, model: Schema, ops: tuple[o.Op, ...]) -> tuple[Dependant, ...]:

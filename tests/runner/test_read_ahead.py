@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from dbshift import api
 from dbshift.config import Config
 from dbshift.core import ops as o
+from dbshift.api import schemas as schemas_module
 from dbshift.sqla import reflect as reflect_package
 
 
@@ -26,9 +27,29 @@ def _models(*, extra_column: bool = False, schema: str | None = None) -> sa.Meta
     return metadata
 
 
-def _config(tmp_path: Path, url: str, metadata: sa.MetaData) -> Config:
+MODELS = """\
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table("shop", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(40)),
+         *([sa.Column("note", sa.Text)] if {extra_column!r} else []), schema={schema!r})
+"""
+
+
+def _config(tmp_path: Path, url: str, *, extra_column: bool = False, schema: str | None = None) -> Config:
+    """The models of :func:`_models`, in a module of the project the command imports, as ``dbshift`` does."""
     (tmp_path / "migrations").mkdir(exist_ok=True)
-    return Config(root=tmp_path, migrations=tmp_path / "migrations", url=url, url_source="test", metadata_object=metadata)
+    module = f"models_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{module}.py").write_text(MODELS.format(extra_column=extra_column, schema=schema))
+    return Config(root=tmp_path, migrations=tmp_path / "migrations", url=url, url_source="test",
+                  metadata=f"{module}:metadata")
+
+
+def _given(tmp_path: Path, url: str, metadata: sa.MetaData) -> Config:
+    """Models given in memory (a Flask application, a program calling the API)."""
+    (tmp_path / "migrations").mkdir(exist_ok=True)
+    return Config(root=tmp_path, migrations=tmp_path / "migrations", url=url, url_source="test",
+                  metadata_object=metadata)
 
 
 def _create(url: str, metadata: sa.MetaData, *statements: str) -> None:
@@ -56,18 +77,32 @@ def readers(monkeypatch) -> list[str]:
 
 def test_the_database_read_during_the_models_import_is_the_one_compared(pg_url, tmp_path, readers):
     _create(pg_url, _models())
-    assert api.check(_config(tmp_path, pg_url, _models())).ok
-    result = api.check(_config(tmp_path, pg_url, _models(extra_column=True)))
+    assert api.check(_config(tmp_path, pg_url)).ok
+    result = api.check(_config(tmp_path, pg_url, extra_column=True))
     assert [type(op) for op in result.ops] == [o.AddColumn]
     assert readers == ["dbshift-read-ahead"] * 2  # read once each, beside the models' import
 
 
 def test_models_in_another_schema_are_read_with_it(pg_url, tmp_path, readers):
     _create(pg_url, _models(schema="sales"), "CREATE SCHEMA sales")
-    assert api.check(_config(tmp_path, pg_url, _models(schema="sales"))).ok
+    assert api.check(_config(tmp_path, pg_url, schema="sales")).ok
     assert readers == ["dbshift-read-ahead", "MainThread"]  # the default schema ahead, then both
-    result = api.check(_config(tmp_path, pg_url, _models(schema="sales", extra_column=True)))
+    result = api.check(_config(tmp_path, pg_url, schema="sales", extra_column=True))
     assert [(type(op), op.schema, op.table) for op in result.ops] == [(o.AddColumn, "sales", "shop")]
+
+
+def test_models_given_in_memory_are_read_on_the_one_connection_unless_they_are_many(pg_url, tmp_path, readers):
+    """Models already in memory leave little to wait for: a second connection would cost more than it wins back,
+    unless the models are many (turning them into a schema then takes a while)."""
+    _create(pg_url, _models())
+    assert api.check(_given(tmp_path, pg_url, _models())).ok
+    assert readers == ["MainThread"]
+    many = _models()
+    for n in range(schemas_module.READ_AHEAD_TABLES):
+        sa.Table(f"t{n:03d}", many, sa.Column("id", sa.Integer, primary_key=True))
+    result = api.check(_given(tmp_path, pg_url, many))
+    assert len(result.ops) == schemas_module.READ_AHEAD_TABLES  # a CreateTable each: the tables are not there
+    assert readers == ["MainThread", "dbshift-read-ahead"]
 
 
 @pytest.fixture
@@ -107,13 +142,13 @@ def _no_session_left(pg_url: str, role_url: str) -> None:
 
 def test_a_second_connection_refused_leaves_the_first_to_read(one_connection_url, pg_url, tmp_path, readers):
     _create(pg_url, _models())
-    assert api.check(_config(tmp_path, one_connection_url, _models())).ok
+    assert api.check(_config(tmp_path, one_connection_url)).ok
     assert readers == ["MainThread"]
     _no_session_left(pg_url, one_connection_url)
-    result = api.check(_config(tmp_path, one_connection_url, _models(extra_column=True)))
+    result = api.check(_config(tmp_path, one_connection_url, extra_column=True))
     assert [type(op) for op in result.ops] == [o.AddColumn]
     _no_session_left(pg_url, one_connection_url)
-    written = api.revision(_config(tmp_path, one_connection_url, _models(extra_column=True)), "note",
+    written = api.revision(_config(tmp_path, one_connection_url, extra_column=True), "note",
                            autogenerate=True)
     assert [type(op) for op in written.ops] == [o.AddColumn]
 
@@ -148,9 +183,9 @@ def test_the_read_ahead_gets_the_interpreter_often_and_leaves_its_switch_interva
             thread.join()
     before = sys.getswitchinterval()
     assert before > 0.001
-    assert api.check(_config(tmp_path, pg_url, _models())).ok
+    assert api.check(_config(tmp_path, pg_url)).ok
     assert sys.getswitchinterval() == before
-    assert api.check(_config(tmp_path, pg_url, _models())).ok  # the read ahead failed; the first connection read
+    assert api.check(_config(tmp_path, pg_url)).ok  # the read ahead failed; the first connection read
     assert seen == [0.001, 0.001, before] and sys.getswitchinterval() == before
 
 
