@@ -14,17 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift import api
+from dbshift.api import schemas as schemas_module
 from dbshift.config import Config
 from dbshift.core import ops as o
-from dbshift.api import schemas as schemas_module
 from dbshift.sqla import reflect as reflect_package
-
-
-def _models(*, extra_column: bool = False, schema: str | None = None) -> sa.MetaData:
-    metadata = sa.MetaData()
-    sa.Table("shop", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(40)),
-             *([sa.Column("note", sa.Text)] if extra_column else []), schema=schema)
-    return metadata
 
 
 MODELS = """\
@@ -34,6 +27,13 @@ metadata = sa.MetaData()
 sa.Table("shop", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(40)),
          *([sa.Column("note", sa.Text)] if {extra_column!r} else []), schema={schema!r})
 """
+
+
+def _models(*, extra_column: bool = False, schema: str | None = None) -> sa.MetaData:
+    """The models of a module written from :data:`MODELS`, built here."""
+    namespace: dict = {}
+    exec(MODELS.format(extra_column=extra_column, schema=schema), namespace)  # noqa: S102 - the test's own text
+    return namespace["metadata"]
 
 
 def _config(tmp_path: Path, url: str, *, extra_column: bool = False, schema: str | None = None) -> Config:
