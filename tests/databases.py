@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 AHEAD = 2  # databases kept ready per server and test process
 DROPS_AT_ONCE = 4
+IDLE_CONNECTIONS = 2  # kept open per server and test process between statements
 
 
 def fresh_name() -> str:
@@ -34,12 +35,14 @@ class Databases:
     def __init__(self, admin_url: sa.URL, create_sql: Callable[[str], str], drop_sql: Callable[[str], str],
                  ahead: int = AHEAD) -> None:
         self.url = admin_url
+        self.postgres = admin_url.get_backend_name() == "postgresql"
         self.create_sql, self.drop_sql = create_sql, drop_sql
         self.ready: queue.Queue[str] = queue.Queue(maxsize=ahead)
         self.dropping: queue.Queue[str | None] = queue.Queue()
         self.closing = threading.Event()
         self.failure: BaseException | None = None  # why the last database could not be made
         self.drop_failures: list[str] = []
+        self.idle: queue.LifoQueue = queue.LifoQueue(maxsize=IDLE_CONNECTIONS)
         self.maker = threading.Thread(target=self._make, name=f"make-{self.url.get_backend_name()}", daemon=True)
         self.dropper = threading.Thread(target=self._drop, name=f"drop-{self.url.get_backend_name()}", daemon=True)
         self.maker.start()
@@ -78,6 +81,8 @@ class Databases:
             self.dropping.put(made)
         self.dropping.put(None)
         self.dropper.join()
+        while not self.idle.empty():
+            self.idle.get_nowait().close()
         assert not self.drop_failures, "databases left behind:\n" + "\n".join(self.drop_failures)
 
     def _make(self) -> None:
@@ -129,21 +134,51 @@ class Databases:
             self.drop_failures.append(f"{name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
     def _run(self, sql: str) -> None:
-        """Run ``sql`` on a connection of the driver's own: SQLAlchemy's event listeners (some tests add one for
-        every engine while they run) never see these."""
+        """Run ``sql`` on a connection of the driver's own, kept for the next statement (a new session costs the
+        server more than most statements here): SQLAlchemy's event listeners (some tests add one for every
+        engine while they run) never see these.  A connection that fails is closed, and the statement tried
+        once more on a new one (a test may have ended the session)."""
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                self._execute(conn, sql)
+            except Exception:
+                broken = self._broken(conn)
+                conn.close()
+                if attempt == 2 or not broken:
+                    raise
+                continue
+            self._keep(conn)
+            return
+
+    def _connection(self):  # noqa: ANN202 - a psycopg or a PyMySQL connection
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            pass
         args = self.url.translate_connect_args(username="user")
-        if self.url.get_backend_name() == "postgresql":
+        if self.postgres:
             import psycopg
 
             args["dbname"] = args.pop("database")
-            with psycopg.connect(autocommit=True, **args) as conn:
-                conn.execute(sql.encode())
-        else:
-            import pymysql
+            return psycopg.connect(autocommit=True, **args)
+        import pymysql
 
-            conn = pymysql.connect(autocommit=True, ssl_disabled=True, **args)  # a local server: no TLS handshake
-            try:
-                with conn.cursor() as cursor:
-                    cursor.execute(sql)
-            finally:
-                conn.close()
+        return pymysql.connect(autocommit=True, ssl_disabled=True, **args)  # a local server: no TLS handshake
+
+    def _keep(self, conn) -> None:  # noqa: ANN001
+        try:
+            self.idle.put_nowait(conn)
+        except queue.Full:
+            conn.close()
+
+    def _execute(self, conn, sql: str) -> None:  # noqa: ANN001
+        if self.postgres:
+            conn.execute(sql.encode())
+            return
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+
+    def _broken(self, conn) -> bool:  # noqa: ANN001
+        """Whether ``conn`` failed as a connection (rather than its statement failing on a live session)."""
+        return (conn.broken or conn.closed) if self.postgres else not conn.open

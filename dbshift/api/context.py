@@ -76,27 +76,28 @@ def connection(config: Config, *, write: bool = False) -> Iterator[sa.Connection
     """
     import sqlalchemy as sa
 
-    from ..database.connect import connect, create_engine, database_error, empty_database, sqlite_file
+    from ..database import engines
+    from ..database.connect import connect, database_error, empty_database, sqlite_file
 
     path = sqlite_file(config.url)
+    empty = None
     if path is not None and not write and not path.exists() and (path.parent.is_dir() or config.url_source == "default"):
-        engine = empty_database()
+        empty = empty_database()
+        conn = connect(empty, config.url)
     else:
-        engine = create_engine(config.url, make_directory=write and config.url_source == "default")
+        conn = engines.connection(config.url, make_directory=write and config.url_source == "default")
     try:
-        conn = connect(engine, config.url)
-        try:
-            yield conn
-        except sa.exc.DBAPIError as exc:
-            problem = database_error(exc, config.url)
-            if problem is None:
-                raise
-            raise problem from exc
-        finally:
-            with contextlib.suppress(sa.exc.DBAPIError):
-                conn.close()
+        yield conn
+    except sa.exc.DBAPIError as exc:
+        problem = database_error(exc, config.url)
+        if problem is None:
+            raise
+        raise problem from exc
     finally:
-        engine.dispose()
+        with contextlib.suppress(sa.exc.DBAPIError):
+            conn.close()
+        if empty is not None:
+            empty.dispose()
 
 
 @contextlib.contextmanager

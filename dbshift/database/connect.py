@@ -164,6 +164,9 @@ def sqlite_file(url: str | URL) -> Path | None:
 
 CONNECT_TIMEOUT_S = 10
 
+#: set in a connection's ``info`` when :func:`connect` supplied a password for it
+PASSWORD_SUPPLIED = "dbshift.password_supplied"
+
 
 
 def create_engine(
@@ -177,15 +180,8 @@ def create_engine(
     runner waiting for the lock can say who holds it, and give up connecting
     after ``connect_timeout`` seconds (PyMySQL's default is the same 10 s).
     """
-    parsed = normalize_url(url) if isinstance(url, str) else url
+    parsed = sqlite_ready(normalize_url(url) if isinstance(url, str) else url, make_directory)
     if parsed.get_backend_name() == "sqlite":
-        path = sqlite_file(parsed)
-        if path is not None:
-            if make_directory:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            elif not path.parent.is_dir():
-                raise NoSuchDirectory(parsed, path)
-            parsed = parsed.set(database=str(path))
         engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
         _transactional_sqlite(engine)
         return engine
@@ -199,6 +195,19 @@ def create_engine(
     if parsed.get_backend_name() in ("mysql", "mariadb") and parsed.get_driver_name() == "pymysql":
         sa.event.listen(engine, "do_connect", connect_with_shared_tls)
     return engine
+
+
+def sqlite_ready(parsed: URL, make_directory: bool = False) -> URL:
+    """``parsed``, a SQLite file's with its path expanded, once the file's directory is known to exist (made for
+    the embedded default database when ``make_directory``; else :class:`NoSuchDirectory`); other URLs as given."""
+    path = sqlite_file(parsed)
+    if path is None:
+        return parsed
+    if make_directory:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        raise NoSuchDirectory(parsed, path)
+    return parsed.set(database=str(path))
 
 
 def empty_database() -> Engine:
@@ -248,7 +257,8 @@ def connect(engine: Engine, url: str | URL) -> sa.Connection:
 
     When the URL names a user without a password and the server asks for one,
     the password comes from :func:`password_from_environment` or the installed
-    prompt, and the connection is retried once.
+    prompt, and the connection is retried once (its ``info`` then holds
+    :data:`PASSWORD_SUPPLIED`).
     """
     parsed = engine.url
     secrets = secrets_of(parsed)
@@ -268,9 +278,11 @@ def connect(engine: Engine, url: str | URL) -> sa.Connection:
         password = prompt(mask(parsed))
     _supply_password(engine, password)
     try:
-        return engine.connect()
+        conn = engine.connect()
     except sa.exc.DBAPIError as exc:
         raise _unreachable(url, parsed, _first_line(exc.orig), (*secrets, password)) from None
+    conn.info[PASSWORD_SUPPLIED] = True
+    return conn
 
 
 def _unreachable(url: str | URL, parsed: URL, reason: str, secrets: tuple[str, ...]) -> DbshiftError:
