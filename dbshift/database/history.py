@@ -83,13 +83,31 @@ def __getattr__(name: str) -> Any:
 AppliedMigration = HistoryRow  # the name before rows could be unfinished
 
 
+#: per backend, the history table's column names as an unqualified name finds it (the search path; the main
+#: database first), no row when there is none
+_COLUMN_NAMES = {
+    "postgresql": "SELECT attname FROM pg_catalog.pg_attribute"
+                  " WHERE attrelid = to_regclass(:table) AND attnum > 0 AND NOT attisdropped",
+    "sqlite": "SELECT name FROM pragma_table_info(:table)",
+}
+_NO_SUCH_TABLE = 1146  # MySQL/MariaDB's error for a table that does not exist
+
+
 def _columns(connection: sa.Connection) -> set[str] | None:
-    """The history table's column names, or None when there is no table."""
+    """The history table's column names, or None when there is no table; one statement, which a role without
+    privileges on the table may not run on MySQL/MariaDB (the error is raised, never read as "no table")."""
     import sqlalchemy as sa
 
-    if not sa.inspect(connection).has_table(TABLE_NAME):
-        return None
-    result = connection.exec_driver_sql(f"SELECT * FROM {_quoted(connection)} WHERE 1 = 0")
+    query = _COLUMN_NAMES.get(connection.dialect.name)
+    if query is not None:
+        found = connection.execute(sa.text(query), {"table": TABLE_NAME}).scalars().all()
+        return {str(name).lower() for name in found} or None
+    try:
+        result = connection.exec_driver_sql(f"SELECT * FROM {_quoted(connection)} WHERE 1 = 0")
+    except sa.exc.DBAPIError as exc:
+        if tuple(getattr(exc.orig, "args", ()))[:1] == (_NO_SUCH_TABLE,):
+            return None
+        raise
     names = {str(k).lower() for k in result.keys()}
     result.close()
     return names
