@@ -368,33 +368,3 @@ def test_exclude(engine: sa.Engine, schema: Schema) -> None:
 def test_reflection_is_deterministic(engine: sa.Engine, schema: Schema) -> None:
     with engine.connect() as conn:
         assert reflect(conn, schemas=("other", None)) == schema
-
-
-def test_the_sessions_own_settings_are_put_back(engine: sa.Engine, schema: Schema) -> None:
-    """Reflection reads with settings of its own (standard strings, joins planned as written); the statements the
-    session runs next (a data step, hand-written SQL) find the session's settings as they were, and a read that
-    fails halfway leaves them as they were once its transaction is rolled back."""
-    own = {"standard_conforming_strings": "off", "join_collapse_limit": "3", "from_collapse_limit": "2"}
-
-    def settings(conn: sa.Connection) -> dict[str, str]:
-        return {name: conn.exec_driver_sql(f"SHOW {name}").scalar() for name in own}
-
-    with engine.connect() as conn:
-        for name, value in own.items():
-            conn.exec_driver_sql(f"SET {name} = {value}")
-        conn.commit()
-        assert reflect(conn, schemas=(None, "other")) == schema
-        assert settings(conn) == own
-        conn.commit()
-        assert settings(conn) == own
-
-        def fail_reading_columns(conn, cursor, statement, *args) -> None:  # noqa: ANN001 - SQLAlchemy's event
-            if "pg_attrdef" in statement:
-                raise ConnectionAbortedError("the read stops halfway")
-
-        sa.event.listen(conn, "before_cursor_execute", fail_reading_columns)
-        with pytest.raises(ConnectionAbortedError):
-            reflect(conn, schemas=(None, "other"))
-        sa.event.remove(conn, "before_cursor_execute", fail_reading_columns)
-        conn.rollback()
-        assert settings(conn) == own

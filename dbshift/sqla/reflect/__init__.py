@@ -81,36 +81,27 @@ def reflect(
     from .objects import read_objects
 
     schemas = tuple(dict.fromkeys(schemas))
-    with _catalog_settings(connection):
+    with _standard_strings(connection):
         options = {"remember": remember} if remember is not None and module.DIALECT == "sqlite" else {}
         schema = module.reflect(connection, schemas=schemas, exclude=frozenset(exclude), **options)
         return schema.with_objects(read_objects(connection, schemas=schemas, exclude=exclude))
 
 
-#: PostgreSQL's settings while it reads its catalog (see :func:`_catalog_settings`)
-CATALOG_SETTINGS = {"standard_conforming_strings": "on", "join_collapse_limit": "1", "from_collapse_limit": "1"}
-
-
 @contextmanager
-def _catalog_settings(connection: sa.engine.Connection) -> Iterator[None]:
-    """PostgreSQL reads its catalog with :data:`CATALOG_SETTINGS`, put back afterwards (or with the transaction
-    when reflection fails): the session's other statements (hand-written SQL, data steps) run with its own.
+def _standard_strings(connection: sa.engine.Connection) -> Iterator[None]:
+    """PostgreSQL writes the defaults and CHECKs it reports with standard string constants while reflecting.
 
-    - ``standard_conforming_strings`` on: the defaults and CHECKs it reports are written with standard string
-      constants (with it off, the value ``a\\b`` would come back as ``'a\\\\b'``).
-    - ``join_collapse_limit`` and ``from_collapse_limit`` 1: each catalog query joins its catalogs in the order
-      it names them instead of weighing every order of its eight or more: a new session plans each query with
-      cold caches, and that search was about a fifth of the server's time for reading a small schema.
+    With ``standard_conforming_strings`` off it would write ``'a\\\\b'`` for the
+    value ``a\\b``; the setting is put back afterwards (or with the transaction
+    when reflection fails), as the session's other statements (hand-written SQL)
+    are written for it.
     """
     if connection.dialect.name != "postgresql":
         yield
         return
-    names = list(CATALOG_SETTINGS)
-    # the subquery (kept apart by OFFSET 0) reads each setting before the outer query changes it
-    current = ", ".join(f"current_setting('{name}') AS s{i}" for i, name in enumerate(names))
-    change = ", ".join(f"set_config('{name}', '{value}', false)" for name, value in CATALOG_SETTINGS.items())
-    before = connection.exec_driver_sql(f"SELECT was.*, {change} FROM (SELECT {current} OFFSET 0) AS was").one()
-    yield  # a failure rolls the transaction back, and these settings with it
-    back = {f"n{i}": name for i, name in enumerate(names)} | {f"v{i}": before[i] for i in range(len(names))}
-    connection.execute(sa.text("SELECT " + ", ".join(f"set_config(:n{i}, :v{i}, false)" for i in range(len(names)))),
-                       back)
+    if connection.exec_driver_sql("SHOW standard_conforming_strings").scalar() == "on":
+        yield
+        return
+    connection.exec_driver_sql("SET standard_conforming_strings = on")
+    yield  # a failure rolls the transaction back, and this SET with it
+    connection.exec_driver_sql("SET standard_conforming_strings = off")
