@@ -368,3 +368,29 @@ def test_exclude(engine: sa.Engine, schema: Schema) -> None:
 def test_reflection_is_deterministic(engine: sa.Engine, schema: Schema) -> None:
     with engine.connect() as conn:
         assert reflect(conn, schemas=("other", None)) == schema
+
+
+def test_the_sessions_own_string_setting_is_put_back(engine: sa.Engine, schema: Schema) -> None:
+    """Reflection reads defaults and CHECKs with standard strings on; the statements the session runs next (a data
+    step, hand-written SQL) find ``standard_conforming_strings`` as the session had it, and a read that fails
+    halfway leaves it so once its transaction is rolled back."""
+
+    def strings(conn: sa.Connection) -> str:
+        return conn.exec_driver_sql("SHOW standard_conforming_strings").scalar()
+
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET standard_conforming_strings = off")
+        conn.commit()
+        assert reflect(conn, schemas=(None, "other")) == schema
+        assert strings(conn) == "off"
+
+        def fail_reading_columns(conn, cursor, statement, *args) -> None:  # noqa: ANN001 - SQLAlchemy's event
+            if "pg_attrdef" in statement:
+                raise ConnectionAbortedError("the read stops halfway")
+
+        sa.event.listen(conn, "before_cursor_execute", fail_reading_columns)
+        with pytest.raises(ConnectionAbortedError):
+            reflect(conn, schemas=(None, "other"))
+        sa.event.remove(conn, "before_cursor_execute", fail_reading_columns)
+        conn.rollback()
+        assert strings(conn) == "off"
