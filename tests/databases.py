@@ -138,24 +138,29 @@ class Databases:
         server more than most statements here): SQLAlchemy's event listeners (some tests add one for every
         engine while they run) never see these.  A connection that fails is closed, and the statement tried
         once more on a new one (a test may have ended the session)."""
-        for attempt in (1, 2):
-            conn = self._connection()
+        conn = self._idle_or_new()
+        try:
+            self._execute(conn, sql)
+        except Exception:
+            broken = self._broken(conn)
+            conn.close()
+            if not broken:
+                raise
+            conn = self._new()  # the others kept may have ended with it: not one of them
             try:
                 self._execute(conn, sql)
             except Exception:
-                broken = self._broken(conn)
                 conn.close()
-                if attempt == 2 or not broken:
-                    raise
-                continue
-            self._keep(conn)
-            return
+                raise
+        self._keep(conn)
 
-    def _connection(self):  # noqa: ANN202 - a psycopg or a PyMySQL connection
+    def _idle_or_new(self):  # noqa: ANN202 - a psycopg or a PyMySQL connection
         try:
             return self.idle.get_nowait()
         except queue.Empty:
-            pass
+            return self._new()
+
+    def _new(self):  # noqa: ANN202 - a psycopg or a PyMySQL connection
         args = self.url.translate_connect_args(username="user")
         if self.postgres:
             import psycopg

@@ -168,7 +168,6 @@ CONNECT_TIMEOUT_S = 10
 PASSWORD_SUPPLIED = "dbshift.password_supplied"
 
 
-
 def create_engine(
     url: str | URL, *, connect_timeout: float = CONNECT_TIMEOUT_S, make_directory: bool = False
 ) -> Engine:

@@ -33,6 +33,13 @@ def learning() -> Iterator[list[str]]:
         sa.event.remove(sa.pool.Pool, "first_connect", record)
 
 
+def _kept_for(url: str) -> engines._Kept:
+    """The engine kept for the database at ``url`` (with the version it learned)."""
+    database = sa.engine.make_url(url).database
+    (kept,) = [k for key, k in engines._kept.items() if key[0].database == database]
+    return kept
+
+
 def _config(tmp_path: Path, url: str, *columns: sa.Column) -> Config:
     metadata = sa.MetaData()
     sa.Table("shop", metadata, sa.Column("id", sa.Integer, primary_key=True), *columns)
@@ -65,7 +72,7 @@ def test_a_setting_changed_between_commands_is_written_for(postgres_server, pg_u
     value = r"C:\temp\new\x27 ok"
     api.revision(_config(tmp_path, pg_url), "shop", autogenerate=True)
     api.upgrade(_config(tmp_path, pg_url))
-    kept = engines._kept.copy()
+    kept = _kept_for(pg_url)
     database = sa.engine.make_url(pg_url).database
     with postgres_server.admin.connect() as conn:
         conn.exec_driver_sql(f'ALTER DATABASE "{database}" SET standard_conforming_strings = off')
@@ -73,7 +80,7 @@ def test_a_setting_changed_between_commands_is_written_for(postgres_server, pg_u
     config = _config(tmp_path, pg_url, sa.Column("path", sa.String(40), server_default=value, comment=value))
     api.revision(config, "path", autogenerate=True)
     api.upgrade(config)
-    assert engines._kept != kept, "the engine that learned the server before the change was not used again"
+    assert _kept_for(pg_url) is not kept, "the engine that learned the server before the change is not used again"
 
     engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
@@ -93,12 +100,12 @@ def test_a_mode_the_engine_did_not_learn_gets_a_new_engine(mysql_url, tmp_path) 
     with learning() as learned:  # listening before any engine is made: each engine's first connection is heard
         api.revision(config, "shop", autogenerate=True)
         api.upgrade(config)
-        (kept,) = [k for key, k in engines._kept.items() if key[0].database == sa.engine.make_url(mysql_url).database]
+        kept = _kept_for(mysql_url)
         kept.engine.dialect._sql_mode += ",ANSI_QUOTES"
         before = len(learned)
         assert api.check(config).ops == ()
         assert len(learned) == before + 1
-    assert kept not in engines._kept.values()
+    assert _kept_for(mysql_url) is not kept
 
 
 def test_engines_are_kept_for_a_few_databases_at_most(tmp_path) -> None:
