@@ -13,7 +13,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from schema_fixtures import Database, bench_env, dbshift_project, load_average, load_models, python, run_once
+from schema_fixtures import (Database, bench_env, dbshift_project, dialects_option, load_average, load_models, python,
+                             run_once)
 
 LIMIT_MIB = 1024
 
@@ -23,13 +24,14 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=10000)
     parser.add_argument("--dialects", default="sqlite,postgresql")
     args = parser.parse_args()
+    dialects = dialects_option(parser, args.dialects)
     rows = []
     with tempfile.TemporaryDirectory(prefix="dbshift_bench_") as tmp:
         work = Path(tmp)
         metadata = load_models(work, args.tables)
         env = bench_env(work)
         models = run_once(python() + ["-c", "import bench_models"], work, env)
-        for dialect in [d for d in args.dialects.split(",") if d]:
+        for dialect in dialects:
             db = Database(dialect, work)
             try:
                 db.create_all(metadata)

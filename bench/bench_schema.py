@@ -38,7 +38,7 @@ from pathlib import Path
 
 from schema_fixtures import (
     DIALECTS, Command, Database, Timing, alembic_project, bench_env, capture_statements, clear_versions,
-    dbshift_project, load_average, load_models, python, statement_count, taking_turns, timed,
+    dbshift_project, dialects_option, load_average, load_models, python, statement_count, taking_turns, timed,
 )
 
 DBSHIFT = python() + ["-m", "dbshift"]
@@ -161,7 +161,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="250,500,1000,2000")
     parser.add_argument("--no-alembic", action="store_true")
     args = parser.parse_args()
-    dialects = [d for d in args.dialects.split(",") if d]
+    dialects = dialects_option(parser, args.dialects)
     with tempfile.TemporaryDirectory(prefix="dbshift_bench_") as tmp:
         root = Path(tmp)
         if args.scaling:

@@ -7,6 +7,7 @@ Servers: PostgreSQL at ``$DBSHIFT_BENCH_PG`` (default ``postgresql://postgres@12
 
 from __future__ import annotations
 
+import argparse
 import os
 import pickle
 import shutil
@@ -26,6 +27,15 @@ PG = os.environ.get("DBSHIFT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 MYSQL = os.environ.get("DBSHIFT_BENCH_MYSQL", "mysql://root@127.0.0.1:3306")
 ROOT = Path(__file__).resolve().parent.parent
 DIALECTS = ("postgresql", "sqlite", "mariadb")
+
+
+def dialects_option(parser: argparse.ArgumentParser, value: str) -> list[str]:
+    """The dialects named in ``--dialects`` (comma-separated); an unknown one ends the script with one line."""
+    dialects = [d for d in value.split(",") if d]
+    unknown = sorted(set(dialects) - set(DIALECTS))
+    if unknown:
+        parser.error(f"--dialects: unknown {', '.join(unknown)} (known: {', '.join(DIALECTS)})")
+    return dialects
 
 # 8 columns, a primary key, a foreign key, two indexes and a unique constraint per table
 MODELS = '''\
