@@ -307,8 +307,9 @@ def declared_spelling(
     ``server_default`` (as ``sa.Column`` takes it, or None) has on ``dialect``: what a migration file's
     SQLAlchemy type and default are bound to when the migration runs there (no type: ``""`` and None)."""
     d = model_dialect(dialect)
+    # a column of no table: spelling its type and default needs none, and attaching the models' own type object
+    # to a throw-away table would run its events (SchemaType's) for nothing
     column = sa.Column(name, type_ if type_ is not None else sa.Text(), server_default=server_default)  # type: ignore[arg-type]
-    sa.Table("_", sa.MetaData(), column)
     compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
     default = _default(column, d, compiler)
     if type_ is None:
