@@ -237,7 +237,11 @@ def _default(c: sa.Column, d: Dialect, compiler: DDLCompiler) -> str | None:
     if c.server_default is None:
         return None
     default = _as_written(compiler.get_column_default_string(c), d)
-    arg = getattr(c.server_default, "arg", None)
+    return _as_stored(default, getattr(c.server_default, "arg", None), d)
+
+
+def _as_stored(default: str | None, arg: object, d: Dialect) -> str | None:
+    """``default``, the SQL SQLAlchemy wrote for a server default of ``arg``, as every server setting reads it."""
     if default is None or isinstance(arg, sa.TextClause):
         return default
     return safe_literals(d.name, default)
@@ -276,7 +280,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler, number
     default = None if computed else _default(c, d, compiler)
     type_ = from_sqla(c.type, d)
     if mysql:
-        default = _mysql_default(c, default, type_)
+        default = _mysql_default(default, type_)
         if type_ == "varchar":
             raise UnsupportedModel(
                 f"{t.fullname}.{c.name}",
@@ -307,17 +311,27 @@ def declared_spelling(
     ``server_default`` (as ``sa.Column`` takes it, or None) has on ``dialect``: what a migration file's
     SQLAlchemy type and default are bound to when the migration runs there (no type: ``""`` and None)."""
     d = model_dialect(dialect)
-    # a column of no table: spelling its type and default needs none, and attaching the models' own type object
-    # to a throw-away table would run its events (SchemaType's) for nothing
-    column = sa.Column(name, type_ if type_ is not None else sa.Text(), server_default=server_default)  # type: ignore[arg-type]
-    compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
-    default = _default(column, d, compiler)
+    default = _declared_default(server_default, d)
     if type_ is None:
-        return "", _mysql_default(column, default, "") if d.name in MYSQL_FAMILY else default, None
+        return "", _mysql_default(default, "") if d.name in MYSQL_FAMILY else default, None
     spelled = from_sqla(type_, d)
     if d.name in MYSQL_FAMILY:
-        default = _mysql_default(column, default, spelled)
+        default = _mysql_default(default, spelled)
     return spelled, default, collation_of(type_, d)
+
+
+def _declared_default(server_default: object, d: Dialect) -> str | None:
+    """The SQL of ``server_default`` (as ``sa.Column`` takes it) on ``d``, as :func:`_default` writes a column's.
+
+    No column is built for it (thousands of them in a large migration; a column also runs its type's events): the
+    default becomes the clause a column would hold, and the DDL compiler renders it as it renders a column's."""
+    if server_default is None:
+        return None
+    clause = server_default if isinstance(server_default, sa.schema.FetchedValue) else sa.DefaultClause(server_default)  # type: ignore[arg-type]
+    if not isinstance(clause, sa.DefaultClause):
+        return None  # FetchedValue: a default the server sets by itself; SQLAlchemy writes none
+    compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
+    return _as_stored(_as_written(compiler.render_default_string(clause.arg), d), clause.arg, d)
 
 
 def named_enum(type_: sa.types.TypeEngine) -> m.Enum | None:
@@ -400,7 +414,7 @@ _FRACTION = re.compile(r"^(?:timestamp|mysql_timestamp)\((\d+)\)$")
 _NOW = re.compile(r"^\s*(?:now|current_timestamp|localtimestamp|localtime)\s*(?:\(\s*\))?\s*$", re.I)
 
 
-def _mysql_default(c: sa.Column, default: str | None, type_: str) -> str | None:
+def _mysql_default(default: str | None, type_: str) -> str | None:
     """MySQL: ``DEFAULT NULL`` is no default.
 
     ``ON UPDATE CURRENT_TIMESTAMP`` is written inside the default, as SQLAlchemy
