@@ -20,12 +20,14 @@ deterministic (same input, same text) and laid out for people:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import math
 import re
 import sys
 from datetime import datetime, timezone
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 from ..core.model import (
     Check, Column, Enum, Exclude, ForeignKey, Identity, Index, PartitionOf, PrimaryKey, Schema, Statistics, Table,
@@ -65,7 +67,8 @@ DOWNGRADE_COMMENT = (
 
 def render_value(value: Any) -> str:
     """Python source that evaluates (with ``from dbshift.migration import *``) to ``value``."""
-    return _render(value, col=0, level=0, reserve=0)
+    with _remembering_sources():
+        return _render(value, col=0, level=0, reserve=0)
 
 
 def render_ops(ops: Iterable[Op], indent: int = 1) -> str:
@@ -75,7 +78,8 @@ def render_ops(ops: Iterable[Op], indent: int = 1) -> str:
     operations give ``""``.
     """
     pad = INDENT * indent
-    return "".join(f"{pad}{_render(op, col=len(pad), level=len(pad), reserve=1)},\n" for op in ops)
+    with _remembering_sources():
+        return "".join(f"{pad}{_render(op, col=len(pad), level=len(pad), reserve=1)},\n" for op in ops)
 
 
 def render_migration(
@@ -91,6 +95,15 @@ def render_migration(
 ) -> str:
     """The complete text of a migration file; with ``lock_timeout`` (a duration such as ``"2s"``), the
     ``lock_timeout`` and ``lock_retries`` lines the runner reads."""
+    with _remembering_sources():
+        return _migration_text(revision_id, parents, message, upgrade_ops, downgrade_ops, created, lock_timeout,
+                               lock_retries)
+
+
+def _migration_text(
+    revision_id: str, parents: Sequence[str], message: str, upgrade_ops: Iterable[Op],
+    downgrade_ops: Iterable[Op] | None, created: datetime, lock_timeout: str | None, lock_retries: int,
+) -> str:
     parents = tuple(parents)
     upgrade_ops = list(upgrade_ops)
     downgrade_ops = None if downgrade_ops is None else list(downgrade_ops)
@@ -292,19 +305,43 @@ def _huggable(b: _Bracket, item: Any, inner: int) -> bool:
 
 
 def _sqla_source(value: Any) -> Any:
-    """The :class:`~dbshift.sqla.source.Source` of a SQLAlchemy type or expression; None for other values."""
-    if "sqlalchemy" not in sys.modules:  # nothing can be one
-        return None
+    """The :class:`~dbshift.sqla.source.Source` of a SQLAlchemy type or expression; None for other values.
+
+    While a migration is written (:func:`_remembering_sources`) each value's source is worked out once: the layout
+    asks for a value's text once for each level of brackets around it, and a type's source parses its repr."""
+    if isinstance(value, (str, int, float, tuple, type(None))) or "sqlalchemy" not in sys.modules:
+        return None  # the common values, and nothing can be one before SQLAlchemy is loaded
     from sqlalchemy.sql.elements import ClauseElement
     from sqlalchemy.types import TypeEngine
 
+    if not isinstance(value, (TypeEngine, ClauseElement)):
+        return None
+    remembered = _SOURCES.get()
+    if remembered is not None and (known := remembered.get(id(value))) is not None and known[0] is value:
+        return known[1]
     from ..sqla.source import default_source, type_source
 
-    if isinstance(value, TypeEngine):
-        return type_source(value)
-    if isinstance(value, ClauseElement):
-        return default_source(value)
-    return None
+    source = type_source(value) if isinstance(value, TypeEngine) else default_source(value)
+    if remembered is not None:
+        remembered[id(value)] = (value, source)  # the value kept: its id names no other while remembered
+    return source
+
+
+#: id of a SQLAlchemy value -> (the value, its source), while a migration is written
+_SOURCES: contextvars.ContextVar[dict[int, tuple[Any, Any]] | None] = contextvars.ContextVar("sources", default=None)
+
+
+@contextlib.contextmanager
+def _remembering_sources() -> Iterator[None]:
+    """Each SQLAlchemy value's source worked out once during the block (nested blocks share it)."""
+    if _SOURCES.get() is not None:
+        yield
+        return
+    token = _SOURCES.set({})
+    try:
+        yield
+    finally:
+        _SOURCES.reset(token)
 
 
 def _leaf(value: Any) -> str:

@@ -124,13 +124,20 @@ def _plain(type_: TypeEngine) -> tuple[str, set[str]]:
     return cls_text + _double_quoted(text[len(name):]), imports
 
 
-def _arguments(cls: type) -> list[str]:
-    """The names ``cls.__init__`` takes (those SQLAlchemy's repr shows, when the type holds them)."""
-    try:
-        parameters = inspect.signature(cls).parameters.values()
-    except (TypeError, ValueError):
-        return []
-    return [p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+def _arguments(cls: type) -> tuple[str, ...]:
+    """The names ``cls.__init__`` takes (those SQLAlchemy's repr shows, when the type holds them); asked once a
+    class (``inspect.signature`` costs tens of microseconds, and a large migration has thousands of columns)."""
+    names = _ARGUMENTS.get(cls)
+    if names is None:
+        try:
+            parameters = list(inspect.signature(cls).parameters.values())
+        except (TypeError, ValueError):
+            parameters = []
+        names = _ARGUMENTS[cls] = tuple(p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+    return names
+
+
+_ARGUMENTS: dict[type, tuple[str, ...]] = {}
 
 
 def class_reference(cls: type) -> tuple[str, set[str]]:
