@@ -222,6 +222,8 @@ def _quote(text: str) -> str:
 
 def _double_quoted(source: str) -> str:
     """``source`` with each single-quoted string literal that holds no quote written in double quotes."""
+    if "'" not in source:
+        return source  # no such literal: nothing to tokenize
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
