@@ -94,6 +94,7 @@ def declare(
     d = model_dialect(dialect)
     tables = {m.qualified(t.name, _schema_name(t.schema, d)): t for t in metadata.tables.values()}
     cache: dict[tuple[str, m.Column], m.Column] = {}
+    rebuilt: dict[str, object] = {}  # a type's source text -> what the type it builds spells on each database
 
     def declared(column: m.Column, table: str | None) -> m.Column:
         model = tables.get(table) if table is not None else None
@@ -101,7 +102,7 @@ def declare(
             return column
         key = (table or "", column)
         if key not in cache:
-            cache[key] = _declared(column, model.columns[column.name], d)
+            cache[key] = _declared(column, model.columns[column.name], d, rebuilt)
         return cache[key]
 
     up = tuple(_walk(op, declared) for op in upgrade)
@@ -127,11 +128,11 @@ def _virtual_by_default(column: m.Column, d: Dialect) -> bool:
     return column.computed is not None and virtual_of(sa.Computed(column.computed), d)
 
 
-def _declared(column: m.Column, model: sa.Column, d: Dialect) -> m.Column:
+def _declared(column: m.Column, model: sa.Column, d: Dialect, rebuilt: dict[str, object]) -> m.Column:
     """``column`` (as the models spell it on ``d``) as the models declare it: a computed column whose model
     leaves its kind to the database (``sa.Computed(...)`` without ``persisted``) with ``virtual=None``, and
     (:func:`_declared_type`) the model's type and default."""
-    declared = _declared_type(column, model, d)
+    declared = _declared_type(column, model, d, rebuilt)
     computed = model.computed
     if isinstance(computed, sa.Computed) and computed.persisted is None and column.computed is not None:
         kind_left = dataclasses.replace(declared, virtual=None)  # type: ignore[arg-type]  # bound when loaded
@@ -140,16 +141,13 @@ def _declared(column: m.Column, model: sa.Column, d: Dialect) -> m.Column:
     return declared
 
 
-def _declared_type(column: m.Column, model: sa.Column, d: Dialect) -> m.Column:
+def _declared_type(column: m.Column, model: sa.Column, d: Dialect, rebuilt: dict[str, object]) -> m.Column:
     """``column`` (as the models spell it on ``d``) with the model's type, and its default where that is
     not the same SQL on every database; as it was when the model's would not build the same column."""
     spelled_type, spelled_default, collation = declared_spelling(column.name, model.type, _server_default(model), d)
-    if spelled_type != column.type:
-        return column  # not the model's column as the models define it (a computed or altered value)
-    try:
-        type_source(model.type, same=_same_type)
-    except NotWritable:
-        return column
+    if spelled_type != column.type or not _rebuilds(model.type, rebuilt):
+        return column  # not the model's column as the models define it (a computed or altered value), or a type
+        # whose source would build another
     declared = dataclasses.replace(
         column,
         type=model.type,  # type: ignore[arg-type]  # a declared type, bound to a string when loaded (bind)
@@ -192,13 +190,23 @@ def _spellings(spell: Callable[[str], object]) -> dict[str, object]:
     return found
 
 
-def _same_type(original: TypeEngine, rebuilt: Any) -> bool:
-    """Whether ``rebuilt`` builds the same column as ``original`` on every portable dialect."""
-    if not isinstance(rebuilt, TypeEngine):
+def _rebuilds(type_: TypeEngine, rebuilt: dict[str, object]) -> bool:
+    """Whether the source a migration writes for ``type_`` builds a type that makes the same column on every
+    portable dialect.  ``rebuilt`` remembers, by source text, what the type a text builds spells there (None: it
+    builds none): the columns of a large schema repeat a few types, and each text is evaluated once."""
+    try:
+        source = type_source(type_)
+    except NotWritable:
         return False
-    return _spellings(lambda name: _type_spelling(original, name)) == _spellings(
-        lambda name: _type_spelling(rebuilt, name)
-    )
+    if source.text not in rebuilt:
+        try:
+            built = source.evaluate()
+        except Exception:  # noqa: BLE001 - any failure means the source does not rebuild the type
+            built = None
+        rebuilt[source.text] = _spellings(lambda name: _type_spelling(built, name)) \
+            if isinstance(built, TypeEngine) else None
+    spelled = rebuilt[source.text]
+    return spelled is not None and spelled == _spellings(lambda name: _type_spelling(type_, name))
 
 
 def _type_spelling(type_: TypeEngine, name: str) -> tuple[str, str | None, str | None]:

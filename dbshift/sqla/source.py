@@ -19,7 +19,7 @@ import importlib
 import inspect
 import io
 import tokenize
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql import elements, functions
@@ -61,19 +61,10 @@ class Source:
 # --- types --------------------------------------------------------------------------------
 
 
-def type_source(type_: TypeEngine, same: Callable[[Any, Any], bool] | None = None) -> Source:
-    """``type_`` as source; with ``same(original, rebuilt)``, :class:`NotWritable` unless the
-    source rebuilds a type for which ``same`` holds."""
-    source = _type(type_)
-    if same is not None:
-        try:
-            rebuilt = source.evaluate()
-        except Exception as exc:  # noqa: BLE001 - any failure means the source does not rebuild the type
-            raise NotWritable(type_, f"{source.text} does not evaluate ({type(exc).__name__}: {exc})") from None
-        if not same(type_, rebuilt):
-            raise NotWritable(type_, f"{source.text} builds another type; give {type(type_).__name__} a __repr__ "
-                                     "that rebuilds it")
-    return source
+def type_source(type_: TypeEngine) -> Source:
+    """``type_`` as source (:class:`NotWritable` when it cannot be written; whether the source rebuilds the same
+    type is :func:`dbshift.sqla.declared.declare`'s to check)."""
+    return _type(type_)
 
 
 def _type(type_: TypeEngine) -> Source:

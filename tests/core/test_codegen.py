@@ -445,6 +445,27 @@ def test_a_migration_names_the_modules_its_types_come_from_and_loads_bound(tmp_p
     assert isinstance(unbound, Email)  # without a database, as the file states it
 
 
+def test_a_column_is_written_with_its_models_type_only_where_the_source_rebuilds_that_type():
+    """``Code(20)`` writes as ``Code()``, which builds a varchar(10): that column keeps its type string, while a
+    ``Code()`` column, which the same text rebuilds, is written with the models' type."""
+    import sqlalchemy as sa
+
+    from dbshift.migration import CreateTable, Table
+    from dbshift.sqla.declared import declare
+    from tests.roundtrip.portable_models import Code
+
+    metadata = sa.MetaData()
+    sa.Table("t", metadata, sa.Column("wide", Code(20)), sa.Column("plain", Code()), sa.Column("name", sa.String(20)))
+    stated = CreateTable(Table("t", (Column("wide", "varchar(20)"), Column("plain", "varchar(10)"),
+                                     Column("name", "varchar(20)"))))
+    for dialect in ("sqlite", "postgresql"):
+        (written,), _ = declare([stated], None, metadata, dialect)
+        wide, plain, name = written.table.columns
+        assert wide.type == "varchar(20)", dialect
+        assert isinstance(plain.type, Code) and isinstance(name.type, sa.String), dialect
+        assert render_value(wide) == 'Column("wide", "varchar(20)")'
+
+
 def test_a_type_no_source_rebuilds_is_refused_naming_it():
     import sqlalchemy as sa
 

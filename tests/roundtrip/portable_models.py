@@ -24,6 +24,19 @@ class Email(sa.types.TypeDecorator):
         return value.lower() if isinstance(value, str) else value
 
 
+class Code(sa.types.TypeDecorator):
+    """A code of ``length`` characters whose repr leaves the length out: ``Code()`` rebuilds only the default one."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, length: int = 10) -> None:
+        super().__init__(length)
+
+    def __repr__(self) -> str:
+        return "Code()"
+
+
 class PreciseTime(sa.DateTime):
     """A date and time that keeps microseconds on MySQL and MariaDB too (DATETIME(6)), by ``@compiles``."""
 
