@@ -108,7 +108,12 @@ def _migration_text(
     upgrade_ops = list(upgrade_ops)
     downgrade_ops = None if downgrade_ops is None else list(downgrade_ops)
     stamp = _utc(created).strftime("%Y-%m-%d %H:%M:%S UTC")
-    imports = sorted(imports_of([*upgrade_ops, *(downgrade_ops or ())]))
+    if upgrade_ops:
+        upgrade = "upgrade = [\n" + render_ops(upgrade_ops) + "]\n"
+    else:
+        upgrade = "upgrade = [\n" + INDENT + HAND_WRITTEN_HINT + "\n]\n"
+    downgrade = DOWNGRADE_COMMENT if downgrade_ops is None else "downgrade = [\n" + render_ops(downgrade_ops) + "]\n"
+    imports = sorted(_modules_written())
     parts = [
         '"""' + _docstring_text(message) + "\n",
         "\n",
@@ -132,30 +137,13 @@ def _migration_text(
             f"lock_retries = {int(lock_retries)}\n",
             "\n",
         ]
-    if upgrade_ops:
-        parts.append("upgrade = [\n" + render_ops(upgrade_ops) + "]\n")
-    else:
-        parts.append("upgrade = [\n" + INDENT + HAND_WRITTEN_HINT + "\n]\n")
-    parts.append("\n")
-    if downgrade_ops is None:
-        parts.append(DOWNGRADE_COMMENT)
-    else:
-        parts.append("downgrade = [\n" + render_ops(downgrade_ops) + "]\n")
+    parts += [upgrade, "\n", downgrade]
     return "".join(parts)
 
 
-def imports_of(values: Iterable[Any]) -> set[str]:
-    """The modules the SQLAlchemy types and defaults in ``values`` (operations, model values) name."""
-    found: set[str] = set()
-    for value in values:
-        source = _sqla_source(value)
-        if source is not None:
-            found |= source.imports
-        elif isinstance(value, (tuple, list)):
-            found |= imports_of(value)
-        elif _is_model(value) and not isinstance(value, RunPython):
-            found |= imports_of(getattr(value, f.name) for f in dataclasses.fields(value) if f.init)
-    return found
+def _modules_written() -> set[str]:
+    """The modules the SQLAlchemy types and defaults written so far (within :func:`_remembering_sources`) name."""
+    return {module for _, source in (_SOURCES.get() or {}).values() for module in source.imports}
 
 
 # --- layout -----------------------------------------------------------------
