@@ -16,8 +16,6 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable
-
 from schema_fixtures import (
     Command, Database, alembic_project, bench_env, clear_versions, dbshift_project, dialects_option, load_average,
     load_models, python, taking_turns,
@@ -25,13 +23,6 @@ from schema_fixtures import (
 
 DBSHIFT = python() + ["-m", "dbshift"]
 ALEMBIC = python() + ["-m", "alembic"]
-
-
-def _clear(migrations: Path) -> Callable[[], None]:
-    def clear() -> None:
-        for path in migrations.glob("*.py"):
-            path.unlink()
-    return clear
 
 
 def main() -> None:
@@ -54,7 +45,7 @@ def main() -> None:
                 reference = alembic_project(work, f"alembic_{dialect}", db.url)
                 found = taking_turns({
                     "dbshift": Command(DBSHIFT + ["--url", db.url, "revision", "--autogenerate", "-m", "initial"],
-                                       project, before=_clear(project / "migrations")),
+                                       project, before=clear_versions(project, "migrations")),
                     "alembic": Command(ALEMBIC + ["revision", "--autogenerate", "-m", "initial"], reference,
                                        before=clear_versions(reference)),
                 }, env, args.repeat)

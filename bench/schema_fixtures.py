@@ -281,11 +281,12 @@ def alembic_project(work: Path, name: str, url: str) -> Path:
     return root
 
 
-def clear_versions(root: Path) -> Callable[[], None]:
+def clear_versions(root: Path, folder: str = "versions") -> Callable[[], None]:
+    """What empties ``root/folder`` of migration files (Alembic's ``versions``, dbshift's ``migrations``)."""
     def clear() -> None:
-        for path in (root / "versions").glob("*.py"):
+        for path in (root / folder).glob("*.py"):
             path.unlink()
-        shutil.rmtree(root / "versions" / "__pycache__", ignore_errors=True)
+        shutil.rmtree(root / folder / "__pycache__", ignore_errors=True)
     return clear
 
 

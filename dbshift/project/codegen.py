@@ -95,7 +95,7 @@ def render_migration(
 ) -> str:
     """The complete text of a migration file; with ``lock_timeout`` (a duration such as ``"2s"``), the
     ``lock_timeout`` and ``lock_retries`` lines the runner reads."""
-    with _remembering_sources():
+    with _remembering_sources(fresh=True):  # its imports are those of the values written within
         return _migration_text(revision_id, parents, message, upgrade_ops, downgrade_ops, created, lock_timeout,
                                lock_retries)
 
@@ -320,9 +320,10 @@ _SOURCES: contextvars.ContextVar[dict[int, tuple[Any, Any]] | None] = contextvar
 
 
 @contextlib.contextmanager
-def _remembering_sources() -> Iterator[None]:
-    """Each SQLAlchemy value's source worked out once during the block (nested blocks share it)."""
-    if _SOURCES.get() is not None:
+def _remembering_sources(fresh: bool = False) -> Iterator[None]:
+    """Each SQLAlchemy value's source worked out once during the block; a nested block shares the enclosing one's
+    unless ``fresh`` (:func:`_modules_written` then names the modules of its own values only)."""
+    if _SOURCES.get() is not None and not fresh:
         yield
         return
     token = _SOURCES.set({})

@@ -145,9 +145,10 @@ def _declared_type(column: m.Column, model: sa.Column, d: Dialect, rebuilt: dict
     """``column`` (as the models spell it on ``d``) with the model's type, and its default where that is
     not the same SQL on every database; as it was when the model's would not build the same column."""
     spelled_type, spelled_default, collation = declared_spelling(column.name, model.type, _server_default(model), d)
+    # not the model's column as the models define it (a computed or altered value), or a type whose source would
+    # build another: the column as it is
     if spelled_type != column.type or not _rebuilds(model.type, rebuilt):
-        return column  # not the model's column as the models define it (a computed or altered value), or a type
-        # whose source would build another
+        return column
     declared = dataclasses.replace(
         column,
         type=model.type,  # type: ignore[arg-type]  # a declared type, bound to a string when loaded (bind)

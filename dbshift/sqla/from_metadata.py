@@ -232,19 +232,14 @@ def _sql(clause: sa.ClauseElement | str, d: Dialect) -> str:
     return text if isinstance(clause, sa.TextClause) else safe_literals(d.name, text)
 
 
-def _default(c: sa.Column, d: Dialect, compiler: DDLCompiler) -> str | None:
-    """The column's server default as SQL; a value SQLAlchemy quotes is written as every server setting reads it."""
-    if c.server_default is None:
+def _default(clause: object, d: Dialect, compiler: DDLCompiler) -> str | None:
+    """The SQL of a column's server default (``clause``: the ``server_default`` a column holds), as the DDL compiler
+    writes it for a column; a value SQLAlchemy quotes is written as every server setting reads it.  None for no
+    default, and for a ``FetchedValue`` (a default the server sets by itself: SQLAlchemy writes none)."""
+    if not isinstance(clause, sa.DefaultClause):
         return None
-    default = _as_written(compiler.get_column_default_string(c), d)
-    return _as_stored(default, getattr(c.server_default, "arg", None), d)
-
-
-def _as_stored(default: str | None, arg: object, d: Dialect) -> str | None:
-    """``default``, the SQL SQLAlchemy wrote for a server default of ``arg``, as every server setting reads it."""
-    if default is None or isinstance(arg, sa.TextClause):
-        return default
-    return safe_literals(d.name, default)
+    default = _as_written(compiler.render_default_string(clause.arg), d)
+    return default if isinstance(clause.arg, sa.TextClause) else safe_literals(d.name, default)
 
 
 @overload
@@ -277,7 +272,7 @@ def _column(c: sa.Column, t: sa.Table, d: Dialect, compiler: DDLCompiler, number
             increment=c.identity.increment if c.identity.increment not in (None, 1) else None,
         )
     computed = _sql(c.computed.sqltext, d) if c.computed is not None else None
-    default = None if computed else _default(c, d, compiler)
+    default = None if computed else _default(c.server_default, d, compiler)
     type_ = from_sqla(c.type, d)
     if mysql:
         default = _mysql_default(default, type_)
@@ -311,27 +306,17 @@ def declared_spelling(
     ``server_default`` (as ``sa.Column`` takes it, or None) has on ``dialect``: what a migration file's
     SQLAlchemy type and default are bound to when the migration runs there (no type: ``""`` and None)."""
     d = model_dialect(dialect)
-    default = _declared_default(server_default, d)
+    # no column is built for the default (thousands of them in a large migration; a column also runs its type's
+    # events): it becomes the clause a column would hold
+    clause = server_default if server_default is None or isinstance(server_default, sa.schema.FetchedValue) \
+        else sa.DefaultClause(server_default)  # type: ignore[arg-type]
+    default = _default(clause, d, d.ddl_compiler(d, None))  # type: ignore[arg-type]
     if type_ is None:
         return "", _mysql_default(default, "") if d.name in MYSQL_FAMILY else default, None
     spelled = from_sqla(type_, d)
     if d.name in MYSQL_FAMILY:
         default = _mysql_default(default, spelled)
     return spelled, default, collation_of(type_, d)
-
-
-def _declared_default(server_default: object, d: Dialect) -> str | None:
-    """The SQL of ``server_default`` (as ``sa.Column`` takes it) on ``d``, as :func:`_default` writes a column's.
-
-    No column is built for it (thousands of them in a large migration; a column also runs its type's events): the
-    default becomes the clause a column would hold, and the DDL compiler renders it as it renders a column's."""
-    if server_default is None:
-        return None
-    clause = server_default if isinstance(server_default, sa.schema.FetchedValue) else sa.DefaultClause(server_default)  # type: ignore[arg-type]
-    if not isinstance(clause, sa.DefaultClause):
-        return None  # FetchedValue: a default the server sets by itself; SQLAlchemy writes none
-    compiler = d.ddl_compiler(d, None)  # type: ignore[arg-type]
-    return _as_stored(_as_written(compiler.render_default_string(clause.arg), d), clause.arg, d)
 
 
 def named_enum(type_: sa.types.TypeEngine) -> m.Enum | None:
