@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..core.unmodelled import Unmodelled
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def check(config: Config) -> CheckResult:
@@ -76,19 +77,6 @@ def schema_changes(current: Schema, target: Schema, dialect: str) -> tuple[o.Op,
     return changes(target, current, dialect)
 
 
-def _each(read: Callable[[sa.Connection], T], conns: list[sa.Connection]) -> list[T]:
-    """``read`` of each connection, side by side when each waits on a server of its own (the time of the slower
-    one, not of both); in turn on SQLite, whose connections stay in the thread that opened them."""
-    if any(conn.dialect.name == "sqlite" for conn in conns):
-        return [read(conn) for conn in conns]
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .side_by_side import switching_often
-
-    with switching_often(), ThreadPoolExecutor(len(conns)) as pool:
-        return list(pool.map(read, conns))
-
-
 def _reading(url: str) -> Config:
     """A configuration for reading the database at ``url`` (given on the command line)."""
     here = Path.cwd()
@@ -103,29 +91,12 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
     sides are databases, so everything either holds is compared.
     """
     from ..core.unmodelled import dependants, differences
-    from ..project.schema_cache import remembered
-    from ..render import Guard, Replay, render
-    from ..sqla.reflect import reflect, schema_names
-    from ..sqla.reflect.unmodelled import unmodelled
 
-    with contextlib.ExitStack() as stack:  # reads only: a SQLite file that does not exist is an empty database
-        conns = [stack.enter_context(connection(_reading(url))) for url in (url_a, url_b)]
-        if schemas is None:
-            schemas = tuple(dict.fromkeys(n for conn in conns for n in (None, *schema_names(conn))))
-        def read(conn: sa.Connection) -> tuple[Schema, str, tuple[Unmodelled, ...]]:
-            exclude = {history.TABLE_NAME}
-            schema = reflect(conn, schemas=schemas, exclude=exclude, remember=remembered)
-            return schema, server_dialect(conn.dialect), unmodelled(conn, schemas=schemas, exclude=exclude)
-
-        (a, dialect, unmodelled_a), (b, _, unmodelled_b) = _each(read, conns)
+    urls = (url_a, url_b)
+    (a, dialect, unmodelled_a), (b, _, unmodelled_b) = _read_by_driver(urls, schemas) or _read(urls, schemas)
     others = [unmodelled_a, unmodelled_b]
     ops = changes(b, a, dialect)
-    statements, state = [], a
-    for op in ops:  # a check or a replay is written as a script holds it, as `upgrade --sql` writes it
-        lines = [line for s in render(op, dialect, state)
-                 for line in (s.offline if isinstance(s, (Guard, Replay)) else (s.sql,))]
-        statements += [line if line.startswith("--") else line.rstrip(";") + ";" for line in lines]
-        state = op.apply(state)
+    statements = _statements(ops, a, dialect) if ops else []
     changed, broken = differences(*others), dependants(ops, others[0])
     header = [f"-- not compared: {d.describe()} ({d.not_compared}; write that change by hand)" for d in changed]
     header += [f"-- depends: {d.describe('this script')}" for d in broken]
@@ -133,3 +104,83 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
     if header:
         sql = "\n".join(header) + "\n" + ("\n" + sql if sql else "")
     return DiffResult(ops, sql, changed, broken)
+
+
+#: a database as ``diff`` reads it: its schema, its dialect, and what the schema model does not cover
+_Read = tuple[Schema, str, tuple["Unmodelled", ...]]
+
+
+def _read(urls: tuple[str, str], schemas: tuple[str | None, ...] | None) -> list[_Read]:
+    """Both databases, read through SQLAlchemy: side by side when each is a server of its own (the time of the
+    slower one, not of both); in turn on SQLite, whose connections stay in the thread that opened them."""
+    from ..project.schema_cache import remembered
+    from ..sqla.reflect import reflect, schema_names
+    from ..sqla.reflect.unmodelled import unmodelled
+
+    with contextlib.ExitStack() as stack:  # reads only: a SQLite file that does not exist is an empty database
+        conns = [stack.enter_context(connection(_reading(url))) for url in urls]
+        if schemas is None:
+            schemas = tuple(dict.fromkeys(n for conn in conns for n in (None, *schema_names(conn))))
+
+        def read(conn: sa.Connection) -> _Read:
+            exclude = {history.TABLE_NAME}
+            schema = reflect(conn, schemas=schemas, exclude=exclude, remember=remembered)
+            return schema, server_dialect(conn.dialect), unmodelled(conn, schemas=schemas, exclude=exclude)
+
+        if any(conn.dialect.name == "sqlite" for conn in conns):
+            return [read(conn) for conn in conns]
+        return _side_by_side(read, conns)
+
+
+def _read_by_driver(urls: tuple[str, str], schemas: tuple[str | None, ...] | None) -> list[_Read] | None:
+    """Both databases read as :func:`_read` reads them, through psycopg alone and without waiting for SQLAlchemy
+    to be imported, when both are PostgreSQL databases at URLs of an everyday form that let this process in; None
+    otherwise, or when anything goes wrong (:func:`_read` then reads them, and says what is wrong)."""
+    from ..database.direct import postgresql_reader
+    from ..sqla.reflect import reflect, schema_names
+    from ..sqla.reflect.catalog import DriverCatalog
+    from ..sqla.reflect.unmodelled import unmodelled
+
+    try:
+        with contextlib.ExitStack() as stack:
+            opened = _side_by_side(lambda url: stack.enter_context(postgresql_reader(url)), list(urls))
+            readers = [reader for reader in opened if reader is not None]
+            if len(readers) < len(urls):
+                return None
+            catalogs = [DriverCatalog(conn, "postgresql", version) for conn, version in readers]
+            if schemas is None:
+                names = _side_by_side(schema_names, catalogs)
+                schemas = tuple(dict.fromkeys(n for found in names for n in (None, *found)))
+
+            def read(catalog: DriverCatalog) -> _Read:
+                exclude = {history.TABLE_NAME}
+                schema = reflect(catalog, schemas=schemas, exclude=exclude)
+                return schema, "postgresql", unmodelled(catalog, schemas=schemas, exclude=exclude)
+
+            return _side_by_side(read, catalogs)
+    except Exception:  # noqa: BLE001 - whatever went wrong, the general path reads both and says so
+        return None
+
+
+def _side_by_side(read: Callable[[T], U], sources: list[T]) -> list[U]:
+    """``read`` of each source, each in a thread of its own: the time of the slowest, not of all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .side_by_side import switching_often
+
+    with switching_often(), ThreadPoolExecutor(len(sources)) as pool:
+        return list(pool.map(read, sources))
+
+
+def _statements(ops: tuple[o.Op, ...], state: Schema, dialect: str) -> list[str]:
+    """The SQL of ``ops`` on ``dialect``, from ``state`` on, one statement each (a check or a replay as a script
+    holds it, as ``upgrade --sql`` writes it)."""
+    from ..render import Guard, Replay, render
+
+    statements = []
+    for op in ops:
+        lines = [line for s in render(op, dialect, state)
+                 for line in (s.offline if isinstance(s, (Guard, Replay)) else (s.sql,))]
+        statements += [line if line.startswith("--") else line.rstrip(";") + ";" for line in lines]
+        state = op.apply(state)
+    return statements

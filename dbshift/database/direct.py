@@ -1,5 +1,6 @@
-"""Reading ``dbshift_history`` through the driver alone: the commands that only read it (``current``,
-``history``, ``status``, an ``upgrade`` with nothing to do) start without importing SQLAlchemy.
+"""Reading through the driver alone: the commands that only read ``dbshift_history`` (``current``,
+``history``, ``status``, an ``upgrade`` with nothing to do) start without importing SQLAlchemy, and ``diff``
+reads two PostgreSQL catalogs while it imports the rest (:func:`postgresql_reader`).
 
 Every function here answers None whenever it is not sure it reads the table as
 :mod:`.history` would — a URL in an unusual form (:mod:`.plain`), a SQLite file not
@@ -64,6 +65,34 @@ def history_rows(url: str, *, complete: bool = False, writable: bool = False) ->
             return rows
     except Exception:  # noqa: BLE001 - whatever went wrong, the general path reads it and says so
         return None
+
+
+@contextlib.contextmanager
+def postgresql_reader(url: str) -> Iterator[tuple[Any, tuple[int, ...]] | None]:
+    """A psycopg connection to the PostgreSQL database at ``url``, to read in one transaction, and the server's
+    version (``(15, 4)``); None when this cannot tell (not a PostgreSQL URL of an everyday form, a server that
+    wants a password, any failure to connect).  The transaction is rolled back and the connection closed after
+    the block; an error inside the block leaves it as it is."""
+    parsed = plain_url(url)
+    conn = None
+    if parsed is not None and parsed.backend == "postgresql":
+        with contextlib.suppress(Exception):  # the general path connects again, and says what is wrong
+            conn = _open(parsed)
+    if conn is None:
+        yield None
+        return
+    try:
+        yield conn, _version(conn.info.server_version)
+    finally:
+        with contextlib.suppress(Exception):
+            conn.close()
+
+
+def _version(number: int) -> tuple[int, ...]:
+    """PostgreSQL's version number (150004, 90624) as SQLAlchemy reads the version string: (15, 4), (9, 6, 24)."""
+    if number >= 100000:
+        return number // 10000, number % 10000
+    return number // 10000, number // 100 % 100, number % 100
 
 
 @contextlib.contextmanager

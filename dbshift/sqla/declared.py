@@ -30,7 +30,7 @@ from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for, model_dialect
 from .from_metadata import _virtual as virtual_of
 from .from_metadata import declared_spelling, named_enum
 from .source import NotWritable, default_source, type_source
-from .types import collation_of, from_sqla
+from .model_types import collation_of, from_sqla
 
 PORTABLE = ("sqlite", "postgresql", "mysql", "mariadb")
 """The dialects a declared type or default must build the same on as the models' own."""

@@ -1,10 +1,12 @@
-"""SQLAlchemy dialect objects by name, without connecting anywhere."""
+"""SQLAlchemy dialect objects by name, without connecting anywhere; the names themselves without importing it."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Dialect
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
 
 DEFAULT_SCHEMA = {"postgresql": "public", "sqlite": "main", "mysql": None, "mariadb": None}
 

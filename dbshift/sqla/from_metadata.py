@@ -31,7 +31,7 @@ from .exclusion import parse_exclude
 from .model_objects import model_objects
 from .dialect import DEFAULT_SCHEMA, MYSQL_FAMILY, dialect_for, model_dialect
 from .mysql import is_foreign_key_index, mariadb_sequence
-from .types import collation_of, from_sqla
+from .model_types import collation_of, from_sqla
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects.postgresql import ExcludeConstraint

@@ -4,8 +4,9 @@ Each dialect module reads the *whole* schema in a fixed handful of bulk catalog
 queries (never a few queries per table) and assembles the model in Python, so
 a schema of 500 tables reflects as fast as one of five.
 
-A dialect module exposes ``reflect(connection, *, schemas, exclude) -> Schema``;
-add new dialects to :data:`DIALECTS`.
+A dialect module exposes ``reflect(catalog, *, schemas, exclude) -> Schema``
+(:mod:`.catalog`); add new dialects to :data:`DIALECTS`.  The functions here take a
+SQLAlchemy connection or, for PostgreSQL, a :class:`~.catalog.DriverCatalog`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from __future__ import annotations
 import importlib
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Callable, Collection, Iterator, Sequence
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Callable, Collection, Iterator, Sequence
 
 from ...core.errors import DbshiftError
 from ...core.model import Schema, Table
+from .catalog import Catalog, catalog_of
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 __all__ = ["DIALECTS", "Remember", "UnsupportedDialect", "reflect", "schema_names"]
 
@@ -42,24 +45,25 @@ class UnsupportedDialect(DbshiftError):
         super().__init__(f"cannot reflect a {dialect!r} database (reflection supports: {supported})")
 
 
-def _module(connection: sa.engine.Connection) -> ModuleType:
-    name = connection.dialect.name
+def _module(catalog: Catalog) -> ModuleType:
+    name = catalog.dialect
     module_name = DIALECTS.get(name)
     if module_name is None:
         raise UnsupportedDialect(name)
     return importlib.import_module(f"{__name__}.{module_name}")
 
 
-def schema_names(connection: sa.engine.Connection) -> tuple[str | None, ...]:
+def schema_names(connection: sa.Connection | Catalog) -> tuple[str | None, ...]:
     """Every schema of the database an application may use (None for the default one).
 
     Only PostgreSQL lists its schemas; other dialects give just the default one.
     """
-    return getattr(_module(connection), "schema_names", lambda conn: (None,))(connection)
+    catalog = catalog_of(connection)
+    return getattr(_module(catalog), "schema_names", lambda catalog: (None,))(catalog)
 
 
 def reflect(
-    connection: sa.engine.Connection,
+    connection: sa.Connection | Catalog,
     *,
     schemas: Sequence[str | None] = (None,),
     exclude: Collection[str] = ("dbshift_history",),
@@ -75,20 +79,21 @@ def reflect(
     back from it by the fingerprint of its ``sqlite_master`` (:func:`.sqlite.reflect`); the other databases'
     catalogs have nothing as cheap to fingerprint them by, and are read afresh.
     """
-    module = _module(connection)
+    catalog = catalog_of(connection)
+    module = _module(catalog)
     if isinstance(schemas, str):
         schemas = (schemas,)
     from .objects import read_objects
 
     schemas = tuple(dict.fromkeys(schemas))
-    with _standard_strings(connection):
+    with _standard_strings(catalog):
         options = {"remember": remember} if remember is not None and module.DIALECT == "sqlite" else {}
-        schema = module.reflect(connection, schemas=schemas, exclude=frozenset(exclude), **options)
-        return schema.with_objects(read_objects(connection, schemas=schemas, exclude=exclude))
+        schema = module.reflect(catalog, schemas=schemas, exclude=frozenset(exclude), **options)
+        return schema.with_objects(read_objects(catalog, schemas=schemas, exclude=exclude))
 
 
 @contextmanager
-def _standard_strings(connection: sa.engine.Connection) -> Iterator[None]:
+def _standard_strings(catalog: Catalog) -> Iterator[None]:
     """PostgreSQL writes the defaults and CHECKs it reports with standard string constants while reflecting.
 
     With ``standard_conforming_strings`` off it would write ``'a\\\\b'`` for the
@@ -96,12 +101,12 @@ def _standard_strings(connection: sa.engine.Connection) -> Iterator[None]:
     when reflection fails), as the session's other statements (hand-written SQL)
     are written for it.
     """
-    if connection.dialect.name != "postgresql":
+    if catalog.dialect != "postgresql":
         yield
         return
-    if connection.exec_driver_sql("SHOW standard_conforming_strings").scalar() == "on":
+    if catalog.rows("SHOW standard_conforming_strings")[0][0] == "on":
         yield
         return
-    connection.exec_driver_sql("SET standard_conforming_strings = on")
+    catalog.rows("SET standard_conforming_strings = on")
     yield  # a failure rolls the transaction back, and this SET with it
-    connection.exec_driver_sql("SET standard_conforming_strings = off")
+    catalog.rows("SET standard_conforming_strings = off")

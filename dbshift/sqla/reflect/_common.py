@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
-from functools import lru_cache
-from typing import Any, Iterable, Mapping
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ...core import model as m
+from .catalog import cursor_rows
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 
 def rows_of(connection: sa.engine.Connection, statement: sa.TextClause, params: Mapping[str, Any]) -> list[Any]:
-    """Every row ``statement`` returns, as named tuples read straight from the driver's cursor.
+    """Every row ``statement`` returns, as named tuples read straight from the driver's cursor (MySQL's and
+    SQLite's readers, whose statements take SQLAlchemy's expanding parameters; PostgreSQL's use a :mod:`.catalog`).
 
     The statement goes through SQLAlchemy (its parameters, its events); the rows do not: a text statement has no
     typed columns to convert, and SQLAlchemy's own row objects cost a tenth of a second on a thousand tables.
     """
     result = connection.execute(statement, params)
     try:
-        cursor = result.cursor
-        row_type = _row_type(tuple(d[0] for d in cursor.description))
-        return list(map(row_type._make, cursor.fetchall()))
+        return cursor_rows(result.cursor)
     finally:
         result.close()
-
-
-@lru_cache(maxsize=None)
-def _row_type(names: tuple[str, ...]) -> Any:
-    return namedtuple("Row", names)
 
 
 def _named(name: str | None) -> tuple[bool, str]:

@@ -57,6 +57,7 @@ from ..mysql import mariadb_sequence, own_indexes
 from ..server_names import C, as_unnamed, mysql_server_named
 from ..types import canonical, mysql_quote
 from ...core.sqltext import strip_outer_parens
+from .catalog import ConnectionCatalog
 from ._common import excluded, rows_of, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
 
 DIALECT = "mysql"
@@ -177,7 +178,8 @@ class _Table:
         )
 
 
-def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...], exclude: frozenset[str]) -> m.Schema:
+def reflect(catalog: ConnectionCatalog, *, schemas: tuple[str | None, ...], exclude: frozenset[str]) -> m.Schema:
+    connection = catalog.connection  # the statements take SQLAlchemy's expanding parameters
     dialect = connection.dialect
     mariadb = bool(getattr(dialect, "is_mariadb", False))
     version = tuple(getattr(dialect, "server_version_info", None) or ())

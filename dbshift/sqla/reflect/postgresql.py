@@ -20,15 +20,14 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
-import sqlalchemy as sa
-
 from ...core import model as m
 from ...core.types import enum_type
 from ..exclusion import parse_exclude
 from ..server_names import C, as_unnamed, pg_server_named
 from ..types import canonical
 from ...core.sqltext import strip_outer_parens
-from ._common import excluded, rows_of, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
+from .catalog import Catalog
+from ._common import excluded, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
 
 DIALECT = "postgresql"
 DEFAULT_SCHEMA = "public"
@@ -37,8 +36,7 @@ _NOT_EXTENSION = """NOT EXISTS (
     SELECT 1 FROM pg_catalog.pg_depend dep
     WHERE dep.classid = '{catalog}'::regclass AND dep.objid = {oid} AND dep.deptype = 'e')"""
 
-TABLES = sa.text(
-    f"""
+TABLES = f"""
 SELECT c.oid, n.nspname, c.relname, d.description AS comment,
        c.relpersistence = 'u' AS unlogged,
        (SELECT ic.relname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -55,13 +53,11 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
 WHERE c.relkind IN ('r', 'p')
-  AND n.nspname = ANY(:schemas)
+  AND n.nspname = ANY(%(schemas)s)
   AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_class", oid="c.oid")}
 """
-)
 
-COLUMNS = sa.text(
-    """
+COLUMNS = """
 SELECT a.attrelid, a.attnum, a.attname,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.atttypid, t.typtype, t.typelem, et.typtype AS elem_typtype,
@@ -90,11 +86,10 @@ LEFT JOIN (
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p')
-  AND n.nspname = ANY(:schemas)
+  AND n.nspname = ANY(%(schemas)s)
   AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
-)
 
 # each name looked up by its key (a join here is planned as a scan for each constraint)
 _ATTNAMES = """ARRAY(
@@ -102,8 +97,7 @@ _ATTNAMES = """ARRAY(
     FROM unnest({keys}) WITH ORDINALITY AS k(attnum, ord)
     ORDER BY k.ord)"""
 
-CONSTRAINTS = sa.text(
-    f"""
+CONSTRAINTS = f"""
 SELECT con.conrelid, con.conname, con.contype,
        {_ATTNAMES.format(keys="con.conkey", rel="con.conrelid")} AS columns,
        rn.nspname AS ref_schema, rc.relname AS ref_table,
@@ -117,12 +111,10 @@ LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0
   AND c.relkind IN ('r', 'p')
-  AND n.nspname = ANY(:schemas)
+  AND n.nspname = ANY(%(schemas)s)
 """
-)
 
-INDEXES = sa.text(
-    """
+INDEXES = """
 SELECT i.indrelid, ic.relname AS name, i.indisunique, i.indnkeyatts,
        i.indkey::int2[] AS indkey, i.indoption::int2[] AS indoption, am.amname,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
@@ -137,43 +129,37 @@ JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT ic.relispartition
-  AND n.nspname = ANY(:schemas)
+  AND n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (
       SELECT 1 FROM pg_catalog.pg_constraint con
       WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
 """
-)
 
 # extended statistics: plain columns (by attnum) then expressions, as CREATE STATISTICS lists them
-STATISTICS = sa.text(
-    f"""
+STATISTICS = f"""
 SELECT s.stxrelid, s.stxname, s.stxkind::text[] AS kinds,
        {_ATTNAMES.format(keys="s.stxkeys::int2[]", rel="s.stxrelid")} AS columns,
        COALESCE(pg_get_statisticsobjdef_expressions(s.oid), ARRAY[]::text[]) AS expressions
 FROM pg_catalog.pg_statistic_ext s
 JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY(:schemas)
+WHERE n.nspname = ANY(%(schemas)s)
 """
-)
 
 # every enum type, because a reflected column may use one from another schema;
 # ``in_scope`` marks those that belong in Schema.enums
-ENUMS = sa.text(
-    f"""
+ENUMS = f"""
 SELECT t.oid, n.nspname, t.typname,
        ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e
              WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels,
-       (n.nspname = ANY(:schemas)
+       (n.nspname = ANY(%(schemas)s)
         AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_type", oid="t.oid")}) AS in_scope
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'e'
 """
-)
 
-SEQUENCES = sa.text(
-    f"""
+SEQUENCES = f"""
 SELECT s.seqrelid, n.nspname, c.relname, s.seqstart, s.seqincrement,
        s.seqmin, s.seqmax, s.seqcache, s.seqcycle, format_type(s.seqtypid, NULL) AS data_type,
        owner.refobjid AS owner_relid, owner.refobjsubid AS owner_attnum, owner.deptype AS owner_kind
@@ -184,30 +170,25 @@ LEFT JOIN pg_catalog.pg_depend owner
   ON owner.classid = 'pg_catalog.pg_class'::regclass AND owner.objid = s.seqrelid
  AND owner.refclassid = 'pg_catalog.pg_class'::regclass AND owner.refobjsubid > 0
  AND owner.deptype IN ('a', 'i')
-WHERE n.nspname = ANY(:schemas)
+WHERE n.nspname = ANY(%(schemas)s)
   AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_class", oid="c.oid")}
 """
-)
 
 # the schemas asked for that exist (``public`` is the model's default, not listed)
-SCHEMAS = sa.text(
-    f"""
+SCHEMAS = f"""
 SELECT n.nspname FROM pg_catalog.pg_namespace n
-WHERE n.nspname = ANY(:schemas) AND n.nspname <> '{DEFAULT_SCHEMA}'
+WHERE n.nspname = ANY(%(schemas)s) AND n.nspname <> '{DEFAULT_SCHEMA}'
   AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_namespace", oid="n.oid")}
 """
-)
 
 # every schema an application may use: not the system's, not an extension's
-ALL_SCHEMAS = sa.text(
-    f"""
+ALL_SCHEMAS = f"""
 SELECT n.nspname FROM pg_catalog.pg_namespace n
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
   AND {_NOT_EXTENSION.format(catalog="pg_catalog.pg_namespace", oid="n.oid")}
 ORDER BY n.nspname
 """
-)
 
 _STATISTICS_KINDS = {"d": "ndistinct", "f": "dependencies", "m": "mcv"}  # 'e': expressions, implied by them
 _ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
@@ -264,11 +245,11 @@ def _model_schema(nspname: str | None) -> str | None:
     return None if nspname in (None, DEFAULT_SCHEMA) else nspname
 
 
-def reflect(connection: sa.engine.Connection, *, schemas: tuple[str | None, ...], exclude: frozenset[str]) -> m.Schema:
+def reflect(catalog: Catalog, *, schemas: tuple[str | None, ...], exclude: frozenset[str]) -> m.Schema:
     params = {"schemas": sorted({s or DEFAULT_SCHEMA for s in schemas})}
 
-    def rows(query: sa.TextClause) -> Sequence[Any]:
-        return rows_of(connection, query, params)
+    def rows(query: str) -> Sequence[Any]:
+        return catalog.rows(query, params)
 
     tables: dict[int, _Table] = {}
     for row in rows(TABLES):
@@ -340,9 +321,9 @@ def _table(row: Any, schema: str | None) -> _Table:
     return table
 
 
-def schema_names(connection: sa.engine.Connection) -> tuple[str | None, ...]:
+def schema_names(catalog: Catalog) -> tuple[str | None, ...]:
     """Every schema of the database that is not PostgreSQL's or an extension's; None for ``public``."""
-    return tuple(_model_schema(row.nspname) for row in connection.execute(ALL_SCHEMAS))
+    return tuple(_model_schema(row.nspname) for row in catalog.rows(ALL_SCHEMAS))
 
 
 def _customized_serial_sequences(tables: dict[int, _Table], owned: dict) -> list[m.Sequence]:

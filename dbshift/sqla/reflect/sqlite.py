@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from ...core import model as m
 from ..types import canonical
+from .catalog import ConnectionCatalog
 from ._common import excluded, rows_of, sorted_checks, sorted_fks, sorted_indexes, sorted_uniques
 from ._sqlite_ddl import ParsedForeignKey, ParsedTable, parse_create_index, parse_create_table
 
@@ -104,9 +105,10 @@ def _quote(name: str) -> str:
 
 
 def reflect(
-    connection: sa.engine.Connection, *, schemas: tuple[str | None, ...], exclude: frozenset[str],
+    catalog: ConnectionCatalog, *, schemas: tuple[str | None, ...], exclude: frozenset[str],
     remember: Remember | None = None,
 ) -> m.Schema:
+    connection = catalog.connection  # the statements quote through SQLAlchemy
     tables: list[m.Table] = []
     for database in dict.fromkeys(s or DEFAULT_SCHEMA for s in schemas):
         tables.extend(_reflect_database(connection, database, exclude, remember))

@@ -17,12 +17,14 @@ body changed only in white space differs).
 from __future__ import annotations
 
 import hashlib
-from typing import Collection, Sequence
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Collection, Sequence
 
 from ...core.model import qualified
 from ...core.unmodelled import Unmodelled
+from .catalog import Catalog, catalog_of
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 __all__ = ["unmodelled"]
 
@@ -55,23 +57,23 @@ SELECT 'collation' AS kind, n.nspname AS schema, coll.collname AS name, NULL AS 
        (to_jsonb(coll) - 'oid' - 'collname' - 'collnamespace' - 'collowner' - 'collversion')::text AS definition,
        ARRAY[]::text[] AS depends
 FROM pg_catalog.pg_collation coll JOIN pg_catalog.pg_namespace n ON n.oid = coll.collnamespace
-WHERE n.nspname = ANY(:schemas) AND {_pg_not_extension("pg_catalog.pg_collation", "coll.oid")}
+WHERE n.nspname = ANY(%(schemas)s) AND {_pg_not_extension("pg_catalog.pg_collation", "coll.oid")}
 UNION ALL
 SELECT 'storage parameters', n.nspname, '', n.nspname, c.relname, array_to_string(c.reloptions, ','),
        ARRAY[]::text[]
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL AND n.nspname = ANY(:schemas)
+WHERE c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL AND n.nspname = ANY(%(schemas)s)
 UNION ALL
 SELECT 'rule', n.nspname, r.rulename, n.nspname, c.relname, pg_get_ruledef(r.oid),
        {_pg_depends("pg_catalog.pg_rewrite", "d.objid = r.oid")}
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT (r.rulename = '_RETURN' AND c.relkind IN ('v', 'm')) AND n.nspname = ANY(:schemas)
+WHERE NOT (r.rulename = '_RETURN' AND c.relkind IN ('v', 'm')) AND n.nspname = ANY(%(schemas)s)
 """
 
 
 def unmodelled(
-    connection: sa.engine.Connection,
+    connection: sa.Connection | Catalog,
     *,
     schemas: Sequence[str | None] = (None,),
     exclude: Collection[str] = (),
@@ -81,9 +83,10 @@ def unmodelled(
     Objects of the tables in ``exclude`` (triggers, policies, rules) are left
     out.  Other dialects have none.
     """
-    if connection.dialect.name != "postgresql":
+    catalog = catalog_of(connection)
+    if catalog.dialect != "postgresql":
         return ()  # every kind MySQL/MariaDB and SQLite have is modelled (dbshift.sqla.reflect.objects)
-    found = _postgresql(connection, schemas)
+    found = _postgresql(catalog, schemas)
     exclude = frozenset(exclude)
     return tuple(sorted(
         (u for u in found if u.table is None or not _excluded(u.table, exclude)), key=lambda u: (u.kind, u.name)
@@ -99,13 +102,13 @@ def _digest(text: str | None) -> str:
     return hashlib.sha256((text or "").strip().encode()).hexdigest()[:16]
 
 
-def _postgresql(connection: sa.engine.Connection, schemas: Sequence[str | None]) -> list[Unmodelled]:
+def _postgresql(catalog: Catalog, schemas: Sequence[str | None]) -> list[Unmodelled]:
     def key(nspname: str, relname: str) -> str:
         return qualified(relname, None if nspname == "public" else nspname)
 
     params = {"schemas": sorted({s or "public" for s in schemas})}
     found = []
-    for row in connection.execute(sa.text(POSTGRESQL), params):
+    for row in catalog.rows(POSTGRESQL, params):
         table = key(row.on_schema, row.on_table) if row.on_table else None
         if row.kind == "storage parameters":
             name = f"of {row.on_schema}.{row.on_table}"

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable
-
-import sqlalchemy as sa
+from typing import Any, Iterable
 
 from ....core.model import qualified
+from ..catalog import Catalog
 from ....core.types import string_literal
 
 DEFAULT_SCHEMA = "public"
@@ -61,7 +60,7 @@ def collate_clause(collation: str, type_collation: str) -> str:
 
 
 def schema_params(schemas: tuple[str | None, ...]) -> dict[str, list[str]]:
-    """The ``:schemas`` parameter: the names asked for, ``public`` for None."""
+    """The ``%(schemas)s`` parameter: the names asked for, ``public`` for None."""
     return {"schemas": sorted({s or DEFAULT_SCHEMA for s in schemas})}
 
 
@@ -85,7 +84,7 @@ class Needs:
 
 # what each dependency of the objects asked for points at, resolved to an object id or a table column:
 # an array type stands for its element type, a multirange for its range, an extension's member for the extension
-_REFERENCES = sa.text(f"""
+_REFERENCES = f"""
 SELECT d.classid::regclass::text AS catalog, d.objid,
        COALESCE(x.extname, (
            SELECT mx.extname FROM pg_catalog.pg_depend me JOIN pg_catalog.pg_extension mx ON mx.oid = me.refobjid
@@ -113,14 +112,14 @@ LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
 LEFT JOIN pg_catalog.pg_collation col ON d.refclassid = 'pg_catalog.pg_collation'::regclass AND col.oid = d.refobjid
 LEFT JOIN pg_catalog.pg_namespace coln ON coln.oid = col.collnamespace
-WHERE d.classid = ANY(CAST(:catalogs AS regclass[])) AND d.objid = ANY(:oids) AND d.deptype IN ('n', 'a')
-""")
+WHERE d.classid = ANY(CAST(%(catalogs)s AS regclass[])) AND d.objid = ANY(%(oids)s) AND d.deptype IN ('n', 'a')
+"""
 
 _TYPE_KINDS = {"d": "domain", "r": "range type"}
 _RELATION_KINDS = {"v": "view", "m": "materialized view"}
 
 
-def needs(connection: sa.engine.Connection, objects: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Needs]:
+def needs(catalog: Catalog, objects: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Needs]:
     """What each of ``objects`` (``(catalog, oid)``: ``("pg_type", 16390)``) uses, read from ``pg_depend`` in one
     query; objects of PostgreSQL itself and enum types (part of the tables' model) count for nothing."""
     objects = list(objects)
@@ -129,7 +128,7 @@ def needs(connection: sa.engine.Connection, objects: Iterable[tuple[str, int]]) 
         return found
     params = {"catalogs": sorted({c for c, _ in objects}), "oids": sorted({o for _, o in objects})}
     wanted = set(objects)
-    for row in connection.execute(_REFERENCES, params):
+    for row in catalog.rows(_REFERENCES, params):
         key = (row.catalog, row.objid)
         if key not in wanted:
             continue
@@ -137,7 +136,7 @@ def needs(connection: sa.engine.Connection, objects: Iterable[tuple[str, int]]) 
     return found
 
 
-def _add(needs: Needs, row: sa.Row) -> None:
+def _add(needs: Needs, row: Any) -> None:
     if row.extension:
         needs.requires.add(f"extension:{row.extension}")
     elif row.routine and row.routine_schema not in SYSTEM_SCHEMAS:

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from ....core.objects import DbObject
+from ..catalog import Catalog
 from ._pg_catalog import (
     QUOTED_NAME, QUOTED_ROUTINE, ROUTINE_KIND, ROUTINE_NAME, literal, not_member, owning_table, table_key,
 )
@@ -48,7 +47,7 @@ JOIN pg_catalog.pg_class c ON d.classoid = 'pg_catalog.pg_class'::regclass AND c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_catalog.pg_class ic ON ic.oid = i.indrelid
 {owning_table("c.oid")}
-WHERE c.relkind IN ('v', 'm', 'S', 'i', 'f') AND n.nspname = ANY(:schemas)
+WHERE c.relkind IN ('v', 'm', 'S', 'i', 'f') AND n.nspname = ANY(%(schemas)s)
   AND {not_member("pg_catalog.pg_class", "COALESCE(ic.oid, c.oid)")}
 """),
     (("pg_class",), f"""
@@ -60,7 +59,7 @@ FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_class c ON d.classoid = 'pg_catalog.pg_class'::regclass AND c.oid = d.objoid
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('v', 'm', 'c', 'f') AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_class", "c.oid")}
+WHERE c.relkind IN ('v', 'm', 'c', 'f') AND n.nspname = ANY(%(schemas)s) AND {not_member("pg_catalog.pg_class", "c.oid")}
 """),
     (("pg_type",), f"""
 SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, {QUOTED_NAME.format(ns="n", alias="t", column="typname")},
@@ -72,7 +71,7 @@ FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_type t ON d.classoid = 'pg_catalog.pg_type'::regclass AND t.oid = d.objoid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid
-WHERE (t.typtype IN ('d', 'r', 'e') OR (t.typtype = 'c' AND tc.relkind = 'c')) AND n.nspname = ANY(:schemas)
+WHERE (t.typtype IN ('d', 'r', 'e') OR (t.typtype = 'c' AND tc.relkind = 'c')) AND n.nspname = ANY(%(schemas)s)
   AND {not_member("pg_catalog.pg_type", "t.oid")}
 """),
     (("pg_proc",), f"""
@@ -83,7 +82,7 @@ SELECT upper({ROUTINE_KIND.format(p="p")}), {QUOTED_ROUTINE.format(ns="n", p="p"
 FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_proc p ON d.classoid = 'pg_catalog.pg_proc'::regclass AND p.oid = d.objoid
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_proc", "p.oid")}
+WHERE n.nspname = ANY(%(schemas)s) AND {not_member("pg_catalog.pg_proc", "p.oid")}
 """),
     (("pg_constraint",), f"""
 SELECT 'CONSTRAINT', quote_ident(k.conname) || ' ON ' || COALESCE({_REL}, 'DOMAIN '
@@ -95,7 +94,7 @@ FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_constraint k ON d.classoid = 'pg_catalog.pg_constraint'::regclass AND k.oid = d.objoid
 LEFT JOIN pg_catalog.pg_class c ON c.oid = k.conrelid LEFT JOIN pg_catalog.pg_type t ON t.oid = k.contypid
 JOIN pg_catalog.pg_namespace n ON n.oid = COALESCE(c.relnamespace, t.typnamespace)
-WHERE n.nspname = ANY(:schemas) AND (c.relkind IS NULL OR c.relkind IN ('r', 'p'))
+WHERE n.nspname = ANY(%(schemas)s) AND (c.relkind IS NULL OR c.relkind IN ('r', 'p'))
 """),
     (("pg_trigger", "pg_policy", "pg_rewrite"), f"""
 SELECT x.keyword, quote_ident(x.object) || ' ON ' || {_REL},
@@ -112,13 +111,13 @@ FROM (SELECT 'TRIGGER' AS keyword, 'pg_catalog.pg_trigger'::regclass AS catalog,
       WHERE r.rulename <> '_RETURN') x
 JOIN pg_catalog.pg_description d ON d.classoid = x.catalog AND d.objoid = x.oid
 JOIN pg_catalog.pg_class c ON c.oid = x.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_class", "c.oid")}
+WHERE n.nspname = ANY(%(schemas)s) AND {not_member("pg_catalog.pg_class", "c.oid")}
 """),
     (("pg_namespace",), f"""
 SELECT 'SCHEMA', quote_ident(n.nspname), 'schema ' || n.nspname, NULL, NULL, NULL, d.description, NULL
 FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_namespace n ON d.classoid = 'pg_catalog.pg_namespace'::regclass AND n.oid = d.objoid
-WHERE n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_namespace", "n.oid")}
+WHERE n.nspname = ANY(%(schemas)s) AND {not_member("pg_catalog.pg_namespace", "n.oid")}
 """),
     (("pg_extension",), """
 SELECT 'EXTENSION', quote_ident(x.extname), 'extension ' || x.extname, 'extension:' || x.extname, NULL, NULL,
@@ -126,7 +125,7 @@ SELECT 'EXTENSION', quote_ident(x.extname), 'extension ' || x.extname, 'extensio
 FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_extension x ON d.classoid = 'pg_catalog.pg_extension'::regclass AND x.oid = d.objoid
 JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
-WHERE n.nspname = ANY(:schemas)
+WHERE n.nspname = ANY(%(schemas)s)
 """),
     (("pg_collation",), f"""
 SELECT 'COLLATION', {QUOTED_NAME.format(ns="n", alias="co", column="collname")},
@@ -135,7 +134,7 @@ SELECT 'COLLATION', {QUOTED_NAME.format(ns="n", alias="co", column="collname")},
 FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_collation co ON d.classoid = 'pg_catalog.pg_collation'::regclass AND co.oid = d.objoid
 JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
-WHERE n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_collation", "co.oid")}
+WHERE n.nspname = ANY(%(schemas)s) AND {not_member("pg_catalog.pg_collation", "co.oid")}
 """),
     (("pg_statistic_ext",), f"""
 SELECT 'STATISTICS', {QUOTED_NAME.format(ns="n", alias="s", column="stxname")},
@@ -144,7 +143,7 @@ FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_statistic_ext s ON d.classoid = 'pg_catalog.pg_statistic_ext'::regclass AND s.oid = d.objoid
 JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
 JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid JOIN pg_catalog.pg_namespace tn ON tn.oid = c.relnamespace
-WHERE n.nspname = ANY(:schemas)
+WHERE n.nspname = ANY(%(schemas)s)
 """),
 )
 
@@ -152,23 +151,23 @@ _COLUMNS = "keyword, target, name, required, table_schema, table_name, comment, 
 
 # the catalogs holding a comment that may be the application's: every object made after initdb has an oid of
 # at least 16384 (FirstNormalObjectId); the schema ``public`` is older, and its comment may be changed
-COMMENTED = sa.text("""
+COMMENTED = """
 SELECT DISTINCT d.classoid::regclass::text AS catalog FROM pg_catalog.pg_description d
 WHERE d.objoid >= 16384 OR d.classoid = 'pg_catalog.pg_namespace'::regclass
-""")
+"""
 
 
-def read(connection: sa.engine.Connection, params: dict) -> list[DbObject]:
+def read(catalog: Catalog, params: dict) -> list[DbObject]:
     """The comments on the objects of the schemas in ``params`` (an extension's own comment left out).
 
     Only the kinds of object some comment is on are queried: a backend's first look at a catalog costs the
     server time, and a query of every kind, about 9 ms of it in a new session."""
-    commented = {row.catalog.removeprefix("pg_catalog.") for row in connection.execute(COMMENTED)}
+    commented = {row.catalog.removeprefix("pg_catalog.") for row in catalog.rows(COMMENTED)}
     selects = [select for catalogs, select in _SELECTS if commented.intersection(catalogs)]
     if not selects:
         return []
-    query = sa.text(f"SELECT * FROM ({'UNION ALL'.join(selects)}) AS found({_COLUMNS})")
-    return [_comment(row) for row in connection.execute(query, params) if row.comment != row.default_comment]
+    query = (f"SELECT * FROM ({'UNION ALL'.join(selects)}) AS found({_COLUMNS})")
+    return [_comment(row) for row in catalog.rows(query, params) if row.comment != row.default_comment]
 
 
 def _comment(row: Any) -> DbObject:

@@ -21,16 +21,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-import sqlalchemy as sa
-
 from ....core.objects import DbObject
+from ..catalog import Catalog
 from ._pg_catalog import QUOTED_NAME, QUOTED_ROUTINE, ROUTINE_KIND, ROUTINE_NAME, not_member, owning_table, table_key
 
 _RELATION_KIND = """CASE {c}.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
                       WHEN 'f' THEN 'foreign table' ELSE 'table' END"""
 
 # every object with privileges of its own (acl not NULL), with PostgreSQL's default privileges for it
-GRANTS = sa.text(f"""
+GRANTS = f"""
 WITH granted AS (
     SELECT {_RELATION_KIND.format(c="c")} AS what, n.nspname AS schema, n.nspname || '.' || c.relname AS name,
            {QUOTED_NAME.format(ns="n", alias="c", column="relname")} AS quoted,
@@ -41,7 +40,7 @@ WITH granted AS (
            acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS initial
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     {owning_table("c.oid")}
-    WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname = ANY(:schemas)
+    WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname = ANY(%(schemas)s)
       AND {not_member("pg_catalog.pg_class", "c.oid")}
     UNION ALL
     SELECT {_RELATION_KIND.format(c="c")}, n.nspname, n.nspname || '.' || c.relname,
@@ -51,17 +50,17 @@ WITH granted AS (
     FROM pg_catalog.pg_attribute a
     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-      AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_class", "c.oid")}
+      AND n.nspname = ANY(%(schemas)s) AND {not_member("pg_catalog.pg_class", "c.oid")}
     UNION ALL
     SELECT {ROUTINE_KIND.format(p="p")}, n.nspname, {ROUTINE_NAME.format(ns="n", p="p")},
            {QUOTED_ROUTINE.format(ns="n", p="p")}, NULL, NULL, NULL, p.proowner, p.proacl, acldefault('f', p.proowner)
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-    WHERE p.proacl IS NOT NULL AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_proc", "p.oid")}
+    WHERE p.proacl IS NOT NULL AND n.nspname = ANY(%(schemas)s) AND {not_member("pg_catalog.pg_proc", "p.oid")}
     UNION ALL
     SELECT 'schema', n.nspname, n.nspname, quote_ident(n.nspname), NULL, NULL, NULL, n.nspowner, n.nspacl,
            acldefault('n', n.nspowner)
     FROM pg_catalog.pg_namespace n
-    WHERE n.nspacl IS NOT NULL AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_namespace", "n.oid")}
+    WHERE n.nspacl IS NOT NULL AND n.nspname = ANY(%(schemas)s) AND {not_member("pg_catalog.pg_namespace", "n.oid")}
     UNION ALL
     SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' WHEN 'e' THEN 'enum type'
                           ELSE 'composite type' END,
@@ -70,7 +69,7 @@ WITH granted AS (
     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
     LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid
     WHERE t.typacl IS NOT NULL AND (t.typtype IN ('d', 'r', 'e') OR (t.typtype = 'c' AND tc.relkind = 'c'))
-      AND n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_type", "t.oid")}
+      AND n.nspname = ANY(%(schemas)s) AND {not_member("pg_catalog.pg_type", "t.oid")}
 )
 SELECT g.what, g.name, g.quoted, g.table_schema, g.table_name, g.quoted_column,
        CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(e.grantee)::text END AS role,
@@ -83,7 +82,7 @@ CROSS JOIN LATERAL (
     SELECT x.grantee, x.privilege_type, x.is_grantable, true FROM aclexplode(g.initial) x
 ) e
 WHERE e.grantee <> g.owner
-""")
+"""
 
 #: the order privileges are written in
 _ORDER = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN", "USAGE", "CREATE",
@@ -116,10 +115,10 @@ class _Grantee:
     initial: set[Privilege] = field(default_factory=set)
 
 
-def read(connection: sa.engine.Connection, params: dict) -> list[DbObject]:
+def read(catalog: Catalog, params: dict) -> list[DbObject]:
     """The grants on the objects of the schemas in ``params`` that differ from PostgreSQL's defaults."""
     found: dict[tuple[str, str, str], _Grantee] = {}
-    for row in connection.execute(GRANTS, params):
+    for row in catalog.rows(GRANTS, params):
         key = (row.what, row.name, row.role)
         grantee = found.get(key)
         if grantee is None:

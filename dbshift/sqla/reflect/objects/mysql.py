@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 
 from ....core.objects import DbObject
+from ..catalog import ConnectionCatalog
 from ....core.types import quote_literal
 
 VIEWS = """
@@ -90,9 +91,10 @@ _NAME = r"`((?:[^`]|``)+)`"
 _ROW_REF = re.compile(r"\b(?:NEW|OLD)\s*\.\s*`?(\w+)`?", re.I)
 
 
-def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
+def read(catalog: ConnectionCatalog, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The views, triggers, functions, procedures and events of the current database (when ``schemas``
     holds None); other databases on the server are not read."""
+    connection = catalog.connection  # the statements quote through SQLAlchemy
     if None not in schemas:
         return []
     quote = connection.dialect.identifier_preparer.quote

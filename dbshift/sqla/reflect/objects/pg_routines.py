@@ -20,9 +20,8 @@ are those PostgreSQL makes for another object (a range type's constructors).
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from ....core.objects import DbObject
+from ..catalog import Catalog
 from ._pg_depend import ROUTINE_KIND_SQL, references_sql, schema_list, split_references
 
 _AGGREGATE = """
@@ -64,7 +63,7 @@ SELECT {ROUTINE_KIND_SQL.format(proc="p")} AS kind, n.nspname AS schema, p.prona
                  p.proargnames::text, p.pronargdefaults) AS shape,
        {references_sql("pg_catalog.pg_proc", "d.objid = p.oid")} AS refs
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = ANY(:schemas)
+WHERE n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                   WHERE e.classid = 'pg_catalog.pg_proc'::regclass AND e.objid = p.oid AND e.deptype IN ('e', 'i'))
 """
@@ -77,14 +76,14 @@ _REPLACE_AGGREGATE_SINCE = (12,)
 
 #: true whenever :data:`QUERY` can return a row (see :func:`..read_objects`): a routine in the schemas
 PRESENT = """EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-                     WHERE n.nspname = ANY(:schemas))"""
+                     WHERE n.nspname = ANY(%(schemas)s))"""
 
 
-def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
+def read(catalog: Catalog, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The functions, procedures and aggregates of ``schemas`` (None: ``public``)."""
     found = []
-    replaceable_aggregates = (connection.dialect.server_version_info or (0,)) >= _REPLACE_AGGREGATE_SINCE
-    for row in connection.execute(sa.text(QUERY), {"schemas": schema_list(schemas)}):
+    replaceable_aggregates = catalog.version >= _REPLACE_AGGREGATE_SINCE
+    for row in catalog.rows(QUERY, {"schemas": schema_list(schemas)}):
         name = f"{row.schema}.{row.name}({row.argtypes})"
         replace: tuple[str, ...]
         if row.kind == "aggregate":

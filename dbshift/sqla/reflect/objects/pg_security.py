@@ -16,47 +16,46 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from ....core.objects import DbObject
+from ..catalog import Catalog
 from . import _pg_comments, _pg_grants
 from ._pg_catalog import QUOTED_NAME, needs, not_member, schema_params, table_key
 
-ROW_SECURITY = sa.text(f"""
+ROW_SECURITY = f"""
 SELECT n.nspname, c.relname, {QUOTED_NAME.format(ns="n", alias="c", column="relname")} AS quoted,
        c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity) AND n.nspname = ANY(:schemas)
+WHERE c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity) AND n.nspname = ANY(%(schemas)s)
   AND {not_member("pg_catalog.pg_class", "c.oid")}
-""")
+"""
 
 #: a role list as statements write it (PUBLIC, or quoted role names), sorted by name
 ROLES = """ARRAY(SELECT CASE WHEN r.oid = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r.oid)) END
              FROM unnest({roles}) AS r(oid)
              ORDER BY CASE WHEN r.oid = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(r.oid)::text END)"""
 
-POLICIES = sa.text(f"""
+POLICIES = f"""
 SELECT pol.oid, n.nspname, c.relname, pol.polname, quote_ident(pol.polname) AS quoted,
        {QUOTED_NAME.format(ns="n", alias="c", column="relname")} AS quoted_table,
        pol.polcmd, pol.polpermissive, {ROLES.format(roles="pol.polroles")} AS roles,
        pg_get_expr(pol.polqual, pol.polrelid) AS qual, pg_get_expr(pol.polwithcheck, pol.polrelid) AS with_check
 FROM pg_catalog.pg_policy pol
 JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY(:schemas) AND {not_member("pg_catalog.pg_class", "c.oid")}
-""")
+WHERE n.nspname = ANY(%(schemas)s) AND {not_member("pg_catalog.pg_class", "c.oid")}
+"""
 
 _COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 
 
-def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
+def read(catalog: Catalog, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """Row-level security, policies, grants and comments of ``schemas`` (None: the default schema)."""
     params = schema_params(schemas)
-    found = [_row_security(row) for row in connection.execute(ROW_SECURITY, params)]
-    policies = list(connection.execute(POLICIES, params))
-    used = needs(connection, [("pg_policy", row.oid) for row in policies])
+    found = [_row_security(row) for row in catalog.rows(ROW_SECURITY, params)]
+    policies = list(catalog.rows(POLICIES, params))
+    used = needs(catalog, [("pg_policy", row.oid) for row in policies])
     found += [_policy(row, used[("pg_policy", row.oid)]) for row in policies]
-    found += _pg_grants.read(connection, params)
-    found += _pg_comments.read(connection, params)
+    found += _pg_grants.read(catalog, params)
+    found += _pg_comments.read(catalog, params)
     return found
 
 

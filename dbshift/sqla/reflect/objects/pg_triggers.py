@@ -20,9 +20,10 @@ change.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from typing import Any
 
 from ....core.objects import DbObject
+from ..catalog import Catalog
 from ._pg_depend import references_sql, schema_list, split_references, table_key
 
 # one row per trigger of a table or view, and per event trigger (kind 'event trigger', of the whole database)
@@ -34,7 +35,7 @@ SELECT 'trigger' AS kind, t.tgname AS name, n.nspname AS schema, c.relname AS on
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT t.tgisinternal {{not_cloned}} AND n.nspname = ANY(:schemas)
+WHERE NOT t.tgisinternal {{not_cloned}} AND n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                   WHERE e.classid = 'pg_catalog.pg_trigger'::regclass AND e.objid = t.oid AND e.deptype = 'e')
 UNION ALL
@@ -46,7 +47,7 @@ SELECT 'event trigger', et.evtname, NULL, NULL, NULL, et.evtenabled, false,
        quote_ident(et.evtname), NULL,
        {references_sql("pg_catalog.pg_event_trigger", "d.objid = et.oid")}
 FROM pg_catalog.pg_event_trigger et
-WHERE 'public' = ANY(:schemas)
+WHERE 'public' = ANY(%(schemas)s)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                   WHERE e.classid = 'pg_catalog.pg_event_trigger'::regclass AND e.objid = et.oid AND e.deptype = 'e')
 """
@@ -67,17 +68,17 @@ PRESENT = """(EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE NOT t.tgisinte
               OR EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger))"""
 
 
-def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
+def read(catalog: Catalog, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The triggers of the tables and views of ``schemas`` (None: ``public``)."""
-    version = connection.dialect.server_version_info or (0,)
+    version = catalog.version
     query = QUERY.format(not_cloned="AND t.tgparentid = 0" if version >= _PARENT_SINCE else "")
     return [
         _trigger(row, version >= _REPLACE_SINCE) if row.kind == "trigger" else _event_trigger(row)
-        for row in connection.execute(sa.text(query), {"schemas": schema_list(schemas)})
+        for row in catalog.rows(query, {"schemas": schema_list(schemas)})
     ]
 
 
-def _trigger(row: sa.Row, replaceable: bool) -> DbObject:
+def _trigger(row: Any, replaceable: bool) -> DbObject:
     on_view = row.relkind == "v"  # a view's trigger is always enabled: ALTER TABLE does not apply to it
     state = () if on_view else (f"ALTER TABLE {row.qtable} {_ENABLED[row.enabled]} {row.qname}",)
     create = (row.definition, *(state if row.enabled != "O" else ()))
@@ -93,7 +94,7 @@ def _trigger(row: sa.Row, replaceable: bool) -> DbObject:
     )
 
 
-def _event_trigger(row: sa.Row) -> DbObject:
+def _event_trigger(row: Any) -> DbObject:
     """An event trigger: of the database, listed with the default schema; dropped and created to change."""
     state = f"ALTER EVENT TRIGGER {row.qname} {_ENABLED[row.enabled].removesuffix(' TRIGGER')}"
     create = (row.definition, *((state,) if row.enabled != "O" else ()))

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from ....core.objects import DbObject
+from ..catalog import Catalog
 from . import _pg_type_changes as changes
 from ._pg_catalog import QUOTED_NAME, collate_clause, literal, needs, not_member, schema_params
 
-_IN_SCOPE = "n.nspname = ANY(:schemas) AND " + not_member("pg_catalog.pg_type", "t.oid")
+_IN_SCOPE = "n.nspname = ANY(%(schemas)s) AND " + not_member("pg_catalog.pg_type", "t.oid")
 
-DOMAINS = sa.text(f"""
+DOMAINS = f"""
 SELECT t.oid, n.nspname, t.typname, {QUOTED_NAME.format(ns="n", alias="t", column="typname")} AS quoted,
        format_type(t.typbasetype, t.typtypmod) || {collate_clause("t.typcollation", "bt.typcollation")} AS base,
        t.typnotnull AS not_null, COALESCE(pg_get_expr(t.typdefaultbin, 0), t.typdefault) AS "default",
@@ -35,9 +34,9 @@ FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
 WHERE t.typtype = 'd' AND {_IN_SCOPE}
-""")
+"""
 
-COMPOSITES = sa.text(f"""
+COMPOSITES = f"""
 SELECT t.oid, t.typrelid, n.nspname, t.typname, {QUOTED_NAME.format(ns="n", alias="t", column="typname")} AS quoted,
        ARRAY(SELECT ARRAY[a.attname, quote_ident(a.attname), {changes.ATTRIBUTE_TYPE}]
              FROM pg_catalog.pg_attribute a
@@ -46,9 +45,9 @@ FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
 WHERE t.typtype = 'c' AND {_IN_SCOPE}
-""")
+"""
 
-RANGES = sa.text(f"""
+RANGES = f"""
 SELECT t.oid, n.nspname, t.typname, {QUOTED_NAME.format(ns="n", alias="t", column="typname")} AS quoted,
        format_type(r.rngsubtype, NULL) AS subtype,
        CASE WHEN NOT oc.opcdefault THEN {QUOTED_NAME.format(ns="ocn", alias="oc", column="opcname")} END AS opclass,
@@ -66,33 +65,33 @@ JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
 LEFT JOIN pg_catalog.pg_type mt ON mt.oid = r.rngmultitypid
 LEFT JOIN pg_catalog.pg_namespace mn ON mn.oid = mt.typnamespace
 WHERE t.typtype = 'r' AND {_IN_SCOPE}
-""")
+"""
 
-EXTENSIONS = sa.text("""
+EXTENSIONS = """
 SELECT x.oid, x.extname, quote_ident(x.extname) AS quoted, n.nspname, quote_ident(n.nspname) AS quoted_schema,
        x.extversion, x.extrelocatable
 FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
-WHERE n.nspname = ANY(:schemas)
-""")
+WHERE n.nspname = ANY(%(schemas)s)
+"""
 
 
 #: true whenever a query above can return a row (see :func:`..read_objects`): a domain, range type or composite
 #: type (not a table's row type) in the schemas, or an extension installed in them
 PRESENT = """(EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
                       LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
-                      WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND c.relkind = 'c')) AND n.nspname = ANY(:schemas))
+                      WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND c.relkind = 'c')) AND n.nspname = ANY(%(schemas)s))
               OR EXISTS (SELECT 1 FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
-                         WHERE n.nspname = ANY(:schemas)))"""
+                         WHERE n.nspname = ANY(%(schemas)s)))"""
 
 
-def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
+def read(catalog: Catalog, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The domains, composite types, range types and extensions of ``schemas`` (None: the default schema)."""
     params = schema_params(schemas)
-    domains = list(connection.execute(DOMAINS, params))
-    composites = list(connection.execute(COMPOSITES, params))
-    ranges = list(connection.execute(RANGES, params))
-    extensions = list(connection.execute(EXTENSIONS, params))
-    used = needs(connection, [("pg_type", r.oid) for r in domains + ranges + composites]
+    domains = list(catalog.rows(DOMAINS, params))
+    composites = list(catalog.rows(COMPOSITES, params))
+    ranges = list(catalog.rows(RANGES, params))
+    extensions = list(catalog.rows(EXTENSIONS, params))
+    used = needs(catalog, [("pg_type", r.oid) for r in domains + ranges + composites]
                  + [("pg_constraint", oid) for r in domains for oid in r.constraint_oids]  # a CHECK's functions
                  + [("pg_class", r.typrelid) for r in composites] + [("pg_extension", r.oid) for r in extensions])
     found: list[DbObject] = []

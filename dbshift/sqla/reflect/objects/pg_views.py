@@ -14,9 +14,10 @@ Objects that belong to an extension are left out.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from typing import Any
 
 from ....core.objects import DbObject
+from ..catalog import Catalog
 from ._pg_depend import references_sql, schema_list, split_references
 
 _NOT_EXTENSION = """NOT EXISTS (
@@ -42,7 +43,7 @@ FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
 LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
-WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(:schemas) AND {_NOT_EXTENSION.format(oid="c.oid")}
+WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s) AND {_NOT_EXTENSION.format(oid="c.oid")}
 UNION ALL
 SELECT 'index', n.nspname, ic.relname, quote_ident(n.nspname) || '.' || quote_ident(ic.relname),
        pg_get_indexdef(i.indexrelid), NULL, NULL, NULL, NULL, c.relname, NULL, NULL
@@ -50,19 +51,19 @@ FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'm' AND n.nspname = ANY(:schemas) AND {_NOT_EXTENSION.format(oid="c.oid")}
+WHERE c.relkind = 'm' AND n.nspname = ANY(%(schemas)s) AND {_NOT_EXTENSION.format(oid="c.oid")}
 """
 
 
 #: true whenever :data:`QUERY` can return a row (see :func:`..read_objects`): a view or materialized view in the schemas
 PRESENT = """EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                     WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(:schemas))"""
+                     WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s))"""
 
 
-def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
+def read(catalog: Catalog, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The views, materialized views and indexes of materialized views of ``schemas`` (None: ``public``)."""
     found: list[DbObject] = []
-    for row in connection.execute(sa.text(QUERY), {"schemas": schema_list(schemas)}):
+    for row in catalog.rows(QUERY, {"schemas": schema_list(schemas)}):
         if row.kind == "index":
             found.append(_index(row))
         elif row.kind == "view":
@@ -72,11 +73,11 @@ def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> l
     return found
 
 
-def _query(row: sa.Row) -> str:
+def _query(row: Any) -> str:
     return row.query.strip().rstrip(";").rstrip()
 
 
-def _options(row: sa.Row) -> tuple[list[str], str]:
+def _options(row: Any) -> tuple[list[str], str]:
     """The storage options (``WITH (...)`` items) and the check option clause (maybe empty)."""
     options, check = [], ""
     for option in row.options or ():
@@ -88,7 +89,7 @@ def _options(row: sa.Row) -> tuple[list[str], str]:
     return options, check
 
 
-def _view(row: sa.Row) -> DbObject:
+def _view(row: Any) -> DbObject:
     options, check = _options(row)
     with_ = f" WITH ({', '.join(options)})" if options else ""
     body = f"VIEW {row.qname}{with_} AS\n{_query(row)}{check}"
@@ -108,7 +109,7 @@ def _view(row: sa.Row) -> DbObject:
     )
 
 
-def _materialized_view(row: sa.Row) -> DbObject:
+def _materialized_view(row: Any) -> DbObject:
     options, _ = _options(row)
     using = f" USING {row.access_method}" if row.access_method else ""
     with_ = f" WITH ({', '.join(options)})" if options else ""
@@ -123,7 +124,7 @@ def _materialized_view(row: sa.Row) -> DbObject:
     )
 
 
-def _index(row: sa.Row) -> DbObject:
+def _index(row: Any) -> DbObject:
     """An index of a materialized view: dropped and created with it."""
     return DbObject(
         "index", f"{row.schema}.{row.name}", (row.query,), (f"DROP INDEX {row.qname}",), definition=row.query,

@@ -21,6 +21,7 @@ import re
 import sqlalchemy as sa
 
 from ....core.objects import DbObject
+from ..catalog import ConnectionCatalog
 
 OBJECTS = """
 SELECT m.type AS kind, m.name, m.tbl_name AS on_table, m.sql FROM main.sqlite_master m
@@ -36,9 +37,10 @@ WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 _WORD = re.compile(r'"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|(\w+)')
 
 
-def read(connection: sa.engine.Connection, schemas: tuple[str | None, ...]) -> list[DbObject]:
+def read(catalog: ConnectionCatalog, schemas: tuple[str | None, ...]) -> list[DbObject]:
     """The views and triggers of the main database (when ``schemas`` holds None or ``"main"``); attached
     databases are not read."""
+    connection = catalog.connection  # the statements quote through SQLAlchemy
     if None not in schemas and "main" not in schemas:
         return []
     rows = list(connection.execute(sa.text(OBJECTS)))
