@@ -91,9 +91,11 @@ def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | 
     sides are databases, so everything either holds is compared.
     """
     from ..core.unmodelled import dependants, differences
+    from ..project.models import kept_if_ending_soon
 
     urls = (url_a, url_b)
-    (a, dialect, unmodelled_a), (b, _, unmodelled_b) = _read_by_driver(urls, schemas) or _read(urls, schemas)
+    with kept_if_ending_soon():  # both schemas live until the command ends: no collection scans them meanwhile
+        (a, dialect, unmodelled_a), (b, _, unmodelled_b) = _read_by_driver(urls, schemas) or _read(urls, schemas)
     others = [unmodelled_a, unmodelled_b]
     ops = changes(b, a, dialect)
     statements = _statements(ops, a, dialect) if ops else []

@@ -420,6 +420,12 @@ class Sequence:
     """
 
     def __post_init__(self) -> None:
+        if self.start is self.increment is self.minvalue is self.maxvalue is self.cache is None:
+            if self.data_type in (None, "smallint", "integer"):  # a serial column's, as SERIAL makes it
+                return
+            if self.data_type == "bigint":
+                object.__setattr__(self, "data_type", None)
+                return
         r = self.resolved()
         # resolved() fills data_type with a str and increment with an int
         low, high = SEQUENCE_RANGES[cast(str, r["data_type"])]

@@ -81,6 +81,7 @@ def postgresql_reader(url: str) -> Iterator[tuple[Any, tuple[int, ...]] | None]:
     if conn is None:
         yield None
         return
+    conn.prepare_threshold = None  # each statement runs once: preparing any would cost a round trip
     try:
         yield conn, _version(conn.info.server_version)
     finally:

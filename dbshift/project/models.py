@@ -45,12 +45,17 @@ def kept_to_the_end() -> Iterator[None]:
         gc.freeze()
 
 
+def kept_if_ending_soon() -> contextlib.AbstractContextManager[None]:
+    """:func:`kept_to_the_end` in a process that ends soon after its command (:data:`KEPT_TO_THE_END`); elsewhere
+    (a program, a test suite running many commands) nothing."""
+    return kept_to_the_end() if KEPT_TO_THE_END else contextlib.nullcontext()
+
+
 def load_metadata(reference: str, root: Path) -> MetaData:
-    """Import ``package.module:Attr.metadata`` with ``root`` on the import path (:func:`kept_to_the_end` when
-    :data:`KEPT_TO_THE_END`)."""
+    """Import ``package.module:Attr.metadata`` with ``root`` on the import path (:func:`kept_if_ending_soon`)."""
     import sqlalchemy as sa
 
-    with kept_to_the_end() if KEPT_TO_THE_END else contextlib.nullcontext():
+    with kept_if_ending_soon():
         obj = load_attribute(reference, root, "package.module:Base.metadata")
     if isinstance(obj, sa.MetaData):
         return obj

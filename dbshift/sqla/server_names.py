@@ -50,19 +50,24 @@ def pg_server_named(c: m.Constraint, table: str, columns: Iterable[str]) -> bool
     if not name:
         return False
     if isinstance(c, m.PrimaryKey):
-        return _pg_made(name, table, [None], "pkey")
+        return pg_made(name, table, [None], "pkey")
     if isinstance(c, m.Unique):
-        return _pg_made(name, table, ["_".join(c.columns)], "key")
+        return pg_made(name, table, ["_".join(c.columns)], "key")
     if isinstance(c, m.ForeignKey):
-        return _pg_made(name, table, ["_".join(c.columns)], "fkey")
+        return pg_made(name, table, ["_".join(c.columns)], "fkey")
     if isinstance(c, m.Check):
-        return _pg_made(name, table, [None, *columns], "check")
-    return _pg_made(name, table, ["_".join(element_names(c.elements))], "excl")
+        return pg_made(name, table, [None, *columns], "check")
+    return pg_made(name, table, ["_".join(element_names(c.elements))], "excl")
 
 
-def _pg_made(name: str, table: str, middles: Iterable[str | None], label: str) -> bool:
-    """Whether ``name`` is ``makeObjectName(table, middle, label[n])`` for one of ``middles``."""
-    found = re.search(rf"_{label}(\d*)$", name)
+#: a name's label and number, as PostgreSQL ends the names it makes (``_pkey``, ``_key1``…)
+_LABELS = {label: re.compile(rf"_{label}(\d*)$") for label in ("pkey", "key", "fkey", "check", "excl")}
+
+
+def pg_made(name: str, table: str, middles: Iterable[str | None], label: str) -> bool:
+    """Whether ``name`` is ``makeObjectName(table, middle, label[n])`` for one of ``middles``: the name PostgreSQL
+    gives a constraint of ``table`` (label ``pkey``, ``key``, ``fkey``, ``check`` or ``excl``) made without one."""
+    found = _LABELS[label].search(name)
     if found is None:
         return False
     numbered = label + found.group(1)

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 from ...core import model as m
 from ...core.types import enum_type
 from ..exclusion import parse_exclude
-from ..server_names import C, as_unnamed, pg_server_named
+from ..server_names import as_unnamed, pg_made, pg_server_named
 from ..types import canonical
 from ...core.sqltext import strip_outer_parens
 from .catalog import Catalog
@@ -406,34 +406,44 @@ def _type(row: Any, enums: dict) -> str:
 
 def _constraint(table: _Table, row: Any) -> None:
     columns = tuple(row.columns)
+    deferrable, deferred = bool(row.condeferrable), bool(row.condeferred)
     if row.contype == "p":
-        table.primary_key = _named(table, m.PrimaryKey(columns, row.conname, bool(row.condeferrable), bool(row.condeferred)))
+        name, server_name = _names(table, row.conname, [None], "pkey")
+        table.primary_key = m.PrimaryKey(columns, name, deferrable, deferred, server_name=server_name)
     elif row.contype == "u":
-        table.uniques.append(_named(table, m.Unique(columns, row.conname, bool(row.condeferrable), bool(row.condeferred))))
+        name, server_name = _names(table, row.conname, ["_".join(columns)], "key")
+        table.uniques.append(m.Unique(columns, name, deferrable, deferred, server_name=server_name))
     elif row.contype == "f":
-        table.foreign_keys.append(_named(table, m.ForeignKey(
+        name, server_name = _names(table, row.conname, ["_".join(columns)], "fkey")
+        table.foreign_keys.append(m.ForeignKey(
             columns=columns,
             ref_table=row.ref_table,
             ref_columns=tuple(row.ref_columns),
-            name=row.conname,
+            name=name,
             ref_schema=_model_schema(row.ref_schema),
             on_delete=_ACTIONS.get(row.confdeltype),
             on_update=_ACTIONS.get(row.confupdtype),
-            deferrable=bool(row.condeferrable),
-            initially_deferred=bool(row.condeferred),
-        )))
+            deferrable=deferrable,
+            initially_deferred=deferred,
+            server_name=server_name,
+        ))
     elif row.contype == "c" and row.conislocal:
         # a check only inherited from a parent table is the parent's (it cannot be dropped here)
-        table.checks.append(_named(table, m.Check(_check_text(row.definition), row.conname)))
+        name, server_name = _names(table, row.conname, [None, *table.attnames.values()], "check")
+        table.checks.append(m.Check(_check_text(row.definition), name, server_name=server_name))
     elif row.contype == "x":
-        table.excludes.append(_named(table, parse_exclude(row.definition, row.conname)))
+        exclude = parse_exclude(row.definition, row.conname)
+        if pg_server_named(exclude, table.name, ()):
+            exclude = as_unnamed(exclude)
+        table.excludes.append(exclude)
 
 
-def _named(table: _Table, constraint: C) -> C:
-    """A name PostgreSQL chose itself (the constraint was made unnamed) reads as no name; the real one is kept."""
-    if pg_server_named(constraint, table.name, table.attnames.values()):
-        return as_unnamed(constraint)
-    return constraint
+def _names(table: _Table, conname: str, middles: list[str | None], label: str) -> tuple[str | None, str | None]:
+    """A constraint's ``(name, server_name)``: a name PostgreSQL chose itself (the constraint was made unnamed)
+    reads as no name, the real one kept to drop it by (see :mod:`dbshift.sqla.server_names`)."""
+    if pg_made(conname, table.name, middles, label):
+        return None, conname
+    return conname, None
 
 
 def _check_text(definition: str) -> str:
