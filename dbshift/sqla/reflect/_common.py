@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
 from ...core import model as m
 from .catalog import cursor_rows
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+T = TypeVar("T")
 
 
 def rows_of(connection: sa.engine.Connection, statement: sa.TextClause, params: Mapping[str, Any]) -> list[Any]:
@@ -29,22 +31,26 @@ def _named(name: str | None) -> tuple[bool, str]:
     return (name is None, name or "")
 
 
+def _sorted(items: Iterable[T], key: Callable[[T], Any]) -> tuple[T, ...]:
+    """``items`` sorted by ``key``, as a tuple (most tables have none or one of each kind: nothing to sort)."""
+    found = tuple(items)
+    return found if len(found) < 2 else tuple(sorted(found, key=key))
+
+
 def sorted_fks(fks: Iterable[m.ForeignKey]) -> tuple[m.ForeignKey, ...]:
-    return tuple(
-        sorted(fks, key=lambda f: (*_named(f.name), f.columns, f.ref_schema or "", f.ref_table, f.ref_columns))
-    )
+    return _sorted(fks, lambda f: (*_named(f.name), f.columns, f.ref_schema or "", f.ref_table, f.ref_columns))
 
 
 def sorted_uniques(uniques: Iterable[m.Unique]) -> tuple[m.Unique, ...]:
-    return tuple(sorted(uniques, key=lambda u: (*_named(u.name), u.columns)))
+    return _sorted(uniques, lambda u: (*_named(u.name), u.columns))
 
 
 def sorted_checks(checks: Iterable[m.Check]) -> tuple[m.Check, ...]:
-    return tuple(sorted(checks, key=lambda c: (*_named(c.name), c.sqltext)))
+    return _sorted(checks, lambda c: (*_named(c.name), c.sqltext))
 
 
 def sorted_indexes(indexes: Iterable[m.Index]) -> tuple[m.Index, ...]:
-    return tuple(sorted(indexes, key=lambda i: (i.name, i.expressions)))
+    return _sorted(indexes, lambda i: (i.name, i.expressions))
 
 
 def excluded(name: str, schema: str | None, exclude: frozenset[str]) -> bool:
