@@ -12,7 +12,7 @@ The functions live by concern: :mod:`.adoption` (``adopt`` an Alembic-migrated d
 :mod:`.autogenerate` (``revision``), :mod:`.run`
 (``upgrade``, ``downgrade`` and their offline SQL), :mod:`.records` (``current``,
 ``status``, ``history_entries``, ``heads``, ``show``, ``stamp``, ``resolve``,
-``accept``), :mod:`.compare` (``check``, ``diff_databases``), :mod:`.linting` and
+``accept``), :mod:`.compare` (``check``), :mod:`.diff` (``diff_databases``), :mod:`.linting` and
 :mod:`.project` (``init``, ``merge``, ``rebase``).  Their results are in
 :mod:`.results`, their errors in :mod:`.errors`, the run options in :mod:`.options`.
 
@@ -29,8 +29,9 @@ from ..core.lazy import lazy_names
 _HOMES = {
     ".adoption": ["adopt", "adopt_plan", "confirm_adoption", "undo_adoption"],
     ".autogenerate": ["revision"],
-    ".compare": ["check", "database_schema", "diff_databases", "schema_changes"],
+    ".compare": ["check", "database_schema", "schema_changes"],
     ".context": ["connection", "load_graph"],
+    ".diff": ["diff_databases"],
     ".errors": [
         "AlreadyInitialized", "Cancelled", "ChecksumMismatch", "DatabaseAtUnknownRevision", "EmptyModels",
         "MigrationsMissing", "ModelsNotFoundForInit", "NoDowngrade", "NoModels", "NotApplied", "NotAtHead",
@@ -63,8 +64,9 @@ if TYPE_CHECKING:
     from ..runner.events import Event, Step, StepPreview
     from .adoption import adopt, adopt_plan, confirm_adoption, undo_adoption
     from .autogenerate import revision
-    from .compare import check, database_schema, diff_databases, schema_changes
+    from .compare import check, database_schema, schema_changes
     from .context import connection, load_graph
+    from .diff import diff_databases
     from .errors import (
         AlreadyInitialized, Cancelled, ChecksumMismatch, DatabaseAtUnknownRevision, EmptyModels, MigrationsMissing,
         ModelsNotFoundForInit, NoDowngrade, NoModels, NotApplied, NotAtHead, NothingToMerge, NothingToResolve,

@@ -86,7 +86,7 @@ def diff_revision(
     """Write the SQL that turns database A's schema into B's as a new ``.sql`` migration, with the reverse
     diff (B into A) as its ``-- down`` section.  Returns the migration written (``path`` None when no
     operation turns A into B: nothing is written) and the :class:`~dbshift.api.results.DiffResult` of A → B."""
-    from .compare import diff_databases
+    from .diff import diff_databases
 
     forward = diff_databases(url_a, url_b, schemas=schemas)
     if not forward.ops:

@@ -99,7 +99,7 @@ import json, os, sys
 import sqlalchemy, sqlalchemy.orm  # noqa: F401 - imported once, before the children fork
 import dbshift.cli, dbshift.console.commands, dbshift.api.records, dbshift.api.run  # noqa: F401
 from dbshift.cli.process import run as run_dbshift
-import dbshift.api.compare, dbshift.api.autogenerate, dbshift.sqla.reflect, dbshift.render.sqlite  # noqa: F401
+import dbshift.api.compare, dbshift.api.diff, dbshift.api.autogenerate, dbshift.sqla.reflect, dbshift.render.sqlite  # noqa: F401
 try:
     import flask, flask.cli, flask_sqlalchemy  # noqa: F401
 except ImportError:
