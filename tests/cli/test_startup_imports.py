@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[2]
 DRIVERS = {"sqlite3", "_sqlite3", "psycopg", "psycopg2", "pymysql"}
@@ -162,3 +163,27 @@ def test_the_history_keeps_long_plans_on_mariadb(mysql_url: str, tmp_path: Path)
             "AND table_name = 'dbshift_history' AND column_name = 'plan'").scalar()
     engine.dispose()
     assert plan_type == "longtext"
+
+
+def test_diff_of_two_postgresql_databases_imports_sqlalchemy_only_to_write_changes(postgres_server, tmp_path: Path):
+    a, b = postgres_server.create(), postgres_server.create()
+    try:
+        for url in (a, b):
+            engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+            with engine.begin() as conn:
+                conn.exec_driver_sql("CREATE TABLE item (id integer PRIMARY KEY, name text NOT NULL)")
+            engine.dispose()
+        code, modules, output = run(tmp_path, "diff", a, b)
+        assert (code, output) == (0, "")
+        assert "psycopg" in modules and "sqlalchemy" not in modules, sorted(modules & HEAVY)
+
+        engine = sa.create_engine(b, poolclass=sa.pool.NullPool)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE item ADD COLUMN price numeric(10, 2)")
+        engine.dispose()
+        code, modules, output = run(tmp_path, "diff", a, b)
+        assert code == 2 and "ALTER TABLE item ADD COLUMN price NUMERIC(10, 2);" in output, output
+        assert "sqlalchemy" in modules  # SQL is written by SQLAlchemy's compiler
+    finally:
+        postgres_server.drop(a)
+        postgres_server.drop(b)
