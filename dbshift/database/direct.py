@@ -71,8 +71,8 @@ def history_rows(url: str, *, complete: bool = False, writable: bool = False) ->
 def postgresql_reader(url: str) -> Iterator[tuple[Any, tuple[int, ...]] | None]:
     """A psycopg connection to the PostgreSQL database at ``url``, to read in one transaction, and the server's
     version (``(15, 4)``); None when this cannot tell (not a PostgreSQL URL of an everyday form, a server that
-    wants a password, any failure to connect).  The transaction is rolled back and the connection closed after
-    the block; an error inside the block leaves it as it is."""
+    wants a password, any failure to connect).  The connection is closed after the block, its transaction rolled
+    back with it; an error raised inside the block goes on up."""
     parsed = plain_url(url)
     conn = None
     if parsed is not None and parsed.backend == "postgresql":

@@ -4,7 +4,9 @@ PostgreSQL's readers (:mod:`.postgresql`, :mod:`.objects`' ``pg_*`` modules, :mo
 statements as the driver's own text: psycopg's ``%(name)s`` parameters, nothing for SQLAlchemy to compile.  They
 read the same through a SQLAlchemy connection (:class:`ConnectionCatalog`: its events, its transaction and its
 errors, as any statement of a command) and through a bare psycopg connection (:class:`DriverCatalog`), which is
-how ``dbshift diff`` reads two servers while it is still importing SQLAlchemy.
+how ``dbshift diff`` reads two servers while it is still importing SQLAlchemy.  MySQL's and SQLite's readers
+take a :class:`ConnectionCatalog` and read through its SQLAlchemy connection: their statements take SQLAlchemy's
+expanding parameters and its quoting.
 
 Importing this module imports neither SQLAlchemy nor a driver.
 """
