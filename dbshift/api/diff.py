@@ -27,12 +27,6 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 
-def _reading(url: str) -> Config:
-    """A configuration for reading the database at ``url`` (given on the command line)."""
-    here = Path.cwd()
-    return Config(root=here, migrations=here, url=url, url_source="--url")
-
-
 def diff_databases(url_a: str, url_b: str, *, schemas: tuple[str | None, ...] | None = None) -> DiffResult:
     """The operations, and the SQL for database A's dialect, that turn A's schema into B's.
 
@@ -84,6 +78,12 @@ def _read(urls: tuple[str, str], schemas: tuple[str | None, ...] | None) -> list
         if any(conn.dialect.name == "sqlite" for conn in conns):
             return [read(conn) for conn in conns]
         return _side_by_side(read, conns)
+
+
+def _reading(url: str) -> Config:
+    """A configuration for reading the database at ``url`` (given on the command line)."""
+    here = Path.cwd()
+    return Config(root=here, migrations=here, url=url, url_source="--url")
 
 
 def _read_by_driver(urls: tuple[str, str], schemas: tuple[str | None, ...] | None) -> list[_Read] | None:
