@@ -418,7 +418,11 @@ def test_a_closed_pipe_ends_the_output_quietly(tmp_path):
     assert shell.stdout.startswith(f"  {rev_id(1000)} <- {rev_id(999)}  step 1000") and "exit=0" in shell.stdout
     assert shell.stderr == "", "no BrokenPipeError, no 'Exception ignored'"
 
-    # a reader gone before anything is written: an upgrade still runs to the end, quietly
+    # a reader gone before anything is written (every write fails at once, however few): an upgrade still runs
+    # to the end, quietly
+    project = Project.make(tmp_path / "q", f"sqlite:///{tmp_path / 'q' / 'shop.db'}")
+    for n in range(1, 41):
+        project.add_sql(f"SELECT {n}")
     read, write = os.pipe()
     os.close(read)
     try:
@@ -427,7 +431,7 @@ def test_a_closed_pipe_ends_the_output_quietly(tmp_path):
     finally:
         os.close(write)
     assert done.returncode == 0 and done.stderr == ""
-    assert len(project.history()) == 1000, "every migration ran although nobody read the progress"
+    assert len(project.history()) == 40, "every migration ran although nobody read the progress"
 
 
 # --- control characters ------------------------------------------------------------------------------------
