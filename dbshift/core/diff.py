@@ -143,9 +143,13 @@ def diff_table(old: Table, new: Table, eq: Equivalence, renames: Renames = _NO_R
     result += diff_columns(old, new, eq, renames)
     result += diff_statistics_targets(old, new)
     original = old
-    old = o.apply_all(Schema.of([old]), [op for op in result if isinstance(op, o.RenameColumn)]).tables[0]
-    keys = diff_primary_key(old, new) + diff_foreign_keys(old, new) + diff_uniques(old, new)
-    keys += diff_checks(old, new, eq) + diff_excludes(old, new, eq) + diff_indexes(old, new, eq)
+    column_renames: list[o.Op] = [op for op in result if isinstance(op, o.RenameColumn)]
+    if column_renames:
+        old = o.apply_all(Schema.of([old]), column_renames).tables[0]
+    keys = diff_primary_key(old, new)
+    for part, diff_part in _KEY_PARTS:  # equal lists pair up one by one: nothing to drop or add
+        if getattr(old, part) != getattr(new, part):
+            keys += diff_part(old, new, eq)
     result += [_as_before_renames(op, original, old) for op in keys]
     if (old.comment or None) != (new.comment or None):
         result.append(o.AlterTableComment(new.name, old.comment, new.comment, new.schema))
@@ -412,6 +416,16 @@ def diff_indexes(old: Table, new: Table, eq: Equivalence) -> list[o.Op]:
     return [o.DropIndex(new.name, i, new.schema) for i in dropped] + [
         o.CreateIndex(new.name, i, new.schema) for i in added
     ]
+
+
+#: a table's lists of constraints and indexes (its primary key is compared apart), each with its differ
+_KEY_PARTS: tuple[tuple[str, Callable[[Table, Table, Equivalence], list[o.Op]]], ...] = (
+    ("foreign_keys", lambda old, new, eq: diff_foreign_keys(old, new)),
+    ("uniques", lambda old, new, eq: diff_uniques(old, new)),
+    ("checks", diff_checks),
+    ("excludes", diff_excludes),
+    ("indexes", diff_indexes),
+)
 
 
 def diff_enums(
