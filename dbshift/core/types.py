@@ -215,6 +215,8 @@ def pg_safe_literals(sql: str) -> str:
             return match.group(0)
         return pg_literal(plain.replace("''", "'"))
 
+    if "\\" not in sql:  # no constant holds a backslash: nothing to write otherwise (most defaults)
+        return sql
     return _PG_TOKEN.sub(one, sql)
 
 
