@@ -150,6 +150,10 @@ def test_diff_writes_the_same_sql_whichever_way_it_reads(every_kind: str, postgr
             by_sqlalchemy = diff(a + "?application_name=diff", b + "?application_name=diff")
             assert by_driver[0] == 2 and "TABLE shop.customer" in by_driver[1]
             assert by_driver == by_sqlalchemy
+        # one schema asked for: the other's tables are left out either way
+        by_driver = diff(empty, every_kind, "--schema", "shop")
+        assert "TABLE shop.customer" in by_driver[1] and "TABLE orders" not in by_driver[1]
+        assert by_driver == diff(empty + "?application_name=diff", every_kind + "?application_name=diff", "--schema", "shop")
     finally:
         postgres_server.drop(empty)
 
