@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 from ..core import ops as o
 from ..core.model import Schema
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from ..core.unmodelled import Unmodelled
+    from ..sqla.reflect import Remember
+    from ..sqla.reflect.catalog import Catalog
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -62,22 +64,11 @@ def _read(urls: tuple[str, str], schemas: tuple[str | None, ...] | None) -> list
     from ..project.schema_cache import remembered
     from ..sqla.dialect import server_dialect
     from .context import connection
-    from ..sqla.reflect import reflect, schema_names
-    from ..sqla.reflect.unmodelled import unmodelled
 
     with contextlib.ExitStack() as stack:  # reads only: a SQLite file that does not exist is an empty database
         conns = [stack.enter_context(connection(_reading(url))) for url in urls]
-        if schemas is None:
-            schemas = tuple(dict.fromkeys(n for conn in conns for n in (None, *schema_names(conn))))
-
-        def read(conn: sa.Connection) -> _Read:
-            exclude = {history.TABLE_NAME}
-            schema = reflect(conn, schemas=schemas, exclude=exclude, remember=remembered)
-            return schema, server_dialect(conn.dialect), unmodelled(conn, schemas=schemas, exclude=exclude)
-
-        if any(conn.dialect.name == "sqlite" for conn in conns):
-            return [read(conn) for conn in conns]
-        return _side_by_side(read, conns)
+        return _read_each(conns, [server_dialect(conn.dialect) for conn in conns], schemas, remember=remembered,
+                          in_turn=any(conn.dialect.name == "sqlite" for conn in conns))
 
 
 def _reading(url: str) -> Config:
@@ -91,9 +82,7 @@ def _read_by_driver(urls: tuple[str, str], schemas: tuple[str | None, ...] | Non
     to be imported, when both are PostgreSQL databases at URLs of an everyday form that let this process in; None
     otherwise, or when anything goes wrong (:func:`_read` then reads them, and says what is wrong)."""
     from ..database.direct import postgresql_reader
-    from ..sqla.reflect import reflect, schema_names
     from ..sqla.reflect.catalog import DriverCatalog
-    from ..sqla.reflect.unmodelled import unmodelled
 
     try:
         with contextlib.ExitStack() as stack:
@@ -102,18 +91,32 @@ def _read_by_driver(urls: tuple[str, str], schemas: tuple[str | None, ...] | Non
             if len(readers) < len(urls):
                 return None
             catalogs = [DriverCatalog(conn, "postgresql", version) for conn, version in readers]
-            if schemas is None:
-                names = _side_by_side(schema_names, catalogs)
-                schemas = tuple(dict.fromkeys(n for found in names for n in (None, *found)))
-
-            def read(catalog: DriverCatalog) -> _Read:
-                exclude = {history.TABLE_NAME}
-                schema = reflect(catalog, schemas=schemas, exclude=exclude)
-                return schema, "postgresql", unmodelled(catalog, schemas=schemas, exclude=exclude)
-
-            return _side_by_side(read, catalogs)
+            return _read_each(catalogs, ["postgresql"] * len(catalogs), schemas)
     except Exception:  # noqa: BLE001 - whatever went wrong, the general path reads both and says so
         return None
+
+
+def _read_each(sources: Sequence[sa.Connection | Catalog], dialects: list[str],
+               schemas: tuple[str | None, ...] | None, *, remember: Remember | None = None,
+               in_turn: bool = False) -> list[_Read]:
+    """Each source (on ``dialects``) read as ``diff`` compares it: ``schemas``, else every schema any of them has,
+    less the history table; side by side, or ``in_turn`` (SQLite's connections stay in the thread that opened
+    them)."""
+    from ..sqla.reflect import reflect, schema_names
+    from ..sqla.reflect.unmodelled import unmodelled
+
+    def each(read: Callable[[Any], T]) -> list[T]:
+        return [read(source) for source in sources] if in_turn else _side_by_side(read, list(sources))
+
+    if schemas is None:
+        schemas = tuple(dict.fromkeys(n for found in each(schema_names) for n in (None, *found)))
+    exclude = {history.TABLE_NAME}
+
+    def read(source: Any) -> tuple[Schema, tuple[Unmodelled, ...]]:
+        return (reflect(source, schemas=schemas, exclude=exclude, remember=remember),
+                unmodelled(source, schemas=schemas, exclude=exclude))
+
+    return [(schema, dialect, others) for (schema, others), dialect in zip(each(read), dialects, strict=True)]
 
 
 def _side_by_side(read: Callable[[T], U], sources: list[T]) -> list[U]:

@@ -64,10 +64,6 @@ class Source:
 def type_source(type_: TypeEngine) -> Source:
     """``type_`` as source (:class:`NotWritable` when it cannot be written; whether the source rebuilds the same
     type is :func:`dbshift.sqla.declared.declare`'s to check)."""
-    return _type(type_)
-
-
-def _type(type_: TypeEngine) -> Source:
     variants = dict(getattr(type_, "_variant_mapping", None) or {})
     if variants:
         base = copy.copy(type_)
@@ -77,7 +73,7 @@ def _type(type_: TypeEngine) -> Source:
         for name, variant in variants.items():
             grouped.setdefault(id(variant), []).append(name)
         for names in grouped.values():
-            inner = _type(variants[names[0]])
+            inner = type_source(variants[names[0]])
             text += f".with_variant({inner.text}, {', '.join(_quote(n) for n in names)})"
             imports |= inner.imports
         return Source(text, frozenset(imports))
@@ -105,7 +101,7 @@ def _plain(type_: TypeEngine) -> tuple[str, set[str]]:
         if nested:
             shown = copy.copy(type_)
             for key, inner in nested.items():
-                source = _type(inner)
+                source = type_source(inner)
                 imports |= source.imports
                 shown.__dict__[key] = _Inline(source.text)
     text = repr(shown)
@@ -180,7 +176,7 @@ def _expression(value: Any) -> tuple[str, set[str]]:
             return f"sa.literal({_literal(literal)})", set()
     if isinstance(value, elements.Cast):
         inner, imports = _expression(value.clause)
-        kind = _type(value.type)
+        kind = type_source(value.type)
         return f"sa.cast({inner}, {kind.text})", imports | set(kind.imports)
     if isinstance(value, functions.Function) and type(value).__module__ in (functions.__name__,):
         return _function(value)

@@ -53,7 +53,7 @@ _CHARSET_COLLATE = re.compile(r"(?:\s+(?:(?:character\s+set|charset)\s+\w+|colla
 def canonical(dialect: str, text: str) -> str:
     """The type string for a dialect's DDL spelling (``"CHARACTER VARYING(20)"`` → ``"varchar(20)"``).
 
-    A character set or collation is not part of the type (see :func:`collation_of`).
+    A character set or collation is not part of the type (see :func:`.model_types.collation_of`).
     """
     text = _CHARSET_COLLATE.sub("", text)
     if dialect in MYSQL_FAMILY:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import uuid
 
 import psycopg
 import pytest
@@ -163,3 +164,26 @@ def test_a_database_the_driver_cannot_reach_is_reported_as_usual(every_kind: str
     code, out, err = diff(every_kind, missing)
     assert code != 0 and out == ""
     assert err.count("\n") == 1 and "dbshift_no_such_database" in err and "does not exist" in err
+
+
+def test_a_catalog_the_role_may_not_read_is_one_line_either_way(pg_url: str, postgres_server):
+    # a revoked grant: the role may connect but not read the catalog of extended statistics, which reflection reads
+    role = f"dbshift_r_{uuid.uuid4().hex[:8]}"
+    with postgres_server.admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+    try:
+        engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE item (id integer PRIMARY KEY)")
+            conn.exec_driver_sql("REVOKE SELECT ON pg_catalog.pg_statistic_ext FROM PUBLIC")
+        engine.dispose()
+        role_url = sa.engine.make_url(pg_url).set(username=role).render_as_string(hide_password=False)
+        for url in (role_url, role_url + "?application_name=diff"):  # through the driver first, and not
+            code, out, err = diff(url, url)
+            assert code == 1 and out == "", err
+            assert err.count("\n") == 1 and "Traceback" not in err and "pg_statistic_ext" in err, err
+    finally:
+        postgres_server.drop(pg_url)
+        postgres_server.wait_for_drops()
+        with postgres_server.admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
