@@ -40,6 +40,7 @@ the database gives such a constraint by default, with a comment saying so
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
@@ -541,5 +542,7 @@ def _table_of(schema: m.Schema, name: str, schema_name: str | None) -> m.Table |
     return schema.table(key) if schema.has_table(key) else None
 
 
+@functools.cache
 def _snake(name: str) -> str:
+    """``CreateTable`` → ``create_table`` (once per operation type)."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()

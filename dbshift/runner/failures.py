@@ -123,6 +123,20 @@ class PlanNoLongerFits(DbshiftError):
         )
 
 
+class RunNotSettled(DbshiftError):
+    """Every migration of the run committed, but the server could not be made to confirm that its commits are on
+    disk (the connection was lost right after the last one): a crash of the server then may have undone the last
+    migrations, each whole, with its history row."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"every migration ran and committed, but the server did not confirm they are on disk: {reason}; "
+            f"{command('current')} shows where the database stands (a server that crashed may have undone the last "
+            "migrations, each with its history row)"
+        )
+
+
 class StatementFailed(Exception):
     """Inside the runner: statement ``number`` failed (``recording``: it ran; writing its progress failed;
     ``final``: every statement ran; writing the row that records the migration as done failed)."""

@@ -71,7 +71,9 @@ from ..sqla.dialect import server_dialect, server_version
 from .events import (
     Event, Notice, RunFinished, StatementExecuted, StatementSkipped, Step, StepFailed, StepFinished, StepStarted,
 )
-from .failures import MigrationFailed, NotInTransaction, Outcome, PlanNoLongerFits, StatementFailed, reason
+from .failures import (
+    MigrationFailed, NotInTransaction, Outcome, PlanNoLongerFits, RunNotSettled, StatementFailed, reason,
+)
 from .plan import Plan, Resume, encode
 from .sinks import DatabaseSink, Sink
 
@@ -139,13 +141,17 @@ class Runner:
         except BaseException:
             if self.single_transaction:
                 self.sink.rollback()
-            raise
-        finally:
             self._finish()
+            raise
+        try:
+            self.sink.finish()  # the run's commits made durable before it is told done
+        except Exception as exc:
+            raise RunNotSettled(reason(exc)) from exc
         self.emit(RunFinished(total, _ms(started)))
 
     def _finish(self) -> None:
-        """The sink's session settings back; a failure to restore them never hides the run's own outcome."""
+        """After a failure: the sink's session settings back; a failure to restore them never hides the run's
+        own outcome."""
         try:
             self.sink.finish()
         except Exception:  # noqa: BLE001 - best effort: the connection may be gone, and it is closed after the run

@@ -47,6 +47,13 @@ _CONCURRENT_INDEX = re.compile(
     re.IGNORECASE,
 )
 _VERBATIM = {"no_parameters": True}  # no placeholder processing: '%' in SQL stays '%'
+# the session's synchronous_commit, and whether this role can write the log record that makes a run's commits
+# durable at its end (when it cannot, the run's commits wait, each, as the server's setting says)
+_SYNCHRONOUS_COMMIT = (
+    "SELECT current_setting('synchronous_commit'), coalesce(has_function_privilege("
+    "to_regprocedure('pg_catalog.pg_logical_emit_message(boolean,text,text)'), 'EXECUTE'), false)"
+)
+_SETTLE = "SELECT set_config('synchronous_commit', %(previous)s, false), pg_logical_emit_message(true, 'dbshift', '')"
 
 
 class DatabaseSink:
@@ -61,6 +68,15 @@ class DatabaseSink:
     set before the first migration begins and restored once the last has ended.
     Hand-written data steps run with it off too: there a ``DELETE`` does not
     cascade.  Each rebuild checks, before it commits, that it broke no foreign key.
+
+    PostgreSQL: from :meth:`start` to :meth:`finish` the session's commits do not
+    wait for the disk (``synchronous_commit = off``); :meth:`finish` puts the
+    session's setting back and commits once more under it, which waits until every
+    commit of the run is on disk (and on the standbys the setting names), so the
+    run ends durable.  Each migration still commits with its history row in one
+    transaction, and the server writes commits to disk in the order they were made,
+    so a server that crashes part-way loses at most the last migrations whole, rows
+    and schema together: the history keeps matching the database.
     """
 
     def __init__(
@@ -72,10 +88,14 @@ class DatabaseSink:
         self.exclude = exclude | {history.TABLE_NAME}
         self.run_by = run_by
         self._restore_foreign_keys = False
+        self._synchronous_commit: str | None = None  # PostgreSQL: the session's setting, while the run's is off
         self._history_ready = False  # the history table checked (and completed) since the last rollback
 
     def start(self) -> None:
-        """Before the first migration: on SQLite, foreign-key enforcement off for the run."""
+        """Before the first migration: on SQLite, foreign-key enforcement off for the run; on PostgreSQL,
+        commits that do not wait for the disk (see the class's note)."""
+        if self.dialect.name == "postgresql":
+            self._commits_unwaited()
         if self.dialect.name != "sqlite":
             return
         self.commit()  # the pragma is ignored inside a transaction
@@ -85,12 +105,31 @@ class DatabaseSink:
             driver.execute("PRAGMA foreign_keys = OFF")
             self._restore_foreign_keys = True
 
+    def _commits_unwaited(self) -> None:
+        """``synchronous_commit = off`` for the session (what it was is kept for :meth:`finish`); committed,
+        with whatever was open (a rollback would undo the setting)."""
+        self.begin()
+        previous, can_settle = self.connection.exec_driver_sql(_SYNCHRONOUS_COMMIT).one()
+        if previous != "off" and can_settle:
+            self.connection.exec_driver_sql("SET synchronous_commit = off")
+            self._synchronous_commit = str(previous)
+        self.commit()
+
     def finish(self) -> None:
-        """After the last migration has committed or rolled back: the connection's own setting back."""
-        if not self._restore_foreign_keys or self.connection.closed or self.connection.in_transaction():
+        """After the last migration has committed or rolled back: the connection's own settings back, and on
+        PostgreSQL every commit of the run on disk (raises when that cannot be made sure of)."""
+        if self.connection.closed or self.connection.in_transaction():
             return
-        self._restore_foreign_keys = False
-        self._driver().execute("PRAGMA foreign_keys = ON")
+        if self._synchronous_commit is not None:
+            previous, self._synchronous_commit = self._synchronous_commit, None
+            # a transaction that writes to the log (an empty message, which logical decoding shows under the prefix
+            # 'dbshift') commits under the session's own setting: it returns once the run's commits, all in the log
+            # before it, are on disk (a transaction that writes nothing would not wait)
+            self.connection.exec_driver_sql(_SETTLE, {"previous": previous})
+            self.connection.commit()
+        if self._restore_foreign_keys:
+            self._restore_foreign_keys = False
+            self._driver().execute("PRAGMA foreign_keys = ON")
 
     def _driver(self) -> Any:
         """The DB-API connection: SQLAlchemy would begin a transaction before a statement of its own."""

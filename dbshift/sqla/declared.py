@@ -18,6 +18,7 @@ text (older and hand-written files) are kept as written.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable, Iterable, Mapping
 
 import sqlalchemy as sa
@@ -280,6 +281,8 @@ def _walk(value: Any, change: Callable[[m.Column, str | None], m.Column], table:
     the same object when nothing changed."""
     if isinstance(value, m.Column):
         return change(value, table)
+    if isinstance(value, str):
+        return value
     if isinstance(value, tuple):
         items = tuple(_walk(v, change, table) for v in value)
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
@@ -290,12 +293,16 @@ def _walk(value: Any, change: Callable[[m.Column, str | None], m.Column], table:
     elif isinstance(getattr(value, "table", None), str):
         table = m.qualified(value.table, getattr(value, "schema", None))  # type: ignore[attr-defined]
     changed = {}
-    for f in dataclasses.fields(value):
-        if not f.init:
-            continue
-        current = getattr(value, f.name)
+    for name in _init_fields(type(value)):
+        current = getattr(value, name)
         if isinstance(current, (m.Column, m.Table, tuple)):
             new = _walk(current, change, table)
             if new is not current:
-                changed[f.name] = new
+                changed[name] = new
     return dataclasses.replace(value, **changed) if changed else value
+
+
+@functools.cache
+def _init_fields(kind: type) -> tuple[str, ...]:
+    """The names of the fields dataclass ``kind`` is built from (once per class)."""
+    return tuple(f.name for f in dataclasses.fields(kind) if f.init)

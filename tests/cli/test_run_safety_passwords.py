@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -30,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runner"))
 from runner_helpers import Project, _env, rev_id  # noqa: E402
 
 from dbshift.cli import main  # noqa: E402
+from tests.private_postgres import PrivatePostgres  # noqa: E402
 
 
 class Terminal(io.StringIO):
@@ -155,62 +153,13 @@ def test_unreachable_servers_give_one_line_without_the_password(backend, where, 
 # --- PostgreSQL: a real server that checks passwords -------------------------------------
 
 
-class PasswordCheckingPostgres:
-    """A throw-away PostgreSQL cluster with scram-sha-256 authentication on a free port.
-
-    The shared test server trusts local connections and would accept any
-    password, so this one is made with ``initdb`` for the test and removed after it.
-    """
-
-    def __init__(self, root: Path, password: str) -> None:
-        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-        if not binaries:
-            _unavailable("initdb (PostgreSQL server binaries)")
-        self.bin = binaries[-1].parent
-        self.root, self.password = root, password
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        root.mkdir()
-        root.parent.chmod(0o755)
-        (root / "pw").write_text(password + "\n")
-        if os.geteuid() == 0:  # initdb refuses to run as root
-            subprocess.run(["chown", "-R", "postgres", str(root)], check=True)
-        self._as_owner("initdb", "-D", str(root / "data"), "-U", "postgres", "--auth=scram-sha-256",
-                       f"--pwfile={root / 'pw'}", "-N")
-        self._as_owner("pg_ctl", "-D", str(root / "data"), "-w", "-l", str(root / "log"), "-o",
-                       f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-
-    def _as_owner(self, tool: str, *args: str) -> None:
-        argv = [str(self.bin / tool), *args]
-        if os.geteuid() == 0:
-            argv = ["runuser", "-u", "postgres", "--", *argv]
-        subprocess.run(argv, check=True, capture_output=True)
-
-    def url(self, password: str | None) -> str:
-        secret = f":{password}" if password is not None else ""
-        return f"postgresql://postgres{secret}@127.0.0.1:{self.port}/postgres"
-
-    def stop(self) -> None:
-        self._as_owner("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop")
-
-
-def _unavailable(what: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{what} not found (CI=true: a missing server is a failure)")
-    pytest.skip(f"{what} not found")
-
-
 @pytest.fixture
-def password_postgres() -> Iterator[PasswordCheckingPostgres]:
-    # Not under pytest's tmp_path: the server runs as the postgres user, who cannot enter root's 0700 folders.
-    root = Path(tempfile.mkdtemp(prefix="dbshift_pgpw_"))
-    server = PasswordCheckingPostgres(root / "cluster", f"Right-{uuid.uuid4().hex[:12]}")
+def password_postgres() -> Iterator[PrivatePostgres]:
+    server = PrivatePostgres(password=f"Right-{uuid.uuid4().hex[:12]}")
     try:
         yield server
     finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        server.remove()
 
 
 def test_postgresql_wrong_right_and_asked_for_passwords(password_postgres, tmp_path, capfd):
