@@ -124,3 +124,22 @@ def test_a_role_that_cannot_write_the_closing_record_commits_each_migration_dura
     project = _project(tmp_path, app, 40)
     project.cli("upgrade")
     assert _after_crash(server) == _expected(40)
+
+
+def test_a_connection_lost_before_the_closing_commit_is_told_in_one_line(server, tmp_path, monkeypatch):
+    """Every migration committed, but the run cannot make sure they are on disk: it says so, and exits 1."""
+    finish = DatabaseSink.finish
+
+    def finish_after_losing_the_session(self: DatabaseSink) -> None:
+        pid = self.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        self.connection.commit()
+        with psycopg.connect(server.url(), autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        finish(self)
+
+    monkeypatch.setattr(DatabaseSink, "finish", finish_after_losing_the_session)
+    project = _project(tmp_path, server.url(), 5)
+    out = project.cli("upgrade", expect=1)
+    assert "every migration ran and committed, but the server did not confirm they are on disk" in out, out
+    assert "Traceback" not in out
+    assert _state(server) == _expected(5), "no server crash: everything is there"
