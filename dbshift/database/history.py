@@ -309,7 +309,37 @@ def _upsert(connection: sa.Connection, revision: str, values: dict, exists: bool
     if exists:
         connection.execute(_table().update().where(_table().c.revision == revision).values(**values))
     else:
-        connection.execute(_table().insert(), {"revision": revision, **values})  # one statement, compiled once
+        _insert(connection, {"revision": revision, **values})
+
+
+_PlainInsert = tuple[str, tuple[str, ...] | None]  # the driver's SQL, and the order of its positional parameters
+_PLAIN_INSERTS: dict[tuple[type, str, tuple[str, ...]], _PlainInsert | None] = {}
+
+
+def _insert(connection: sa.Connection, row: dict) -> None:
+    """Insert ``row``: as the driver's own statement, compiled once, where the driver takes every value as it is
+    (PostgreSQL, MySQL: a run writes one row per migration, and SQLAlchemy's statement execution costs more than
+    the statement); through SQLAlchemy where a value needs converting first (SQLite's timestamps)."""
+    dialect = connection.dialect
+    key = (type(dialect), dialect.paramstyle, tuple(row))
+    if key not in _PLAIN_INSERTS:
+        _PLAIN_INSERTS[key] = _plain_insert(dialect, tuple(row))
+    plain = _PLAIN_INSERTS[key]
+    if plain is None:
+        connection.execute(_table().insert(), row)
+        return
+    sql, order = plain
+    connection.exec_driver_sql(sql, row if order is None else tuple(row[name] for name in order))
+
+
+def _plain_insert(dialect: sa.engine.Dialect, names: tuple[str, ...]) -> _PlainInsert | None:
+    """The INSERT of columns ``names`` as SQLAlchemy writes it for ``dialect``; None when a column's type
+    converts its value before the driver gets it."""
+    table = _table()
+    if any(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) is not None for name in names):
+        return None
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(names))
+    return compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None
 
 
 def _now() -> datetime:
