@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
 
-
-
 def check(config: Config) -> CheckResult:
     """Everything CI should fail on: a forked history, migrations not applied, applied ones edited
     since or left unfinished, and models that differ from the database.  Models the database

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Iterable, TypeVar
+from typing import Iterable, Sequence, TypeVar
 
 from ..core import model as m
 from ..core.identifiers import pg_object_name
@@ -46,30 +46,29 @@ def as_unnamed(constraint: C) -> C:
 def pg_server_named(c: m.Constraint, table: str, columns: Iterable[str]) -> bool:
     """Whether ``c``'s name is one PostgreSQL gives such a constraint of ``table`` (whose columns are
     ``columns``) when it is created without one."""
-    name = c.name
+    if isinstance(c, m.Exclude):
+        return pg_chose(c.name, table, "x", tuple(element_names(c.elements)))
+    kind = {m.PrimaryKey: "p", m.Unique: "u", m.ForeignKey: "f", m.Check: "c"}[type(c)]
+    return pg_chose(c.name, table, kind, getattr(c, "columns", ()), columns)
+
+
+#: for each kind of constraint (``pg_constraint.contype``), the label PostgreSQL ends the names it makes with
+_LABELS = {"p": "pkey", "u": "key", "f": "fkey", "c": "check", "x": "excl"}
+#: a name's label and number (``_pkey``, ``_key1``…)
+_ENDINGS = {label: re.compile(rf"_{label}(\d*)$") for label in _LABELS.values()}
+
+
+def pg_chose(name: str | None, table: str, kind: str, columns: Sequence[str], table_columns: Iterable[str] = ()) -> bool:
+    """Whether ``name`` is the one PostgreSQL gives a constraint of ``kind`` (``pg_constraint.contype``: ``p``,
+    ``u``, ``f``, ``c``, ``x``) on ``columns`` of ``table`` made without one; a CHECK's may name any of
+    ``table_columns``."""
     if not name:
         return False
-    if isinstance(c, m.PrimaryKey):
-        return pg_made(name, table, [None], "pkey")
-    if isinstance(c, m.Unique):
-        return pg_made(name, table, ["_".join(c.columns)], "key")
-    if isinstance(c, m.ForeignKey):
-        return pg_made(name, table, ["_".join(c.columns)], "fkey")
-    if isinstance(c, m.Check):
-        return pg_made(name, table, [None, *columns], "check")
-    return pg_made(name, table, ["_".join(element_names(c.elements))], "excl")
-
-
-#: a name's label and number, as PostgreSQL ends the names it makes (``_pkey``, ``_key1``…)
-_LABELS = {label: re.compile(rf"_{label}(\d*)$") for label in ("pkey", "key", "fkey", "check", "excl")}
-
-
-def pg_made(name: str, table: str, middles: Iterable[str | None], label: str) -> bool:
-    """Whether ``name`` is ``makeObjectName(table, middle, label[n])`` for one of ``middles``: the name PostgreSQL
-    gives a constraint of ``table`` (label ``pkey``, ``key``, ``fkey``, ``check`` or ``excl``) made without one."""
-    found = _LABELS[label].search(name)
+    label = _LABELS[kind]
+    found = _ENDINGS[label].search(name)
     if found is None:
         return False
+    middles: list[str | None] = [None] if kind == "p" else [None, *table_columns] if kind == "c" else ["_".join(columns)]
     numbered = label + found.group(1)
     return any(name == pg_object_name(table, middle, numbered) for middle in middles)
 

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 from ...core import model as m
 from ...core.types import enum_type
 from ..exclusion import parse_exclude
-from ..server_names import as_unnamed, pg_made, pg_server_named
+from ..server_names import as_unnamed, pg_chose, pg_server_named
 from ..types import canonical
 from ...core.sqltext import strip_outer_parens
 from .catalog import Catalog
@@ -405,16 +405,18 @@ def _type(row: Any, enums: dict) -> str:
 
 
 def _constraint(table: _Table, row: Any) -> None:
+    if row.contype == "x":  # its name is judged by the elements of its definition, which may be expressions
+        exclude = parse_exclude(row.definition, row.conname)
+        table.excludes.append(as_unnamed(exclude) if pg_server_named(exclude, table.name, ()) else exclude)
+        return
     columns = tuple(row.columns)
     deferrable, deferred = bool(row.condeferrable), bool(row.condeferred)
+    name, server_name = _names(table, row, columns)
     if row.contype == "p":
-        name, server_name = _names(table, row.conname, [None], "pkey")
         table.primary_key = m.PrimaryKey(columns, name, deferrable, deferred, server_name=server_name)
     elif row.contype == "u":
-        name, server_name = _names(table, row.conname, ["_".join(columns)], "key")
         table.uniques.append(m.Unique(columns, name, deferrable, deferred, server_name=server_name))
     elif row.contype == "f":
-        name, server_name = _names(table, row.conname, ["_".join(columns)], "fkey")
         table.foreign_keys.append(m.ForeignKey(
             columns=columns,
             ref_table=row.ref_table,
@@ -429,21 +431,15 @@ def _constraint(table: _Table, row: Any) -> None:
         ))
     elif row.contype == "c" and row.conislocal:
         # a check only inherited from a parent table is the parent's (it cannot be dropped here)
-        name, server_name = _names(table, row.conname, [None, *table.attnames.values()], "check")
         table.checks.append(m.Check(_check_text(row.definition), name, server_name=server_name))
-    elif row.contype == "x":
-        exclude = parse_exclude(row.definition, row.conname)
-        if pg_server_named(exclude, table.name, ()):
-            exclude = as_unnamed(exclude)
-        table.excludes.append(exclude)
 
 
-def _names(table: _Table, conname: str, middles: list[str | None], label: str) -> tuple[str | None, str | None]:
+def _names(table: _Table, row: Any, columns: tuple[str, ...]) -> tuple[str | None, str | None]:
     """A constraint's ``(name, server_name)``: a name PostgreSQL chose itself (the constraint was made unnamed)
     reads as no name, the real one kept to drop it by (see :mod:`dbshift.sqla.server_names`)."""
-    if pg_made(conname, table.name, middles, label):
-        return None, conname
-    return conname, None
+    if pg_chose(row.conname, table.name, row.contype, columns, table.attnames.values()):
+        return None, row.conname
+    return row.conname, None
 
 
 def _check_text(definition: str) -> str:
